@@ -1,0 +1,130 @@
+/*
+ * hv.h — the emulated PowerVM hypervisor: partitions with their own logical
+ * memory, Interpartition Logical LAN adapters, the ILLAN hcalls with PAPR
+ * return codes, and the virtual switch (VLANs, trunks, VEB/VEPA) that carries
+ * frames and their checksum/large-send flags between partitions.
+ *
+ * Serves the drivers (src/drv/ibmveth talks to it only through the h_*
+ * calls below and its own partition's memory) and the topology that builds
+ * partitions and adapters. The hypervisor never sees a struct pkt: it reads
+ * descriptors and frame bytes from the sender's memory and writes frames and
+ * receive-queue entries into the receiver's, as PowerVM does.
+ *
+ * Every I/O address an hcall takes is an offset into the calling partition's
+ * logical memory; each access is checked against it (H_PARAMETER and the
+ * addr_errors counter otherwise). A call with a bad argument returns its PAPR
+ * code and changes nothing.
+ */
+#ifndef ILLAN_HV_H
+#define ILLAN_HV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "papr.h"
+
+struct hv;
+struct hv_partition;
+
+#define HV_MAX_VIDS 20 /* additional VLAN IDs per IEEE adapter */
+
+enum hv_vsw_mode {
+	HV_VSW_VEB,  /* the hypervisor switches between local adapters */
+	HV_VSW_VEPA, /* every client frame goes to the trunk (OVS / NovaLink mode) */
+};
+
+struct hv_adapter_config {
+	uint8_t mac[6];          /* permanent MAC */
+	unsigned vswitch;        /* vswitch number, created on first use (VEB) */
+	uint16_t pvid;           /* port VLAN ID, 1..4094 */
+	uint16_t vids[HV_MAX_VIDS]; /* additional VIDs (IEEE mode) */
+	unsigned n_vids;
+	unsigned trunk_priority; /* 0 = client adapter, 1..15 = trunk (1 highest) */
+	uint64_t fw_attrs;       /* read-only attributes the firmware offers:
+				  * PADDED_PKT_CSUM, LRG_SND_SUPPORT, RX_MULTI_BUFF_SUPPORT */
+	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots */
+};
+
+/* Counters per adapter; names are what stats output prints. */
+struct hv_adapter_stats {
+	uint64_t tx_frames;        /* frames accepted by H_SEND_LOGICAL_LAN */
+	uint64_t tx_bytes;
+	uint64_t rx_frames;        /* frames written into this adapter's buffers */
+	uint64_t rx_bytes;
+	uint64_t rx_no_buffer;     /* drops for lack of a fitting buffer (page +4088) */
+	uint64_t rx_not_open;      /* frames for this adapter while not registered */
+	uint64_t rx_filtered;      /* multicast not accepted by the filter */
+	uint64_t vlan_discards;    /* frames sent on a VLAN the adapter is not on */
+	uint64_t no_destination;   /* unicast with no local adapter and no trunk */
+	uint64_t self_sends;       /* frames to the sender's own MAC (H_PARAMETER) */
+	uint64_t hv_sw_checksums;  /* TCP checksums the hypervisor computed for this receiver */
+	uint64_t hv_sw_segments;   /* frames the hypervisor cut for this receiver */
+	uint64_t lrg_delivered;    /* large frames delivered whole with LRG_PKT */
+	uint64_t addr_errors;      /* hcall addresses outside the partition's memory */
+	uint64_t param_errors;     /* other H_PARAMETER refusals */
+	uint64_t irqs;             /* interrupts raised */
+};
+
+/* ---- Construction (topology) --------------------------------------------- */
+struct hv *hv_create(void);
+void hv_destroy(struct hv *hv);
+int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode);
+
+/* A partition with mem_size bytes of zeroed logical memory. NULL on failure. */
+struct hv_partition *hv_partition_create(struct hv *hv, const char *name, size_t mem_size);
+const char *hv_partition_name(const struct hv_partition *part);
+/* Returns the new adapter's unit address (nonzero), or 0 on a bad config. */
+uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
+			   const struct hv_adapter_config *cfg);
+int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st);
+
+/* Interrupt: fn(arg) is called when a frame is queued for the adapter while its
+ * VIO signal is enabled. Called from inside the sender's hcall: the handler
+ * must only schedule work (as an irq handler schedules NAPI). */
+int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *arg), void *arg);
+
+/* ---- The partition's view of its own memory --------------------------------
+ * These model the partition's kernel memory and DMA mapping, not hypervisor
+ * services: a driver or stack running "inside" a partition uses them to place
+ * buffers in logical memory and learn their I/O addresses. */
+uint8_t *hv_lmem_base(struct hv_partition *part);
+size_t hv_lmem_size(const struct hv_partition *part);
+/* Bump-allocate size bytes aligned to align (a power of two); returns the
+ * logical address, or UINT64_MAX when the memory is exhausted. */
+uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align);
+/* Pointer for [laddr, laddr+len) if inside the partition's memory, else NULL. */
+void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len);
+/* Logical address of [ptr, ptr+len) if inside, else UINT64_MAX (a failed DMA map). */
+uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len);
+
+/* ---- The hcalls ------------------------------------------------------------
+ * part is the calling partition (the hypervisor knows which LPAR trapped).
+ * Each returns a PAPR code. */
+long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf_list,
+			    uint64_t rxq_desc, uint64_t filter_list, uint64_t mac);
+long h_free_logical_lan(struct hv_partition *part, uint64_t ua);
+long h_add_logical_lan_buffer(struct hv_partition *part, uint64_t ua, uint64_t desc);
+/* Up to 8 descriptors; unused ones are 0. H_FUNCTION unless the adapter's
+ * firmware offers IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT. */
+long h_add_logical_lan_buffers(struct hv_partition *part, uint64_t ua, const uint64_t desc[8]);
+/* desc[6]: gathered in order up to the first without VALID. continue_token is
+ * 0 on a first try; *ret_token (may be NULL) receives the token to retry with
+ * after H_BUSY. mss is the 9th argument (0 when the driver passes none). */
+long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
+			uint64_t continue_token, uint64_t *ret_token, uint64_t mss);
+long h_multicast_ctrl(struct hv_partition *part, uint64_t ua, uint64_t cmd, uint64_t mac);
+long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t mac);
+/* Answered whether or not the LAN is registered. *ret_attrs may be NULL. */
+long h_illan_attributes(struct hv_partition *part, uint64_t ua, uint64_t reset_mask,
+			uint64_t set_mask, uint64_t *ret_attrs);
+long h_vio_signal(struct hv_partition *part, uint64_t ua, uint64_t mode);
+/* Generic entry point by opcode (fuzzing, tests): args[0] is the unit
+ * address. Unknown opcodes give H_FUNCTION. */
+long hv_hcall(struct hv_partition *part, uint64_t opcode, const uint64_t args[9], uint64_t rets[4]);
+
+/* ---- Fault injection ------------------------------------------------------
+ * Make the next n H_SEND_LOGICAL_LAN calls from part return code (H_BUSY,
+ * H_DROPPED, H_RESOURCE...) without sending; n = 0 clears. */
+void hv_inject_send_result(struct hv_partition *part, long code, unsigned n);
+
+#endif

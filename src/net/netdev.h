@@ -1,0 +1,162 @@
+/*
+ * netdev.h — the network device: features with Linux's names, an ops table,
+ * a receive hook to whatever sits above (a bridge port or a host stack), named
+ * counters, and dev_queue_xmit with validate_xmit as Linux runs it before
+ * calling a driver.
+ *
+ * Serves the concrete devices (src/drv/*, which fill in ops and features),
+ * the bridge (ports are netdevs) and the stack (its interfaces are netdevs).
+ *
+ * Lifecycle: a driver allocates a struct netdev with netdev_alloc (its
+ * private state follows in priv), fills ops, features and hw_features, and
+ * calls netdev_register. netdev_open/stop call the ops. Ownership: every
+ * packet given to dev_queue_xmit or ops->start_xmit is taken, success or not.
+ * Packets a driver receives go up through netdev_receive to the rx handler.
+ */
+#ifndef ILLAN_NETDEV_H
+#define ILLAN_NETDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pkt/pkt.h"
+
+/* Feature bits (Linux's NETIF_F_* names, our own values). */
+#define NETIF_F_SG (1u << 0)
+#define NETIF_F_IP_CSUM (1u << 1)   /* TCP/UDP over IPv4 checksum on transmit */
+#define NETIF_F_IPV6_CSUM (1u << 2) /* TCP/UDP over IPv6 */
+#define NETIF_F_HW_CSUM (1u << 3)   /* any csum_start/csum_offset */
+#define NETIF_F_RXCSUM (1u << 4)
+#define NETIF_F_TSO (1u << 5)
+#define NETIF_F_TSO6 (1u << 6)
+#define NETIF_F_FRAGLIST (1u << 7)
+#define NETIF_F_GSO (1u << 8)       /* software GSO allowed (always, as Linux) */
+#define NETIF_F_GRO (1u << 9)
+#define NETIF_F_CSUM_MASK (NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_HW_CSUM)
+#define NETIF_F_TSO_MASK (NETIF_F_TSO | NETIF_F_TSO6)
+
+#define NETDEV_NAME_MAX 32
+#define NETDEV_MAX_COUNTERS 48
+
+enum netdev_tx { NETDEV_TX_OK = 0, NETDEV_TX_BUSY = 1 };
+
+struct netdev;
+
+struct netdev_ops {
+	int (*open)(struct netdev *dev);
+	int (*stop)(struct netdev *dev);
+	/* Takes p. Returns NETDEV_TX_OK (sent or dropped and counted). */
+	enum netdev_tx (*start_xmit)(struct netdev *dev, struct pkt *p);
+	/* Change features to `features` (already masked by hw_features); the
+	 * driver updates dev->features itself, possibly to less than asked, and
+	 * returns 0 or -errno. NULL: features are simply assigned. */
+	int (*set_features)(struct netdev *dev, uint32_t features);
+	int (*change_mtu)(struct netdev *dev, unsigned mtu);
+	int (*set_mac_address)(struct netdev *dev, const uint8_t mac[6]);
+	/* Called by netdev_set_rx_mode after mc list/promisc changes. */
+	void (*set_rx_mode)(struct netdev *dev);
+	void (*destroy)(struct netdev *dev); /* free driver state */
+};
+
+/* One named counter: the name is what `illan stats` and ethtool -S print. */
+struct netdev_counter {
+	const char *name;
+	uint64_t *value;
+};
+
+/* Standard statistics (rtnl_link_stats64 names). */
+struct netdev_stats {
+	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+	uint64_t sw_gso_segments;  /* segments validate_xmit produced in software */
+	uint64_t sw_gso_packets;   /* packets it had to segment */
+	uint64_t sw_checksums;     /* checksums validate_xmit completed in software */
+	uint64_t linearized;       /* packets validate_xmit linearized */
+	uint64_t xmit_errors;      /* validate_xmit failures (packet freed) */
+};
+
+#define NETDEV_MAX_MC 32
+
+struct netdev {
+	char name[NETDEV_NAME_MAX];
+	int ifindex;
+	uint8_t mac[6];
+	unsigned mtu, min_mtu, max_mtu;
+	uint32_t features;    /* what is on now */
+	uint32_t hw_features; /* what may be toggled */
+	bool up;
+	bool promisc;
+	uint8_t mc_list[NETDEV_MAX_MC][6];
+	unsigned n_mc;
+	const struct netdev_ops *ops;
+	struct pkt_pool *pool; /* where this device's packets come from */
+
+	/* receive hook: who gets packets this device receives */
+	void (*rx_handler)(void *arg, struct netdev *dev, struct pkt *p);
+	void *rx_handler_arg;
+
+	struct netdev_stats stats;
+	struct netdev_counter counters[NETDEV_MAX_COUNTERS]; /* driver's named counters */
+	unsigned n_counters;
+
+	void *priv; /* driver state, allocated after the struct */
+};
+
+/* Allocate a zeroed netdev with priv_size bytes of driver state (dev->priv).
+ * NULL on failure. */
+struct netdev *netdev_alloc(const char *name, size_t priv_size);
+/* Assign an ifindex; after this the device may be opened. Returns 0. */
+int netdev_register(struct netdev *dev);
+/* Stop if up, call ops->destroy, free. */
+void netdev_free(struct netdev *dev);
+int netdev_open(struct netdev *dev);
+int netdev_stop(struct netdev *dev);
+/* As netdev_update_features: wanted & hw_features (plus fixed bits), fixed up
+ * (TSO needs SG and a checksum feature; no RXCSUM clears tx checksums is the
+ * driver's fix_features job), then ops->set_features. Returns its result. */
+int netdev_set_features(struct netdev *dev, uint32_t wanted);
+int netdev_set_mtu(struct netdev *dev, unsigned mtu);
+int netdev_set_mac(struct netdev *dev, const uint8_t mac[6]);
+int netdev_mc_add(struct netdev *dev, const uint8_t mac[6]);
+void netdev_set_promisc(struct netdev *dev, bool on);
+
+/* Register a driver counter by name (pointer to the driver's uint64_t). */
+int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value);
+/* Look up a counter by name: the driver's, then the standard stats names
+ * (rx_packets, ..., sw_gso_segments). Returns false if unknown. */
+bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *value);
+/* Visit every counter (standard first, then the driver's). */
+void netdev_for_each_counter(const struct netdev *dev,
+			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+
+/* Set who receives this device's packets. */
+void netdev_set_rx_handler(struct netdev *dev,
+			   void (*fn)(void *arg, struct netdev *dev, struct pkt *p), void *arg);
+/* Called by drivers for each received packet (data at the MAC header): sets
+ * p->dev and p->iif, counts rx_packets/bytes, hands p to the rx handler (or
+ * frees it and counts rx_dropped when there is none). Takes p. */
+void netdev_receive(struct netdev *dev, struct pkt *p);
+
+/*
+ * As dev_queue_xmit + validate_xmit_skb: takes p. With the device down, or a
+ * failure, the packet is freed and counted (tx_dropped / xmit_errors).
+ *  - GSO packet and the device lacks the TSO feature for its type, or the
+ *    packet has a frag_list and the device lacks FRAGLIST: software GSO
+ *    (gso_segment, csum left PARTIAL if the device can checksum the family),
+ *    counted in sw_gso_packets / sw_gso_segments; each segment goes on.
+ *  - frag_list without FRAGLIST (non-GSO): linearize (counted).
+ *  - PARTIAL and the device lacks the checksum feature for the family:
+ *    pkt_checksum_help (counted in sw_checksums).
+ * Then ops->start_xmit for each resulting packet. Returns 0 or -errno of the
+ * first failure.
+ */
+int dev_queue_xmit(struct netdev *dev, struct pkt *p);
+/* The validate step alone: returns the list of packets to hand to the
+ * driver (->next linked) or NULL (p freed, counted). */
+struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p);
+
+/* Find a registered device by name or ifindex (NULL if none). */
+struct netdev *netdev_by_name(const char *name);
+struct netdev *netdev_by_index(int ifindex);
+
+#endif

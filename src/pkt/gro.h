@@ -1,0 +1,49 @@
+/*
+ * gro.h — generic receive offload for TCP over IPv4 and IPv6, as a NIC
+ * driver's napi_gro_receive does it.
+ *
+ * Consecutive in-order segments of one flow merge into one packet whose
+ * frag_list holds the later segments' payloads; on flush the merged packet
+ * gets gso_size = MSS (the first segment's payload length), gso_segs,
+ * gso_type TCPV4/TCPV6, ip_summed PARTIAL, csum_start at the TCP header and
+ * the pseudo-header seed for the new length (as tcp_gro_complete), with IP
+ * total/payload length rewritten. A flow is flushed on PSH/FIN/RST/SYN/URG,
+ * a sequence gap, any other flag or ack difference, a segment longer than the
+ * first, IP options/fragments, or when it would reach 64 KiB. A held flow
+ * that ends with a single segment is delivered unchanged.
+ *
+ * Serves the physical NIC (src/drv/physnic).
+ */
+#ifndef ILLAN_GRO_H
+#define ILLAN_GRO_H
+
+#include <stdint.h>
+#include "pkt.h"
+
+#define GRO_MAX_FLOWS 8
+#define GRO_MAX_SIZE 65536u
+
+struct gro_stats {
+	uint64_t merged;    /* segments appended to a held packet */
+	uint64_t held;      /* packets that started a held flow */
+	uint64_t flushed;   /* packets delivered after being held */
+	uint64_t passthrough; /* packets GRO does not touch */
+};
+
+struct gro_ctx {
+	void (*deliver)(void *arg, struct pkt *p);
+	void *arg;
+	struct pkt *flows[GRO_MAX_FLOWS];
+	unsigned n_flows;
+	struct gro_stats stats;
+};
+
+/* deliver receives every packet GRO releases, merged or not. */
+void gro_init(struct gro_ctx *g, void (*deliver)(void *arg, struct pkt *p), void *arg);
+/* Take p (ownership): merge it into a held flow, hold it, or deliver it (and
+ * whatever it flushes). Expects a frame with mac header at data. */
+void gro_receive(struct gro_ctx *g, struct pkt *p);
+/* Deliver every held flow (end of a NAPI poll). */
+void gro_flush(struct gro_ctx *g);
+
+#endif

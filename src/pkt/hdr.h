@@ -1,0 +1,81 @@
+/*
+ * hdr.h — bounded header parsing and the wire header layouts: Ethernet,
+ * 802.1Q (one or two tags), IPv4 (with options), IPv6 (extension headers
+ * walked or refused, never misread), TCP, UDP.
+ *
+ * Serves the packet core, drivers (ibmveth's helpers), the hypervisor (VLAN
+ * rules, software checksum/segmentation), the bridge (flow keys) and the
+ * stack. Every truncation is an error, never a read past len.
+ */
+#ifndef ILLAN_HDR_H
+#define ILLAN_HDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ETH_ALEN 6
+#define ETH_HLEN 14
+#define VLAN_HLEN 4
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_HOPOPTS_ 0
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_ICMPV6_ 58
+#define IPPROTO_ICMP_ 1
+#define TCP_CSUM_OFFSET 16 /* offsetof(struct tcphdr, check) */
+#define UDP_CSUM_OFFSET 6
+
+/* TCP flag bits in byte 13 of the header. */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
+/* Result of parsing a frame. Offsets are from the start of the frame. */
+struct hdr_info {
+	uint8_t n_vlans;        /* 0, 1 or 2 in-band tags */
+	uint16_t vlan_tpid[2];
+	uint16_t vlan_tci[2];   /* outer first */
+	uint16_t ethertype;     /* after the tags, host order */
+	uint16_t l3_off;        /* 0 if not IPv4/IPv6 */
+	uint8_t ip_version;     /* 4, 6 or 0 */
+	uint16_t l3_hlen;       /* IPv4 ihl*4; IPv6 40 + extension headers */
+	uint32_t l3_tot_len;    /* length the IP header claims (IPv6: 40 + payload_len) */
+	bool is_fragment;       /* IPv4 MF/offset or IPv6 fragment header */
+	uint8_t l4_proto;       /* final protocol / next header */
+	uint16_t l4_off;        /* 0 if no L4 header parsed */
+	uint16_t l4_hlen;       /* TCP doff*4, UDP 8 */
+};
+
+/*
+ * Parse frame[0..len). Stops at the deepest header it understands: non-IP
+ * ethertypes give l3_off = 0; non-TCP/UDP give l4_off = 0; fragments that
+ * are not the first give l4_off = 0. Returns 0, or -EINVAL when a header is
+ * truncated or malformed (bad version, ihl < 5, doff < 5, tot_len < header
+ * length or > len), -EPROTONOSUPPORT for an IPv6 extension header it will
+ * not walk (anything but hop-by-hop, routing, fragment, destination options),
+ * or more than two VLAN tags.
+ */
+int hdr_parse(const uint8_t *frame, uint32_t len, struct hdr_info *h);
+
+/* Big-endian loads and stores on unaligned bytes. */
+static inline uint16_t hdr_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t hdr_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void hdr_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void hdr_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+#endif

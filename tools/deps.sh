@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install what illan needs from Debian's packages (as root), once. Idempotent:
+# does nothing when every tool is already there.
+PKGS="meson ninja-build gcc clang python3 iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping"
+missing=""
+for t in meson ninja gcc clang python3 ip iperf3 ethtool tcpdump gnuplot ping nstat; do
+  command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "illan: missing tools:$missing — run as root to install them, or: apt-get install $PKGS" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $PKGS >/dev/null

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Build twice (plain, and ASan+UBSan with no recovery), run every test in
+# both, and print "N passed, N failed" (N = test cases, counted from the TAP
+# lines each test program prints). Exit 1 on any failure.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+for cfg in build build-san; do
+  if [ ! -d "$cfg" ]; then
+    if [ "$cfg" = build-san ]; then
+      CFLAGS="-fno-sanitize-recover=all" meson setup "$cfg" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || status=1
+    else
+      meson setup "$cfg" >/dev/null || status=1
+    fi
+  fi
+  ninja -C "$cfg" || { echo "build of $cfg failed"; status=1; continue; }
+  meson test -C "$cfg" --num-processes 2 --print-errorlogs >"$cfg/test-console.txt" 2>&1 || status=1
+  tail -n 12 "$cfg/test-console.txt"
+done
+python3 tools/count-tests.py build/meson-logs/testlog.json build-san/meson-logs/testlog.json || status=1
+exit $status
