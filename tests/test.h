@@ -98,9 +98,11 @@ static inline void test_register(const char *name, void (*fn)(void))
 
 static inline int test_main(int argc, char **argv)
 {
-	unsigned run = 0, failed = 0, skipped = 0;
+	/* static: these live across the longjmp out of a case */
+	static unsigned run, failed, skipped, i;
+	run = failed = skipped = 0;
 	printf("1..%u\n", test_n_cases);
-	for (unsigned i = 0; i < test_n_cases; i++) {
+	for (i = 0; i < test_n_cases; i++) {
 		bool selected = argc < 2;
 		for (int a = 1; a < argc; a++)
 			if (strcmp(argv[a], test_cases[i].name) == 0)
