@@ -1,16 +1,62 @@
 /*
- * main.c — the illan program: subcommand dispatch. (Placeholder until the
- * seed topology lands: `illan run` is wired in src/topo.)
+ * main.c — the illan program: dispatch to subcommands (cli.h).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
+#pragma weak cmd_run
+#pragma weak cmd_matrix
+#pragma weak cmd_bench
+#pragma weak cmd_netns
+#pragma weak cmd_daemon
+#pragma weak cmd_stats
+#pragma weak cmd_flows
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{"run", cmd_run, "run the seed topology and report every flow"},
+	{"matrix", cmd_matrix, "run all 16 fix combinations and tabulate"},
+	{"bench", cmd_bench, "measure goodput and per-hop cost"},
+	{"netns", cmd_netns, "real traffic: netns up|down|status (root)"},
+	{"daemon", cmd_daemon, "the real-traffic emulator (started by netns up)"},
+	{"stats", cmd_stats, "counters of a running daemon"},
+	{"flows", cmd_flows, "bridge datapath flows of a running daemon"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: illan COMMAND [options]   (illan COMMAND --help)\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s%s\n", commands[i].name, commands[i].help,
+			commands[i].fn ? "" : " (not built)");
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: illan run|matrix|bench|netns|stats|flows [options]\n");
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
 	}
-	fprintf(stderr, "illan: '%s' is not implemented yet\n", argv[1]);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (!commands[i].fn) {
+			fprintf(stderr, "illan: '%s' is not built into this binary\n", argv[1]);
+			return 2;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "illan: unknown command '%s'\n", argv[1]);
+	usage(stderr);
 	return 2;
 }
