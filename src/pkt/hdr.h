@@ -66,6 +66,31 @@ struct hdr_info {
  */
 int hdr_parse(const uint8_t *frame, uint32_t len, struct hdr_info *h);
 
+/*
+ * As hdr_parse, for a frame of which only the first avail bytes can be read
+ * (a packet's linear part) but whose whole length is len (frag_list
+ * included): headers must lie within avail, length fields are checked
+ * against len.
+ */
+int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hdr_info *h);
+
+/*
+ * Parse from an IP header at offset off of frame, with no L2 header (the
+ * version nibble selects IPv4/IPv6; ethertype is set to match, n_vlans 0).
+ * Offsets in h are from frame. Same errors as hdr_parse.
+ */
+int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
+		 struct hdr_info *h);
+
+struct pkt;
+/*
+ * Parse a packet whose MAC header is at data, over its linear part (len =
+ * p->len), and set p's mac_header, network_header, transport_header (those
+ * found; others PKT_HDR_UNSET) and protocol. h may be NULL. Returns
+ * hdr_parse's result; on error p is unchanged.
+ */
+int pkt_parse_headers(struct pkt *p, struct hdr_info *h);
+
 /* Big-endian loads and stores on unaligned bytes. */
 static inline uint16_t hdr_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t hdr_get32(const uint8_t *p)

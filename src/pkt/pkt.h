@@ -187,6 +187,9 @@ int pkt_trim(struct pkt *p, uint32_t len);
 /* Copy n bytes at packet offset off (from data, across the frag_list) to to.
  * Returns 0 or -EINVAL if the range is outside the packet. */
 int pkt_copy_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n);
+/* Copy n bytes at packet offset off to `to` and return their sum (as
+ * skb_copy_and_csum_bits); 0 and nothing copied if the range is outside. */
+uint32_t pkt_copy_and_csum_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n);
 /* A linear copy (bytes and metadata) from pool (NULL: p's pool), headroom
  * kept. NULL on failure. */
 struct pkt *pkt_copy(const struct pkt *p, struct pkt_pool *pool);

@@ -1,0 +1,12 @@
+/*
+ * pkt_internal.h — functions shared between the packet core's own files and
+ * no one else (pool internals used by linearize).
+ */
+#ifndef ILLAN_PKT_INTERNAL_H
+#define ILLAN_PKT_INTERNAL_H
+
+#include "pkt/pkt.h"
+
+void pkt_swap_buffers(struct pkt *a, struct pkt *b);
+
+#endif
