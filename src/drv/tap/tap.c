@@ -1,0 +1,601 @@
+/*
+ * tap.c — the TAP and AF_PACKET netdevs (see tap.h). Both speak the same
+ * framing — a 10-byte virtio-net header, then the Ethernet frame — so one
+ * receive and one transmit path serve both; only opening differs.
+ *
+ * Receive: the fd is nonblocking and watched (level-triggered) by the event
+ * loop; each wake-up reads up to TAP_RX_BATCH frames, then yields so other
+ * fds and tasks run. A frame is read into a packet sized for the MTU plus an
+ * auxiliary 64 KiB buffer for GSO super-frames; only a frame that spills
+ * into the auxiliary buffer is copied into a large packet (as OVS's
+ * netdev-linux does for TSO reads).
+ */
+#include "drv/tap/tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <net/ethernet.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "drv/tap/vnet.h"
+#include "ev/ev.h"
+#include "pkt/gso.h"
+#include "pkt/hdr.h"
+#include "pkt/pkt.h"
+
+#define TAP_RX_BATCH 64
+#define TAP_AUX_SIZE 65600u  /* > the largest GSO frame a kernel hands us */
+#define TAP_MAX_IOV 64
+
+struct tap {
+	struct netdev *dev;
+	enum tap_kind kind;
+	bool wire;
+	int fd;
+	unsigned offloads;
+	uint32_t small_size; /* linear bytes of a normal read */
+	struct ev_loop *loop;
+	struct ev_fd evfd;
+	bool watching;
+	struct pkt_pool *pool;
+	struct pkt_pool *own_pool; /* created here when the config gave none */
+	uint8_t *aux;
+	struct vnet_stats vs;
+	uint64_t rx_nomem, rx_too_big, rx_read_errors;
+	uint64_t tx_busy, tx_write_errors;
+	uint64_t wire_csum_completed, wire_gso_segments, wire_errors;
+};
+
+static struct tap *tap_of(const struct netdev *dev) { return dev->priv; }
+
+int tap_fd(const struct netdev *dev) { return tap_of(dev)->fd; }
+
+/* Enter a namespace for the duration of an open: sockets and TAP devices
+ * belong to the namespace current when they are created. */
+int tap_netns_enter(const char *ns, int *saved)
+{
+	*saved = -1;
+	if (!ns)
+		return 0;
+	char path[256];
+	if (ns[0] == '/')
+		snprintf(path, sizeof(path), "%s", ns);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		int e = -errno;
+		close(nsfd);
+		return e;
+	}
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		int e = -errno;
+		close(nsfd);
+		close(self);
+		return e;
+	}
+	close(nsfd);
+	*saved = self;
+	return 0;
+}
+
+void tap_netns_leave(int saved)
+{
+	if (saved < 0)
+		return;
+	if (setns(saved, CLONE_NEWNET) < 0)
+		perror("illan: setns back to the original namespace");
+	close(saved);
+}
+
+unsigned tap_offloads_from_features(uint32_t features)
+{
+	unsigned f = 0;
+	if (!(features & NETIF_F_CSUM_MASK))
+		return 0; /* TSO without CSUM is refused by the kernel (-EINVAL) */
+	f |= TAP_TUN_F_CSUM;
+	if (features & NETIF_F_TSO)
+		f |= TAP_TUN_F_TSO4;
+	if (features & NETIF_F_TSO6)
+		f |= TAP_TUN_F_TSO6;
+	return f;
+}
+
+int tap_set_offload(struct netdev *dev, unsigned tun_flags)
+{
+	struct tap *t = tap_of(dev);
+	if (t->kind != TAP_KIND_TUN)
+		return -EOPNOTSUPP; /* AF_PACKET has no negotiation */
+	if (ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0)
+		return -errno;
+	t->offloads = tun_flags;
+	return 0;
+}
+
+/* ---- receive ------------------------------------------------------------- */
+
+/* A wire carries neither partial checksums nor super-frames: complete and
+ * cut what X's kernel left to "hardware" (X's NIC would have done it), then
+ * hand each frame up. Takes p. */
+static void tap_wire_up(struct tap *t, struct pkt *p)
+{
+	struct netdev *dev = t->dev;
+	if (pkt_is_gso(p)) {
+		int err = 0;
+		struct pkt *segs = gso_segment(p, false, &err);
+		pkt_free(p);
+		if (!segs) {
+			t->wire_errors++;
+			dev->stats.rx_errors++;
+			return;
+		}
+		while (segs) {
+			struct pkt *n = segs->next;
+			segs->next = NULL;
+			t->wire_gso_segments++;
+			netdev_receive(dev, segs);
+			segs = n;
+		}
+		return;
+	}
+	if (p->ip_summed == CHECKSUM_PARTIAL) {
+		if (pkt_checksum_help(p) < 0) {
+			t->wire_errors++;
+			dev->stats.rx_errors++;
+			pkt_free(p);
+			return;
+		}
+		t->wire_csum_completed++;
+	}
+	pkt_reset_meta(p); /* a wire delivers bytes, nothing else */
+	netdev_receive(dev, p);
+}
+
+/* Read one frame. Returns 1 if a frame was consumed (delivered or dropped),
+ * 0 when the fd is drained, -1 on a read error. */
+static int tap_read_one(struct tap *t)
+{
+	struct netdev *dev = t->dev;
+	uint8_t raw[VNET_HDR_LEN];
+	struct pkt *p = pkt_alloc(t->pool, t->small_size, PKT_HEADROOM);
+	struct iovec iov[3];
+	int n_iov = 0;
+	iov[n_iov++] = (struct iovec){raw, sizeof(raw)};
+	uint32_t small = 0;
+	if (p) {
+		small = pkt_tailroom(p) < t->small_size ? pkt_tailroom(p) : t->small_size;
+		iov[n_iov++] = (struct iovec){pkt_data(p), small};
+	}
+	iov[n_iov++] = (struct iovec){t->aux, TAP_AUX_SIZE};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
+	ssize_t n = recvmsg(t->fd, &mh, t->kind == TAP_KIND_PACKET ? MSG_TRUNC : 0);
+	if (n < 0) {
+		pkt_free(p);
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		t->rx_read_errors++;
+		dev->stats.rx_errors++;
+		return -1;
+	}
+	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
+		pkt_free(p);
+		t->vs.rx_runt++;
+		dev->stats.rx_errors++;
+		return 1;
+	}
+	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
+	if (flen > small + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
+		pkt_free(p);
+		t->rx_too_big++;
+		dev->stats.rx_dropped++;
+		return 1;
+	}
+	if (!p) {
+		t->rx_nomem++;
+		dev->stats.rx_dropped++;
+		return 1;
+	}
+	if (flen <= small) {
+		pkt_put(p, flen);
+	} else {
+		struct pkt *big = pkt_alloc(t->pool, flen, PKT_HEADROOM);
+		if (!big) {
+			pkt_free(p);
+			t->rx_nomem++;
+			dev->stats.rx_dropped++;
+			return 1;
+		}
+		uint8_t *d = pkt_put(big, flen);
+		memcpy(d, pkt_data(p), small);
+		memcpy(d + small, t->aux, flen - small);
+		pkt_free(p);
+		p = big;
+	}
+	struct vnet_hdr h;
+	vnet_hdr_decode(raw, &h);
+	if (vnet_hdr_to_pkt(p, &h, &t->vs) < 0) {
+		pkt_free(p);
+		dev->stats.rx_errors++;
+		return 1;
+	}
+	if (t->wire)
+		tap_wire_up(t, p);
+	else
+		netdev_receive(dev, p);
+	return 1;
+}
+
+static void tap_readable(struct ev_fd *w, uint32_t events)
+{
+	struct tap *t = (struct tap *)((char *)w - offsetof(struct tap, evfd));
+	(void)events;
+	for (int i = 0; i < TAP_RX_BATCH; i++)
+		if (tap_read_one(t) <= 0)
+			break;
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+/* Write p with its virtio-net header; the frag_list goes out as further
+ * iovecs, so GRO'd packets cost no copy here. Takes p. */
+static enum netdev_tx tap_start_xmit(struct netdev *dev, struct pkt *p)
+{
+	struct tap *t = tap_of(dev);
+	struct vnet_hdr h;
+	if (vnet_hdr_from_pkt(p, &h, &t->vs) < 0) {
+		dev->stats.tx_dropped++;
+		pkt_free(p);
+		return NETDEV_TX_OK;
+	}
+	uint8_t raw[VNET_HDR_LEN];
+	vnet_hdr_encode(&h, raw);
+	struct iovec iov[TAP_MAX_IOV];
+	int n_iov = 0;
+	iov[n_iov++] = (struct iovec){raw, sizeof(raw)};
+	iov[n_iov++] = (struct iovec){pkt_data(p), pkt_headlen(p)};
+	for (struct pkt *m = p->frag_list; m; m = m->next) {
+		if (n_iov == TAP_MAX_IOV) {
+			if (pkt_linearize(p) < 0) {
+				dev->stats.tx_dropped++;
+				pkt_free(p);
+				return NETDEV_TX_OK;
+			}
+			n_iov = 1;
+			iov[n_iov++] = (struct iovec){pkt_data(p), pkt_headlen(p)};
+			break;
+		}
+		iov[n_iov++] = (struct iovec){pkt_data(m), pkt_headlen(m)};
+	}
+	ssize_t n = writev(t->fd, iov, n_iov);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+			t->tx_busy++;
+			dev->stats.tx_dropped++;
+		} else {
+			t->tx_write_errors++;
+			dev->stats.tx_errors++;
+		}
+	} else {
+		dev->stats.tx_packets++;
+		dev->stats.tx_bytes += p->len;
+	}
+	pkt_free(p);
+	return NETDEV_TX_OK;
+}
+
+static int tap_open(struct netdev *dev)
+{
+	struct tap *t = tap_of(dev);
+	if (t->watching)
+		return 0;
+	int rc = ev_fd_add(t->loop, &t->evfd, t->fd, EPOLLIN);
+	if (rc == 0)
+		t->watching = true;
+	return rc;
+}
+
+static int tap_stop(struct netdev *dev)
+{
+	struct tap *t = tap_of(dev);
+	if (t->watching)
+		ev_fd_del(t->loop, &t->evfd);
+	t->watching = false;
+	return 0;
+}
+
+static void tap_destroy(struct netdev *dev)
+{
+	struct tap *t = tap_of(dev);
+	tap_stop(dev);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	free(t->aux);
+	t->aux = NULL;
+	if (t->own_pool) {
+		unsigned leaked = pkt_pool_destroy(t->own_pool);
+		if (leaked)
+			fprintf(stderr, "illan: %s: %u packets leaked\n", dev->name, leaked);
+		t->own_pool = NULL;
+	}
+}
+
+static const struct netdev_ops tap_ops = {
+	.open = tap_open,
+	.stop = tap_stop,
+	.start_xmit = tap_start_xmit,
+	.destroy = tap_destroy,
+};
+
+/* ---- opening --------------------------------------------------------------- */
+
+/* Kernel-side settings through an ioctl socket of the current namespace. */
+static int if_configure(const char *ifname, unsigned mtu, bool promisc)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	int rc = 0;
+	if (mtu) {
+		ifr.ifr_mtu = (int)mtu;
+		if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+			rc = -errno;
+			goto out_close;
+		}
+	}
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (promisc)
+		ifr.ifr_flags |= IFF_PROMISC;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		rc = -errno;
+out_close:
+	close(s);
+	return rc;
+}
+
+static int open_tun(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_size, "open /dev/net/tun: %s", strerror(errno));
+		return -errno;
+	}
+	unsigned features = 0;
+	if (ioctl(fd, TUNGETFEATURES, &features) == 0 && !(features & IFF_VNET_HDR)) {
+		snprintf(err, err_size, "this kernel's TAP lacks IFF_VNET_HDR");
+		close(fd);
+		return -EOPNOTSUPP;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->ifname);
+	int rc;
+	const char *what;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		what = "TUNSETIFF";
+		goto fail;
+	}
+	int hdr_sz = VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0) {
+		what = "TUNSETVNETHDRSZ";
+		goto fail;
+	}
+	int le = 1; /* vnet.c speaks little-endian; ENOTTY/EINVAL on old kernels is harmless */
+	(void)ioctl(fd, TUNSETVNETLE, &le);
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)cfg->offloads) < 0) {
+		what = "TUNSETOFFLOAD";
+		goto fail;
+	}
+	if (cfg->mac) {
+		struct ifreq hw;
+		memset(&hw, 0, sizeof(hw));
+		snprintf(hw.ifr_name, IFNAMSIZ, "%s", cfg->ifname);
+		hw.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(hw.ifr_hwaddr.sa_data, cfg->mac, 6);
+		if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0) {
+			what = "SIOCSIFHWADDR";
+			goto fail;
+		}
+	}
+	rc = if_configure(cfg->ifname, cfg->mtu, false);
+	if (rc < 0) {
+		snprintf(err, err_size, "configure %s: %s", cfg->ifname, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	t->fd = fd;
+	t->offloads = cfg->offloads;
+	return 0;
+fail:
+	rc = -errno;
+	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int open_packet(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0) {
+		snprintf(err, err_size, "AF_PACKET socket: %s", strerror(errno));
+		return -errno;
+	}
+	int one = 1, rc;
+	const char *what;
+	unsigned ifindex = if_nametoindex(cfg->ifname);
+	if (!ifindex) {
+		what = "if_nametoindex";
+		goto fail;
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+		what = "PACKET_VNET_HDR";
+		goto fail;
+	}
+	/* Our own writes must not come back as receives. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+		what = "PACKET_IGNORE_OUTGOING";
+		goto fail;
+	}
+	int bufsz = 4 << 20;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)ifindex,
+	};
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		what = "bind";
+		goto fail;
+	}
+	/* A NIC's port sees every frame on its wire. */
+	struct packet_mreq mr = {.mr_ifindex = (int)ifindex, .mr_type = PACKET_MR_PROMISC};
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+		what = "PACKET_MR_PROMISC";
+		goto fail;
+	}
+	rc = if_configure(cfg->ifname, cfg->mtu, false);
+	if (rc < 0) {
+		snprintf(err, err_size, "configure %s: %s", cfg->ifname, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	t->fd = fd;
+	return 0;
+fail:
+	rc = -errno;
+	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static void tap_add_counters(struct netdev *dev, struct tap *t)
+{
+	netdev_add_counter(dev, "vnet_bad_csum_start", &t->vs.rx.bad_csum_start);
+	netdev_add_counter(dev, "vnet_bad_csum_offset", &t->vs.rx.bad_csum_offset);
+	netdev_add_counter(dev, "vnet_bad_gso_size", &t->vs.rx.bad_gso_size);
+	netdev_add_counter(dev, "vnet_bad_gso_type", &t->vs.rx.bad_gso_type);
+	netdev_add_counter(dev, "vnet_bad_headers", &t->vs.rx.bad_headers);
+	netdev_add_counter(dev, "vnet_bad_hdr_len", &t->vs.rx_bad_hdr_len);
+	netdev_add_counter(dev, "vnet_runt", &t->vs.rx_runt);
+	netdev_add_counter(dev, "vnet_rx_partial", &t->vs.rx_partial);
+	netdev_add_counter(dev, "vnet_rx_gso", &t->vs.rx_gso);
+	netdev_add_counter(dev, "vnet_tx_needs_csum", &t->vs.tx_needs_csum);
+	netdev_add_counter(dev, "vnet_tx_unnecessary_seeded", &t->vs.tx_unnecessary_seeded);
+	netdev_add_counter(dev, "vnet_tx_gso", &t->vs.tx_gso);
+	netdev_add_counter(dev, "vnet_tx_bad_meta", &t->vs.tx_bad_meta);
+	netdev_add_counter(dev, "rx_nomem", &t->rx_nomem);
+	netdev_add_counter(dev, "rx_too_big", &t->rx_too_big);
+	netdev_add_counter(dev, "rx_read_errors", &t->rx_read_errors);
+	netdev_add_counter(dev, "tx_busy", &t->tx_busy);
+	netdev_add_counter(dev, "tx_write_errors", &t->tx_write_errors);
+	if (t->wire) {
+		netdev_add_counter(dev, "wire_csum_completed", &t->wire_csum_completed);
+		netdev_add_counter(dev, "wire_gso_segments", &t->wire_gso_segments);
+		netdev_add_counter(dev, "wire_errors", &t->wire_errors);
+	}
+}
+
+/*
+ * Create the device described by cfg (see tap.h). The fd is opened inside
+ * cfg->netns so the TAP (or the packet socket) belongs there; the daemon
+ * stays in its own namespace and keeps using the fd.
+ */
+struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_size)
+{
+	if (!cfg->ifname || !cfg->loop) {
+		snprintf(err, err_size, "tap: ifname and loop are required");
+		return NULL;
+	}
+	struct netdev *dev = netdev_alloc(cfg->name ? cfg->name : cfg->ifname, sizeof(struct tap));
+	if (!dev) {
+		snprintf(err, err_size, "tap: out of memory");
+		return NULL;
+	}
+	struct tap *t = dev->priv;
+	memset(t, 0, sizeof(*t));
+	t->dev = dev;
+	t->fd = -1;
+	t->kind = cfg->kind;
+	t->wire = cfg->kind == TAP_KIND_PACKET && cfg->wire;
+	t->loop = cfg->loop;
+	unsigned mtu = cfg->mtu ? cfg->mtu : 1500;
+	t->small_size = mtu + ETH_HLEN + 2 * VLAN_HLEN;
+	t->evfd.fn = tap_readable;
+	dev->ops = &tap_ops; /* from here on netdev_free cleans up through destroy */
+	t->aux = malloc(TAP_AUX_SIZE);
+	if (!t->aux) {
+		snprintf(err, err_size, "tap: out of memory");
+		goto out_free;
+	}
+	t->pool = cfg->pool;
+	if (!t->pool) {
+		struct pkt_pool_class classes[] = {
+			{t->small_size + PKT_HEADROOM, 1024},
+			{PKT_MAX_LEN + PKT_HEADROOM, 64},
+		};
+		t->own_pool = pkt_pool_create(dev->name, classes, 2, NULL, 0);
+		if (!t->own_pool) {
+			snprintf(err, err_size, "tap: cannot create a packet pool");
+			goto out_free;
+		}
+		t->pool = t->own_pool;
+	}
+	dev->pool = t->pool;
+	dev->mtu = mtu;
+	/* The kernel takes NEEDS_CSUM and TCP GSO on write whatever was
+	 * negotiated, so nothing needs doing in software on our side. */
+	dev->features = dev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
+					   NETIF_F_TSO6 | NETIF_F_FRAGLIST;
+	if (cfg->mac)
+		memcpy(dev->mac, cfg->mac, 6);
+
+	int saved;
+	int rc = tap_netns_enter(cfg->netns, &saved);
+	if (rc < 0) {
+		snprintf(err, err_size, "enter namespace %s: %s", cfg->netns, strerror(-rc));
+		goto out_free;
+	}
+	if (cfg->kind == TAP_KIND_TUN)
+		rc = open_tun(t, cfg, err, err_size);
+	else
+		rc = open_packet(t, cfg, err, err_size);
+	tap_netns_leave(saved);
+	if (rc < 0)
+		goto out_free;
+	tap_add_counters(dev, t);
+	netdev_register(dev);
+	rc = netdev_open(dev);
+	if (rc < 0) {
+		snprintf(err, err_size, "tap %s: watch fd: %s", cfg->ifname, strerror(-rc));
+		goto out_free;
+	}
+	return dev;
+out_free:
+	netdev_free(dev); /* ops->destroy closes the fd and the pool */
+	return NULL;
+}

@@ -1,0 +1,86 @@
+/*
+ * tap.h — netdevs over a Linux kernel: a TAP device (IFF_TAP | IFF_NO_PI |
+ * IFF_VNET_HDR) whose kernel side is a real network namespace's interface,
+ * and an AF_PACKET socket with PACKET_VNET_HDR bound to an existing interface
+ * (the end of a veth pair that plays a physical wire).
+ *
+ * Serves the real-traffic daemon (src/cli/netns.c): VM A's and VM B's
+ * kernels sit behind TAPs glued to their partitions' ibmveth adapters, host
+ * X's kernel sits behind a veth read with AF_PACKET and glued to the IO
+ * server's physical NIC.
+ *
+ * Lifecycle: tap_create opens the fd (inside the given namespace), configures
+ * the kernel side, registers and opens the netdev, which watches the fd on
+ * the loop. Frames the kernel writes arrive as packets through
+ * netdev_receive (the rx handler the caller sets); packets given to
+ * dev_queue_xmit are written to the kernel with a virtio-net header (vnet.h).
+ * netdev_free closes the fd; the kernel removes a non-persistent TAP with it.
+ * Packets are allocated from the pool in the config (or the device's own).
+ *
+ * The device accepts every offload on transmit (the kernel's
+ * virtio_net_hdr_to_skb takes NEEDS_CSUM and TCP GSO regardless of
+ * TUNSETOFFLOAD), so validate_xmit never segments or checksums for it.
+ */
+#ifndef ILLAN_TAP_H
+#define ILLAN_TAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/netdev.h"
+
+struct ev_loop;
+struct pkt_pool;
+
+/* TUNSETOFFLOAD bits (include/uapi/linux/if_tun.h). */
+#define TAP_TUN_F_CSUM 0x01
+#define TAP_TUN_F_TSO4 0x02
+#define TAP_TUN_F_TSO6 0x04
+
+enum tap_kind {
+	TAP_KIND_TUN,    /* create a TAP device named ifname */
+	TAP_KIND_PACKET, /* AF_PACKET socket bound to the existing ifname */
+};
+
+struct tap_config {
+	enum tap_kind kind;
+	const char *name;    /* the netdev's name in illan (stats), e.g. "tap-a" */
+	const char *netns;   /* namespace name (/run/netns/NAME) or path; NULL: ours */
+	const char *ifname;  /* the kernel interface */
+	const uint8_t *mac;  /* TUN: the kernel side's MAC; NULL keeps the kernel's */
+	unsigned mtu;        /* kernel side MTU (TUN) and receive sizing; 0: 1500 */
+	unsigned offloads;   /* TUN: TAP_TUN_F_* offered with TUNSETOFFLOAD */
+	/* PACKET: act as a physical wire — frames read are completed
+	 * (checksum_help) and segmented (GSO) before going up, since a wire
+	 * carries neither partial checksums nor super-frames. */
+	bool wire;
+	struct pkt_pool *pool; /* received packets; NULL: the device's own pool */
+	struct ev_loop *loop;
+};
+
+/*
+ * Create, configure (MAC, MTU, up, offloads) and open the device. Needs
+ * CAP_NET_ADMIN (and CAP_SYS_ADMIN to enter another namespace). Returns the
+ * netdev, or NULL with a reason in err.
+ */
+struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_size);
+
+/* The TUN_F_* bits matching a partition adapter's negotiated features: CSUM
+ * for any checksum feature, TSO4/TSO6 for TSO/TSO6 (only with CSUM, as the
+ * kernel requires). */
+unsigned tap_offloads_from_features(uint32_t features);
+
+/* Change what the kernel may hand us (TUNSETOFFLOAD). Returns 0 or -errno. */
+int tap_set_offload(struct netdev *dev, unsigned tun_flags);
+
+/* The file descriptor (tests). */
+int tap_fd(const struct netdev *dev);
+
+/* Enter network namespace ns (a name under /run/netns or a path); *saved
+ * receives a handle to the current one (-1 when ns is NULL). Returns 0 or
+ * -errno. tap_netns_leave returns to the saved namespace and closes it. */
+int tap_netns_enter(const char *ns, int *saved);
+void tap_netns_leave(int saved);
+
+#endif
