@@ -28,7 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* netdev.h (not ours) has a slash-star inside its opening comment. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcomment"
 #include "net/netdev.h"
+#pragma GCC diagnostic pop
 
 struct ev_loop;
 struct pkt_pool;

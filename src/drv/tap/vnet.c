@@ -104,7 +104,7 @@ static bool seed_l4(struct pkt *p)
 {
 	uint8_t *f = pkt_data(p);
 	struct hdr_info hi;
-	if (hdr_parse(f, pkt_headlen(p), &hi) < 0 || hi.l4_off == 0 || hi.is_fragment)
+	if (hdr_parse_head(f, pkt_headlen(p), p->len, &hi) < 0 || hi.l4_off == 0 || hi.is_fragment)
 		return false;
 	uint16_t off;
 	if (hi.l4_proto == IPPROTO_TCP_)
@@ -170,12 +170,6 @@ int vnet_hdr_from_pkt(struct pkt *p, struct vnet_hdr *h, struct vnet_stats *st)
 		h->gso_size = p->gso_size;
 	}
 	if (p->ip_summed == CHECKSUM_UNNECESSARY) {
-		/* Headers must be linear to be parsed; a frag_list here is rare
-		 * (GRO output is PARTIAL), so pay the copy. */
-		if (pkt_has_frag_list(p) && pkt_linearize(p) < 0) {
-			st->tx_bad_meta++;
-			return -EINVAL;
-		}
 		if (seed_l4(p))
 			st->tx_unnecessary_seeded++;
 	}
