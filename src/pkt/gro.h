@@ -30,12 +30,24 @@ struct gro_stats {
 	uint64_t passthrough; /* packets GRO does not touch */
 };
 
+/* Per held flow (GRO's own bookkeeping, index-parallel to flows[]). */
+struct gro_flow {
+	struct pkt *tail;   /* last frag_list member, for O(1) appends */
+	uint32_t next_seq;  /* sequence number the next segment must carry */
+	uint16_t mss;       /* payload length of the first segment */
+	uint16_t count;     /* segments held */
+	uint16_t last_id;   /* IPv4 id of the last segment */
+	uint8_t id_mode;    /* 0 undecided, 1 incrementing, 2 fixed */
+	uint16_t l3_off, l4_off, hlen;
+};
+
 struct gro_ctx {
 	void (*deliver)(void *arg, struct pkt *p);
 	void *arg;
-	struct pkt *flows[GRO_MAX_FLOWS];
+	struct pkt *flows[GRO_MAX_FLOWS]; /* held packets, oldest first */
 	unsigned n_flows;
 	struct gro_stats stats;
+	struct gro_flow flow_state[GRO_MAX_FLOWS];
 };
 
 /* deliver receives every packet GRO releases, merged or not. */
