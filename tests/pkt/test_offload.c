@@ -171,6 +171,27 @@ TEST(checksum_help_frag_list_and_udp)
 	teardown();
 }
 
+TEST(checksum_help_never_stores_zero)
+{
+	setup();
+	/* Tune one payload word so the checksum comes out as 0: the kernel
+	 * stores CSUM_MANGLED_0 (0xffff) instead, which still verifies. */
+	struct gen_tcp g = {.ipv = 4, .payload = 100};
+	struct pkt *p = partial_pkt(&g, true);
+	REQUIRE(p);
+	uint8_t *t = l4(p, &g);
+	uint32_t n = l4len(&g);
+	uint16_t s0 = ref_fold(ref_sum(t, n, 0)); /* the seed is in the field */
+	uint16_t w = hdr_get16(t + 40);
+	hdr_put16(t + 40, ref_fold((uint32_t)w + (uint16_t)(0xffff - s0)));
+	REQUIRE(ref_fold(ref_sum(t, n, 0)) == 0xffff);
+	CHECK_EQ(pkt_checksum_help(p), 0);
+	CHECK_EQ(hdr_get16(t + 16), 0xffff);
+	CHECK(ref_l4_ok(l3(p, &g), t, n, IPPROTO_TCP_));
+	pkt_free(p);
+	teardown();
+}
+
 TEST(checksum_help_other_states)
 {
 	setup();
