@@ -4,7 +4,7 @@
  * counters, and dev_queue_xmit with validate_xmit as Linux runs it before
  * calling a driver.
  *
- * Serves the concrete devices (src/drv/*, which fill in ops and features),
+ * Serves the concrete devices (src/drv/..., which fill in ops and features),
  * the bridge (ports are netdevs) and the stack (its interfaces are netdevs).
  *
  * Lifecycle: a driver allocates a struct netdev with netdev_alloc (its
@@ -32,8 +32,14 @@
 #define NETIF_F_FRAGLIST (1u << 7)
 #define NETIF_F_GSO (1u << 8)       /* software GSO allowed (always, as Linux) */
 #define NETIF_F_GRO (1u << 9)
+#define NETIF_F_TSO_ECN (1u << 10)      /* TSO of SKB_GSO_TCP_ECN packets */
+#define NETIF_F_TSO_MANGLEID (1u << 11) /* TSO may change a fixed IPv4 ID */
 #define NETIF_F_CSUM_MASK (NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_HW_CSUM)
 #define NETIF_F_TSO_MASK (NETIF_F_TSO | NETIF_F_TSO6)
+/* All segmentation features (Linux's NETIF_F_GSO_MASK for what we model). */
+#define NETIF_F_GSO_MASK (NETIF_F_TSO_MASK | NETIF_F_TSO_ECN | NETIF_F_TSO_MANGLEID)
+/* Features netdev_register turns on for every device (NETIF_F_SOFT_FEATURES). */
+#define NETIF_F_SOFT_FEATURES (NETIF_F_GSO | NETIF_F_GRO)
 
 #define NETDEV_NAME_MAX 32
 #define NETDEV_MAX_COUNTERS 48
@@ -56,6 +62,10 @@ struct netdev_ops {
 	/* Called by netdev_set_rx_mode after mc list/promisc changes. */
 	void (*set_rx_mode)(struct netdev *dev);
 	void (*destroy)(struct netdev *dev); /* free driver state */
+	/* As ndo_fix_features: adjust a wanted feature set to what the device
+	 * can do together (e.g. ibmveth: no RXCSUM means no tx checksum).
+	 * NULL: no driver constraint. */
+	uint32_t (*fix_features)(struct netdev *dev, uint32_t features);
 };
 
 /* One named counter: the name is what `illan stats` and ethtool -S print. */
@@ -84,6 +94,11 @@ struct netdev {
 	unsigned mtu, min_mtu, max_mtu;
 	uint32_t features;    /* what is on now */
 	uint32_t hw_features; /* what may be toggled */
+	uint32_t wanted_features; /* what the user asked for (netdev_set_features) */
+	/* Features for packets carrying an 802.1Q tag (in-band or vlan_present),
+	 * as Linux's vlan_features: 0 unless the driver sets it, so tagged
+	 * packets are checksummed and segmented in software (ibmveth sets none). */
+	uint32_t vlan_features;
 	bool up;
 	bool promisc;
 	uint8_t mc_list[NETDEV_MAX_MC][6];
@@ -105,22 +120,34 @@ struct netdev {
 /* Allocate a zeroed netdev with priv_size bytes of driver state (dev->priv).
  * NULL on failure. */
 struct netdev *netdev_alloc(const char *name, size_t priv_size);
-/* Assign an ifindex; after this the device may be opened. Returns 0. */
+/* Assign an ifindex and enter the registry; after this the device may be
+ * opened. As register_netdevice, adds NETIF_F_SOFT_FEATURES to features and
+ * hw_features and runs one feature update (netdev_set_features with the
+ * current features), so a driver's fix_features and the generic rules (TSO
+ * needs SG and a checksum feature) apply from the start. Returns 0, -EEXIST
+ * (name or device already registered) or -EINVAL. */
 int netdev_register(struct netdev *dev);
-/* Stop if up, call ops->destroy, free. */
+/* Stop if up, leave the registry, call ops->destroy, free. NULL is allowed. */
 void netdev_free(struct netdev *dev);
 int netdev_open(struct netdev *dev);
 int netdev_stop(struct netdev *dev);
 /* As netdev_update_features: wanted & hw_features (plus fixed bits), fixed up
- * (TSO needs SG and a checksum feature; no RXCSUM clears tx checksums is the
- * driver's fix_features job), then ops->set_features. Returns its result. */
+ * (ops->fix_features, then TSO needs SG and a checksum feature for its
+ * family), then ops->set_features if anything changed. Returns its result
+ * (0 when nothing changed). */
 int netdev_set_features(struct netdev *dev, uint32_t wanted);
+/* MTU in [min_mtu, max_mtu] (else -EINVAL), through ops->change_mtu. */
 int netdev_set_mtu(struct netdev *dev, unsigned mtu);
+/* Change the MAC through ops->set_mac_address (or assign). */
 int netdev_set_mac(struct netdev *dev, const uint8_t mac[6]);
+/* Add a multicast address (no-op if present; -ENOSPC when the list is full,
+ * -EINVAL for a unicast address) and call ops->set_rx_mode. */
 int netdev_mc_add(struct netdev *dev, const uint8_t mac[6]);
+/* Switch promiscuous mode and call ops->set_rx_mode. */
 void netdev_set_promisc(struct netdev *dev, bool on);
 
-/* Register a driver counter by name (pointer to the driver's uint64_t). */
+/* Register a driver counter by name (pointer to the driver's uint64_t; the
+ * name is not copied). Returns 0, -ENOSPC or -EEXIST. */
 int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value);
 /* Look up a counter by name: the driver's, then the standard stats names
  * (rx_packets, ..., sw_gso_segments). Returns false if unknown. */
@@ -147,6 +174,17 @@ void netdev_receive(struct netdev *dev, struct pkt *p);
  *  - frag_list without FRAGLIST (non-GSO): linearize (counted).
  *  - PARTIAL and the device lacks the checksum feature for the family:
  *    pkt_checksum_help (counted in sw_checksums).
+ * Details as Linux: a vlan_present tag is pushed in-band first (no device
+ * here offloads tag insertion); a tagged packet is judged by vlan_features;
+ * harmonize_features drops checksum and TSO features when the device cannot
+ * checksum the protocol; SKB_GSO_TCP_ECN needs NETIF_F_TSO_ECN and
+ * SKB_GSO_TCP_FIXEDID needs NETIF_F_TSO_MANGLEID (kept only with IPv4 DF);
+ * DODGY is not a reason to segment (tcp_gso_segment revalidates and passes
+ * the packet whole to a device with the TSO feature); segments are not
+ * checksummed again; IPv6 with extension headers is checksummed in software
+ * by a device with only NETIF_F_IPV6_CSUM (skb_csum_hwoffload_help); a
+ * start_xmit that answers NETDEV_TX_BUSY (no qdisc to requeue to) has the
+ * packet freed and counted in tx_dropped, -EBUSY.
  * Then ops->start_xmit for each resulting packet. Returns 0 or -errno of the
  * first failure.
  */
@@ -154,6 +192,12 @@ int dev_queue_xmit(struct netdev *dev, struct pkt *p);
 /* The validate step alone: returns the list of packets to hand to the
  * driver (->next linked) or NULL (p freed, counted). */
 struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p);
+
+/* The ethertype of the network protocol of a frame starting at the MAC
+ * header, past any 802.1Q/802.1ad tags (vlan_get_protocol); 0 if truncated.
+ * *tagged (may be NULL) says whether a tag was present (in-band or
+ * p->vlan_present). */
+uint16_t netdev_pkt_protocol(const struct pkt *p, bool *tagged);
 
 /* Find a registered device by name or ifindex (NULL if none). */
 struct netdev *netdev_by_name(const char *name);

@@ -1,0 +1,134 @@
+/*
+ * ibmveth.h — the IBM Power Virtual Ethernet driver (drivers/net/ethernet/
+ * ibm/ibmveth.c) as a netdev, in its v4.13..v6.0 shape: the era of the seed
+ * commit 66aa0678 "ibmveth: Support to enable LSO/CSO for Trunk VEA." (DMA
+ * mapping, a bounce buffer, up to six send descriptors), with the later
+ * receive-side fixes that the reference lists (413f142cc05c large-packet
+ * detection, 5ce9ad815a29 helper order, 6f2275433a2f/2ac8af0967aa own-MAC
+ * drop, 2c91e2319ed9 reset instead of BUG_ON).
+ *
+ * Serves the topology (which creates one driver instance per ILLAN adapter a
+ * partition owns) and, through struct netdev, the bridge and the stack.
+ *
+ * The driver talks to the hypervisor only through the h_* hcalls and its own
+ * partition's logical memory (hv_lmem_*, which model the partition kernel's
+ * memory and DMA mapping). Everything it registers with the hypervisor lives
+ * there: the buffer-list and filter-list pages, the receive queue, the tx
+ * bounce buffer, and the packet pool (dev->pool) whose buffers are posted as
+ * receive buffers. Packets the stack or bridge of that partition build from
+ * dev->pool are therefore DMA-mappable; a packet from any other memory takes
+ * the "unable to map xmit buffer" path (tx_map_failed, bounce buffer).
+ *
+ * Each of the seed's four fixes is a switch (struct ibmveth_params.fixes),
+ * default all on; with a switch off the driver behaves as before the seed.
+ */
+#ifndef ILLAN_IBMVETH_H
+#define ILLAN_IBMVETH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ev/ev.h"
+#include "hv/hv.h"
+#include "net/netdev.h"
+
+/* The seed's fixes (issue numbers of the seed message). */
+enum ibmveth_fix {
+	/* Issue 1: CSO and LSO may be enabled on a trunk adapter. Off: the
+	 * pre-seed ibmveth_set_csum_offload refuses (-EIO) when the attributes
+	 * show ACTIVE_TRUNK or a trunk priority, and the core then drops TSO
+	 * for lack of a checksum feature: the trunk runs without both. */
+	IBMVETH_FIX_TRUNK_OFFLOAD = 1u << 0,
+	/* Issue 2: a trunk hands CSUM_GOOD TCP frames up as CHECKSUM_PARTIAL
+	 * (skb_partial_csum_set), and transmit sets LRG_SND/mss only for
+	 * CHECKSUM_PARTIAL packets. Off: CHECKSUM_UNNECESSARY, and LRG_SND/mss
+	 * (or the old 0xffff method) for any GSO packet, as before 66aa0678. */
+	IBMVETH_FIX_TRUNK_CSUM_PARTIAL = 1u << 1,
+	/* Issue 3: the TCP pseudo-header seed is recomputed on receive when
+	 * the checksum field is 0 (IPv4 and IPv6). Off: the zeroed field stays. */
+	IBMVETH_FIX_PSEUDO_CSUM = 1u << 2,
+	/* Issue 4: an active trunk advertises NETIF_F_FRAGLIST and linearizes
+	 * frag_list packets itself. Off: neither. */
+	IBMVETH_FIX_FRAGLIST_LINEARIZE = 1u << 3,
+	IBMVETH_FIX_ALL = 0xfu,
+};
+
+/* Module parameters and fix switches. */
+struct ibmveth_params {
+	unsigned rx_copybreak; /* 128: frames shorter than this are copied */
+	unsigned tx_copybreak; /* 128: linear frames shorter go through the bounce buffer */
+	bool old_large_send;   /* force the in-band (0xffff) large send method */
+	unsigned fixes;        /* IBMVETH_FIX_* bits, default IBMVETH_FIX_ALL */
+};
+
+/* The device-tree node partition firmware gives the driver for the adapter
+ * (vio_get_attribute), with the values the topology configured. */
+struct ibmveth_of_node {
+	uint8_t mac[6];             /* "local-mac-address" */
+	unsigned mcast_filter_size; /* "ibm,mac-address-filters" */
+	bool illan_options;         /* "ibm,illan-options" present: CSO offered */
+};
+
+/* Receive buffer pools (ibmveth.h pool_size / pool_count / pool_active). */
+#define IBMVETH_NUM_BUFF_POOLS 5
+#define IBMVETH_BUFF_OH 22 /* 14 ethernet header + 8 opaque handle */
+#define IBMVETH_MIN_MTU 68
+#define IBMVETH_MAX_MTU (65535 - IBMVETH_BUFF_OH)
+#define IBMVETH_NAPI_WEIGHT 16
+#define IBMVETH_SEND_RETRIES 1024
+
+/* Fill p with the defaults (copybreaks 128, new large send, all fixes). */
+void ibmveth_params_default(struct ibmveth_params *p);
+
+/*
+ * Parse a fix list: "all", "none", or a comma list of issue numbers 1-4
+ * and/or names (trunk-offload, trunk-csum-partial, pseudo-csum,
+ * fraglist-linearize). Returns 0 with *out set, or -EINVAL (*out unchanged).
+ */
+int ibmveth_parse_fixes(const char *s, unsigned *out);
+/* Name of one fix bit ("trunk-offload", ...), or NULL. */
+const char *ibmveth_fix_name(unsigned fix_bit);
+
+/* Bytes of logical memory one driver instance takes from its partition
+ * (lists, rx queue, bounce buffer, the packet pool and alignment slack), so
+ * the topology can size partitions. */
+size_t ibmveth_lmem_needed(void);
+
+/*
+ * Probe: create the driver instance for adapter ua of partition part, as
+ * ibmveth_probe does: carve its memory, query H_ILLAN_ATTRIBUTES, set
+ * hw_features/features (TSO/TSO6 with LRG_SND_SUPPORT, FRAGLIST on an active
+ * trunk with fix 4), run ibmveth_set_features, register the netdev (name must
+ * be unique). The device is down; netdev_open registers the LAN. loop runs the
+ * NAPI poll and adapter resets. params may be NULL (defaults). Returns the
+ * netdev or NULL (bad arguments, memory exhausted, name taken). Free with
+ * netdev_free, which also destroys dev->pool (every packet from it must have
+ * been freed by then).
+ */
+struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint64_t ua,
+			      const struct ibmveth_of_node *of, struct ev_loop *loop,
+			      const struct ibmveth_params *params);
+
+/* Introspection for tests, stats output and the CLI. */
+struct ibmveth_pool_info {
+	unsigned size;      /* buffers the pool may post */
+	unsigned buff_size; /* bytes per buffer */
+	unsigned threshold; /* replenish below this (size * 7 / 8) */
+	unsigned available; /* buffers posted to the hypervisor now */
+	bool active;
+};
+/* Returns 0 or -EINVAL (not an ibmveth netdev, or pool out of range). */
+int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmveth_pool_info *info);
+/* Logical address of the buffer in slot index of pool, if it is posted;
+ * UINT64_MAX otherwise. (Tests corrupt a correlator through it.) */
+uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsigned index);
+bool ibmveth_is_active_trunk(const struct netdev *dev);
+/* H_ILLAN_ATTRIBUTES as last seen by the driver (probe or set_features). */
+uint64_t ibmveth_illan_attributes(const struct netdev *dev);
+/* True if dev was created by ibmveth_create. */
+bool ibmveth_is_ibmveth(const struct netdev *dev);
+/* Params in force (fixes included). */
+const struct ibmveth_params *ibmveth_get_params(const struct netdev *dev);
+
+#endif

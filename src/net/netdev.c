@@ -1,0 +1,506 @@
+/*
+ * netdev.c — the network device core: allocation and a registry by name and
+ * ifindex, feature updates (netdev_update_features), MTU/MAC/multicast
+ * plumbing, named counters, the receive hook, and dev_queue_xmit with
+ * validate_xmit_skb as Linux runs it (net/core/dev.c).
+ *
+ * Serves the devices (src/drv/...), the bridge and the stack. Offloads a device
+ * did not advertise are settled here, at egress, so a driver never sees a
+ * request it cannot honour (the Open vSwitch netdev_send lesson).
+ */
+#include "net/netdev.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt/gso.h"
+#include "pkt/hdr.h"
+
+/* ---- Registry ---------------------------------------------------------------
+ * A plain list: a process holds a handful of devices. */
+struct netdev_reg {
+	struct netdev *dev;
+	struct netdev_reg *next;
+};
+static struct netdev_reg *netdev_registry;
+static int netdev_next_ifindex = 1;
+
+static bool netdev_unregister(struct netdev *dev)
+{
+	for (struct netdev_reg **r = &netdev_registry; *r; r = &(*r)->next) {
+		if ((*r)->dev == dev) {
+			struct netdev_reg *gone = *r;
+			*r = gone->next;
+			free(gone);
+			return true;
+		}
+	}
+	return false;
+}
+
+struct netdev *netdev_by_name(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (struct netdev_reg *r = netdev_registry; r; r = r->next)
+		if (strcmp(r->dev->name, name) == 0)
+			return r->dev;
+	return NULL;
+}
+
+struct netdev *netdev_by_index(int ifindex)
+{
+	for (struct netdev_reg *r = netdev_registry; r; r = r->next)
+		if (r->dev->ifindex == ifindex)
+			return r->dev;
+	return NULL;
+}
+
+/* ---- Life cycle -------------------------------------------------------------- */
+
+/* Allocate a zeroed netdev named name (truncated to NETDEV_NAME_MAX-1) with
+ * priv_size bytes of driver state at dev->priv (max-aligned). Defaults as
+ * ether_setup: MTU 1500 in [68, 65535]. Returns NULL on failure. */
+struct netdev *netdev_alloc(const char *name, size_t priv_size)
+{
+	size_t head = (sizeof(struct netdev) + _Alignof(max_align_t) - 1) &
+		      ~(_Alignof(max_align_t) - 1);
+	struct netdev *dev = calloc(1, head + priv_size);
+	if (!dev)
+		return NULL;
+	snprintf(dev->name, sizeof(dev->name), "%s", name ? name : "");
+	dev->mtu = 1500;
+	dev->min_mtu = 68;
+	dev->max_mtu = 65535;
+	dev->priv = priv_size ? (uint8_t *)dev + head : NULL;
+	return dev;
+}
+
+/* Register dev (see netdev.h). Returns 0, -EEXIST or -EINVAL. */
+int netdev_register(struct netdev *dev)
+{
+	if (!dev || !dev->name[0])
+		return -EINVAL;
+	if (dev->ifindex || netdev_by_name(dev->name))
+		return -EEXIST;
+	struct netdev_reg *r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->dev = dev;
+	r->next = netdev_registry;
+	netdev_registry = r;
+	dev->ifindex = netdev_next_ifindex++;
+	/* register_netdevice: software offloads on, wanted = features, update. */
+	dev->hw_features |= NETIF_F_SOFT_FEATURES;
+	dev->features |= NETIF_F_SOFT_FEATURES;
+	netdev_set_features(dev, dev->features);
+	return 0;
+}
+
+/* Free dev: stop it, leave the registry, let the driver free its state. */
+void netdev_free(struct netdev *dev)
+{
+	if (!dev)
+		return;
+	if (dev->up)
+		netdev_stop(dev);
+	netdev_unregister(dev);
+	if (dev->ops && dev->ops->destroy)
+		dev->ops->destroy(dev);
+	free(dev);
+}
+
+static void netdev_rx_mode_changed(struct netdev *dev);
+
+/* Bring dev up through ops->open, then ops->set_rx_mode. Returns 0 (also if already up) or its error. */
+int netdev_open(struct netdev *dev)
+{
+	if (dev->up)
+		return 0;
+	if (dev->ops && dev->ops->open) {
+		int rc = dev->ops->open(dev);
+		if (rc)
+			return rc;
+	}
+	dev->up = true;
+	/* __dev_open programs the receive filters once the device is open. */
+	netdev_rx_mode_changed(dev);
+	return 0;
+}
+
+/* Take dev down through ops->stop. Returns 0 (also if already down) or its error;
+ * the device counts as down either way, as dev_close. */
+int netdev_stop(struct netdev *dev)
+{
+	if (!dev->up)
+		return 0;
+	dev->up = false;
+	if (dev->ops && dev->ops->stop)
+		return dev->ops->stop(dev);
+	return 0;
+}
+
+/* ---- Configuration ----------------------------------------------------------- */
+
+/* netdev_fix_features' rules that matter for the features we model. */
+static uint32_t netdev_fix_features(uint32_t f)
+{
+	if (!(f & NETIF_F_SG))
+		f &= ~NETIF_F_GSO_MASK;
+	if ((f & NETIF_F_TSO) && !(f & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)))
+		f &= ~(NETIF_F_TSO | NETIF_F_TSO_ECN | NETIF_F_TSO_MANGLEID);
+	if ((f & NETIF_F_TSO6) && !(f & (NETIF_F_HW_CSUM | NETIF_F_IPV6_CSUM)))
+		f &= ~NETIF_F_TSO6;
+	/* TSO_ECN and TSO_MANGLEID are modifiers of TSO (Linux drops them
+	 * when no TSO is left). */
+	if (!(f & NETIF_F_TSO_MASK))
+		f &= ~(NETIF_F_TSO_ECN | NETIF_F_TSO_MANGLEID);
+	return f;
+}
+
+/* Update dev's features toward wanted (see netdev.h). */
+int netdev_set_features(struct netdev *dev, uint32_t wanted)
+{
+	dev->wanted_features = wanted & dev->hw_features;
+	uint32_t f = (dev->features & ~dev->hw_features) | dev->wanted_features;
+	if (dev->ops && dev->ops->fix_features)
+		f = dev->ops->fix_features(dev, f);
+	f = netdev_fix_features(f);
+	if (f == dev->features)
+		return 0;
+	if (dev->ops && dev->ops->set_features)
+		return dev->ops->set_features(dev, f);
+	dev->features = f;
+	return 0;
+}
+
+/* Change the MTU (see netdev.h). Returns 0, -EINVAL or the driver's error. */
+int netdev_set_mtu(struct netdev *dev, unsigned mtu)
+{
+	if (mtu < dev->min_mtu || mtu > dev->max_mtu)
+		return -EINVAL;
+	if (mtu == dev->mtu)
+		return 0;
+	if (dev->ops && dev->ops->change_mtu)
+		return dev->ops->change_mtu(dev, mtu);
+	dev->mtu = mtu;
+	return 0;
+}
+
+/* Change the MAC (see netdev.h). Returns 0 or the driver's error. */
+int netdev_set_mac(struct netdev *dev, const uint8_t mac[6])
+{
+	if (dev->ops && dev->ops->set_mac_address)
+		return dev->ops->set_mac_address(dev, mac);
+	memcpy(dev->mac, mac, 6);
+	return 0;
+}
+
+static void netdev_rx_mode_changed(struct netdev *dev)
+{
+	if (dev->ops && dev->ops->set_rx_mode)
+		dev->ops->set_rx_mode(dev);
+}
+
+/* Add a multicast address (see netdev.h). */
+int netdev_mc_add(struct netdev *dev, const uint8_t mac[6])
+{
+	if (!(mac[0] & 1))
+		return -EINVAL;
+	for (unsigned i = 0; i < dev->n_mc; i++)
+		if (memcmp(dev->mc_list[i], mac, 6) == 0)
+			return 0;
+	if (dev->n_mc >= NETDEV_MAX_MC)
+		return -ENOSPC;
+	memcpy(dev->mc_list[dev->n_mc++], mac, 6);
+	netdev_rx_mode_changed(dev);
+	return 0;
+}
+
+/* Switch promiscuous mode (see netdev.h). */
+void netdev_set_promisc(struct netdev *dev, bool on)
+{
+	if (dev->promisc == on)
+		return;
+	dev->promisc = on;
+	netdev_rx_mode_changed(dev);
+}
+
+/* ---- Counters ----------------------------------------------------------------- */
+
+struct netdev_std_counter {
+	const char *name;
+	size_t off;
+};
+#define NETDEV_STD(f) {#f, offsetof(struct netdev_stats, f)}
+static const struct netdev_std_counter netdev_std_counters[] = {
+	NETDEV_STD(rx_packets),      NETDEV_STD(rx_bytes),       NETDEV_STD(rx_dropped),
+	NETDEV_STD(rx_errors),       NETDEV_STD(tx_packets),     NETDEV_STD(tx_bytes),
+	NETDEV_STD(tx_dropped),      NETDEV_STD(tx_errors),      NETDEV_STD(sw_gso_segments),
+	NETDEV_STD(sw_gso_packets),  NETDEV_STD(sw_checksums),   NETDEV_STD(linearized),
+	NETDEV_STD(xmit_errors),
+};
+#define NETDEV_N_STD (sizeof(netdev_std_counters) / sizeof(netdev_std_counters[0]))
+
+static uint64_t netdev_std_value(const struct netdev *dev, unsigned i)
+{
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)&dev->stats + netdev_std_counters[i].off, sizeof(v));
+	return v;
+}
+
+/* Register a driver counter (see netdev.h). */
+int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value)
+{
+	for (unsigned i = 0; i < dev->n_counters; i++)
+		if (strcmp(dev->counters[i].name, name) == 0)
+			return -EEXIST;
+	if (dev->n_counters >= NETDEV_MAX_COUNTERS)
+		return -ENOSPC;
+	dev->counters[dev->n_counters++] = (struct netdev_counter){name, value};
+	return 0;
+}
+
+/* Look a counter up by name (see netdev.h). */
+bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *value)
+{
+	for (unsigned i = 0; i < dev->n_counters; i++) {
+		if (strcmp(dev->counters[i].name, name) == 0) {
+			*value = *dev->counters[i].value;
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < NETDEV_N_STD; i++) {
+		if (strcmp(netdev_std_counters[i].name, name) == 0) {
+			*value = netdev_std_value(dev, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Visit every counter, standard first (see netdev.h). */
+void netdev_for_each_counter(const struct netdev *dev,
+			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+{
+	for (unsigned i = 0; i < NETDEV_N_STD; i++)
+		fn(arg, netdev_std_counters[i].name, netdev_std_value(dev, i));
+	for (unsigned i = 0; i < dev->n_counters; i++)
+		fn(arg, dev->counters[i].name, *dev->counters[i].value);
+}
+
+/* ---- Receive ----------------------------------------------------------------- */
+
+/* Install the receive hook (see netdev.h). */
+void netdev_set_rx_handler(struct netdev *dev,
+			   void (*fn)(void *arg, struct netdev *dev, struct pkt *p), void *arg)
+{
+	dev->rx_handler = fn;
+	dev->rx_handler_arg = arg;
+}
+
+/* Hand a received packet up (see netdev.h). Takes p. */
+void netdev_receive(struct netdev *dev, struct pkt *p)
+{
+	p->dev = dev;
+	p->iif = dev->ifindex;
+	dev->stats.rx_packets++;
+	dev->stats.rx_bytes += p->len;
+	pkt_trace(p, "netdev_receive");
+	if (!dev->rx_handler) {
+		dev->stats.rx_dropped++;
+		pkt_free(p);
+		return;
+	}
+	dev->rx_handler(dev->rx_handler_arg, dev, p);
+}
+
+/* ---- Transmit ---------------------------------------------------------------- */
+
+/* The network protocol past any tags (see netdev.h). */
+uint16_t netdev_pkt_protocol(const struct pkt *p, bool *tagged)
+{
+	uint8_t b[2];
+	uint32_t off = 12;
+	bool tag = p->vlan_present;
+	for (;;) {
+		if (pkt_copy_bits(p, off, b, 2) != 0) {
+			if (tagged)
+				*tagged = tag;
+			return 0;
+		}
+		uint16_t type = hdr_get16(b);
+		if (type != ETH_P_8021Q && type != ETH_P_8021AD) {
+			if (tagged)
+				*tagged = tag;
+			return type;
+		}
+		tag = true;
+		off += VLAN_HLEN;
+	}
+}
+
+/* can_checksum_protocol: may the device checksum this network protocol? */
+static bool netdev_can_checksum_protocol(uint32_t features, uint16_t protocol)
+{
+	if (features & NETIF_F_HW_CSUM)
+		return true;
+	if (protocol == ETH_P_IP)
+		return features & NETIF_F_IP_CSUM;
+	if (protocol == ETH_P_IPV6)
+		return features & NETIF_F_IPV6_CSUM;
+	return false;
+}
+
+/* __vlan_hwaccel_push_inside: move an out-of-band tag into the frame. Header
+ * offsets are head-relative, so only the MAC header moves. */
+static int netdev_push_vlan_inside(struct pkt *p)
+{
+	if (pkt_headlen(p) < 2 * ETH_ALEN || !pkt_push(p, VLAN_HLEN))
+		return -ENOMEM;
+	uint8_t *d = pkt_data(p);
+	memmove(d, d + VLAN_HLEN, 2 * ETH_ALEN);
+	hdr_put16(d + 12, ETH_P_8021Q);
+	hdr_put16(d + 14, p->vlan_tci);
+	if (p->mac_header != PKT_HDR_UNSET)
+		p->mac_header = p->data;
+	p->vlan_present = false;
+	p->vlan_tci = 0;
+	return 0;
+}
+
+/* netif_skb_features + harmonize_features for p on dev. */
+static uint32_t netdev_skb_features(const struct netdev *dev, const struct pkt *p,
+				    uint16_t protocol, bool tagged)
+{
+	uint32_t f = dev->features;
+	if (pkt_is_gso(p) && (p->gso_type & PKT_GSO_TCPV4)) {
+		/* gso_features_check: no ID mangling unless DF is set. */
+		uint8_t fo[2];
+		uint32_t nh = p->network_header;
+		if (nh == PKT_HDR_UNSET || nh < p->data ||
+		    pkt_copy_bits(p, nh - p->data + 6, fo, 2) != 0 || !(fo[0] & 0x40))
+			f &= ~NETIF_F_TSO_MANGLEID;
+	}
+	if (tagged)
+		f &= dev->vlan_features;
+	if (p->ip_summed != CHECKSUM_NONE && !netdev_can_checksum_protocol(f, protocol))
+		f &= ~(NETIF_F_CSUM_MASK | NETIF_F_GSO_MASK);
+	return f;
+}
+
+/* skb_gso_ok: can the device take this GSO packet whole? */
+static bool netdev_gso_ok(const struct pkt *p, uint32_t f)
+{
+	uint32_t need = 0;
+	if (p->gso_type & PKT_GSO_TCPV4)
+		need |= NETIF_F_TSO;
+	if (p->gso_type & PKT_GSO_TCPV6)
+		need |= NETIF_F_TSO6;
+	if (p->gso_type & PKT_GSO_TCP_ECN)
+		need |= NETIF_F_TSO_ECN;
+	if (p->gso_type & PKT_GSO_TCP_FIXEDID)
+		need |= NETIF_F_TSO_MANGLEID;
+	if (!need || (f & need) != need)
+		return false;
+	return !pkt_has_frag_list(p) || (f & NETIF_F_FRAGLIST);
+}
+
+/* skb_csum_hwoffload_help: 0 if the device checksums p, else checksum it. */
+static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_t f,
+				      uint16_t protocol)
+{
+	if (f & NETIF_F_HW_CSUM)
+		return 0;
+	if (f & (NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM)) {
+		bool ext = protocol == ETH_P_IPV6 && p->network_header != PKT_HDR_UNSET &&
+			   p->transport_header != PKT_HDR_UNSET &&
+			   p->transport_header - p->network_header != 40;
+		if (!ext && (p->csum_offset == TCP_CSUM_OFFSET || p->csum_offset == UDP_CSUM_OFFSET))
+			return 0;
+	}
+	int rc = pkt_checksum_help(p);
+	if (rc == 0) {
+		dev->stats.sw_checksums++;
+		pkt_trace(p, "validate_xmit:checksum_help");
+	}
+	return rc;
+}
+
+/* validate_xmit_skb (see netdev.h). */
+struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p)
+{
+	if (p->vlan_present && netdev_push_vlan_inside(p) != 0)
+		goto drop;
+	bool tagged;
+	uint16_t protocol = netdev_pkt_protocol(p, &tagged);
+	uint32_t f = netdev_skb_features(dev, p, protocol, tagged);
+
+	if (pkt_is_gso(p) &&
+	    (!netdev_gso_ok(p, f) ||
+	     (p->ip_summed != CHECKSUM_PARTIAL && p->ip_summed != CHECKSUM_UNNECESSARY))) {
+		int err = 0;
+		struct pkt *segs = gso_segment(p, netdev_can_checksum_protocol(f, protocol), &err);
+		if (!segs)
+			goto drop;
+		unsigned n = 0;
+		for (struct pkt *s = segs; s; s = s->next) {
+			s->dev = dev;
+			n++;
+		}
+		dev->stats.sw_gso_packets++;
+		dev->stats.sw_gso_segments += n;
+		pkt_free(p);
+		return segs;
+	}
+
+	if (pkt_has_frag_list(p) && !(f & NETIF_F_FRAGLIST)) {
+		if (pkt_linearize(p) != 0)
+			goto drop;
+		dev->stats.linearized++;
+	}
+	if (p->ip_summed == CHECKSUM_PARTIAL) {
+		p->transport_header = p->csum_start;
+		if (netdev_csum_hwoffload_help(dev, p, f, protocol) != 0)
+			goto drop;
+	}
+	p->next = NULL;
+	return p;
+
+drop:
+	dev->stats.xmit_errors++;
+	dev->stats.tx_dropped++;
+	pkt_free(p);
+	return NULL;
+}
+
+/* dev_queue_xmit (see netdev.h). Takes p. */
+int dev_queue_xmit(struct netdev *dev, struct pkt *p)
+{
+	p->next = NULL;
+	p->dev = dev;
+	if (!dev->up || !dev->ops || !dev->ops->start_xmit) {
+		dev->stats.tx_dropped++;
+		pkt_free(p);
+		return -ENETDOWN;
+	}
+	pkt_trace(p, "dev_queue_xmit");
+	struct pkt *list = netdev_validate_xmit(dev, p);
+	if (!list)
+		return -EINVAL;
+	int rc = 0;
+	while (list) {
+		struct pkt *s = list;
+		list = s->next;
+		s->next = NULL;
+		if (dev->ops->start_xmit(dev, s) == NETDEV_TX_BUSY) {
+			dev->stats.tx_dropped++;
+			pkt_free(s);
+			if (!rc)
+				rc = -EBUSY;
+		}
+	}
+	return rc;
+}
