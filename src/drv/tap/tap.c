@@ -60,6 +60,7 @@ struct tap {
 };
 
 static struct tap *tap_of(const struct netdev *dev) { return dev->priv; }
+static int tap_count_write(struct tap *t, ssize_t n, uint32_t len);
 
 int tap_fd(const struct netdev *dev) { return tap_of(dev)->fd; }
 
@@ -183,8 +184,14 @@ static int tap_read_one(struct tap *t)
 		iov[n_iov++] = (struct iovec){pkt_data(p), small};
 	}
 	iov[n_iov++] = (struct iovec){t->aux, TAP_AUX_SIZE};
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
-	ssize_t n = recvmsg(t->fd, &mh, t->kind == TAP_KIND_PACKET ? MSG_TRUNC : 0);
+	ssize_t n;
+	if (t->kind == TAP_KIND_PACKET) {
+		/* MSG_TRUNC: the real length, so an oversized frame is seen */
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
+		n = recvmsg(t->fd, &mh, MSG_TRUNC);
+	} else {
+		n = readv(t->fd, iov, n_iov); /* a character device: no recvmsg */
+	}
 	if (n < 0) {
 		pkt_free(p);
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -282,21 +289,37 @@ static enum netdev_tx tap_start_xmit(struct netdev *dev, struct pkt *p)
 		}
 		iov[n_iov++] = (struct iovec){pkt_data(m), pkt_headlen(m)};
 	}
-	ssize_t n = writev(t->fd, iov, n_iov);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-			t->tx_busy++;
-			dev->stats.tx_dropped++;
-		} else {
-			t->tx_write_errors++;
-			dev->stats.tx_errors++;
-		}
-	} else {
-		dev->stats.tx_packets++;
-		dev->stats.tx_bytes += p->len;
-	}
+	tap_count_write(t, writev(t->fd, iov, n_iov), p->len);
 	pkt_free(p);
 	return NETDEV_TX_OK;
+}
+
+/* Count the result of a write of len frame bytes. */
+static int tap_count_write(struct tap *t, ssize_t n, uint32_t len)
+{
+	struct netdev *dev = t->dev;
+	if (n >= 0) {
+		dev->stats.tx_packets++;
+		dev->stats.tx_bytes += len;
+		return 0;
+	}
+	int e = -errno;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+		t->tx_busy++;
+		dev->stats.tx_dropped++;
+	} else {
+		t->tx_write_errors++;
+		dev->stats.tx_errors++;
+	}
+	return e;
+}
+
+int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len)
+{
+	struct tap *t = tap_of(dev);
+	uint8_t raw[VNET_HDR_LEN] = {0};
+	struct iovec iov[2] = {{raw, sizeof(raw)}, {(void *)(uintptr_t)frame, len}};
+	return tap_count_write(t, writev(t->fd, iov, 2), len);
 }
 
 static int tap_open(struct netdev *dev)

@@ -28,11 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* netdev.h (not ours) has a slash-star inside its opening comment. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "net/netdev.h"
-#pragma GCC diagnostic pop
 
 struct ev_loop;
 struct pkt_pool;
@@ -77,6 +73,11 @@ unsigned tap_offloads_from_features(uint32_t features);
 
 /* Change what the kernel may hand us (TUNSETOFFLOAD). Returns 0 or -errno. */
 int tap_set_offload(struct netdev *dev, unsigned tun_flags);
+
+/* Write one plain frame (complete checksums, no GSO: a zero virtio-net
+ * header) — the physical NIC's wire callback. Counted like a transmit.
+ * Returns 0 or -errno. */
+int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len);
 
 /* The file descriptor (tests). */
 int tap_fd(const struct netdev *dev);

@@ -1,0 +1,113 @@
+/*
+ * ctl.c — `illan stats [--json]` and `illan flows`: clients of the
+ * real-traffic daemon's control socket (netns.c). One connection per
+ * question: the command on one line, the answer until the daemon closes.
+ *   stats        every counter of every adapter, bridge, NIC and TAP, one a line
+ *   stats --json {"counters": {"object": {"counter": value, ...}, ...}}
+ *   flows        the bridge's datapath flows with packet and byte counts
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CTL_DEFAULT_DIR "/run/illan"
+
+/* Send cmd to the daemon whose directory is dir; copy the answer to out.
+ * Returns the exit status: 0, or 1 with a message on stderr. */
+static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE *out)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir ? dir : CTL_DEFAULT_DIR);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror(prog);
+		return 1;
+	}
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t plen = strlen(path);
+	if (plen >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "%s: socket path too long: %s\n", prog, path);
+		close(fd);
+		return 1;
+	}
+	memcpy(sa.sun_path, path, plen + 1);
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "%s: no daemon answers at %s (%s); start one with 'illan netns up'%s\n",
+			prog, path, strerror(errno),
+			errno == EACCES ? " — and the control socket is root's only" : "");
+		close(fd);
+		return 1;
+	}
+	size_t len = strlen(cmd);
+	if (write(fd, cmd, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "%s: write to %s: %s\n", prog, path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	char buf[8192];
+	ssize_t n;
+	size_t total = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, out);
+		total += (size_t)n;
+	}
+	int e = errno;
+	close(fd);
+	if (n < 0 || total == 0) {
+		fprintf(stderr, "%s: no answer from the daemon (%s)\n", prog,
+			n < 0 ? strerror(e) : "closed");
+		return 1;
+	}
+	if (total >= 6 && strncmp(buf, "error:", 6) == 0)
+		return 1;
+	return 0;
+}
+
+/* --dir DIR and --json; returns false on anything else (usage printed). */
+static bool ctl_args(int argc, char **argv, const char **dir, bool *json, bool allow_json,
+		     const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+			*dir = argv[++i];
+		} else if (allow_json && strcmp(argv[i], "--json") == 0) {
+			*json = true;
+		} else {
+			fprintf(stderr, "%s", usage);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* cmd_stats: see cli.h. */
+int cmd_stats(int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool json = false;
+	if (!ctl_args(argc, argv, &dir, &json, true,
+		      "usage: illan stats [--json] [--dir DIR]\n"
+		      "  every counter of the running real-traffic daemon (illan netns up)\n"))
+		return 2;
+	return ctl_request("illan stats", dir, json ? "stats-json" : "stats", stdout);
+}
+
+/* cmd_flows: see cli.h. */
+int cmd_flows(int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool json = false;
+	if (!ctl_args(argc, argv, &dir, &json, false,
+		      "usage: illan flows [--dir DIR]\n"
+		      "  the bridge's datapath flows of the running daemon, with packet/byte counts\n"))
+		return 2;
+	return ctl_request("illan flows", dir, "flows", stdout);
+}
