@@ -12,17 +12,15 @@
 
 #include "stack/stack.h"
 
-/* A splitmix64-style finaliser of (seed, word index): cheap (two multiplies)
- * and without visible structure, so a shifted or reordered segment never
- * matches by accident. */
-static inline uint64_t pattern_word(uint64_t seed, uint64_t k)
+/* splitmix64's finaliser: a bijection with no visible structure. */
+static inline uint64_t pattern_mix(uint64_t x)
 {
-	uint64_t x = seed + (k + 1) * 0x9E3779B97F4A7C15ull;
-	x ^= x >> 31;
+	x += 0x9E3779B97F4A7C15ull;
+	x ^= x >> 30;
 	x *= 0xBF58476D1CE4E5B9ull;
-	x ^= x >> 29;
+	x ^= x >> 27;
 	x *= 0x94D049BB133111EBull;
-	x ^= x >> 32;
+	x ^= x >> 31;
 	return x;
 }
 
@@ -36,48 +34,112 @@ static inline uint64_t pattern_le(uint64_t w)
 #endif
 }
 
+/*
+ * Word k of a stream (8 bytes, memory order) = table[k mod PATTERN_WORDS] XOR
+ * key(seed, k / PATTERN_WORDS). The table (32 KiB, the same for every seed)
+ * makes neighbouring words unrelated; the key, one mix per 32 KiB block,
+ * makes blocks and seeds differ, so a segment delivered at the wrong offset
+ * or in the wrong flow never matches. Filling and checking a block are then
+ * a load-XOR-store (or load-XOR-OR) loop the compiler vectorizes: the test
+ * payload costs about as much as a memcpy, so goodput measures illan.
+ */
+#define PATTERN_WORDS 4096u
+static uint64_t pattern_table[PATTERN_WORDS];
+static bool pattern_ready;
+
+static void pattern_init(void)
+{
+	for (uint64_t k = 0; k < PATTERN_WORDS; k++)
+		pattern_table[k] = pattern_le(pattern_mix(k ^ 0x5EEDull << 40));
+	pattern_ready = true;
+}
+
+static inline uint64_t pattern_key(uint64_t seed, uint64_t block)
+{
+	return pattern_le(pattern_mix(seed ^ pattern_mix(block)));
+}
+
+static inline uint64_t pattern_word(uint64_t seed, uint64_t k)
+{
+	return pattern_table[k % PATTERN_WORDS] ^ pattern_key(seed, k / PATTERN_WORDS);
+}
+
+static inline uint8_t pattern_byte(uint64_t seed, uint64_t o)
+{
+	uint64_t w = pattern_word(seed, o >> 3);
+	uint8_t b[8];
+	memcpy(b, &w, 8);
+	return b[o & 7];
+}
+
 /* Fill buf[0..n) with the pattern of stream seed from stream offset off. */
 void stack_pattern_fill(uint64_t seed, uint64_t off, uint8_t *buf, uint32_t n)
 {
+	if (!pattern_ready)
+		pattern_init();
 	uint32_t i = 0;
 	while (i < n && ((off + i) & 7)) {
-		uint64_t o = off + i;
-		buf[i++] = (uint8_t)(pattern_word(seed, o >> 3) >> ((o & 7) * 8));
+		buf[i] = pattern_byte(seed, off + i);
+		i++;
 	}
-	uint64_t k = (off + i) >> 3;
-	for (; i + 8 <= n; i += 8, k++) {
-		uint64_t w = pattern_le(pattern_word(seed, k));
-		memcpy(buf + i, &w, 8);
+	while (n - i >= 8) {
+		uint64_t k = (off + i) >> 3;
+		uint32_t idx = (uint32_t)(k % PATTERN_WORDS);
+		uint32_t run = PATTERN_WORDS - idx;
+		if (run > (n - i) / 8)
+			run = (n - i) / 8;
+		const uint64_t key = pattern_key(seed, k / PATTERN_WORDS);
+		const uint64_t *t = pattern_table + idx;
+		uint8_t *d = buf + i;
+		for (uint32_t j = 0; j < run; j++) {
+			uint64_t w = t[j] ^ key;
+			memcpy(d + 8 * j, &w, 8);
+		}
+		i += 8 * run;
 	}
-	if (i < n) {
-		uint64_t w = pattern_word(seed, k);
-		for (unsigned b = 0; i < n; i++, b++)
-			buf[i] = (uint8_t)(w >> (b * 8));
-	}
+	for (; i < n; i++)
+		buf[i] = pattern_byte(seed, off + i);
 }
 
 /* Count the bytes of buf[0..n) that differ from the pattern at offset off. */
 uint32_t stack_pattern_check(uint64_t seed, uint64_t off, const uint8_t *buf, uint32_t n)
 {
+	if (!pattern_ready)
+		pattern_init();
 	uint32_t i = 0, bad = 0;
 	while (i < n && ((off + i) & 7)) {
-		uint64_t o = off + i;
-		bad += buf[i++] != (uint8_t)(pattern_word(seed, o >> 3) >> ((o & 7) * 8));
+		bad += buf[i] != pattern_byte(seed, off + i);
+		i++;
 	}
-	uint64_t k = (off + i) >> 3;
-	for (; i + 8 <= n; i += 8, k++) {
-		uint64_t got;
-		memcpy(&got, buf + i, 8);
-		uint64_t diff = got ^ pattern_le(pattern_word(seed, k));
-		if (diff) {
-			for (unsigned b = 0; b < 8; b++)
-				bad += ((diff >> (b * 8)) & 0xff) != 0;
+	while (n - i >= 8) {
+		uint64_t k = (off + i) >> 3;
+		uint32_t idx = (uint32_t)(k % PATTERN_WORDS);
+		uint32_t run = PATTERN_WORDS - idx;
+		if (run > (n - i) / 8)
+			run = (n - i) / 8;
+		const uint64_t key = pattern_key(seed, k / PATTERN_WORDS);
+		const uint64_t *t = pattern_table + idx;
+		const uint8_t *d = buf + i;
+		uint64_t acc = 0;
+		for (uint32_t j = 0; j < run; j++) {
+			uint64_t w;
+			memcpy(&w, d + 8 * j, 8);
+			acc |= w ^ t[j] ^ key;
 		}
+		if (acc) {
+			/* something differs: count the bytes, off the fast path */
+			for (uint32_t j = 0; j < run; j++) {
+				uint8_t got[8], want[8];
+				uint64_t w = t[j] ^ key;
+				memcpy(want, &w, 8);
+				memcpy(got, d + 8 * j, 8);
+				for (unsigned b = 0; b < 8; b++)
+					bad += got[b] != want[b];
+			}
+		}
+		i += 8 * run;
 	}
-	if (i < n) {
-		uint64_t w = pattern_word(seed, k);
-		for (unsigned b = 0; i < n; i++, b++)
-			bad += buf[i] != (uint8_t)(w >> (b * 8));
-	}
+	for (; i < n; i++)
+		bad += buf[i] != pattern_byte(seed, off + i);
 	return bad;
 }

@@ -105,8 +105,9 @@ void stack_set_drop_hook(struct stack *s, stack_drop_fn fn, void *arg);
 
 /* ---- The test pattern ------------------------------------------------------
  * Byte i of a stream with seed `seed` is a function of (seed, i) only: byte
- * i & 7 (little-endian) of a 64-bit mix of (seed, i >> 3). Filled and checked
- * eight bytes at a time. */
+ * i & 7 (little-endian) of word i >> 3, which is a fixed 32 KiB table's word
+ * (i >> 3) mod 4096 XOR a mix of (seed, i >> 15). Filled and checked eight
+ * bytes at a time in vectorizable loops (pattern.c). */
 void stack_pattern_fill(uint64_t seed, uint64_t off, uint8_t *buf, uint32_t n);
 /* Number of bytes in buf[0..n) that differ from the pattern at off. */
 uint32_t stack_pattern_check(uint64_t seed, uint64_t off, const uint8_t *buf, uint32_t n);
