@@ -433,8 +433,12 @@ static void tcp_rto_fn(struct ev_timer *tm)
 	default:
 		break;
 	}
-	if (c->snd_una >= c->snd_max)
-		return; /* nothing outstanding */
+	if (c->snd_una >= c->snd_max) {
+		/* nothing outstanding: the timer was a retry after a failed
+		 * allocation (see tcp_output) */
+		tcp_output(c);
+		return;
+	}
 	if (c->backoff >= s->cfg.retries2) {
 		conn_fail(c, "connection timed out: retransmissions unanswered (tcp_retries2)");
 		return;
@@ -514,7 +518,6 @@ static void tcp_fin_sent(struct tcp_conn *c)
  * the data is out, and a pending ACK if nothing else carried it. */
 static void tcp_output(struct tcp_conn *c)
 {
-	bool sent = false;
 	switch (c->state) {
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
@@ -533,6 +536,7 @@ static void tcp_output(struct tcp_conn *c)
 	const uint64_t data_end = 1 + (c->tx_ready ? c->tx_total : 0);
 	const bool fin = c->fin_queued && c->tx_ready;
 	const uint32_t goal = tcp_size_goal(c);
+	bool blocked = false; /* dev->pool had no buffer */
 	for (;;) {
 		uint64_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
 		uint64_t wnd_end = c->snd_una + wnd;
@@ -555,30 +559,32 @@ static void tcp_output(struct tcp_conn *c)
 			uint8_t flags = TCP_ACK | (with_fin ? TCP_FIN : 0) |
 					(c->snd_nxt + len == data_end ? TCP_PSH : 0);
 			uint64_t pos = c->snd_nxt;
-			if (tcp_xmit(c, pos, (uint32_t)len, flags) != 0)
+			if (tcp_xmit(c, pos, (uint32_t)len, flags) != 0) {
+				blocked = true;
 				break;
+			}
 			tcp_count_sent(c, pos, (uint32_t)len, with_fin);
 			c->snd_nxt = pos + len + with_fin;
 			if (with_fin)
 				tcp_fin_sent(c);
-			sent = true;
 		} else if (fin && c->snd_nxt == data_end) {
-			if (tcp_xmit(c, data_end, 0, TCP_ACK | TCP_FIN) != 0)
+			if (tcp_xmit(c, data_end, 0, TCP_ACK | TCP_FIN) != 0) {
+				blocked = true;
 				break;
+			}
 			tcp_count_sent(c, data_end, 0, true);
 			c->snd_nxt = data_end + 1;
 			tcp_fin_sent(c);
-			sent = true;
 		} else {
 			break;
 		}
 	}
 	if (c->ack_pending)
 		tcp_send_ack(c);
-	/* arm when something is outstanding, or when data waits and a failed
-	 * allocation stopped us (the timer is the retry) */
-	if ((sent || c->snd_nxt < data_end + fin) && c->snd_max > c->snd_una &&
-	    !ev_timer_armed(&c->rto_timer))
+	/* arm when something is outstanding, or when a failed allocation
+	 * stopped us with nothing in flight (the timer is then the retry, as
+	 * Linux's probe timer is after a failed tcp_transmit_skb) */
+	if ((c->snd_max > c->snd_una || blocked) && !ev_timer_armed(&c->rto_timer))
 		tcp_arm_rto(c);
 }
 

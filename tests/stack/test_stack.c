@@ -805,6 +805,45 @@ TEST(fin_lost_retransmitted)
 	pair_teardown(&P);
 }
 
+static bool server_fin_seen;
+
+static enum lo_verdict note_fin(struct lo *lo, struct pkt *p)
+{
+	struct hdr_info h;
+	(void)lo;
+	if (lo_parse(p, &h) && (pkt_data(p)[h.l4_off + 13] & TCP_FIN))
+		server_fin_seen = true;
+	return LO_PASS;
+}
+
+static enum lo_verdict drop_last_ack(struct lo *lo, struct pkt *p)
+{
+	(void)p;
+	if (server_fin_seen && lo->user++ == 0)
+		return LO_DROP; /* the client's ACK of the server's FIN */
+	return LO_PASS;
+}
+
+TEST(last_ack_lost_fin_retransmitted)
+{
+	struct pair P;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	server_fin_seen = false;
+	P.lb->hook = note_fin;
+	P.la->hook = drop_last_ack;
+	struct stack_flow *f = start_flow(&P, 4, 5000, 5000);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, 5000, 5000);
+	/* the server's FIN goes again at its RTO; the client, in TIME_WAIT,
+	 * acknowledges it again (a duplicate) and the server closes */
+	CHECK_U64(ctr(P.sb, "tcp_retransmits"), 1);
+	CHECK_U64(ctr(P.sa, "tcp_dup_data"), 1);
+	CHECK_U64(r->t_complete_ns, 200000000ull);
+	CHECK_EQ(P.la->n_dropped, 1);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
 TEST(fin_close_then_time_wait_ends)
 {
 	struct pair P;
@@ -987,6 +1026,34 @@ TEST(malformed_input_counted)
 	ev_run_until(P.loop, NULL, NULL, 1000000000ull); /* let the RSTs go out */
 	CHECK_U64(ctr(P.sa, "tcp_rst_rx"), 2);
 	pair_teardown(&P);
+}
+
+TEST(every_allocation_failure_recovered)
+{
+	/* as SQLite's malloc tests: fail each allocation of a small scenario in
+	 * turn; each run must still deliver every byte, count the failure and
+	 * leak nothing. Without offloads the loopback driver allocates nothing,
+	 * so every allocation is the stack's. */
+	struct pair P;
+	pair_setup(&P, F_NONE, LO_WIRE, true);
+	pkt_fault_fail_nth(0);
+	struct stack_flow *f = start_flow(&P, 4, 30000, 3000);
+	check_ok(run_flow(&P, f), 30000, 3000);
+	uint64_t sites = pkt_fault_fail_nth(0);
+	stack_flow_free(f);
+	pair_teardown(&P);
+	CHECK(sites > 20);
+	for (uint64_t n = 1; n <= sites; n++) {
+		pair_setup(&P, F_NONE, LO_WIRE, true);
+		pkt_fault_fail_nth(n);
+		f = start_flow(&P, n & 1 ? 4 : 6, 30000, 3000);
+		const struct stack_flow_result *r = run_flow(&P, f);
+		pkt_fault_fail_nth(0);
+		check_ok(r, 30000, 3000);
+		CHECK_U64(ctr(P.sa, "tx_alloc_fail") + ctr(P.sb, "tx_alloc_fail"), 1);
+		stack_flow_free(f);
+		pair_teardown(&P);
+	}
 }
 
 static void count_cb(void *arg, const char *name, uint64_t value)
