@@ -27,6 +27,10 @@ struct hv;
 struct hv_partition;
 
 #define HV_MAX_VIDS 20 /* additional VLAN IDs per IEEE adapter */
+/* Smallest mss honoured with LRG_SND: Linux's TCP_MIN_SND_MSS (48). Below it
+ * H_SEND_LOGICAL_LAN refuses (H_PARAMETER), so a partition cannot make the
+ * hypervisor cut a 64 KiB frame into thousands of segments. */
+#define HV_MIN_LRG_MSS 48u
 
 enum hv_vsw_mode {
 	HV_VSW_VEB,  /* the hypervisor switches between local adapters */
@@ -63,6 +67,20 @@ struct hv_adapter_stats {
 	uint64_t addr_errors;      /* hcall addresses outside the partition's memory */
 	uint64_t param_errors;     /* other H_PARAMETER refusals */
 	uint64_t irqs;             /* interrupts raised */
+	/* Added after the first contract (append only). */
+	uint64_t tx_not_open;      /* sends while not registered (H_DROPPED, as QEMU) */
+	uint64_t resource_errors;  /* H_RESOURCE refusals: frame > 64 KiB, registered
+				    * twice, not open, rx pools or filter table full */
+	uint64_t hv_sw_errors;     /* offloads the hypervisor could not perform for
+				    * this receiver (flagged frame not TCP over IP,
+				    * segmentation failure): see vsw.c */
+};
+
+/* Counters per partition, for calls that name no adapter of its own. */
+struct hv_partition_stats {
+	uint64_t hcalls;     /* every hcall the partition made */
+	uint64_t bad_unit;   /* unit address unknown or another partition's (H_PARAMETER) */
+	uint64_t bad_opcode; /* hv_hcall with an unknown opcode (H_FUNCTION) */
 };
 
 /* ---- Construction (topology) --------------------------------------------- */
@@ -77,6 +95,7 @@ const char *hv_partition_name(const struct hv_partition *part);
 uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
 			   const struct hv_adapter_config *cfg);
 int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st);
+void hv_partition_get_stats(const struct hv_partition *part, struct hv_partition_stats *st);
 
 /* Interrupt: fn(arg) is called when a frame is queued for the adapter while its
  * VIO signal is enabled. Called from inside the sender's hcall: the handler

@@ -1,0 +1,410 @@
+/*
+ * hv.c — the emulated PowerVM hypervisor's objects: the hypervisor itself,
+ * partitions and their logical memory, ILLAN adapters and virtual switches,
+ * and the attribute word H_ILLAN_ATTRIBUTES reports (including which trunk is
+ * active).
+ *
+ * Serves the topology (which builds partitions and adapters), the drivers
+ * (which use the logical-memory helpers as a partition's kernel would use its
+ * own memory and DMA mapping) and the other files of src/hv.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/hv_internal.h"
+
+/*
+ * Create an empty hypervisor: no partitions, no vswitches.
+ * Returns NULL when out of memory. Free with hv_destroy.
+ */
+struct hv *hv_create(void)
+{
+	struct hv *hv = calloc(1, sizeof(*hv));
+	if (!hv)
+		return NULL;
+	hv->gather = malloc(PAPR_MAX_FRAME);
+	if (!hv->gather)
+		goto err_free_hv;
+	hv->next_ua = HV_FIRST_UA;
+	return hv;
+
+err_free_hv:
+	free(hv);
+	return NULL;
+}
+
+static void hv_adapter_free(struct hv_adapter *a)
+{
+	for (unsigned i = 0; i < HV_RX_POOLS; i++)
+		free(a->pools[i].descs);
+	free(a->mcast_table);
+	free(a);
+}
+
+/*
+ * Destroy the hypervisor with every partition (and its logical memory),
+ * adapter and vswitch. Pointers into partition memory become invalid. Must
+ * not be called from inside an hcall (an interrupt handler). NULL is allowed.
+ */
+void hv_destroy(struct hv *hv)
+{
+	if (!hv)
+		return;
+	struct hv_partition *part = hv->parts;
+	while (part) {
+		struct hv_partition *pnext = part->next;
+		struct hv_adapter *a = part->adapters;
+		while (a) {
+			struct hv_adapter *anext = a->part_next;
+			hv_adapter_free(a);
+			a = anext;
+		}
+		free(part->mem);
+		free(part);
+		part = pnext;
+	}
+	struct hv_vswitch *vsw = hv->vswitches;
+	while (vsw) {
+		struct hv_vswitch *vnext = vsw->next;
+		free(vsw);
+		vsw = vnext;
+	}
+	vsw_release(hv);
+	free(hv->gather);
+	free(hv);
+}
+
+/* The vswitch numbered num, created (in VEB mode) on first use; NULL when
+ * out of memory. */
+struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num)
+{
+	struct hv_vswitch **pp = &hv->vswitches;
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->num == num)
+			return *pp;
+	struct hv_vswitch *vsw = calloc(1, sizeof(*vsw));
+	if (!vsw)
+		return NULL;
+	vsw->num = num;
+	vsw->mode = HV_VSW_VEB;
+	*pp = vsw;
+	return vsw;
+}
+
+/*
+ * Set a vswitch's mode: HV_VSW_VEB (the hypervisor switches between local
+ * adapters) or HV_VSW_VEPA (every client frame goes to the trunk, as the seed's
+ * OVS/NovaLink setup has it). Creates the vswitch if needed. Takes effect for
+ * the next frame. Returns 0, -EINVAL for an unknown mode, -ENOMEM.
+ */
+int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode)
+{
+	if (!hv || (mode != HV_VSW_VEB && mode != HV_VSW_VEPA))
+		return -EINVAL;
+	struct hv_vswitch *vsw = hv_vswitch_get(hv, vswitch);
+	if (!vsw)
+		return -ENOMEM;
+	vsw->mode = mode;
+	return 0;
+}
+
+/*
+ * Create a partition with mem_size bytes of zeroed logical memory (1 byte to
+ * 4 GiB: I/O addresses in descriptors are 32 bits). name is copied
+ * (truncated to 31 bytes). Returns NULL on a bad size or out of memory; the
+ * partition lives until hv_destroy.
+ */
+struct hv_partition *hv_partition_create(struct hv *hv, const char *name, size_t mem_size)
+{
+	if (!hv || mem_size == 0 || (uint64_t)mem_size > (1ull << 32))
+		return NULL;
+	struct hv_partition *part = calloc(1, sizeof(*part));
+	if (!part)
+		return NULL;
+	part->mem = calloc(1, mem_size);
+	if (!part->mem)
+		goto err_free_part;
+	snprintf(part->name, sizeof(part->name), "%s", name ? name : "");
+	part->hv = hv;
+	part->mem_size = mem_size;
+	part->bump = HV_LMEM_FIRST;
+	struct hv_partition **pp = &hv->parts;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = part;
+	return part;
+
+err_free_part:
+	free(part);
+	return NULL;
+}
+
+/* The partition's name as given at creation. */
+const char *hv_partition_name(const struct hv_partition *part)
+{
+	return part->name;
+}
+
+/* Copy the partition's counters into *st. */
+void hv_partition_get_stats(const struct hv_partition *part, struct hv_partition_stats *st)
+{
+	*st = part->stats;
+}
+
+bool hv_mac_is_valid_unicast(uint64_t mac)
+{
+	/* 48 bits, not zero, group bit (bit 0 of the first octet) clear: as
+	 * is_valid_ether_addr. */
+	return mac != 0 && mac < (1ull << 48) && !(mac & (1ull << 40));
+}
+
+static bool hv_config_ok(const struct hv_adapter_config *cfg)
+{
+	if (!hv_mac_is_valid_unicast(papr_mac_to_u64(cfg->mac)))
+		return false;
+	if (cfg->pvid < 1 || cfg->pvid > 4094)
+		return false;
+	if (cfg->n_vids > HV_MAX_VIDS)
+		return false;
+	for (unsigned i = 0; i < cfg->n_vids; i++) {
+		if (cfg->vids[i] < 1 || cfg->vids[i] > 4094 || cfg->vids[i] == cfg->pvid)
+			return false;
+		for (unsigned j = 0; j < i; j++)
+			if (cfg->vids[j] == cfg->vids[i])
+				return false;
+	}
+	if (cfg->trunk_priority > 15)
+		return false;
+	if (cfg->fw_attrs & ~HV_FW_OFFERABLE)
+		return false;
+	if (cfg->mcast_filter_size > HV_MCAST_FILTER_MAX)
+		return false;
+	return true;
+}
+
+/*
+ * Create an ILLAN adapter in part from cfg (copied). The config is checked:
+ * a valid unicast MAC, PVID 1..4094, at most HV_MAX_VIDS distinct additional
+ * VIDs other than the PVID, trunk priority 0..15, fw_attrs only of the bits a
+ * firmware offers (RX_MULTI_BUFF_SUPPORT, LRG_SND_SUPPORT, PADDED_PKT_CSUM),
+ * at most HV_MCAST_FILTER_MAX filter slots. The adapter starts closed, with
+ * interrupts off, multicast reception on and no filtering (see h_multicast_ctrl).
+ * Returns the unit address (nonzero, unique in this hypervisor), or 0 on a bad
+ * config or out of memory.
+ */
+uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
+			   const struct hv_adapter_config *cfg)
+{
+	if (!hv || !part || !cfg || part->hv != hv || !hv_config_ok(cfg))
+		return 0;
+	struct hv_adapter *a = calloc(1, sizeof(*a));
+	if (!a)
+		return 0;
+	for (unsigned i = 0; i < HV_RX_POOLS; i++) {
+		a->pools[i].descs = calloc(HV_RX_POOL_MAX_BDS, sizeof(uint64_t));
+		if (!a->pools[i].descs)
+			goto err_free_adapter;
+	}
+	if (cfg->mcast_filter_size) {
+		a->mcast_table = calloc(cfg->mcast_filter_size, sizeof(uint64_t));
+		if (!a->mcast_table)
+			goto err_free_adapter;
+	}
+	a->vsw = hv_vswitch_get(hv, cfg->vswitch);
+	if (!a->vsw)
+		goto err_free_adapter;
+	a->cfg = *cfg;
+	a->part = part;
+	a->mac = papr_mac_to_u64(cfg->mac);
+	a->mcast_recv = true;
+	a->ua = hv->next_ua++;
+
+	struct hv_adapter **pp = &part->adapters;
+	while (*pp)
+		pp = &(*pp)->part_next;
+	*pp = a;
+	pp = &a->vsw->members;
+	while (*pp)
+		pp = &(*pp)->vsw_next;
+	*pp = a;
+	return a->ua;
+
+err_free_adapter:
+	hv_adapter_free(a);
+	return 0;
+}
+
+/* The adapter with unit address ua if it belongs to part, else NULL: a
+ * partition can name only its own adapters. */
+struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua)
+{
+	if (!part)
+		return NULL;
+	for (struct hv_adapter *a = part->adapters; a; a = a->part_next)
+		if (a->ua == ua)
+			return a;
+	return NULL;
+}
+
+/*
+ * Copy the counters of part's adapter ua into *st. Returns 0, or -ENOENT when
+ * part has no such adapter.
+ */
+int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st)
+{
+	struct hv_adapter *a = hv_adapter_find(part, ua);
+	if (!a)
+		return -ENOENT;
+	*st = a->stats;
+	return 0;
+}
+
+/*
+ * Install the rx interrupt handler of part's adapter ua (fn NULL removes it).
+ * Returns 0 or -ENOENT.
+ */
+int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *arg), void *arg)
+{
+	struct hv_adapter *a = hv_adapter_find(part, ua);
+	if (!a)
+		return -ENOENT;
+	a->irq_fn = fn;
+	a->irq_arg = arg;
+	return 0;
+}
+
+bool hv_adapter_on_vlan(const struct hv_adapter *a, uint16_t vid)
+{
+	if (a->cfg.pvid == vid)
+		return true;
+	for (unsigned i = 0; i < a->cfg.n_vids; i++)
+		if (a->cfg.vids[i] == vid)
+			return true;
+	return false;
+}
+
+/*
+ * Is trunk t the active trunk of its PVID? The reference (§9) says the
+ * managed system activates the trunk with the lowest priority number for a
+ * set of VLANs and activates the next when it fails. Our choice: among the
+ * trunks of t's vswitch with t's PVID that have not freed their LAN after
+ * registering it (a trunk not yet opened counts, so the driver's probe-time
+ * query, made before open, already sees ACTIVE_TRUNK), t is active when no
+ * other has a lower priority number, or an equal one and an older unit
+ * address.
+ */
+static bool hv_adapter_is_active_trunk(const struct hv_adapter *t)
+{
+	if (!hv_adapter_is_trunk(t) || t->closed_after_open)
+		return false;
+	for (const struct hv_adapter *o = t->vsw->members; o; o = o->vsw_next) {
+		if (o == t || !hv_adapter_is_trunk(o) || o->closed_after_open ||
+		    o->cfg.pvid != t->cfg.pvid)
+			continue;
+		if (o->cfg.trunk_priority < t->cfg.trunk_priority ||
+		    (o->cfg.trunk_priority == t->cfg.trunk_priority && o->ua < t->ua))
+			return false;
+	}
+	return true;
+}
+
+/* The attribute word H_ILLAN_ATTRIBUTES reports: firmware offers, trunk
+ * priority and active bit, and what the partition set. */
+uint64_t hv_adapter_attrs(const struct hv_adapter *a)
+{
+	uint64_t attrs = a->cfg.fw_attrs | a->os_attrs;
+	attrs |= ((uint64_t)a->cfg.trunk_priority << IBMVETH_ILLAN_TRUNK_PRI_SHIFT) &
+		 IBMVETH_ILLAN_TRUNK_PRI_MASK;
+	if (hv_adapter_is_active_trunk(a))
+		attrs |= IBMVETH_ILLAN_ACTIVE_TRUNK;
+	return attrs;
+}
+
+/* Write the rx-queue descriptor (VALID | TOGGLE as it stands | length,
+ * address) at buf_list+0, where the driver may read it. */
+void hv_rxq_desc_store(struct hv_adapter *a)
+{
+	uint32_t fl = IBMVETH_BUF_VALID | a->rxq_len;
+	if (a->rxq_toggle)
+		fl |= IBMVETH_BUF_TOGGLE;
+	hv_put_be64(a->part->mem + a->buf_list + PAPR_BUFLIST_RXQ_DESC,
+		    papr_desc(fl, (uint32_t)a->rxq_addr));
+}
+
+/* ---- Logical memory -------------------------------------------------------- */
+
+/* Is [laddr, laddr+len) inside the partition's memory? Overflow-safe. */
+bool hv_lmem_ok(const struct hv_partition *part, uint64_t laddr, uint64_t len)
+{
+	return laddr <= part->mem_size && len <= part->mem_size - laddr;
+}
+
+/* Host pointer to the start of part's logical memory (address 0). */
+uint8_t *hv_lmem_base(struct hv_partition *part)
+{
+	return part->mem;
+}
+
+/* Size in bytes of part's logical memory. */
+size_t hv_lmem_size(const struct hv_partition *part)
+{
+	return part->mem_size;
+}
+
+/*
+ * The partition OS's own allocator, not a hypervisor service: a bump
+ * allocator over the partition's logical memory, never freeing, starting at
+ * HV_LMEM_FIRST (page 0 stays unused). align must be a power of two (0 counts
+ * as 1); size must be nonzero. Returns the logical address, or UINT64_MAX when
+ * the request does not fit.
+ */
+uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align)
+{
+	if (align == 0)
+		align = 1;
+	if (size == 0 || (align & (align - 1)) != 0 || align > part->mem_size)
+		return UINT64_MAX;
+	uint64_t addr = ((uint64_t)part->bump + align - 1) & ~((uint64_t)align - 1);
+	if (!hv_lmem_ok(part, addr, size))
+		return UINT64_MAX;
+	part->bump = (size_t)(addr + size);
+	return addr;
+}
+
+/* Host pointer for [laddr, laddr+len) if it lies inside part's memory,
+ * else NULL. */
+void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len)
+{
+	if (!hv_lmem_ok(part, laddr, len))
+		return NULL;
+	return part->mem + laddr;
+}
+
+/* Logical address of host range [ptr, ptr+len) if it lies inside part's
+ * memory, else UINT64_MAX (a failed DMA map). */
+uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len)
+{
+	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)part->mem;
+	if (p < base)
+		return UINT64_MAX;
+	uint64_t laddr = (uint64_t)(p - base);
+	if (!hv_lmem_ok(part, laddr, len))
+		return UINT64_MAX;
+	return laddr;
+}
+
+/* ---- Fault injection --------------------------------------------------------- */
+
+/*
+ * Make the next n H_SEND_LOGICAL_LAN calls from part (to any of its adapters
+ * that exist) return code without sending; n = 0 clears. For tests of the
+ * driver's retry and error paths.
+ */
+void hv_inject_send_result(struct hv_partition *part, long code, unsigned n)
+{
+	part->inject_code = code;
+	part->inject_n = n;
+}

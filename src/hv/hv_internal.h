@@ -1,0 +1,161 @@
+/*
+ * hv_internal.h — the hypervisor's private state, shared by the files of
+ * src/hv only: hv.c (construction, partitions, logical memory, attributes),
+ * hcall.c (the ILLAN hcalls but send) and vsw.c (the virtual switch:
+ * H_SEND_LOGICAL_LAN, VLAN rules, delivery, checksum and large-send
+ * propagation). Nothing outside src/hv includes it.
+ *
+ * Ownership: struct hv owns every partition, adapter and vswitch; none is
+ * freed before hv_destroy, so pointers to them stay valid for the life of
+ * the hypervisor (an interrupt handler may run hcalls in the middle of a
+ * delivery without pulling anything from under it).
+ */
+#ifndef ILLAN_HV_INTERNAL_H
+#define ILLAN_HV_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/hv.h"
+
+struct pkt_pool;
+
+/* Receive-buffer pools as QEMU's spapr_llan "use-rx-buffer-pools" mode:
+ * up to RX_MAX_POOLS pools, each keyed by one exact buffer length and holding
+ * at most RX_POOL_MAX_BDS descriptors, used last-in first-out. */
+#define HV_RX_POOLS 5
+#define HV_RX_POOL_MAX_BDS 4096
+
+/* Largest "ibm,mac-address-filters" value accepted: one 8-byte entry per slot
+ * of the 4096-byte filter-list page. */
+#define HV_MCAST_FILTER_MAX (PAPR_FILTER_LIST_SIZE / 8)
+
+/* Attribute bits the firmware may offer (read-only to the partition). */
+#define HV_FW_OFFERABLE \
+	(IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT | IBMVETH_ILLAN_LRG_SND_SUPPORT | \
+	 IBMVETH_ILLAN_PADDED_PKT_CSUM)
+
+/* First unit address handed out; PowerVM's virtual adapters live at
+ * 0x30000002 and up. */
+#define HV_FIRST_UA 0x30000002ull
+
+/* The bump allocator leaves page 0 of logical memory unused, like a null
+ * page, so that address 0 is never a buffer a partition allocated. */
+#define HV_LMEM_FIRST 4096u
+
+struct hv_rx_pool {
+	uint32_t buf_size; /* key: exact descriptor length; meaningless when n == 0 */
+	uint32_t n;        /* descriptors held */
+	uint64_t *descs;   /* HV_RX_POOL_MAX_BDS slots, LIFO: descs[n-1] is next */
+};
+
+struct hv_vswitch {
+	unsigned num;
+	enum hv_vsw_mode mode;
+	struct hv_adapter *members; /* linked through vsw_next, creation order */
+	struct hv_vswitch *next;
+};
+
+struct hv_adapter {
+	uint64_t ua;
+	struct hv_partition *part;
+	struct hv_vswitch *vsw;
+	struct hv_adapter_config cfg;
+	uint64_t mac;      /* current MAC (low 48 bits) */
+	uint64_t os_attrs; /* PAPR_ILLAN_OS_SETTABLE bits the partition set */
+
+	/* Registration (H_REGISTER_LOGICAL_LAN); meaningful while open. The
+	 * addresses are kept here, not re-read from partition memory, so a
+	 * partition that scribbles on its buffer-list page cannot redirect the
+	 * hypervisor's writes. */
+	bool open;
+	bool closed_after_open; /* freed its LAN after being registered */
+	uint64_t buf_list;
+	uint64_t filter_list;
+	uint64_t rxq_addr;
+	uint32_t rxq_len;
+	uint32_t rxq_ptr;   /* byte offset of the next entry */
+	bool rxq_toggle;    /* TOGGLE of the rx-queue descriptor at buf_list+0 */
+	struct hv_rx_pool pools[HV_RX_POOLS];
+	unsigned rx_bufs;
+
+	/* Multicast (H_MULTICAST_CTRL); kept across free/register. */
+	bool mcast_recv;
+	bool mcast_filtering;
+	uint64_t *mcast_table;
+	unsigned n_mcast;
+
+	uint64_t signal_state; /* H_VIO_SIGNAL mode, bit 0 = rx interrupt enabled */
+	void (*irq_fn)(void *arg);
+	void *irq_arg;
+
+	struct hv_adapter_stats stats;
+	struct hv_adapter *part_next;
+	struct hv_adapter *vsw_next;
+};
+
+struct hv_partition {
+	struct hv *hv;
+	char name[32];
+	uint8_t *mem;
+	size_t mem_size;
+	size_t bump; /* next free logical address of hv_lmem_alloc */
+	struct hv_adapter *adapters;
+	long inject_code;
+	unsigned inject_n;
+	struct hv_partition_stats stats;
+	struct hv_partition *next;
+};
+
+struct hv {
+	struct hv_partition *parts;
+	struct hv_vswitch *vswitches;
+	uint64_t next_ua;
+
+	/* Send path scratch (vsw.c), reused by every H_SEND_LOGICAL_LAN. */
+	bool sending;             /* an H_SEND_LOGICAL_LAN is delivering */
+	uint8_t *gather;          /* PAPR_MAX_FRAME bytes: descriptors gathered */
+	struct hv_adapter **dests;
+	size_t n_dests_cap;
+	struct pkt_pool *seg_pool; /* packets for software segmentation, lazily made */
+};
+
+/* hv.c */
+struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua);
+struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num);
+bool hv_lmem_ok(const struct hv_partition *part, uint64_t laddr, uint64_t len);
+uint64_t hv_adapter_attrs(const struct hv_adapter *a);
+bool hv_adapter_on_vlan(const struct hv_adapter *a, uint16_t vid);
+bool hv_mac_is_valid_unicast(uint64_t mac);
+void hv_rxq_desc_store(struct hv_adapter *a);
+static inline bool hv_adapter_is_trunk(const struct hv_adapter *a)
+{
+	return a->cfg.trunk_priority != 0;
+}
+
+/* Big-endian loads/stores in partition memory. */
+static inline uint64_t hv_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+static inline void hv_put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+static inline void hv_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* vsw.c */
+void vsw_release(struct hv *hv);
+
+#endif

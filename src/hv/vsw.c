@@ -1,0 +1,633 @@
+/*
+ * vsw.c — the virtual switch and H_SEND_LOGICAL_LAN: gather the sender's
+ * descriptors from its logical memory, apply the port VLAN rules, choose the
+ * destinations (by MAC within the VLAN, trunks, VEB or VEPA), and write each
+ * copy into a buffer the receiver posted plus a receive-queue entry, carrying
+ * the checksum-offload and large-send flags — or doing the checksum and the
+ * segmentation in software for a receiver that did not enable them, as PHYP
+ * does (reference §4.2, §9: "the hypervisor will generate the checksum",
+ * Platform Large Send segments "using CPU pool resources").
+ *
+ * Serves the ibmveth driver (through h_send_logical_lan) and, through the
+ * counters, the seed's issue 1: hv_sw_checksums and hv_sw_segments are the
+ * work a trunk without offloads forces on the hypervisor.
+ *
+ * Writes into partition memory happen only inside ranges checked against that
+ * partition: the receiver's posted buffers, its receive queue and its
+ * buffer-list page (rx-queue descriptor, drop counter). The sender's memory is
+ * only read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/hv_internal.h"
+#include "pkt/csum.h"
+#include "pkt/gso.h"
+#include "pkt/hdr.h"
+#include "pkt/pkt.h"
+
+#define VSW_BCAST 0xFFFFFFFFFFFFull
+#define VSW_GROUP_BIT (1ull << 40) /* I/G bit: bit 0 of the first octet */
+
+#define VSW_CSUM_FLAGS (IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD)
+
+/* A frame inside the switch: the sender's MAC addresses, the VLAN it is on,
+ * and the bytes after the sender's tag (ethertype on). Delivered untagged or
+ * with a tag rebuilt from tci. */
+struct vsw_frame {
+	uint8_t macs[12];
+	const uint8_t *body;
+	uint32_t body_len;
+	uint16_t vid;
+	uint16_t tci;    /* priority and VID for a tagged delivery */
+	uint64_t dst;
+	uint32_t bd_flags; /* NO_CSUM / CSUM_GOOD of the sender's descriptor */
+	uint16_t mss;      /* honoured large-send mss, 0 = none */
+};
+
+enum vsw_family { VSW_FAM_NONE, VSW_FAM_TCP4, VSW_FAM_TCP6 };
+
+/* Packet classes for software segmentation: enough buffers for the most
+ * segments a 64 KiB frame can yield at any mss >= HV_MIN_LRG_MSS, whichever
+ * class a segment of that mss lands in, plus the super-frame itself. */
+static const struct pkt_pool_class vsw_seg_classes[] = {
+	{512, 1400},
+	{2048, 400},
+	{9216, 64},
+	{PAPR_MAX_FRAME + 512, 12},
+};
+
+void vsw_release(struct hv *hv)
+{
+	if (hv->seg_pool)
+		pkt_pool_destroy(hv->seg_pool);
+	hv->seg_pool = NULL;
+	free(hv->dests);
+	hv->dests = NULL;
+	hv->n_dests_cap = 0;
+}
+
+/* ---- Destinations -------------------------------------------------------- */
+
+static bool vsw_accepts_group(struct hv_adapter *r, uint64_t dst)
+{
+	if (dst == VSW_BCAST)
+		return true;
+	if (!r->mcast_recv)
+		return false;
+	if (!r->mcast_filtering)
+		return true;
+	for (unsigned i = 0; i < r->n_mcast; i++)
+		if (r->mcast_table[i] == dst)
+			return true;
+	return false;
+}
+
+/* The trunk that carries VLAN vid out of vsw: among the registered trunks on
+ * vid, the lowest priority number, then the oldest unit address. A standby
+ * takes over as soon as the active one frees its LAN (reference §9: "only one
+ * trunk adapter can be active per VLAN"). */
+static struct hv_adapter *vsw_active_trunk(struct hv_vswitch *vsw, uint16_t vid)
+{
+	struct hv_adapter *best = NULL;
+	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
+		if (!hv_adapter_is_trunk(m) || !m->open || !hv_adapter_on_vlan(m, vid))
+			continue;
+		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
+			best = m;
+	}
+	return best;
+}
+
+static bool vsw_dest_add(struct hv *hv, size_t *n, struct hv_adapter *r)
+{
+	if (*n == hv->n_dests_cap) {
+		size_t cap = hv->n_dests_cap ? hv->n_dests_cap * 2 : 16;
+		struct hv_adapter **d = realloc(hv->dests, cap * sizeof(*d));
+		if (!d)
+			return false;
+		hv->dests = d;
+		hv->n_dests_cap = cap;
+	}
+	hv->dests[(*n)++] = r;
+	return true;
+}
+
+/*
+ * Fill hv->dests with the adapters that get a copy of f from s.
+ * - From a trunk: only local (client) adapters on the VLAN; a frame never
+ *   goes from one trunk to another.
+ * - From a client in VEPA mode: the active trunk of the VLAN, whatever the
+ *   destination ("the hypervisor no longer bridges between VMs").
+ * - From a client in VEB mode: broadcast and multicast to every other member
+ *   of the VLAN that accepts it plus the active trunk; unicast to the client
+ *   adapter whose current MAC it is, else to the active trunk (reference §9,
+ *   inferred: unknown unicast goes to the trunk).
+ * Multicast filters apply to trunks too. Returns the count; no_destination
+ * counts unicast with nowhere to go.
+ */
+static size_t vsw_route(struct hv *hv, struct hv_adapter *s, const struct vsw_frame *f)
+{
+	size_t n = 0;
+	bool group = (f->dst & VSW_GROUP_BIT) != 0;
+	struct hv_vswitch *vsw = s->vsw;
+
+	if (!hv_adapter_is_trunk(s) && vsw->mode == HV_VSW_VEPA) {
+		struct hv_adapter *t = vsw_active_trunk(vsw, f->vid);
+		if (t && (!group || vsw_accepts_group(t, f->dst)))
+			vsw_dest_add(hv, &n, t);
+		else if (!t)
+			s->stats.no_destination++;
+		else
+			t->stats.rx_filtered++;
+		return n;
+	}
+	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
+		if (m == s || hv_adapter_is_trunk(m) || !hv_adapter_on_vlan(m, f->vid))
+			continue;
+		if (group) {
+			if (vsw_accepts_group(m, f->dst))
+				vsw_dest_add(hv, &n, m);
+			else
+				m->stats.rx_filtered++;
+		} else if (m->mac == f->dst) {
+			vsw_dest_add(hv, &n, m);
+			return n;
+		}
+	}
+	if (hv_adapter_is_trunk(s)) {
+		if (!group)
+			s->stats.no_destination++;
+		return n;
+	}
+	struct hv_adapter *t = vsw_active_trunk(vsw, f->vid);
+	if (t && (!group || vsw_accepts_group(t, f->dst)))
+		vsw_dest_add(hv, &n, t);
+	else if (t)
+		t->stats.rx_filtered++;
+	else if (!group)
+		s->stats.no_destination++;
+	return n;
+}
+
+/* ---- Receive side ----------------------------------------------------------- */
+
+/* Frames for r go tagged unless they are on r's PVID (the PVID tag is
+ * stripped on delivery; other VIDs keep theirs). */
+static bool vsw_tagged_for(const struct hv_adapter *r, const struct vsw_frame *f)
+{
+	return f->vid != r->cfg.pvid;
+}
+
+static uint32_t vsw_variant_len(const struct vsw_frame *f, bool tagged)
+{
+	return 12 + (tagged ? VLAN_HLEN : 0) + f->body_len;
+}
+
+static void vsw_variant_copy(uint8_t *to, const struct vsw_frame *f, bool tagged, uint32_t len)
+{
+	uint32_t hl = 12;
+	memcpy(to, f->macs, 12);
+	if (tagged) {
+		hdr_put16(to + 12, ETH_P_8021Q);
+		hdr_put16(to + 14, f->tci);
+		hl += VLAN_HLEN;
+	}
+	/* memmove: a receiver in the sender's own partition may have posted a
+	 * buffer overlapping the sender's frame (harmless to anyone else). */
+	memmove(to + hl, f->body, len - hl);
+}
+
+/* Record a frame dropped for lack of a buffer: the be64 counter at
+ * buf_list+4088 (QEMU's spapr_vlan_record_dropped_rx_frame) and rx_no_buffer. */
+static void vsw_rx_drop_no_buffer(struct hv_adapter *r)
+{
+	uint8_t *ctr = r->part->mem + r->buf_list + PAPR_BUFLIST_DROP_COUNT;
+	hv_put_be64(ctr, hv_get_be64(ctr) + 1);
+	r->stats.rx_no_buffer++;
+}
+
+/*
+ * Take a posted buffer of at least need bytes, as QEMU's pool mode does: the
+ * smallest pool whose length fits and that holds a buffer, last posted first.
+ * Returns the buffer's host pointer (its range was checked when posted), or
+ * NULL after counting the drop.
+ */
+static uint8_t *vsw_rx_take(struct hv_adapter *r, uint32_t need)
+{
+	struct hv_rx_pool *best = NULL;
+	for (unsigned i = 0; i < HV_RX_POOLS; i++) {
+		struct hv_rx_pool *p = &r->pools[i];
+		if (p->n && p->buf_size >= need && (!best || p->buf_size < best->buf_size))
+			best = p;
+	}
+	if (!best) {
+		vsw_rx_drop_no_buffer(r);
+		return NULL;
+	}
+	uint64_t desc = best->descs[--best->n];
+	r->rx_bufs--;
+	return hv_lmem_ptr(r->part, papr_desc_addr(desc), papr_desc_len(desc));
+}
+
+/*
+ * Write the receive-queue entry for a frame of len bytes at buf+off with
+ * rxq flags, as QEMU's spapr_vlan_receive: correlator (the buffer's first 8
+ * bytes, verbatim), length, then flags_off last. Entries carry TOGGLE when
+ * the descriptor's TOGGLE is clear; at the end of the queue the pointer wraps
+ * and the descriptor's TOGGLE flips. Then counts and raises the interrupt.
+ */
+static void vsw_rx_post(struct hv_adapter *r, const uint8_t *buf, uint32_t off, uint32_t len,
+			uint32_t flags)
+{
+	uint8_t *e = r->part->mem + r->rxq_addr + r->rxq_ptr;
+	memcpy(e + 8, buf, 8);
+	hv_put_be32(e + 4, len);
+	uint32_t fo = IBMVETH_RXQ_VALID | flags | (off & IBMVETH_RXQ_OFF_MASK);
+	if (!r->rxq_toggle)
+		fo |= IBMVETH_RXQ_TOGGLE;
+	hv_put_be32(e, fo);
+	r->rxq_ptr += PAPR_RXQ_ENTRY_SIZE;
+	if (r->rxq_ptr + PAPR_RXQ_ENTRY_SIZE > r->rxq_len) {
+		r->rxq_ptr = 0;
+		r->rxq_toggle = !r->rxq_toggle;
+		hv_rxq_desc_store(r);
+	}
+	r->stats.rx_frames++;
+	r->stats.rx_bytes += len;
+	if (r->signal_state & VIO_IRQ_ENABLE) {
+		r->stats.irqs++;
+		if (r->irq_fn)
+			r->irq_fn(r->irq_arg);
+	}
+}
+
+static enum vsw_family vsw_classify(const uint8_t *frame, uint32_t len, struct hdr_info *h)
+{
+	if (hdr_parse(frame, len, h) != 0)
+		return VSW_FAM_NONE;
+	if (!h->l4_off || h->l4_proto != IPPROTO_TCP_ || h->is_fragment)
+		return VSW_FAM_NONE;
+	/* The checksum field and the L4 length must lie inside what the IP
+	 * header claims and what was sent. */
+	uint32_t l3_end = (uint32_t)h->l3_off + h->l3_tot_len;
+	if (l3_end > len || (uint32_t)h->l4_off + 20 > l3_end)
+		return VSW_FAM_NONE;
+	if (h->ip_version == 4)
+		return VSW_FAM_TCP4;
+	if (h->ip_version == 6)
+		return VSW_FAM_TCP6;
+	return VSW_FAM_NONE;
+}
+
+/* The attribute bit with which a receiver enables CSO for a family; for
+ * frames of no family (not TCP over IP) either bit will do. */
+static bool vsw_rx_offloads(const struct hv_adapter *r, enum vsw_family fam)
+{
+	switch (fam) {
+	case VSW_FAM_TCP4:
+		return r->os_attrs & IBMVETH_ILLAN_IPV4_TCP_CSUM;
+	case VSW_FAM_TCP6:
+		return r->os_attrs & IBMVETH_ILLAN_IPV6_TCP_CSUM;
+	default:
+		return r->os_attrs & (IBMVETH_ILLAN_IPV4_TCP_CSUM | IBMVETH_ILLAN_IPV6_TCP_CSUM);
+	}
+}
+
+/* Compute the full TCP checksum of frame (headers parsed into h, family
+ * known) in place: over the pseudo-header and the L4 bytes the IP header
+ * claims, so Ethernet padding is never summed (PADDED_PKT_CSUM). */
+static void vsw_tcp_checksum(uint8_t *frame, const struct hdr_info *h, enum vsw_family fam)
+{
+	uint8_t *ip = frame + h->l3_off;
+	uint8_t *tcp = frame + h->l4_off;
+	uint32_t l4len = (uint32_t)h->l3_off + h->l3_tot_len - h->l4_off;
+	uint16_t check;
+	tcp[TCP_CSUM_OFFSET] = tcp[TCP_CSUM_OFFSET + 1] = 0;
+	uint32_t sum = csum_partial(tcp, l4len, 0);
+	if (fam == VSW_FAM_TCP4)
+		check = csum_tcpudp_magic(ip + 12, ip + 16, l4len, IPPROTO_TCP_, sum);
+	else
+		check = csum_ipv6_magic(ip + 8, ip + 24, l4len, IPPROTO_TCP_, sum);
+	memcpy(tcp + TCP_CSUM_OFFSET, &check, 2);
+}
+
+/*
+ * Deliver f to r whole: with LRG_PKT and the mss when f is a large send
+ * (r has LRG_SR_ENABLED). Checksum: if the sender set NO_CSUM and r enabled
+ * CSO for the frame's family, the sender's NO_CSUM|CSUM_GOOD go into the rxq
+ * entry and the bytes stay as sent (the link is reliable: reference §4.2);
+ * if r did not, the hypervisor computes the TCP checksum into r's copy and
+ * delivers no checksum flags. A NO_CSUM frame that is not TCP over IP cannot
+ * be completed: it goes as sent, flagged only to a receiver with any CSO bit,
+ * and hv_sw_errors counts it otherwise.
+ */
+static void vsw_deliver_whole(struct hv_adapter *r, const struct vsw_frame *f)
+{
+	bool tagged = vsw_tagged_for(r, f);
+	uint32_t len = vsw_variant_len(f, tagged);
+	uint32_t off = f->mss ? PAPR_RX_LRG_OFFSET : PAPR_RX_OFFSET;
+	uint8_t *buf = vsw_rx_take(r, len + off);
+	if (!buf)
+		return;
+	uint8_t *frame = buf + off;
+	vsw_variant_copy(frame, f, tagged, len);
+
+	uint32_t flags = 0;
+	if (f->bd_flags & VSW_CSUM_FLAGS) {
+		struct hdr_info h;
+		enum vsw_family fam = vsw_classify(frame, len, &h);
+		if (vsw_rx_offloads(r, fam)) {
+			flags = f->bd_flags & VSW_CSUM_FLAGS;
+		} else if (f->bd_flags & IBMVETH_BUF_NO_CSUM) {
+			if (fam != VSW_FAM_NONE) {
+				vsw_tcp_checksum(frame, &h, fam);
+				r->stats.hv_sw_checksums++;
+			} else {
+				r->stats.hv_sw_errors++;
+			}
+		}
+	}
+	if (f->mss) {
+		/* Reference §3.3: PHYP writes the MSS as a be64 at buffer+8; the
+		 * frame then starts at +16 (our choice, §10: unconfirmed). */
+		hv_put_be64(buf + PAPR_RX_OFFSET, f->mss);
+		flags |= IBMVETH_RXQ_LRG_PKT;
+		r->stats.lrg_delivered++;
+	}
+	vsw_rx_post(r, buf, off, len, flags);
+}
+
+static struct pkt_pool *vsw_seg_pool(struct hv *hv)
+{
+	if (!hv->seg_pool)
+		hv->seg_pool = pkt_pool_create("hv-segment", vsw_seg_classes,
+					       sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]),
+					       NULL, 0);
+	return hv->seg_pool;
+}
+
+/*
+ * Deliver large send f to r, which did not enable large receive: cut it into
+ * mss-sized TCP segments with the packet core's gso_segment (Platform Large
+ * Send: "segments it into standard Ethernet frames for receivers without
+ * PLSO"). Each segment is flagged NO_CSUM|CSUM_GOOD as the sender's frame was
+ * if r enabled CSO for its family — its checksum field zeroed, as the ibmveth
+ * transmit path leaves it (our choice) — or carries a full checksum the
+ * hypervisor computed, and no flags. hv_sw_segments counts the segments cut,
+ * hv_sw_checksums the checksums computed. A frame that is not TCP over IP, or
+ * that cannot be cut, is dropped for r and counted in hv_sw_errors.
+ */
+static void vsw_deliver_segmented(struct hv *hv, struct hv_adapter *r, const struct vsw_frame *f)
+{
+	bool tagged = vsw_tagged_for(r, f);
+	uint32_t len = vsw_variant_len(f, tagged);
+	struct pkt_pool *pool = vsw_seg_pool(hv);
+	struct pkt *p = pool ? pkt_alloc(pool, len, 0) : NULL;
+	if (!p) {
+		r->stats.hv_sw_errors++;
+		return;
+	}
+	uint8_t *d = pkt_put(p, len);
+	if (!d)
+		goto err_free_p;
+	vsw_variant_copy(d, f, tagged, len);
+	struct hdr_info h;
+	enum vsw_family fam = vsw_classify(d, len, &h);
+	if (fam == VSW_FAM_NONE)
+		goto err_free_p;
+	uint32_t l3_end = (uint32_t)h.l3_off + h.l3_tot_len;
+	if (l3_end < len && pkt_trim(p, l3_end) != 0) /* no Ethernet padding in a super-frame */
+		goto err_free_p;
+
+	p->mac_header = p->data;
+	p->network_header = p->data + h.l3_off;
+	p->transport_header = p->data + h.l4_off;
+	p->protocol = h.ethertype;
+	p->ip_summed = CHECKSUM_PARTIAL;
+	p->csum_start = p->transport_header;
+	p->csum_offset = TCP_CSUM_OFFSET;
+	p->gso_size = f->mss;
+	p->gso_type = fam == VSW_FAM_TCP4 ? PKT_GSO_TCPV4 : PKT_GSO_TCPV6;
+	uint32_t payload = l3_end - h.l4_off - h.l4_hlen;
+	p->gso_segs = (uint16_t)((payload + f->mss - 1) / f->mss);
+	/* The sender zeroed the field (NO_CSUM): seed it so that segmentation
+	 * yields correct per-segment checksums. */
+	if (pkt_tcp_set_pseudo_seed(p) != 0)
+		goto err_free_p;
+
+	bool offload = (f->bd_flags & IBMVETH_BUF_NO_CSUM) && vsw_rx_offloads(r, fam);
+	int err = 0;
+	struct pkt *segs = gso_segment(p, offload, &err);
+	pkt_free(p);
+	if (!segs) {
+		r->stats.hv_sw_errors++;
+		return;
+	}
+	for (struct pkt *s = segs; s; s = s->next) {
+		r->stats.hv_sw_segments++;
+		uint32_t slen = pkt_headlen(s);
+		uint8_t *sd = pkt_data(s);
+		uint32_t flags = 0;
+		if (offload) {
+			flags = f->bd_flags & VSW_CSUM_FLAGS;
+			if ((uint32_t)h.l4_off + TCP_CSUM_OFFSET + 2 <= slen)
+				sd[h.l4_off + TCP_CSUM_OFFSET] = sd[h.l4_off + TCP_CSUM_OFFSET + 1] = 0;
+		} else {
+			r->stats.hv_sw_checksums++;
+		}
+		/* The interrupt handler may have freed r's LAN meanwhile. */
+		if (!r->open) {
+			r->stats.rx_not_open++;
+			continue;
+		}
+		uint8_t *buf = vsw_rx_take(r, slen + PAPR_RX_OFFSET);
+		if (!buf)
+			continue;
+		memcpy(buf + PAPR_RX_OFFSET, sd, slen);
+		vsw_rx_post(r, buf, PAPR_RX_OFFSET, slen, flags);
+	}
+	pkt_free_list(segs);
+	return;
+
+err_free_p:
+	pkt_free(p);
+	r->stats.hv_sw_errors++;
+}
+
+/* ---- Send ----------------------------------------------------------------- */
+
+/*
+ * Port input rules (reference §9, the Redbook's): an untagged frame takes the
+ * sender's PVID; a frame tagged with the PVID or one of the adapter's
+ * additional VIDs keeps its VLAN; any other tag, VID 0 (priority tag) or
+ * 4095, an 802.1ad outer tag, a second tag, or a truncated tag is discarded —
+ * no VLAN hopping. Fills f's VLAN and body; false when discarded.
+ */
+static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32_t len,
+			struct vsw_frame *f)
+{
+	uint16_t type = hdr_get16(frame + 12);
+	if (type == ETH_P_8021AD)
+		return false;
+	if (type != ETH_P_8021Q) {
+		f->vid = s->cfg.pvid;
+		f->tci = s->cfg.pvid;
+		f->body = frame + 12;
+		f->body_len = len - 12;
+		return true;
+	}
+	if (len < ETH_HLEN + VLAN_HLEN)
+		return false;
+	uint16_t tci = hdr_get16(frame + 14);
+	uint16_t inner = hdr_get16(frame + 16);
+	uint16_t vid = tci & 0x0FFF;
+	if (inner == ETH_P_8021Q || inner == ETH_P_8021AD)
+		return false;
+	if (vid == 0 || vid == 0x0FFF || !hv_adapter_on_vlan(s, vid))
+		return false;
+	f->vid = vid;
+	f->tci = tci;
+	f->body = frame + 16;
+	f->body_len = len - 16;
+	return true;
+}
+
+/*
+ * H_SEND_LOGICAL_LAN(ua, d1..d6, continue_token [, mss]).
+ * Order of checks: unknown unit H_PARAMETER; injected result
+ * (hv_inject_send_result); an H_SEND_LOGICAL_LAN made from an interrupt
+ * handler while another is delivering H_BUSY; not registered H_DROPPED (as
+ * QEMU; tx_not_open); continue_token != 0 H_PARAMETER — our choice: this
+ * hypervisor finishes every fan-out within the call and never hands out a
+ * token (*ret_token is always 0), so a nonzero one is not ours (QEMU answers
+ * H_HARDWARE). Then, as QEMU, descriptors are gathered in order up to the first
+ * without VALID: total 0 H_SUCCESS (nothing sent), total > 65536 H_RESOURCE,
+ * a range outside the partition H_PARAMETER (addr_errors). Then the frame:
+ * shorter than an Ethernet header H_PARAMETER; destination = the sender's own
+ * current MAC H_PARAMETER and self_sends (PHYP's rc=-4, reference §1.3);
+ * a VLAN the port may not send on H_DROPPED and vlan_discards (our choice:
+ * the driver counts H_DROPPED as sent, as a switch drops silently).
+ * Descriptor flags are taken from d1. LRG_SND with a nonzero mss is a large
+ * send only if the sender enabled LRG_SR_ENABLED (the driver passes mss only
+ * then); such an mss below HV_MIN_LRG_MSS or above 65535 is H_PARAMETER.
+ * Otherwise mss and LRG_SND are ignored and the frame is an ordinary one.
+ * H_SUCCESS once the frame entered the switch, whatever became of each copy
+ * (receivers count their own drops).
+ */
+long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
+			uint64_t continue_token, uint64_t *ret_token, uint64_t mss)
+{
+	if (ret_token)
+		*ret_token = 0;
+	if (!part)
+		return H_PARAMETER;
+	part->stats.hcalls++;
+	struct hv_adapter *s = hv_adapter_find(part, ua);
+	if (!s) {
+		part->stats.bad_unit++;
+		return H_PARAMETER;
+	}
+	struct hv *hv = part->hv;
+	if (part->inject_n) {
+		part->inject_n--;
+		return part->inject_code;
+	}
+	if (hv->sending)
+		return H_BUSY;
+	if (!s->open) {
+		s->stats.tx_not_open++;
+		return H_DROPPED;
+	}
+	if (continue_token != 0 || !desc) {
+		s->stats.param_errors++;
+		return H_PARAMETER;
+	}
+
+	unsigned n_desc = 0;
+	uint64_t total = 0;
+	while (n_desc < PAPR_SEND_DESCS && (papr_desc_flags_len(desc[n_desc]) & IBMVETH_BUF_VALID))
+		total += papr_desc_len(desc[n_desc++]);
+	if (total == 0)
+		return H_SUCCESS;
+	if (total > PAPR_MAX_FRAME) {
+		s->stats.resource_errors++;
+		return H_RESOURCE;
+	}
+	for (unsigned i = 0; i < n_desc; i++) {
+		if (!hv_lmem_ok(part, papr_desc_addr(desc[i]), papr_desc_len(desc[i]))) {
+			s->stats.addr_errors++;
+			return H_PARAMETER;
+		}
+	}
+	uint32_t len = (uint32_t)total;
+	if (len < ETH_HLEN) {
+		s->stats.param_errors++;
+		return H_PARAMETER;
+	}
+
+	const uint8_t *frame;
+	if (n_desc == 1) {
+		frame = part->mem + papr_desc_addr(desc[0]);
+	} else {
+		uint32_t at = 0;
+		for (unsigned i = 0; i < n_desc; i++) {
+			uint32_t l = papr_desc_len(desc[i]);
+			memcpy(hv->gather + at, part->mem + papr_desc_addr(desc[i]), l);
+			at += l;
+		}
+		frame = hv->gather;
+	}
+
+	struct vsw_frame f;
+	memcpy(f.macs, frame, 12);
+	f.dst = papr_mac_to_u64(frame);
+	if (f.dst == s->mac) {
+		s->stats.self_sends++;
+		return H_PARAMETER;
+	}
+	uint32_t flags = papr_desc_flags_len(desc[0]);
+	f.bd_flags = flags & VSW_CSUM_FLAGS;
+	f.mss = 0;
+	if ((flags & IBMVETH_BUF_LRG_SND) && mss && (s->os_attrs & IBMVETH_ILLAN_LRG_SR_ENABLED)) {
+		if (mss < HV_MIN_LRG_MSS || mss > 0xFFFF) {
+			s->stats.param_errors++;
+			return H_PARAMETER;
+		}
+		f.mss = (uint16_t)mss;
+	}
+	if (!vsw_ingress(s, frame, len, &f)) {
+		s->stats.vlan_discards++;
+		return H_DROPPED;
+	}
+
+	s->stats.tx_frames++;
+	s->stats.tx_bytes += len;
+	size_t n = vsw_route(hv, s, &f);
+	/* A receiver in the sender's own partition could have posted a buffer
+	 * over the frame being sent: deliver from a private copy then. */
+	if (frame != hv->gather) {
+		for (size_t i = 0; i < n; i++) {
+			if (hv->dests[i]->part == part) {
+				memcpy(hv->gather, frame, len);
+				f.body = hv->gather + (f.body - frame);
+				break;
+			}
+		}
+	}
+
+	hv->sending = true;
+	for (size_t i = 0; i < n; i++) {
+		struct hv_adapter *r = hv->dests[i];
+		if (!r->open) {
+			r->stats.rx_not_open++;
+			continue;
+		}
+		if (f.mss && !(r->os_attrs & IBMVETH_ILLAN_LRG_SR_ENABLED))
+			vsw_deliver_segmented(hv, r, &f);
+		else
+			vsw_deliver_whole(r, &f);
+	}
+	hv->sending = false;
+	return H_SUCCESS;
+}
