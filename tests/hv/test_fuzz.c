@@ -337,9 +337,9 @@ static long well_formed(unsigned pi)
 	long rc;
 	unsigned k = (unsigned)(a - W->ad);
 	uint64_t base = 0x1000u + (uint64_t)(k % 2) * 0x3000u; /* layout slot per adapter */
-	switch (rn(10)) {
+	switch (rn(11)) {
 	case 0: {
-		if (a->open && rn(3)) {
+		if (a->open && rn(8) == 0) {
 			rc = h_free_logical_lan(p, a->t.ua);
 			if (rc == H_SUCCESS)
 				a->open = false;
@@ -351,7 +351,8 @@ static long well_formed(unsigned pi)
 		return rc;
 	}
 	case 1:
-	case 2: {
+	case 2:
+	case 9: {
 		static const uint32_t sizes[] = {64, 256, 1024, 2048, 4096, 16384};
 		uint32_t s = sizes[rn(6)];
 		uint64_t addr = ZONE_LO + (rn(ZONE_HI - ZONE_LO - s + 1) & ~15u);
@@ -529,7 +530,7 @@ static void run(uint64_t seed, unsigned iters)
 		}
 		if (rn(200) == 0)
 			hv_inject_send_result(W->p[pi], rn(2) ? H_BUSY : H_DROPPED, rn(3));
-		rc = rn(5) < 3 ? well_formed(pi) : random_hcall(pi);
+		rc = rn(10) < 7 ? well_formed(pi) : random_hcall(pi);
 		check_after(rc);
 		if (rn(3) == 0)
 			for (unsigned i = 0; i < N_ADS; i++)
@@ -538,19 +539,23 @@ static void run(uint64_t seed, unsigned iters)
 	CHECK_U64(W->bad_rc, 0);
 	CHECK_U64(W->foreign_writes, 0);
 	/* the run must have exercised the paths it claims to */
-	CHECK(W->reaped > iters / 50);
+	CHECK(W->reaped > iters / 100);
 	CHECK(W->rc_count[(H_SUCCESS + 16) & 31] > iters / 10);
 	CHECK(W->rc_count[(H_PARAMETER + 16) & 31] > iters / 10);
 	CHECK(W->rc_count[(H_RESOURCE + 16) & 31] > 0);
 	CHECK(W->rc_count[(H_FUNCTION + 16) & 31] > 0);
 	CHECK(W->rc_count[(H_DROPPED + 16) & 31] > 0);
-	uint64_t sw_sum = 0, sw_seg = 0, lrg = 0;
+	uint64_t sw_sum = 0, sw_seg = 0, lrg = 0, rxf = 0, nobuf = 0, notopen = 0, txf = 0;
 	for (unsigned i = 0; i < N_ADS; i++) {
 		struct hv_adapter_stats st;
 		REQUIRE(hv_adapter_get_stats(W->p[W->ad[i].pi], W->ad[i].t.ua, &st) == 0);
 		sw_sum += st.hv_sw_checksums;
 		sw_seg += st.hv_sw_segments;
 		lrg += st.lrg_delivered;
+		rxf += st.rx_frames;
+		txf += st.tx_frames;
+		nobuf += st.rx_no_buffer;
+		notopen += st.rx_not_open;
 	}
 	/* entries are not asserted: a random registration may legally overlap
 	 * a queue with buffers in the caller's own memory */
@@ -559,13 +564,15 @@ static void run(uint64_t seed, unsigned iters)
 	       (unsigned long long)seed, (unsigned long long)W->calls, (unsigned long long)W->reaped,
 	       (unsigned long long)W->bad_entries,
 	       (unsigned long long)sw_sum, (unsigned long long)sw_seg, (unsigned long long)lrg);
+	printf("# tx %llu rx %llu no-buffer %llu not-open %llu\n", (unsigned long long)txf,
+	       (unsigned long long)rxf, (unsigned long long)nobuf, (unsigned long long)notopen);
 	CHECK(sw_sum > 0);
 	CHECK(sw_seg > 0);
 	world_down();
 }
 
-TEST(fuzz_seed_1) { run(0x9E3779B97F4A7C15ull, 12000); }
-TEST(fuzz_seed_2) { run(0xD1B54A32D192ED03ull, 12000); }
-TEST(fuzz_seed_3) { run(0x2545F4914F6CDD1Dull, 12000); }
+TEST(fuzz_seed_1) { run(0x9E3779B97F4A7C15ull, 40000); }
+TEST(fuzz_seed_2) { run(0xD1B54A32D192ED03ull, 40000); }
+TEST(fuzz_seed_3) { run(0x2545F4914F6CDD1Dull, 40000); }
 
 TEST_MAIN()

@@ -781,7 +781,7 @@ TEST(hcall_dispatcher)
 	uint64_t args[9] = {0};
 	struct hv_partition_stats ps;
 	CHECK_EQ(hv_hcall(e.pa, 0x999, args, rets), H_FUNCTION);
-	CHECK_EQ(hv_hcall(e.pa, H_FREE_LOGICAL_LAN + 4, args, rets), H_FUNCTION);
+	CHECK_EQ(hv_hcall(e.pa, 0x1D4 /* H_FREE_LOGICAL_LAN_BUFFER */, args, rets), H_FUNCTION);
 	hv_partition_get_stats(e.pa, &ps);
 	CHECK_U64(ps.bad_opcode, 2);
 	CHECK_EQ(hv_hcall(e.pa, H_SEND_LOGICAL_LAN, NULL, rets), H_PARAMETER);

@@ -172,7 +172,8 @@ TEST(tagged_delivery_checksummed_at_the_shifted_offset)
 	CHECK_EQ(e.frame[12], 0x81);
 	CHECK_EQ(e.frame[15], 10);
 	CHECK(t_tcp_csum_ok(e.frame, 18));
-	CHECK_MEM(e.frame + 16 + 20 + 20, frame_buf + 12 + 2 + 20 + 20, len - 54);
+	CHECK_MEM(e.frame + 18 + 40, frame_buf + 14 + 40, len - 54);
+	CHECK_MEM(e.frame + 16, frame_buf + 12, 2 + 20 + 16);
 	CHECK_U64(t_stats(rx).hv_sw_checksums, 1);
 	rig_down(&r);
 }
