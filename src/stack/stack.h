@@ -157,7 +157,9 @@ struct stack_flow_result {
  * server's address of spec->family must be configured, and the client's.
  * Returns the flow or NULL (-EINVAL-like misuse, port in use, no memory).
  * The flow stays valid until stack_flow_free, even after either stack is
- * destroyed.
+ * destroyed; free it before the loop. spec->on_done runs inside the loop
+ * (from a receive or a timer): it may read the result and stop the loop but
+ * must not free the flow or a stack.
  */
 struct stack_flow *stack_flow_start(struct stack *client, struct stack *server,
 				    const struct stack_flow_spec *spec);

@@ -988,6 +988,11 @@ static void tcp_conn_rcv(struct tcp_conn *c, const struct tcp_seg *g)
 /* Handle a validated TCP segment (see stack_int.h). */
 void tcp_rcv(struct stack *s, struct pkt *p, const struct tcp_seg *g)
 {
+	if ((g->flags & TCP_SYN) && (g->flags & (TCP_FIN | TCP_RST))) {
+		/* SYN with FIN or RST is never valid (Linux discards it) */
+		stack_drop(s, p, &s->ctr.tcp_malformed, "tcp_malformed");
+		return;
+	}
 	struct tcp_conn *c = tcp_lookup(s, g);
 	if (!c) {
 		struct stack_flow *f = NULL;

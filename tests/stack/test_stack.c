@@ -731,6 +731,44 @@ TEST(corrupt_payload_unnecessary_reaches_app)
 	pair_teardown(&P);
 }
 
+/* GSO super-frames arriving whole with CHECKSUM_NONE (a large receive whose
+ * checksum was completed but not vouched for): verified over the whole frame;
+ * with lo->user set, the second super-frame is also corrupted. */
+static enum lo_verdict gso_none(struct lo *lo, struct pkt *p)
+{
+	if (!pkt_is_gso(p))
+		return LO_PASS;
+	uint16_t gs = p->gso_size;
+	p->gso_size = 0;
+	REQUIRE(pkt_checksum_help(p) == 0);
+	p->gso_size = gs;
+	if (lo->user && ++lo->user == 3)
+		pkt_data(p)[p->len - 100] ^= 0x40;
+	return LO_PASS;
+}
+
+static void gso_rx_none(bool corrupt)
+{
+	struct pair P;
+	pair_setup(&P, F_TSO, LO_ASIS, true);
+	P.la->hook = gso_none;
+	P.la->user = corrupt;
+	struct stack_flow *f = start_flow(&P, 6, 1000000, 100);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, 1000000, 100);
+	CHECK(ctr(P.sb, "tcp_rx_gso") > 0);
+	CHECK_U64(ctr(P.sb, "tcp_bad_checksum"), corrupt ? 1 : 0);
+	if (!corrupt)
+		CHECK_U64(r->retransmits, 0);
+	else
+		CHECK(r->retransmits > 0);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+TEST(gso_superframe_none_verified_whole) { gso_rx_none(false); }
+TEST(gso_superframe_none_corrupt_dropped) { gso_rx_none(true); }
+
 /* ---- loss recovery ---------------------------------------------------------------------------------- */
 
 static enum lo_verdict drop_nth_data(struct lo *lo, struct pkt *p)
@@ -1005,6 +1043,17 @@ TEST(malformed_input_counted)
 	netdev_receive(P.b, mkframe(&P, g, n));
 	CHECK_U64(ctr(P.sb, "tcp_no_socket"), 1);
 	CHECK_U64(ctr(P.sb, "tcp_rst_sent"), 1);
+
+	n = build_tcp4(g, 0, true); /* SYN+FIN: never valid */
+	g[14 + 20 + 13] |= TCP_FIN;
+	g[14 + 20 + 16] = g[14 + 20 + 17] = 0;
+	{
+		uint16_t c = csum_tcpudp_magic(g + 26, g + 30, 20, 6, csum_partial(g + 34, 20, 0));
+		memcpy(g + 34 + 16, &c, 2);
+	}
+	netdev_receive(P.b, mkframe(&P, g, n));
+	CHECK_U64(ctr(P.sb, "tcp_malformed"), 1);
+	CHECK_U64(ctr(P.sb, "tcp_bad_checksum"), 1);
 
 	n = build_tcp4(g, 0, true); /* padded to 60 bytes + trailing junk: trimmed */
 	memset(g + n, 0xee, 20);
