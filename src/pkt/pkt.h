@@ -262,8 +262,10 @@ int pkt_offload_apply(struct pkt *p, const struct pkt_offload_req *req,
 
 /* ---- Tracing ---------------------------------------------------------------
  * Layers call pkt_trace(p, "where") at each hop and after each offload-state
- * change; when p->trace_id != 0 and a hook is installed, the hook sees the
- * packet. The CLI's --trace installs the hook. */
+ * change; when a hook is installed it sees every packet (trace_id is for the
+ * hook's own use: the hypervisor's copies do not carry it across partitions).
+ * The scenario runner installs the hook to explain drops, and for --trace
+ * and --pcap. */
 typedef void (*pkt_trace_fn)(const struct pkt *p, const char *where, void *arg);
 void pkt_trace_set_hook(pkt_trace_fn fn, void *arg);
 void pkt_trace(const struct pkt *p, const char *where);

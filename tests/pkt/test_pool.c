@@ -331,22 +331,26 @@ static void trace_hook(const struct pkt *p, const char *where, void *arg)
 	trace_calls++;
 }
 
-TEST(trace_hook_sees_traced_packets_only)
+TEST(trace_hook_sees_every_packet_while_installed)
 {
 	struct pkt_pool *pool = gen_pool("trace");
 	REQUIRE(pool);
 	unsigned n = 0;
-	pkt_trace_set_hook(trace_hook, &n);
 	struct pkt *p = pkt_alloc(pool, 10, 0);
 	REQUIRE(p);
-	pkt_trace(p, "x");
+	pkt_trace(p, "x"); /* no hook: nothing */
 	CHECK_EQ(n, 0);
+	pkt_trace_set_hook(trace_hook, &n);
+	pkt_trace(p, "x");
+	CHECK_EQ(n, 1);
 	p->trace_id = 7;
 	pkt_trace(p, "x");
-	CHECK_EQ(n, 1);
+	CHECK_EQ(n, 2);
+	pkt_trace(NULL, "x");
+	CHECK_EQ(n, 2);
 	pkt_trace_set_hook(NULL, NULL);
 	pkt_trace(p, "x");
-	CHECK_EQ(n, 1);
+	CHECK_EQ(n, 2);
 	pkt_free(p);
 	CHECK_EQ(pkt_pool_destroy(pool), 0);
 }
