@@ -108,7 +108,9 @@ int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *
  * buffers in logical memory and learn their I/O addresses. */
 uint8_t *hv_lmem_base(struct hv_partition *part);
 size_t hv_lmem_size(const struct hv_partition *part);
-/* Bump-allocate size bytes aligned to align (a power of two); returns the
+/* The partition OS's own allocator (not a hypervisor service): bump-allocate
+ * size bytes aligned to align (a power of two) from the partition's logical
+ * memory, never freed, starting at 4096 (page 0 stays unused); returns the
  * logical address, or UINT64_MAX when the memory is exhausted. */
 uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align);
 /* Pointer for [laddr, laddr+len) if inside the partition's memory, else NULL. */

@@ -34,6 +34,8 @@
 /* A frame inside the switch: the sender's MAC addresses, the VLAN it is on,
  * and the bytes after the sender's tag (ethertype on). Delivered untagged or
  * with a tag rebuilt from tci. */
+enum vsw_family { VSW_FAM_NONE, VSW_FAM_TCP4, VSW_FAM_TCP6 };
+
 struct vsw_frame {
 	uint8_t macs[12];
 	const uint8_t *body;
@@ -43,9 +45,15 @@ struct vsw_frame {
 	uint64_t dst;
 	uint32_t bd_flags; /* NO_CSUM / CSUM_GOOD of the sender's descriptor */
 	uint16_t mss;      /* honoured large-send mss, 0 = none */
+	/* Parsed once per send when offload flags need it; offsets relative to
+	 * body (which starts at the ethertype after any tag). */
+	enum vsw_family fam;
+	uint32_t l3_body, l4_body, l4_len;
+	/* The TCP checksum, once computed for one receiver, serves the next:
+	 * it does not depend on the tag a receiver gets. */
+	bool csum_done;
+	uint16_t csum_val;
 };
-
-enum vsw_family { VSW_FAM_NONE, VSW_FAM_TCP4, VSW_FAM_TCP6 };
 
 /* Packet classes for software segmentation: enough buffers for the most
  * segments a 64 KiB frame can yield at any mss >= HV_MIN_LRG_MSS, whichever
@@ -280,6 +288,20 @@ static enum vsw_family vsw_classify(const uint8_t *frame, uint32_t len, struct h
 	return VSW_FAM_NONE;
 }
 
+/* Parse the sent frame once (its tag, if any, is still in place) and keep
+ * the TCP geometry relative to the body. */
+static void vsw_frame_parse(struct vsw_frame *f, const uint8_t *frame, uint32_t len)
+{
+	struct hdr_info h;
+	f->fam = vsw_classify(frame, len, &h);
+	if (f->fam == VSW_FAM_NONE)
+		return;
+	uint32_t body_off = (uint32_t)(f->body - frame);
+	f->l3_body = h.l3_off - body_off;
+	f->l4_body = h.l4_off - body_off;
+	f->l4_len = (uint32_t)h.l3_off + h.l3_tot_len - h.l4_off;
+}
+
 /* The attribute bit with which a receiver enables CSO for a family; for
  * frames of no family (not TCP over IP) either bit will do. */
 static bool vsw_rx_offloads(const struct hv_adapter *r, enum vsw_family fam)
@@ -294,22 +316,34 @@ static bool vsw_rx_offloads(const struct hv_adapter *r, enum vsw_family fam)
 	}
 }
 
-/* Compute the full TCP checksum of frame (headers parsed into h, family
- * known) in place: over the pseudo-header and the L4 bytes the IP header
- * claims, so Ethernet padding is never summed (PADDED_PKT_CSUM). */
-static void vsw_tcp_checksum(uint8_t *frame, const struct hdr_info *h, enum vsw_family fam)
+/*
+ * Copy f's body to to and complete its TCP checksum on the way: one pass over
+ * the L4 bytes (csum_partial_copy), the field's sent contents taken back out,
+ * the pseudo-header added. The sum covers the L4 length the IP header
+ * claims, so Ethernet padding is never summed (PADDED_PKT_CSUM). The result
+ * is kept in f for the next receiver.
+ */
+static void vsw_copy_and_checksum(uint8_t *to, struct vsw_frame *f)
 {
-	uint8_t *ip = frame + h->l3_off;
-	uint8_t *tcp = frame + h->l4_off;
-	uint32_t l4len = (uint32_t)h->l3_off + h->l3_tot_len - h->l4_off;
-	uint16_t check;
-	tcp[TCP_CSUM_OFFSET] = tcp[TCP_CSUM_OFFSET + 1] = 0;
-	uint32_t sum = csum_partial(tcp, l4len, 0);
-	if (fam == VSW_FAM_TCP4)
-		check = csum_tcpudp_magic(ip + 12, ip + 16, l4len, IPPROTO_TCP_, sum);
-	else
-		check = csum_ipv6_magic(ip + 8, ip + 24, l4len, IPPROTO_TCP_, sum);
-	memcpy(tcp + TCP_CSUM_OFFSET, &check, 2);
+	const uint8_t *b = f->body;
+	uint32_t l4 = f->l4_body, l4_end = f->l4_body + f->l4_len;
+	if (f->csum_done) {
+		memcpy(to, b, f->body_len);
+	} else {
+		memcpy(to, b, l4);
+		uint32_t sum = csum_partial_copy(to + l4, b + l4, f->l4_len, 0);
+		uint16_t sent;
+		memcpy(&sent, b + l4 + TCP_CSUM_OFFSET, 2);
+		sum = csum_add(sum, (uint16_t)~sent); /* as if the field were 0 */
+		const uint8_t *ip = b + f->l3_body;
+		if (f->fam == VSW_FAM_TCP4)
+			f->csum_val = csum_tcpudp_magic(ip + 12, ip + 16, f->l4_len, IPPROTO_TCP_, sum);
+		else
+			f->csum_val = csum_ipv6_magic(ip + 8, ip + 24, f->l4_len, IPPROTO_TCP_, sum);
+		f->csum_done = true;
+		memcpy(to + l4_end, b + l4_end, f->body_len - l4_end);
+	}
+	memcpy(to + l4 + TCP_CSUM_OFFSET, &f->csum_val, 2);
 }
 
 /*
@@ -322,7 +356,7 @@ static void vsw_tcp_checksum(uint8_t *frame, const struct hdr_info *h, enum vsw_
  * be completed: it goes as sent, flagged only to a receiver with any CSO bit,
  * and hv_sw_errors counts it otherwise.
  */
-static void vsw_deliver_whole(struct hv_adapter *r, const struct vsw_frame *f)
+static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 {
 	bool tagged = vsw_tagged_for(r, f);
 	uint32_t len = vsw_variant_len(f, tagged);
@@ -331,22 +365,31 @@ static void vsw_deliver_whole(struct hv_adapter *r, const struct vsw_frame *f)
 	if (!buf)
 		return;
 	uint8_t *frame = buf + off;
-	vsw_variant_copy(frame, f, tagged, len);
+	uint32_t hl = 12;
+	memcpy(frame, f->macs, 12);
+	if (tagged) {
+		hdr_put16(frame + 12, ETH_P_8021Q);
+		hdr_put16(frame + 14, f->tci);
+		hl += VLAN_HLEN;
+	}
 
 	uint32_t flags = 0;
+	bool compute = false;
 	if (f->bd_flags & VSW_CSUM_FLAGS) {
-		struct hdr_info h;
-		enum vsw_family fam = vsw_classify(frame, len, &h);
-		if (vsw_rx_offloads(r, fam)) {
+		if (vsw_rx_offloads(r, f->fam))
 			flags = f->bd_flags & VSW_CSUM_FLAGS;
-		} else if (f->bd_flags & IBMVETH_BUF_NO_CSUM) {
-			if (fam != VSW_FAM_NONE) {
-				vsw_tcp_checksum(frame, &h, fam);
-				r->stats.hv_sw_checksums++;
-			} else {
-				r->stats.hv_sw_errors++;
-			}
-		}
+		else if ((f->bd_flags & IBMVETH_BUF_NO_CSUM) && f->fam != VSW_FAM_NONE)
+			compute = true;
+		else if (f->bd_flags & IBMVETH_BUF_NO_CSUM)
+			r->stats.hv_sw_errors++;
+	}
+	/* The body never overlaps the buffer: a receiver in the sender's
+	 * partition gets its copy from the hypervisor's gather buffer. */
+	if (compute) {
+		vsw_copy_and_checksum(frame + hl, f);
+		r->stats.hv_sw_checksums++;
+	} else {
+		memcpy(frame + hl, f->body, f->body_len);
 	}
 	if (f->mss) {
 		/* Reference §3.3: PHYP writes the MSS as a be64 at buffer+8; the
@@ -580,6 +623,7 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 	}
 
 	struct vsw_frame f;
+	memset(&f, 0, sizeof(f));
 	memcpy(f.macs, frame, 12);
 	f.dst = papr_mac_to_u64(frame);
 	if (f.dst == s->mac) {
@@ -600,6 +644,8 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 		s->stats.vlan_discards++;
 		return H_DROPPED;
 	}
+	if (f.bd_flags)
+		vsw_frame_parse(&f, frame, len);
 
 	s->stats.tx_frames++;
 	s->stats.tx_bytes += len;

@@ -132,6 +132,19 @@ TEST(csum_computed_for_a_receiver_without_cso)
 		CHECK(same_but_csum(e.frame, frame_buf, len, cases[k].l4));
 		CHECK_U64(t_stats(rx).hv_sw_checksums, before + 1);
 	}
+	/* whatever the sender left in the field (a seed, garbage) is ignored */
+	static const uint16_t junk[] = {0x1234, 0xffff, 0x0001};
+	for (unsigned k = 0; k < 3; k++) {
+		struct tad *rx = &r.rx[R_NONE];
+		uint32_t len = tcp_frame(&r, rx->mac, 4, 333 + k, true);
+		frame_buf[34 + 16] = (uint8_t)(junk[k] >> 8);
+		frame_buf[34 + 17] = (uint8_t)junk[k];
+		CHECK_EQ(t_send(&r.tx, frame_buf, len, CSO, 0), H_SUCCESS);
+		struct trx e;
+		REQUIRE(t_recv(rx, &e));
+		CHECK(t_tcp_csum_ok(e.frame, 14));
+		CHECK(same_but_csum(e.frame, frame_buf, len, 34));
+	}
 	/* IPv6 to a receiver with both families: flags */
 	struct tad *all = &r.rx[R_ALL];
 	uint32_t len = tcp_frame(&r, all->mac, 6, 500, true);
