@@ -61,9 +61,8 @@ static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE 
 	}
 	int e = errno;
 	close(fd);
-	if (n < 0 || total == 0) {
-		fprintf(stderr, "%s: no answer from the daemon (%s)\n", prog,
-			n < 0 ? strerror(e) : "closed");
+	if (n < 0) {
+		fprintf(stderr, "%s: no answer from the daemon (%s)\n", prog, strerror(e));
 		return 1;
 	}
 	if (total >= 6 && strncmp(buf, "error:", 6) == 0)

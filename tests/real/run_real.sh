@@ -21,6 +21,7 @@ check() { # check NAME COMMAND...: one case from a command's status
   if "$@"; then ok "$name"; else notok "$name"; fi
 }
 note() { echo "# $*"; }
+quiet() { "$@" >/dev/null 2>&1; }
 
 if [ ! -c /dev/net/tun ]; then echo "1..0 # SKIP /dev/net/tun missing"; exit 77; fi
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (CAP_NET_ADMIN)"; exit 77; fi
@@ -94,9 +95,10 @@ sent = r["end"]["sum_sent"]["bytes"]
 recv = r["end"]["sum_received"]["bytes"]
 bps = r["end"]["sum_received"]["bits_per_second"]
 print(f"# sent {sent} received {recv} bytes, {bps/1e6:.0f} Mbit/s")
-# Every byte the sender's TCP handed over arrived (the receiver read them
-# all by the end), and enough went through to have exercised offloads.
-sys.exit(0 if recv > 1_000_000 and recv == sent else 1)
+# The receiver got what was sent, short of at most what was still in
+# flight when the test stopped (bounded by the socket buffers), and enough
+# went through to have exercised the offloads.
+sys.exit(0 if recv > 1_000_000 and sent - 16_000_000 <= recv <= sent else 1)
 EOF
 }
 
@@ -114,8 +116,8 @@ sys.exit(0 if ok and s[\"daemon\"][\"running\"] and s[\"daemon\"][\"pid\"] > 0 e
   for pair in "vm-a 192.0.2.2 2001:db8::2" "vm-a 192.0.2.3 2001:db8::3" "vm-b 192.0.2.3 2001:db8::3" \
               "vm-b 192.0.2.1 2001:db8::1" "host-x 192.0.2.1 2001:db8::1" "host-x 192.0.2.2 2001:db8::2"; do
     set -- $pair
-    check "ping $1 -> $2" in_ns "$1" timeout 10 ping -c 2 -i 0.2 -W 2 "$2" >/dev/null
-    check "ping -6 $1 -> $3" in_ns "$1" timeout 10 ping -6 -c 2 -i 0.2 -W 2 "$3" >/dev/null
+    check "ping $1 -> $2" quiet in_ns "$1" timeout 10 ping -c 2 -i 0.2 -W 2 "$2"
+    check "ping -6 $1 -> $3" quiet in_ns "$1" timeout 10 ping -6 -c 2 -i 0.2 -W 2 "$3"
   done
   check "iperf3 A -> B, byte counts" iperf vm-a vm-b 192.0.2.2 3
   check "iperf3 B -> A, byte counts" iperf vm-b vm-a 192.0.2.1 3
@@ -140,6 +142,7 @@ import json, sys
 c = json.load(sys.stdin)[\"counters\"]
 sys.exit(0 if c[\"tap-a\"][\"rx_packets\"] > 1000 and c[\"tap-b\"][\"tx_packets\"] > 1000
          and c[\"wire-x\"][\"rx_packets\"] > 1000 and c[\"tap-a\"][\"vnet_rx_gso\"] > 0 else 1)'"
+  quiet in_ns vm-a timeout 5 ping -c 3 -i 0.2 192.0.2.2
   check "illan flows lists datapath flows with counts" sh -c "timeout 10 '$ILLAN' flows | grep -q 'packets:[1-9]'"
   pid=$(timeout 10 "$ILLAN" netns status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["pid"])')
   down
@@ -148,7 +151,7 @@ sys.exit(0 if c[\"tap-a\"][\"rx_packets\"] > 1000 and c[\"tap-b\"][\"tx_packets\
   kill -0 "$pid" 2>/dev/null && gone=0
   check "netns down: no namespace or daemon left" test $gone = 1
   check "daemon stopped cleanly (no leak, no sanitizer report)" sh -c "
-    grep -q 'stopped' $DIR/daemon.log && ! grep -q 'outstanding at teardown\|AddressSanitizer\|runtime error' $DIR/daemon.log"
+    grep -q 'stopped' $DIR/daemon.log && ! grep -q 'outstanding at teardown\|Sanitizer\|runtime error' $DIR/daemon.log"
   check "netns down twice is fine" down
 else
   notok "all-fixes cases not run (netns up failed)"
