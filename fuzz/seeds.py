@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Write the starting seeds of each fuzz target's corpus (fuzz/corpus/<t>/).
+
+Well-formed frames (TCP/UDP over IPv4 with and without options, IPv6 with and
+without extension headers, 0-2 VLAN tags, correct checksums) wrapped in each
+target's input format, so libFuzzer starts from the shapes the code handles
+and mutates from there. Run once; fuzz/run.sh then grows and minimizes the
+corpus. Usage: python3 fuzz/seeds.py [CORPUS_ROOT]
+"""
+import os
+import struct
+import sys
+
+
+def csum(b, s=0):
+    if len(b) % 2:
+        b += b"\0"
+    for i in range(0, len(b), 2):
+        s += b[i] << 8 | b[i + 1]
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def frame(ipv=4, l4="tcp", payload=100, vlans=0, ipopt=0, ext=False, seq=1000,
+          flags=0x10, ip_id=1, pay_seed=0):
+    pay = bytes((pay_seed + i * 7) & 0xFF for i in range(payload))
+    if l4 == "tcp":
+        l4h = struct.pack(">HHIIBBHHH", 4000, 5000, seq, 77, 5 << 4, flags, 65000, 0, 0)
+        proto = 6
+    else:
+        l4h = struct.pack(">HHHH", 4000, 5000, 8 + payload, 0)
+        proto = 17
+    seg = l4h + pay
+    if ipv == 4:
+        src, dst = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+        ihl = 5 + ipopt
+        ip = struct.pack(">BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + len(seg), ip_id,
+                         0x4000, 64, proto, 0, src, dst) + b"\x01" * (4 * ipopt)
+        c = (~csum(ip)) & 0xFFFF
+        ip = ip[:10] + struct.pack(">H", c) + ip[12:]
+        pseudo = src + dst + struct.pack(">BBH", 0, proto, len(seg))
+        et = 0x0800
+    else:
+        src = bytes([0x20, 1, 0xD, 0xB8] + [0] * 11 + [1])
+        dst = bytes([0x20, 1, 0xD, 0xB8] + [0] * 11 + [2])
+        exth = b""
+        nh = proto
+        if ext:
+            exth = bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([proto, 0, 1, 4, 0, 0, 0, 0])
+            nh = 0
+        ip = struct.pack(">IHBB16s16s", 0x60000000, len(exth) + len(seg), nh, 64, src, dst) + exth
+        pseudo = src + dst + struct.pack(">IxxxB", len(seg), proto)
+        et = 0x86DD
+    c = (~csum(pseudo + seg)) & 0xFFFF
+    off = 16 if l4 == "tcp" else 6
+    seg = seg[:off] + struct.pack(">H", c) + seg[off + 2:]
+    l2 = bytes([2, 0, 0, 0, 0, 0xB, 2, 0, 0, 0, 0, 0xA])
+    for i in range(vlans):
+        l2 += struct.pack(">HH", 0x88A8 if (i == 0 and vlans == 2) else 0x8100, 10 + i)
+    return l2 + struct.pack(">H", et) + ip + seg
+
+
+def l4_off(f):
+    o = 12
+    while f[o:o + 2] in (b"\x81\x00", b"\x88\xa8"):
+        o += 4
+    et = f[o] << 8 | f[o + 1]
+    o += 2
+    if et == 0x0800:
+        return o + (f[o] & 15) * 4
+    o += 40
+    nh = f[o - 34]
+    while nh in (0, 60, 43):
+        nh, o = f[o], o + (f[o + 1] + 1) * 8
+    return o
+
+
+def shapes():
+    out = []
+    for ipv in (4, 6):
+        for l4 in ("tcp", "udp"):
+            for vl in (0, 1, 2):
+                out.append(frame(ipv, l4, 100, vl))
+        out.append(frame(ipv, "tcp", 3000))
+        out.append(frame(ipv, "tcp", 9000))
+    out.append(frame(4, "tcp", 200, ipopt=2))
+    out.append(frame(6, "tcp", 200, ext=True))
+    out.append(frame(6, "udp", 200, ext=True))
+    return out
+
+
+def write(root, target, items):
+    d = os.path.join(root, target)
+    os.makedirs(d, exist_ok=True)
+    for i, b in enumerate(items):
+        with open(os.path.join(d, "seed-%03d" % i), "wb") as fh:
+            fh.write(b)
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+    fr = shapes()
+    write(root, "fuzz_hdr", fr)
+    off_items = []
+    vnet_items = []
+    for f in fr:
+        l4 = l4_off(f)
+        is_v4 = b"\x86\xdd" not in f[12:24]
+        for mode, gso_size in ((0x01, 0), (0x03, 1000), (0x21, 0), (0x85, 500), (0x08, 700)):
+            gt = 1 if is_v4 else 16
+            ctrl = struct.pack(">BHHBHBHHBBB", mode, l4, 16, gt if gso_size else 0,
+                               gso_size, 3, l4 + 20, 512, 3, 0, 0xFF)
+            off_items.append(ctrl + f)
+        vgt = 1 if is_v4 else 4
+        for flags, gso, sz in ((1, 0, 0), (1, vgt, 1000), (0, 0, 0)):
+            hdr = struct.pack("<BBHHHH", flags, gso, l4 + 20, sz, l4, 16)
+            vnet_items.append(hdr + bytes([0]) + f)
+    write(root, "fuzz_offload", off_items)
+    write(root, "fuzz_vnet", vnet_items)
+    gro_items = []
+    for ipv in (4, 6):
+        recs = b""
+        for i in range(4):
+            fr_i = frame(ipv, "tcp", 1000, seq=1000 + 1000 * i, ip_id=1 + i, pay_seed=i,
+                         flags=0x18 if i == 3 else 0x10)
+            recs += struct.pack(">BH", 1 if i % 2 else 0, len(fr_i)) + fr_i
+        gro_items.append(recs)
+    write(root, "fuzz_gro", gro_items)
+
+
+if __name__ == "__main__":
+    main()
