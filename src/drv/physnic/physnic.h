@@ -1,0 +1,101 @@
+/*
+ * physnic.h — a physical Ethernet NIC as Linux drives one: transmit with
+ * hardware checksum offload and TSO, receive through an rx ring and a
+ * NAPI-style poll that checks L4 checksums as rx-csum hardware does and runs
+ * GRO (so forwarded TCP arrives as frag_list super-packets, the seed's
+ * issue 4). The wire is pluggable: linked back to back with another physnic
+ * (embedded mode, "host X" is a physnic with no offloads), or any backend
+ * that sends and receives plain frames (real mode: an AF_PACKET socket).
+ *
+ * Serves the topology (the IO server's uplink and the external host) and the
+ * bridge, which sees it as one more netdev port.
+ *
+ * Lifecycle: physnic_create allocates and registers the netdev (closed);
+ * netdev_open brings it up; netdev_free stops it, drops what is queued in
+ * the rx ring and unlinks it from its peer. Ownership: start_xmit takes
+ * every packet; frames are copied off the wire into packets from the pool
+ * given at creation, which the rx handler then owns.
+ *
+ * Named counters (netdev_get_counter): rx_wire_frames, rx_csum_good,
+ * rx_csum_bad, rx_length_errors, rx_ring_full, rx_alloc_failures,
+ * rx_down_drops, napi_polls, gro_merged, gro_held, gro_flushed,
+ * gro_passthrough, gro_sw_csum, tx_wire_frames, tx_wire_bytes, tx_hw_csum,
+ * hw_tso_packets, hw_tso_segments, tx_no_carrier, tx_wire_errors,
+ * tx_bad_offload, tx_padded.
+ */
+#ifndef ILLAN_PHYSNIC_H
+#define ILLAN_PHYSNIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ev/ev.h"
+#include "net/netdev.h"
+#include "pkt/pkt.h"
+
+#define PHYSNIC_RX_RING_DEFAULT 512
+#define PHYSNIC_NAPI_BUDGET_DEFAULT 64
+#define PHYSNIC_MIN_FRAME 60 /* ETH_ZLEN: shorter frames are padded on the wire */
+
+struct physnic_config {
+	bool tx_csum;   /* NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM (TCP/UDP only) */
+	bool tso;       /* NETIF_F_TSO | NETIF_F_TSO6 (needs tx_csum and SG) */
+	bool rx_csum;   /* NETIF_F_RXCSUM: verify TCP/UDP checksums on receive */
+	bool gro;       /* NETIF_F_GRO */
+	unsigned mtu;          /* default 1500 */
+	unsigned rx_ring_size; /* frames the ring holds before dropping */
+	unsigned napi_budget;  /* frames per poll before yielding */
+	uint8_t mac[6];        /* all-zero: a locally administered address is made up */
+};
+
+/* Fill cfg with the defaults of a modern server NIC: tx_csum, tso, rx_csum
+ * and gro on, MTU 1500, ring PHYSNIC_RX_RING_DEFAULT, budget
+ * PHYSNIC_NAPI_BUDGET_DEFAULT, MAC made up. */
+void physnic_config_init(struct physnic_config *cfg);
+
+/* Fill cfg as an offload-less endpoint NIC ("host X"): every offload and GRO
+ * off, the other defaults as physnic_config_init. */
+void physnic_config_init_plain(struct physnic_config *cfg);
+
+/*
+ * Create and register a physnic. pool: where received frames are copied
+ * (must outlive the device); loop: where the NAPI poll runs; cfg: NULL for
+ * physnic_config_init defaults (copied). The device is closed and has no
+ * wire (transmits count tx_no_carrier) until linked or given one.
+ * Returns the netdev or NULL (bad config, allocation failure).
+ */
+struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev_loop *loop,
+			      const struct physnic_config *cfg);
+
+/* True if dev was made by physnic_create. */
+bool physnic_is_physnic(const struct netdev *dev);
+
+/*
+ * Connect two physnics back to back (embedded mode): what one transmits the
+ * other receives. Either may already be linked elsewhere; the old links are
+ * cut. Returns 0 or -EINVAL (not physnics, or a == b).
+ */
+int physnic_link(struct netdev *a, struct netdev *b);
+
+/*
+ * Give dev an external wire (real mode): each transmitted frame is handed to
+ * send(arg, frame, len) as plain bytes, checksums complete and segments cut;
+ * send returns 0 or -errno (counted in tx_wire_errors). send NULL removes the
+ * wire. Cuts any back-to-back link.
+ */
+void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *frame, uint32_t len),
+		      void *arg);
+
+/*
+ * A frame arrived from the wire: copy it into a packet from the NIC's pool,
+ * queue it on the rx ring and schedule the NAPI poll. Refused and counted
+ * when the device is down (rx_down_drops, -ENETDOWN), the frame is shorter
+ * than an Ethernet header or longer than MTU + Ethernet + one VLAN tag
+ * (rx_length_errors, -EINVAL), the ring is full (rx_ring_full, -ENOBUFS) or
+ * the pool is empty (rx_alloc_failures, -ENOMEM). Returns 0 when queued.
+ */
+int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len);
+
+/* Frames waiting in the rx ring (for tests and stats). */
+unsigned physnic_rx_pending(const struct netdev *dev);
+
+#endif
