@@ -382,7 +382,8 @@ static void br_mac_evict_oldest(struct br *br)
 	struct br_mac *oldest = NULL;
 	for (unsigned b = 0; b < BR_MAC_BUCKETS; b++)
 		for (struct br_mac *m = br->mac_buckets[b]; m; m = m->hnext)
-			if (!oldest || m->used < oldest->used)
+			if (!oldest || m->used < oldest->used ||
+			    (m->used == oldest->used && m->seq < oldest->seq))
 				oldest = m;
 	if (oldest) {
 		br_mac_unlink(br, oldest);
@@ -402,6 +403,7 @@ static bool br_mac_learn(struct br *br, uint16_t vid, const uint8_t *mac, unsign
 
 	if (m) {
 		m->used = now;
+		m->seq = ++br->mac_seq;
 		if (m->port == port)
 			return false;
 		m->port = port;
@@ -417,6 +419,7 @@ static bool br_mac_learn(struct br *br, uint16_t vid, const uint8_t *mac, unsign
 	memcpy(m->mac, mac, 6);
 	m->port = port;
 	m->used = now;
+	m->seq = ++br->mac_seq;
 	h = br_mac_hash(vid, mac) & (BR_MAC_BUCKETS - 1);
 	m->hnext = br->mac_buckets[h];
 	br->mac_buckets[h] = m;
@@ -998,12 +1001,18 @@ static bool br_actions_equal(const struct br_dp_action *a, unsigned na,
 	return true;
 }
 
+struct br_reval_ctx {
+	const uint8_t *mac; /* only flows to this destination; NULL: all */
+	struct br_xlate x;
+};
+
 static bool br_flow_revalidate_one(struct br *br, struct br_flow *f, void *arg)
 {
-	struct br_xlate *x = arg;
+	struct br_reval_ctx *c = arg;
+	struct br_xlate *x = &c->x;
 	struct br_dp_action *acts;
 
-	if (!f->uses_normal)
+	if (!f->uses_normal || (c->mac && memcmp(f->key.dl_dst, c->mac, ETH_ALEN) != 0))
 		return false;
 	br_xlate(br, &f->key, false, x);
 	if (br_actions_equal(x->acts, x->n, f->actions, f->n_actions))
@@ -1016,14 +1025,19 @@ static bool br_flow_revalidate_one(struct br *br, struct br_flow *f, void *arg)
 	return false;
 }
 
-/* The MAC table changed: re-translate every flow that used NORMAL, without
- * learning, and update the ones whose actions changed (OVS revalidators do
- * this after a mac_learning change; we do it at once, synchronously). */
-static void br_revalidate(struct br *br)
+/* The MAC table changed for mac (NULL: for several): re-translate the flows
+ * that used NORMAL towards it, without learning, and update those whose
+ * actions changed. NORMAL's decision for a flow depends only on where its
+ * destination is, so only flows to that MAC can change — the idea of OVS's
+ * per-MAC revalidation tags. OVS revalidator threads do this soon after;
+ * we do it at once, synchronously, so runs are deterministic. */
+static void br_revalidate(struct br *br, const uint8_t *mac)
 {
-	struct br_xlate x;
-	if (br->kind == BR_OVS && br->c.flows)
-		br_flows_filter(br, br_flow_revalidate_one, &x);
+	struct br_reval_ctx c;
+	if (br->kind != BR_OVS || !br->c.flows)
+		return;
+	c.mac = mac;
+	br_flows_filter(br, br_flow_revalidate_one, &c);
 }
 
 struct br_sweep_ctx {
@@ -1086,7 +1100,7 @@ static void br_sweep(struct ev_timer *t)
 		}
 	}
 	if (aged)
-		br_revalidate(br);
+		br_revalidate(br, NULL);
 	if (s.next != UINT64_MAX)
 		ev_timer_arm(br->loop, &br->timer, s.next);
 }
@@ -1166,7 +1180,7 @@ static void br_upcall(struct br *br, struct pkt *p, const struct br_flow_key *ke
 	br_xlate(br, key, true, &x);
 	br_flow_install(br, key, hash, &x);
 	if (x.learned)
-		br_revalidate(br);
+		br_revalidate(br, key->dl_src);
 	drop = x.n_outputs ? BR_DROP_NONE : x.drop;
 	while (list) {
 		struct pkt *s = list;

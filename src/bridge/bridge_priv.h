@@ -67,6 +67,7 @@ struct br_mac {
 	uint8_t mac[6];
 	unsigned port;
 	uint64_t used;
+	uint64_t seq; /* order of last refresh: breaks ties in `used` for eviction */
 };
 
 struct br {
@@ -81,6 +82,7 @@ struct br {
 	struct br_flow **buckets; /* datapath flows, chained; n_buckets a power of 2 */
 	unsigned n_buckets;
 	struct br_mac **mac_buckets;
+	uint64_t mac_seq;
 
 	uint64_t flow_idle_ns, mac_aging_ns;
 	struct ev_timer timer;

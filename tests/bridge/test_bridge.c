@@ -136,6 +136,13 @@ static struct br_flow_info find_flow(const struct br *br, unsigned in_port, cons
 	return c.found;
 }
 
+static void count_cb(void *arg, const char *name, uint64_t value)
+{
+	(void)name;
+	(void)value;
+	(*(uint64_t *)arg)++;
+}
+
 /* ---- Flow cache ----------------------------------------------------------- */
 
 TEST(ovs_miss_then_hit_two_connections)
@@ -832,6 +839,174 @@ TEST(ports_add_del_and_errors)
 	/* A frame now received on the detached device is not the bridge's. */
 	send_tcp(&f, 1, &u, TB_FULL);
 	CHECK_U64(ctr(f.br, "rx_packets"), 1);
+	fx_fini(&f);
+}
+
+/* ---- Key extraction ------------------------------------------------------ */
+
+/* An IPv6 TCP frame with a hop-by-hop header, in two 802.1ad/802.1Q tags. */
+static uint32_t tcp6_qinq_frame(uint8_t *b)
+{
+	uint32_t o = 0;
+	memset(b, 0, 128);
+	tb_mac(b, 2);
+	tb_mac(b + 6, 1);
+	hdr_put16(b + 12, ETH_P_8021AD);
+	hdr_put16(b + 14, 0x2000 | 100); /* PCP 1, VID 100 */
+	hdr_put16(b + 16, ETH_P_8021Q);
+	hdr_put16(b + 18, 7);
+	hdr_put16(b + 20, ETH_P_IPV6);
+	o = 22;
+	b[o] = 0x60;
+	hdr_put16(b + o + 4, 8 + 20);
+	b[o + 6] = 0; /* hop-by-hop */
+	b[o + 7] = 64;
+	b[o + 8] = 0xfe;
+	b[o + 9] = 0x80;
+	b[o + 23] = 1;
+	b[o + 24] = 0xfe;
+	b[o + 25] = 0x80;
+	b[o + 39] = 2;
+	o += 40;
+	b[o] = IPPROTO_TCP_;
+	o += 8;
+	hdr_put16(b + o, 5555);
+	hdr_put16(b + o + 2, 443);
+	b[o + 12] = 0x50;
+	return o + 20;
+}
+
+TEST(flow_extract_ipv6_qinq_and_every_truncation)
+{
+	struct fx f;
+	uint8_t frame[128];
+	uint32_t len = tcp6_qinq_frame(frame);
+	struct br_flow_key k;
+	struct br_flow_info fi;
+	char line[512];
+	struct pkt *p;
+
+	fx_init(&f, BR_OVS, 0, NULL);
+	p = pkt_alloc(f.pool, len, PKT_HEADROOM);
+	REQUIRE(p);
+	memcpy(pkt_put(p, len), frame, len);
+	CHECK_EQ(br_flow_extract(p, 3, &k), 0);
+	CHECK_EQ(k.in_port, 3);
+	CHECK_EQ(k.vlan_tci, 0x2000 | 0x1000 | 100);
+	CHECK_EQ(k.dl_type, ETH_P_IPV6);
+	CHECK_EQ(k.ip_version, 6);
+	CHECK_EQ(k.nw_proto, IPPROTO_TCP_);
+	CHECK_EQ(k.tp_src, 5555);
+	CHECK_EQ(k.tp_dst, 443);
+	CHECK_EQ(pkt_offset(p, p->network_header), 22);
+	CHECK_EQ(pkt_offset(p, p->transport_header), 70);
+	memset(&fi, 0, sizeof(fi));
+	fi.key = &k;
+	br_flow_format(&fi, 0, line, sizeof(line));
+	CHECK(strcmp(line, "in_port(3),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),"
+			   "vlan(vid=100,pcp=1),eth_type(0x86dd),ipv6(src=fe80::1,dst=fe80::2,proto=6),"
+			   "tcp(src=5555,dst=443), packets:0, bytes:0, used:never, actions:drop") == 0);
+	/* A tiny buffer: the formatter says how much it wanted. */
+	CHECK(br_flow_format(&fi, 0, line, 8) > 100);
+	CHECK_EQ(strlen(line), 7);
+	pkt_free(p);
+
+	/* Every truncation, in an exactly-sized buffer (ASan sees overreads). */
+	for (uint32_t n = 0; n <= len; n++) {
+		uint8_t *copy = malloc(n ? n : 1);
+		struct pkt q;
+		int rc;
+		memcpy(copy, frame, n);
+		memset(&q, 0, sizeof(q));
+		q.head = copy;
+		q.size = n;
+		q.len = n;
+		rc = br_flow_extract(&q, 1, &k);
+		if (n < ETH_HLEN + 2 * VLAN_HLEN)
+			CHECK_EQ(rc, -EINVAL);
+		else
+			CHECK_EQ(rc, 0);
+		if (n < len)
+			CHECK_EQ(k.tp_dst, 0);
+		else
+			CHECK_EQ(k.tp_dst, 443);
+		if (n >= 22 + 40)
+			CHECK_EQ(k.ip_version, 6);
+		free(copy);
+	}
+	fx_fini(&f);
+}
+
+/* ---- Failure paths ---------------------------------------------------------- */
+
+TEST(upcall_failures_are_counted_drops)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+	struct pkt *p;
+
+	fx_init(&f, BR_OVS, 3, NULL);
+	/* Segmentation cannot allocate: the GSO packet is lost at the upcall. */
+	t.payload_len = 3000;
+	t.gso_size = 1000;
+	p = tb_tcp4(f.pool, &t, TB_SEED);
+	REQUIRE(p);
+	pkt_fault_fail_nth(1);
+	netdev_receive(f.d[0], p);
+	pkt_fault_fail_nth(0);
+	CHECK_U64(ctr(f.br, "upcall_errors"), 1);
+	CHECK_U64(ctr(f.br, "drop_upcall"), 1);
+	CHECK_U64(ctr(f.br, "flows"), 0);
+	CHECK_EQ(dummy_count(f.d[1]), 0);
+
+	/* A PARTIAL packet whose checksum field lies outside it. */
+	t.gso_size = 0;
+	t.payload_len = 10;
+	p = tb_tcp4(f.pool, &t, TB_SEED);
+	REQUIRE(p);
+	p->csum_offset = 4000;
+	netdev_receive(f.d[0], p);
+	CHECK_U64(ctr(f.br, "upcall_errors"), 2);
+	CHECK_U64(ctr(f.br, "drop_upcall"), 2);
+
+	/* Flooding: the copy for the first port fails, the last port still
+	 * gets the packet itself. */
+	p = tb_tcp4(f.pool, &t, TB_FULL);
+	REQUIRE(p);
+	pkt_fault_fail_nth(1);
+	netdev_receive(f.d[0], p);
+	pkt_fault_fail_nth(0);
+	CHECK_U64(ctr(f.br, "drop_nomem"), 1);
+	CHECK_EQ(dummy_count(f.d[1]) + dummy_count(f.d[2]), 1);
+	CHECK_EQ(dummy_count(f.d[2]), 1);
+	fx_fini(&f);
+}
+
+TEST(mac_table_full_evicts_the_oldest)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+	uint64_t visited = 0;
+
+	fx_init(&f, BR_LINUX, 2, NULL);
+	memset(t.dst_mac, 0xff, 6);
+	for (unsigned i = 0; i <= BR_MAX_MACS; i++) {
+		t.src_mac[3] = (uint8_t)(i >> 16);
+		t.src_mac[4] = (uint8_t)(i >> 8);
+		t.src_mac[5] = (uint8_t)i;
+		send_tcp(&f, 0, &t, TB_FULL);
+		dummy_drain(f.d[1]);
+	}
+	CHECK_U64(ctr(f.br, "learned_macs"), BR_MAX_MACS);
+	CHECK_U64(ctr(f.br, "macs_learned"), BR_MAX_MACS + 1);
+	CHECK_U64(ctr(f.br, "macs_evicted"), 1);
+	CHECK_EQ(br_n_macs(f.br), BR_MAX_MACS);
+	t.src_mac[3] = t.src_mac[4] = t.src_mac[5] = 0;
+	CHECK_EQ(br_mac_lookup(f.br, 0, t.src_mac), 0); /* the first, oldest */
+	t.src_mac[5] = 1;
+	CHECK_EQ(br_mac_lookup(f.br, 0, t.src_mac), 1);
+	br_for_each_counter(f.br, count_cb, &visited);
+	CHECK_U64(visited, 31);
 	fx_fini(&f);
 }
 
