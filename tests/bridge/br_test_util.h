@@ -358,6 +358,7 @@ static inline struct netdev *dummy_create(const char *name, struct pkt_pool *poo
 	dev->max_mtu = 65535;
 	dev->hw_features = features;
 	dev->features = features;
+	dev->vlan_features = features; /* offloads apply to tagged frames too */
 	if (netdev_register(dev) != 0 || netdev_open(dev) != 0) {
 		netdev_free(dev);
 		return NULL;

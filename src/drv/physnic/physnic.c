@@ -554,6 +554,10 @@ struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_TSO |
 			   NETIF_F_TSO6 | NETIF_F_RXCSUM | NETIF_F_GRO;
 	dev->features = physnic_features_of(cfg);
+	/* Like most server NICs (ixgbe, mlx5), checksum offload and TSO work
+	 * on 802.1Q-tagged frames as well. */
+	dev->vlan_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_TSO |
+			     NETIF_F_TSO6;
 	if (cfg->mac[0] | cfg->mac[1] | cfg->mac[2] | cfg->mac[3] | cfg->mac[4] | cfg->mac[5]) {
 		memcpy(dev->mac, cfg->mac, 6);
 	} else {
