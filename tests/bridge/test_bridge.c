@@ -552,6 +552,43 @@ TEST(vlan_push_pop_rules_keep_partial_csum_consistent)
 	fx_fini(&f);
 }
 
+TEST(vlan_push_on_gso_fast_path_then_software_segmentation)
+{
+	/* port 2 has no offloads at all: validate_xmit segments the tagged
+	 * super-frame and completes each checksum. */
+	const uint32_t feats[2] = {DUMMY_ALL_FEATURES, 0};
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+	struct pkt *p;
+	uint32_t seq, len;
+	unsigned n = 0;
+
+	fx_init(&f, BR_OVS, 2, feats);
+	REQUIRE(br_rule_add_text(f.br, "priority=100,in_port=1,actions=push_vlan:0x6014,output:2") > 0);
+	send_tcp(&f, 0, &t, TB_FULL); /* miss: installs the flow */
+	dummy_drain(f.d[1]);
+	t.payload_len = 3 * 1000;
+	t.gso_size = 1000;
+	seq = t.seq;
+	send_tcp(&f, 0, &t, TB_SEED);
+	CHECK_U64(ctr(f.br, "hits"), 1);
+	CHECK_U64(f.d[1]->stats.sw_gso_segments, 3);
+	while ((p = dummy_pop(f.d[1])) != NULL) {
+		len = tb_flatten(p, f.buf);
+		CHECK_U64(len, 18 + 20 + 20 + 1000);
+		CHECK_EQ(hdr_get16(f.buf + 12), ETH_P_8021Q);
+		CHECK_EQ(hdr_get16(f.buf + 14), 0x6014); /* PCP 3, VID 20 */
+		CHECK(ref_tcp4_csum_ok(f.buf, len));
+		CHECK(ref_ip4_csum_ok(f.buf, len));
+		CHECK_U64(tb_seq(f.buf, len), seq);
+		seq += 1000;
+		n++;
+		pkt_free(p);
+	}
+	CHECK_EQ(n, 3);
+	fx_fini(&f);
+}
+
 TEST(normal_access_and_trunk_ports)
 {
 	struct fx f;

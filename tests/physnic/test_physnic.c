@@ -200,6 +200,30 @@ TEST(tx_tso_segments_in_hardware)
 	fx_fini(&f);
 }
 
+TEST(tx_tso_of_tagged_frames)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+	uint32_t seq = 1000;
+
+	fx_init(&f, NULL);
+	t.vlan = 20;
+	t.payload_len = 2 * 1400;
+	t.gso_size = 1400;
+	dev_queue_xmit(f.nic, tb_tcp4(f.pool, &t, TB_SEED));
+	REQUIRE(f.cap.n == 2);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_U64(f.cap.lens[i], 18 + 40 + 1400);
+		CHECK_EQ(hdr_get16(f.cap.frames[i] + 14), 20);
+		CHECK(ref_tcp4_csum_ok(f.cap.frames[i], f.cap.lens[i]));
+		CHECK_U64(tb_seq(f.cap.frames[i], f.cap.lens[i]), seq);
+		seq += 1400;
+	}
+	CHECK_U64(dctr(f.nic, "hw_tso_segments"), 2);
+	CHECK_U64(f.nic->stats.sw_gso_segments, 0);
+	fx_fini(&f);
+}
+
 TEST(tx_features_off_fall_back_to_software)
 {
 	struct fx f;
@@ -372,6 +396,50 @@ TEST(rx_gro_off_delivers_each_frame_verified)
 	run(&f);
 	CHECK_EQ(f.sink.n, 1);
 	CHECK_U64(dctr(f.nic, "gro_merged"), 2);
+	fx_fini(&f);
+}
+
+TEST(rx_gro_without_rx_csum_validates_in_software)
+{
+	struct fx f;
+	struct physnic_config cfg;
+	struct tb_tcp t = tb_default(1, 2);
+	struct pkt *p;
+	uint8_t arp[60];
+
+	physnic_config_init(&cfg);
+	cfg.rx_csum = false;
+	fx_init(&f, &cfg);
+	for (unsigned i = 0; i < 3; i++) {
+		t.payload_len = 800;
+		wire_in(&f, &t, TB_FULL);
+		t.seq += 800;
+	}
+	/* Then a frame hdr_parse refuses (IPv4 with ihl 4), and an ARP frame. */
+	t.payload_len = 0;
+	tb_tcp4_bytes(&t, TB_FULL, f.buf);
+	f.buf[14] = 0x44;
+	physnic_wire_receive(f.nic, f.buf, 60);
+	memset(arp, 0, sizeof(arp));
+	memset(arp, 0xff, 6);
+	hdr_put16(arp + 12, ETH_P_ARP);
+	physnic_wire_receive(f.nic, arp, sizeof(arp));
+	run(&f);
+	CHECK_U64(dctr(f.nic, "gro_sw_csum"), 3);
+	CHECK_U64(dctr(f.nic, "rx_csum_good"), 0);
+	CHECK_U64(dctr(f.nic, "gro_merged"), 2);
+	REQUIRE(f.sink.n == 3);
+	p = sink_pop(&f.sink);
+	CHECK_EQ(p->gso_segs, 3);
+	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
+	pkt_free(p);
+	p = sink_pop(&f.sink);
+	CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
+	CHECK_U64(p->len, 60);
+	pkt_free(p);
+	p = sink_pop(&f.sink);
+	CHECK_EQ(p->protocol, ETH_P_ARP);
+	pkt_free(p);
 	fx_fini(&f);
 }
 
