@@ -1285,6 +1285,21 @@ uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsi
 	return bp->laddr[index];
 }
 
+/* Receive queue location and cursor (see ibmveth.h). */
+int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index, unsigned *n_slots)
+{
+	if (!ibmveth_is_ibmveth(dev))
+		return -EINVAL;
+	const struct ibmveth_adapter *ad = ibmveth_priv(dev);
+	if (laddr)
+		*laddr = ad->rxq_laddr;
+	if (index)
+		*index = ad->rxq_index;
+	if (n_slots)
+		*n_slots = ad->rxq_num_slots;
+	return 0;
+}
+
 /* Was ACTIVE_TRUNK set at probe? */
 bool ibmveth_is_active_trunk(const struct netdev *dev)
 {

@@ -123,6 +123,10 @@ int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmvet
 /* Logical address of the buffer in slot index of pool, if it is posted;
  * UINT64_MAX otherwise. (Tests corrupt a correlator through it.) */
 uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsigned index);
+/* Where the receive queue lives and the driver's cursor in it. Returns 0 or
+ * -EINVAL. (Tests rewrite an entry as a faulty hypervisor would.) */
+int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index,
+		      unsigned *n_slots);
 bool ibmveth_is_active_trunk(const struct netdev *dev);
 /* H_ILLAN_ATTRIBUTES as last seen by the driver (probe or set_features). */
 uint64_t ibmveth_illan_attributes(const struct netdev *dev);

@@ -1,0 +1,918 @@
+/*
+ * test_ibmveth.c — the ibmveth driver over the real emulated hypervisor, in
+ * two or three partitions (no mocks): probe and features with and without
+ * fixes 1 and 4, pools and the receive queue, every transmit branch, every
+ * receive branch, the seed's fixes 2 and 3 observed at the trunk's receive
+ * boundary, the regression ideas of reference §8 that apply to this era, and
+ * 100k frames with zero leaked buffers.
+ */
+#include <errno.h>
+
+#include "drv/ibmveth/ibmveth.h"
+#include "ev/ev.h"
+#include "hv/hv.h"
+#include "hv/papr.h"
+#include "net/netdev.h"
+#include "net/netdev_test_util.h"
+#include "pkt/pkt.h"
+#include "test.h"
+
+#define FW_ALL (IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT)
+#define MAX_CAP 2048
+
+struct cap {
+	struct pkt *p[MAX_CAP];
+	unsigned n;
+	unsigned total;
+	bool keep;              /* keep packets (else count and free) */
+	struct netdev *forward; /* dev_queue_xmit everything here instead */
+};
+
+static void cap_rx(void *arg, struct netdev *dev, struct pkt *p)
+{
+	struct cap *c = arg;
+	(void)dev;
+	c->total++;
+	if (c->forward) {
+		dev_queue_xmit(c->forward, p);
+		return;
+	}
+	if (c->keep && c->n < MAX_CAP)
+		c->p[c->n++] = p;
+	else
+		pkt_free(p);
+}
+
+static void cap_clear(struct cap *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		pkt_free(c->p[i]);
+	c->n = 0;
+}
+
+struct node {
+	struct hv_partition *part;
+	uint64_t ua;
+	struct netdev *dev;
+	struct cap cap;
+};
+
+struct rig {
+	struct hv *hv;
+	struct ev_loop *loop;
+	struct node a, b, t, t2; /* clients A and B, trunks t (and t2) */
+	struct pkt_pool *heap;   /* packets outside every partition */
+};
+
+static struct rig R;
+
+struct node_cfg {
+	const char *name;
+	const uint8_t *mac;
+	unsigned vswitch;
+	unsigned trunk_priority;
+	uint64_t fw_attrs;
+	bool no_cso;                  /* no "ibm,illan-options" */
+	const struct ibmveth_params *params;
+	unsigned mcast_filter_size;
+	struct hv_partition *part;    /* share a partition (IO server) */
+};
+
+static void node_init(struct node *n, const struct node_cfg *c)
+{
+	if (c->part) {
+		n->part = c->part;
+	} else {
+		n->part = hv_partition_create(R.hv, c->name, 2 * ibmveth_lmem_needed());
+		REQUIRE(n->part);
+	}
+	struct hv_adapter_config cfg = {.vswitch = c->vswitch, .pvid = 1,
+					.trunk_priority = c->trunk_priority,
+					.fw_attrs = c->fw_attrs,
+					.mcast_filter_size = c->mcast_filter_size};
+	memcpy(cfg.mac, c->mac, 6);
+	n->ua = hv_adapter_create(R.hv, n->part, &cfg);
+	REQUIRE(n->ua != 0);
+	struct ibmveth_of_node of = {.mcast_filter_size = c->mcast_filter_size,
+				     .illan_options = !c->no_cso};
+	memcpy(of.mac, c->mac, 6);
+	n->dev = ibmveth_create(c->name, n->part, n->ua, &of, R.loop, c->params);
+	REQUIRE(n->dev);
+	n->cap = (struct cap){.keep = true};
+	netdev_set_rx_handler(n->dev, cap_rx, &n->cap);
+	REQUIRE(netdev_open(n->dev) == 0);
+}
+
+static void run(void)
+{
+	ev_run_until(R.loop, NULL, NULL, UINT64_MAX);
+}
+
+/* A and B on vswitch 0, both CSO and PLSO capable, unless told otherwise. */
+static void rig_up(const struct node_cfg *ca, const struct node_cfg *cb)
+{
+	memset(&R, 0, sizeof(R));
+	R.hv = hv_create();
+	REQUIRE(R.hv);
+	R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
+	REQUIRE(R.loop);
+	static const struct pkt_pool_class heap_cls[] = {{2048, 64}, {70000, 4}};
+	R.heap = pkt_pool_create("heap", heap_cls, 2, NULL, 0);
+	REQUIRE(R.heap);
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL};
+	struct node_cfg b = {.name = "vethB", .mac = tu_mac_b, .fw_attrs = FW_ALL};
+	node_init(&R.a, ca ? ca : &a);
+	if (cb || !ca)
+		node_init(&R.b, cb ? cb : &b);
+	run();
+}
+
+static void node_down(struct node *n)
+{
+	if (!n->dev)
+		return;
+	cap_clear(&n->cap);
+	netdev_free(n->dev);
+	n->dev = NULL;
+}
+
+static void rig_down(void)
+{
+	node_down(&R.a);
+	node_down(&R.b);
+	node_down(&R.t);
+	node_down(&R.t2);
+	CHECK_EQ(pkt_pool_outstanding(R.heap), 0);
+	pkt_pool_destroy(R.heap);
+	ev_loop_destroy(R.loop);
+	hv_destroy(R.hv);
+	CHECK_U64(pkt_outstanding_total(), 0);
+}
+
+static uint64_t ctr(struct netdev *dev, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+	CHECK(netdev_get_counter(dev, name, &v));
+	return v;
+}
+
+static struct hv_adapter_stats hvst(struct node *n)
+{
+	struct hv_adapter_stats st;
+	memset(&st, 0, sizeof(st));
+	CHECK_EQ(hv_adapter_get_stats(n->part, n->ua, &st), 0);
+	return st;
+}
+
+/* A frame from node n's own pool (partition memory). */
+static struct pkt *frame(struct node *n, struct tu_frame f)
+{
+	struct pkt *p = tu_build(n->dev->pool, &f);
+	REQUIRE(p);
+	return p;
+}
+
+static struct tu_frame tcp(int v, uint32_t payload)
+{
+	return (struct tu_frame){.ip_version = v, .l4 = TU_TCP, .payload = payload,
+				 .ip_summed = CHECKSUM_PARTIAL, .src = tu_mac_a, .dst = tu_mac_b,
+				 .df = true, .fill = 3};
+}
+
+/* ---- parameters ------------------------------------------------------------ */
+
+TEST(parse_fixes)
+{
+	unsigned f = 99;
+	CHECK_EQ(ibmveth_parse_fixes("all", &f), 0);
+	CHECK_EQ(f, IBMVETH_FIX_ALL);
+	CHECK_EQ(ibmveth_parse_fixes("none", &f), 0);
+	CHECK_EQ(f, 0);
+	CHECK_EQ(ibmveth_parse_fixes("1,3", &f), 0);
+	CHECK_EQ(f, IBMVETH_FIX_TRUNK_OFFLOAD | IBMVETH_FIX_PSEUDO_CSUM);
+	CHECK_EQ(ibmveth_parse_fixes("trunk-csum-partial,4", &f), 0);
+	CHECK_EQ(f, IBMVETH_FIX_TRUNK_CSUM_PARTIAL | IBMVETH_FIX_FRAGLIST_LINEARIZE);
+	CHECK_EQ(ibmveth_parse_fixes("pseudo-csum", &f), 0);
+	CHECK_EQ(f, IBMVETH_FIX_PSEUDO_CSUM);
+	f = 5;
+	CHECK_EQ(ibmveth_parse_fixes("5", &f), -EINVAL);
+	CHECK_EQ(ibmveth_parse_fixes("1,", &f), -EINVAL);
+	CHECK_EQ(ibmveth_parse_fixes("", &f), -EINVAL);
+	CHECK_EQ(ibmveth_parse_fixes("trunk", &f), -EINVAL);
+	CHECK_EQ(f, 5);
+	CHECK(strcmp(ibmveth_fix_name(IBMVETH_FIX_FRAGLIST_LINEARIZE), "fraglist-linearize") == 0);
+	CHECK(ibmveth_fix_name(3) == NULL);
+	struct ibmveth_params p;
+	ibmveth_params_default(&p);
+	CHECK_EQ(p.fixes, IBMVETH_FIX_ALL);
+	CHECK_EQ(p.rx_copybreak, 128);
+}
+
+/* ---- probe, features ---------------------------------------------------------- */
+
+TEST(probe_client_features_and_firmware)
+{
+	rig_up(NULL, NULL);
+	struct netdev *a = R.a.dev;
+	uint32_t want = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_RXCSUM |
+			NETIF_F_TSO | NETIF_F_TSO6;
+	CHECK_EQ(a->features & want, want);
+	CHECK(!(a->features & NETIF_F_FRAGLIST));
+	CHECK(!ibmveth_is_active_trunk(a));
+	CHECK_U64(ctr(a, "fw_enabled_ipv4_csum"), 1);
+	CHECK_U64(ctr(a, "fw_enabled_ipv6_csum"), 1);
+	CHECK_U64(ctr(a, "fw_enabled_large_send"), 1);
+	uint64_t attrs = ibmveth_illan_attributes(a);
+	CHECK(attrs & IBMVETH_ILLAN_IPV4_TCP_CSUM);
+	CHECK(attrs & IBMVETH_ILLAN_LRG_SR_ENABLED);
+	CHECK_EQ(a->max_mtu, 65513);
+	/* rx csum off turns tx csum and TSO off, in firmware too */
+	CHECK_EQ(netdev_set_features(a, a->features & ~NETIF_F_RXCSUM), 0);
+	CHECK(!(a->features & (NETIF_F_CSUM_MASK | NETIF_F_TSO_MASK)));
+	CHECK_U64(ctr(a, "fw_enabled_ipv4_csum"), 0);
+	CHECK_U64(ctr(a, "fw_enabled_large_send"), 0);
+	CHECK(!(ibmveth_illan_attributes(a) & IBMVETH_ILLAN_IPV4_TCP_CSUM));
+	/* the adapter was closed and reopened: still receives */
+	run();
+	CHECK_EQ(dev_queue_xmit(R.b.dev, frame(&R.b, (struct tu_frame){.ip_version = 4, .l4 = TU_UDP,
+					     .payload = 300, .src = tu_mac_b, .dst = tu_mac_a})), 0);
+	run();
+	CHECK_EQ(R.a.cap.n, 1);
+	rig_down();
+}
+
+TEST(probe_firmware_without_padded_csum_or_plso)
+{
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = 0};
+	rig_up(&a, NULL);
+	CHECK(!(R.a.dev->features & (NETIF_F_CSUM_MASK | NETIF_F_RXCSUM | NETIF_F_TSO_MASK)));
+	CHECK(R.a.dev->hw_features & NETIF_F_TSO);
+	CHECK(!(R.a.dev->hw_features & NETIF_F_TSO6));
+	CHECK_U64(ctr(R.a.dev, "fw_enabled_ipv4_csum"), 0);
+	rig_down();
+}
+
+TEST(probe_old_large_send_parameter)
+{
+	struct ibmveth_params p;
+	ibmveth_params_default(&p);
+	p.old_large_send = true;
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .params = &p};
+	rig_up(&a, NULL);
+	struct netdev *d = R.a.dev;
+	CHECK(!(d->features & NETIF_F_TSO_MASK)); /* off by default */
+	CHECK(!(d->hw_features & NETIF_F_TSO6));
+	CHECK_EQ(netdev_set_features(d, d->features | NETIF_F_TSO), 0);
+	CHECK(d->features & NETIF_F_TSO);
+	CHECK_U64(ctr(d, "fw_enabled_large_send"), 0);
+	CHECK(!(ibmveth_illan_attributes(d) & IBMVETH_ILLAN_LRG_SR_ENABLED));
+	rig_down();
+}
+
+static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned vswitch,
+		     struct hv_partition *part)
+{
+	static struct ibmveth_params p[4];
+	static unsigned k;
+	struct ibmveth_params *pp = &p[k++ % 4];
+	ibmveth_params_default(pp);
+	pp->fixes = fixes;
+	struct node_cfg c = {.name = name, .mac = tu_mac_c,
+			     .vswitch = vswitch, .trunk_priority = 1, .fw_attrs = FW_ALL,
+			     .params = pp, .part = part};
+	static const uint8_t mac_t2[6] = {0x02, 0, 0, 0, 0, 0x0d};
+	if (n == &R.t2)
+		c.mac = mac_t2;
+	node_init(n, &c);
+	run();
+}
+
+TEST(trunk_features_with_and_without_fixes_1_and_4)
+{
+	rig_up(NULL, NULL);
+	trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL, 0, NULL);
+	struct netdev *t = R.t.dev;
+	CHECK(ibmveth_is_active_trunk(t));
+	CHECK(t->features & NETIF_F_FRAGLIST);
+	CHECK(t->features & NETIF_F_IP_CSUM);
+	CHECK(t->features & NETIF_F_TSO);
+	CHECK_U64(ctr(t, "fw_enabled_large_send"), 1);
+	node_down(&R.t);
+
+	trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_OFFLOAD, 0, NULL);
+	t = R.t.dev;
+	CHECK(ibmveth_is_active_trunk(t));
+	CHECK(!(t->features & (NETIF_F_CSUM_MASK | NETIF_F_RXCSUM | NETIF_F_TSO_MASK)));
+	CHECK(t->features & NETIF_F_FRAGLIST);
+	CHECK_U64(ctr(t, "fw_enabled_ipv4_csum"), 0);
+	CHECK_U64(ctr(t, "fw_enabled_large_send"), 0);
+	CHECK(!(ibmveth_illan_attributes(t) & (IBMVETH_ILLAN_IPV4_TCP_CSUM | IBMVETH_ILLAN_LRG_SR_ENABLED)));
+	/* asking again is refused: -EIO, still without */
+	CHECK_EQ(netdev_set_features(t, t->hw_features), -EIO);
+	CHECK(!(t->features & NETIF_F_CSUM_MASK));
+	node_down(&R.t);
+
+	trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE, 0, NULL);
+	CHECK(!(R.t.dev->hw_features & NETIF_F_FRAGLIST));
+	CHECK(R.t.dev->features & NETIF_F_TSO);
+	rig_down();
+}
+
+/* ---- pools and the receive queue ----------------------------------------------- */
+
+TEST(open_posts_active_pools_close_frees_them)
+{
+	rig_up(NULL, NULL);
+	struct netdev *b = R.b.dev;
+	static const unsigned size[5] = {256, 512, 256, 256, 256};
+	static const unsigned bsz[5] = {512, 2048, 16384, 32768, 65536};
+	static const bool act[5] = {1, 1, 0, 0, 1};
+	for (unsigned i = 0; i < 5; i++) {
+		struct ibmveth_pool_info pi;
+		REQUIRE(ibmveth_get_pool_info(b, i, &pi) == 0);
+		CHECK_EQ(pi.size, size[i]);
+		CHECK_EQ(pi.buff_size, bsz[i]);
+		CHECK_EQ(pi.threshold, size[i] * 7 / 8);
+		CHECK_EQ(pi.active, act[i]);
+		CHECK_EQ(pi.available, act[i] ? size[i] : 0);
+	}
+	CHECK_U64(ctr(b, "replenish_add_buff_success"), 1024);
+	unsigned slots = 0;
+	CHECK_EQ(ibmveth_rxq_state(b, NULL, NULL, &slots), 0);
+	CHECK_EQ(slots, 1537);
+	/* the correlator sits in the first 8 bytes of each posted buffer */
+	uint64_t la = ibmveth_pool_buffer_laddr(b, 1, 7);
+	REQUIRE(la != UINT64_MAX);
+	uint64_t corr;
+	memcpy(&corr, hv_lmem_ptr(R.b.part, la, 8), 8);
+	CHECK_U64(corr, (1ull << 32) | 7);
+	CHECK_EQ(pkt_pool_outstanding(b->pool), 1024);
+	CHECK_EQ(netdev_stop(b), 0);
+	CHECK_EQ(pkt_pool_outstanding(b->pool), 0);
+	CHECK_EQ(netdev_open(b), 0);
+	CHECK_EQ(pkt_pool_outstanding(b->pool), 1024);
+	rig_down();
+}
+
+TEST(mtu_change_activates_pools)
+{
+	rig_up(NULL, NULL);
+	struct netdev *b = R.b.dev;
+	struct ibmveth_pool_info pi;
+	CHECK_EQ(netdev_set_mtu(b, 9000), 0);
+	ibmveth_get_pool_info(b, 2, &pi);
+	CHECK(pi.active);
+	CHECK_EQ(pi.available, 256);
+	ibmveth_get_pool_info(b, 3, &pi);
+	CHECK(!pi.active);
+	CHECK_EQ(netdev_set_mtu(b, 65514), -EINVAL);
+	CHECK_EQ(b->mtu, 9000);
+	CHECK_EQ(netdev_set_mtu(b, 65513), 0);
+	ibmveth_get_pool_info(b, 3, &pi);
+	CHECK(pi.active);
+	/* a 9000-byte frame is received into pool 2 or larger and handed up */
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 8900))), 0);
+	run();
+	REQUIRE(R.b.cap.n == 1);
+	CHECK_EQ(R.b.cap.p[0]->len, 14 + 40 + 8900);
+	rig_down();
+}
+
+/* ---- transmit ------------------------------------------------------------------ */
+
+TEST(tx_small_through_bounce_and_large_mapped)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 30, .src = tu_mac_a,
+			     .dst = tu_mac_b, .fill = 9};
+	struct pkt *small = frame(&R.a, f);
+	uint8_t want[2000];
+	uint32_t small_len = small->len;
+	memcpy(want, pkt_data(small), small_len);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, small), 0);
+	f.payload = 1400;
+	struct pkt *big = frame(&R.a, f);
+	uint8_t want2[2000];
+	uint32_t big_len = big->len;
+	memcpy(want2, pkt_data(big), big_len);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, big), 0);
+	run();
+	REQUIRE(R.b.cap.n == 2);
+	CHECK_EQ(R.b.cap.p[0]->len, small_len);
+	CHECK_MEM(pkt_data(R.b.cap.p[0]), want, small_len);
+	CHECK_EQ(R.b.cap.p[1]->len, big_len);
+	CHECK_MEM(pkt_data(R.b.cap.p[1]), want2, big_len);
+	CHECK_U64(R.a.dev->stats.tx_packets, 2);
+	CHECK_U64(R.a.dev->stats.tx_bytes, small_len + big_len);
+	CHECK_U64(R.b.dev->stats.rx_packets, 2);
+	CHECK_U64(ctr(R.a.dev, "tx_map_failed"), 0);
+	/* copybreak: the small frame's buffer was recycled in place, the big
+	 * one's buffer went up the stack */
+	struct ibmveth_pool_info p0, p1;
+	ibmveth_get_pool_info(R.b.dev, 0, &p0);
+	ibmveth_get_pool_info(R.b.dev, 1, &p1);
+	CHECK_EQ(p0.available, 256);
+	CHECK_EQ(p1.available, 511);
+	CHECK(R.b.cap.p[1]->pool == R.b.dev->pool);
+	/* headers set, data at the MAC header */
+	struct pkt *r = R.b.cap.p[1];
+	CHECK_EQ(r->mac_header, r->data);
+	CHECK_EQ(r->network_header, r->data + 14);
+	CHECK_EQ(r->transport_header, r->data + 34);
+	CHECK_EQ(r->protocol, ETH_P_IP);
+	CHECK_EQ(r->iif, R.b.dev->ifindex);
+	rig_down();
+}
+
+TEST(tx_own_mac_dropped_without_hcall_foreign_src_sent)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = tcp(4, 500);
+	f.dst = tu_mac_a; /* to itself */
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	CHECK_U64(R.a.dev->stats.tx_dropped, 1);
+	CHECK_U64(hvst(&R.a).tx_frames, 0);
+	CHECK_U64(hvst(&R.a).self_sends, 0);
+	/* 2ac8af0967aa: a bridged frame (foreign source MAC) is sent */
+	f = tcp(4, 500);
+	f.src = tu_mac_c;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_U64(R.a.dev->stats.tx_packets, 1);
+	CHECK_EQ(R.b.cap.n, 1);
+	rig_down();
+}
+
+TEST(tx_tcp_partial_no_csum_field_zeroed)
+{
+	rig_up(NULL, NULL);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(6, 1000))), 0);
+	run();
+	REQUIRE(R.b.cap.n == 2);
+	for (unsigned i = 0; i < 2; i++) {
+		struct pkt *r = R.b.cap.p[i];
+		CHECK_EQ(r->ip_summed, CHECKSUM_UNNECESSARY); /* CSUM_GOOD */
+		CHECK_EQ(tu_l4_field(r), 0);                  /* zeroed, not a trunk */
+	}
+	CHECK_U64(hvst(&R.b).hv_sw_checksums, 0);
+	CHECK_U64(R.a.dev->stats.sw_checksums, 0);
+	rig_down();
+}
+
+TEST(tx_udp_partial_completed_in_software)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 700, .src = tu_mac_a,
+			     .dst = tu_mac_b, .ip_summed = CHECKSUM_PARTIAL};
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	f.ip_version = 6;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	REQUIRE(R.b.cap.n == 2);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK(tu_l4_ok(R.b.cap.p[i])); /* the driver's skb_checksum_help */
+		CHECK(tu_l4_field(R.b.cap.p[i]) != 0);
+		/* NO_CSUM|CSUM_GOOD were still set: the receiver sees CSUM_GOOD */
+		CHECK_EQ(R.b.cap.p[i]->ip_summed, CHECKSUM_UNNECESSARY);
+	}
+	rig_down();
+}
+
+TEST(tx_to_receiver_without_cso_gets_full_checksum)
+{
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL};
+	struct node_cfg b = {.name = "vethB", .mac = tu_mac_b, .fw_attrs = FW_ALL, .no_cso = true};
+	rig_up(&a, &b);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	REQUIRE(R.b.cap.n == 1);
+	CHECK_EQ(R.b.cap.p[0]->ip_summed, CHECKSUM_NONE);
+	CHECK(tu_l4_ok(R.b.cap.p[0]));
+	CHECK_U64(hvst(&R.b).hv_sw_checksums, 1);
+	rig_down();
+}
+
+TEST(tx_firmware_large_send_rx_lrg_pkt)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = tcp(4, 60000);
+	f.gso_size = 1448;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	f = tcp(6, 30000);
+	f.gso_size = 1428;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_U64(ctr(R.a.dev, "tx_large_packets"), 2);
+	CHECK_U64(R.a.dev->stats.sw_gso_packets, 0);
+	REQUIRE(R.b.cap.n == 2);
+	struct pkt *r = R.b.cap.p[0];
+	CHECK_EQ(r->len, 14 + 20 + 20 + 60000);
+	CHECK_EQ(r->gso_size, 1448);
+	CHECK_EQ(r->gso_type, PKT_GSO_TCPV4);
+	CHECK_EQ(r->gso_segs, (60000 + 1447) / 1448);
+	CHECK_EQ(r->ip_summed, CHECKSUM_UNNECESSARY);
+	r = R.b.cap.p[1];
+	CHECK_EQ(r->gso_size, 1428);
+	CHECK_EQ(r->gso_type, PKT_GSO_TCPV6);
+	CHECK_EQ(r->gso_segs, (30000 + 1427) / 1428);
+	CHECK_U64(ctr(R.b.dev, "rx_large_packets"), 2);
+	CHECK_U64(hvst(&R.b).lrg_delivered, 2);
+	rig_down();
+}
+
+TEST(rx_lrg_pkt_not_longer_than_mtu_still_gso)
+{
+	/* 413f142cc05c: a large-send frame no longer than MTU+14 */
+	rig_up(NULL, NULL);
+	struct tu_frame f = tcp(4, 1200);
+	f.gso_size = 500;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	REQUIRE(R.b.cap.n == 1);
+	CHECK(R.b.cap.p[0]->len <= 1514);
+	CHECK_EQ(R.b.cap.p[0]->gso_size, 500);
+	CHECK_EQ(R.b.cap.p[0]->gso_segs, 3);
+	CHECK_U64(ctr(R.b.dev, "rx_large_packets"), 1);
+	rig_down();
+}
+
+TEST(tx_old_large_send_method)
+{
+	struct ibmveth_params p;
+	ibmveth_params_default(&p);
+	p.old_large_send = true;
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .params = &p};
+	struct node_cfg b = {.name = "vethB", .mac = tu_mac_b, .fw_attrs = FW_ALL, .params = &p};
+	rig_up(&a, &b);
+	CHECK_EQ(netdev_set_features(R.a.dev, R.a.dev->hw_features), 0);
+	REQUIRE(R.a.dev->features & NETIF_F_TSO);
+	run();
+	struct tu_frame f = tcp(4, 1000); /* <= MTU: detected by the 0xffff */
+	f.gso_size = 400;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	/* IPv6 cannot use the old method: software GSO in validate_xmit */
+	f = tcp(6, 1000);
+	f.gso_size = 400;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_U64(ctr(R.a.dev, "tx_large_packets"), 1);
+	CHECK_U64(R.a.dev->stats.sw_gso_packets, 1);
+	REQUIRE(R.b.cap.n == 4);
+	struct pkt *r = R.b.cap.p[0];
+	CHECK_EQ(r->gso_size, 400);
+	CHECK_EQ(r->gso_segs, 3);
+	CHECK_EQ(tu_l4_field(r), 0); /* the MSS was taken out of the checksum */
+	uint8_t *ip = pkt_data(r) + 14;
+	CHECK(hdr_get16(ip + 10) != 0xffff);
+	CHECK_EQ(ip_fast_csum(ip, 5), 0); /* rebuilt by the csum helper */
+	CHECK_U64(ctr(R.b.dev, "rx_large_packets"), 1);
+	rig_down();
+}
+
+TEST(tx_hcall_results_busy_dropped_failed)
+{
+	rig_up(NULL, NULL);
+	hv_inject_send_result(R.a.part, H_DROPPED, 1);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 200))), 0);
+	CHECK_U64(R.a.dev->stats.tx_packets, 1); /* H_DROPPED counts as sent */
+	CHECK_U64(ctr(R.a.dev, "tx_send_failed"), 0);
+	hv_inject_send_result(R.a.part, H_BUSY, 1024);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 200))), 0);
+	CHECK_U64(R.a.dev->stats.tx_packets, 2); /* the 1025th try went through */
+	hv_inject_send_result(R.a.part, H_BUSY, 1025);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 200))), 0);
+	CHECK_U64(R.a.dev->stats.tx_packets, 2);
+	CHECK_U64(ctr(R.a.dev, "tx_send_failed"), 1);
+	hv_inject_send_result(R.a.part, H_RESOURCE, 1);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 200))), 0);
+	CHECK_U64(ctr(R.a.dev, "tx_send_failed"), 2);
+	CHECK_U64(R.a.dev->stats.tx_dropped, 2);
+	hv_inject_send_result(R.a.part, 0, 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	rig_down();
+}
+
+TEST(tx_frame_over_64k_refused_by_hypervisor)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = tcp(4, 65600 - 54);
+	f.gso_size = 1448;
+	struct pkt *p = tu_build(R.heap, &f);
+	REQUIRE(p);
+	struct pkt *q = pkt_copy(p, R.a.dev->pool);
+	pkt_free(p);
+	REQUIRE(q);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, q), 0);
+	CHECK_U64(ctr(R.a.dev, "tx_send_failed"), 1);
+	CHECK_U64(R.a.dev->stats.tx_dropped, 1);
+	rig_down();
+}
+
+TEST(tx_unmappable_packet_bounced_or_dropped)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = tcp(4, 1000);
+	struct pkt *p = tu_build(R.heap, &f); /* outside partition memory */
+	REQUIRE(p);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, p), 0);
+	CHECK_U64(ctr(R.a.dev, "tx_map_failed"), 1);
+	CHECK_U64(R.a.dev->stats.tx_packets, 1);
+	f = tcp(4, 3000);
+	f.gso_size = 1000;
+	p = tu_build(R.heap, &f);
+	REQUIRE(p);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, p), 0); /* larger than the bounce buffer */
+	CHECK_U64(ctr(R.a.dev, "tx_map_failed"), 2);
+	CHECK_U64(R.a.dev->stats.tx_dropped, 1);
+	run();
+	REQUIRE(R.b.cap.n == 1);
+	CHECK_EQ(R.b.cap.p[0]->len, 14 + 20 + 20 + 1000);
+	CHECK_EQ(R.b.cap.p[0]->ip_summed, CHECKSUM_UNNECESSARY);
+	rig_down();
+}
+
+TEST(tx_fragments_as_descriptors_and_linearized_beyond_five)
+{
+	rig_up(NULL, NULL);
+	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 3000, .src = tu_mac_a,
+			     .dst = tu_mac_b, .fill = 1};
+	struct pkt *p = frame(&R.a, f);
+	struct pkt *ref = pkt_copy(p, R.heap);
+	REQUIRE(ref);
+	REQUIRE(tu_split_frag_list(p, R.a.dev->pool, 100, 3) == 0);
+	/* straight to the driver, as nothing above would hand it a frag_list */
+	CHECK_EQ(R.a.dev->ops->start_xmit(R.a.dev, p), NETDEV_TX_OK);
+	p = frame(&R.a, f);
+	REQUIRE(tu_split_frag_list(p, R.a.dev->pool, 100, 7) == 0);
+	CHECK_EQ(R.a.dev->ops->start_xmit(R.a.dev, p), NETDEV_TX_OK);
+	run();
+	REQUIRE(R.b.cap.n == 2);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ(R.b.cap.p[i]->len, ref->len);
+		CHECK_MEM(pkt_data(R.b.cap.p[i]), pkt_data(ref), ref->len);
+	}
+	pkt_free(ref);
+	rig_down();
+}
+
+/* ---- receive ------------------------------------------------------------------- */
+
+TEST(rx_invalid_entry_recycled_and_counted)
+{
+	rig_up(NULL, NULL);
+	uint64_t rxq;
+	unsigned idx;
+	REQUIRE(ibmveth_rxq_state(R.b.dev, &rxq, &idx, NULL) == 0);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	/* the hypervisor's entry, as a faulty one would have left it */
+	uint8_t *e = hv_lmem_ptr(R.b.part, rxq + (uint64_t)idx * 16, 16);
+	REQUIRE(e);
+	e[0] &= (uint8_t)~0x40;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	CHECK_U64(ctr(R.b.dev, "rx_invalid_buffer"), 1);
+	struct ibmveth_pool_info p1;
+	ibmveth_get_pool_info(R.b.dev, 1, &p1);
+	CHECK_EQ(p1.available, 511); /* the invalid entry's buffer went back */
+	rig_down();
+}
+
+TEST(rx_bad_correlator_resets_adapter)
+{
+	rig_up(NULL, NULL);
+	struct ibmveth_pool_info pi;
+	ibmveth_get_pool_info(R.b.dev, 1, &pi);
+	for (unsigned i = 0; i < pi.size; i++) {
+		uint64_t la = ibmveth_pool_buffer_laddr(R.b.dev, 1, i);
+		if (la == UINT64_MAX)
+			continue;
+		uint64_t bad = (9ull << 32) | i;
+		memcpy(hv_lmem_ptr(R.b.part, la, 8), &bad, 8);
+	}
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 0);
+	CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 1);
+	CHECK_U64(ctr(R.b.dev, "adapter_resets"), 1);
+	CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024); /* fresh buffers */
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	rig_down();
+}
+
+TEST(rx_no_buffer_reads_hypervisor_drop_counter)
+{
+	rig_up(NULL, NULL);
+	/* 300 frames that only fit pool 4 (256 buffers), before B polls */
+	for (unsigned i = 0; i < 300; i++)
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 3000))), 0);
+	CHECK_U64(hvst(&R.b).rx_no_buffer, 44);
+	R.b.cap.keep = false;
+	run();
+	CHECK_EQ(R.b.cap.total, 256);
+	CHECK_U64(ctr(R.b.dev, "rx_no_buffer"), 44);
+	rig_down();
+}
+
+TEST(rx_budget_and_queue_wrap_100k_frames_no_leak)
+{
+	rig_up(NULL, NULL);
+	R.b.cap.keep = false;
+	static const uint32_t sizes[] = {20, 400, 1400, 3000};
+	unsigned sent = 0;
+	for (unsigned i = 0; i < 100000; i++) {
+		struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = sizes[i % 4],
+				     .src = tu_mac_a, .dst = tu_mac_b};
+		struct pkt *p = tu_build(R.a.dev->pool, &f);
+		REQUIRE(p);
+		dev_queue_xmit(R.a.dev, p);
+		sent++;
+		if (i % 100 == 99)
+			run();
+	}
+	run();
+	CHECK_EQ(R.b.cap.total, 100000);
+	CHECK_U64(R.b.dev->stats.rx_packets, 100000);
+	CHECK_U64(R.a.dev->stats.tx_packets, 100000);
+	CHECK_U64(ctr(R.b.dev, "rx_no_buffer"), 0);
+	CHECK_U64(ctr(R.b.dev, "rx_invalid_buffer"), 0);
+	CHECK_U64(ctr(R.b.dev, "replenish_add_buff_failure"), 0);
+	/* every buffer the hypervisor was given is either posted or came back */
+	unsigned posted = 0;
+	for (unsigned i = 0; i < 5; i++) {
+		struct ibmveth_pool_info pi;
+		ibmveth_get_pool_info(R.b.dev, i, &pi);
+		posted += pi.available;
+	}
+	CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), posted);
+	CHECK_EQ(pkt_pool_outstanding(R.a.dev->pool), 1024);
+	CHECK_EQ(netdev_stop(R.b.dev), 0);
+	CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 0);
+	rig_down();
+}
+
+TEST(mac_change_and_multicast)
+{
+	rig_up(NULL, NULL);
+	static const uint8_t bad[6] = {0x01, 2, 3, 4, 5, 6};
+	CHECK_EQ(netdev_set_mac(R.b.dev, bad), -EADDRNOTAVAIL);
+	static const uint8_t nmac[6] = {0x02, 0, 0, 0, 0, 0x2b};
+	CHECK_EQ(netdev_set_mac(R.b.dev, nmac), 0);
+	CHECK_MEM(R.b.dev->mac, nmac, 6);
+	struct tu_frame f = tcp(4, 300);
+	f.dst = nmac;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	static const uint8_t mc[6] = {0x01, 0, 0x5e, 0, 0, 9};
+	CHECK_EQ(netdev_mc_add(R.b.dev, mc), 0);
+	f = (struct tu_frame){.ip_version = 4, .l4 = TU_UDP, .payload = 100, .src = tu_mac_a, .dst = mc};
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 2);
+	rig_down();
+}
+
+/* ---- trunks: fixes 2, 3, 4 at the driver boundary ----------------------------- */
+
+static const uint8_t mac_unknown[6] = {0x02, 9, 9, 9, 9, 9};
+
+/* A on vswitch 0 sends to an unknown MAC: the trunk receives it. */
+static struct pkt *trunk_receive(unsigned fixes, int v, uint16_t gso, uint32_t payload)
+{
+	trunk_up(&R.t, "trunk", fixes, 0, NULL);
+	struct tu_frame f = tcp(v, payload);
+	f.dst = mac_unknown;
+	f.gso_size = gso;
+	f.tcp_flags = TCP_SYN;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	REQUIRE(R.t.cap.n == 1);
+	return R.t.cap.p[0];
+}
+
+TEST(trunk_rx_fix2_fix3_matrix)
+{
+	for (int v = 4; v <= 6; v += 2) {
+		for (unsigned m = 0; m < 4; m++) {
+			unsigned fixes = IBMVETH_FIX_ALL;
+			if (!(m & 1))
+				fixes &= ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL;
+			if (!(m & 2))
+				fixes &= ~IBMVETH_FIX_PSEUDO_CSUM;
+			rig_up(NULL, NULL);
+			struct pkt *r = trunk_receive(fixes, v, 0, 40);
+			bool fix2 = m & 1, fix3 = m & 2;
+			CHECK_EQ(r->ip_summed, fix2 ? CHECKSUM_PARTIAL : CHECKSUM_UNNECESSARY);
+			CHECK_EQ(tu_l4_field(r), fix3 ? tu_seed(r) : 0);
+			CHECK(tu_seed(r) != 0);
+			if (fix2) {
+				CHECK_EQ(r->csum_start, r->data + 14 + (v == 4 ? 20 : 40));
+				CHECK_EQ(r->csum_offset, 16);
+			}
+			/* completing the checksum works only with fix 3 (issue 3) */
+			if (fix2) {
+				struct pkt *c = pkt_copy(r, R.heap);
+				REQUIRE(c);
+				CHECK_EQ(pkt_checksum_help(c), 0);
+				CHECK_EQ(tu_l4_ok(c), fix3);
+				pkt_free(c);
+			}
+			rig_down();
+		}
+	}
+}
+
+TEST(trunk_rx_old_method_large_send_helper_order)
+{
+	/* §8, 5ce9ad815a29: old-method large frame with CSUM_GOOD on a trunk */
+	struct ibmveth_params p;
+	ibmveth_params_default(&p);
+	p.old_large_send = true;
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .params = &p};
+	rig_up(&a, NULL);
+	CHECK_EQ(netdev_set_features(R.a.dev, R.a.dev->hw_features), 0);
+	run();
+	trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL, 0, NULL);
+	struct tu_frame f = tcp(4, 5000);
+	f.dst = mac_unknown;
+	f.gso_size = 1000;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	REQUIRE(R.t.cap.n == 1);
+	struct pkt *r = R.t.cap.p[0];
+	CHECK_EQ(r->gso_size, 1000);
+	CHECK_EQ(r->gso_segs, 5);
+	CHECK_EQ(r->ip_summed, CHECKSUM_PARTIAL);
+	CHECK_EQ(tu_l4_field(r), tu_seed(r));
+	CHECK_EQ(ip_fast_csum(pkt_data(r) + 14, 5), 0);
+	rig_down();
+}
+
+/* IO server: trunk-in on vswitch 0 (with A), trunk-out on vswitch 1 (with B);
+ * trunk-in's receive hook forwards to trunk-out with dev_queue_xmit. */
+static void io_server(unsigned fixes)
+{
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL};
+	struct node_cfg b = {.name = "vethB", .mac = tu_mac_b, .vswitch = 1, .fw_attrs = FW_ALL};
+	rig_up(&a, &b);
+	struct hv_partition *io = hv_partition_create(R.hv, "vios", 3 * ibmveth_lmem_needed());
+	REQUIRE(io);
+	trunk_up(&R.t, "trunk", fixes, 0, io);
+	trunk_up(&R.t2, "trunk2", fixes, 1, io);
+	R.t.cap.forward = R.t2.dev;
+}
+
+TEST(trunk_forwarding_cso_syn_reaches_b_intact)
+{
+	for (unsigned with_fix2 = 0; with_fix2 < 2; with_fix2++) {
+		io_server(with_fix2 ? IBMVETH_FIX_ALL : IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL);
+		struct tu_frame f = tcp(4, 0);
+		f.tcp_flags = TCP_SYN;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		REQUIRE(R.b.cap.n == 1);
+		struct pkt *r = R.b.cap.p[0];
+		if (with_fix2) {
+			/* trunk-out sent NO_CSUM|CSUM_GOOD: B accepts */
+			CHECK_EQ(r->ip_summed, CHECKSUM_UNNECESSARY);
+		} else {
+			/* issue 2: no flags, checksum field as the trunk got it */
+			CHECK_EQ(r->ip_summed, CHECKSUM_NONE);
+			CHECK(!tu_l4_ok(r));
+		}
+		rig_down();
+	}
+}
+
+TEST(trunk_fraglist_gso_linearized_by_driver_fix4)
+{
+	for (unsigned with_fix4 = 0; with_fix4 < 2; with_fix4++) {
+		io_server(with_fix4 ? IBMVETH_FIX_ALL : IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE);
+		/* a GRO-shaped packet in the IO server's memory (as from its NIC) */
+		struct tu_frame f = tcp(4, 1448 * 20);
+		f.gso_size = 1448;
+		struct pkt *p = frame(&R.t2, f);
+		REQUIRE(tu_split_frag_list(p, R.t2.dev->pool, 1448, 19) == 0);
+		CHECK_EQ(dev_queue_xmit(R.t2.dev, p), 0);
+		run();
+		if (with_fix4) {
+			CHECK_U64(R.t2.dev->stats.sw_gso_packets, 0);
+			REQUIRE(R.b.cap.n == 1);
+			CHECK_EQ(R.b.cap.p[0]->gso_size, 1448);
+			CHECK_EQ(R.b.cap.p[0]->len, 14 + 40 + 1448 * 20);
+			CHECK_U64(ctr(R.t2.dev, "tx_large_packets"), 1);
+		} else {
+			CHECK_U64(R.t2.dev->stats.sw_gso_packets, 1);
+			CHECK_U64(R.t2.dev->stats.sw_gso_segments, 20);
+			CHECK_EQ(R.b.cap.n, 20);
+		}
+		rig_down();
+	}
+}
+
+TEST_MAIN()
