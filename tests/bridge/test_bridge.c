@@ -315,6 +315,32 @@ TEST(upcall_zero_seed_gives_wrong_checksum)
 	fx_fini(&f);
 }
 
+TEST(upcall_gso_with_zero_seed_gives_wrong_segments)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+	struct pkt *p;
+	unsigned n = 0;
+
+	fx_init(&f, BR_OVS, 2, NULL);
+	t.payload_len = 2000;
+	t.gso_size = 1000;
+	p = tb_tcp4(f.pool, &t, TB_ZERO); /* a large send from the pre-fix trunk */
+	REQUIRE(p && p->gso_size == 1000);
+	netdev_receive(f.d[0], p);
+	CHECK_U64(ctr(f.br, "upcall_gso_segments"), 2);
+	while ((p = dummy_pop(f.d[1])) != NULL) {
+		uint32_t len = tb_flatten(p, f.buf);
+		CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
+		CHECK(!ref_tcp4_csum_ok(f.buf, len));
+		CHECK(ref_ip4_csum_ok(f.buf, len));
+		n++;
+		pkt_free(p);
+	}
+	CHECK_EQ(n, 2);
+	fx_fini(&f);
+}
+
 TEST(upcall_strips_unnecessary_without_completing)
 {
 	struct fx f;
@@ -1044,6 +1070,30 @@ TEST(mac_table_full_evicts_the_oldest)
 	CHECK_EQ(br_mac_lookup(f.br, 0, t.src_mac), 1);
 	br_for_each_counter(f.br, count_cb, &visited);
 	CHECK_U64(visited, 31);
+	fx_fini(&f);
+}
+
+TEST(flow_limit_executes_without_installing)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2), r;
+
+	fx_init(&f, BR_OVS, 2, NULL);
+	r = reverse(&t);
+	send_tcp(&f, 1, &r, TB_FULL); /* MAC 2 known: no floods, no revalidation */
+	for (unsigned i = 0; i <= BR_MAX_FLOWS; i++) {
+		t.sport = (uint16_t)(1 + i % 60000);
+		t.dport = (uint16_t)(1000 + i / 60000);
+		send_tcp(&f, 0, &t, TB_FULL);
+		dummy_drain(f.d[1]);
+	}
+	CHECK_U64(ctr(f.br, "flows"), BR_MAX_FLOWS);
+	CHECK_U64(ctr(f.br, "flow_limit_hits"), 2);
+	CHECK_U64(ctr(f.br, "forwarded"), BR_MAX_FLOWS + 2);
+	CHECK_U64(ctr(f.br, "misses"), BR_MAX_FLOWS + 2);
+	br_flows_flush(f.br);
+	CHECK_U64(ctr(f.br, "flows_flushed"), BR_MAX_FLOWS);
+	CHECK_EQ(br_n_flows(f.br), 0);
 	fx_fini(&f);
 }
 

@@ -162,6 +162,7 @@ static void physnic_wire_out(struct physnic *nic, struct pkt *q)
 		frame = s;
 	}
 
+	pkt_trace(q, "physnic_tx_wire");
 	if (nic->peer)
 		rc = physnic_wire_receive(nic->peer->dev, frame, len);
 	else
@@ -373,6 +374,7 @@ static void physnic_rx_one(struct physnic *nic, struct pkt *p)
 	}
 	p->ip_summed = checked && csum_ok ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
 	p->csum_level = 0;
+	pkt_trace(p, "physnic_rx");
 
 	if (!gro) {
 		netdev_receive(dev, p);
