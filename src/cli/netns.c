@@ -32,13 +32,6 @@
  * as the VM kernel's ibmveth_set_multicast_list would; IPv6 DAD is off in
  * the namespaces so addresses work at once.
  */
-/*
- * Built only once the layers it drives are in the tree (topology, bridge,
- * physical NIC, hypervisor): until then `illan netns` reports itself as not
- * built and tests/real skips. Remove this guard when they are all on main.
- */
-#if __has_include("topo/topo.c") && __has_include("bridge/bridge.c") && \
-	__has_include("drv/physnic/physnic.c") && __has_include("hv/hv.c")
 
 #include <dirent.h>
 #include <errno.h>
@@ -1159,5 +1152,3 @@ int cmd_netns(int argc, char **argv)
 	netns_usage(stderr);
 	return 2;
 }
-
-#endif /* the layers it needs are built */

@@ -32,6 +32,7 @@ struct hv_partition;
 struct netdev;
 struct br;
 struct stack;
+struct pkt_pool;
 
 enum topo_endpoint { TOPO_EP_A, TOPO_EP_B, TOPO_EP_X, TOPO_N_EP };
 
@@ -61,6 +62,11 @@ struct topo {
 	struct netdev *x_nic;         /* host X's NIC (embedded mode) */
 	struct br *br;
 	struct stack *stack[TOPO_N_EP]; /* embedded mode */
+	struct pkt_pool *x_pool;        /* host X's memory (not a partition) */
+	/* The four ILLAN adapters: device, unit address, partition. */
+	struct netdev *ua_dev[4];
+	uint64_t ua[4];
+	struct hv_partition *ua_part[4];
 	uint8_t mac[TOPO_N_EP][6];
 	uint8_t ip4[TOPO_N_EP][4];
 	uint8_t ip6[TOPO_N_EP][16];

@@ -956,7 +956,13 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 	uint8_t *th = l3 + iphlen;
 	if (th[TCP_CSUM_OFFSET] != 0 || th[TCP_CSUM_OFFSET + 1] != 0)
 		return;
-	if (ibmveth_fix(ad, IBMVETH_FIX_PSEUDO_CSUM)) {
+	/* In 66aa0678 the recompute and skb_partial_csum_set sit in one block of
+	 * the trunk receive helper that fix 2 introduces: without fix 2 there is
+	 * no helper, so fix 3 alone changes nothing and the field stays 0 (the
+	 * seed's issue 2: "TCP layer receives the packet with checksum value
+	 * of 0 and with no checksum related flags"). */
+	if (ibmveth_fix(ad, IBMVETH_FIX_PSEUDO_CSUM) &&
+	    ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
 		uint32_t tcplen = l3len - iphlen;
 		uint16_t seed = proto == ETH_P_IP
 					? (uint16_t)~csum_tcpudp_magic(l3 + 12, l3 + 16, tcplen, IPPROTO_TCP_, 0)

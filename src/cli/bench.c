@@ -1,0 +1,365 @@
+/*
+ * bench.c — `illan bench`: goodput of the seed path in several
+ * configurations, per-layer cost, and ratios against references measured in
+ * the same run (hot memcpy bandwidth; the no-offload and unfixed paths).
+ * A benchmark measures and prints; it never fails on a number.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "drv/ibmveth/ibmveth.h"
+#include "ev/prof.h"
+#include "pkt/pkt.h"
+#include "topo/scenario.h"
+#include "topo/topo.h"
+
+#pragma weak cmd_bench_real
+
+#define BENCH_MAX_CASES 32
+#define BENCH_MAX_REPS 9
+
+struct bench_case {
+	char name[48];
+	int family;
+	unsigned mtu;
+	unsigned fixes;
+	bool no_offload;
+	bool x_to_b; /* X->B instead of A->B */
+	double gbps; /* median */
+	double samples[BENCH_MAX_REPS];
+	unsigned n_samples;
+	bool ok;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
+}
+
+/* Hot memcpy of 64 KiB blocks: the reference every ratio is taken against. */
+static volatile uint8_t bench_sink;
+static double memcpy_gbytes(double seconds)
+{
+	static uint8_t a[65536], b[65536];
+	memset(a, 0x5a, sizeof(a));
+	memcpy(b, a, sizeof(b)); /* warm */
+	uint64_t n = 0;
+	double t0 = now_s(), t;
+	do {
+		for (int i = 0; i < 256; i++) {
+			memcpy((i & 1) ? a : b, (i & 1) ? b : a, sizeof(a));
+			__asm__ volatile("" ::: "memory");
+		}
+		n += 256;
+		t = now_s();
+	} while (t - t0 < seconds);
+	bench_sink = a[n % sizeof(a)] ^ b[7];
+	return (double)n * sizeof(a) / (t - t0) / 1e9;
+}
+
+/* One run of one flow; returns goodput in Gbit/s (payload, both ways). */
+static double run_case(const struct bench_case *c, uint64_t bytes, bool *ok)
+{
+	struct topo_config cfg;
+	topo_config_default(&cfg);
+	cfg.fixes = c->fixes;
+	cfg.no_offload = c->no_offload;
+	cfg.mtu = c->mtu;
+	char err[256];
+	struct topo *t = topo_seed_create(&cfg, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "illan bench: %s: %s\n", c->name, err);
+		*ok = false;
+		return 0;
+	}
+	struct scenario_flow_spec specs[2];
+	scenario_default_flows(specs, bytes, 64 * 1024);
+	struct scenario_options so;
+	scenario_options_default(&so);
+	so.family = c->family;
+	so.explain = false;
+	static struct scenario_result res;
+	int rc = scenario_run(t, &specs[c->x_to_b ? 1 : 0], 1, &so, &res, err, sizeof(err));
+	*ok = rc == 0 && res.ok;
+	topo_destroy(t);
+	return rc ? 0 : res.flows[0].goodput_gbps;
+}
+
+struct hop_cost {
+	double ns_per_pkt, ns_per_byte, share;
+	uint64_t calls, bytes;
+};
+
+/* Per-layer cost of one configuration, with the section profiler on. */
+static void hop_costs(unsigned fixes, bool x_to_b, uint64_t bytes, struct hop_cost *out,
+		      double *total_ns)
+{
+	struct bench_case c = {.family = 4, .mtu = 1500, .fixes = fixes, .x_to_b = x_to_b};
+	snprintf(c.name, sizeof(c.name), "profile");
+	prof_reset();
+	prof_enabled = true;
+	bool ok;
+	run_case(&c, bytes, &ok);
+	prof_enabled = false;
+	double total = 0;
+	struct prof_entry e[PROF_N_SECTIONS];
+	for (int s = 0; s < PROF_N_SECTIONS; s++) {
+		prof_get((enum prof_section)s, &e[s]);
+		total += (double)e[s].ns;
+	}
+	for (int s = 0; s < PROF_N_SECTIONS; s++) {
+		out[s].calls = e[s].calls;
+		out[s].bytes = e[s].bytes;
+		out[s].ns_per_pkt = e[s].calls ? (double)e[s].ns / (double)e[s].calls : 0;
+		out[s].ns_per_byte = e[s].bytes ? (double)e[s].ns / (double)e[s].bytes : 0;
+		out[s].share = total > 0 ? (double)e[s].ns / total : 0;
+	}
+	*total_ns = total;
+}
+
+static void add_case(struct bench_case *cs, unsigned *n, const char *what, int family, unsigned mtu,
+		     unsigned fixes, bool no_offload, bool x_to_b)
+{
+	struct bench_case *c = &cs[(*n)++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s v%d mtu%u", what, family, mtu);
+	c->family = family;
+	c->mtu = mtu;
+	c->fixes = fixes;
+	c->no_offload = no_offload;
+	c->x_to_b = x_to_b;
+}
+
+static const struct bench_case *find(const struct bench_case *cs, unsigned n, const char *what,
+				     int family, unsigned mtu)
+{
+	char name[48];
+	snprintf(name, sizeof(name), "%s v%d mtu%u", what, family, mtu);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(cs[i].name, name) == 0)
+			return &cs[i];
+	return NULL;
+}
+
+static double ratio(const struct bench_case *a, const struct bench_case *b)
+{
+	return a && b && b->gbps > 0 ? a->gbps / b->gbps : 0;
+}
+
+static int write_plot(const char *png, const struct bench_case *cs, unsigned n, double memcpy_gbps)
+{
+	char dat[] = "/tmp/illan-bench-XXXXXX";
+	int fd = mkstemp(dat);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "w");
+	if (!f)
+		return -errno;
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%u \"%s\" %.4f\n", i, cs[i].name, cs[i].gbps);
+	fclose(f);
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd),
+		 "gnuplot -e \"set terminal png size 1400,700; set output '%s'; "
+		 "set title 'illan goodput per configuration (hot memcpy %.1f Gbit/s)'; set ylabel 'Gbit/s'; "
+		 "set style fill solid 0.6; set boxwidth 0.7; set xtics rotate by -40; set grid ytics; "
+		 "unset key; plot '%s' using 1:3:xtic(2) with boxes\" 2>&1",
+		 png, memcpy_gbps, dat);
+	int rc = system(cmd);
+	remove(dat);
+	return rc == 0 ? 0 : -EIO;
+}
+
+static void usage_bench(FILE *f)
+{
+	fprintf(f, "usage: illan bench [--quick] [--json] [--plot FILE.png] [--bytes N] [--reps N] [--real]\n"
+		   "  embedded: memcpy reference, A->B and X->B goodput per configuration (IPv4/IPv6,\n"
+		   "  MTU 1500/9000), per-layer cost, ratios. --real (root): iperf3 through namespaces.\n");
+}
+
+/* `illan bench`: see usage_bench. */
+int cmd_bench(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"quick", no_argument, NULL, 'q'}, {"json", no_argument, NULL, 'j'},
+		{"plot", required_argument, NULL, 'p'}, {"bytes", required_argument, NULL, 'b'},
+		{"reps", required_argument, NULL, 'r'}, {"real", no_argument, NULL, 'R'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	bool quick = false, json = false, real = false;
+	const char *plot = NULL;
+	uint64_t bytes = 64u << 20;
+	unsigned reps = 3;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'q':
+			quick = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			plot = optarg;
+			break;
+		case 'R':
+			real = true;
+			break;
+		case 'b':
+			bytes = strtoull(optarg, &end, 10) << 20;
+			if (*end || bytes == 0 || bytes > (64ull << 30)) {
+				fprintf(stderr, "illan bench: --bytes takes MiB, 1..65536\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			reps = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || reps == 0 || reps > BENCH_MAX_REPS) {
+				fprintf(stderr, "illan bench: --reps takes 1..%d\n", BENCH_MAX_REPS);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage_bench(stdout);
+			return 0;
+		default:
+			usage_bench(stderr);
+			return 2;
+		}
+	}
+	if (real) {
+		if (!cmd_bench_real) {
+			fprintf(stderr, "illan bench: --real is not built into this binary\n");
+			return 2;
+		}
+		return cmd_bench_real(argc, argv);
+	}
+	if (quick) {
+		bytes = 8u << 20;
+		reps = 1;
+	}
+
+	static struct bench_case cs[BENCH_MAX_CASES];
+	unsigned n = 0;
+	const unsigned all = IBMVETH_FIX_ALL;
+	const int families[2] = {4, 6};
+	const unsigned mtus[2] = {1500, 9000};
+	for (int fi = 0; fi < 2; fi++)
+		for (int mi = 0; mi < 2; mi++) {
+			int fam = families[fi];
+			unsigned mtu = mtus[mi];
+			add_case(cs, &n, "A->B all-fixes", fam, mtu, all, false, false);
+			add_case(cs, &n, "A->B no-offload", fam, mtu, all, true, false);
+			add_case(cs, &n, "A->B fix1-off", fam, mtu, all & ~IBMVETH_FIX_TRUNK_OFFLOAD, false, false);
+			add_case(cs, &n, "X->B fix4-on", fam, mtu, all, false, true);
+			add_case(cs, &n, "X->B fix4-off", fam, mtu, all & ~IBMVETH_FIX_FRAGLIST_LINEARIZE, false, true);
+		}
+
+	double mc[BENCH_MAX_REPS];
+	for (unsigned r = 0; r < reps; r++)
+		mc[r] = memcpy_gbytes(0.2);
+	double memcpy_gb = median(mc, reps); /* GB/s */
+	if (!json)
+		printf("%-28s %10s %s\n", "case", "Gbit/s", "(median of reps; payload per wall second)");
+	if (!json)
+		printf("%-28s %10.2f   (%.2f GB/s, hot 64 KiB blocks)\n", "memcpy reference", memcpy_gb * 8,
+		       memcpy_gb);
+	for (unsigned i = 0; i < n; i++) {
+		struct bench_case *bc = &cs[i];
+		bc->ok = true;
+		/* the slow software paths move fewer bytes so a run stays short */
+		uint64_t b = bc->no_offload || !(bc->fixes & IBMVETH_FIX_TRUNK_OFFLOAD) ||
+					     !(bc->fixes & IBMVETH_FIX_FRAGLIST_LINEARIZE)
+				     ? bytes / 4
+				     : bytes;
+		for (unsigned r = 0; r < reps; r++) {
+			bool ok;
+			bc->samples[bc->n_samples++] = run_case(bc, b, &ok);
+			bc->ok &= ok;
+		}
+		double tmp[BENCH_MAX_REPS];
+		memcpy(tmp, bc->samples, sizeof(tmp));
+		bc->gbps = median(tmp, bc->n_samples);
+		if (!json) {
+			printf("%-28s %10.2f%s\n", bc->name, bc->gbps, bc->ok ? "" : "   (FAILED: not every byte delivered)");
+			fflush(stdout);
+		}
+	}
+
+	struct hop_cost hc_ab[PROF_N_SECTIONS], hc_xb[PROF_N_SECTIONS];
+	double tot_ab, tot_xb;
+	hop_costs(all, false, bytes / 4, hc_ab, &tot_ab);
+	hop_costs(all, true, bytes / 4, hc_xb, &tot_xb);
+
+	const struct bench_case *ab = find(cs, n, "A->B all-fixes", 4, 1500);
+	double offload_speedup = ratio(ab, find(cs, n, "A->B no-offload", 4, 1500));
+	double fraglist_speedup = ratio(find(cs, n, "X->B fix4-on", 4, 1500), find(cs, n, "X->B fix4-off", 4, 1500));
+	double path_eff = ab && memcpy_gb > 0 ? ab->gbps / 8 / memcpy_gb : 0;
+	double fix1_speedup = ratio(ab, find(cs, n, "A->B fix1-off", 4, 1500));
+
+	if (json) {
+		printf("{\"memcpy_gbytes_per_s\": %.4f,\n \"cases\": [", memcpy_gb);
+		for (unsigned i = 0; i < n; i++)
+			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", i ? "," : "", cs[i].name,
+			       cs[i].gbps, cs[i].ok ? "true" : "false");
+		printf("],\n \"hops\": {");
+		for (int pass = 0; pass < 2; pass++) {
+			struct hop_cost *hc = pass ? hc_xb : hc_ab;
+			printf("%s\"%s\": {", pass ? ", " : "", pass ? "X->B" : "A->B");
+			for (int s = 0; s < PROF_N_SECTIONS; s++)
+				printf("%s\"%s\": {\"ns_per_packet\": %.1f, \"ns_per_byte\": %.4f, \"share\": %.3f}",
+				       s ? ", " : "", prof_name((enum prof_section)s), hc[s].ns_per_pkt,
+				       hc[s].ns_per_byte, hc[s].share);
+			printf("}");
+		}
+		printf("},\n \"ratios\": {\"offload_speedup\": %.3f, \"fraglist_speedup\": %.3f, "
+		       "\"path_efficiency\": %.3f, \"fix1_speedup\": %.3f}}\n",
+		       offload_speedup, fraglist_speedup, path_eff, fix1_speedup);
+	} else {
+		for (int pass = 0; pass < 2; pass++) {
+			struct hop_cost *hc = pass ? hc_xb : hc_ab;
+			printf("\nper-layer cost, %s all fixes, IPv4 MTU 1500 (exclusive time):\n", pass ? "X->B" : "A->B");
+			printf("  %-14s %12s %12s %10s %8s\n", "layer", "calls", "ns/call", "ns/byte", "share");
+			for (int s = 0; s < PROF_N_SECTIONS; s++)
+				if (hc[s].calls)
+					printf("  %-14s %12" PRIu64 " %12.1f %10.4f %7.1f%%\n", prof_name((enum prof_section)s),
+					       hc[s].calls, hc[s].ns_per_pkt, hc[s].ns_per_byte, hc[s].share * 100);
+		}
+		printf("\nratios (same run):\n");
+		printf("  offload speedup   (A->B all fixes / no offload)   %6.2fx  (target >= 4)\n", offload_speedup);
+		printf("  fraglist speedup  (X->B fix 4 on / off)           %6.2fx  (target >= 3)\n", fraglist_speedup);
+		printf("  fix 1 speedup     (A->B all fixes / fix 1 off)    %6.2fx\n", fix1_speedup);
+		printf("  path efficiency   (A->B goodput / hot memcpy)     %6.3f   (target >= 0.25)\n", path_eff);
+	}
+	if (plot) {
+		int rc = write_plot(plot, cs, n, memcpy_gb * 8);
+		if (rc)
+			fprintf(stderr, "illan bench: could not plot to %s (is gnuplot installed?)\n", plot);
+		else if (!json)
+			printf("\nplot written to %s\n", plot);
+	}
+	return 0;
+}

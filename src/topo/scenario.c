@@ -1,0 +1,187 @@
+/*
+ * scenario.c — runs flows over a topology on its event loop and gathers the
+ * results (see scenario.h). Wall-clock time is measured around the loop so
+ * goodput says how fast illan itself moves the bytes.
+ */
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ev/ev.h"
+#include "stack/stack.h"
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void scenario_options_default(struct scenario_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->family = 4;
+	o->virtual_limit_ns = 600ull * 1000000000ull;
+	o->trace_first = 8;
+	o->explain = true;
+}
+
+unsigned scenario_default_flows(struct scenario_flow_spec *specs, uint64_t bytes,
+				uint64_t reply_bytes)
+{
+	memset(specs, 0, 2 * sizeof(*specs));
+	snprintf(specs[0].name, sizeof(specs[0].name), "A->B");
+	specs[0].client = TOPO_EP_A;
+	specs[0].server = TOPO_EP_B;
+	specs[0].port = 5001;
+	snprintf(specs[1].name, sizeof(specs[1].name), "X->B");
+	specs[1].client = TOPO_EP_X;
+	specs[1].server = TOPO_EP_B;
+	specs[1].port = 5002;
+	for (int i = 0; i < 2; i++) {
+		specs[i].bytes = bytes;
+		specs[i].reply_bytes = reply_bytes;
+	}
+	return 2;
+}
+
+struct run_state {
+	struct stack_flow *flows[SCENARIO_MAX_FLOWS];
+	double done_wall[SCENARIO_MAX_FLOWS];
+	unsigned n, n_done;
+	struct trace *tr;
+};
+
+static struct run_state *g_state;
+
+static void on_done(void *arg, struct stack_flow *f)
+{
+	struct run_state *st = arg;
+	for (unsigned i = 0; i < st->n; i++)
+		if (st->flows[i] == f && st->done_wall[i] == 0) {
+			st->done_wall[i] = wall_now();
+			st->n_done++;
+		}
+}
+
+static bool all_done(void *arg)
+{
+	struct run_state *st = arg;
+	return st->n_done == st->n;
+}
+
+static void on_drop(void *arg, struct stack *s, const struct pkt *p, const char *reason)
+{
+	struct trace *tr = arg;
+	trace_drop(tr, stack_name(s), p, reason);
+}
+
+/* scenario_run: see scenario.h. */
+int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigned n,
+		 const struct scenario_options *o, struct scenario_result *res, char *err,
+		 size_t err_size)
+{
+	memset(res, 0, sizeof(*res));
+	if (n == 0 || n > SCENARIO_MAX_FLOWS || (o->family != 4 && o->family != 6)) {
+		snprintf(err, err_size, "bad scenario (flows %u, family %d)", n, o->family);
+		return -EINVAL;
+	}
+	struct run_state st;
+	memset(&st, 0, sizeof(st));
+	st.n = n;
+	if (o->explain || o->trace_file || o->pcap_dir) {
+		st.tr = trace_create(o->trace_file, o->pcap_dir, o->trace_first, err, err_size);
+		if (!st.tr)
+			return -EIO;
+		static const char *const disp[TOPO_N_EP] = {"VM A", "VM B", "host X"};
+		for (int e = 0; e < TOPO_N_EP; e++) {
+			trace_name_endpoint(st.tr, stack_name(t->stack[e]), disp[e]);
+			stack_set_drop_hook(t->stack[e], on_drop, st.tr);
+		}
+		trace_install(st.tr);
+	}
+	g_state = &st;
+	double t0 = wall_now();
+	uint64_t v0 = ev_now(t->loop);
+	int rc = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct scenario_flow_spec *sp = &specs[i];
+		struct stack_flow_spec fs;
+		memset(&fs, 0, sizeof(fs));
+		fs.name = sp->name;
+		fs.family = o->family;
+		fs.port = sp->port;
+		fs.src_port = (uint16_t)(40000 + i);
+		fs.bytes = sp->bytes;
+		fs.reply_bytes = sp->reply_bytes;
+		fs.seed = t->cfg.seed * 7919u + i;
+		fs.start_ns = v0;
+		fs.on_done = on_done;
+		fs.on_done_arg = &st;
+		st.flows[i] = stack_flow_start(t->stack[sp->client], t->stack[sp->server], &fs);
+		if (!st.flows[i]) {
+			snprintf(err, err_size, "cannot start flow %s", sp->name);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (st.tr) {
+			const uint8_t *ca = o->family == 4 ? t->ip4[sp->client] : t->ip6[sp->client];
+			const uint8_t *sa = o->family == 4 ? t->ip4[sp->server] : t->ip6[sp->server];
+			trace_add_flow(st.tr, sp->name, o->family, ca, fs.src_port, sa, sp->port);
+		}
+	}
+	ev_run_until(t->loop, all_done, &st, v0 + o->virtual_limit_ns);
+	double t1 = wall_now();
+	res->wall_s = t1 - t0;
+	res->virtual_s = (double)(ev_now(t->loop) - v0) / 1e9;
+	res->ok = true;
+	res->n_flows = n;
+	for (unsigned i = 0; i < n; i++) {
+		const struct stack_flow_result *fr = stack_flow_result(st.flows[i]);
+		struct scenario_flow_result *r = &res->flows[i];
+		snprintf(r->name, sizeof(r->name), "%s", specs[i].name);
+		r->ok = fr->ok;
+		r->connected = fr->connected;
+		r->intact = fr->intact;
+		r->syn_retransmits = fr->syn_retransmits;
+		r->synack_retransmits = fr->synack_retransmits;
+		r->retransmits = fr->retransmits;
+		r->bytes_sent = fr->bytes_sent;
+		r->bytes_delivered = fr->bytes_delivered;
+		r->reply_sent = fr->reply_sent;
+		r->reply_delivered = fr->reply_delivered;
+		double end = st.done_wall[i] ? st.done_wall[i] : t1;
+		r->wall_s = end - t0;
+		r->goodput_gbps = r->wall_s > 0
+			? (double)(fr->bytes_delivered + fr->reply_delivered) * 8 / r->wall_s / 1e9
+			: 0;
+		uint64_t tend = fr->t_complete_ns ? fr->t_complete_ns : ev_now(t->loop);
+		r->virtual_s = (double)(tend - fr->t_start_ns) / 1e9;
+		if (!fr->done)
+			snprintf(r->failure, sizeof(r->failure), "not finished after %.0f s of virtual time",
+				 (double)o->virtual_limit_ns / 1e9);
+		else
+			snprintf(r->failure, sizeof(r->failure), "%s", fr->failure);
+		if (!r->ok)
+			res->ok = false;
+	}
+	if (st.tr) {
+		const struct trace_explanation *ex;
+		res->n_expl = trace_explanations(st.tr, &ex);
+		memcpy(res->expl, ex, res->n_expl * sizeof(*ex));
+	}
+out:
+	for (unsigned i = 0; i < n; i++)
+		if (st.flows[i])
+			stack_flow_free(st.flows[i]);
+	if (st.tr) {
+		for (int e = 0; e < TOPO_N_EP; e++)
+			stack_set_drop_hook(t->stack[e], NULL, NULL);
+		trace_destroy(st.tr);
+	}
+	g_state = NULL;
+	return rc;
+}

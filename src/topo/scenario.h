@@ -1,0 +1,69 @@
+/*
+ * scenario.h — running TCP flows over the seed topology in embedded mode and
+ * collecting what happened: per-flow results, every named counter, and the
+ * explanation of every drop.
+ *
+ * Serves `illan run`, `illan matrix`, `illan bench` and the scenario tests.
+ */
+#ifndef ILLAN_SCENARIO_H
+#define ILLAN_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "topo.h"
+#include "trace.h"
+
+#define SCENARIO_MAX_FLOWS 8
+
+struct scenario_flow_spec {
+	char name[16];              /* "A->B" */
+	enum topo_endpoint client, server;
+	uint64_t bytes, reply_bytes;
+	uint16_t port;
+};
+
+struct scenario_flow_result {
+	char name[16];
+	bool ok;             /* connected, every byte both ways delivered intact */
+	bool connected;
+	bool intact;
+	uint64_t syn_retransmits, synack_retransmits, retransmits;
+	uint64_t bytes_sent, bytes_delivered;   /* client to server */
+	uint64_t reply_sent, reply_delivered;   /* server to client */
+	double wall_s;       /* wall-clock seconds from start to completion */
+	double goodput_gbps; /* payload bits delivered (both ways) per wall second */
+	double virtual_s;    /* virtual time to completion */
+	char failure[128];
+};
+
+struct scenario_options {
+	int family;             /* 4 or 6 */
+	uint64_t virtual_limit_ns; /* give up after this much virtual time */
+	const char *trace_file; /* NULL: none */
+	const char *pcap_dir;   /* NULL: none */
+	unsigned trace_first;   /* packets of each flow direction traced (8) */
+	bool explain;           /* record hops to explain drops (default on) */
+};
+
+struct scenario_result {
+	bool ok; /* every flow ok and nothing leaked */
+	unsigned n_flows;
+	struct scenario_flow_result flows[SCENARIO_MAX_FLOWS];
+	unsigned n_expl;
+	struct trace_explanation expl[TRACE_MAX_EXPLAIN];
+	double wall_s;
+	double virtual_s;
+};
+
+void scenario_options_default(struct scenario_options *o);
+/* The seed's flows: A->B and X->B, each `bytes` with a reply of reply_bytes. */
+unsigned scenario_default_flows(struct scenario_flow_spec *specs, uint64_t bytes,
+				uint64_t reply_bytes);
+/* Run the flows to completion (or the virtual time limit). Returns 0, or
+ * -errno when the run could not start (err says why). */
+int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigned n,
+		 const struct scenario_options *o, struct scenario_result *res, char *err,
+		 size_t err_size);
+
+#endif

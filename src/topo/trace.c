@@ -1,0 +1,512 @@
+/*
+ * trace.c — the hop recorder and drop explainer (see trace.h).
+ *
+ * The record table is a direct-mapped cache of recent packets keyed by a hash
+ * of (5-tuple, seq, flags): a new packet in a slot overwrites the old one, so
+ * memory is fixed and the hook stays cheap on the data path.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "net/netdev.h"
+#include "pkt/hdr.h"
+#include "pkt/pkt.h"
+
+#define TRACE_SLOTS 4096
+#define TRACE_HOPS 16
+#define TRACE_FLOWS 16
+#define TRACE_PCAPS 24
+
+struct trace_key {
+	uint8_t family;
+	uint8_t flags; /* SYN|FIN|RST */
+	uint16_t sport, dport;
+	uint8_t saddr[16], daddr[16];
+	uint32_t seq;
+};
+
+struct trace_rec {
+	struct trace_key key;
+	bool used;
+	bool printed; /* one of the first_n of its flow direction */
+	unsigned n_hops;
+	struct trace_hop hops[TRACE_HOPS];
+};
+
+struct trace_flow {
+	char name[32];
+	uint8_t family;
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	unsigned seen[2]; /* packets of each direction written to the trace file */
+};
+
+struct trace_pcap {
+	char where[48];
+	FILE *f;
+};
+
+struct trace {
+	FILE *out;
+	char pcap_dir[256];
+	unsigned first_n;
+	struct trace_rec *recs;
+	struct trace_flow flows[TRACE_FLOWS];
+	unsigned n_flows;
+	struct trace_pcap pcaps[TRACE_PCAPS];
+	unsigned n_pcaps;
+	char ep_stack[3][16], ep_display[3][24];
+	unsigned n_eps;
+	struct trace_explanation expl[TRACE_MAX_EXPLAIN];
+	unsigned n_expl;
+	struct timespec t0;
+};
+
+static const char *summed_name(uint8_t s)
+{
+	static const char *const names[] = {"NONE", "UNNECESSARY", "COMPLETE", "PARTIAL"};
+	return s < 4 ? names[s] : "?";
+}
+
+/* Parse the TCP key out of a frame whose data is at the MAC header. Returns
+ * the transport offset, or 0 if p is not TCP over IPv4/IPv6. */
+static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info *h)
+{
+	const uint8_t *d = pkt_data(p);
+	if (hdr_parse(d, pkt_headlen(p), h) || !h->l4_off || h->l4_proto != IPPROTO_TCP_)
+		return 0;
+	memset(k, 0, sizeof(*k));
+	k->family = h->ip_version;
+	const uint8_t *l3 = d + h->l3_off, *l4 = d + h->l4_off;
+	if (h->ip_version == 4) {
+		memcpy(k->saddr, l3 + 12, 4);
+		memcpy(k->daddr, l3 + 16, 4);
+	} else {
+		memcpy(k->saddr, l3 + 8, 16);
+		memcpy(k->daddr, l3 + 24, 16);
+	}
+	k->sport = hdr_get16(l4);
+	k->dport = hdr_get16(l4 + 2);
+	k->seq = hdr_get32(l4 + 4);
+	k->flags = l4[13] & (TCP_SYN | TCP_FIN | TCP_RST);
+	return h->l4_off;
+}
+
+static uint32_t key_hash(const struct trace_key *k)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *b = (const uint8_t *)k;
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return (uint32_t)(h ^ h >> 32) % TRACE_SLOTS;
+}
+
+static struct trace *current;
+
+static void write_pcap_header(FILE *f)
+{
+	uint8_t h[24] = {0};
+	uint32_t magic = 0xa1b2c3d4u, snap = 65535, link = 1;
+	uint16_t vmaj = 2, vmin = 4;
+	memcpy(h, &magic, 4);
+	memcpy(h + 4, &vmaj, 2);
+	memcpy(h + 6, &vmin, 2);
+	memcpy(h + 16, &snap, 4);
+	memcpy(h + 20, &link, 4);
+	fwrite(h, 1, sizeof(h), f);
+}
+
+static FILE *pcap_for(struct trace *tr, const char *where)
+{
+	for (unsigned i = 0; i < tr->n_pcaps; i++)
+		if (strcmp(tr->pcaps[i].where, where) == 0)
+			return tr->pcaps[i].f;
+	if (tr->n_pcaps == TRACE_PCAPS)
+		return NULL;
+	char path[400], name[48];
+	snprintf(name, sizeof(name), "%s", where);
+	for (char *c = name; *c; c++)
+		if (*c == ' ' || *c == '/')
+			*c = '_';
+	snprintf(path, sizeof(path), "%s/%s.pcap", tr->pcap_dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return NULL;
+	write_pcap_header(f);
+	struct trace_pcap *pc = &tr->pcaps[tr->n_pcaps++];
+	snprintf(pc->where, sizeof(pc->where), "%s", where);
+	pc->f = f;
+	return f;
+}
+
+static void pcap_write(struct trace *tr, const struct pkt *p, const char *where)
+{
+	FILE *f = pcap_for(tr, where);
+	if (!f)
+		return;
+	static uint8_t buf[65536];
+	uint32_t n = p->len < sizeof(buf) ? p->len : (uint32_t)sizeof(buf);
+	if (pkt_copy_bits(p, 0, buf, n))
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint32_t rec[4] = {(uint32_t)ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000), n, p->len};
+	fwrite(rec, 1, sizeof(rec), f);
+	fwrite(buf, 1, n, f);
+}
+
+/* Which named flow and direction a key belongs to: returns the flow or NULL;
+ * *dir = 0 for a→b. */
+static struct trace_flow *flow_of(struct trace *tr, const struct trace_key *k, int *dir)
+{
+	size_t alen = k->family == 4 ? 4 : 16;
+	for (unsigned i = 0; i < tr->n_flows; i++) {
+		struct trace_flow *f = &tr->flows[i];
+		if (f->family != k->family)
+			continue;
+		if (!memcmp(f->a, k->saddr, alen) && !memcmp(f->b, k->daddr, alen) &&
+		    f->pa == k->sport && f->pb == k->dport) {
+			*dir = 0;
+			return f;
+		}
+		if (!memcmp(f->b, k->saddr, alen) && !memcmp(f->a, k->daddr, alen) &&
+		    f->pb == k->sport && f->pa == k->dport) {
+			*dir = 1;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static const char *what_of(const struct trace_key *k, const struct trace_rec *r)
+{
+	(void)r;
+	if (k->flags & TCP_SYN)
+		return "SYN";
+	if (k->flags & TCP_FIN)
+		return "FIN";
+	if (k->flags & TCP_RST)
+		return "RST";
+	return "segment";
+}
+
+static void print_hop(struct trace *tr, const struct trace_rec *r, const struct trace_hop *hp)
+{
+	int dir = 0;
+	struct trace_flow *f = flow_of(tr, &r->key, &dir);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double us = (double)(now.tv_sec - tr->t0.tv_sec) * 1e6 + (double)(now.tv_nsec - tr->t0.tv_nsec) / 1e3;
+	fprintf(tr->out, "%10.1fus %-8s %-5s %-7s seq=%-10u %-12s ip_summed=%-11s csum=0x%04x gso_size=%-5u frag_list=%s len=%u\n",
+		us, f ? f->name : "-", dir ? "reply" : "fwd", what_of(&r->key, r), r->key.seq,
+		hp->where, summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
+		hp->frag_list ? "yes" : "no", hp->len);
+}
+
+/* Name a hop "<device> rx", "<device> tx" or "bridge upcall" from the trace
+ * point the layers report and the device the packet is on; other points
+ * (inside the packet core) keep their own names. */
+static const char *hop_name(const struct pkt *p, const char *where, char *buf, size_t size)
+{
+	const struct netdev *dev = p->dev;
+	if (dev && strcmp(where, "netdev_receive") == 0)
+		snprintf(buf, size, "%s rx", dev->name);
+	else if (dev && strcmp(where, "dev_queue_xmit") == 0)
+		snprintf(buf, size, "%s tx", dev->name);
+	else if (strcmp(where, "br_upcall") == 0)
+		snprintf(buf, size, "bridge upcall");
+	else
+		return where;
+	return buf;
+}
+
+static void hook(const struct pkt *p, const char *where_raw, void *arg)
+{
+	struct trace *tr = arg;
+	char where_buf[48];
+	const char *where = hop_name(p, where_raw, where_buf, sizeof(where_buf));
+	if (tr->pcap_dir[0])
+		pcap_write(tr, p, where);
+	struct trace_key k;
+	struct hdr_info h;
+	uint32_t l4 = key_of(p, &k, &h);
+	if (!l4)
+		return;
+	struct trace_rec *r = &tr->recs[key_hash(&k)];
+	if (!r->used || memcmp(&r->key, &k, sizeof(k)) != 0) {
+		memset(r, 0, sizeof(*r));
+		r->key = k;
+		r->used = true;
+		if (tr->out) {
+			int dir;
+			struct trace_flow *f = flow_of(tr, &k, &dir);
+			if (f && f->seen[dir] < tr->first_n) {
+				f->seen[dir]++;
+				r->printed = true;
+			}
+		}
+	}
+	if (r->n_hops == TRACE_HOPS)
+		memmove(r->hops, r->hops + 1, sizeof(r->hops[0]) * (TRACE_HOPS - 1)), r->n_hops--;
+	struct trace_hop *hp = &r->hops[r->n_hops++];
+	snprintf(hp->where, sizeof(hp->where), "%s", where);
+	hp->ip_summed = p->ip_summed;
+	hp->csum_field = hdr_get16(pkt_data(p) + l4 + TCP_CSUM_OFFSET);
+	hp->gso_size = p->gso_size;
+	hp->frag_list = p->frag_list != NULL;
+	hp->len = p->len;
+	if (r->printed)
+		print_hop(tr, r, hp);
+}
+
+/* trace_create: see trace.h. */
+struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigned first_n,
+			   char *err, size_t err_size)
+{
+	struct trace *tr = calloc(1, sizeof(*tr));
+	if (!tr || !(tr->recs = calloc(TRACE_SLOTS, sizeof(*tr->recs)))) {
+		free(tr);
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	tr->first_n = first_n;
+	clock_gettime(CLOCK_MONOTONIC, &tr->t0);
+	if (trace_file) {
+		tr->out = strcmp(trace_file, "-") == 0 ? stdout : fopen(trace_file, "w");
+		if (!tr->out) {
+			snprintf(err, err_size, "cannot write trace file %s: %s", trace_file,
+				 strerror(errno));
+			trace_destroy(tr);
+			return NULL;
+		}
+	}
+	if (pcap_dir) {
+		if (strlen(pcap_dir) >= sizeof(tr->pcap_dir) ||
+		    (mkdir(pcap_dir, 0755) && errno != EEXIST)) {
+			snprintf(err, err_size, "cannot create pcap directory %s: %s", pcap_dir,
+				 strerror(errno));
+			trace_destroy(tr);
+			return NULL;
+		}
+		snprintf(tr->pcap_dir, sizeof(tr->pcap_dir), "%s", pcap_dir);
+	}
+	return tr;
+}
+
+void trace_install(struct trace *tr)
+{
+	current = tr;
+	pkt_trace_set_hook(hook, tr);
+}
+
+void trace_uninstall(void)
+{
+	current = NULL;
+	pkt_trace_set_hook(NULL, NULL);
+}
+
+void trace_destroy(struct trace *tr)
+{
+	if (!tr)
+		return;
+	if (current == tr)
+		trace_uninstall();
+	if (tr->out && tr->out != stdout)
+		fclose(tr->out);
+	for (unsigned i = 0; i < tr->n_pcaps; i++)
+		fclose(tr->pcaps[i].f);
+	free(tr->recs);
+	free(tr);
+}
+
+void trace_add_flow(struct trace *tr, const char *name, int family, const uint8_t *a,
+		    uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+	if (tr->n_flows == TRACE_FLOWS)
+		return;
+	struct trace_flow *f = &tr->flows[tr->n_flows++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->family = (uint8_t)family;
+	memcpy(f->a, a, family == 4 ? 4 : 16);
+	memcpy(f->b, b, family == 4 ? 4 : 16);
+	f->pa = pa;
+	f->pb = pb;
+}
+
+void trace_name_endpoint(struct trace *tr, const char *stack_name, const char *display)
+{
+	if (tr->n_eps == 3)
+		return;
+	snprintf(tr->ep_stack[tr->n_eps], sizeof(tr->ep_stack[0]), "%s", stack_name);
+	snprintf(tr->ep_display[tr->n_eps], sizeof(tr->ep_display[0]), "%s", display);
+	tr->n_eps++;
+}
+
+static bool is_trunk(const char *where)
+{
+	return strncmp(where, "trunk-", 6) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * trace_explain: the rules, from the seed's own account of its issues.
+ *  Issue 2: a trunk received the packet CHECKSUM_UNNECESSARY with a zero
+ *    checksum field, and a trunk then transmitted it not PARTIAL (so without
+ *    NO_CSUM|CSUM_GOOD): the receiver sees a zero checksum and no flags.
+ *  Issue 3: a trunk received it PARTIAL with a zero field (no pseudo-header
+ *    seed), and something completed the checksum from that field: the bridge
+ *    upcall (the packet reaches the next hop as NONE) or the physical NIC
+ *    (it reached "phys tx" still PARTIAL).
+ * Returns the seed issue number (0: not recognised) and writes the text.
+ */
+unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char *what,
+		       const char *endpoint, const char *reason, char *out, size_t out_size)
+{
+	bool bad_csum = strcmp(reason, "tcp_bad_checksum") == 0;
+	for (unsigned i = 0; bad_csum && i < n_hops; i++) {
+		const struct trace_hop *h = &hops[i];
+		if (!is_trunk(h->where) || !ends_with(h->where, " rx") || h->csum_field != 0)
+			continue;
+		if (h->ip_summed == CHECKSUM_UNNECESSARY) {
+			for (unsigned j = i + 1; j < n_hops; j++) {
+				const struct trace_hop *o = &hops[j];
+				if (strcmp(o->where, "phys tx") == 0 && o->ip_summed != CHECKSUM_PARTIAL) {
+					snprintf(out, out_size,
+						 "%s dropped at %s: TCP checksum bad, packet left the physical NIC with "
+						 "checksum 0 (nothing to complete) because it arrived "
+						 "CHECKSUM_UNNECESSARY — seed issue 2",
+						 what, endpoint);
+					return 2;
+				}
+				if (is_trunk(o->where) && ends_with(o->where, " tx") &&
+				    o->ip_summed != CHECKSUM_PARTIAL) {
+					char dev[32];
+					snprintf(dev, sizeof(dev), "%.*s", (int)(strlen(o->where) - 3), o->where);
+					snprintf(out, out_size,
+						 "%s dropped at %s: TCP checksum bad, packet left %s without "
+						 "NO_CSUM|CSUM_GOOD because it arrived CHECKSUM_UNNECESSARY — seed issue 2",
+						 what, endpoint, dev);
+					return 2;
+				}
+			}
+		}
+		if (h->ip_summed == CHECKSUM_PARTIAL) {
+			for (unsigned j = i + 1; j < n_hops; j++) {
+				const struct trace_hop *o = &hops[j];
+				if (ends_with(o->where, " upcall") ||
+				    (ends_with(o->where, " tx") && o->ip_summed == CHECKSUM_NONE)) {
+					snprintf(out, out_size,
+						 "%s dropped at %s: TCP checksum bad, the OVS upcall completed the "
+						 "checksum from a zeroed pseudo-header seed (%.*s handed it up "
+						 "CHECKSUM_PARTIAL with checksum field 0) — seed issue 3",
+						 what, endpoint, (int)(strlen(h->where) - 3), h->where);
+					return 3;
+				}
+				if (strcmp(o->where, "phys tx") == 0 && o->ip_summed == CHECKSUM_PARTIAL) {
+					snprintf(out, out_size,
+						 "%s dropped at %s: TCP checksum bad, the physical NIC completed the "
+						 "checksum from a zeroed pseudo-header seed (%.*s handed it up "
+						 "CHECKSUM_PARTIAL with checksum field 0) — seed issue 3",
+						 what, endpoint, (int)(strlen(h->where) - 3), h->where);
+					return 3;
+				}
+			}
+		}
+	}
+	if (strcmp(reason, "rx_other_host") == 0) {
+		/* A unicast frame to a MAC the bridge has not learned yet is
+		 * flooded to every port (NORMAL); the hosts it was not for refuse
+		 * it, as a NIC's unicast filter would. Not a loss. */
+		snprintf(out, out_size, "%s reached %s, which it was not addressed to: the bridge flooded "
+			 "it (destination MAC not learned yet) — harmless", what, endpoint);
+		return 0;
+	}
+	if (bad_csum && n_hops)
+		snprintf(out, out_size, "%s dropped at %s: TCP checksum bad (last hop %s, %s, field 0x%04x)",
+			 what, endpoint, hops[n_hops - 1].where, summed_name(hops[n_hops - 1].ip_summed),
+			 hops[n_hops - 1].csum_field);
+	else
+		snprintf(out, out_size, "%s dropped at %s: %s", what, endpoint, reason);
+	return 0;
+}
+
+static const char *display_of(struct trace *tr, const char *stack_name)
+{
+	for (unsigned i = 0; i < tr->n_eps; i++)
+		if (strcmp(tr->ep_stack[i], stack_name) == 0)
+			return tr->ep_display[i];
+	return stack_name;
+}
+
+/* trace_drop: see trace.h. */
+void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, const char *reason)
+{
+	struct trace_key k;
+	struct hdr_info h;
+	const struct trace_rec *r = NULL;
+	char text[240];
+	unsigned issue;
+	const char *ep = display_of(tr, endpoint);
+	if (key_of(p, &k, &h)) {
+		const struct trace_rec *c = &tr->recs[key_hash(&k)];
+		if (c->used && !memcmp(&c->key, &k, sizeof(k)))
+			r = c;
+		const char *what = (k.flags & TCP_SYN) ? "SYN" : what_of(&k, r);
+		if (r && (k.flags & TCP_SYN) && r->n_hops) {
+			/* a SYN from the server side is a SYN-ACK */
+			int dir;
+			if (flow_of(tr, &k, &dir) && dir == 1)
+				what = "SYN-ACK";
+		}
+		issue = trace_explain(r ? r->hops : NULL, r ? r->n_hops : 0, what, ep, reason, text,
+				      sizeof(text));
+		int dir;
+		struct trace_flow *f = flow_of(tr, &k, &dir);
+		if (f) {
+			char with_flow[sizeof(text) + sizeof(f->name) + 4];
+			snprintf(with_flow, sizeof(with_flow), "[%s] %s", f->name, text);
+			snprintf(text, sizeof(text), "%.*s", (int)sizeof(text) - 1, with_flow);
+		}
+	} else {
+		issue = 0;
+		snprintf(text, sizeof(text), "packet dropped at %s: %s", ep, reason);
+	}
+	if (tr->out)
+		fprintf(tr->out, "DROP %s\n", text);
+	for (unsigned i = 0; i < tr->n_expl; i++)
+		if (strcmp(tr->expl[i].text, text) == 0) {
+			tr->expl[i].count++;
+			return;
+		}
+	if (tr->n_expl == TRACE_MAX_EXPLAIN)
+		return;
+	struct trace_explanation *e = &tr->expl[tr->n_expl++];
+	snprintf(e->text, sizeof(e->text), "%s", text);
+	e->seed_issue = issue;
+	e->harmless = strcmp(reason, "rx_other_host") == 0;
+	e->count = 1;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct trace_explanation *x = a, *y = b;
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+unsigned trace_explanations(const struct trace *tr, const struct trace_explanation **out)
+{
+	qsort((void *)tr->expl, tr->n_expl, sizeof(tr->expl[0]), by_count);
+	*out = tr->expl;
+	return tr->n_expl;
+}

@@ -1,0 +1,73 @@
+/*
+ * trace.h — the hop recorder: remembers, for recent TCP packets, the offload
+ * state they had at every hop (ip_summed, checksum field, gso_size,
+ * frag_list), so a drop at an endpoint can be explained in plain words
+ * ("SYN dropped at VM B: TCP checksum bad, packet left trunk-out without
+ * NO_CSUM|CSUM_GOOD because it arrived CHECKSUM_UNNECESSARY — seed issue 2"),
+ * and optionally writes the first packets of each flow hop by hop to a text
+ * file (--trace) and every hop's frames to pcap files (--pcap).
+ *
+ * Packets are identified by what survives the hypervisor's copies: the TCP
+ * 5-tuple, sequence number and SYN/FIN/RST flags (the hypervisor never sees a
+ * struct pkt, so nothing else travels with the bytes).
+ *
+ * Serves the scenario runner (src/topo/scenario.c). Hop events come from
+ * pkt_trace() calls in the layers: "<dev> rx" (netdev_receive), "<dev> tx"
+ * (dev_queue_xmit, before validate_xmit), "<bridge> upcall"; drops from the
+ * stacks' drop hooks.
+ */
+#ifndef ILLAN_TRACE_H
+#define ILLAN_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct pkt;
+struct trace;
+
+#define TRACE_MAX_EXPLAIN 16
+
+struct trace_explanation {
+	char text[240];
+	unsigned seed_issue; /* 1..4, 0 when not one of the seed's */
+	bool harmless;       /* not a loss: a flooded frame refused by a host it was not for */
+	uint64_t count;
+};
+
+/* Create a recorder. trace_file and pcap_dir may be NULL. first_n: packets of
+ * each flow direction written to trace_file. Returns NULL on failure (err
+ * says why: e.g. the pcap directory cannot be created). */
+struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigned first_n,
+			   char *err, size_t err_size);
+/* Install as the process's pkt trace hook (one recorder at a time). */
+void trace_install(struct trace *tr);
+void trace_uninstall(void);
+void trace_destroy(struct trace *tr);
+
+/* Name a flow for the output: packets between (addr a, port pa) and (b, pb)
+ * belong to it. family 4 or 6, addresses in network order. */
+void trace_add_flow(struct trace *tr, const char *name, int family, const uint8_t *a,
+		    uint16_t pa, const uint8_t *b, uint16_t pb);
+/* Name an endpoint stack ("A" → "VM A") for explanations. */
+void trace_name_endpoint(struct trace *tr, const char *stack_name, const char *display);
+
+/* Record a drop of p by an endpoint, and explain it from p's hop history. */
+void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, const char *reason);
+
+/* The distinct explanations so far, most frequent first. */
+unsigned trace_explanations(const struct trace *tr, const struct trace_explanation **out);
+
+/* Pure helper (tested alone): explain a history of hops. */
+struct trace_hop {
+	char where[48];
+	uint8_t ip_summed;
+	uint16_t csum_field; /* as stored, host order of the two bytes read big-endian */
+	uint16_t gso_size;
+	bool frag_list;
+	uint32_t len;
+};
+unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char *what,
+		       const char *endpoint, const char *reason, char *out, size_t out_size);
+
+#endif
