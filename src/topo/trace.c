@@ -30,12 +30,24 @@ struct trace_key {
 	uint32_t seq;
 };
 
+/* A hop as recorded on the data path: names are built only when a hop is
+ * printed or a drop explained, so the hook stays cheap. */
+struct raw_hop {
+	const char *where; /* the layer's trace point (a string literal) */
+	const struct netdev *dev;
+	uint8_t ip_summed;
+	bool frag_list;
+	uint16_t csum_field;
+	uint16_t gso_size;
+	uint32_t len;
+};
+
 struct trace_rec {
 	struct trace_key key;
 	bool used;
 	bool printed; /* one of the first_n of its flow direction */
 	unsigned n_hops;
-	struct trace_hop hops[TRACE_HOPS];
+	struct raw_hop hops[TRACE_HOPS];
 };
 
 struct trace_flow {
@@ -195,25 +207,11 @@ static const char *what_of(const struct trace_key *k, const struct trace_rec *r)
 	return "segment";
 }
 
-static void print_hop(struct trace *tr, const struct trace_rec *r, const struct trace_hop *hp)
-{
-	int dir = 0;
-	struct trace_flow *f = flow_of(tr, &r->key, &dir);
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double us = (double)(now.tv_sec - tr->t0.tv_sec) * 1e6 + (double)(now.tv_nsec - tr->t0.tv_nsec) / 1e3;
-	fprintf(tr->out, "%10.1fus %-8s %-5s %-7s seq=%-10u %-12s ip_summed=%-11s csum=0x%04x gso_size=%-5u frag_list=%s len=%u\n",
-		us, f ? f->name : "-", dir ? "reply" : "fwd", what_of(&r->key, r), r->key.seq,
-		hp->where, summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
-		hp->frag_list ? "yes" : "no", hp->len);
-}
-
 /* Name a hop "<device> rx", "<device> tx" or "bridge upcall" from the trace
  * point the layers report and the device the packet is on; other points
  * (inside the packet core) keep their own names. */
-static const char *hop_name(const struct pkt *p, const char *where, char *buf, size_t size)
+static const char *hop_name(const struct netdev *dev, const char *where, char *buf, size_t size)
 {
-	const struct netdev *dev = p->dev;
 	if (dev && strcmp(where, "netdev_receive") == 0)
 		snprintf(buf, size, "%s rx", dev->name);
 	else if (dev && strcmp(where, "dev_queue_xmit") == 0)
@@ -225,13 +223,40 @@ static const char *hop_name(const struct pkt *p, const char *where, char *buf, s
 	return buf;
 }
 
-static void hook(const struct pkt *p, const char *where_raw, void *arg)
+/* The named form of a recorded hop. */
+static void name_hop(const struct raw_hop *r, struct trace_hop *h)
+{
+	char buf[48];
+	snprintf(h->where, sizeof(h->where), "%s", hop_name(r->dev, r->where, buf, sizeof(buf)));
+	h->ip_summed = r->ip_summed;
+	h->csum_field = r->csum_field;
+	h->gso_size = r->gso_size;
+	h->frag_list = r->frag_list;
+	h->len = r->len;
+}
+
+static void print_hop(struct trace *tr, const struct trace_rec *r, const struct raw_hop *raw)
+{
+	struct trace_hop named, *hp = &named;
+	name_hop(raw, &named);
+	int dir = 0;
+	struct trace_flow *f = flow_of(tr, &r->key, &dir);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double us = (double)(now.tv_sec - tr->t0.tv_sec) * 1e6 + (double)(now.tv_nsec - tr->t0.tv_nsec) / 1e3;
+	fprintf(tr->out, "%10.1fus %-8s %-5s %-7s seq=%-10u %-12s ip_summed=%-11s csum=0x%04x gso_size=%-5u frag_list=%s len=%u\n",
+		us, f ? f->name : "-", dir ? "reply" : "fwd", what_of(&r->key, r), r->key.seq,
+		hp->where, summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
+		hp->frag_list ? "yes" : "no", hp->len);
+}
+
+static void hook(const struct pkt *p, const char *where, void *arg)
 {
 	struct trace *tr = arg;
-	char where_buf[48];
-	const char *where = hop_name(p, where_raw, where_buf, sizeof(where_buf));
-	if (tr->pcap_dir[0])
-		pcap_write(tr, p, where);
+	if (tr->pcap_dir[0]) {
+		char buf[48];
+		pcap_write(tr, p, hop_name(p->dev, where, buf, sizeof(buf)));
+	}
 	struct trace_key k;
 	struct hdr_info h;
 	uint32_t l4 = key_of(p, &k, &h);
@@ -253,8 +278,9 @@ static void hook(const struct pkt *p, const char *where_raw, void *arg)
 	}
 	if (r->n_hops == TRACE_HOPS)
 		memmove(r->hops, r->hops + 1, sizeof(r->hops[0]) * (TRACE_HOPS - 1)), r->n_hops--;
-	struct trace_hop *hp = &r->hops[r->n_hops++];
-	snprintf(hp->where, sizeof(hp->where), "%s", where);
+	struct raw_hop *hp = &r->hops[r->n_hops++];
+	hp->where = where;
+	hp->dev = p->dev;
 	hp->ip_summed = p->ip_summed;
 	hp->csum_field = hdr_get16(pkt_data(p) + l4 + TCP_CSUM_OFFSET);
 	hp->gso_size = p->gso_size;
@@ -469,8 +495,11 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 			if (flow_of(tr, &k, &dir) && dir == 1)
 				what = "SYN-ACK";
 		}
-		issue = trace_explain(r ? r->hops : NULL, r ? r->n_hops : 0, what, ep, reason, text,
-				      sizeof(text));
+		struct trace_hop named[TRACE_HOPS];
+		unsigned n_named = r ? r->n_hops : 0;
+		for (unsigned i = 0; i < n_named; i++)
+			name_hop(&r->hops[i], &named[i]);
+		issue = trace_explain(named, n_named, what, ep, reason, text, sizeof(text));
 		int dir;
 		struct trace_flow *f = flow_of(tr, &k, &dir);
 		if (f) {
