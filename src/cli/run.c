@@ -64,8 +64,9 @@ static void usage_run(FILE *f)
 		"                         trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize)\n"
 		"  --no-offload           every adapter and NIC without CSO/LSO (the baseline)\n"
 		"  --family 4|6           IPv4 (default) or IPv6\n"
-		"  --bytes N              bytes each client sends (K/M/G suffixes; default 16M)\n"
-		"  --reply-bytes N        bytes each server sends back (default 1M)\n"
+		"  --bytes N              bytes each client sends (K/M/G suffixes; default 128M,\n"
+		"                         32M for matrix)\n"
+		"  --reply-bytes N        bytes each server sends back (default 4M, 1M for matrix)\n"
 		"  --mtu N                MTU of every device (default 1500)\n"
 		"  --seed N               deterministic seed (default 1)\n"
 		"  --no-gro               the IO server NIC without GRO\n"
@@ -92,8 +93,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 	};
 	topo_config_default(&o->cfg);
 	scenario_options_default(&o->so);
-	o->bytes = matrix ? 4u << 20 : 16u << 20;
-	o->reply_bytes = matrix ? 256u << 10 : 1u << 20;
+	o->bytes = matrix ? 32u << 20 : 128u << 20;
+	o->reply_bytes = matrix ? 1u << 20 : 4u << 20;
 	o->json = false;
 	optind = 1;
 	opterr = 0;
@@ -453,11 +454,29 @@ int cmd_matrix(int argc, char **argv)
 			intact &= res.flows[i].intact;
 		}
 		uint64_t leaked = topo_destroy(t);
-		const char *verdict = !connected        ? "broken: connections fail"
-				      : rexmit          ? "works, loses first packets"
-				      : sw              ? "works, software fallback (slow)"
-				      : !intact || leaked ? "CORRUPT"
-							  : "whole and fast";
+		/* One verdict per row: a broken flow first, then first-packet
+		 * losses, then software fallback; "whole and fast" only when
+		 * nothing of that happened. */
+		char verdict[160];
+		if (!intact || leaked) {
+			snprintf(verdict, sizeof(verdict), "CORRUPT or leaking");
+		} else if (!connected) {
+			size_t off = (size_t)snprintf(verdict, sizeof(verdict), "broken:");
+			for (unsigned i = 0; i < res.n_flows && off < sizeof(verdict); i++) {
+				const struct scenario_flow_result *fr = &res.flows[i];
+				const char *st = !fr->ok ? "fails"
+						 : fr->syn_retransmits + fr->synack_retransmits ? "loses first packets"
+												 : "ok";
+				off += (size_t)snprintf(verdict + off, sizeof(verdict) - off, "%s %s %s",
+							i ? "," : "", fr->name, st);
+			}
+		} else if (rexmit) {
+			snprintf(verdict, sizeof(verdict), "works, loses first packets");
+		} else if (sw) {
+			snprintf(verdict, sizeof(verdict), "works, software fallback (slow)");
+		} else {
+			snprintf(verdict, sizeof(verdict), "whole and fast");
+		}
 		if (fixes == 15 && strcmp(verdict, "whole and fast"))
 			all_ok = false;
 		char fx[32];
