@@ -1,14 +1,15 @@
 #!/bin/sh
-# Build twice (plain, and ASan+UBSan with no recovery), run every test in
-# both, and print "N passed, N failed" (N = test cases, counted from the TAP
-# lines each test program prints). Exit 1 on any failure.
+# Build twice — plain with gcc, and ASan+UBSan (no recovery) with clang, so
+# both compilers build the tree with -Werror — run every test in both, and
+# print "N passed, N failed" (N = test cases, counted from the TAP lines each
+# test program prints). Exit 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
 status=0
 for cfg in build build-san; do
   if [ ! -d "$cfg" ]; then
     if [ "$cfg" = build-san ]; then
-      CFLAGS="-fno-sanitize-recover=all" meson setup "$cfg" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || status=1
+      CC=clang CFLAGS="-fno-sanitize-recover=all" meson setup "$cfg" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || status=1
     else
       meson setup "$cfg" >/dev/null || status=1
     fi

@@ -120,8 +120,9 @@ static int run_cmd(char *const argv[], bool quiet, char *out, size_t size)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Run a command given as words, loud on failure. Returns its status. */
-static int runv(bool quiet, ...)
+/* Run a command given as words, loud on failure. Returns its status.
+ * quiet is an int: a bool before "..." undergoes promotion (UB with va_start). */
+static int runv(int quiet, ...)
 {
 	char *argv[32];
 	int n = 0;
