@@ -1,9 +1,9 @@
 #!/bin/sh
 # Install what illan needs from Debian's packages (as root), once. Idempotent:
 # does nothing when every tool is already there.
-PKGS="meson ninja-build gcc clang python3 iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping"
+PKGS="meson ninja-build gcc clang python3 iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck"
 missing=""
-for t in meson ninja gcc clang python3 ip iperf3 ethtool tcpdump gnuplot ping nstat; do
+for t in meson ninja gcc clang python3 ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark; do
   command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 [ -z "$missing" ] && exit 0

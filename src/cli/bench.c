@@ -278,7 +278,7 @@ int cmd_bench(int argc, char **argv)
 			add_case(cs, &n, "X->B fix4-off", fam, mtu, all & ~IBMVETH_FIX_FRAGLIST_LINEARIZE, false, true);
 		}
 
-	double mc[BENCH_MAX_REPS];
+	double mc[BENCH_MAX_REPS] = {0};
 	for (unsigned r = 0; r < reps; r++)
 		mc[r] = memcpy_gbytes(0.2);
 	double memcpy_gb = median(mc, reps); /* GB/s */
