@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ev/prof.h"
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 
@@ -487,7 +488,10 @@ int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 		return -ENETDOWN;
 	}
 	pkt_trace(p, "dev_queue_xmit");
+	uint32_t len = p->len;
+	prof_enter(PROF_VALIDATE);
 	struct pkt *list = netdev_validate_xmit(dev, p);
+	prof_exit(PROF_VALIDATE, len);
 	if (!list)
 		return -EINVAL;
 	int rc = 0;

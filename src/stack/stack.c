@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ev/prof.h"
 #include "pkt/csum.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
@@ -560,7 +561,7 @@ static void ip6_rcv(struct stack *s, struct pkt *p, const uint8_t *f, uint32_t l
 	tcp_input(s, p, f, h, 6);
 }
 
-static void stack_rx(void *arg, struct netdev *dev, struct pkt *p)
+static void stack_rx_body(void *arg, struct netdev *dev, struct pkt *p)
 {
 	struct stack *s = arg;
 	(void)dev;
@@ -613,6 +614,15 @@ static void stack_rx(void *arg, struct netdev *dev, struct pkt *p)
 		DROP(s, p, rx_unknown_ethertype);
 		break;
 	}
+}
+
+/* The rx handler: stack_rx_body, charged to the stack-rx section. */
+static void stack_rx(void *arg, struct netdev *dev, struct pkt *p)
+{
+	uint32_t len = p->len;
+	prof_enter(PROF_STACK_RX);
+	stack_rx_body(arg, dev, p);
+	prof_exit(PROF_STACK_RX, len);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */

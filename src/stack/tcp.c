@@ -20,6 +20,7 @@
 
 #include "pkt/csum.h"
 #include "pkt/hdr.h"
+#include "ev/prof.h"
 #include "pkt/pkt.h"
 #include "stack/stack_int.h"
 
@@ -150,7 +151,7 @@ struct tcp_tx {
  * gso_type TCPV4/TCPV6. Without checksum offload the checksum is completed
  * here. Returns 0 or -ENOMEM.
  */
-static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
+static int tcp_send_pkt_body(struct stack *s, const struct tcp_tx *t)
 {
 	const unsigned iphl = t->family == 4 ? 20 : 40;
 	const unsigned thl = 20 + (t->syn_opts ? TCP_SYN_OPTLEN : 0);
@@ -242,6 +243,16 @@ static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 	s->ctr.tcp_tx_segments += segs;
 	stack_neigh_output(s, t->family, t->daddr, p);
 	return 0;
+}
+
+/* tcp_send_pkt_body, charged to the stack-tx section of the profiler (the
+ * layers below it charge their own). */
+static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
+{
+	prof_enter(PROF_STACK_TX);
+	int rc = tcp_send_pkt_body(s, t);
+	prof_exit(PROF_STACK_TX, t->len);
+	return rc;
 }
 
 /* The window field we advertise (RFC 7323: never scaled on a SYN). */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ev/prof.h"
 #include "hv/papr.h"
 #include "pkt/csum.h"
 #include "pkt/hdr.h"
@@ -765,7 +766,7 @@ static unsigned ibmveth_nr_frags(const struct pkt *p)
  * beyond five) — only a frag_list that reaches the driver whole (FRAGLIST
  * advertised, or start_xmit called directly) takes that path. Takes p.
  */
-static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
+static enum netdev_tx ibmveth_start_xmit_body(struct netdev *dev, struct pkt *p)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	uint64_t descs[PAPR_SEND_DESCS];
@@ -877,6 +878,17 @@ map_failed:
 out:
 	pkt_free(p);
 	return NETDEV_TX_OK;
+}
+
+/* ndo_start_xmit: ibmveth_start_xmit_body, charged to the ibmveth-tx section
+ * of the profiler (the hcall charges its own). Takes p. */
+static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
+{
+	uint32_t len = p->len;
+	prof_enter(PROF_IBMVETH_TX);
+	enum netdev_tx rc = ibmveth_start_xmit_body(dev, p);
+	prof_exit(PROF_IBMVETH_TX, len);
+	return rc;
 }
 
 /* ---- Receive ------------------------------------------------------------------- */
@@ -1056,7 +1068,7 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 }
 
 /* ibmveth_poll: up to IBMVETH_NAPI_WEIGHT frames, replenish, re-arm. */
-static void ibmveth_poll(struct ev_task *t)
+static void ibmveth_poll_body(struct ev_task *t, uint64_t *bytes)
 {
 	struct ibmveth_adapter *ad = IBMVETH_CONTAINER(t, struct ibmveth_adapter, napi);
 	unsigned frames_processed = 0;
@@ -1079,6 +1091,7 @@ static void ibmveth_poll(struct ev_task *t)
 			ibmveth_rxq_recycle_buffer(ad, pool, index);
 			continue;
 		}
+		*bytes += hdr_get32(ad->rxq[ad->rxq_index].length);
 		ibmveth_rx_one(ad, pool, index);
 		frames_processed++;
 		if (!ad->open)
@@ -1102,6 +1115,16 @@ static void ibmveth_poll(struct ev_task *t)
 	} else {
 		ev_task_schedule(ad->loop, &ad->napi); /* budget used: poll again */
 	}
+}
+
+/* The NAPI poll, charged to the ibmveth-rx section (what the frames meet
+ * above the driver charges its own). */
+static void ibmveth_poll(struct ev_task *t)
+{
+	uint64_t bytes = 0;
+	prof_enter(PROF_IBMVETH_RX);
+	ibmveth_poll_body(t, &bytes);
+	prof_exit(PROF_IBMVETH_RX, bytes);
 }
 
 /* ibmveth_interrupt: called by the hypervisor from inside a sender's hcall. */
