@@ -150,12 +150,22 @@ struct hop_cost {
 	uint64_t calls, bytes;
 };
 
-/* Per-layer cost of one configuration, with the section profiler on. */
-static void hop_costs(unsigned fixes, bool x_to_b, uint64_t bytes, struct hop_cost *out,
-		      double *total_ns)
+/* A configuration profiled layer by layer (IPv4, MTU 1500). */
+struct hop_profile {
+	const char *name;
+	unsigned fixes;
+	bool no_offload, x_to_b;
+	struct hop_cost hc[PROF_N_SECTIONS];
+	double ns_per_64k; /* every section's time per 64 KiB of payload moved */
+};
+
+/* Per-layer cost of one configuration, with the section profiler on for
+ * the timed flow. */
+static void hop_costs(struct hop_profile *hp, uint64_t bytes)
 {
-	struct bench_case c = {.family = 4, .mtu = 1500, .fixes = fixes, .x_to_b = x_to_b};
-	snprintf(c.name, sizeof(c.name), "profile");
+	struct bench_case c = {.family = 4, .mtu = 1500, .fixes = hp->fixes,
+			       .no_offload = hp->no_offload, .x_to_b = hp->x_to_b};
+	snprintf(c.name, sizeof(c.name), "profile %s", hp->name);
 	prof_reset();
 	prof_enabled = true;
 	bool ok;
@@ -168,13 +178,15 @@ static void hop_costs(unsigned fixes, bool x_to_b, uint64_t bytes, struct hop_co
 		total += (double)e[s].ns;
 	}
 	for (int s = 0; s < PROF_N_SECTIONS; s++) {
-		out[s].calls = e[s].calls;
-		out[s].bytes = e[s].bytes;
-		out[s].ns_per_pkt = e[s].calls ? (double)e[s].ns / (double)e[s].calls : 0;
-		out[s].ns_per_byte = e[s].bytes ? (double)e[s].ns / (double)e[s].bytes : 0;
-		out[s].share = total > 0 ? (double)e[s].ns / total : 0;
+		struct hop_cost *h = &hp->hc[s];
+		h->calls = e[s].calls;
+		h->bytes = e[s].bytes;
+		h->ns_per_pkt = e[s].calls ? (double)e[s].ns / (double)e[s].calls : 0;
+		h->ns_per_byte = e[s].bytes ? (double)e[s].ns / (double)e[s].bytes : 0;
+		h->share = total > 0 ? (double)e[s].ns / total : 0;
 	}
-	*total_ns = total;
+	/* the flow moves `bytes` one way and a 64 KiB reply */
+	hp->ns_per_64k = total / ((double)(bytes + 65536) / 65536.0);
 }
 
 static void add_case(struct bench_case *cs, unsigned *n, const char *what, int family, unsigned mtu,
@@ -201,9 +213,26 @@ static const struct bench_case *find(const struct bench_case *cs, unsigned n, co
 	return NULL;
 }
 
+/* Median over rounds of a's sample / b's sample (0 when either is missing). */
 static double ratio(const struct bench_case *a, const struct bench_case *b)
 {
-	return a && b && b->gbps > 0 ? a->gbps / b->gbps : 0;
+	if (!a || !b || a->n_samples != b->n_samples || !a->n_samples)
+		return 0;
+	double r[BENCH_MAX_REPS];
+	for (unsigned i = 0; i < a->n_samples; i++)
+		r[i] = b->samples[i] > 0 ? a->samples[i] / b->samples[i] : 0;
+	return median(r, a->n_samples);
+}
+
+/* Median over rounds of goodput (bytes) / memcpy bandwidth. */
+static double efficiency(const struct bench_case *a, const double *mc)
+{
+	if (!a || !a->n_samples)
+		return 0;
+	double r[BENCH_MAX_REPS];
+	for (unsigned i = 0; i < a->n_samples; i++)
+		r[i] = mc[i] > 0 ? a->samples[i] / 8 / mc[i] : 0;
+	return median(r, a->n_samples);
 }
 
 static int write_plot(const char *png, const struct bench_case *cs, unsigned n, double memcpy_gbps)
@@ -336,48 +365,57 @@ int cmd_bench(int argc, char **argv)
 			return 2;
 		}
 	}
+	/*
+	 * Rounds: each round measures the memcpy reference and then every case
+	 * once, so a ratio is taken between samples of the same round (these
+	 * machines are shared: load comes and goes) and reported as the median
+	 * over rounds; each case's goodput is the median of its samples.
+	 */
 	double mc[BENCH_MAX_REPS] = {0};
-	for (unsigned r = 0; r < reps && !only; r++)
-		mc[r] = memcpy_gbytes(0.2);
-	double memcpy_gb = only ? 0 : median(mc, reps); /* GB/s */
 	if (!json)
 		printf("%-28s %10s %s\n", "case", "Gbit/s", "(median of reps; payload per wall second)");
-	if (!json)
+	for (unsigned r = 0; r < reps; r++) {
+		mc[r] = only ? 0 : memcpy_gbytes(0.05);
+		for (unsigned i = 0; i < n; i++) {
+			struct bench_case *bc = &cs[i];
+			bool ok;
+			if (r == 0)
+				bc->ok = true;
+			bc->samples[bc->n_samples++] = run_case(bc, bytes, BENCH_WARM_BYTES, &ok);
+			bc->ok &= ok;
+		}
+	}
+	double tmp[BENCH_MAX_REPS];
+	memcpy(tmp, mc, sizeof(tmp));
+	double memcpy_gb = median(tmp, reps); /* GB/s */
+	if (!json && !only)
 		printf("%-28s %10.2f   (%.2f GB/s, hot 64 KiB blocks)\n", "memcpy reference", memcpy_gb * 8,
 		       memcpy_gb);
 	for (unsigned i = 0; i < n; i++) {
 		struct bench_case *bc = &cs[i];
-		bc->ok = true;
-		/* every case moves the same bytes: a shorter run would weigh
-		 * scheduling noise differently */
-		uint64_t b = bytes;
-		for (unsigned r = 0; r < reps; r++) {
-			bool ok;
-			bc->samples[bc->n_samples++] = run_case(bc, b, BENCH_WARM_BYTES, &ok);
-			bc->ok &= ok;
-		}
-		double tmp[BENCH_MAX_REPS];
 		memcpy(tmp, bc->samples, sizeof(tmp));
 		bc->gbps = median(tmp, bc->n_samples);
-		if (!json) {
-			printf("%-28s %10.2f%s\n", bc->name, bc->gbps, bc->ok ? "" : "   (FAILED: not every byte delivered)");
-			fflush(stdout);
-		}
+		if (!json)
+			printf("%-28s %10.2f%s\n", bc->name, bc->gbps,
+			       bc->ok ? "" : "   (FAILED: not every byte delivered)");
 	}
+	fflush(stdout);
 
-	struct hop_cost hc_ab[PROF_N_SECTIONS], hc_xb[PROF_N_SECTIONS];
-	double tot_ab, tot_xb;
-	memset(hc_ab, 0, sizeof(hc_ab));
-	memset(hc_xb, 0, sizeof(hc_xb));
-	if (!only) {
-		hop_costs(all, false, bytes, hc_ab, &tot_ab);
-		hop_costs(all, true, bytes, hc_xb, &tot_xb);
-	}
+	static struct hop_profile hops[] = {
+		{.name = "A->B all-fixes", .fixes = IBMVETH_FIX_ALL},
+		{.name = "A->B no-offload", .fixes = IBMVETH_FIX_ALL, .no_offload = true},
+		{.name = "X->B fix4-on", .fixes = IBMVETH_FIX_ALL, .x_to_b = true},
+		{.name = "X->B fix4-off", .fixes = IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE,
+		 .x_to_b = true},
+	};
+	const unsigned n_hops = only ? 0 : sizeof(hops) / sizeof(hops[0]);
+	for (unsigned i = 0; i < n_hops; i++)
+		hop_costs(&hops[i], bytes);
 
 	const struct bench_case *ab = find(cs, n, "A->B all-fixes", 4, 1500);
 	double offload_speedup = ratio(ab, find(cs, n, "A->B no-offload", 4, 1500));
 	double fraglist_speedup = ratio(find(cs, n, "X->B fix4-on", 4, 1500), find(cs, n, "X->B fix4-off", 4, 1500));
-	double path_eff = ab && memcpy_gb > 0 ? ab->gbps / 8 / memcpy_gb : 0;
+	double path_eff = efficiency(ab, mc);
 	double fix1_speedup = ratio(ab, find(cs, n, "A->B fix1-off", 4, 1500));
 
 	if (json) {
@@ -386,27 +424,33 @@ int cmd_bench(int argc, char **argv)
 			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", i ? "," : "", cs[i].name,
 			       cs[i].gbps, cs[i].ok ? "true" : "false");
 		printf("],\n \"hops\": {");
-		for (int pass = 0; pass < 2; pass++) {
-			struct hop_cost *hc = pass ? hc_xb : hc_ab;
-			printf("%s\"%s\": {", pass ? ", " : "", pass ? "X->B" : "A->B");
-			for (int s = 0; s < PROF_N_SECTIONS; s++)
-				printf("%s\"%s\": {\"ns_per_packet\": %.1f, \"ns_per_byte\": %.4f, \"share\": %.3f}",
-				       s ? ", " : "", prof_name((enum prof_section)s), hc[s].ns_per_pkt,
-				       hc[s].ns_per_byte, hc[s].share);
+		for (unsigned i = 0; i < n_hops; i++) {
+			printf("%s\n  \"%s v4 mtu1500\": {\"ns_per_64k\": %.1f", i ? "," : "", hops[i].name,
+			       hops[i].ns_per_64k);
+			for (int s = 0; s < PROF_N_SECTIONS; s++) {
+				const struct hop_cost *h = &hops[i].hc[s];
+				printf(", \"%s\": {\"calls\": %" PRIu64 ", \"ns_per_packet\": %.1f, "
+				       "\"ns_per_byte\": %.4f, \"share\": %.3f}",
+				       prof_name((enum prof_section)s), h->calls, h->ns_per_pkt, h->ns_per_byte,
+				       h->share);
+			}
 			printf("}");
 		}
 		printf("},\n \"ratios\": {\"offload_speedup\": %.3f, \"fraglist_speedup\": %.3f, "
 		       "\"path_efficiency\": %.3f, \"fix1_speedup\": %.3f}}\n",
 		       offload_speedup, fraglist_speedup, path_eff, fix1_speedup);
 	} else {
-		for (int pass = 0; pass < 2; pass++) {
-			struct hop_cost *hc = pass ? hc_xb : hc_ab;
-			printf("\nper-layer cost, %s all fixes, IPv4 MTU 1500 (exclusive time):\n", pass ? "X->B" : "A->B");
-			printf("  %-14s %12s %12s %10s %8s\n", "layer", "calls", "ns/call", "ns/byte", "share");
-			for (int s = 0; s < PROF_N_SECTIONS; s++)
-				if (hc[s].calls)
-					printf("  %-14s %12" PRIu64 " %12.1f %10.4f %7.1f%%\n", prof_name((enum prof_section)s),
-					       hc[s].calls, hc[s].ns_per_pkt, hc[s].ns_per_byte, hc[s].share * 100);
+		for (unsigned i = 0; i < n_hops; i++) {
+			printf("\nper-layer cost, %s, IPv4 MTU 1500 (exclusive time; %.0f ns per 64 KiB moved):\n",
+			       hops[i].name, hops[i].ns_per_64k);
+			printf("  %-14s %10s %10s %10s %8s\n", "layer", "calls", "ns/call", "ns/byte", "share");
+			for (int s = 0; s < PROF_N_SECTIONS; s++) {
+				const struct hop_cost *h = &hops[i].hc[s];
+				if (h->calls)
+					printf("  %-14s %10" PRIu64 " %10.1f %10.4f %7.1f%%\n",
+					       prof_name((enum prof_section)s), h->calls, h->ns_per_pkt, h->ns_per_byte,
+					       h->share * 100);
+			}
 		}
 		printf("\nratios (same run):\n");
 		printf("  offload speedup   (A->B all fixes / no offload)   %6.2fx  (target >= 4)\n", offload_speedup);
