@@ -272,11 +272,21 @@ int cmd_bench(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"quick", no_argument, NULL, 'q'}, {"json", no_argument, NULL, 'j'},
 		{"plot", required_argument, NULL, 'p'}, {"bytes", required_argument, NULL, 'b'},
-		{"reps", required_argument, NULL, 'r'}, {"real", no_argument, NULL, 'R'},
+		{"reps", required_argument, NULL, 'r'},
 		{"only", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool quick = false, json = false, real = false;
+	/* --real has options of its own: hand over before parsing */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--real") == 0) {
+			if (!cmd_bench_real) {
+				fprintf(stderr, "illan bench: --real is not built into this binary\n");
+				return 2;
+			}
+			return cmd_bench_real(argc, argv);
+		}
+	}
+	bool quick = false, json = false;
 	const char *plot = NULL, *only = NULL;
 	uint64_t bytes = 64u << 20;
 	unsigned reps = 3;
@@ -294,9 +304,6 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'p':
 			plot = optarg;
-			break;
-		case 'R':
-			real = true;
 			break;
 		case 'o':
 			only = optarg;
@@ -322,13 +329,6 @@ int cmd_bench(int argc, char **argv)
 			usage_bench(stderr);
 			return 2;
 		}
-	}
-	if (real) {
-		if (!cmd_bench_real) {
-			fprintf(stderr, "illan bench: --real is not built into this binary\n");
-			return 2;
-		}
-		return cmd_bench_real(argc, argv);
 	}
 	if (quick) {
 		bytes = 16u << 20;

@@ -13,6 +13,6 @@ int cmd_netns(int argc, char **argv);  /* netns.c: real-traffic namespaces */
 int cmd_daemon(int argc, char **argv); /* netns.c: the emulator daemon */
 int cmd_stats(int argc, char **argv);  /* ctl.c: counters from the daemon */
 int cmd_flows(int argc, char **argv);  /* ctl.c: bridge flows from the daemon */
-int cmd_bench_real(int argc, char **argv); /* netns.c: `illan bench --real` (iperf3) */
+int cmd_bench_real(int argc, char **argv); /* benchreal.c: `illan bench --real` (iperf3) */
 
 #endif

@@ -5,10 +5,14 @@
  *
  * Receive: the fd is nonblocking and watched (level-triggered) by the event
  * loop; each wake-up reads up to TAP_RX_BATCH frames, then yields so other
- * fds and tasks run. A frame is read into a packet sized for the MTU plus an
- * auxiliary 64 KiB buffer for GSO super-frames; only a frame that spills
- * into the auxiliary buffer is copied into a large packet (as OVS's
- * netdev-linux does for TSO reads).
+ * fds and tasks run. On a TAP that negotiated TSO, a frame is read straight
+ * into a spare packet large enough for a GSO super-frame, so a 64 KiB TSO
+ * frame costs the kernel's copy and nothing more; a frame that fits an
+ * MTU-sized packet is copied into one (a copybreak, as drivers do for small
+ * frames) and the spare stays for the next read. Otherwise (no TSO, or no large packet to be had) a
+ * frame is read into an MTU-sized packet plus an auxiliary 64 KiB buffer, and
+ * a spill copied into a large packet (as OVS's netdev-linux does for TSO
+ * reads).
  */
 #include "drv/tap/tap.h"
 
@@ -52,6 +56,7 @@ struct tap {
 	bool watching;
 	struct pkt_pool *pool;
 	struct pkt_pool *own_pool; /* created here when the config gave none */
+	struct pkt *spare; /* a large packet kept for the next read (NULL: none) */
 	uint8_t *aux;
 	struct vnet_stats vs;
 	uint64_t rx_nomem, rx_too_big, rx_read_errors;
@@ -168,10 +173,81 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 	netdev_receive(dev, p);
 }
 
+static int tap_deliver(struct tap *t, struct pkt *p, const uint8_t raw[VNET_HDR_LEN]);
+
+/* Read one frame into the spare large packet (spilling, if ever, into the
+ * auxiliary buffer). Returns as tap_read_one. A frame of at most small_size
+ * bytes is copied into a small packet when one can be had, leaving the spare
+ * for the next read. */
+static int tap_read_spare(struct tap *t)
+{
+	struct netdev *dev = t->dev;
+	uint8_t raw[VNET_HDR_LEN];
+	struct pkt *big = t->spare;
+	uint32_t room = pkt_tailroom(big);
+	struct iovec iov[3] = {{raw, sizeof(raw)}, {pkt_data(big), room}, {t->aux, TAP_AUX_SIZE}};
+	ssize_t n;
+	if (t->kind == TAP_KIND_PACKET) {
+		/* MSG_TRUNC: the real length, so an oversized frame is seen */
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 3};
+		n = recvmsg(t->fd, &mh, MSG_TRUNC);
+	} else {
+		n = readv(t->fd, iov, 3);
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		t->rx_read_errors++;
+		dev->stats.rx_errors++;
+		return -1;
+	}
+	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
+		t->vs.rx_runt++;
+		dev->stats.rx_errors++;
+		return 1;
+	}
+	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
+	if (flen > room + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
+		t->rx_too_big++;
+		dev->stats.rx_dropped++;
+		return 1;
+	}
+	struct pkt *p = NULL;
+	if (flen <= t->small_size) {
+		p = pkt_alloc(t->pool, t->small_size, PKT_HEADROOM);
+		if (p && pkt_tailroom(p) >= flen) {
+			memcpy(pkt_put(p, flen), pkt_data(big), flen);
+			return tap_deliver(t, p, raw);
+		}
+		pkt_free(p);
+	} else if (flen > room) {
+		/* spilled: a packet bigger than the spare, if the pool has one */
+		p = pkt_alloc(t->pool, flen, PKT_HEADROOM);
+		if (!p) {
+			t->rx_nomem++;
+			dev->stats.rx_dropped++;
+			return 1;
+		}
+		uint8_t *d = pkt_put(p, flen);
+		memcpy(d, pkt_data(big), room);
+		memcpy(d + room, t->aux, flen - room);
+		return tap_deliver(t, p, raw);
+	}
+	t->spare = NULL;
+	pkt_put(big, flen);
+	return tap_deliver(t, big, raw);
+}
+
 /* Read one frame. Returns 1 if a frame was consumed (delivered or dropped),
  * 0 when the fd is drained, -1 on a read error. */
 static int tap_read_one(struct tap *t)
 {
+	/* The spare pays off where the kernel may hand over TSO super-frames;
+	 * elsewhere every frame fits an MTU-sized packet read into directly. */
+	if (!t->spare && (t->offloads & (TAP_TUN_F_TSO4 | TAP_TUN_F_TSO6)))
+		t->spare = pkt_alloc(t->pool, 65536u - PKT_HEADROOM, PKT_HEADROOM);
+	if (t->spare)
+		return tap_read_spare(t);
 	struct netdev *dev = t->dev;
 	uint8_t raw[VNET_HDR_LEN];
 	struct pkt *p = pkt_alloc(t->pool, t->small_size, PKT_HEADROOM);
@@ -234,6 +310,14 @@ static int tap_read_one(struct tap *t)
 		pkt_free(p);
 		p = big;
 	}
+	return tap_deliver(t, p, raw);
+}
+
+/* Apply the virtio-net header to a frame just read and hand it up. Takes p.
+ * Returns 1 (one frame consumed). */
+static int tap_deliver(struct tap *t, struct pkt *p, const uint8_t raw[VNET_HDR_LEN])
+{
+	struct netdev *dev = t->dev;
 	struct vnet_hdr h;
 	vnet_hdr_decode(raw, &h);
 	if (vnet_hdr_to_pkt(p, &h, &t->vs) < 0) {
@@ -339,6 +423,8 @@ static int tap_stop(struct netdev *dev)
 	if (t->watching)
 		ev_fd_del(t->loop, &t->evfd);
 	t->watching = false;
+	pkt_free(t->spare);
+	t->spare = NULL;
 	return 0;
 }
 
