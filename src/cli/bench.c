@@ -161,7 +161,7 @@ struct hop_profile {
 
 /* Per-layer cost of one configuration, with the section profiler on for
  * the timed flow. */
-static void hop_costs(struct hop_profile *hp, uint64_t bytes)
+static void hop_costs_once(struct hop_profile *hp, uint64_t bytes)
 {
 	struct bench_case c = {.family = 4, .mtu = 1500, .fixes = hp->fixes,
 			       .no_offload = hp->no_offload, .x_to_b = hp->x_to_b};
@@ -187,6 +187,20 @@ static void hop_costs(struct hop_profile *hp, uint64_t bytes)
 	}
 	/* the flow moves `bytes` one way and a 64 KiB reply */
 	hp->ns_per_64k = total / ((double)(bytes + 65536) / 65536.0);
+}
+
+/* The least disturbed of reps profiles (lowest total): a preemption lands
+ * in whichever section happens to be running and would blame it. */
+static void hop_costs(struct hop_profile *hp, uint64_t bytes, unsigned reps)
+{
+	struct hop_profile best = *hp;
+	for (unsigned r = 0; r < reps; r++) {
+		struct hop_profile t = *hp;
+		hop_costs_once(&t, bytes);
+		if (r == 0 || t.ns_per_64k < best.ns_per_64k)
+			best = t;
+	}
+	*hp = best;
 }
 
 static void add_case(struct bench_case *cs, unsigned *n, const char *what, int family, unsigned mtu,
@@ -249,10 +263,12 @@ static int write_plot(const char *png, const struct bench_case *cs, unsigned n, 
 	fclose(f);
 	char cmd[2048];
 	snprintf(cmd, sizeof(cmd),
-		 "gnuplot -e \"set terminal png size 1400,700; set output '%s'; "
+		 "gnuplot -e \"set terminal png size 1400,760; set output '%s'; "
 		 "set title 'illan goodput per configuration (hot memcpy %.1f Gbit/s)'; set ylabel 'Gbit/s'; "
 		 "set style fill solid 0.6; set boxwidth 0.7; set xtics rotate by -40; set grid ytics; "
-		 "unset key; plot '%s' using 1:3:xtic(2) with boxes\" 2>&1",
+		 "set yrange [0:*]; set offsets 0.5, 0.5, 0, 0; set rmargin 12; set bmargin 12; unset key; "
+		 "plot '%s' using 1:3:xtic(2) with boxes, '' using 1:3:(sprintf('%%.1f', \\$3)) "
+		 "with labels offset 0,0.7 font ',9'\" 2>&1",
 		 png, memcpy_gbps, dat);
 	int rc = system(cmd);
 	remove(dat);
@@ -410,7 +426,7 @@ int cmd_bench(int argc, char **argv)
 	};
 	const unsigned n_hops = only ? 0 : sizeof(hops) / sizeof(hops[0]);
 	for (unsigned i = 0; i < n_hops; i++)
-		hop_costs(&hops[i], bytes);
+		hop_costs(&hops[i], bytes, reps);
 
 	const struct bench_case *ab = find(cs, n, "A->B all-fixes", 4, 1500);
 	double offload_speedup = ratio(ab, find(cs, n, "A->B no-offload", 4, 1500));
@@ -441,7 +457,8 @@ int cmd_bench(int argc, char **argv)
 		       offload_speedup, fraglist_speedup, path_eff, fix1_speedup);
 	} else {
 		for (unsigned i = 0; i < n_hops; i++) {
-			printf("\nper-layer cost, %s, IPv4 MTU 1500 (exclusive time; %.0f ns per 64 KiB moved):\n",
+			printf("\nper-layer cost, %s, IPv4 MTU 1500 (exclusive time, least disturbed of the reps; "
+			       "%.0f ns per 64 KiB moved):\n",
 			       hops[i].name, hops[i].ns_per_64k);
 			printf("  %-14s %10s %10s %10s %8s\n", "layer", "calls", "ns/call", "ns/byte", "share");
 			for (int s = 0; s < PROF_N_SECTIONS; s++) {
