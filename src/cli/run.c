@@ -39,6 +39,8 @@ static int parse_size(const char *s, uint64_t *out)
 		mul = 1024 * 1024, end++;
 	else if (*end == 'G' || *end == 'g')
 		mul = 1024ull * 1024 * 1024, end++;
+	else if (*end == 'T' || *end == 't')
+		mul = 1024ull * 1024 * 1024 * 1024, end++;
 	if (*end || v > UINT64_MAX / mul)
 		return -EINVAL;
 	*out = v * mul;
@@ -180,6 +182,10 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		fprintf(stderr, "illan: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->so.family == 6 && o->cfg.mtu < 1280) {
+		fprintf(stderr, "illan: IPv6 needs an MTU of at least 1280 (RFC 8200), not %u\n", o->cfg.mtu);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -226,6 +232,52 @@ static int run_once(const struct run_opts *o, struct scenario_result *res, struc
 	}
 	*leaked = topo_destroy(t);
 	return 0;
+}
+
+/* Every counter of a topology, copied before teardown so the report can be
+ * written after the leak check (a leak must not be reported as OK). */
+#define SNAP_MAX 1024
+struct snap_entry {
+	char obj[24];
+	char name[40];
+	uint64_t v;
+};
+struct counter_snap {
+	unsigned n;
+	struct snap_entry e[SNAP_MAX];
+};
+
+static void snap_one(void *arg, const char *obj, const char *name, uint64_t v)
+{
+	struct counter_snap *s = arg;
+	if (s->n == SNAP_MAX)
+		return;
+	struct snap_entry *e = &s->e[s->n++];
+	snprintf(e->obj, sizeof(e->obj), "%s", obj);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->v = v;
+}
+
+static void snap_take(struct counter_snap *s, struct topo *t)
+{
+	s->n = 0;
+	topo_for_each_counter(t, snap_one, s);
+}
+
+static uint64_t snap_sum(const struct counter_snap *s, const char *name)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->e[i].name, name) == 0)
+			sum += s->e[i].v;
+	return sum;
+}
+
+static void snap_for_each(const struct counter_snap *s,
+			  void (*fn)(void *arg, const char *obj, const char *name, uint64_t v), void *arg)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		fn(arg, s->e[i].obj, s->e[i].name, s->e[i].v);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -291,7 +343,7 @@ static void print_obj_counter(void *arg, const char *obj, const char *name, uint
 }
 
 static void print_json(FILE *f, const struct run_opts *o, const struct scenario_result *r,
-		       struct topo *t, uint64_t leaked)
+		       const struct counter_snap *t, uint64_t leaked)
 {
 	char fx[32];
 	fixes_list(o->cfg.fixes, fx, sizeof(fx), false);
@@ -327,7 +379,7 @@ static void print_json(FILE *f, const struct run_opts *o, const struct scenario_
 	fprintf(f, "],\n \"counters\": {");
 	static struct counter_table ct;
 	memset(&ct, 0, sizeof(ct));
-	topo_for_each_counter(t, collect, &ct);
+	snap_for_each(t, collect, &ct);
 	for (unsigned i = 0; i < ct.n; i++) {
 		fprintf(f, "%s", i ? ", " : "");
 		json_str(f, ct.names[i]);
@@ -335,12 +387,12 @@ static void print_json(FILE *f, const struct run_opts *o, const struct scenario_
 	}
 	fprintf(f, "},\n \"objects\": {");
 	struct obj_print op = {.f = f, .first_obj = true};
-	topo_for_each_counter(t, print_obj_counter, &op);
+	snap_for_each(t, print_obj_counter, &op);
 	fprintf(f, "%s}}\n", op.first_obj ? "" : "}");
 }
 
 static void print_text(FILE *f, const struct run_opts *o, const struct scenario_result *r,
-		       struct topo *t, uint64_t leaked)
+		       const struct counter_snap *t, uint64_t leaked)
 {
 	char fx[160];
 	fixes_list(o->cfg.fixes, fx, sizeof(fx), true);
@@ -369,10 +421,10 @@ static void print_text(FILE *f, const struct run_opts *o, const struct scenario_
 	fprintf(f, "\ncounters: tcp_bad_checksum %" PRIu64 ", upcalls %" PRIu64 ", sw_gso_segments %" PRIu64
 		   ", sw_checksums %" PRIu64 ", hv_sw_checksums %" PRIu64 ", hv_sw_segments %" PRIu64
 		   ", tx_large_packets %" PRIu64 ", rx_large_packets %" PRIu64 "\n",
-		topo_counter_sum(t, "tcp_bad_checksum"), topo_counter_sum(t, "upcalls"),
-		topo_counter_sum(t, "sw_gso_segments"), topo_counter_sum(t, "sw_checksums"),
-		topo_counter_sum(t, "hv_sw_checksums"), topo_counter_sum(t, "hv_sw_segments"),
-		topo_counter_sum(t, "tx_large_packets"), topo_counter_sum(t, "rx_large_packets"));
+		snap_sum(t, "tcp_bad_checksum"), snap_sum(t, "upcalls"),
+		snap_sum(t, "sw_gso_segments"), snap_sum(t, "sw_checksums"),
+		snap_sum(t, "hv_sw_checksums"), snap_sum(t, "hv_sw_segments"),
+		snap_sum(t, "tx_large_packets"), snap_sum(t, "rx_large_packets"));
 	if (leaked)
 		fprintf(f, "LEAK: %" PRIu64 " packets still outstanding at teardown\n", leaked);
 	fprintf(f, "\nresult: %s\n", r->ok && !leaked ? "OK — every flow delivered every byte intact"
@@ -389,27 +441,22 @@ int cmd_run(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	static struct scenario_result res;
 	struct topo *t = NULL;
-	if (run_once(&o, &res, &t, NULL))
-		return 1;
-	/* Counters are read before teardown; leaks are counted after it. */
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&buf, &size);
-	if (!mem)
-		return 1;
-	if (o.json)
-		print_json(mem, &o, &res, t, 0);
-	else
-		print_text(mem, &o, &res, t, 0);
-	fclose(mem);
+	rc = run_once(&o, &res, &t, NULL);
+	if (rc)
+		return rc == -EINVAL ? 2 : 1; /* a path we cannot write is a usage error */
+	/* Counters are read before teardown; leaks are counted after it, and
+	 * the report is written last so it says what really happened. */
+	static struct counter_snap snap;
+	snap_take(&snap, t);
 	uint64_t leaked = topo_destroy(t);
 	if (leaked) {
-		/* Re-render with the leak in: rare, and it must not be silent. */
 		fprintf(stderr, "illan: %" PRIu64 " packets leaked at teardown\n", leaked);
 		res.ok = false;
 	}
-	fputs(buf, stdout);
-	free(buf);
+	if (o.json)
+		print_json(stdout, &o, &res, &snap, leaked);
+	else
+		print_text(stdout, &o, &res, &snap, leaked);
 	return res.ok && !leaked ? 0 : 1;
 }
 

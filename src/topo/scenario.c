@@ -79,6 +79,42 @@ static void on_drop(void *arg, struct stack *s, const struct pkt *p, const char 
 	trace_drop(tr, stack_name(s), p, reason);
 }
 
+struct drop_walk {
+	struct trace *tr;
+	struct topo *t;
+};
+
+/* Drops that no endpoint saw (NIC rings, the hypervisor, drivers, the bridge,
+ * and the stack's counted-only drops) become explanations from counters;
+ * the stacks' receive drops were already explained packet by packet. */
+static void count_drops(void *arg, const char *obj, const char *name, uint64_t v)
+{
+	struct drop_walk *w = arg;
+	if (!v)
+		return;
+	bool is_stack = false;
+	for (int e = 0; e < TOPO_N_EP; e++)
+		if (w->t->stack[e] && strcmp(obj, stack_name(w->t->stack[e])) == 0)
+			is_stack = true;
+	if (is_stack && strcmp(name, "tcp_ofo_drop") && strcmp(name, "neigh_queue_drops") &&
+	    strcmp(name, "tx_alloc_fail"))
+		return;
+	if (strcmp(name, "no_destination") == 0) {
+		char text[240];
+		bool trunk = strncmp(obj, "hv:trunk", 8) == 0;
+		if (trunk)
+			snprintf(text, sizeof(text),
+				 "dropped at %s: no local adapter for the destination on its VLAN (a bridge "
+				 "flood; frames from a trunk reach only local adapters) — harmless", obj);
+		else
+			snprintf(text, sizeof(text),
+				 "dropped at %s: no adapter and no trunk for the destination (no_destination)", obj);
+		trace_add_text(w->tr, text, trunk, v);
+		return;
+	}
+	trace_add_counted(w->tr, obj, name, v);
+}
+
 /* scenario_run: see scenario.h. */
 int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigned n,
 		 const struct scenario_options *o, struct scenario_result *res, char *err,
@@ -95,7 +131,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 	if (o->explain || o->trace_file || o->pcap_dir) {
 		st.tr = trace_create(o->trace_file, o->pcap_dir, o->trace_first, err, err_size);
 		if (!st.tr)
-			return -EIO;
+			return -EINVAL; /* a trace file or pcap directory we cannot write */
 		static const char *const disp[TOPO_N_EP] = {"VM A", "VM B", "host X"};
 		for (int e = 0; e < TOPO_N_EP; e++) {
 			trace_name_endpoint(st.tr, stack_name(t->stack[e]), disp[e]);
@@ -169,6 +205,14 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			res->ok = false;
 	}
 	if (st.tr) {
+		topo_for_each_counter(t, count_drops, &(struct drop_walk){st.tr, t});
+		uint64_t lost = trace_explanations_lost(st.tr);
+		if (lost) {
+			char text[96];
+			snprintf(text, sizeof(text), "drops of further kinds not itemised (more than %d kinds)",
+				 TRACE_MAX_EXPLAIN);
+			trace_add_text(st.tr, text, false, lost);
+		}
 		const struct trace_explanation *ex;
 		res->n_expl = trace_explanations(st.tr, &ex);
 		memcpy(res->expl, ex, res->n_expl * sizeof(*ex));

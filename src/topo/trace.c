@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "net/netdev.h"
 #include "pkt/hdr.h"
@@ -45,7 +46,7 @@ struct raw_hop {
 struct trace_rec {
 	struct trace_key key;
 	bool used;
-	bool printed; /* one of the first_n of its flow direction */
+	bool printed; /* selected: one of the first packets (or first GSO ones) of its flow */
 	unsigned n_hops;
 	struct raw_hop hops[TRACE_HOPS];
 };
@@ -55,7 +56,8 @@ struct trace_flow {
 	uint8_t family;
 	uint8_t a[16], b[16];
 	uint16_t pa, pb;
-	unsigned seen[2]; /* packets of each direction written to the trace file */
+	unsigned seen[2];     /* packets of each direction selected for trace/pcap */
+	unsigned seen_gso[2]; /* GSO or frag_list packets selected, per direction */
 };
 
 struct trace_pcap {
@@ -76,6 +78,8 @@ struct trace {
 	unsigned n_eps;
 	struct trace_explanation expl[TRACE_MAX_EXPLAIN];
 	unsigned n_expl;
+	uint64_t n_expl_lost; /* drops of kinds beyond TRACE_MAX_EXPLAIN */
+	bool pcap_warned;
 	struct timespec t0;
 };
 
@@ -90,7 +94,7 @@ static const char *summed_name(uint8_t s)
 static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info *h)
 {
 	const uint8_t *d = pkt_data(p);
-	if (hdr_parse(d, pkt_headlen(p), h) || !h->l4_off || h->l4_proto != IPPROTO_TCP_)
+	if (hdr_parse_head(d, pkt_headlen(p), p->len, h) || !h->l4_off || h->l4_proto != IPPROTO_TCP_)
 		return 0;
 	memset(k, 0, sizeof(*k));
 	k->family = h->ip_version;
@@ -116,6 +120,74 @@ static uint32_t key_hash(const struct trace_key *k)
 	for (size_t i = 0; i < sizeof(*k); i++)
 		h = (h ^ b[i]) * 1099511628211ull;
 	return (uint32_t)(h ^ h >> 32) % TRACE_SLOTS;
+}
+
+/* Plain words for the counters a drop is counted in. harmless: not a loss
+ * of data (a flooded frame refused where it was not addressed). */
+static const struct reason_phrase {
+	const char *name;
+	const char *phrase;
+	bool harmless;
+} reason_phrases[] = {
+	/* host stack (reported per packet through its drop hook) */
+	{"tcp_bad_checksum", "TCP checksum bad", false},
+	{"ip_bad_checksum", "IPv4 header checksum bad", false},
+	{"rx_malformed", "malformed frame", false},
+	{"rx_vlan_drop", "VLAN-tagged frame (the host stack takes none)", false},
+	{"rx_unknown_ethertype", "unknown ethertype", false},
+	{"rx_nomem", "no memory to receive it", false},
+	{"ip_not_ours", "IP destination is not this host", false},
+	{"ip_frag_drop", "IP fragment (not reassembled)", false},
+	{"ip_unknown_proto", "unknown IP protocol", false},
+	{"tcp_malformed", "malformed TCP header", false},
+	{"tcp_no_socket", "no socket for it (nobody listening, or that end had already given up)", false},
+	{"tcp_beyond_window", "segment beyond the receive window", false},
+	{"icmp6_bad_checksum", "ICMPv6 checksum bad", false},
+	{"icmp6_malformed", "malformed ICMPv6", false},
+	{"arp_malformed", "malformed ARP", false},
+	/* host stack, counted only */
+	{"tcp_ofo_drop", "out-of-order TCP segment dropped (retransmitted later)", false},
+	{"neigh_queue_drops", "packet waiting for neighbour resolution dropped", false},
+	{"tx_alloc_fail", "no buffer to send", false},
+	/* network devices */
+	{"rx_dropped", "received with nobody above the device", false},
+	{"tx_dropped", "transmit dropped", false},
+	{"xmit_errors", "validate_xmit failed (software GSO or checksum)", false},
+	{"tx_send_failed", "H_SEND_LOGICAL_LAN failed", false},
+	{"rx_invalid_buffer", "receive-queue entry without VALID", false},
+	{"rx_bad_correlator", "receive-queue entry with a bad correlator", false},
+	{"rx_bad_frame", "received frame with a bad length or offset", false},
+	{"rx_ring_full", "NIC receive ring full", false},
+	{"rx_length_errors", "frame of a bad length on the wire", false},
+	{"rx_alloc_failures", "NIC had no packet buffer", false},
+	{"rx_down_drops", "NIC was down", false},
+	{"tx_no_carrier", "no wire on the NIC", false},
+	{"tx_wire_errors", "the wire refused a frame", false},
+	/* hypervisor (per adapter) */
+	{"rx_no_buffer", "no receive buffer large enough was posted", false},
+	{"rx_not_open", "receiving adapter not registered", false},
+	{"rx_filtered", "multicast not accepted by the adapter's filter", true},
+	{"vlan_discards", "VLAN not allowed on the sending adapter", false},
+	{"self_sends", "frame to the sender's own MAC refused", false},
+	/* bridge */
+	{"drop_parse", "bridge could not parse the frame", false},
+	{"drop_action", "bridge rule said drop", false},
+	{"drop_no_rule", "no bridge rule matched", false},
+	{"drop_vlan", "bridge: VLAN not allowed on the port", false},
+	{"drop_same_port", "bridge: destination is on the port it came from", true},
+	{"drop_no_port", "bridge: output port missing", false},
+	{"drop_reserved_mac", "bridge: reserved destination MAC", true},
+	{"drop_headroom", "bridge: no headroom for a VLAN tag", false},
+	{"drop_upcall", "bridge upcall failed", false},
+	{"drop_nomem", "bridge out of memory", false},
+};
+
+static const struct reason_phrase *phrase_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(reason_phrases) / sizeof(reason_phrases[0]); i++)
+		if (strcmp(reason_phrases[i].name, name) == 0)
+			return &reason_phrases[i];
+	return NULL;
 }
 
 static struct trace *current;
@@ -147,8 +219,12 @@ static FILE *pcap_for(struct trace *tr, const char *where)
 			*c = '_';
 	snprintf(path, sizeof(path), "%s/%s.pcap", tr->pcap_dir, name);
 	FILE *f = fopen(path, "wb");
-	if (!f)
+	if (!f) {
+		if (!tr->pcap_warned)
+			fprintf(stderr, "illan: cannot write %s: %s\n", path, strerror(errno));
+		tr->pcap_warned = true;
 		return NULL;
+	}
 	write_pcap_header(f);
 	struct trace_pcap *pc = &tr->pcaps[tr->n_pcaps++];
 	snprintf(pc->where, sizeof(pc->where), "%s", where);
@@ -250,32 +326,54 @@ static void print_hop(struct trace *tr, const struct trace_rec *r, const struct 
 		hp->frag_list ? "yes" : "no", hp->len);
 }
 
+static bool is_hop_point(const char *where)
+{
+	return strcmp(where, "netdev_receive") == 0 || strcmp(where, "dev_queue_xmit") == 0 ||
+	       strcmp(where, "br_upcall") == 0;
+}
+
+/* Select a record for --trace/--pcap: the first first_n packets of each flow
+ * direction, and the first first_n that carry GSO or a frag_list (those are
+ * born later in a flow: GRO merges segments into them). Returns true if the
+ * record became selected just now. */
+static bool select_rec(struct trace *tr, struct trace_rec *r, const struct pkt *p, bool is_new)
+{
+	if (r->printed || (!tr->out && !tr->pcap_dir[0]))
+		return false;
+	int dir;
+	struct trace_flow *f = flow_of(tr, &r->key, &dir);
+	if (!f)
+		return false;
+	if (is_new && f->seen[dir] < tr->first_n) {
+		f->seen[dir]++;
+		return r->printed = true;
+	}
+	if ((p->gso_size || p->frag_list) && f->seen_gso[dir] < tr->first_n) {
+		f->seen_gso[dir]++;
+		return r->printed = true;
+	}
+	return false;
+}
+
 static void hook(const struct pkt *p, const char *where, void *arg)
 {
 	struct trace *tr = arg;
-	if (tr->pcap_dir[0]) {
-		char buf[48];
-		pcap_write(tr, p, hop_name(p->dev, where, buf, sizeof(buf)));
-	}
 	struct trace_key k;
 	struct hdr_info h;
 	uint32_t l4 = key_of(p, &k, &h);
 	if (!l4)
 		return;
 	struct trace_rec *r = &tr->recs[key_hash(&k)];
-	if (!r->used || memcmp(&r->key, &k, sizeof(k)) != 0) {
+	bool is_new = !r->used || memcmp(&r->key, &k, sizeof(k)) != 0;
+	if (is_new) {
 		memset(r, 0, sizeof(*r));
 		r->key = k;
 		r->used = true;
-		if (tr->out) {
-			int dir;
-			struct trace_flow *f = flow_of(tr, &k, &dir);
-			if (f && f->seen[dir] < tr->first_n) {
-				f->seen[dir]++;
-				r->printed = true;
-			}
-		}
 	}
+	bool just_selected = select_rec(tr, r, p, is_new);
+	if (just_selected && tr->out)
+		for (unsigned i = 0; i < r->n_hops; i++) /* its history so far */
+			print_hop(tr, r, &r->hops[i]);
 	if (r->n_hops == TRACE_HOPS)
 		memmove(r->hops, r->hops + 1, sizeof(r->hops[0]) * (TRACE_HOPS - 1)), r->n_hops--;
 	struct raw_hop *hp = &r->hops[r->n_hops++];
@@ -286,8 +384,14 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 	hp->gso_size = p->gso_size;
 	hp->frag_list = p->frag_list != NULL;
 	hp->len = p->len;
-	if (r->printed)
+	if (!r->printed)
+		return;
+	if (tr->out)
 		print_hop(tr, r, hp);
+	if (tr->pcap_dir[0] && is_hop_point(where)) {
+		char buf[48];
+		pcap_write(tr, p, hop_name(p->dev, where, buf, sizeof(buf)));
+	}
 }
 
 /* trace_create: see trace.h. */
@@ -312,10 +416,16 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 		}
 	}
 	if (pcap_dir) {
+		struct stat st;
 		if (strlen(pcap_dir) >= sizeof(tr->pcap_dir) ||
 		    (mkdir(pcap_dir, 0755) && errno != EEXIST)) {
 			snprintf(err, err_size, "cannot create pcap directory %s: %s", pcap_dir,
 				 strerror(errno));
+			trace_destroy(tr);
+			return NULL;
+		}
+		if (stat(pcap_dir, &st) || !S_ISDIR(st.st_mode) || access(pcap_dir, W_OK)) {
+			snprintf(err, err_size, "pcap directory %s is not a writable directory", pcap_dir);
 			trace_destroy(tr);
 			return NULL;
 		}
@@ -458,13 +568,64 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 			 "it (destination MAC not learned yet) — harmless", what, endpoint);
 		return 0;
 	}
-	if (bad_csum && n_hops)
+	if (bad_csum && n_hops) {
 		snprintf(out, out_size, "%s dropped at %s: TCP checksum bad (last hop %s, %s, field 0x%04x)",
 			 what, endpoint, hops[n_hops - 1].where, summed_name(hops[n_hops - 1].ip_summed),
 			 hops[n_hops - 1].csum_field);
-	else
-		snprintf(out, out_size, "%s dropped at %s: %s", what, endpoint, reason);
+	} else {
+		const struct reason_phrase *ph = phrase_of(reason);
+		if (ph)
+			snprintf(out, out_size, "%s dropped at %s: %s", what, endpoint, ph->phrase);
+		else
+			snprintf(out, out_size, "%s dropped at %s: counted in %s", what, endpoint, reason);
+	}
 	return 0;
+}
+
+/* Count one more occurrence of an explanation (merged by text). */
+static void add_explanation(struct trace *tr, const char *text, unsigned issue, bool harmless,
+			    uint64_t count)
+{
+	for (unsigned i = 0; i < tr->n_expl; i++)
+		if (strcmp(tr->expl[i].text, text) == 0) {
+			tr->expl[i].count += count;
+			return;
+		}
+	if (tr->n_expl == TRACE_MAX_EXPLAIN) {
+		tr->n_expl_lost += count;
+		return;
+	}
+	struct trace_explanation *e = &tr->expl[tr->n_expl++];
+	snprintf(e->text, sizeof(e->text), "%s", text);
+	e->seed_issue = issue;
+	e->harmless = harmless;
+	e->count = count;
+}
+
+/* trace_add_counted: see trace.h. */
+bool trace_add_counted(struct trace *tr, const char *obj, const char *counter, uint64_t value)
+{
+	const struct reason_phrase *ph = phrase_of(counter);
+	if (!ph || !value)
+		return false;
+	bool harmless = ph->harmless;
+	char text[240];
+	if (strcmp(counter, "no_destination") == 0)
+		return false; /* handled by the caller, which knows the adapter kind */
+	snprintf(text, sizeof(text), "dropped at %s: %s (%s)", obj, ph->phrase, counter);
+	add_explanation(tr, text, 0, harmless, value);
+	return true;
+}
+
+/* trace_add_text: see trace.h. */
+void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count)
+{
+	add_explanation(tr, text, 0, harmless, count);
+}
+
+uint64_t trace_explanations_lost(const struct trace *tr)
+{
+	return tr->n_expl_lost;
 }
 
 static const char *display_of(struct trace *tr, const char *stack_name)
@@ -513,18 +674,7 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 	}
 	if (tr->out)
 		fprintf(tr->out, "DROP %s\n", text);
-	for (unsigned i = 0; i < tr->n_expl; i++)
-		if (strcmp(tr->expl[i].text, text) == 0) {
-			tr->expl[i].count++;
-			return;
-		}
-	if (tr->n_expl == TRACE_MAX_EXPLAIN)
-		return;
-	struct trace_explanation *e = &tr->expl[tr->n_expl++];
-	snprintf(e->text, sizeof(e->text), "%s", text);
-	e->seed_issue = issue;
-	e->harmless = strcmp(reason, "rx_other_host") == 0;
-	e->count = 1;
+	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1);
 }
 
 static int by_count(const void *a, const void *b)

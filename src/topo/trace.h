@@ -26,7 +26,7 @@
 struct pkt;
 struct trace;
 
-#define TRACE_MAX_EXPLAIN 16
+#define TRACE_MAX_EXPLAIN 32
 
 struct trace_explanation {
 	char text[240];
@@ -54,6 +54,15 @@ void trace_name_endpoint(struct trace *tr, const char *stack_name, const char *d
 
 /* Record a drop of p by an endpoint, and explain it from p's hop history. */
 void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, const char *reason);
+
+/* Explain a drop known only from a counter (at a NIC, the hypervisor, the
+ * bridge, a driver): value drops at obj counted in counter. Returns false if
+ * counter is not a drop counter. */
+bool trace_add_counted(struct trace *tr, const char *obj, const char *counter, uint64_t value);
+/* Add an explanation in the caller's words. */
+void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count);
+/* Drops not listed because there were more than TRACE_MAX_EXPLAIN kinds. */
+uint64_t trace_explanations_lost(const struct trace *tr);
 
 /* The distinct explanations so far, most frequent first. */
 unsigned trace_explanations(const struct trace *tr, const struct trace_explanation **out);

@@ -29,6 +29,8 @@ check "bad --family is refused" expect_exit 2 "$ILLAN" run --family 5
 check "bad --bytes is refused" expect_exit 2 "$ILLAN" run --bytes -3
 check "stray argument is refused" expect_exit 2 "$ILLAN" run extra
 
+check "run with no arguments exits 0 (the main job)" expect_exit 0 "$ILLAN" run
+check "the main job says OK and names no seed issue" sh -c "grep -q '^result: OK' '$tmp/out' && ! grep -q 'seed issue' '$tmp/out'"
 check "run with all fixes exits 0" expect_exit 0 "$ILLAN" run --bytes 1M
 check "run report says OK" grep -q "^result: OK" "$tmp/out"
 check "run report names both flows" sh -c "grep -q '^flow A->B: connected' '$tmp/out' && grep -q '^flow X->B: connected' '$tmp/out'"
@@ -50,15 +52,27 @@ for k in ("tcp_bad_checksum", "upcalls", "sw_gso_segments", "hv_sw_checksums", "
 assert d["counters"]["tcp_bad_checksum"] == 0
 PY
 
+check "IPv6 with an MTU below 1280 is refused" expect_exit 2 "$ILLAN" run --family 6 --mtu 1000
+check "a pcap path that is not a directory is refused" expect_exit 2 "$ILLAN" run --bytes 64K --pcap /etc/passwd
+check "--no-offload works and uses no large send" sh -c "'$ILLAN' run --bytes 1M --no-offload --json > '$tmp/nooff.json' && python3 -c \"import json; d=json.load(open('$tmp/nooff.json')); assert d['ok'] and d['offload'] is False and d['counters']['tx_large_packets'] == 0, d['counters']['tx_large_packets']\""
+seed_run() { # the JSON of a seeded run without its wall-clock fields
+  "$ILLAN" run --bytes 256K --seed "$1" --json | python3 -c "import json,sys; d=json.load(sys.stdin); [f.pop(k) for f in d['flows'] for k in ('goodput_gbps','wall_s')]; d.pop('wall_s'); print(json.dumps(d, sort_keys=True))"
+}
+seed_run 7 >"$tmp/seed1"; seed_run 7 >"$tmp/seed2"
+check "the same seed gives the same result" sh -c "[ -s '$tmp/seed1' ] && cmp -s '$tmp/seed1' '$tmp/seed2'"
+check "a different seed gives different sequence numbers" sh -c "'$ILLAN' run --bytes 64K --seed 8 --trace '$tmp/t8' >/dev/null && '$ILLAN' run --bytes 64K --seed 9 --trace '$tmp/t9' >/dev/null && ! cmp -s '$tmp/t8' '$tmp/t9'"
+check "a failing run says ok: false in JSON and exits 1" sh -c "'$ILLAN' run --bytes 64K --fixes 1,3,4 --json > '$tmp/fail.json'; [ \$? = 1 ] && python3 -c \"import json; d=json.load(open('$tmp/fail.json')); assert d['ok'] is False and d['fixes'] == [1,3,4] and not d['flows'][0]['connected'] and any(x['seed_issue'] == 2 for x in d['drops'])\""
 check "fix 2 off fails with exit 1" expect_exit 1 "$ILLAN" run --bytes 64K --fixes 1,3,4
 check "fix 2 off is explained as seed issue 2" grep -q "because it arrived CHECKSUM_UNNECESSARY — seed issue 2" "$tmp/out"
 check "fix 3 off is explained as seed issue 3" sh -c "'$ILLAN' run --bytes 64K --fixes trunk-offload,trunk-csum-partial,fraglist-linearize | grep -q 'seed issue 3'"
 
 check "trace and pcap are written" expect_exit 0 "$ILLAN" run --bytes 256K --trace "$tmp/trace.txt" --pcap "$tmp/pcap"
 check "trace shows hops of the first SYN" grep -q "SYN .*trunk-in rx .*ip_summed=PARTIAL" "$tmp/trace.txt"
+check "trace shows a GRO frag_list packet (X->B)" grep -q "X->B .*frag_list=yes" "$tmp/trace.txt"
 check "one pcap per hop" sh -c "ls '$tmp/pcap' | grep -q 'trunk-out_tx.pcap' && ls '$tmp/pcap' | grep -q 'vm-b_rx.pcap'"
 if command -v tshark >/dev/null 2>&1; then
   check "tshark reads a hop pcap" sh -c "tshark -r '$tmp/pcap/vm-b_rx.pcap' 2>/dev/null | grep -q TCP"
+  check "pcaps are named by hop only" sh -c "! ls '$tmp/pcap' | grep -qv -E '^(vm-a|vm-b|trunk-in|trunk-out|phys|x-nic)_(rx|tx).pcap\$|^bridge_upcall.pcap\$'"
 else
   n=$((n + 1)); echo "ok $n - tshark reads a hop pcap # SKIP tshark not installed"
 fi

@@ -24,6 +24,7 @@ struct outcome {
 	uint64_t hv_sw_checksums, hv_sw_segments;
 	uint64_t sw_gso_trunk_out, sw_gso_trunk_in, sw_gso_total;
 	uint64_t upcalls, upcall_csum, lrg_delivered, tx_large;
+	uint64_t ring_full, ofo_drops, hv_no_buffer;
 	uint64_t leaked;
 };
 
@@ -61,6 +62,9 @@ static void run(unsigned fixes, int family, bool no_offload, uint64_t bytes, str
 	o->upcall_csum = topo_counter_sum(t, "upcall_csum_completions");
 	o->lrg_delivered = topo_counter_sum(t, "lrg_delivered");
 	o->tx_large = topo_counter_sum(t, "tx_large_packets");
+	o->ring_full = topo_counter_sum(t, "rx_ring_full");
+	o->ofo_drops = topo_counter_sum(t, "tcp_ofo_drop");
+	o->hv_no_buffer = topo_counter_sum(t, "rx_no_buffer");
 	for (unsigned i = 0; i < o->res.n_expl; i++)
 		printf("# drop: %" PRIu64 "x %s\n", o->res.expl[i].count, o->res.expl[i].text);
 	o->leaked = topo_destroy(t);
@@ -95,10 +99,15 @@ static void all_fixes(int family)
 		CHECK(f->intact);
 		CHECK_U64(f->syn_retransmits, 0);
 		CHECK_U64(f->synack_retransmits, 0);
+		CHECK_U64(f->retransmits, 0); /* nothing lost anywhere on the way */
 		CHECK_U64(f->bytes_delivered, 2u << 20);
 		CHECK_U64(f->reply_delivered, (2u << 20) / 8);
 	}
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
+	/* no queue anywhere overflowed: the senders respect the windows */
+	CHECK_U64(o.ring_full, 0);
+	CHECK_U64(o.ofo_drops, 0);
+	CHECK_U64(o.hv_no_buffer, 0);
 	/* no software segmentation or checksumming anywhere on the path */
 	CHECK_U64(o.hv_sw_checksums, 0);
 	CHECK_U64(o.hv_sw_segments, 0);
