@@ -67,7 +67,7 @@ TEST(healthy_path_is_not_blamed_on_the_seed)
 	char out[240];
 	CHECK_EQ(trace_explain(h, 3, "segment", "VM B", "tcp_bad_checksum", out, sizeof(out)), 0);
 	CHECK_EQ(trace_explain(NULL, 0, "segment", "VM B", "rx_malformed", out, sizeof(out)), 0);
-	CHECK(strstr(out, "rx_malformed") != NULL);
+	CHECK(strstr(out, "malformed frame") != NULL); /* the counter in plain words */
 }
 
 TEST_MAIN()
