@@ -1,7 +1,8 @@
 /*
  * ctl.c — `illan stats [--json]` and `illan flows`: clients of the
  * real-traffic daemon's control socket (netns.c). One connection per
- * question: the command on one line, the answer until the daemon closes.
+ * question: the command on one line, the answer until the daemon closes;
+ * an answer that begins "error:" is the daemon refusing (exit status 1).
  *   stats        every counter of every adapter, bridge, NIC and TAP, one a line
  *   stats --json {"counters": {"object": {"counter": value, ...}, ...}}
  *   flows        the bridge's datapath flows with packet and byte counts
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -52,22 +54,51 @@ static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE 
 		close(fd);
 		return 1;
 	}
-	char buf[8192];
+	/* The whole answer first: whether it is an error is decided by how it
+	 * begins ("error: ..."), wherever the reads happened to split it, and
+	 * an error goes to stderr, not into the caller's output. */
+	char *reply = NULL;
+	size_t total = 0, cap = 0;
 	ssize_t n;
-	size_t total = 0;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		fwrite(buf, 1, (size_t)n, out);
+	int status = 0;
+	for (;;) {
+		if (cap - total < 4096) {
+			size_t ncap = cap ? 2 * cap : 16384;
+			char *r = realloc(reply, ncap);
+			if (!r) {
+				fprintf(stderr, "%s: out of memory reading the answer\n", prog);
+				status = 1;
+				goto out;
+			}
+			reply = r;
+			cap = ncap;
+		}
+		n = read(fd, reply + total, cap - total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		total += (size_t)n;
 	}
-	int e = errno;
-	close(fd);
 	if (n < 0) {
-		fprintf(stderr, "%s: no answer from the daemon (%s)\n", prog, strerror(e));
-		return 1;
+		fprintf(stderr, "%s: no answer from the daemon (%s)\n", prog, strerror(errno));
+		status = 1;
+	} else if (total == 0) {
+		fprintf(stderr, "%s: the daemon closed the connection without answering\n", prog);
+		status = 1;
+	} else if (total >= 6 && memcmp(reply, "error:", 6) == 0) {
+		fprintf(stderr, "%s: the daemon answered: ", prog);
+		fwrite(reply, 1, total, stderr);
+		if (reply[total - 1] != '\n')
+			fputc('\n', stderr);
+		status = 1;
+	} else if (fwrite(reply, 1, total, out) != total) {
+		status = 1;
 	}
-	if (total >= 6 && strncmp(buf, "error:", 6) == 0)
-		return 1;
-	return 0;
+out:
+	free(reply);
+	close(fd);
+	return status;
 }
 
 /* --dir DIR and --json; returns false on anything else (usage printed). */

@@ -16,8 +16,11 @@
  * control socket in --dir, default /run/illan), waits until it answers,
  * then gives the kernels their addresses: 192.0.2.1-3/24 and
  * 2001:db8::1-3/64 (documentation ranges; no route leads anywhere else).
- * `netns down` stops the daemon and deletes the namespaces, which takes
- * every interface in them along — also after a crash, and twice in a row.
+ * `netns down` stops the daemon, deletes the veth pair and the namespaces
+ * (the TAPs went with the daemon) — also after a crash, and twice in a row.
+ * `netns status` needs no root: it shows the daemon's state (root's daemon
+ * too) and says the addresses need root rather than leaving them blank.
+ * `--fixes` is read by ibmveth_parse_fixes, as `illan run --fixes` is.
  *
  * The daemon: topo_seed_create in real mode (no built-in stacks, monotonic
  * clock), a TAP glued to each VM's ibmveth, the AF_PACKET wire glued to the
@@ -55,6 +58,7 @@
 
 #include "cli.h"
 #include "bridge/bridge.h"
+#include "drv/ibmveth/ibmveth.h"
 #include "drv/physnic/physnic.h"
 #include "drv/tap/tap.h"
 #include "ev/ev.h"
@@ -65,7 +69,6 @@
 #define NETNS_IO "illan-io"       /* the IO server's side of X's cable */
 #define NETNS_IFNAME "eth0"       /* the interface inside each namespace */
 #define NETNS_WIRE_IF "phys0"     /* the IO server's end of X's cable */
-#define NETNS_FIX_ALL 0xfu
 
 static const char *const ns_names[TOPO_N_EP] = {"vm-a", "vm-b", "host-x"};
 static const char *const ns_ip4[TOPO_N_EP] = {"192.0.2.1/24", "192.0.2.2/24", "192.0.2.3/24"};
@@ -222,9 +225,31 @@ static pid_t daemon_pid(const struct netns_paths *p)
 	if (fscanf(f, "%ld", &pid) != 1)
 		pid = 0;
 	fclose(f);
-	if (pid <= 1 || kill((pid_t)pid, 0) < 0)
+	if (pid <= 1)
 		return 0;
-	return is_our_daemon((pid_t)pid, p->dir) ? (pid_t)pid : 0;
+	/* EPERM: the process exists but is not ours to signal — root's daemon
+	 * seen by another user (`netns status` without root) is alive. */
+	bool not_ours = false;
+	if (kill((pid_t)pid, 0) < 0) {
+		if (errno != EPERM)
+			return 0;
+		not_ours = true;
+	}
+	if (is_our_daemon((pid_t)pid, p->dir))
+		return (pid_t)pid;
+	if (!not_ours)
+		return 0;
+	/* Another user's process whose command line is hidden from us (/proc
+	 * mounted hidepid=): the pidfile names a live process, which is the
+	 * best we can know. */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EACCES || errno == ENOENT ? (pid_t)pid : 0;
 }
 
 /* A daemon of this dir without a pidfile (up was interrupted between start
@@ -287,44 +312,30 @@ out_close:
 
 /* ---- fixes ------------------------------------------------------------------ */
 
-/* "all", "none", a mask ("0xb"), or a comma list of fix numbers 1-4 to turn
- * on ("1,3,4"); items starting with '-' turn one off, starting from all
- * ("-2"). Returns 0 and *mask, or -EINVAL. */
-static int parse_fixes(const char *s, unsigned *mask)
+/* --fixes takes exactly what `illan run --fixes` takes: ibmveth_parse_fixes
+ * (all, none, or a comma list of fix numbers 1-4 and/or names, the fixes
+ * kept on). The daemon gets the set back in that form from fixes_format. */
+static void fixes_format(unsigned mask, char *out, size_t size)
 {
-	if (strcmp(s, "all") == 0) {
-		*mask = NETNS_FIX_ALL;
-		return 0;
+	if (mask == IBMVETH_FIX_ALL) {
+		snprintf(out, size, "all");
+		return;
 	}
-	if (strcmp(s, "none") == 0 || strcmp(s, "") == 0) {
-		*mask = 0;
-		return 0;
+	if (mask == 0) {
+		snprintf(out, size, "none");
+		return;
 	}
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		char *end;
-		unsigned long v = strtoul(s, &end, 16);
-		if (*end || v > NETNS_FIX_ALL)
-			return -EINVAL;
-		*mask = (unsigned)v;
-		return 0;
-	}
-	unsigned m = s[0] == '-' ? NETNS_FIX_ALL : 0;
-	const char *c = s;
-	while (*c) {
-		bool off = *c == '-';
-		if (off)
-			c++;
-		if (*c < '1' || *c > '4' || (c[1] && c[1] != ','))
-			return -EINVAL;
-		unsigned bit = 1u << (*c - '1');
-		m = off ? m & ~bit : m | bit;
-		c++;
-		if (*c == ',')
-			c++;
-	}
-	*mask = m;
-	return 0;
+	size_t n = 0;
+	out[0] = 0;
+	for (unsigned i = 0; i < 4; i++)
+		if (mask & (1u << i))
+			n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%u", n ? "," : "", i + 1);
 }
+
+#define NETNS_FIXES_HELP                                                                           \
+	"all (default), none, or a comma list of the fixes to keep on: numbers 1-4 and/or\n"        \
+	"           names (trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize),\n"  \
+	"           as 'illan run --fixes' takes; e.g. 1,3,4 switches fix 2 off\n"
 
 /* ======================================================================
  * The daemon
@@ -717,7 +728,7 @@ int cmd_daemon(int argc, char **argv)
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	d.listen_fd = d.sig_fd = -1;
-	d.fixes = NETNS_FIX_ALL;
+	d.fixes = IBMVETH_FIX_ALL;
 	d.mtu = 1500;
 	const char *dir = NULL;
 	bool gro = true;
@@ -726,8 +737,9 @@ int cmd_daemon(int argc, char **argv)
 		if (strcmp(a, "--dir") == 0 && i + 1 < argc) {
 			dir = argv[++i];
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
-			if (parse_fixes(argv[++i], &d.fixes) < 0) {
-				fprintf(stderr, "illan daemon: bad --fixes '%s'\n", argv[i]);
+			if (ibmveth_parse_fixes(argv[++i], &d.fixes) < 0) {
+				fprintf(stderr, "illan daemon: bad --fixes '%s': expected " NETNS_FIXES_HELP,
+					argv[i]);
 				return 2;
 			}
 		} else if (strcmp(a, "--mtu") == 0 && i + 1 < argc) {
@@ -831,7 +843,13 @@ static bool need_root(const char *what)
 }
 
 /* Stop the daemon (SIGTERM, then SIGKILL after 5 s) and delete everything
- * `up` made. Quiet and successful when nothing is there. */
+ * `up` made. Quiet and successful when nothing is there.
+ *
+ * The TAPs are not persistent: they go with the daemon's file descriptors,
+ * also when it crashed. The veth pair is deleted by name before the
+ * namespaces, so it is gone even if some process (a shell, a server left
+ * running) keeps a namespace alive after its name is removed; such
+ * processes are named on stderr — they are the user's, not ours to kill. */
 static int netns_down(const struct netns_paths *p, bool verbose)
 {
 	pid_t pid = daemon_pid(p);
@@ -840,22 +858,42 @@ static int netns_down(const struct netns_paths *p, bool verbose)
 	if (pid) {
 		kill(pid, SIGTERM);
 		for (int i = 0; i < 100 && kill(pid, 0) == 0; i++) {
-			waitpid(pid, NULL, WNOHANG); /* reap it if it is our child */
+			if (waitpid(pid, NULL, WNOHANG) == pid) /* our child (up failing) */
+				break;
 			struct timespec ts = {0, 50 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
 		if (kill(pid, 0) == 0) {
 			kill(pid, SIGKILL);
-			waitpid(pid, NULL, WNOHANG);
+			for (int i = 0; i < 40 && kill(pid, 0) == 0; i++) {
+				if (waitpid(pid, NULL, WNOHANG) == pid)
+					break;
+				struct timespec ts = {0, 50 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
 		}
 		if (verbose)
 			printf("stopped daemon %d\n", (int)pid);
 	}
+	if (ns_exists(NETNS_IO))
+		runv(true, "ip", "-n", NETNS_IO, "link", "del", NETNS_WIRE_IF, (char *)NULL);
 	const char *all[] = {ns_names[0], ns_names[1], ns_names[2], NETNS_IO};
 	int rc = 0;
 	for (size_t i = 0; i < 4; i++) {
 		if (!ns_exists(all[i]))
 			continue;
+		char pids[256] = "";
+		char *argv[] = {"ip", "netns", "pids", (char *)all[i], NULL};
+		if (run_cmd(argv, true, pids, sizeof(pids)) == 0 && pids[0]) {
+			size_t len = strlen(pids);
+			while (len && pids[len - 1] == '\n')
+				pids[--len] = 0;
+			for (char *c = pids; *c; c++)
+				if (*c == '\n')
+					*c = ' ';
+			fprintf(stderr, "illan netns down: processes still in %s (%s) keep it alive\n",
+				all[i], pids);
+		}
 		if (runv(false, "ip", "netns", "del", all[i], (char *)NULL) != 0)
 			rc = 1;
 		else if (verbose)
@@ -901,7 +939,7 @@ static void print_log_tail(const char *log)
 static pid_t start_daemon(const struct netns_paths *p, const struct up_opts *o)
 {
 	char fixes[16], mtu[16];
-	snprintf(fixes, sizeof(fixes), "0x%x", o->fixes);
+	fixes_format(o->fixes, fixes, sizeof(fixes));
 	snprintf(mtu, sizeof(mtu), "%u", o->mtu);
 	char *argv[16];
 	int n = 0;
@@ -1026,10 +1064,12 @@ static int netns_up(const struct netns_paths *p, const struct up_opts *o)
 			goto fail;
 		}
 	}
+	char fixes[16];
+	fixes_format(o->fixes, fixes, sizeof(fixes));
 	printf("illan netns up: vm-a 192.0.2.1, vm-b 192.0.2.2, host-x 192.0.2.3 (and 2001:db8::1-3);\n"
-	       "  daemon %d (fixes 0x%x%s, mtu %u), log %s\n"
+	       "  daemon %d (fixes %s%s, mtu %u), log %s\n"
 	       "  try: ip netns exec vm-a ping 192.0.2.2; illan stats; illan netns down\n",
-	       (int)child, o->fixes, o->no_offload ? ", no offload" : "", o->mtu, p->log);
+	       (int)child, fixes, o->no_offload ? ", no offload" : "", o->mtu, p->log);
 	return 0;
 fail:
 	fprintf(stderr, "illan netns up: failed; cleaning up\n");
@@ -1057,33 +1097,51 @@ static void ns_addr(const char *ns, const char *family, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), s);
 }
 
+/* Without root the namespaces' addresses cannot be read (entering a
+ * namespace takes CAP_SYS_ADMIN), so status says so instead of showing
+ * blanks: "addresses: needs root" in text, null addresses and
+ * "addresses": "needs root" in JSON. The daemon's state needs no privilege
+ * (pidfile and /proc; see daemon_pid for root's daemon seen by others). */
 static int netns_status(const struct netns_paths *p, bool json)
 {
 	pid_t pid = daemon_pid(p);
+	bool root = geteuid() == 0;
 	const char *all[] = {ns_names[0], ns_names[1], ns_names[2], NETNS_IO};
 	if (json)
 		printf("{\"namespaces\": [");
 	for (size_t i = 0; i < 4; i++) {
 		bool exists = ns_exists(all[i]);
+		bool unknown = exists && i < 3 && !root;
 		char v4[64] = "", v6[64] = "";
-		if (exists && i < 3 && geteuid() == 0) {
+		if (exists && i < 3 && root) {
 			ns_addr(all[i], "inet", v4, sizeof(v4));
 			ns_addr(all[i], "inet6", v6, sizeof(v6));
 		}
 		const char *ifname = i < 3 ? NETNS_IFNAME : NETNS_WIRE_IF;
 		if (json) {
-			printf("%s\n  {\"name\": \"%s\", \"exists\": %s, \"interface\": \"%s\", "
-			       "\"ipv4\": \"%s\", \"ipv6\": \"%s\"}",
-			       i ? "," : "", all[i], exists ? "true" : "false", ifname, v4, v6);
+			printf("%s\n  {\"name\": \"%s\", \"exists\": %s, \"interface\": \"%s\", ",
+			       i ? "," : "", all[i], exists ? "true" : "false", ifname);
+			if (unknown)
+				printf("\"ipv4\": null, \"ipv6\": null}");
+			else
+				printf("\"ipv4\": \"%s\", \"ipv6\": \"%s\"}", v4, v6);
 		} else {
 			printf("%-8s %-8s %-6s %-16s %s\n", all[i], exists ? "present" : "absent", ifname,
-			       v4[0] ? v4 : "-", v6[0] ? v6 : "-");
+			       unknown ? "?" : v4[0] ? v4 : "-", unknown ? "?" : v6[0] ? v6 : "-");
 		}
 	}
-	if (json)
-		printf("\n], \"daemon\": {\"running\": %s, \"pid\": %d, \"dir\": \"%s\", \"log\": \"%s\"}}\n",
+	bool any_unknown = !root && (ns_exists(all[0]) || ns_exists(all[1]) || ns_exists(all[2]));
+	if (json) {
+		printf("\n], ");
+		if (any_unknown)
+			printf("\"addresses\": \"needs root\", ");
+		printf("\"daemon\": {\"running\": %s, \"pid\": %d, \"dir\": \"%s\", \"log\": \"%s\"}}\n",
 		       pid ? "true" : "false", (int)pid, p->dir, p->log);
-	else if (pid)
+		return 0;
+	}
+	if (any_unknown)
+		printf("addresses: needs root (reading them enters the namespaces: CAP_SYS_ADMIN)\n");
+	if (pid)
 		printf("daemon   running  pid %d, log %s\n", (int)pid, p->log);
 	else
 		printf("daemon   stopped\n");
@@ -1097,8 +1155,7 @@ static void netns_usage(FILE *f)
 		"       illan netns down [--dir DIR]\n"
 		"       illan netns status [--json] [--dir DIR]\n"
 		"  up: namespaces vm-a, vm-b, host-x joined by the emulated PowerVM path; root only.\n"
-		"  --fixes: all (default), none, 0xMASK, a list of fix numbers 1-4 to keep on (1,3,4),\n"
-		"           or fixes to switch off (-2).\n");
+		"  --fixes: " NETNS_FIXES_HELP);
 }
 
 /* cmd_netns: see cli.h. */
@@ -1109,14 +1166,15 @@ int cmd_netns(int argc, char **argv)
 		return 2;
 	}
 	const char *sub = argv[1];
-	struct up_opts o = {.fixes = NETNS_FIX_ALL, .mtu = 1500};
+	struct up_opts o = {.fixes = IBMVETH_FIX_ALL, .mtu = 1500};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--dir") == 0 && i + 1 < argc) {
 			o.dir = argv[++i];
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
-			if (parse_fixes(argv[++i], &o.fixes) < 0) {
-				fprintf(stderr, "illan netns: bad --fixes '%s'\n", argv[i]);
+			if (ibmveth_parse_fixes(argv[++i], &o.fixes) < 0) {
+				fprintf(stderr, "illan netns: bad --fixes '%s': expected " NETNS_FIXES_HELP,
+					argv[i]);
 				return 2;
 			}
 		} else if (strcmp(a, "--mtu") == 0 && i + 1 < argc) {
