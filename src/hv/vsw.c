@@ -132,6 +132,13 @@ static bool vsw_dest_add(struct hv *hv, size_t *n, struct hv_adapter *r)
  *   of the VLAN that accepts it plus the active trunk; unicast to the client
  *   adapter whose current MAC it is, else to the active trunk (reference §9,
  *   inferred: unknown unicast goes to the trunk).
+ * Unicast to a client MAC (from a trunk, or a client in VEB mode): the first
+ * OPEN adapter, in creation order, whose current MAC matches; only when none
+ * is open does a closed one with that MAC get the frame (dropped on delivery
+ * as rx_not_open). Our choice where the sources are silent: PowerVM switches
+ * frames among the adapters that are active, so an adapter whose LAN is not
+ * registered — one that changed its MAC to another's while closed, say — must
+ * not black-hole the owner's traffic.
  * Multicast filters apply to trunks too. Returns the count; no_destination
  * counts unicast with nowhere to go.
  */
@@ -140,6 +147,7 @@ static size_t vsw_route(struct hv *hv, struct hv_adapter *s, const struct vsw_fr
 	size_t n = 0;
 	bool group = (f->dst & VSW_GROUP_BIT) != 0;
 	struct hv_vswitch *vsw = s->vsw;
+	struct hv_adapter *closed_match = NULL;
 
 	if (!hv_adapter_is_trunk(s) && vsw->mode == HV_VSW_VEPA) {
 		struct hv_adapter *t = vsw_active_trunk(vsw, f->vid);
@@ -160,9 +168,17 @@ static size_t vsw_route(struct hv *hv, struct hv_adapter *s, const struct vsw_fr
 			else
 				m->stats.rx_filtered++;
 		} else if (m->mac == f->dst) {
-			vsw_dest_add(hv, &n, m);
-			return n;
+			if (m->open) {
+				vsw_dest_add(hv, &n, m);
+				return n;
+			}
+			if (!closed_match)
+				closed_match = m;
 		}
+	}
+	if (closed_match) {
+		vsw_dest_add(hv, &n, closed_match);
+		return n;
 	}
 	if (hv_adapter_is_trunk(s)) {
 		if (!group)

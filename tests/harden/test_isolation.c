@@ -10,11 +10,14 @@
  * mac argument of H_REGISTER_LOGICAL_LAN, accept any valid unicast MAC; PHYP
  * polices OS-set MACs only through the HMC's "allowed OS MAC addresses"
  * setting, which illan does not model): a unicast frame goes to the first
- * adapter, in creation order, on the frame's VLAN and vswitch whose current
- * MAC matches. So a MAC change never reaches across VLANs or vswitches and
- * never diverts traffic from an adapter created before the changer; an
- * adapter created earlier on the same VLAN does take the frames over, until
- * H_FREE_LOGICAL_LAN restores its permanent MAC. The tests pin each case.
+ * open adapter, in creation order, on the frame's VLAN and vswitch whose
+ * current MAC matches (a closed one only when no open one has the MAC). So a
+ * MAC change never reaches across VLANs or vswitches and never diverts
+ * traffic from an adapter created before the changer; an adapter created
+ * earlier on the same VLAN does take the frames over, until
+ * H_FREE_LOGICAL_LAN restores its permanent MAC; and an adapter that is not
+ * registered takes nothing from an open one (PowerVM switches among the
+ * active adapters). The tests pin each case.
  *
  * Driven with the honest partition OS of hos.h, no driver: every hcall is
  * made exactly as a partition would.
@@ -340,6 +343,42 @@ TEST(mac_change_by_an_earlier_adapter_on_the_vlan_takes_over_until_free)
 	CHECK_EQ(h_change_logical_lan_mac(pm, m.ua, 0xffffffffffffull), H_PARAMETER);
 	CHECK_EQ(h_change_logical_lan_mac(pm, m.ua, 0x010000000001ull), H_PARAMETER);
 	CHECK_EQ(h_change_logical_lan_mac(pm, m.ua, 0), H_PARAMETER);
+	world_end();
+}
+
+TEST(closed_adapter_with_the_victims_mac_takes_nothing)
+{
+	/* Mallory's adapter is created first on the victim's VLAN but never
+	 * registers its LAN; while closed it changes its MAC to the victim's.
+	 * Unicast to that MAC, from a client (VEB) and from the trunk, still
+	 * reaches the open victim: a closed adapter must not black-hole it. */
+	world(HV_VSW_VEB);
+	struct hv_partition *pm = part("mallory"), *pv = part("victim"), *ps = part("sender"),
+			    *pt = part("vios");
+	struct hos_ad m, v, s, t;
+	struct hv_adapter_config mc = hos_cfg(1, 0, 10, 0);
+	REQUIRE(hos_adapter(&m, hv, pm, &mc, 8)); /* created, not opened */
+	ad(&v, pv, 2, 10, 0);
+	ad(&s, ps, 3, 10, 0);
+	struct hv_adapter_config tc = hos_cfg(9, 0, 1, 1);
+	tc.vids[0] = 10;
+	tc.n_vids = 1;
+	REQUIRE(hos_adapter(&t, hv, pt, &tc, 8));
+	REQUIRE(hos_open(&t) == H_SUCCESS);
+	CHECK_EQ(h_change_logical_lan_mac(pm, m.ua, papr_mac_to_u64(v.mac)), H_SUCCESS);
+	CHECK_EQ(unicast_to(&s, v.mac, &v, &m), 1);
+	static const uint32_t t10[1] = {0x8100000a};
+	CHECK_EQ(send_tagged(&t, v.mac, t10, 1), H_SUCCESS);
+	CHECK_EQ(hos_reap(&v), 1);
+	CHECK_U64(stats(&m).rx_not_open, 0);
+	CHECK_U64(v.rx_frames, 2);
+	/* With the victim closed too, a frame for the MAC finds no open
+	 * adapter: the first closed one is charged with it (rx_not_open), the
+	 * frame reaches nobody and does not leak to the trunk. */
+	CHECK_EQ(h_free_logical_lan(pv, v.ua), H_SUCCESS);
+	CHECK_EQ(unicast_to(&s, v.mac, &v, &m), 0);
+	CHECK_U64(stats(&m).rx_not_open, 1);
+	CHECK_EQ(hos_reap(&t), 0);
 	world_end();
 }
 
