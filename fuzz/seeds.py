@@ -127,6 +127,41 @@ def main():
             recs += struct.pack(">BH", 1 if i % 2 else 0, len(fr_i)) + fr_i
         gro_items.append(recs)
     write(root, "fuzz_gro", gro_items)
+    # fuzz_cli: a flags byte (bit 0: matrix), then arguments separated by '\n'.
+    cli_lines = [
+        [],
+        ["--help"],
+        ["--fixes", "all", "--family", "6", "--bytes", "64K", "--reply-bytes", "1M"],
+        ["--fixes=1,3,fraglist-linearize", "--no-offload", "--mtu", "9000", "--seed", "42"],
+        ["--fixes", "none", "--no-gro", "--linux-bridge", "--veb", "--json"],
+        ["--trace", "t.txt", "--pcap=dir", "--bytes=1G"],
+        ["--mtu", "575"],
+        ["--bytes", "18446744073709551615K"],
+        ["--family", "5", "extra"],
+        ["--fix", "trunk-offload,pseudo-csum,2", "--reply", "7"],
+        ["-hx"],
+        ["--bytes"],
+    ]
+    cli_items = []
+    for i, args in enumerate(cli_lines):
+        cli_items.append(bytes([i & 1]) + "\n".join(args).encode())
+    write(root, "fuzz_cli", cli_items)
+    # fuzz_br_text: a kind byte (bit 0: Linux-style bridge), then rules, one a line.
+    rules = [
+        "priority=10,in_port=1,dl_type=0x0800,nw_proto=6,tp_dst=80,actions=pop_vlan,output:2",
+        "in_port=2,dl_vlan=20,actions=strip_vlan,push_vlan:0x2014,output:1",
+        "tcp,nw_src=192.0.2.1,nw_dst=192.0.2.0/24,tp_src=5001,actions=normal",
+        "udp,nw_dst=2001:db8::2,actions=drop",
+        "ip,dl_src=02:00:5e:00:00:01,dl_dst=ff:ff:ff:ff:ff:ff,actions=mod_vlan_vid:30,output:3",
+        "dl_vlan=0xffff,actions=output:64",
+        "priority=70000,actions=normal",
+        "in_port=1,actions=drop,output:2",
+        "actions=",
+        "tp_dst=99999,actions=normal",
+    ]
+    br_items = [bytes([0]) + "\n".join(rules).encode(), bytes([1]) + rules[0].encode()]
+    br_items += [bytes([0]) + r.encode() for r in rules]
+    write(root, "fuzz_br_text", br_items)
 
 
 if __name__ == "__main__":
