@@ -473,6 +473,11 @@ TEST(tx_tcp_partial_no_csum_field_zeroed)
 
 TEST(tx_udp_partial_completed_in_software)
 {
+	/* skb_checksum_help leaves CHECKSUM_NONE, so the "if CHECKSUM_PARTIAL"
+	 * that adds NO_CSUM|CSUM_GOOD is false afterwards: the frame goes with
+	 * no checksum flags (reference §8's "and NO_CSUM|CSUM_GOOD is still set"
+	 * does not hold for this code). The receiver sees CHECKSUM_NONE with a
+	 * good checksum, and the hypervisor summed nothing. */
 	rig_up(NULL, NULL);
 	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 700, .src = tu_mac_a,
 			     .dst = tu_mac_b, .ip_summed = CHECKSUM_PARTIAL};
@@ -484,8 +489,10 @@ TEST(tx_udp_partial_completed_in_software)
 	for (unsigned i = 0; i < 2; i++) {
 		CHECK(tu_l4_ok(R.b.cap.p[i])); /* the driver's skb_checksum_help */
 		CHECK(tu_l4_field(R.b.cap.p[i]) != 0);
+		CHECK_EQ(R.b.cap.p[i]->ip_summed, CHECKSUM_NONE); /* no CSUM_GOOD */
 	}
 	CHECK_U64(R.a.dev->stats.tx_packets, 2);
+	CHECK_U64(R.a.dev->stats.sw_checksums, 0); /* the driver's, not validate_xmit's */
 	CHECK_U64(hvst(&R.b).hv_sw_checksums, 0); /* nobody else summed them */
 	rig_down();
 }
@@ -936,6 +943,275 @@ TEST(trunk_fraglist_gso_linearized_by_driver_fix4)
 		}
 		rig_down();
 	}
+}
+
+/* ---- gaps found by mutation testing ----------------------------------------- */
+
+/* Send len bytes of frame from node n's adapter with raw descriptor flags (a
+ * partition OS other than this driver, or one that set the flags itself). */
+static long raw_send(struct node *n, const uint8_t *frame, uint32_t len, uint32_t flags, uint64_t mss)
+{
+	uint64_t a = hv_lmem_alloc(n->part, len, 16);
+	REQUIRE(a != UINT64_MAX);
+	memcpy(hv_lmem_ptr(n->part, a, len), frame, len);
+	uint64_t d[6] = {papr_desc(IBMVETH_BUF_VALID | flags | len, (uint32_t)a)};
+	return h_send_logical_lan(n->part, n->ua, d, 0, NULL, mss);
+}
+
+/* The bytes of a frame built as f (heap pool); returns the length. */
+static uint32_t frame_bytes(const struct tu_frame *f, uint8_t *out, uint32_t cap)
+{
+	struct pkt *p = tu_build(R.heap, f);
+	REQUIRE(p);
+	REQUIRE(p->len <= cap);
+	uint32_t len = p->len;
+	memcpy(out, pkt_data(p), len);
+	pkt_free(p);
+	return len;
+}
+
+/* The receive-queue entry the hypervisor writes next for node n. */
+static uint8_t *next_rxq_entry(struct node *n)
+{
+	uint64_t rxq;
+	unsigned idx;
+	REQUIRE(ibmveth_rxq_state(n->dev, &rxq, &idx, NULL) == 0);
+	uint8_t *e = hv_lmem_ptr(n->part, rxq + (uint64_t)idx * 16, 16);
+	REQUIRE(e);
+	return e;
+}
+
+TEST(trunk_tx_lrg_snd_only_for_partial_with_fix2)
+{
+	/* 66aa0678 moved LRG_SND (and the mss) under CHECKSUM_PARTIAL: a GSO
+	 * packet that is CHECKSUM_UNNECESSARY (forwarded from a receive that
+	 * trusted the checksum) goes as a plain frame with fix 2, and as a
+	 * large send with the mss without it. */
+	for (unsigned with_fix2 = 0; with_fix2 < 2; with_fix2++) {
+		rig_up(NULL, NULL);
+		trunk_up(&R.t, "trunk", with_fix2 ? IBMVETH_FIX_ALL : IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL,
+			 0, NULL);
+		REQUIRE(R.t.dev->features & NETIF_F_TSO);
+		REQUIRE(ctr(R.t.dev, "fw_enabled_large_send") == 1);
+		struct tu_frame f = tcp(4, 1200); /* <= MTU: only LRG_PKT makes it large */
+		f.src = mac_unknown;
+		f.dst = tu_mac_a;
+		f.gso_size = 500;
+		struct pkt *p = frame(&R.t, f);
+		p->ip_summed = CHECKSUM_UNNECESSARY;
+		p->csum_start = 0;
+		p->csum_offset = 0;
+		CHECK_EQ(dev_queue_xmit(R.t.dev, p), 0);
+		run();
+		CHECK_U64(R.t.dev->stats.sw_gso_packets, 0);
+		CHECK_U64(R.t.dev->stats.tx_packets, 1);
+		REQUIRE(R.a.cap.n == 1);
+		struct pkt *r = R.a.cap.p[0];
+		CHECK_EQ(r->len, 14 + 20 + 20 + 1200);
+		CHECK_EQ(r->ip_summed, CHECKSUM_NONE); /* no NO_CSUM|CSUM_GOOD either way */
+		if (with_fix2) {
+			CHECK_U64(ctr(R.t.dev, "tx_large_packets"), 0);
+			CHECK_U64(hvst(&R.a).lrg_delivered, 0);
+			CHECK_U64(ctr(R.a.dev, "rx_large_packets"), 0);
+			CHECK_EQ(r->gso_size, 0);
+			CHECK(!pkt_is_gso(r));
+		} else {
+			CHECK_U64(ctr(R.t.dev, "tx_large_packets"), 1);
+			CHECK_U64(hvst(&R.a).lrg_delivered, 1); /* LRG_PKT, mss at +8 */
+			CHECK_U64(ctr(R.a.dev, "rx_large_packets"), 1);
+			CHECK_EQ(r->gso_size, 500);
+			CHECK_EQ(r->gso_segs, 3);
+		}
+		rig_down();
+	}
+}
+
+TEST(trunk_rx_csum_good_with_nonzero_field_stays_unnecessary)
+{
+	/* 7525de2516fb: the trunk helper acts only on a zero checksum field. A
+	 * sender that flagged CSUM_GOOD but left a full checksum in the field:
+	 * the trunk hands it up CHECKSUM_UNNECESSARY, field untouched. */
+	for (int v = 4; v <= 6; v += 2) {
+		rig_up(NULL, NULL);
+		trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL, 0, NULL);
+		struct tu_frame f = tcp(v, 300);
+		f.ip_summed = CHECKSUM_NONE; /* full, correct checksum in the field */
+		f.dst = mac_unknown;
+		uint8_t b[2048];
+		uint32_t len = frame_bytes(&f, b, sizeof(b));
+		uint32_t l4 = 14 + (v == 4 ? 20 : 40);
+		uint16_t field = hdr_get16(b + l4 + 16);
+		REQUIRE(field != 0);
+		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0), H_SUCCESS);
+		run();
+		REQUIRE(R.t.cap.n == 1);
+		struct pkt *r = R.t.cap.p[0];
+		CHECK_EQ(r->ip_summed, CHECKSUM_UNNECESSARY);
+		CHECK_EQ(tu_l4_field(r), field);
+		CHECK(tu_l4_ok(r));
+		CHECK_MEM(pkt_data(r), b, len);
+		/* the zero-field case right after: PARTIAL with the seed */
+		hdr_put16(b + l4 + 16, 0);
+		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0), H_SUCCESS);
+		run();
+		REQUIRE(R.t.cap.n == 2);
+		CHECK_EQ(R.t.cap.p[1]->ip_summed, CHECKSUM_PARTIAL);
+		CHECK_EQ(tu_l4_field(R.t.cap.p[1]), tu_seed(R.t.cap.p[1]));
+		rig_down();
+	}
+}
+
+TEST(rx_correlator_index_beyond_pool_resets_adapter)
+{
+	/* A valid pool number with an index past the pool's size: the bound
+	 * check (not the NULL slot test) must refuse it, before any read of the
+	 * pool's arrays (ASan would see the out-of-bounds read). */
+	static const uint64_t bad[] = {(1ull << 32) | 5000, (1ull << 32) | 512, (4ull << 32) | 0xffffffffu};
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		rig_up(NULL, NULL);
+		struct ibmveth_pool_info pi;
+		ibmveth_get_pool_info(R.b.dev, 1, &pi);
+		for (unsigned i = 0; i < pi.size; i++) {
+			uint64_t la = ibmveth_pool_buffer_laddr(R.b.dev, 1, i);
+			if (la != UINT64_MAX)
+				memcpy(hv_lmem_ptr(R.b.part, la, 8), &bad[k], 8);
+		}
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+		run();
+		CHECK_EQ(R.b.cap.n, 0);
+		CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 1);
+		CHECK_U64(ctr(R.b.dev, "adapter_resets"), 1);
+		CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024);
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+		run();
+		CHECK_EQ(R.b.cap.n, 1);
+		rig_down();
+	}
+}
+
+TEST(rx_entry_length_outside_buffer_or_runt_dropped)
+{
+	/* A hypervisor entry whose offset + length passes the end of the buffer
+	 * (also through 32-bit wraparound), or shorter than an Ethernet header:
+	 * counted, the buffer goes back to the hypervisor, nothing handed up. */
+	rig_up(NULL, NULL);
+	enum { PAST_END, WRAP, RUNT, ZERO, N_CASES };
+	for (unsigned k = 0; k < N_CASES; k++) {
+		uint8_t *e = next_rxq_entry(&R.b);
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0); /* pool 1: 2048 */
+		uint32_t off = hdr_get32(e) & IBMVETH_RXQ_OFF_MASK;
+		REQUIRE(off >= 8 && off < 2048); /* the correlator sits before the frame */
+		REQUIRE(hdr_get32(e) & IBMVETH_RXQ_VALID);
+		REQUIRE(hdr_get32(e + 4) == 14 + 20 + 20 + 1000);
+		uint32_t len = k == PAST_END ? 2048 - off + 1
+			     : k == WRAP    ? 0xfffffffcu /* off + len wraps to off - 4 in 32 bits */
+			     : k == RUNT    ? ETH_HLEN - 1
+					    : 0;
+		hdr_put32(e + 4, len);
+		run();
+		CHECK_EQ(R.b.cap.n, 0);
+		CHECK_U64(ctr(R.b.dev, "rx_bad_frame"), k + 1);
+		CHECK_U64(R.b.dev->stats.rx_errors, k + 1);
+		CHECK_U64(R.b.dev->stats.rx_packets, 0);
+		struct ibmveth_pool_info p1;
+		ibmveth_get_pool_info(R.b.dev, 1, &p1);
+		CHECK_EQ(p1.available, 512); /* recycled in place */
+		CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024);
+	}
+	/* the queue goes on */
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 0);
+	rig_down();
+}
+
+TEST(tx_short_frame_goes_through_the_bounce_buffer)
+{
+	/* A short frame outside partition memory: copied into the bounce buffer
+	 * without any attempt to map it (tx_map_failed stays 0). Were it mapped
+	 * like a long one, the map would fail first. */
+	rig_up(NULL, NULL);
+	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 30, .src = tu_mac_a,
+			     .dst = tu_mac_b, .fill = 5};
+	struct pkt *p = tu_build(R.heap, &f);
+	REQUIRE(p);
+	uint8_t want[128];
+	uint32_t len = p->len;
+	REQUIRE(len < 128);
+	memcpy(want, pkt_data(p), len);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, p), 0);
+	CHECK_U64(ctr(R.a.dev, "tx_map_failed"), 0);
+	CHECK_U64(R.a.dev->stats.tx_packets, 1);
+	/* one byte at the copybreak: mapped, and from the heap that fails */
+	f.payload = 128 - 14 - 20 - 8;
+	p = tu_build(R.heap, &f);
+	REQUIRE(p && p->len == 128);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, p), 0);
+	CHECK_U64(ctr(R.a.dev, "tx_map_failed"), 1);
+	CHECK_U64(R.a.dev->stats.tx_packets, 2);
+	run();
+	REQUIRE(R.b.cap.n == 2);
+	CHECK_EQ(R.b.cap.p[0]->len, len);
+	CHECK_MEM(pkt_data(R.b.cap.p[0]), want, len);
+	rig_down();
+}
+
+TEST(multicast_filtering_promiscuous_and_list_beyond_table)
+{
+	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .mcast_filter_size = 8};
+	struct node_cfg b = {.name = "vethB", .mac = tu_mac_b, .fw_attrs = FW_ALL, .mcast_filter_size = 4};
+	rig_up(&a, &b);
+	static const uint8_t g1[6] = {0x01, 0, 0x5e, 0, 0, 1}, g2[6] = {0x01, 0, 0x5e, 0, 0, 2};
+	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 100, .src = tu_mac_a};
+	unsigned filtered = 0;
+	/* open with an empty list: filtering on, nothing subscribed passes */
+	f.dst = g2;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 0);
+	CHECK_U64(hvst(&R.b).rx_filtered, ++filtered);
+	/* subscribed to g1: g1 passes, g2 is filtered */
+	CHECK_EQ(netdev_mc_add(R.b.dev, g1), 0);
+	f.dst = g1;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	f.dst = g2;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	REQUIRE(R.b.cap.n == 1);
+	CHECK_MEM(pkt_data(R.b.cap.p[0]), g1, 6);
+	CHECK_U64(hvst(&R.b).rx_filtered, ++filtered);
+	/* promiscuous: every group (EnableRecv | DisableFiltering) */
+	netdev_set_promisc(R.b.dev, true);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 2);
+	CHECK_U64(hvst(&R.b).rx_filtered, filtered);
+	netdev_set_promisc(R.b.dev, false);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 2);
+	CHECK_U64(hvst(&R.b).rx_filtered, ++filtered);
+	/* a list that just fills the adapter's table (4): still filtered */
+	for (uint8_t i = 3; i < 6; i++) {
+		const uint8_t g[6] = {0x01, 0, 0x5e, 0, 0, i};
+		CHECK_EQ(netdev_mc_add(R.b.dev, g), 0);
+	}
+	REQUIRE(R.b.dev->n_mc == 4);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 2);
+	CHECK_U64(hvst(&R.b).rx_filtered, ++filtered);
+	/* one more than the table holds: filtering off, g2 passes */
+	static const uint8_t g6[6] = {0x01, 0, 0x5e, 0, 0, 6};
+	CHECK_EQ(netdev_mc_add(R.b.dev, g6), 0);
+	REQUIRE(R.b.dev->n_mc == 5);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 3);
+	CHECK_U64(hvst(&R.b).rx_filtered, filtered);
+	CHECK_U64(hvst(&R.b).resource_errors, 0); /* the table was never overfilled */
+	rig_down();
 }
 
 TEST_MAIN()
