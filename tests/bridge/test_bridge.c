@@ -517,7 +517,12 @@ TEST(vlan_push_pop_helpers_move_offsets_with_data)
 	CHECK_EQ(br_vlan_pop(p), 0);
 	CHECK_EQ(pkt_offset(p, p->network_header), 14);
 	CHECK_EQ(hdr_get16(pkt_data(p) + 12), ETH_P_IP);
+	CHECK_MEM(pkt_data(p), t.dst_mac, 6); /* the addresses moved with the pop */
+	CHECK_MEM(pkt_data(p) + 6, t.src_mac, 6);
+	CHECK_EQ(p->mac_header, p->data);
 	CHECK_EQ(br_vlan_pop(p), -ENOENT);
+	CHECK_MEM(pkt_data(p), t.dst_mac, 6);
+	CHECK_MEM(pkt_data(p) + 6, t.src_mac, 6);
 	len = tb_flatten(p, f.buf);
 	CHECK(ref_tcp4_csum_ok(f.buf, len));
 	pkt_free(p);
@@ -568,6 +573,8 @@ TEST(vlan_push_pop_rules_keep_partial_csum_consistent)
 	p = dummy_pop(f.d[0]);
 	REQUIRE(p);
 	CHECK_EQ(hdr_get16(pkt_data(p) + 12), ETH_P_IP);
+	CHECK_MEM(pkt_data(p), back.dst_mac, 6);
+	CHECK_MEM(pkt_data(p) + 6, back.src_mac, 6);
 	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
 	CHECK_EQ(pkt_offset(p, p->csum_start), 34);
 	CHECK_EQ(pkt_checksum_help(p), 0);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "pkt/csum.h"
 #include "pkt/gro.h"
 #include "pkt/gso.h"
 #include "pktgen.h"
@@ -430,6 +431,47 @@ TEST(non_tcp_passes_through)
 	CHECK_EQ(s.n, 3);
 	CHECK_U64(g.stats.passthrough, 3);
 	CHECK_EQ(g.n_flows, 0);
+	teardown(&s);
+}
+
+TEST(stream_with_same_ip_options_never_merges)
+{
+	/* inet_gro_receive flushes any IPv4 header longer than 20 bytes, so a
+	 * whole stream whose segments carry identical options is never merged:
+	 * every segment passes through as it came, in order. */
+	setup();
+	struct sink s;
+	sink_init(&s);
+	struct gro_ctx g;
+	gro_init(&g, sink_deliver, &s);
+	struct gen_tcp d[6];
+	stream(4, 6, 1000, 1000, 0, 0, d);
+	for (int i = 0; i < 6; i++) {
+		d[i].ip_opt_words = 2;
+		struct pkt *p = seg(&d[i], CHECKSUM_UNNECESSARY);
+		/* End-of-list options (zero bytes) add nothing to the header sum,
+		 * so only the header length can tell the segments apart from
+		 * plain ones. */
+		uint8_t *ip = pkt_data(p) + gen_l2len(&d[i]);
+		memset(ip + 20, 0, 8);
+		hdr_put16(ip + 10, 0);
+		uint16_t c = ip_fast_csum(ip, 7);
+		memcpy(ip + 10, &c, 2);
+		REQUIRE(ip_fast_csum(ip, 5) == 0);
+		gro_receive(&g, p);
+	}
+	gro_flush(&g);
+	CHECK_EQ(s.n, 6);
+	CHECK_U64(g.stats.passthrough, 6);
+	CHECK_U64(g.stats.merged, 0);
+	CHECK_U64(g.stats.held, 0);
+	unsigned i = 0;
+	for (struct pkt *p = s.list; p; p = p->next, i++) {
+		CHECK(p->frag_list == NULL);
+		CHECK(!pkt_is_gso(p));
+		CHECK_EQ(p->len, gen_hlen(&d[i]) + 1000);
+		CHECK_EQ(hdr_get32(pkt_data(p) + gen_l2len(&d[i]) + 28 + 4), d[i].seq);
+	}
 	teardown(&s);
 }
 
