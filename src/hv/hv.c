@@ -287,28 +287,34 @@ bool hv_adapter_on_vlan(const struct hv_adapter *a, uint16_t vid)
 }
 
 /*
- * Is trunk t the active trunk of its PVID? The reference (§9) says the
- * managed system activates the trunk with the lowest priority number for a
- * set of VLANs and activates the next when it fails. Our choice: among the
- * trunks of t's vswitch with t's PVID that have not freed their LAN after
- * registering it (a trunk not yet opened counts, so the driver's probe-time
- * query, made before open, already sees ACTIVE_TRUNK), t is active when no
- * other has a lower priority number, or an equal one and an older unit
- * address.
+ * The active trunk of VLAN vid on vsw, or NULL: the one definition of "active
+ * trunk", used both for the ACTIVE_TRUNK attribute (vid = the adapter's PVID;
+ * what the driver's probe reads) and by the switch for where frames of vid
+ * that no local adapter takes leave (vsw_active_trunk), so a driver that was
+ * told it is not the active trunk is never handed the traffic of one.
+ *
+ * Reference §9: "the managed system activates the trunk adapter with the
+ * lowest priority number for a given set of VLANs. If it fails, the next one
+ * is activated"; "only one trunk adapter can be active per VLAN". Our choice
+ * where the sources are silent on what "fails" means: a trunk has failed once
+ * it frees its LAN after registering it (its OS closed the adapter or went
+ * down). One never opened has not failed: it is configured active, so its
+ * probe (made before open) sees ACTIVE_TRUNK, and frames for its VLANs go to
+ * it and are counted there as rx_not_open until it opens, rather than to a
+ * standby whose driver runs as a non-active trunk. Candidates are the trunks
+ * of vsw on vid (PVID or an additional VID) that have not failed; the lowest
+ * priority number wins, then the oldest (first created) adapter.
  */
-static bool hv_adapter_is_active_trunk(const struct hv_adapter *t)
+struct hv_adapter *hv_vsw_active_trunk(const struct hv_vswitch *vsw, uint16_t vid)
 {
-	if (!hv_adapter_is_trunk(t) || t->closed_after_open)
-		return false;
-	for (const struct hv_adapter *o = t->vsw->members; o; o = o->vsw_next) {
-		if (o == t || !hv_adapter_is_trunk(o) || o->closed_after_open ||
-		    o->cfg.pvid != t->cfg.pvid)
+	struct hv_adapter *best = NULL;
+	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
+		if (!hv_adapter_is_trunk(m) || m->closed_after_open || !hv_adapter_on_vlan(m, vid))
 			continue;
-		if (o->cfg.trunk_priority < t->cfg.trunk_priority ||
-		    (o->cfg.trunk_priority == t->cfg.trunk_priority && o->ua < t->ua))
-			return false;
+		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
+			best = m; /* members are in creation order: ties keep the oldest */
 	}
-	return true;
+	return best;
 }
 
 /* The attribute word H_ILLAN_ATTRIBUTES reports: firmware offers, trunk
@@ -318,7 +324,7 @@ uint64_t hv_adapter_attrs(const struct hv_adapter *a)
 	uint64_t attrs = a->cfg.fw_attrs | a->os_attrs;
 	attrs |= ((uint64_t)a->cfg.trunk_priority << IBMVETH_ILLAN_TRUNK_PRI_SHIFT) &
 		 IBMVETH_ILLAN_TRUNK_PRI_MASK;
-	if (hv_adapter_is_active_trunk(a))
+	if (hv_adapter_is_trunk(a) && hv_vsw_active_trunk(a->vsw, a->cfg.pvid) == a)
 		attrs |= IBMVETH_ILLAN_ACTIVE_TRUNK;
 	return attrs;
 }

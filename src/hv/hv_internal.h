@@ -127,6 +127,7 @@ struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num);
 bool hv_lmem_ok(const struct hv_partition *part, uint64_t laddr, uint64_t len);
 uint64_t hv_adapter_attrs(const struct hv_adapter *a);
 bool hv_adapter_on_vlan(const struct hv_adapter *a, uint16_t vid);
+struct hv_adapter *hv_vsw_active_trunk(const struct hv_vswitch *vsw, uint16_t vid);
 bool hv_mac_is_valid_unicast(uint64_t mac);
 void hv_rxq_desc_store(struct hv_adapter *a);
 static inline bool hv_adapter_is_trunk(const struct hv_adapter *a)

@@ -92,20 +92,12 @@ static bool vsw_accepts_group(struct hv_adapter *r, uint64_t dst)
 	return false;
 }
 
-/* The trunk that carries VLAN vid out of vsw: among the registered trunks on
- * vid, the lowest priority number, then the oldest unit address. A standby
- * takes over as soon as the active one frees its LAN (reference §9: "only one
- * trunk adapter can be active per VLAN"). */
+/* The trunk that carries VLAN vid out of vsw: the active trunk as
+ * H_ILLAN_ATTRIBUTES reports it (hv_vsw_active_trunk, one definition for
+ * both). A standby takes over as soon as the active one frees its LAN. */
 static struct hv_adapter *vsw_active_trunk(struct hv_vswitch *vsw, uint16_t vid)
 {
-	struct hv_adapter *best = NULL;
-	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
-		if (!hv_adapter_is_trunk(m) || !m->open || !hv_adapter_on_vlan(m, vid))
-			continue;
-		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
-			best = m;
-	}
-	return best;
+	return hv_vsw_active_trunk(vsw, vid);
 }
 
 static bool vsw_dest_add(struct hv *hv, size_t *n, struct hv_adapter *r)

@@ -657,6 +657,32 @@ TEST(change_mac_paths)
 	env_down(&e);
 }
 
+TEST(free_restores_the_permanent_mac)
+{
+	/* H_FREE_LOGICAL_LAN returns the adapter to its permanent MAC (as QEMU's
+	 * h_free_logical_lan does): after the free, the MAC it had changed to is
+	 * nobody's, and frames to the permanent one are the closed adapter's. */
+	struct env e;
+	env_up(&e, 0, 0);
+	CHECK_EQ(t_open(&e.a), H_SUCCESS);
+	CHECK_EQ(t_open(&e.b), H_SUCCESS);
+	CHECK_EQ(t_post(&e.b, 2048, 8), 8);
+	const uint64_t m2 = 0x020000000099ull;
+	CHECK_EQ(h_change_logical_lan_mac(e.pb, e.b.ua, m2), H_SUCCESS);
+	CHECK_EQ(h_free_logical_lan(e.pb, e.b.ua), H_SUCCESS);
+	uint8_t f[128], newmac[6];
+	papr_u64_to_mac(m2, newmac);
+	uint32_t len = t_build_raw(f, newmac, e.a.mac, -1, 50, 3);
+	CHECK_EQ(t_send(&e.a, f, len, 0, 0), H_SUCCESS);
+	CHECK_U64(t_stats(&e.a).no_destination, 1);
+	CHECK_U64(t_stats(&e.b).rx_not_open, 0);
+	len = t_build_raw(f, e.b.mac, e.a.mac, -1, 50, 3);
+	CHECK_EQ(t_send(&e.a, f, len, 0, 0), H_SUCCESS);
+	CHECK_U64(t_stats(&e.b).rx_not_open, 1);
+	CHECK_U64(t_stats(&e.a).no_destination, 1);
+	env_down(&e);
+}
+
 TEST(illan_attributes_rules)
 {
 	struct env e;

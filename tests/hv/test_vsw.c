@@ -3,7 +3,8 @@
  * PVID, the PVID tag is stripped on delivery, additional VIDs stay tagged,
  * disallowed and double tags are discarded), delivery by MAC within a VLAN,
  * broadcast and multicast, trunk priority, the ACTIVE_TRUNK attribute and
- * failover, VEB versus VEPA, vswitch isolation.
+ * failover (one definition of the active trunk for both), VEB versus VEPA,
+ * vswitch isolation.
  */
 #include "test.h"
 #include "hv_test_util.h"
@@ -226,9 +227,12 @@ TEST(trunk_priority_active_bit_and_failover)
 	CHECK(!is_active(a));
 	CHECK_U64(attrs(t1) & IBMVETH_ILLAN_TRUNK_PRI_MASK, 2u << 8);
 	CHECK_U64(attrs(a) & IBMVETH_ILLAN_TRUNK_PRI_MASK, 0);
-	/* no trunk open yet: unknown unicast has nowhere to go */
+	/* no trunk open yet: unknown unicast goes to the active trunk, which
+	 * counts it as not open (no standby takes the active one's traffic) */
 	CHECK_EQ(xmit(a, UNKNOWN, -1, 1), H_SUCCESS);
-	CHECK_U64(t_stats(a).no_destination, 1);
+	CHECK_U64(t_stats(a).no_destination, 0);
+	CHECK_U64(t_stats(t2).rx_not_open, 1);
+	CHECK_U64(t_stats(t1).rx_not_open + t_stats(t3).rx_not_open, 0);
 	struct tad *tr[3] = {t1, t2, t3};
 	for (int i = 0; i < 3; i++) {
 		REQUIRE(t_open(tr[i]) == H_SUCCESS);
@@ -271,6 +275,54 @@ TEST(trunk_priority_active_bit_and_failover)
 	CHECK_EQ(t_drain(t2), 0);
 	CHECK_EQ(xmit(t3, a->mac, -1, 9), H_SUCCESS); /* a standby may still send */
 	CHECK(got(a, -1, 9));
+	net_free(n);
+}
+
+TEST(active_trunk_one_definition_for_attribute_and_switching)
+{
+	/* The trunk whose H_ILLAN_ATTRIBUTES says ACTIVE_TRUNK (what the ibmveth
+	 * probe sees) is the one the switch sends unknown unicast and floods to:
+	 * a never-opened priority-1 trunk stays active over an opened
+	 * priority-2 one, which gets nothing until the first frees its LAN. */
+	struct net *n = net_new();
+	struct tad *a = net_add(n, 0, 10, NULL, 0, 0, true);
+	struct tad *t1 = net_add(n, 0, 10, NULL, 0, 1, false);
+	struct tad *t2 = net_add(n, 0, 10, NULL, 0, 2, true);
+	CHECK(is_active(t1));
+	CHECK(!is_active(t2));
+	CHECK_EQ(xmit(a, UNKNOWN, -1, 1), H_SUCCESS);
+	CHECK_EQ(xmit(a, BCAST, -1, 2), H_SUCCESS);
+	CHECK_EQ(t_drain(t2), 0);
+	CHECK_U64(t_stats(t1).rx_not_open, 2);
+	CHECK_U64(t_stats(a).no_destination, 0);
+	/* t1 comes up: still active, now receives */
+	REQUIRE(t_open(t1) == H_SUCCESS);
+	REQUIRE(t_post(t1, 2048, 8) == 8);
+	CHECK(is_active(t1));
+	CHECK_EQ(xmit(a, UNKNOWN, -1, 3), H_SUCCESS);
+	CHECK(got(t1, -1, 3));
+	CHECK_EQ(t_drain(t2), 0);
+	/* t1 fails: the attribute and the traffic move to t2 together */
+	CHECK_EQ(h_free_logical_lan(t1->part, t1->ua), H_SUCCESS);
+	CHECK(is_active(t2));
+	CHECK(!is_active(t1));
+	CHECK_EQ(xmit(a, UNKNOWN, -1, 4), H_SUCCESS);
+	CHECK(got(t2, -1, 4));
+	CHECK_U64(t_stats(t1).rx_not_open, 2);
+	net_free(n);
+
+	/* Per VLAN, whichever VID carries it: a priority-1 trunk on VLAN 10 as
+	 * an additional VID outranks a priority-2 trunk whose PVID is 10. */
+	n = net_new();
+	const uint16_t vids[] = {10};
+	a = net_add(n, 0, 10, NULL, 0, 0, true);
+	struct tad *tv = net_add(n, 0, 4000, vids, 1, 1, true);
+	struct tad *tp = net_add(n, 0, 10, NULL, 0, 2, true);
+	CHECK(is_active(tv)); /* on its PVID 4000 */
+	CHECK(!is_active(tp));
+	CHECK_EQ(xmit(a, UNKNOWN, -1, 5), H_SUCCESS);
+	CHECK(got(tv, 10, 5));
+	CHECK_EQ(t_drain(tp), 0);
 	net_free(n);
 }
 
