@@ -35,6 +35,12 @@
 #include "topo/scenario.h"
 #include "topo/topo.h"
 
+/* Warm-up lasts warmup_frac of the time and at least this many rounds: the
+ * heap settles after a few topologies have come and gone (with glibc's
+ * MALLOC_PERTURB_, which meson sets for tests, freed partition memory is
+ * touched and the heap takes about ten rounds to reach its plateau). */
+#define SOAK_WARMUP_ROUNDS 20
+
 struct soak_opts {
 	double seconds;       /* stop starting rounds after this much wall time */
 	uint64_t max_rounds;  /* 0: no bound but the time */
@@ -295,11 +301,11 @@ static inline int soak_run(const struct soak_opts *o, struct soak_stats *st)
 		double el = soak_now() - t0;
 		if (i > 0 && el >= o->seconds)
 			break;
-		if (!warm && el >= o->seconds * o->warmup_frac && i >= 3) {
+		if (!warm && el >= o->seconds * o->warmup_frac && i >= SOAK_WARMUP_ROUNDS) {
 			warm = true;
 			st->rss_warm_kib = soak_rss_kib();
 		}
-		if (!mid && el >= o->seconds / 2 && i >= 4) {
+		if (!mid && el >= o->seconds / 2 && i > SOAK_WARMUP_ROUNDS) {
 			mid = true;
 			st->rss_mid_kib = soak_rss_kib();
 		}
