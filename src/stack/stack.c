@@ -488,6 +488,7 @@ static void tcp_input(struct stack *s, struct pkt *p, const uint8_t *f, const st
 		.optlen = h->l4_hlen - 20u,
 		.payload = f + poff,
 		.plen = end - poff,
+		.gso_size = pkt_is_gso(p) ? p->gso_size : 0,
 	};
 	s->ctr.tcp_rx_segments++;
 	if (pkt_is_gso(p))

@@ -11,11 +11,16 @@
  * TCP: three-way handshake, SYN/SYN-ACK retransmission with exponential
  * backoff on the loop's clock and Linux's retry limits, sequence and
  * acknowledgement numbers, the peer's advertised (scaled) window, a Reno-style
- * congestion window, MSS from the MTU and the MSS option, cumulative ACKs,
- * retransmission on RTO with backoff and on three duplicate ACKs, FIN close
- * both ways. TSO and checksum offload are used the way Linux hands packets to
- * a device that has them. Receive validates checksums as Linux does: PARTIAL
- * and UNNECESSARY are trusted, NONE (and COMPLETE) is verified in software.
+ * congestion window, MSS from the MTU and the MSS option, cumulative ACKs
+ * sent when Linux sends them (__tcp_ack_snd_check: at once for more than one
+ * full-sized segment unacknowledged — every second MSS segment, every GRO'd
+ * packet — in quick-ACK mode, for out-of-order and duplicate data; else
+ * from a delayed-ACK timer of 40 ms and up, or on our next segment; see
+ * tcp.c), retransmission on RTO with backoff and on three duplicate ACKs,
+ * FIN close both ways. TSO and checksum offload are used the way Linux hands
+ * packets to a device that has them. Receive validates checksums as Linux
+ * does: PARTIAL and UNNECESSARY are trusted, NONE (and COMPLETE) is verified
+ * in software.
  *
  * Choices where Linux is richer (all documented in docs/architecture.md):
  *  - out-of-order segments are dropped (counted in tcp_ofo_drop) and answered

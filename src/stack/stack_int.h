@@ -47,10 +47,12 @@
 	X(tcp_rst_sent)                                                                    \
 	X(tcp_rst_rx)                                                                      \
 	X(tcp_ofo_drop)           /* out-of-order segments dropped (no OFO queue) */        \
-	X(tcp_dup_data)           /* segments wholly already received */                    \
+	X(tcp_dup_data)           /* segments wholly already received (DelayedACKLost) */   \
 	X(tcp_beyond_window)                                                               \
 	X(tcp_ack_unsent)         /* ACK for data never sent: dropped */                    \
 	X(tcp_tx_packets)         /* TCP packets handed to the device (a TSO frame is 1) */  \
+	X(tcp_tx_pure_acks)       /* of which pure ACKs (no data, SYN, FIN or RST) */       \
+	X(tcp_delayed_acks)       /* ACKs sent by the delayed-ACK timer (DelayedACKs) */    \
 	X(tcp_tx_segments)        /* TCP segments they stand for (TSO: gso_segs) */          \
 	X(tcp_tx_tso)             /* TSO super-frames sent */                               \
 	X(tcp_tx_partial)         /* packets sent CHECKSUM_PARTIAL (device completes) */    \
@@ -122,6 +124,7 @@ struct tcp_seg {
 	unsigned optlen;
 	const uint8_t *payload;
 	uint32_t plen;
+	uint16_t gso_size; /* a GRO'd / GSO packet's segment size, else 0 */
 };
 
 /* stack.c */

@@ -30,6 +30,14 @@
 #define TCP_MSS_DEFAULT6 1220u /* IPv6 minimum MTU 1280 - 60 */
 #define TCP_SYN_OPTLEN 8       /* MSS (4) + NOP + window scale (3) */
 #define TCP_MAX_WSCALE 14
+#define TCP_MIN_MSS 88u        /* include/net/tcp.h */
+#define TCP_HDR_LEN 20u        /* tcp_header_len: no timestamps here */
+
+/* Delayed ACKs (include/net/tcp.h, net/ipv4/tcp_input.c), on the loop's clock */
+#define TCP_ATO_MIN_NS 40000000ull     /* TCP_ATO_MIN = TCP_DELACK_MIN = HZ/25 */
+#define TCP_DELACK_MAX_NS 200000000ull /* TCP_DELACK_MAX = HZ/5 (icsk_delack_max) */
+#define TCP_ATO_CAP_NS 500000000ull    /* HZ/2: tcp_send_delayed_ack's max_ato */
+#define TCP_MAX_QUICKACKS 16u          /* quick ACKs at the start of a connection */
 
 enum tcp_state {
 	TCP_CLOSED,
@@ -69,6 +77,27 @@ struct tcp_conn {
 	uint64_t rcv_nxt; /* position */
 	uint32_t rcv_wnd;
 
+	/* When to acknowledge what we received: Linux's icsk_ack state (see
+	 * "acknowledging received data" below) */
+	struct ev_timer delack_timer; /* ICSK_TIME_DACK */
+	uint64_t rcv_wup;       /* rcv_nxt when our last ACK left */
+	uint32_t rcv_mss;       /* icsk_ack.rcv_mss: the peer's MSS, as measured */
+	uint32_t last_seg_size; /* icsk_ack.last_seg_size */
+	unsigned quick;         /* quick ACKs left (icsk_ack.quick) */
+	unsigned ack_retry;     /* icsk_ack.retry: failed pure ACKs in a row */
+	uint64_t ato;           /* icsk_ack.ato, ns; 0 until the first data */
+	uint64_t lrcvtime;      /* when the last data arrived */
+	uint64_t delack_when;   /* icsk_ack.timeout */
+	bool ack_sched;         /* ICSK_ACK_SCHED: received data not yet acknowledged */
+	bool ack_timer;         /* ICSK_ACK_TIMER: delack_timer armed for it */
+	bool ack_pushed;        /* ICSK_ACK_PUSHED: a short (or pushed) segment came */
+	bool ack_pushed2;       /* ICSK_ACK_PUSHED2: two of them */
+	bool ack_now;           /* ICSK_ACK_NOW: acknowledge the next check at once */
+	bool pingpong;          /* inet_csk_in_pingpong_mode (tcp_pingpong_thresh 1) */
+	bool ack_at_output;     /* ACK no later than the output task (see tcp_output) */
+	bool rx_unread;         /* data arrived since the application last read */
+	bool ofo_seen;          /* out-of-order data dropped since the last in-order */
+
 	/* the application: a pattern stream each way */
 	uint64_t tx_seed, rx_seed;
 	uint64_t tx_total;  /* bytes to send once tx_ready */
@@ -81,7 +110,6 @@ struct tcp_conn {
 	struct ev_task out_task;   /* send what the windows allow, and ACKs */
 	uint64_t rto_ns;
 	unsigned backoff;
-	bool ack_pending;
 	bool rtt_active;
 	uint64_t rtt_pos, rtt_t;
 	int64_t srtt, rttvar;
@@ -105,6 +133,7 @@ struct stack_flow {
 };
 
 static void tcp_output(struct tcp_conn *c);
+static void tcp_event_ack_sent(struct tcp_conn *c);
 static void flow_check(struct stack_flow *f);
 static void conn_fail(struct tcp_conn *c, const char *reason);
 
@@ -311,9 +340,19 @@ static int tcp_xmit(struct tcp_conn *c, uint64_t pos, uint32_t len, uint8_t flag
 		t.trace_id = f->spec.trace_id;
 		c->traced++;
 	}
-	/* the ACK rides on this segment */
-	c->ack_pending = false;
-	return tcp_send_pkt(s, &t);
+	int rc = tcp_send_pkt(s, &t);
+	if (rc != 0)
+		return rc;
+	/* tcp_event_data_sent: data sent within ato of the last data received
+	 * is a reply, the mark of an interactive exchange (pingpong mode) */
+	if (len && now(c) - c->lrcvtime < c->ato)
+		c->pingpong = true;
+	if (flags & TCP_ACK) {
+		if (!len && flags == TCP_ACK)
+			s->ctr.tcp_tx_pure_acks++;
+		tcp_event_ack_sent(c); /* whatever we acknowledge rides here */
+	}
+	return 0;
 }
 
 /* A reset in answer to a segment that has no connection (tcp_v4_send_reset). */
@@ -339,9 +378,268 @@ static void tcp_send_reset(struct stack *s, const struct tcp_seg *g)
 		s->ctr.tcp_rst_sent++;
 }
 
+/* ---- acknowledging received data -------------------------------------------------
+ *
+ * When the receiver sends its ACK follows Linux (net/ipv4/tcp_input.c,
+ * tcp_output.c, tcp_timer.c, tcp.c):
+ *
+ *  - every in-order segment with data schedules an ACK (tcp_event_data_recv)
+ *    and measures rcv_mss, the peer's segment size: a GRO'd or GSO packet
+ *    counts its gso_size, another its length (tcp_measure_rcv_mss);
+ *  - after the segment, __tcp_ack_snd_check sends the ACK at once if more
+ *    than one full-sized segment is unacknowledged, rcv_nxt - rcv_wup >
+ *    rcv_mss (with MSS-sized segments: every second one; a GRO'd packet of
+ *    two or more segments is acknowledged on its own, since Linux makes that
+ *    check once per packet it is handed), or in quick-ACK mode, or when a
+ *    hole was just filled (ICSK_ACK_NOW, RFC 5681 4.2); otherwise it arms
+ *    the delayed-ACK timer (tcp_send_delayed_ack): ato, 40 ms (TCP_ATO_MIN)
+ *    while data keeps coming, adapted to the gaps between arrivals, capped
+ *    by the RTT and 200 ms (TCP_DELACK_MAX). When the timer fires
+ *    (tcp_delack_timer_handler) the ACK goes and ato doubles;
+ *  - quick-ACK mode: the first data of a connection (tcp_incr_quickack) and
+ *    every duplicate segment (tcp_enter_quickack_mode) allow up to
+ *    TCP_MAX_QUICKACKS (16) ACKs, bounded by rcv_wnd / (2 * rcv_mss), each
+ *    sent at once; each ACK of new data uses one (tcp_dec_quickack_mode);
+ *  - when the application reads (tcp_cleanup_rbuf; here the output task that
+ *    follows the receive batch), it acknowledges a short or pushed segment
+ *    at once unless the exchange is interactive (pingpong), and sends a
+ *    window update once half the advertised window is used;
+ *  - any segment we send carries the ACK and cancels the timer
+ *    (tcp_event_ack_sent): a reply or our FIN takes it along;
+ *  - out-of-order and duplicate segments are acknowledged at once (the
+ *    duplicate ACK), a FIN in FIN_WAIT1/FIN_WAIT2 at once (tcp_fin).
+ *
+ * Where this is simpler than Linux: the receive buffer is drained as data
+ * arrives, so the window right edge always advances (the window test of
+ * __tcp_ack_snd_check always passes) and rcv_wnd never grows (no
+ * tcp_grow_window, which also grants a quick ACK); a FIN in ESTABLISHED
+ * (after which Linux enters pingpong mode and leaves the ACK to the
+ * application's close) is acknowledged by the output task of the same batch,
+ * on our reply or FIN when the application sends one at once, as ours does.
+ */
+
+static bool tcp_in_quickack_mode(const struct tcp_conn *c) { return c->quick && !c->pingpong; }
+
+/* tcp_incr_quickack */
+static void tcp_incr_quickack(struct tcp_conn *c, unsigned max_quickacks)
+{
+	unsigned q = c->rcv_wnd / (2u * c->rcv_mss);
+	if (q == 0)
+		q = 2;
+	if (q > max_quickacks)
+		q = max_quickacks;
+	if (q > c->quick)
+		c->quick = q;
+}
+
+/* tcp_enter_quickack_mode */
+static void tcp_enter_quickack_mode(struct tcp_conn *c, unsigned max_quickacks)
+{
+	tcp_incr_quickack(c, max_quickacks);
+	c->pingpong = false;
+	c->ato = TCP_ATO_MIN_NS;
+}
+
+/* tcp_initialize_rcv_mss: a guess from below until segments are measured */
+static void tcp_initialize_rcv_mss(struct tcp_conn *c)
+{
+	uint32_t hint = tcp_mss_for_mtu(c->s, c->family);
+	if (c->mss < hint)
+		hint = c->mss;
+	if (c->rcv_wnd / 2 < hint)
+		hint = c->rcv_wnd / 2;
+	if (hint > TCP_MSS_DEFAULT4)
+		hint = TCP_MSS_DEFAULT4;
+	if (hint < TCP_MIN_MSS)
+		hint = TCP_MIN_MSS;
+	c->rcv_mss = hint;
+}
+
+/* tcp_measure_rcv_mss: adapt rcv_mss to what the peer sends; a segment
+ * shorter than rcv_mss (or a full one with PSH) marks the ACK "pushed". */
+static void tcp_measure_rcv_mss(struct tcp_conn *c, const struct tcp_seg *g)
+{
+	const uint32_t lss = c->last_seg_size;
+	const uint32_t advmss = tcp_mss_for_mtu(c->s, c->family);
+	c->last_seg_size = 0;
+	uint32_t len = g->gso_size ? g->gso_size : g->plen;
+	if (len >= c->rcv_mss) {
+		c->rcv_mss = len < advmss ? len : advmss;
+		if (g->flags & TCP_PSH)
+			c->ack_pushed = true;
+		return;
+	}
+	len += TCP_HDR_LEN + g->optlen;
+	if (len >= TCP_MSS_DEFAULT4 + TCP_HDR_LEN ||
+	    (len >= TCP_MIN_MSS + TCP_HDR_LEN &&
+	     !(g->flags & (TCP_FIN | TCP_URG | TCP_SYN | TCP_PSH)))) {
+		len -= TCP_HDR_LEN;
+		c->last_seg_size = len;
+		if (len == lss) {
+			c->rcv_mss = len;
+			return;
+		}
+	}
+	if (c->ack_pushed)
+		c->ack_pushed2 = true;
+	c->ack_pushed = true;
+}
+
+/* tcp_event_data_recv: in-order data arrived */
+static void tcp_event_data_recv(struct tcp_conn *c, const struct tcp_seg *g)
+{
+	uint64_t t = now(c);
+	c->ack_sched = true;
+	tcp_measure_rcv_mss(c, g);
+	if (!c->ato) {
+		/* the first data: start with quick ACKs */
+		tcp_incr_quickack(c, TCP_MAX_QUICKACKS);
+		c->ato = TCP_ATO_MIN_NS;
+	} else {
+		uint64_t m = t - c->lrcvtime;
+		if (m <= TCP_ATO_MIN_NS / 2) {
+			c->ato = c->ato / 2 + TCP_ATO_MIN_NS / 2;
+		} else if (m < c->ato) {
+			c->ato = c->ato / 2 + m;
+			if (c->ato > c->rto_ns)
+				c->ato = c->rto_ns;
+		} else if (m > c->rto_ns) {
+			/* a long gap: the sender restarts, ACK quickly */
+			tcp_incr_quickack(c, TCP_MAX_QUICKACKS);
+		}
+	}
+	c->lrcvtime = t;
+}
+
+/* tcp_event_ack_sent: an ACK left (on any segment); tcp_dec_quickack_mode
+ * counts it against the quick ACKs if it acknowledged new data. */
+static void tcp_event_ack_sent(struct tcp_conn *c)
+{
+	if (c->quick && c->ack_sched) {
+		if (--c->quick == 0)
+			c->ato = TCP_ATO_MIN_NS;
+	}
+	c->ack_sched = c->ack_timer = c->ack_pushed = c->ack_pushed2 = c->ack_now = false;
+	c->ack_at_output = false;
+	c->ack_retry = 0;
+	ev_timer_cancel(c->s->loop, &c->delack_timer);
+	c->rcv_wup = c->rcv_nxt;
+}
+
 static void tcp_send_ack(struct tcp_conn *c)
 {
-	tcp_xmit(c, c->snd_nxt, 0, TCP_ACK);
+	if (tcp_xmit(c, c->snd_nxt, 0, TCP_ACK) == 0)
+		return;
+	/* __tcp_send_ack without a buffer: keep the ACK scheduled and retry
+	 * from the delayed-ACK timer, TCP_DELACK_MAX doubling per failure */
+	uint64_t delay = TCP_DELACK_MAX_NS << c->ack_retry;
+	if (delay < c->s->cfg.rto_max_ns)
+		c->ack_retry++;
+	c->ack_sched = true;
+	c->ato = TCP_ATO_MIN_NS;
+	c->ack_timer = true;
+	c->delack_when = now(c) + delay;
+	ev_timer_arm(c->s->loop, &c->delack_timer, c->delack_when);
+}
+
+/* tcp_send_delayed_ack: arm the delayed-ACK timer (or keep an earlier one) */
+static void tcp_send_delayed_ack(struct tcp_conn *c)
+{
+	uint64_t ato = c->ato;
+	if (ato > TCP_ATO_MIN_NS) {
+		uint64_t max_ato = c->pingpong || c->ack_pushed ? TCP_DELACK_MAX_NS : TCP_ATO_CAP_NS;
+		if (c->have_rtt) {
+			/* bounded by the RTT measured, never below TCP_DELACK_MIN */
+			uint64_t rtt = (uint64_t)c->srtt > TCP_ATO_MIN_NS ? (uint64_t)c->srtt
+									 : TCP_ATO_MIN_NS;
+			if (rtt < max_ato)
+				max_ato = rtt;
+		}
+		if (ato > max_ato)
+			ato = max_ato;
+	}
+	if (ato > TCP_DELACK_MAX_NS)
+		ato = TCP_DELACK_MAX_NS;
+	uint64_t t = now(c);
+	uint64_t when = t + ato;
+	if (c->ack_timer) {
+		/* an ACK already waits: if its timer is about to fire, send now;
+		 * else keep the earlier of the two */
+		if (c->delack_when <= t + ato / 4) {
+			tcp_send_ack(c);
+			return;
+		}
+		if (c->delack_when < when)
+			when = c->delack_when;
+	}
+	c->ack_sched = true;
+	c->ack_timer = true;
+	c->delack_when = when;
+	if (ev_timer_arm(c->s->loop, &c->delack_timer, when) != 0)
+		tcp_send_ack(c); /* no timer: do not sit on the ACK */
+}
+
+/* __tcp_ack_snd_check, after a segment's data (and FIN) was taken in */
+static void tcp_ack_snd_check(struct tcp_conn *c)
+{
+	if (!c->ack_sched)
+		return;
+	if (c->rcv_nxt - c->rcv_wup > c->rcv_mss || tcp_in_quickack_mode(c) || c->ack_now) {
+		tcp_send_ack(c);
+		return;
+	}
+	if (c->ack_at_output)
+		return; /* the output task of this batch sends it (see tcp_output) */
+	tcp_send_delayed_ack(c);
+}
+
+/* The delayed-ACK timer (tcp_delack_timer_handler). */
+static void tcp_delack_fn(struct ev_timer *tm)
+{
+	struct tcp_conn *c = STACK_CONTAINER_OF(tm, struct tcp_conn, delack_timer);
+	if (c->state == TCP_CLOSED || !c->ack_timer)
+		return;
+	c->ack_timer = false;
+	if (!c->ack_sched)
+		return;
+	if (!c->pingpong) {
+		/* delayed ACK missed: inflate ato */
+		c->ato <<= 1;
+		if (c->ato > c->rto_ns)
+			c->ato = c->rto_ns;
+	} else {
+		/* leave pingpong mode, deflate ato */
+		c->pingpong = false;
+		c->ato = TCP_ATO_MIN_NS;
+	}
+	c->s->ctr.tcp_delayed_acks++;
+	tcp_send_ack(c);
+}
+
+/*
+ * The application reads what arrived (tcp_recvmsg -> tcp_cleanup_rbuf):
+ * true if that read must send an ACK now — more than a full segment still
+ * unacknowledged, a short/pushed segment read while not interactive (or two
+ * of them), or a window update once at most half of the advertised window
+ * is left.
+ */
+static bool tcp_cleanup_rbuf(struct tcp_conn *c)
+{
+	bool copied = c->rx_unread;
+	c->rx_unread = false;
+	if (c->ack_sched &&
+	    (c->rcv_nxt - c->rcv_wup > c->rcv_mss ||
+	     (copied && (c->ack_pushed2 || (c->ack_pushed && !c->pingpong)))))
+		return true;
+	if (copied && !c->fin_rcvd) {
+		/* the window left from our last advertisement, against what we
+		 * would offer now: all of rcv_wnd (the data is consumed) */
+		uint64_t used = c->rcv_nxt - c->rcv_wup;
+		uint64_t left = used >= c->rcv_wnd ? 0 : c->rcv_wnd - used;
+		if (2 * left <= c->rcv_wnd)
+			return true;
+	}
+	return false;
 }
 
 /* ---- timers ---------------------------------------------------------------------- */
@@ -385,6 +683,8 @@ static void tcp_backoff(struct tcp_conn *c)
 static void tcp_conn_stop(struct tcp_conn *c)
 {
 	ev_timer_cancel(c->s->loop, &c->rto_timer);
+	ev_timer_cancel(c->s->loop, &c->delack_timer);
+	c->ack_timer = false;
 	ev_task_cancel(c->s->loop, &c->out_task);
 }
 
@@ -525,8 +825,13 @@ static void tcp_fin_sent(struct tcp_conn *c)
 		c->state = TCP_LAST_ACK;
 }
 
-/* Send what the peer's window and the congestion window allow, the FIN when
- * the data is out, and a pending ACK if nothing else carried it. */
+/*
+ * The output task, run after the receive batch that scheduled it: the
+ * application reads what arrived (an ACK if tcp_cleanup_rbuf asks for one),
+ * then we send what the peer's window and the congestion window allow, the
+ * FIN when the data is out, and an ACK that is due by now (ack_at_output:
+ * the handshake's, a FIN's) if nothing else carried it.
+ */
 static void tcp_output(struct tcp_conn *c)
 {
 	switch (c->state) {
@@ -535,10 +840,12 @@ static void tcp_output(struct tcp_conn *c)
 	case TCP_FIN_WAIT1:
 	case TCP_CLOSING:
 	case TCP_LAST_ACK:
+		if (tcp_cleanup_rbuf(c))
+			tcp_send_ack(c);
 		break;
 	case TCP_FIN_WAIT2:
 	case TCP_TIME_WAIT:
-		if (c->ack_pending)
+		if (tcp_cleanup_rbuf(c) || c->ack_at_output)
 			tcp_send_ack(c);
 		return;
 	default:
@@ -590,7 +897,7 @@ static void tcp_output(struct tcp_conn *c)
 			break;
 		}
 	}
-	if (c->ack_pending)
+	if (c->ack_at_output)
 		tcp_send_ack(c);
 	/* arm when something is outstanding, or when a failed allocation
 	 * stopped us with nothing in flight (the timer is then the retry, as
@@ -633,6 +940,7 @@ static struct tcp_conn *tcp_conn_new(struct stack *s, struct stack_flow *f, bool
 		c->rcv_wscale++;
 	c->rto_ns = s->cfg.rto_init_ns;
 	c->mss = tcp_mss_for_mtu(s, family);
+	c->rcv_mss = TCP_MIN_MSS; /* set from the MSS once established */
 	uint64_t base = f ? f->spec.seed : 0;
 	uint64_t up = mix64(base ^ 0x75702d6c696e6b00ull);   /* client -> server */
 	uint64_t down = mix64(base ^ 0x646f776e6c696e6bull); /* server -> client */
@@ -642,6 +950,7 @@ static struct tcp_conn *tcp_conn_new(struct stack *s, struct stack_flow *f, bool
 	c->rx_expected = f ? (client ? f->spec.reply_bytes : f->spec.bytes) : 0;
 	ev_timer_init(&c->rto_timer, tcp_rto_fn);
 	ev_task_init(&c->out_task, tcp_out_task_fn);
+	ev_timer_init(&c->delack_timer, tcp_delack_fn);
 	c->next = s->conns;
 	s->conns = c;
 	return c;
@@ -733,7 +1042,14 @@ static void tcp_established(struct tcp_conn *c, const struct tcp_seg *g)
 		c->tx_ready = true;
 		c->fin_queued = true;
 	}
-	c->ack_pending = true;
+	/* rcv_mss for delayed ACKs (tcp_init_transfer -> tcp_initialize_rcv_mss) */
+	c->rcv_wup = c->rcv_nxt;
+	tcp_initialize_rcv_mss(c);
+	/* the client's ACK of the SYN-ACK: on its first data, or alone from
+	 * the output task (Linux sends it at once unless data is about to
+	 * follow); the server has nothing to acknowledge yet */
+	if (c->client)
+		c->ack_at_output = true;
 	tcp_schedule_output(c);
 }
 
@@ -872,14 +1188,23 @@ static void tcp_data_rcv(struct tcp_conn *c, const struct tcp_seg *g)
 		return;
 	int32_t d = (int32_t)(g->seq - (c->irs + (uint32_t)c->rcv_nxt));
 	if (d > 0) {
-		/* a hole before it: no out-of-order queue, a duplicate ACK now */
+		/* a hole before it: no out-of-order queue; Linux would queue it
+		 * and, without SACK, ACK at once (__tcp_ack_snd_check): the
+		 * duplicate ACK now. The segment filling the hole is then
+		 * acknowledged at once too (ICSK_ACK_NOW). */
 		s->ctr.tcp_ofo_drop++;
+		c->ofo_seen = true;
+		c->ack_sched = true;
 		tcp_send_ack(c);
 		return;
 	}
 	uint32_t skip = (uint32_t)(-(int64_t)d);
 	if (skip > g->plen || (skip == g->plen && (!fin || c->fin_rcvd))) {
+		/* tcp_data_queue: a retransmission of what we have — quick-ACK
+		 * mode and an ACK now */
 		s->ctr.tcp_dup_data++;
+		tcp_enter_quickack_mode(c, TCP_MAX_QUICKACKS);
+		c->ack_sched = true;
 		tcp_send_ack(c);
 		return;
 	}
@@ -892,33 +1217,42 @@ static void tcp_data_rcv(struct tcp_conn *c, const struct tcp_seg *g)
 	if (n) {
 		tcp_app_rx(c, g->payload + skip, n);
 		c->rcv_nxt += n;
+		c->rx_unread = true;
+		tcp_event_data_recv(c, g);
+		if (c->ofo_seen) {
+			/* RFC 5681 4.2: ACK at once when the hole is filled */
+			c->ofo_seen = false;
+			c->ack_now = true;
+		}
 	}
 	if (fin && !c->fin_rcvd) {
+		/* tcp_fin */
 		c->fin_rcvd = true;
 		c->rcv_nxt++;
+		c->ack_sched = true;
 		switch (c->state) {
 		case TCP_ESTABLISHED:
+			/* Linux enters pingpong mode and lets the application's
+			 * close carry the ACK; ours answers in this batch's output
+			 * task, which acknowledges in any case */
 			c->state = TCP_CLOSE_WAIT;
+			c->pingpong = true;
+			c->ack_at_output = true;
 			break;
 		case TCP_FIN_WAIT1:
+			tcp_send_ack(c);
 			c->state = TCP_CLOSING;
 			break;
 		case TCP_FIN_WAIT2:
+			tcp_send_ack(c);
 			tcp_enter_time_wait(c);
 			break;
 		default:
 			break;
 		}
-		/* acknowledged by the output task, with our own FIN if the
-		 * application closes at once */
-		c->ack_pending = true;
-		tcp_schedule_output(c);
-		return;
 	}
-	/* ACK at the end of this receive batch (the output task runs after the
-	 * poll that delivered the segment): one ACK per batch, like Linux's
-	 * ACK on every other segment / GRO super-frame */
-	c->ack_pending = true;
+	tcp_ack_snd_check(c);
+	/* the application reads (and may answer) after this receive batch */
 	tcp_schedule_output(c);
 }
 

@@ -38,6 +38,9 @@ struct lo_frame {
 	bool is_tcp;
 	uint32_t len;     /* TCP payload bytes */
 	uint32_t seq;
+	uint32_t ack;
+	uint16_t win;     /* the window field as sent */
+	uint64_t t_ns;    /* loop time when handed to the driver */
 	uint16_t ip_id;
 	bool df;
 	uint8_t ip_summed; /* as handed to the driver (after validate_xmit) */
@@ -64,8 +67,17 @@ struct lo {
 	struct lo_frame frames[LO_MAX_FRAMES];
 	unsigned n_frames;   /* frames handed to start_xmit */
 	int user;            /* per-test scratch */
+	/* the newest TCP ACK handed to the peer (what the peer's sender knows) */
+	bool dlv_have;
+	uint32_t dlv_ack;
+	uint16_t dlv_wnd;
+	/* for the window test: the most bytes in flight seen from this side */
+	uint32_t max_inflight;
+	unsigned wnd_violations;
 	unsigned partial_seed_only; /* PARTIAL frames received whose field is not a full checksum */
 };
+
+static bool lo_parse(const struct pkt *p, struct hdr_info *h);
 
 static void lo_task_fn(struct ev_task *t)
 {
@@ -75,6 +87,12 @@ static void lo_task_fn(struct ev_task *t)
 	while (p) {
 		struct pkt *next = p->next;
 		p->next = NULL;
+		struct hdr_info h;
+		if (lo_parse(p, &h) && (pkt_data(p)[h.l4_off + 13] & TCP_ACK)) {
+			lo->dlv_have = true;
+			lo->dlv_ack = hdr_get32(pkt_data(p) + h.l4_off + 8);
+			lo->dlv_wnd = hdr_get16(pkt_data(p) + h.l4_off + 14);
+		}
 		netdev_receive(lo->peer, p);
 		p = next;
 	}
@@ -92,6 +110,7 @@ static void lo_record(struct lo *lo, const struct pkt *p)
 	struct lo_frame *fr = &lo->frames[lo->n_frames++];
 	memset(fr, 0, sizeof *fr);
 	fr->frame_len = p->len;
+	fr->t_ns = ev_now(lo->loop);
 	fr->ip_summed = p->ip_summed;
 	fr->gso_size = p->gso_size;
 	fr->gso_type = p->gso_type;
@@ -102,6 +121,8 @@ static void lo_record(struct lo *lo, const struct pkt *p)
 	fr->is_tcp = true;
 	fr->tcp_flags = f[h.l4_off + 13];
 	fr->seq = hdr_get32(f + h.l4_off + 4);
+	fr->ack = hdr_get32(f + h.l4_off + 8);
+	fr->win = hdr_get16(f + h.l4_off + 14);
 	fr->len = h.l3_off + h.l3_tot_len - h.l4_off - h.l4_hlen;
 	if (h.ip_version == 4) {
 		fr->ip_id = hdr_get16(f + h.l3_off + 4);
@@ -238,6 +259,10 @@ static struct netdev *mkdev(struct pair *P, const char *name, const uint8_t mac[
 	return d;
 }
 
+/* Receive window both stacks advertise (stack_config.rcv_wnd; 0: the
+ * default). A test that sets it resets it to 0 before it ends. */
+static uint32_t pair_rcv_wnd;
+
 static void pair_setup(struct pair *P, uint32_t features, enum lo_rx_mode mode, bool static_neigh)
 {
 	memset(P, 0, sizeof *P);
@@ -253,7 +278,7 @@ static void pair_setup(struct pair *P, uint32_t features, enum lo_rx_mode mode, 
 	P->la->peer = P->b;
 	P->lb->peer = P->a;
 	struct stack_config ca = {.has_ip4 = true, .prefix4 = 24, .has_ip6 = true, .prefix6 = 64,
-				  .seed = 1};
+				  .seed = 1, .rcv_wnd = pair_rcv_wnd};
 	struct stack_config cb = ca;
 	memcpy(ca.ip4, ip4_a, 4);
 	memcpy(ca.ip6, ip6_a, 16);
@@ -769,6 +794,10 @@ static void gso_rx_none(bool corrupt)
 TEST(gso_superframe_none_verified_whole) { gso_rx_none(false); }
 TEST(gso_superframe_none_corrupt_dropped) { gso_rx_none(true); }
 
+/* (defined with the acknowledgement tests below) */
+static unsigned pure_acks(const struct lo *lo, const struct lo *peer, uint32_t *ack, uint64_t *t,
+			  unsigned max);
+
 /* ---- loss recovery ---------------------------------------------------------------------------------- */
 
 static enum lo_verdict drop_nth_data(struct lo *lo, struct pkt *p)
@@ -796,6 +825,16 @@ TEST(data_loss_mid_stream_fast_retransmit)
 	CHECK_U64(ctr(P.sb, "tcp_ofo_drop"), 10); /* the rest of that window */
 	CHECK_U64(r->retransmits, 11);            /* go-back-N resends it */
 	CHECK_U64(r->t_complete_ns, 0); /* no timer was needed */
+	/* the retransmission that fills the hole is acknowledged on its own at
+	 * once (RFC 5681 4.2; ICSK_ACK_NOW), though the quick ACKs are spent and
+	 * it is a single segment */
+	static uint32_t ack[1024];
+	static uint64_t t[1024];
+	unsigned n = pure_acks(P.lb, P.la, ack, t, 1024), hole_filled = 0;
+	for (unsigned i = 0; i < n; i++)
+		hole_filled += ack[i] == 1 + 20 * 1460;
+	CHECK_EQ(hole_filled, 1);
+	CHECK_U64(ctr(P.sb, "tcp_delayed_acks"), 0);
 	stack_flow_free(f);
 	pair_teardown(&P);
 }
@@ -844,21 +883,33 @@ TEST(fin_lost_retransmitted)
 }
 
 static bool server_fin_seen;
+static uint32_t server_fin_end; /* sequence number just after the server's FIN */
 
 static enum lo_verdict note_fin(struct lo *lo, struct pkt *p)
 {
 	struct hdr_info h;
 	(void)lo;
-	if (lo_parse(p, &h) && (pkt_data(p)[h.l4_off + 13] & TCP_FIN))
+	if (lo_parse(p, &h) && (pkt_data(p)[h.l4_off + 13] & TCP_FIN) && !server_fin_seen) {
+		const uint8_t *th = pkt_data(p) + h.l4_off;
+		uint32_t plen = h.l3_off + h.l3_tot_len - h.l4_off - h.l4_hlen;
 		server_fin_seen = true;
+		server_fin_end = hdr_get32(th + 4) + plen + 1;
+	}
 	return LO_PASS;
 }
 
+/* Drop the client's first segment that acknowledges the server's FIN (the
+ * ACKs of the reply's data before it pass). */
 static enum lo_verdict drop_last_ack(struct lo *lo, struct pkt *p)
 {
-	(void)p;
-	if (server_fin_seen && lo->user++ == 0)
-		return LO_DROP; /* the client's ACK of the server's FIN */
+	struct hdr_info h;
+	if (!server_fin_seen || lo->user || !lo_parse(p, &h))
+		return LO_PASS;
+	const uint8_t *th = pkt_data(p) + h.l4_off;
+	if ((th[13] & TCP_ACK) && hdr_get32(th + 8) == server_fin_end) {
+		lo->user = 1;
+		return LO_DROP;
+	}
 	return LO_PASS;
 }
 
@@ -952,6 +1003,313 @@ TEST(stack_destroyed_under_flow)
 	stack_flow_free(f);
 	pair_teardown(&P);
 }
+
+/* ---- when the receiver acknowledges (tcp.c, after __tcp_ack_snd_check) --------------------------- */
+
+/* The pure ACKs lo's side sent, in order: acknowledgement numbers relative to
+ * the peer's ISN (1 + the bytes acknowledged, + 1 for a FIN) and send times. */
+static unsigned pure_acks(const struct lo *lo, const struct lo *peer, uint32_t *ack, uint64_t *t,
+			  unsigned max)
+{
+	const uint32_t isn = peer->frames[0].seq; /* the peer's SYN (or SYN-ACK) */
+	unsigned n = 0;
+	for (unsigned i = 0; i < lo->n_frames; i++) {
+		const struct lo_frame *fr = &lo->frames[i];
+		if (fr->is_tcp && fr->tcp_flags == TCP_ACK && fr->len == 0 && n < max) {
+			ack[n] = fr->ack - isn;
+			t[n] = fr->t_ns;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* MSS-sized segments (no receive offload): the first 16 segments are each
+ * acknowledged at once (quick-ACK mode, TCP_MAX_QUICKACKS), then every
+ * second one (more than one full segment unacknowledged), nothing waits for
+ * a timer. The segment with the tail and the FIN is acknowledged at once
+ * when a full segment waited before it (odd); otherwise (even) the FIN puts
+ * the receiver in pingpong mode and the ACK rides on its reply. */
+static void ack_every_second(int family, uint64_t bytes)
+{
+	struct pair P;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	struct stack_flow *f = start_flow(&P, family, bytes, 1000);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, bytes, 1000);
+	CHECK_U64(r->t_complete_ns, 0);
+	const uint32_t mss = family == 4 ? 1460 : 1440;
+	const uint32_t full = (uint32_t)(bytes / mss);
+	REQUIRE(full > 16 && bytes % mss);
+	static uint32_t ack[4096];
+	static uint64_t t[4096];
+	unsigned n = pure_acks(P.lb, P.la, ack, t, 4096);
+	unsigned want = 16 + (full - 16) / 2 + ((full - 16) % 2);
+	CHECK_EQ(n, want);
+	for (unsigned i = 0; i < n && i < want; i++) {
+		uint32_t segs = i < 16 ? i + 1 : 16 + 2 * (i - 15);
+		uint32_t exp = i + 1 == want && (full - 16) % 2 ? (uint32_t)bytes + 2 : 1 + segs * mss;
+		if (ack[i] != exp)
+			TEST_FAILF("pure ACK %u acknowledges %u, expected %u", i, ack[i], exp);
+		CHECK_U64(t[i], 0);
+	}
+	/* the reply carries the ACK of everything, FIN included */
+	const struct lo_frame *last = &P.lb->frames[P.lb->n_frames - 1];
+	CHECK(last->len == 1000 && (last->tcp_flags & TCP_FIN));
+	CHECK_U64(last->ack - P.la->frames[0].seq, bytes + 2);
+	CHECK_U64(ctr(P.sb, "tcp_tx_pure_acks"), want);
+	CHECK_U64(ctr(P.sb, "tcp_delayed_acks"), 0);
+	/* the client answers the server's FIN (in FIN_WAIT2) at once, alone */
+	CHECK_U64(ctr(P.sa, "tcp_tx_pure_acks"), 1);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+TEST(ack_every_second_segment_odd_tail) { ack_every_second(4, 60000); }
+TEST(ack_every_second_segment_even_tail) { ack_every_second(4, 40 * 1460 + 140); }
+TEST(ack_every_second_segment_v6) { ack_every_second(6, 100000); }
+
+/* GSO packets arriving whole (a GRO'd receive): each stands for more than one
+ * full segment, so each is acknowledged at once on its own, also long after
+ * the quick ACKs are spent (Linux makes the check once per packet). */
+TEST(ack_each_gro_packet)
+{
+	struct pair P;
+	pair_setup(&P, F_TSO, LO_ASIS, true);
+	const uint64_t bytes = 2000000;
+	struct stack_flow *f = start_flow(&P, 4, bytes, 1000);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, bytes, 1000);
+	static uint32_t ack[4096];
+	static uint64_t t[4096];
+	unsigned n = pure_acks(P.lb, P.la, ack, t, 4096);
+	const uint32_t isn = P.la->frames[0].seq;
+	unsigned data = 0;
+	for (unsigned i = 0; i < P.la->n_frames; i++) {
+		const struct lo_frame *fr = &P.la->frames[i];
+		if (!fr->len)
+			continue;
+		CHECK(fr->len > 1460);
+		uint32_t end = fr->seq + fr->len + !!(fr->tcp_flags & TCP_FIN) - isn;
+		if (data < n && ack[data] != end)
+			TEST_FAILF("data packet %u ends at %u, pure ACK %u acknowledges %u", data, end,
+				   data, ack[data]);
+		data++;
+	}
+	CHECK(data > 20); /* well past the 16 quick ACKs */
+	CHECK_EQ(n, data);
+	CHECK_U64(ctr(P.sb, "tcp_rx_gso"), data);
+	CHECK_U64(ctr(P.sb, "tcp_delayed_acks"), 0);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+/* The delayed-ACK timer: the segment with the tail and the FIN is lost, so
+ * the full segment before it (the 41st, odd after 16 quick ACKs and 12 pairs)
+ * waits alone; its ACK leaves when the timer fires, at TCP_DELACK_MIN (40 ms).
+ * That ACK re-arms the sender's RTO (200 ms), which resends the tail at 240 ms. */
+static enum lo_verdict drop_first_fin_seg(struct lo *lo, struct pkt *p)
+{
+	struct hdr_info h;
+	if (lo_parse(p, &h) && (pkt_data(p)[h.l4_off + 13] & TCP_FIN) && lo->user++ == 0)
+		return LO_DROP;
+	return LO_PASS;
+}
+
+TEST(delayed_ack_timer_40ms)
+{
+	struct pair P;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	P.la->hook = drop_first_fin_seg;
+	const uint64_t bytes = 60000; /* 41 x 1460 + 140 */
+	struct stack_flow *f = start_flow(&P, 4, bytes, 1000);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, bytes, 1000);
+	static uint32_t ack[64];
+	static uint64_t t[64];
+	unsigned n = pure_acks(P.lb, P.la, ack, t, 64);
+	CHECK_EQ(n, 16 + 12 + 1);
+	if (n == 29) {
+		CHECK_U64(ack[27], 1 + 40 * 1460);
+		CHECK_U64(t[27], 0);
+		CHECK_U64(ack[28], 1 + 41 * 1460);
+		CHECK_U64(t[28], 40000000ull); /* TCP_DELACK_MIN */
+	}
+	CHECK_U64(ctr(P.sb, "tcp_delayed_acks"), 1);
+	CHECK_U64(ctr(P.sa, "tcp_timeouts"), 1);
+	CHECK_U64(r->retransmits, 1);
+	CHECK_U64(r->t_complete_ns, 240000000ull);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+/* A window smaller than two segments: each full segment leaves less than half
+ * of the window offered, so the application's read sends a window update
+ * (tcp_cleanup_rbuf) at once; no ACK waits for the timer, the sender (one
+ * segment in flight at a time) never stalls. The first two ACKs are quick
+ * ones (rcv_wnd / (2 * rcv_mss) is 0: 2). */
+TEST(window_update_ack_on_read)
+{
+	struct pair P;
+	pair_rcv_wnd = 2000;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	pair_rcv_wnd = 0;
+	const uint64_t bytes = 13 * 1460 + 960;
+	struct stack_flow *f = start_flow(&P, 4, bytes, 100);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, bytes, 100);
+	static uint32_t ack[64];
+	static uint64_t t[64];
+	unsigned n = pure_acks(P.lb, P.la, ack, t, 64);
+	CHECK_EQ(n, 13); /* the tail and FIN: on the reply (pingpong) */
+	for (unsigned i = 0; i < n && i < 13; i++) {
+		CHECK_U64(ack[i], 1 + (i + 1) * 1460);
+		CHECK_U64(t[i], 0);
+	}
+	CHECK_U64(ctr(P.sb, "tcp_delayed_acks"), 0);
+	CHECK_U64(r->t_complete_ns, 0);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+/* Segments 17 and on are held back (the 16 quick ACKs are spent by then);
+ * the test hands 17 and 18 to the receiver itself. */
+static struct pkt *held[2];
+
+static enum lo_verdict hold_after_16(struct lo *lo, struct pkt *p)
+{
+	struct hdr_info h;
+	if (!lo_parse(p, &h) || h.l3_off + h.l3_tot_len == h.l4_off + h.l4_hlen)
+		return LO_PASS;
+	int k = ++lo->user;
+	if (k <= 16)
+		return LO_PASS;
+	if (k <= 18) {
+		held[k - 17] = pkt_copy(p, NULL);
+		REQUIRE(held[k - 17]);
+	}
+	return LO_DROP;
+}
+
+/* A full segment with PSH (the end of an application write) is acknowledged
+ * when the application reads it (ICSK_ACK_PUSHED, tcp_cleanup_rbuf), at
+ * once; the next one, without PSH and alone, waits for the delayed-ACK
+ * timer: ato 40 ms (TCP_ATO_MIN, data arriving within 20 ms of the last). */
+TEST(pushed_segment_acked_on_read_plain_one_delayed)
+{
+	struct pair P;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	held[0] = held[1] = NULL;
+	P.la->hook = hold_after_16;
+	struct stack_flow *f = start_flow(&P, 4, 100000, 100);
+	ev_run_until(P.loop, NULL, NULL, 1000000);
+	REQUIRE(held[0] && held[1]);
+	unsigned acks0 = (unsigned)ctr(P.sb, "tcp_tx_pure_acks");
+	CHECK_EQ(acks0, 16);
+
+	/* at 1 ms: segment 17 with PSH (the receiving NIC vouched for it) */
+	struct hdr_info h;
+	REQUIRE(lo_parse(held[0], &h));
+	pkt_data(held[0])[h.l4_off + 13] |= TCP_PSH;
+	held[0]->ip_summed = CHECKSUM_UNNECESSARY;
+	netdev_receive(P.b, held[0]);
+	ev_run_until(P.loop, NULL, NULL, 2000000);
+	/* at 2 ms: segment 18 as sent */
+	netdev_receive(P.b, held[1]);
+	ev_run_until(P.loop, NULL, NULL, 50000000);
+
+	static uint32_t ack[64];
+	static uint64_t t[64];
+	unsigned n = pure_acks(P.lb, P.la, ack, t, 64);
+	CHECK_EQ(n, 18);
+	if (n == 18) {
+		CHECK_U64(ack[16], 1 + 17 * 1460);
+		CHECK_U64(t[16], 1000000);
+		CHECK_U64(ack[17], 1 + 18 * 1460);
+		CHECK_U64(t[17], 2000000 + 40000000);
+	}
+	CHECK_U64(ctr(P.sb, "tcp_delayed_acks"), 1);
+
+	/* the rest goes again from the sender's RTO (200 ms after the ACK
+	 * of segment 18) and arrives intact */
+	P.la->hook = NULL;
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, 100000, 100);
+	CHECK_U64(ctr(P.sa, "tcp_timeouts"), 1);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+/* ---- the sender respects the receiver's window ----------------------------------------------------------- */
+
+/* On every segment a side transmits: the bytes in flight, its sequence end
+ * less the newest acknowledgement handed to it, never exceed the window that
+ * acknowledgement offered (rcv_wnd < 64 KiB: window scale 0). */
+static enum lo_verdict window_watch(struct lo *lo, struct pkt *p)
+{
+	struct hdr_info h;
+	const struct lo *back = lo->peer->priv; /* carries the peer's ACKs to us */
+	if (!lo_parse(p, &h))
+		return LO_PASS;
+	const uint8_t *th = pkt_data(p) + h.l4_off;
+	uint32_t plen = h.l3_off + h.l3_tot_len - h.l4_off - h.l4_hlen;
+	if (!plen)
+		return LO_PASS;
+	if (!back->dlv_have) {
+		lo->wnd_violations++; /* data before any ACK: impossible */
+		return LO_PASS;
+	}
+	uint32_t inflight = hdr_get32(th + 4) + plen - back->dlv_ack;
+	if (inflight > back->dlv_wnd)
+		lo->wnd_violations++;
+	if (inflight > lo->max_inflight)
+		lo->max_inflight = inflight;
+	return LO_PASS;
+}
+
+static void window_respected(int family, uint32_t features, enum lo_rx_mode mode, uint32_t wnd)
+{
+	struct pair P;
+	pair_rcv_wnd = wnd;
+	pair_setup(&P, features, mode, true);
+	pair_rcv_wnd = 0;
+	P.la->hook = window_watch;
+	P.lb->hook = window_watch;
+	const uint64_t bytes = 300000, reply = 100000;
+	struct stack_flow *f = start_flow(&P, family, bytes, reply);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	check_ok(r, bytes, reply);
+	CHECK_U64(r->retransmits, 0);
+	CHECK_U64(ctr(P.sb, "tcp_beyond_window") + ctr(P.sa, "tcp_beyond_window"), 0);
+	/* the window the SYN and SYN-ACK offered, unscaled */
+	CHECK_EQ(P.la->frames[0].win, wnd);
+	CHECK_EQ(P.lb->frames[0].win, wnd);
+	const uint32_t mss = family == 4 ? 1460 : 1440;
+	struct lo *side[2] = {P.la, P.lb};
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(side[i]->wnd_violations, 0);
+		/* the window, not the congestion window (10 segments to start),
+		 * was what held the sender back */
+		CHECK(side[i]->max_inflight <= wnd);
+		CHECK(side[i]->max_inflight + mss > wnd);
+	}
+	/* TSO packets are at most half the peer's window (tcp_xmit_size_goal):
+	 * with less than two segments in that half, none */
+	if (features == F_TSO && wnd / 2 >= 2 * mss)
+		CHECK(ctr(P.sa, "tcp_tx_tso") > 0);
+	else
+		CHECK_U64(ctr(P.sa, "tcp_tx_tso"), 0);
+	stack_flow_free(f);
+	pair_teardown(&P);
+}
+
+TEST(window_8k_respected_tso) { window_respected(4, F_TSO, LO_WIRE, 8192); }
+TEST(window_8k_respected_tso_gro) { window_respected(4, F_TSO, LO_ASIS, 8192); }
+TEST(window_8k_respected_no_tso) { window_respected(4, F_CSO, LO_WIRE, 8192); }
+TEST(window_8k_respected_no_offload) { window_respected(4, F_NONE, LO_WIRE, 8192); }
+TEST(window_odd_respected_v6_tso) { window_respected(6, F_TSO, LO_WIRE, 5000); }
+TEST(window_odd_respected_v6_no_tso) { window_respected(6, F_CSO, LO_WIRE, 5000); }
+TEST(window_below_mss_respected) { window_respected(4, F_TSO, LO_WIRE, 1000); }
 
 /* ---- malformed input -------------------------------------------------------------------------------------- */
 
