@@ -306,7 +306,7 @@ int cmd_bench(int argc, char **argv)
 	const char *plot = NULL, *only = NULL;
 	uint64_t bytes = 64u << 20;
 	unsigned reps = 3;
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises getopt fully (safe to parse twice) */
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -98,7 +98,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 	o->bytes = matrix ? 32u << 20 : 128u << 20;
 	o->reply_bytes = matrix ? 1u << 20 : 4u << 20;
 	o->json = false;
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises getopt fully (safe to parse twice) */
 	opterr = 0;
 	int c;
 	unsigned long long v;

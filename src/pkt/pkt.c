@@ -262,13 +262,32 @@ int pkt_linearize(struct pkt *p)
 		return 0;
 	uint32_t hl = pkt_headlen(p);
 	if (p->data_len > pkt_tailroom(p)) {
-		struct pkt *big = pkt_alloc(p->pool, p->len, p->data);
+		/* Keep the headroom if a buffer that large exists; otherwise
+		 * give up what is needed of it rather than the packet: a GRO
+		 * aggregate of nearly
+		 * 64 KiB must still fit a 64 KiB buffer, as __pskb_pull_tail
+		 * (which reallocates the head with no size classes) never
+		 * refuses it for lack of headroom. */
+		uint32_t nh = p->data, max = pkt_pool_max_buf(p->pool);
+		if ((uint64_t)p->len + nh > max && p->len <= max)
+			nh = max - p->len;
+		struct pkt *big = pkt_alloc(p->pool, p->len, nh);
 		if (!big)
 			return -ENOMEM;
 		memcpy(pkt_data(big), pkt_data(p), hl);
 		pkt_copy_bits(p, hl, pkt_data(big) + hl, p->data_len);
 		pkt_swap_buffers(p, big);
 		pkt_free(big); /* now holds p's old buffer */
+		if (nh != p->data) {
+			/* head-relative offsets move with the data */
+			uint32_t *offs[] = {&p->mac_header, &p->network_header, &p->transport_header};
+			for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+				if (*offs[i] != PKT_HDR_UNSET)
+					*offs[i] = *offs[i] - p->data + nh;
+			if (p->ip_summed == CHECKSUM_PARTIAL)
+				p->csum_start = p->csum_start - p->data + nh;
+			p->data = nh;
+		}
 	} else {
 		pkt_copy_bits(p, hl, pkt_data(p) + hl, p->data_len);
 	}

@@ -8,5 +8,7 @@
 #include "pkt/pkt.h"
 
 void pkt_swap_buffers(struct pkt *a, struct pkt *b);
+/* Size of the pool's largest buffer class. */
+uint32_t pkt_pool_max_buf(const struct pkt_pool *pool);
 
 #endif

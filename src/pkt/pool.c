@@ -319,6 +319,15 @@ void pkt_free_list(struct pkt *p)
  * packets of the same pool; bytes and metadata stay where they are. Used by
  * linearize to give a packet a bigger buffer without changing its identity.
  */
+uint32_t pkt_pool_max_buf(const struct pkt_pool *pool)
+{
+	uint32_t m = 0;
+	for (unsigned i = 0; i < pool->n_classes; i++)
+		if (pool->cls[i].buf_size > m)
+			m = pool->cls[i].buf_size;
+	return m;
+}
+
 void pkt_swap_buffers(struct pkt *a, struct pkt *b)
 {
 	struct pkt_slot *sa = (struct pkt_slot *)(void *)a, *sb = (struct pkt_slot *)(void *)b;

@@ -287,6 +287,55 @@ TEST(linearize_reallocates_and_fails_cleanly)
 	CHECK_U64(pkt_outstanding_total(), 0);
 }
 
+/* A GRO aggregate of nearly 64 KiB linearizes into the largest buffer even
+ * when its headroom would not fit too: headroom shrinks, offsets follow. */
+TEST(linearize_gives_up_headroom_not_the_packet)
+{
+	struct pkt_pool_class c[] = {{2048, 64}, {65536, 4}};
+	struct pkt_pool *pool = pkt_pool_create("lin64", c, 2, NULL, 0);
+	REQUIRE(pool);
+	struct pkt *p = pkt_alloc(pool, 1514, 128);
+	REQUIRE(p);
+	uint8_t *d = pkt_put(p, 1514);
+	REQUIRE(d);
+	for (uint32_t i = 0; i < 1514; i++)
+		d[i] = (uint8_t)i;
+	p->mac_header = p->data;
+	p->network_header = p->data + 14;
+	p->transport_header = p->data + 34;
+	p->ip_summed = CHECKSUM_PARTIAL;
+	p->csum_start = p->data + 34;
+	p->csum_offset = 16;
+	uint32_t total = 1514;
+	while (total < 65422) { /* the aggregate the soak saw */
+		uint32_t n = 65422 - total < 1448 ? 65422 - total : 1448;
+		struct pkt *m = pkt_alloc(pool, n, 0);
+		REQUIRE(m);
+		uint8_t *md = pkt_put(m, n);
+		for (uint32_t i = 0; i < n; i++)
+			md[i] = (uint8_t)(total + i);
+		pkt_frag_list_append(p, m);
+		total += n;
+	}
+	REQUIRE(total + 128 > 65536);
+	CHECK_EQ(pkt_linearize(p), 0);
+	CHECK(p->frag_list == NULL);
+	CHECK_EQ(p->len, total);
+	CHECK(p->data + p->len <= p->size);
+	CHECK(p->data < 128);
+	CHECK_EQ(p->mac_header, p->data);
+	CHECK_EQ(p->network_header, p->data + 14);
+	CHECK_EQ(p->transport_header, p->data + 34);
+	CHECK_EQ(p->csum_start, p->data + 34);
+	bool same = true;
+	for (uint32_t i = 0; i < total; i++)
+		if (pkt_data(p)[i] != (uint8_t)i)
+			same = false;
+	CHECK(same);
+	pkt_free(p);
+	CHECK_EQ(pkt_pool_destroy(pool), 0);
+}
+
 TEST(copy_meta_moves_offsets)
 {
 	struct pkt_pool *pool = gen_pool("meta");
