@@ -14,6 +14,14 @@
  *  - Payload <= gso_size gives one segment rather than tcp_gso_segment's
  *    -EINVAL (the drop behind the bugs in reference §5 B10): the task asks
  *    for a single unsegmented packet.
+ *  - No minimum gso_size, as in Linux: an old-method ibmveth frame whose TCP
+ *    checksum field (the MSS) says 1 arrives with gso_size 1, and Linux would
+ *    cut all ~64K segments (GSO_MAX_SEGS, 65535, is never reached by a
+ *    64 KiB frame). Here the segments come from p's own pool, which is
+ *    finite: it runs dry first, the call fails with -ENOMEM having freed the
+ *    partial list, and the caller counts the drop (bridge upcall_errors,
+ *    physnic tx_errors, netdev xmit_errors). The work is bounded by the
+ *    pool's size (tests/bridge/test_io_server.c).
  */
 #include <errno.h>
 #include <string.h>

@@ -1214,4 +1214,35 @@ TEST(multicast_filtering_promiscuous_and_list_beyond_table)
 	rig_down();
 }
 
+TEST(old_method_mss_one_forwarded_by_a_trunk_refused_and_counted)
+{
+	/* An old-method large frame whose "MSS" (the TCP checksum field) is 1:
+	 * the trunk's mss helper makes it gso_size 1, as the kernel would (it
+	 * does not check the value); forwarded to trunk-out it goes as a large
+	 * send with mss 1, which the hypervisor refuses (mss < 48, H_PARAMETER):
+	 * counted as a send failure, nothing cut, nothing leaked. */
+	io_server(IBMVETH_FIX_ALL);
+	struct tu_frame f = tcp(4, 60000);
+	f.ip_summed = CHECKSUM_NONE;
+	f.dst = tu_mac_b;
+	struct pkt *p = tu_build(R.heap, &f);
+	REQUIRE(p);
+	uint8_t *ip = pkt_data(p) + 14;
+	hdr_put16(ip + 10, 0xffff);    /* "-1 tells phyp it is a largesend packet" */
+	hdr_put16(ip + 20 + 16, 1);    /* the MSS */
+	CHECK_EQ(raw_send(&R.a, pkt_data(p), p->len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
+		 H_SUCCESS);
+	pkt_free(p);
+	run();
+	CHECK_U64(ctr(R.t.dev, "rx_large_packets"), 1);
+	CHECK_U64(R.t.cap.total, 1);
+	CHECK_U64(ctr(R.t2.dev, "tx_large_packets"), 1);
+	CHECK_U64(ctr(R.t2.dev, "tx_send_failed"), 1);
+	CHECK_U64(R.t2.dev->stats.tx_dropped, 1);
+	CHECK_U64(hvst(&R.t2).param_errors, 1);
+	CHECK_U64(hvst(&R.b).hv_sw_segments, 0);
+	CHECK_EQ(R.b.cap.n, 0);
+	rig_down();
+}
+
 TEST_MAIN()
