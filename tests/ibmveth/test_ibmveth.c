@@ -1245,4 +1245,43 @@ TEST(old_method_mss_one_forwarded_by_a_trunk_refused_and_counted)
 	rig_down();
 }
 
+TEST(never_opened_priority1_trunk_keeps_standby_traffic_and_bit_away)
+{
+	/* The priority-1 trunk's driver is probed but never opened; the
+	 * priority-2 trunk's is opened. Only the first sees ACTIVE_TRUNK at
+	 * probe, and unknown unicast goes to it (counted not open there), never
+	 * to the standby, whose driver runs as a non-active trunk. */
+	rig_up(NULL, NULL);
+	struct hv_partition *vios = hv_partition_create(R.hv, "vios", 3 * ibmveth_lmem_needed());
+	REQUIRE(vios);
+	struct hv_adapter_config c1 = {.vswitch = 0, .pvid = 1, .trunk_priority = 1, .fw_attrs = FW_ALL};
+	memcpy(c1.mac, tu_mac_c, 6);
+	uint64_t ua1 = hv_adapter_create(R.hv, vios, &c1);
+	REQUIRE(ua1);
+	struct ibmveth_of_node of = {.illan_options = true};
+	memcpy(of.mac, tu_mac_c, 6);
+	struct netdev *t1 = ibmveth_create("trunk1", vios, ua1, &of, R.loop, NULL);
+	REQUIRE(t1);
+	struct node_cfg c2 = {.name = "trunk2", .mac = tu_mac_a, .trunk_priority = 2, .fw_attrs = FW_ALL,
+			      .part = vios};
+	static const uint8_t mac_t2[6] = {0x02, 0, 0, 0, 0, 0x0d};
+	c2.mac = mac_t2;
+	node_init(&R.t2, &c2);
+	run();
+	CHECK(ibmveth_is_active_trunk(t1));
+	CHECK(!ibmveth_is_active_trunk(R.t2.dev));
+	CHECK(!(R.t2.dev->features & NETIF_F_FRAGLIST)); /* probed as non-active */
+	struct tu_frame f = tcp(4, 200);
+	f.dst = mac_unknown;
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+	run();
+	CHECK_EQ(R.t2.cap.total, 0);
+	struct hv_adapter_stats st;
+	REQUIRE(hv_adapter_get_stats(vios, ua1, &st) == 0);
+	CHECK_U64(st.rx_not_open, 1);
+	CHECK_U64(hvst(&R.a).no_destination, 0);
+	netdev_free(t1);
+	rig_down();
+}
+
 TEST_MAIN()
