@@ -1119,14 +1119,7 @@ static void br_timer_want(struct br *br, uint64_t when)
  * message has none: CHECKSUM_NONE, no GSO. Bytes and header offsets stay. */
 static void br_strip_offload(struct pkt *p)
 {
-	p->ip_summed = CHECKSUM_NONE;
-	p->csum_level = 0;
-	p->csum = 0;
-	p->csum_start = 0;
-	p->csum_offset = 0;
-	p->gso_size = 0;
-	p->gso_segs = 0;
-	p->gso_type = 0;
+	pkt_clear_offload(p);
 }
 
 /*

@@ -16,6 +16,20 @@
 static pkt_trace_fn pkt_trace_hook;
 static void *pkt_trace_arg;
 
+/* pkt_clear_offload — no checksum or GSO state (CHECKSUM_NONE, no GSO);
+ * bytes, header offsets and everything else stay. */
+void pkt_clear_offload(struct pkt *p)
+{
+	p->ip_summed = CHECKSUM_NONE;
+	p->csum_level = 0;
+	p->csum = 0;
+	p->csum_start = 0;
+	p->csum_offset = 0;
+	p->gso_size = 0;
+	p->gso_segs = 0;
+	p->gso_type = 0;
+}
+
 /* pkt_reset_meta — forget every header offset and offload state (NONE, no
  * GSO, no VLAN tag, no device, no trace, zeroed cb); bytes, linkage and the
  * frag_list stay. */
@@ -25,14 +39,7 @@ void pkt_reset_meta(struct pkt *p)
 	p->network_header = PKT_HDR_UNSET;
 	p->transport_header = PKT_HDR_UNSET;
 	p->protocol = 0;
-	p->ip_summed = CHECKSUM_NONE;
-	p->csum_level = 0;
-	p->csum = 0;
-	p->csum_start = 0;
-	p->csum_offset = 0;
-	p->gso_size = 0;
-	p->gso_segs = 0;
-	p->gso_type = 0;
+	pkt_clear_offload(p);
 	p->vlan_present = false;
 	p->vlan_tci = 0;
 	p->iif = 0;

@@ -158,6 +158,8 @@ struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom);
 void pkt_free(struct pkt *p);
 /* Free a ->next-linked list of packets. */
 void pkt_free_list(struct pkt *p);
+/* Clear the checksum and GSO state only (CHECKSUM_NONE, no GSO). */
+void pkt_clear_offload(struct pkt *p);
 /* Clear all metadata (offsets unset, NONE, no GSO), keep bytes. */
 void pkt_reset_meta(struct pkt *p);
 /* Copy offload and header metadata (not bytes, not linkage) between packets
