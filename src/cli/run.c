@@ -208,30 +208,27 @@ static void fixes_list(unsigned fixes, char *buf, size_t size, bool names)
 		snprintf(buf, size, "none");
 }
 
-/* Run one configuration: build, run the default flows, tear down. */
-static int run_once(const struct run_opts *o, struct scenario_result *res, struct topo **keep,
-		    uint64_t *leaked)
+/* Run one configuration: build the topology and run the default flows.
+ * Returns the topology (the caller reads its counters and tears it down),
+ * or NULL with the error printed and *rc set to -errno. */
+static struct topo *run_once(const struct run_opts *o, struct scenario_result *res, int *rc)
 {
 	char err[256];
 	struct topo *t = topo_seed_create(&o->cfg, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "illan: %s\n", err);
-		return -EIO;
+		*rc = -EIO;
+		return NULL;
 	}
 	struct scenario_flow_spec specs[SCENARIO_MAX_FLOWS];
 	unsigned n = scenario_default_flows(specs, o->bytes, o->reply_bytes);
-	int rc = scenario_run(t, specs, n, &o->so, res, err, sizeof(err));
-	if (rc) {
+	*rc = scenario_run(t, specs, n, &o->so, res, err, sizeof(err));
+	if (*rc) {
 		fprintf(stderr, "illan: %s\n", err);
 		topo_destroy(t);
-		return rc;
+		return NULL;
 	}
-	if (keep) {
-		*keep = t;
-		return 0;
-	}
-	*leaked = topo_destroy(t);
-	return 0;
+	return t;
 }
 
 /* Every counter of a topology, copied before teardown so the report can be
@@ -440,9 +437,8 @@ int cmd_run(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	static struct scenario_result res;
-	struct topo *t = NULL;
-	rc = run_once(&o, &res, &t, NULL);
-	if (rc)
+	struct topo *t = run_once(&o, &res, &rc);
+	if (!t)
 		return rc == -EINVAL ? 2 : 1; /* a path we cannot write is a usage error */
 	/* Counters are read before teardown; leaks are counted after it, and
 	 * the report is written last so it says what really happened. */
@@ -487,8 +483,8 @@ int cmd_matrix(int argc, char **argv)
 		ro.cfg.fixes = fixes;
 		ro.so.explain = false;
 		static struct scenario_result res;
-		struct topo *t = NULL;
-		if (run_once(&ro, &res, &t, NULL))
+		struct topo *t = run_once(&ro, &res, &rc);
+		if (!t)
 			return 1;
 		uint64_t bad = topo_counter_sum(t, "tcp_bad_checksum");
 		uint64_t sw = topo_counter_sum(t, "hv_sw_checksums") + topo_counter_sum(t, "hv_sw_segments") +

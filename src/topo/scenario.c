@@ -55,8 +55,6 @@ struct run_state {
 	struct trace *tr;
 };
 
-static struct run_state *g_state;
-
 static void on_done(void *arg, struct stack_flow *f)
 {
 	struct run_state *st = arg;
@@ -139,7 +137,6 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		}
 		trace_install(st.tr);
 	}
-	g_state = &st;
 	double t0 = wall_now();
 	uint64_t v0 = ev_now(t->loop);
 	int rc = 0;
@@ -226,6 +223,5 @@ out:
 			stack_set_drop_hook(t->stack[e], NULL, NULL);
 		trace_destroy(st.tr);
 	}
-	g_state = NULL;
 	return rc;
 }
