@@ -10,35 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_rate.h"
 #include "pkt/csum.h"
 
 #define BUF_SIZE (64u * 1024u)
-#define RUNS 9
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static volatile uint32_t sink;
 
 enum bench_case { CASE_CSUM, CASE_CSUM_COPY, CASE_MEMCPY };
 
 /* Bytes per second for one case: iters passes over the buffer, timed. */
-static double run_once(enum bench_case c, uint8_t *src, uint8_t *dst, unsigned iters)
+static double run_once(int c, uint8_t *src, uint8_t *dst, unsigned iters)
 {
 	uint32_t acc = 0;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (unsigned i = 0; i < iters; i++) {
 		switch (c) {
 		case CASE_CSUM:
@@ -55,19 +41,9 @@ static double run_once(enum bench_case c, uint8_t *src, uint8_t *dst, unsigned i
 			break;
 		}
 	}
-	double t = now_s() - t0;
+	double t = bench_now_s() - t0;
 	sink += acc;
 	return (double)BUF_SIZE * iters / t;
-}
-
-static double median_rate(enum bench_case c, uint8_t *src, uint8_t *dst, unsigned iters)
-{
-	double r[RUNS];
-	run_once(c, src, dst, iters / 4); /* warm-up */
-	for (int i = 0; i < RUNS; i++)
-		r[i] = run_once(c, src, dst, iters);
-	qsort(r, RUNS, sizeof(r[0]), cmp_double);
-	return r[RUNS / 2];
 }
 
 int main(int argc, char **argv)
@@ -83,9 +59,9 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < BUF_SIZE; i++)
 		src[i] = (uint8_t)(i * 131u + (i >> 9));
 	memset(dst, 0, BUF_SIZE);
-	double rc = median_rate(CASE_CSUM, src, dst, iters);
-	double rcc = median_rate(CASE_CSUM_COPY, src, dst, iters);
-	double rm = median_rate(CASE_MEMCPY, src, dst, iters);
+	double rc = bench_median_rate(run_once, CASE_CSUM, src, dst, iters);
+	double rcc = bench_median_rate(run_once, CASE_CSUM_COPY, src, dst, iters);
+	double rm = bench_median_rate(run_once, CASE_MEMCPY, src, dst, iters);
 	printf("%-28s %10.2f GB/s\n", "csum_partial 64KiB hot", rc / 1e9);
 	printf("%-28s %10.2f GB/s\n", "csum_partial_copy 64KiB hot", rcc / 1e9);
 	printf("%-28s %10.2f GB/s\n", "memcpy 64KiB hot", rm / 1e9);

@@ -9,26 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_rate.h"
 #include "pkt/csum.h"
 #include "stack/stack.h"
 
 #define BUF_SIZE (64u * 1024u)
-#define RUNS 9
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static volatile uint64_t sink;
 
@@ -39,10 +25,10 @@ enum bench_case { CASE_MEMCPY, CASE_FILL, CASE_CHECK, CASE_CSUM, CASE_CSUM_COPY,
 #define RING_BUFS 33
 static uint8_t *ring;
 
-static double run_once(enum bench_case c, uint8_t *src, uint8_t *dst, unsigned iters)
+static double run_once(int c, uint8_t *src, uint8_t *dst, unsigned iters)
 {
 	uint64_t acc = 0;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (unsigned i = 0; i < iters; i++) {
 		switch (c) {
 		case CASE_MEMCPY:
@@ -74,19 +60,9 @@ static double run_once(enum bench_case c, uint8_t *src, uint8_t *dst, unsigned i
 		}
 		}
 	}
-	double t = now_s() - t0;
+	double t = bench_now_s() - t0;
 	sink += acc;
 	return (double)BUF_SIZE * iters / t;
-}
-
-static double median_rate(enum bench_case c, uint8_t *src, uint8_t *dst, unsigned iters)
-{
-	double r[RUNS];
-	run_once(c, src, dst, iters / 4); /* warm-up */
-	for (int i = 0; i < RUNS; i++)
-		r[i] = run_once(c, src, dst, iters);
-	qsort(r, RUNS, sizeof(r[0]), cmp_double);
-	return r[RUNS / 2];
 }
 
 int main(int argc, char **argv)
@@ -111,10 +87,10 @@ int main(int argc, char **argv)
 	if (!ring)
 		return 1;
 	memset(ring, 1, (size_t)RING_BUFS * BUF_SIZE);
-	double rm = median_rate(CASE_MEMCPY, src, dst, iters);
+	double rm = bench_median_rate(run_once, CASE_MEMCPY, src, dst, iters);
 	printf("%-30s %10.2f GB/s\n", "memcpy 64KiB hot", rm / 1e9);
 	for (int c = CASE_FILL; c <= CASE_RING_COPY; c++) {
-		double r = median_rate((enum bench_case)c, src, dst, iters);
+		double r = bench_median_rate(run_once, c, src, dst, iters);
 		printf("%-30s %10.2f GB/s  %5.2f x memcpy\n", names[c], r / 1e9, r / rm);
 	}
 	free(ring);
