@@ -1,0 +1,237 @@
+/*
+ * desc.h — a topology as data: the validated model a topology file is read
+ * into (topofile.c), that the builder turns into objects (topo.c), and that
+ * `illan topo show` draws. Nothing here knows YAML; nothing above src/topo
+ * knows partition names.
+ *
+ * Every object carries where it was declared (file, line, column), so any
+ * error about it — at load, at check, or at build — names the place.
+ *
+ * Defaults for everything a user may leave out are filled by
+ * topo_desc_defaults_*() before the loader overlays the file's values, so a
+ * builder never sees an unset field. Limits are PowerVM's where PowerVM has
+ * one (trunk priority 1–15, up to 20 additional VIDs per adapter, VIDs
+ * 1–4094) and illan's own otherwise (TOPO_MAX_*), written at each constant.
+ */
+#ifndef ILLAN_TOPO_DESC_H
+#define ILLAN_TOPO_DESC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOPO_NAME_MAX 32       /* names of objects (netdev names have 32 bytes too) */
+#define TOPO_MAX_VSWITCHES 16  /* hypervisor switches of one managed system */
+#define TOPO_MAX_PARTS 256     /* partitions */
+#define TOPO_MAX_ADAPTERS 8    /* virtual Ethernet adapters per partition */
+#define TOPO_MAX_VIDS 20       /* additional VIDs per adapter: PowerVM's limit (HMC) */
+#define TOPO_MAX_BRIDGES 32    /* bridges in the whole system */
+#define TOPO_MAX_BR_PORTS 16   /* ports per bridge */
+#define TOPO_MAX_NICS 64       /* physical NICs in the whole system */
+#define TOPO_MAX_HOSTS 64      /* external hosts */
+#define TOPO_MAX_FLOWS 256     /* traffic flows */
+#define TOPO_MAX_EVENTS 64     /* timed events */
+#define TOPO_TRUNK_PRI_MAX 15  /* PowerVM: trunk priority 1 (highest) .. 15 */
+
+/* Where something was declared. line and column count from 1; 0 = built in. */
+struct topo_src {
+	unsigned line, col;
+};
+
+enum topo_vsw_mode { TOPO_VSW_VEPA, TOPO_VSW_VEB };
+
+struct topo_vswitch {
+	char name[TOPO_NAME_MAX]; /* "ETHERNET0" is PowerVM's default switch */
+	enum topo_vsw_mode mode;  /* default VEPA (as the seed) */
+	struct topo_src src;
+};
+
+/* Addresses an endpoint's built-in stack owns. */
+struct topo_addr {
+	bool has_ip4, has_ip6;
+	uint8_t ip4[4], ip6[16];
+	unsigned prefix4, prefix6; /* default 24 and 64 */
+};
+
+/* What runs on a device: the built-in stack (embedded mode) with a name used
+ * in flows and reports, and its addresses. */
+struct topo_endpoint {
+	bool present;
+	char name[TOPO_NAME_MAX];    /* "A": flows say from: A */
+	char display[TOPO_NAME_MAX]; /* "VM A": what reports print; default = name */
+	struct topo_addr addr;
+	struct topo_src src;
+};
+
+/* The driver an adapter runs. kind names the implementation; later work adds
+ * generations ("illan-v4.13") and the real kernel driver ("kernel-6.1"): the
+ * loader keeps the text, the builder refuses what it cannot build. */
+struct topo_driver {
+	char kind[TOPO_NAME_MAX]; /* default "illan" */
+	unsigned fixes;           /* IBMVETH_FIX_* bits, default all */
+	bool fixes_set;           /* the file named fixes (the command line may override otherwise) */
+};
+
+struct topo_adapter {
+	char name[TOPO_NAME_MAX]; /* netdev name, unique in the system */
+	uint8_t mac[6];
+	bool mac_set;             /* else made up, unique, locally administered */
+	unsigned vswitch;         /* index into desc->vswitches, default 0 */
+	uint16_t pvid;            /* port VLAN ID, 1..4094, default 1 */
+	uint16_t vids[TOPO_MAX_VIDS]; /* additional VLAN IDs (IEEE 802.1Q) */
+	unsigned n_vids;
+	unsigned trunk_priority;  /* 0: not a trunk; 1..15 */
+	bool csum_offload;        /* firmware offers checksum offload; default on */
+	bool large_send;          /* firmware offers large send; default on */
+	unsigned mtu;             /* default: desc->mtu */
+	unsigned pool_sizes[5];   /* buffers per receive pool; 0 = driver default */
+	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots, default 256 */
+	struct topo_driver driver;
+	struct topo_endpoint ep;  /* a built-in stack on this adapter (client partitions) */
+	struct topo_src src;
+};
+
+enum topo_role { TOPO_ROLE_CLIENT, TOPO_ROLE_IO_SERVER };
+
+struct topo_partition {
+	char name[TOPO_NAME_MAX];
+	enum topo_role role;
+	uint64_t memory;          /* bytes of logical memory; 0 = what the adapters need */
+	struct topo_adapter adapters[TOPO_MAX_ADAPTERS];
+	unsigned n_adapters;
+	struct topo_src src;
+};
+
+enum topo_bridge_kind { TOPO_BR_OVS, TOPO_BR_LINUX };
+
+/* A bridge port, by the name of a device in the same partition: one of its
+ * adapters, one of its NICs, or another port kind a later issue adds. VLAN
+ * handling as OVS's Port table: tag (access port: untagged frames belong to
+ * VLAN tag) or trunks (the VLANs a trunk port carries; none = all). */
+struct topo_br_port {
+	char dev[TOPO_NAME_MAX];
+	uint16_t tag;             /* 0: not an access port */
+	uint16_t trunks[TOPO_MAX_VIDS];
+	unsigned n_trunks;
+	struct topo_src src;
+};
+
+struct topo_bridge {
+	char name[TOPO_NAME_MAX];
+	enum topo_bridge_kind kind; /* default OVS */
+	unsigned partition;         /* index of the IO server it lives in */
+	struct topo_br_port ports[TOPO_MAX_BR_PORTS];
+	unsigned n_ports;
+	struct topo_src src;
+};
+
+/* A physical NIC: in an IO server (partition index) or an external host's. */
+struct topo_nic {
+	char name[TOPO_NAME_MAX];
+	bool in_host;             /* owner is hosts[owner], else parts[owner] */
+	unsigned owner;
+	uint8_t mac[6];
+	bool mac_set;
+	bool gro, tso, tx_csum, rx_csum; /* server NIC defaults: all on; a host's: all off */
+	unsigned mtu;                    /* default desc->mtu */
+	char peer[TOPO_NAME_MAX];        /* the NIC at the other end of its wire ("" = none) */
+	struct topo_src src;
+};
+
+/* An external host: one NIC, optionally running the built-in stack. */
+struct topo_host {
+	char name[TOPO_NAME_MAX];
+	unsigned nic;             /* index into desc->nics */
+	struct topo_endpoint ep;
+	struct topo_src src;
+};
+
+/* A TCP flow between two endpoints (by endpoint name), as `illan run` runs
+ * them: the client sends bytes, the server checks them and replies. */
+struct topo_flow {
+	char name[2 * TOPO_NAME_MAX + 2]; /* default "FROM->TO" */
+	char from[TOPO_NAME_MAX], to[TOPO_NAME_MAX];
+	uint64_t bytes;           /* default desc->bytes */
+	uint64_t reply_bytes;     /* default desc->reply_bytes */
+	uint16_t port;            /* server port, default 5001 + index */
+	uint64_t start_ns;        /* virtual time it starts, default 0 */
+	struct topo_src src;
+};
+
+/* Timed events on the virtual clock. */
+enum topo_event_kind {
+	TOPO_EV_PARTITION_STOP,  /* an IO server (or any partition) stops: its adapters are freed */
+	TOPO_EV_PARTITION_START, /* it comes back: adapters re-registered and opened */
+	TOPO_EV_ADAPTER_FREE,    /* one adapter's H_FREE_LOGICAL_LAN (driver closes it) */
+	TOPO_EV_ADAPTER_OPEN,    /* it is opened again */
+	TOPO_EV_LINK_DOWN,       /* a NIC's wire goes down */
+	TOPO_EV_LINK_UP,
+	TOPO_EV_MTU,             /* an adapter's or NIC's MTU changes (value) */
+	TOPO_EV_OFFLOADS,        /* an adapter's offloads change as ethtool -K would (csum, large_send) */
+};
+
+struct topo_event {
+	uint64_t at_ns;
+	enum topo_event_kind kind;
+	char target[TOPO_NAME_MAX]; /* partition, adapter or NIC name */
+	unsigned value;             /* MTU for TOPO_EV_MTU */
+	bool csum, large_send;      /* for TOPO_EV_OFFLOADS */
+	struct topo_src src;
+};
+
+struct topo_desc {
+	char file[256];           /* where it was read from ("" = built in) */
+	char name[TOPO_NAME_MAX]; /* the topology's (lab's) name, default from the file name */
+	unsigned mtu;             /* default for every device: 1500 */
+	uint64_t bytes, reply_bytes; /* default flow volumes */
+	uint64_t seed;            /* deterministic choices, default 1 */
+
+	struct topo_vswitch vswitches[TOPO_MAX_VSWITCHES];
+	unsigned n_vswitches;     /* at least 1 after defaults */
+	struct topo_partition *parts; /* TOPO_MAX_PARTS entries allocated */
+	unsigned n_parts;
+	struct topo_bridge bridges[TOPO_MAX_BRIDGES];
+	unsigned n_bridges;
+	struct topo_nic nics[TOPO_MAX_NICS];
+	unsigned n_nics;
+	struct topo_host hosts[TOPO_MAX_HOSTS];
+	unsigned n_hosts;
+	struct topo_flow flows[TOPO_MAX_FLOWS];
+	unsigned n_flows;
+	struct topo_event events[TOPO_MAX_EVENTS];
+	unsigned n_events;
+};
+
+/* A new description with every default filled and nothing in it (one
+ * vswitch "ETHERNET0" in VEPA mode). NULL when out of memory. */
+struct topo_desc *topo_desc_new(void);
+void topo_desc_free(struct topo_desc *d);
+
+/* Defaults for one object, applied before a file's values are overlaid. */
+void topo_desc_default_adapter(const struct topo_desc *d, struct topo_adapter *a);
+void topo_desc_default_nic(const struct topo_desc *d, struct topo_nic *n, bool in_host);
+
+/* Lookups by name; -1 when absent. */
+int topo_desc_find_part(const struct topo_desc *d, const char *name);
+/* An adapter anywhere: *part gets the partition index. */
+int topo_desc_find_adapter(const struct topo_desc *d, const char *name, unsigned *part);
+int topo_desc_find_nic(const struct topo_desc *d, const char *name);
+int topo_desc_find_host(const struct topo_desc *d, const char *name);
+
+/* A finding of topo_desc_check: an error (the file cannot be built) or a
+ * warning (it can, but PowerVM would not carry some traffic: e.g. a VLAN with
+ * no active trunk). msg is the whole sentence, without the location. */
+struct topo_diag {
+	bool error;
+	struct topo_src src;
+	char msg[256];
+};
+
+/* Check what the structure alone cannot hold: unique names and MACs per
+ * VLAN, references (bridge ports, NIC peers, flow endpoints, event targets)
+ * that resolve, PowerVM's limits, every VLAN that carries external traffic
+ * having an active trunk. Writes up to max findings into out and returns how
+ * many there were in all (which may exceed max); errors come first. */
+unsigned topo_desc_check(const struct topo_desc *d, struct topo_diag *out, unsigned max);
+
+#endif
