@@ -55,11 +55,25 @@ struct counter_set {
 #define COUNTER_FIELD(T, f, drop, flags) uint64_t f;
 #define COUNTER_DESC(T, f, drop, flags) {#f, offsetof(T, f), drop, flags},
 
-/* Define `const struct counter_set var` from a list. */
+/* Define `const struct counter_set var` from a list, and enter it in the
+ * registry of every set the program has (counter_sets_each), so a test can
+ * prove that every counter of every set reaches the reports. */
 #define COUNTER_SET_DEFINE(var, kind, T, LIST)                                    \
 	static const struct counter_desc var##_descs_[] = {LIST(COUNTER_DESC, T)}; \
 	const struct counter_set var = {kind, var##_descs_,                        \
-					sizeof(var##_descs_) / sizeof(var##_descs_[0])}
+					sizeof(var##_descs_) / sizeof(var##_descs_[0])}; \
+	__attribute__((constructor)) static void var##_register_(void)             \
+	{                                                                          \
+		counter_set_register(&var);                                        \
+	}                                                                          \
+	struct counter_set_dummy_
+
+/* Enter set in the registry (COUNTER_SET_DEFINE does it at start-up). */
+void counter_set_register(const struct counter_set *set);
+/* The registered sets, in registration order: *n gets how many. */
+const struct counter_set *const *counter_sets_all(size_t *n);
+/* The registered set that d belongs to, or NULL. */
+const struct counter_set *counter_set_of(const struct counter_desc *d);
 
 /* The value of d in the struct at base. */
 static inline uint64_t counter_get(const void *base, const struct counter_desc *d)

@@ -63,4 +63,21 @@ TEST(find_gives_phrase_flags_and_value)
 	CHECK(counter_set_find(&demo_counters, "rx_misspelt") == NULL);
 }
 
+TEST(defined_sets_are_registered_and_found_by_desc)
+{
+	size_t n;
+	const struct counter_set *const *all = counter_sets_all(&n);
+	bool seen = false;
+	for (size_t i = 0; i < n; i++)
+		seen |= all[i] == &demo_counters;
+	CHECK(seen);
+	CHECK(counter_set_of(&demo_counters.descs[2]) == &demo_counters);
+	static const struct counter_desc stray = {"stray", 0, NULL, 0};
+	CHECK(counter_set_of(&stray) == NULL);
+	counter_set_register(&demo_counters); /* twice: kept once */
+	size_t n2;
+	counter_sets_all(&n2);
+	CHECK_U64(n2, n);
+}
+
 TEST_MAIN()
