@@ -31,81 +31,37 @@
 
 /* ---- Counters --------------------------------------------------------------- */
 
-#define BR_COUNTER(field) {#field, offsetof(struct br_counters, field)}
-static const struct {
-	const char *name;
-	size_t off;
-} br_counter_names[] = {
-	BR_COUNTER(hits),
-	BR_COUNTER(misses),
-	BR_COUNTER(upcalls),
-	BR_COUNTER(upcall_csum_completions),
-	BR_COUNTER(upcall_gso_segments),
-	BR_COUNTER(upcall_errors),
-	BR_COUNTER(flows),
-	BR_COUNTER(flows_installed),
-	BR_COUNTER(flows_expired),
-	BR_COUNTER(flows_flushed),
-	BR_COUNTER(flow_limit_hits),
-	BR_COUNTER(revalidated_flows),
-	BR_COUNTER(learned_macs),
-	BR_COUNTER(macs_learned),
-	BR_COUNTER(mac_moves),
-	BR_COUNTER(macs_aged),
-	BR_COUNTER(macs_evicted),
-	BR_COUNTER(forwarded),
-	BR_COUNTER(flooded),
-	BR_COUNTER(rx_packets),
-	BR_COUNTER(tx_packets),
-	BR_COUNTER(drop_parse),
-	BR_COUNTER(drop_action),
-	BR_COUNTER(drop_no_rule),
-	BR_COUNTER(drop_vlan),
-	BR_COUNTER(drop_same_port),
-	BR_COUNTER(drop_no_port),
-	BR_COUNTER(drop_reserved_mac),
-	BR_COUNTER(drop_headroom),
-	BR_COUNTER(drop_upcall),
-	BR_COUNTER(drop_nomem),
-};
+COUNTER_SET_DEFINE(br_counters, "bridge", struct br_stats, BR_COUNTERS);
 
+#define BR_DROP_NAME(X, T, reason, f, drop, flags) [BR_DROP_##reason] = &#f[sizeof("drop_") - 1],
 const char *const br_drop_names[BR_DROP_MAX] = {
 	[BR_DROP_NONE] = "none",
-	[BR_DROP_ACTION] = "action",
-	[BR_DROP_NO_RULE] = "no_rule",
-	[BR_DROP_VLAN] = "vlan",
-	[BR_DROP_SAME_PORT] = "same_port",
-	[BR_DROP_NO_PORT] = "no_port",
-	[BR_DROP_RESERVED_MAC] = "reserved_mac",
+	BR_FLOW_DROPS(BR_DROP_NAME, _, _)
 };
 
-/* Value of a named counter (see bridge.h). */
+/* br_get_counter: see bridge.h. */
 bool br_get_counter(const struct br *br, const char *name, uint64_t *value)
 {
-	for (size_t i = 0; i < sizeof(br_counter_names) / sizeof(br_counter_names[0]); i++) {
-		if (strcmp(br_counter_names[i].name, name) == 0) {
-			*value = *(const uint64_t *)((const char *)&br->c + br_counter_names[i].off);
-			return true;
-		}
-	}
-	return false;
+	const struct counter_desc *d = counter_set_find(&br_counters, name);
+
+	if (!d)
+		return false;
+	*value = counter_get(&br->c, d);
+	return true;
 }
 
-/* Visit every counter (see bridge.h). */
-void br_for_each_counter(const struct br *br,
-			 void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+/* br_for_each_counter: see bridge.h. */
+void br_for_each_counter(const struct br *br, counter_visit_fn *fn, void *arg)
 {
-	for (size_t i = 0; i < sizeof(br_counter_names) / sizeof(br_counter_names[0]); i++)
-		fn(arg, br_counter_names[i].name,
-		   *(const uint64_t *)((const char *)&br->c + br_counter_names[i].off));
+	counter_set_visit(&br_counters, &br->c, fn, arg);
 }
+
+/* ---- Datapath flow table ------------------------------------------------------ */
 
 static uint32_t br_key_hash(const struct br_flow_key *key)
 {
 	return br_hash_words(key, sizeof(*key), 0);
 }
-
-/* ---- Datapath flow table ------------------------------------------------------ */
 
 static struct br_flow *br_flow_lookup(const struct br *br, const struct br_flow_key *key,
 				      uint32_t hash)

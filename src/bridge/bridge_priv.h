@@ -32,26 +32,21 @@
  * port for a flood, and room for the rule's own actions. */
 #define BR_XLATE_MAX (4 * BR_MAX_PORTS + 2 * BR_MAX_ACTIONS)
 
+/* Why a datapath flow outputs nothing: one member per entry of
+ * BR_FLOW_DROPS (bridge.h), in its order. */
+#define BR_DROP_ENUM(X, T, reason, f, drop, flags) BR_DROP_##reason,
 enum br_drop {
 	BR_DROP_NONE,
-	BR_DROP_ACTION,
-	BR_DROP_NO_RULE,
-	BR_DROP_VLAN,
-	BR_DROP_SAME_PORT,
-	BR_DROP_NO_PORT,
-	BR_DROP_RESERVED_MAC,
+	BR_FLOW_DROPS(BR_DROP_ENUM, _, _)
 	BR_DROP_MAX
 };
+/* Each reason's word in flow dumps (bridge.c): its counter's name without
+ * "drop_"; "none" for BR_DROP_NONE. */
 extern const char *const br_drop_names[BR_DROP_MAX];
 
-struct br_counters {
-	uint64_t hits, misses, upcalls, upcall_csum_completions, upcall_gso_segments, upcall_errors;
-	uint64_t flows, flows_installed, flows_expired, flows_flushed, flow_limit_hits;
-	uint64_t revalidated_flows;
-	uint64_t learned_macs, macs_learned, mac_moves, macs_aged, macs_evicted;
-	uint64_t forwarded, flooded, rx_packets, tx_packets;
-	uint64_t drop_parse, drop_action, drop_no_rule, drop_vlan, drop_same_port, drop_no_port;
-	uint64_t drop_reserved_mac, drop_headroom, drop_upcall, drop_nomem;
+/* The bridge's counters, one field per entry of BR_COUNTERS (bridge.h). */
+struct br_stats {
+	BR_COUNTERS(COUNTER_FIELD, _)
 };
 
 struct br_port {
@@ -111,7 +106,7 @@ struct br {
 	uint64_t flow_idle_ns, mac_aging_ns;
 	struct ev_timer timer;
 
-	struct br_counters c;
+	struct br_stats c;
 };
 
 /* ---- Shared helpers ---------------------------------------------------------- */

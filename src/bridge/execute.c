@@ -18,15 +18,12 @@
 
 /* ---- Drops ------------------------------------------------------------------ */
 
-/* Drop reasons a flow can carry, as counter offsets (index 0 = none). */
+/* Drop reasons a flow can carry, as counter offsets (index 0 = none), from
+ * the list that declares those counters. */
+#define BR_DROP_OFF(X, T, reason, f, drop, flags) [BR_DROP_##reason] = offsetof(struct br_stats, f),
 static const size_t br_drop_off[BR_DROP_MAX] = {
 	[BR_DROP_NONE] = 0,
-	[BR_DROP_ACTION] = offsetof(struct br_counters, drop_action),
-	[BR_DROP_NO_RULE] = offsetof(struct br_counters, drop_no_rule),
-	[BR_DROP_VLAN] = offsetof(struct br_counters, drop_vlan),
-	[BR_DROP_SAME_PORT] = offsetof(struct br_counters, drop_same_port),
-	[BR_DROP_NO_PORT] = offsetof(struct br_counters, drop_no_port),
-	[BR_DROP_RESERVED_MAC] = offsetof(struct br_counters, drop_reserved_mac),
+	BR_FLOW_DROPS(BR_DROP_OFF, _, _)
 };
 
 static void br_count_drop(struct br *br, enum br_drop reason)

@@ -136,9 +136,9 @@ static struct br_flow_info find_flow(const struct br *br, unsigned in_port, cons
 	return c.found;
 }
 
-static void count_cb(void *arg, const char *name, uint64_t value)
+static void count_cb(void *arg, const struct counter_desc *d, uint64_t value)
 {
-	(void)name;
+	(void)d;
 	(void)value;
 	(*(uint64_t *)arg)++;
 }
