@@ -41,6 +41,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ev/counter.h"
 #include "ev/ev.h"
 #include "net/netdev.h"
 
@@ -198,19 +199,62 @@ unsigned br_mac_lookup(const struct br *br, uint16_t vid, const uint8_t mac[6]);
 unsigned br_n_macs(const struct br *br);
 
 /* ---- Counters ------------------------------------------------------------- *
- * hits, misses, upcalls, upcall_csum_completions, upcall_gso_segments,
- * upcall_errors, flows (gauge), flows_installed, flows_expired, flows_flushed,
- * flow_limit_hits, revalidated_flows, learned_macs (gauge), macs_learned,
- * mac_moves, macs_aged, macs_evicted, forwarded, flooded, rx_packets,
- * tx_packets, and drops by reason: drop_parse, drop_action, drop_no_rule,
- * drop_vlan, drop_same_port, drop_no_port, drop_reserved_mac, drop_headroom,
- * drop_upcall, drop_nomem. */
+ * Every counter of a bridge, once, as ev/counter.h lists them:
+ * X(T, name, drop phrase or NULL, COUNTER_* flags). upcall_errors and
+ * drop_upcall count the same failures; only the latter reports a drop. */
+#define BR_COUNTERS(X, T)                                                                      \
+	X(T, hits, NULL, 0)                      /* datapath flow hits (fast path) */          \
+	X(T, misses, NULL, 0)                    /* datapath misses */                         \
+	X(T, upcalls, NULL, 0)                   /* packets up, each GSO segment one */        \
+	X(T, upcall_csum_completions, NULL, 0)   /* PARTIAL completed in an upcall */          \
+	X(T, upcall_gso_segments, NULL, 0)       /* segments made in upcalls */                \
+	X(T, upcall_errors, NULL, 0)                                                           \
+	X(T, flows, NULL, COUNTER_GAUGE)         /* datapath flows installed now */            \
+	X(T, flows_installed, NULL, 0)                                                         \
+	X(T, flows_expired, NULL, 0)                                                           \
+	X(T, flows_flushed, NULL, 0)                                                           \
+	X(T, flow_limit_hits, NULL, 0)           /* executed, not installed */                 \
+	X(T, revalidated_flows, NULL, 0)         /* actions changed by revalidation */         \
+	X(T, learned_macs, NULL, COUNTER_GAUGE)  /* MAC entries now */                         \
+	X(T, macs_learned, NULL, 0)                                                            \
+	X(T, mac_moves, NULL, 0)                                                               \
+	X(T, macs_aged, NULL, 0)                                                               \
+	X(T, macs_evicted, NULL, 0)                                                            \
+	X(T, forwarded, NULL, 0)                 /* packets with at least one output */        \
+	X(T, flooded, NULL, 0)                   /* of those, flooded by NORMAL */             \
+	X(T, rx_packets, NULL, 0)                                                              \
+	X(T, tx_packets, NULL, 0)                /* one per output */                          \
+	X(T, drop_parse, "bridge could not parse the frame", 0)                                \
+	BR_FLOW_DROPS(BR_FLOW_DROP_COUNTER, X, T)                                              \
+	X(T, drop_headroom, "bridge: no headroom for a VLAN tag", 0)                           \
+	X(T, drop_upcall, "bridge upcall failed", 0)                                           \
+	X(T, drop_nomem, "bridge out of memory", 0)
+
+/* The drops a datapath flow can carry: the translation's verdict, kept with
+ * the flow and counted for each packet it drops. One list gives both their
+ * counters (in BR_COUNTERS, through BR_FLOW_DROP_COUNTER) and the bridge's
+ * own names for them: D(X, T, REASON, drop_<reason>, drop phrase, flags),
+ * where BR_DROP_<REASON> is the reason's internal name and <reason> the
+ * word flow dumps print. */
+#define BR_FLOW_DROPS(D, X, T)                                                                 \
+	D(X, T, ACTION, drop_action, "bridge rule said drop", 0)                               \
+	D(X, T, NO_RULE, drop_no_rule, "no bridge rule matched", 0)                            \
+	D(X, T, VLAN, drop_vlan, "bridge: VLAN not allowed on the port", 0)                    \
+	D(X, T, SAME_PORT, drop_same_port, "bridge: destination is on the port it came from",  \
+	  COUNTER_HARMLESS)                                                                    \
+	D(X, T, NO_PORT, drop_no_port, "bridge: output port missing", 0)                       \
+	D(X, T, RESERVED_MAC, drop_reserved_mac, "bridge: reserved destination MAC",           \
+	  COUNTER_HARMLESS)
+#define BR_FLOW_DROP_COUNTER(X, T, reason, f, drop, flags) X(T, f, drop, flags)
+
+/* The bridge's counters (kind "bridge"), in BR_COUNTERS order. */
+extern const struct counter_set br_counters;
 
 /* Value of a named counter; false if the name is unknown. */
 bool br_get_counter(const struct br *br, const char *name, uint64_t *value);
-/* Visit every counter in a fixed order. */
-void br_for_each_counter(const struct br *br,
-			 void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+/* Visit every counter of br in BR_COUNTERS order: fn gets arg, the
+ * counter's entry in br_counters and its value now. */
+void br_for_each_counter(const struct br *br, counter_visit_fn *fn, void *arg);
 
 /* ---- Helpers the bridge uses, exported for tests and other forwarders ----- */
 

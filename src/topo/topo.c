@@ -286,6 +286,11 @@ static void visit_one(void *arg, const char *name, uint64_t v)
 	cv->fn(cv->arg, cv->obj, name, v);
 }
 
+static void visit_desc(void *arg, const struct counter_desc *d, uint64_t v)
+{
+	visit_one(arg, d->name, v);
+}
+
 static void visit_hv(struct counter_visit *cv, struct topo *t, int i)
 {
 	struct netdev *dev = t->ua_dev[i];
@@ -328,7 +333,7 @@ void topo_for_each_counter(struct topo *t,
 		visit_hv(&cv, t, i);
 	if (t->br) {
 		cv.obj = br_name(t->br);
-		br_for_each_counter(t->br, visit_one, &cv);
+		br_for_each_counter(t->br, visit_desc, &cv);
 	}
 	for (int e = 0; e < TOPO_N_EP; e++) {
 		if (!t->stack[e])

@@ -6,7 +6,9 @@
  * fast path leaving offloads untouched, frag_list packets to ports with and
  * without FRAGLIST (issue 4), VLAN push/pop keeping csum_start on the same
  * bytes (B9), NORMAL per VLAN, learning, flooding, ageing on the virtual
- * clock, rules, the flow dump text, and no leaked packet after any test.
+ * clock, rules, the flow dump text, the counter set (every counter of
+ * BR_COUNTERS visited once with its value, its phrase and flags), and no
+ * leaked packet after any test.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include "bridge/bridge.h"
 #include "bridge/br_test_util.h"
+#include "bridge/bridge_priv.h" /* counters set directly, drop reasons */
 #include "drv/physnic/physnic.h"
 #include "ev/ev.h"
 #include "pkt/csum.h"
@@ -136,9 +139,9 @@ static struct br_flow_info find_flow(const struct br *br, unsigned in_port, cons
 	return c.found;
 }
 
-static void count_cb(void *arg, const char *name, uint64_t value)
+static void count_cb(void *arg, const struct counter_desc *d, uint64_t value)
 {
-	(void)name;
+	(void)d;
 	(void)value;
 	(*(uint64_t *)arg)++;
 }
@@ -1190,6 +1193,111 @@ TEST(physnic_gro_packets_through_bridge_to_ports_with_and_without_fraglist)
 	br_del_port(f.br, nic);
 	netdev_free(nic);
 	netdev_free(hostx);
+	fx_fini(&f);
+}
+
+/* ---- Counters --------------------------------------------------------------- */
+
+#define NAME_OF(T, name, drop, flags) #name,
+static const char *const all_counters[] = {BR_COUNTERS(NAME_OF, _)};
+#define N_COUNTERS (sizeof(all_counters) / sizeof(all_counters[0]))
+
+struct seen {
+	unsigned visits[N_COUNTERS];
+	uint64_t values[N_COUNTERS];
+	const struct counter_desc *descs[N_COUNTERS];
+	unsigned unknown;
+};
+
+static void seen_cb(void *arg, const struct counter_desc *d, uint64_t value)
+{
+	struct seen *s = arg;
+
+	for (size_t i = 0; i < N_COUNTERS; i++) {
+		if (strcmp(all_counters[i], d->name) == 0) {
+			s->visits[i]++;
+			s->values[i] = value;
+			s->descs[i] = d;
+			return;
+		}
+	}
+	s->unknown++;
+}
+
+static uint64_t distinct(size_t i)
+{
+	return (uint64_t)(i + 1) * 1000003u + 7;
+}
+
+TEST(every_counter_visited_once_with_its_value)
+{
+	struct fx f;
+	struct seen s;
+	size_t k = 0;
+
+	fx_init(&f, BR_OVS, 2, NULL);
+	memset(&s, 0, sizeof(s));
+#define SET_DISTINCT(T, name, drop, flags) f.br->c.name = distinct(k++);
+	BR_COUNTERS(SET_DISTINCT, _)
+#undef SET_DISTINCT
+	CHECK_U64(k, N_COUNTERS);
+	CHECK_U64(br_counters.n, N_COUNTERS);
+	CHECK_U64(sizeof(struct br_stats), N_COUNTERS * sizeof(uint64_t));
+	CHECK(strcmp(br_counters.kind, "bridge") == 0);
+
+	br_for_each_counter(f.br, seen_cb, &s);
+	CHECK_EQ(s.unknown, 0);
+	for (size_t i = 0; i < N_COUNTERS; i++) {
+		const char *name = all_counters[i];
+		const struct counter_desc *d = s.descs[i];
+		bool is_drop = strncmp(name, "drop_", 5) == 0;
+		bool harmless = !strcmp(name, "drop_same_port") || !strcmp(name, "drop_reserved_mac");
+		bool gauge = !strcmp(name, "flows") || !strcmp(name, "learned_macs");
+		uint64_t v = 0;
+
+		if (s.visits[i] != 1 || s.values[i] != distinct(i) || !d)
+			TEST_FAILF("%s: visited %u times, value %llu", name, s.visits[i],
+				   (unsigned long long)s.values[i]);
+		CHECK(br_get_counter(f.br, name, &v));
+		CHECK_U64(v, distinct(i));
+		if (!d)
+			continue;
+		/* Every drop_* counter, and only those, reports a drop in words. */
+		CHECK_EQ(d->drop != NULL, is_drop);
+		CHECK_EQ(d->flags, (harmless ? COUNTER_HARMLESS : 0u) | (gauge ? COUNTER_GAUGE : 0u));
+	}
+	memset(&f.br->c, 0, sizeof(f.br->c));
+	fx_fini(&f);
+}
+
+TEST(flow_drop_reasons_are_their_counters)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+	struct br_flow_info fi;
+	char name[64];
+
+	/* Each reason a flow can carry names a drop counter with a phrase. */
+	CHECK(strcmp(br_drop_names[BR_DROP_NONE], "none") == 0);
+	for (unsigned r = BR_DROP_NONE + 1; r < BR_DROP_MAX; r++) {
+		const struct counter_desc *d;
+		snprintf(name, sizeof(name), "drop_%s", br_drop_names[r]);
+		d = counter_set_find(&br_counters, name);
+		CHECK(d != NULL);
+		CHECK(d && d->drop != NULL);
+	}
+	CHECK(strcmp(br_drop_names[BR_DROP_NO_RULE], "no_rule") == 0);
+	CHECK(strcmp(br_drop_names[BR_DROP_RESERVED_MAC], "reserved_mac") == 0);
+
+	/* The dump names a flow's reason; the hit counts it in that counter. */
+	fx_init(&f, BR_OVS, 2, NULL);
+	br_rules_clear(f.br);
+	send_tcp(&f, 0, &t, TB_FULL);
+	send_tcp(&f, 0, &t, TB_FULL);
+	fi = find_flow(f.br, 1, &t);
+	CHECK(fi.drop_reason && strcmp(fi.drop_reason, "no_rule") == 0);
+	CHECK_U64(ctr(f.br, "drop_no_rule"), 2);
+	CHECK_U64(ctr(f.br, "drop_action"), 0);
 	fx_fini(&f);
 }
 
