@@ -6,6 +6,8 @@
  *
  * Serves the ibmveth driver (src/drv/ibmveth), which reaches the hypervisor
  * only through these calls and its partition's memory, and fuzz tests.
+ * Calls hv.c (the objects) and vsw.c (the active trunk; H_SEND_LOGICAL_LAN
+ * from hv_hcall).
  *
  * Every call validates all of its arguments before it changes anything, so a
  * refused call changes nothing. Checks and their order follow QEMU's
@@ -28,6 +30,19 @@ static struct hv_adapter *hcall_adapter(struct hv_partition *part, uint64_t ua)
 	if (!a)
 		part->stats.bad_unit++;
 	return a;
+}
+
+/* The attribute word H_ILLAN_ATTRIBUTES reports: firmware offers, trunk
+ * priority and the active bit (from the switch's one definition of the
+ * active trunk), and what the partition set. */
+static uint64_t hcall_attrs(const struct hv_adapter *a)
+{
+	uint64_t attrs = a->cfg.fw_attrs | a->os_attrs;
+	attrs |= ((uint64_t)a->cfg.trunk_priority << IBMVETH_ILLAN_TRUNK_PRI_SHIFT) &
+		 IBMVETH_ILLAN_TRUNK_PRI_MASK;
+	if (hv_adapter_is_trunk(a) && vsw_active_trunk(a->vsw, a->cfg.pvid) == a)
+		attrs |= IBMVETH_ILLAN_ACTIVE_TRUNK;
+	return attrs;
 }
 
 static long hcall_bad_addr(struct hv_adapter *a)
@@ -126,7 +141,7 @@ long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf
  * partition reclaims them), the LAN is closed and the MAC returns to the
  * permanent one. Attributes the partition set are kept: the driver changes
  * them while closed and expects them at the next open. A trunk that frees its
- * LAN stops being the active trunk (see hv_adapter_attrs).
+ * LAN stops being the active trunk (see vsw_active_trunk in hv_internal.h).
  */
 long h_free_logical_lan(struct hv_partition *part, uint64_t ua)
 {
@@ -388,7 +403,7 @@ long h_illan_attributes(struct hv_partition *part, uint64_t ua, uint64_t reset_m
 	else
 		a->stats.param_errors++;
 	if (ret_attrs)
-		*ret_attrs = hv_adapter_attrs(a);
+		*ret_attrs = hcall_attrs(a);
 	return rc;
 }
 

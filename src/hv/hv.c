@@ -1,12 +1,13 @@
 /*
- * hv.c — the emulated PowerVM hypervisor's objects: the hypervisor itself,
- * partitions and their logical memory, ILLAN adapters and virtual switches,
- * and the attribute word H_ILLAN_ATTRIBUTES reports (including which trunk is
- * active).
+ * hv.c — the emulated PowerVM hypervisor's objects: partitions and their
+ * logical memory, ILLAN adapters and virtual switches, the rx-queue
+ * descriptor kept in an adapter's buffer-list page, and the adapters'
+ * counters.
  *
  * Serves the topology (which builds partitions and adapters), the drivers
  * (which use the logical-memory helpers as a partition's kernel would use its
- * own memory and DMA mapping) and the other files of src/hv.
+ * own memory and DMA mapping) and the other files of src/hv. It is their
+ * leaf: it calls nothing in vsw.c or hcall.c (see hv_internal.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,24 +17,10 @@
 
 #include "hv/hv_internal.h"
 
-/*
- * Create an empty hypervisor: no partitions, no vswitches.
- * Returns NULL when out of memory. Free with hv_destroy.
- */
-struct hv *hv_create(void)
+/* hv_objects_init: see hv_internal.h. */
+void hv_objects_init(struct hv *hv)
 {
-	struct hv *hv = calloc(1, sizeof(*hv));
-	if (!hv)
-		return NULL;
-	hv->gather = malloc(PAPR_MAX_FRAME);
-	if (!hv->gather)
-		goto err_free_hv;
 	hv->next_ua = HV_FIRST_UA;
-	return hv;
-
-err_free_hv:
-	free(hv);
-	return NULL;
 }
 
 static void hv_adapter_free(struct hv_adapter *a)
@@ -44,15 +31,9 @@ static void hv_adapter_free(struct hv_adapter *a)
 	free(a);
 }
 
-/*
- * Destroy the hypervisor with every partition (and its logical memory),
- * adapter and vswitch. Pointers into partition memory become invalid. Must
- * not be called from inside an hcall (an interrupt handler). NULL is allowed.
- */
-void hv_destroy(struct hv *hv)
+/* hv_objects_free: see hv_internal.h. */
+void hv_objects_free(struct hv *hv)
 {
-	if (!hv)
-		return;
 	struct hv_partition *part = hv->parts;
 	while (part) {
 		struct hv_partition *pnext = part->next;
@@ -66,15 +47,14 @@ void hv_destroy(struct hv *hv)
 		free(part);
 		part = pnext;
 	}
+	hv->parts = NULL;
 	struct hv_vswitch *vsw = hv->vswitches;
 	while (vsw) {
 		struct hv_vswitch *vnext = vsw->next;
 		free(vsw);
 		vsw = vnext;
 	}
-	vsw_release(hv);
-	free(hv->gather);
-	free(hv);
+	hv->vswitches = NULL;
 }
 
 /* The vswitch numbered num, created (in VEB mode) on first use; NULL when
@@ -274,59 +254,6 @@ int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *
 	a->irq_fn = fn;
 	a->irq_arg = arg;
 	return 0;
-}
-
-bool hv_adapter_on_vlan(const struct hv_adapter *a, uint16_t vid)
-{
-	if (a->cfg.pvid == vid)
-		return true;
-	for (unsigned i = 0; i < a->cfg.n_vids; i++)
-		if (a->cfg.vids[i] == vid)
-			return true;
-	return false;
-}
-
-/*
- * The active trunk of VLAN vid on vsw, or NULL: the one definition of "active
- * trunk", used both for the ACTIVE_TRUNK attribute (vid = the adapter's PVID;
- * what the driver's probe reads) and by the switch for where frames of vid
- * that no local adapter takes leave (vsw_active_trunk), so a driver that was
- * told it is not the active trunk is never handed the traffic of one.
- *
- * Reference §9: "the managed system activates the trunk adapter with the
- * lowest priority number for a given set of VLANs. If it fails, the next one
- * is activated"; "only one trunk adapter can be active per VLAN". Our choice
- * where the sources are silent on what "fails" means: a trunk has failed once
- * it frees its LAN after registering it (its OS closed the adapter or went
- * down). One never opened has not failed: it is configured active, so its
- * probe (made before open) sees ACTIVE_TRUNK, and frames for its VLANs go to
- * it and are counted there as rx_not_open until it opens, rather than to a
- * standby whose driver runs as a non-active trunk. Candidates are the trunks
- * of vsw on vid (PVID or an additional VID) that have not failed; the lowest
- * priority number wins, then the oldest (first created) adapter.
- */
-struct hv_adapter *hv_vsw_active_trunk(const struct hv_vswitch *vsw, uint16_t vid)
-{
-	struct hv_adapter *best = NULL;
-	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
-		if (!hv_adapter_is_trunk(m) || m->closed_after_open || !hv_adapter_on_vlan(m, vid))
-			continue;
-		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
-			best = m; /* members are in creation order: ties keep the oldest */
-	}
-	return best;
-}
-
-/* The attribute word H_ILLAN_ATTRIBUTES reports: firmware offers, trunk
- * priority and active bit, and what the partition set. */
-uint64_t hv_adapter_attrs(const struct hv_adapter *a)
-{
-	uint64_t attrs = a->cfg.fw_attrs | a->os_attrs;
-	attrs |= ((uint64_t)a->cfg.trunk_priority << IBMVETH_ILLAN_TRUNK_PRI_SHIFT) &
-		 IBMVETH_ILLAN_TRUNK_PRI_MASK;
-	if (hv_adapter_is_trunk(a) && hv_vsw_active_trunk(a->vsw, a->cfg.pvid) == a)
-		attrs |= IBMVETH_ILLAN_ACTIVE_TRUNK;
-	return attrs;
 }
 
 /* Write the rx-queue descriptor (VALID | TOGGLE as it stands | length,

@@ -1,16 +1,21 @@
 /*
  * vsw.c — the virtual switch and H_SEND_LOGICAL_LAN: gather the sender's
  * descriptors from its logical memory, apply the port VLAN rules, choose the
- * destinations (by MAC within the VLAN, trunks, VEB or VEPA), and write each
- * copy into a buffer the receiver posted plus a receive-queue entry, carrying
- * the checksum-offload and large-send flags — or doing the checksum and the
- * segmentation in software for a receiver that did not enable them, as PHYP
- * does (reference §4.2, §9: "the hypervisor will generate the checksum",
- * Platform Large Send segments "using CPU pool resources").
+ * destinations (by MAC within the VLAN, the active trunk, VEB or VEPA), and
+ * write each copy into a buffer the receiver posted plus a receive-queue
+ * entry, carrying the checksum-offload and large-send flags — or doing the
+ * checksum and the segmentation in software for a receiver that did not
+ * enable them, as PHYP does (the 2004 ibmveth checksum-offload patch: "the
+ * hypervisor will generate the checksum"; IBM's Platform Large Send notes:
+ * it segments "using CPU pool resources"). It also holds the one definition
+ * of the active trunk, and creates and destroys the hypervisor, whose send
+ * scratch it owns.
  *
- * Serves the ibmveth driver (through h_send_logical_lan) and, through the
- * counters, the seed's issue 1: hv_sw_checksums and hv_sw_segments are the
- * work a trunk without offloads forces on the hypervisor.
+ * Serves the ibmveth driver (through h_send_logical_lan), hcall.c (the
+ * active trunk, for H_ILLAN_ATTRIBUTES), the topology (hv_create,
+ * hv_destroy) and, through the counters, the seed's issue 1: hv_sw_checksums
+ * and hv_sw_segments are the work a trunk without offloads forces on the
+ * hypervisor. Calls hv.c, never hcall.c.
  *
  * Writes into partition memory happen only inside ranges checked against that
  * partition: the receiver's posted buffers, its receive queue and its
@@ -66,14 +71,36 @@ static const struct pkt_pool_class vsw_seg_classes[] = {
 	{PAPR_MAX_FRAME + 512, 12},
 };
 
-void vsw_release(struct hv *hv)
+/* ---- The hypervisor as a whole ---------------------------------------------- */
+
+/* hv_create: see hv.h. */
+struct hv *hv_create(void)
 {
-	if (hv->seg_pool)
-		pkt_pool_destroy(hv->seg_pool);
-	hv->seg_pool = NULL;
-	free(hv->dests);
-	hv->dests = NULL;
-	hv->n_dests_cap = 0;
+	struct hv *hv = calloc(1, sizeof(*hv));
+	if (!hv)
+		return NULL;
+	hv_objects_init(hv);
+	hv->send.gather = malloc(PAPR_MAX_FRAME);
+	if (!hv->send.gather)
+		goto err_free_hv;
+	return hv;
+
+err_free_hv:
+	free(hv);
+	return NULL;
+}
+
+/* hv_destroy: see hv.h. */
+void hv_destroy(struct hv *hv)
+{
+	if (!hv)
+		return;
+	hv_objects_free(hv);
+	if (hv->send.seg_pool)
+		pkt_pool_destroy(hv->send.seg_pool);
+	free(hv->send.dests);
+	free(hv->send.gather);
+	free(hv);
 }
 
 /* ---- Destinations -------------------------------------------------------- */
@@ -92,30 +119,46 @@ static bool vsw_accepts_group(struct hv_adapter *r, uint64_t dst)
 	return false;
 }
 
-/* The trunk that carries VLAN vid out of vsw: the active trunk as
- * H_ILLAN_ATTRIBUTES reports it (hv_vsw_active_trunk, one definition for
- * both). A standby takes over as soon as the active one frees its LAN. */
-static struct hv_adapter *vsw_active_trunk(struct hv_vswitch *vsw, uint16_t vid)
+/* Is a on VLAN vid, as its PVID or one of its additional VIDs? */
+static bool vsw_on_vlan(const struct hv_adapter *a, uint16_t vid)
 {
-	return hv_vsw_active_trunk(vsw, vid);
+	if (a->cfg.pvid == vid)
+		return true;
+	for (unsigned i = 0; i < a->cfg.n_vids; i++)
+		if (a->cfg.vids[i] == vid)
+			return true;
+	return false;
+}
+
+/* vsw_active_trunk: see hv_internal.h. */
+struct hv_adapter *vsw_active_trunk(const struct hv_vswitch *vsw, uint16_t vid)
+{
+	struct hv_adapter *best = NULL;
+	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
+		if (!hv_adapter_is_trunk(m) || m->closed_after_open || !vsw_on_vlan(m, vid))
+			continue;
+		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
+			best = m; /* members are in creation order: ties keep the oldest */
+	}
+	return best;
 }
 
 static bool vsw_dest_add(struct hv *hv, size_t *n, struct hv_adapter *r)
 {
-	if (*n == hv->n_dests_cap) {
-		size_t cap = hv->n_dests_cap ? hv->n_dests_cap * 2 : 16;
-		struct hv_adapter **d = realloc(hv->dests, cap * sizeof(*d));
+	if (*n == hv->send.n_dests_cap) {
+		size_t cap = hv->send.n_dests_cap ? hv->send.n_dests_cap * 2 : 16;
+		struct hv_adapter **d = realloc(hv->send.dests, cap * sizeof(*d));
 		if (!d)
 			return false;
-		hv->dests = d;
-		hv->n_dests_cap = cap;
+		hv->send.dests = d;
+		hv->send.n_dests_cap = cap;
 	}
-	hv->dests[(*n)++] = r;
+	hv->send.dests[(*n)++] = r;
 	return true;
 }
 
 /*
- * Fill hv->dests with the adapters that get a copy of f from s.
+ * Fill hv->send.dests with the adapters that get a copy of f from s.
  * - From a trunk: only local (client) adapters on the VLAN; a frame never
  *   goes from one trunk to another.
  * - From a client in VEPA mode: the active trunk of the VLAN, whatever the
@@ -152,7 +195,7 @@ static size_t vsw_route(struct hv *hv, struct hv_adapter *s, const struct vsw_fr
 		return n;
 	}
 	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
-		if (m == s || hv_adapter_is_trunk(m) || !hv_adapter_on_vlan(m, f->vid))
+		if (m == s || hv_adapter_is_trunk(m) || !vsw_on_vlan(m, f->vid))
 			continue;
 		if (group) {
 			if (vsw_accepts_group(m, f->dst))
@@ -412,11 +455,11 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 
 static struct pkt_pool *vsw_seg_pool(struct hv *hv)
 {
-	if (!hv->seg_pool)
-		hv->seg_pool = pkt_pool_create("hv-segment", vsw_seg_classes,
-					       sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]),
-					       NULL, 0);
-	return hv->seg_pool;
+	if (!hv->send.seg_pool)
+		hv->send.seg_pool = pkt_pool_create("hv-segment", vsw_seg_classes,
+						    sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]),
+						    NULL, 0);
+	return hv->send.seg_pool;
 }
 
 /*
@@ -536,7 +579,7 @@ static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32
 	uint16_t vid = tci & 0x0FFF;
 	if (inner == ETH_P_8021Q || inner == ETH_P_8021AD)
 		return false;
-	if (vid == 0 || vid == 0x0FFF || !hv_adapter_on_vlan(s, vid))
+	if (vid == 0 || vid == 0x0FFF || !vsw_on_vlan(s, vid))
 		return false;
 	f->vid = vid;
 	f->tci = tci;
@@ -586,7 +629,7 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 		part->inject_n--;
 		return part->inject_code;
 	}
-	if (hv->sending)
+	if (hv->send.sending)
 		return H_BUSY;
 	if (!s->open) {
 		s->stats.tx_not_open++;
@@ -626,10 +669,10 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 		uint32_t at = 0;
 		for (unsigned i = 0; i < n_desc; i++) {
 			uint32_t l = papr_desc_len(desc[i]);
-			memcpy(hv->gather + at, part->mem + papr_desc_addr(desc[i]), l);
+			memcpy(hv->send.gather + at, part->mem + papr_desc_addr(desc[i]), l);
 			at += l;
 		}
-		frame = hv->gather;
+		frame = hv->send.gather;
 	}
 
 	struct vsw_frame f;
@@ -662,19 +705,19 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 	size_t n = vsw_route(hv, s, &f);
 	/* A receiver in the sender's own partition could have posted a buffer
 	 * over the frame being sent: deliver from a private copy then. */
-	if (frame != hv->gather) {
+	if (frame != hv->send.gather) {
 		for (size_t i = 0; i < n; i++) {
-			if (hv->dests[i]->part == part) {
-				memcpy(hv->gather, frame, len);
-				f.body = hv->gather + (f.body - frame);
+			if (hv->send.dests[i]->part == part) {
+				memcpy(hv->send.gather, frame, len);
+				f.body = hv->send.gather + (f.body - frame);
 				break;
 			}
 		}
 	}
 
-	hv->sending = true;
+	hv->send.sending = true;
 	for (size_t i = 0; i < n; i++) {
-		struct hv_adapter *r = hv->dests[i];
+		struct hv_adapter *r = hv->send.dests[i];
 		if (!r->open) {
 			r->stats.rx_not_open++;
 			continue;
@@ -684,7 +727,7 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 		else
 			vsw_deliver_whole(r, &f);
 	}
-	hv->sending = false;
+	hv->send.sending = false;
 	return H_SUCCESS;
 }
 
