@@ -11,7 +11,7 @@
  *
  * Every call validates all of its arguments before it changes anything, so a
  * refused call changes nothing. Checks and their order follow QEMU's
- * hw/net/spapr_llan.c where it has the call (reference §1.3); the choices
+ * hw/net/spapr_llan.c where it has the call; the choices
  * where neither QEMU nor the driver settles a question are commented at each
  * call. Address checks bump addr_errors, other H_PARAMETER refusals
  * param_errors, H_RESOURCE refusals resource_errors; a unit address the
@@ -302,8 +302,8 @@ static int hcall_mcast_index(const struct hv_adapter *a, uint64_t mac)
 }
 
 /*
- * H_MULTICAST_CTRL(ua, cmd, mac). QEMU only looks the unit up; PAPR's rules
- * are not in the reference, so ours are: cmd bits other than the four
+ * H_MULTICAST_CTRL(ua, cmd, mac). QEMU only looks the unit up and no public
+ * source gives PAPR's rules, so ours are: cmd bits other than the four
  * modify/enable bits and the 2-bit operation are H_PARAMETER; reception and
  * filtering changes apply first, then the operation (the driver sends
  * EnableRecv|DisableFiltering|ClearFilterTable in one call). AddFilter needs
@@ -372,7 +372,8 @@ long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t m
 /*
  * H_ILLAN_ATTRIBUTES(ua, reset_mask, set_mask) -> attributes in *ret_attrs.
  * New OS bits = (old & ~reset) | set. QEMU has no such call; our rules
- * (reference §4): only PAPR_ILLAN_OS_SETTABLE bits may appear in either mask
+ * (from how ibmveth_set_csum_offload and ibmveth_set_tso use the call):
+ * only PAPR_ILLAN_OS_SETTABLE bits may appear in either mask
  * (the firmware offers, trunk priority and ACTIVE_TRUNK are read-only:
  * H_PARAMETER); setting LRG_SR_ENABLED needs LRG_SND_SUPPORT offered and
  * setting IPV4/IPV6_TCP_CSUM needs PADDED_PKT_CSUM offered (H_PARAMETER

@@ -70,15 +70,24 @@ struct hv_adapter {
 	/* Registration (H_REGISTER_LOGICAL_LAN); meaningful while open. The
 	 * addresses are kept here, not re-read from partition memory, so a
 	 * partition that scribbles on its buffer-list page cannot redirect the
-	 * hypervisor's writes. */
+	 * hypervisor's writes. Who writes what in those pages: see papr.h. */
 	bool open;
 	bool closed_after_open; /* freed its LAN after being registered */
 	uint64_t buf_list;
 	uint64_t filter_list;
 	uint64_t rxq_addr;
 	uint32_t rxq_len;
-	uint32_t rxq_ptr;   /* byte offset of the next entry */
-	bool rxq_toggle;    /* TOGGLE of the rx-queue descriptor at buf_list+0 */
+	/* The hypervisor's cursor on the receive queue (papr.h): the byte
+	 * offset of the next entry it writes, and the TOGGLE of the rx-queue
+	 * descriptor at buf_list+0 (entries are written with its opposite).
+	 * Only the hypervisor moves it: register resets it, vsw_rx_post
+	 * advances it and flips the toggle on a wrap. The partition keeps its
+	 * own cursor and never tells the hypervisor where it stands. */
+	uint32_t rxq_ptr;
+	bool rxq_toggle;
+	/* Posted buffers: the partition adds (H_ADD_LOGICAL_LAN_BUFFER[S]),
+	 * the switch takes one per frame written; a taken buffer is the
+	 * partition's again once its entry shows. */
 	struct hv_rx_pool pools[HV_RX_POOLS];
 	unsigned rx_bufs;
 

@@ -162,11 +162,12 @@ static bool vsw_dest_add(struct hv *hv, size_t *n, struct hv_adapter *r)
  * - From a trunk: only local (client) adapters on the VLAN; a frame never
  *   goes from one trunk to another.
  * - From a client in VEPA mode: the active trunk of the VLAN, whatever the
- *   destination ("the hypervisor no longer bridges between VMs").
+ *   destination (kernel commit 66aa0678: in OVS mode "the hypervisor will
+ *   no more bridge the packets between VMs").
  * - From a client in VEB mode: broadcast and multicast to every other member
  *   of the VLAN that accepts it plus the active trunk; unicast to the client
- *   adapter whose current MAC it is, else to the active trunk (reference §9,
- *   inferred: unknown unicast goes to the trunk).
+ *   adapter whose current MAC it is, else to the active trunk (inferred
+ *   from IBM's description of trunk adapters; no source says it outright).
  * Unicast to a client MAC (from a trunk, or a client in VEB mode): the first
  * OPEN adapter, in creation order, whose current MAC matches; only when none
  * is open does a closed one with that MAC get the frame (dropped on delivery
@@ -300,13 +301,14 @@ static uint8_t *vsw_rx_take(struct hv_adapter *r, uint32_t need)
 static void vsw_rx_post(struct hv_adapter *r, const uint8_t *buf, uint32_t off, uint32_t len,
 			uint32_t flags)
 {
-	uint8_t *e = r->part->mem + r->rxq_addr + r->rxq_ptr;
-	memcpy(e + 8, buf, 8);
-	hv_put_be32(e + 4, len);
+	uint8_t *slot = r->part->mem + r->rxq_addr + r->rxq_ptr;
+	struct papr_rxq_entry *e = (struct papr_rxq_entry *)slot;
+	memcpy(e->correlator, buf, sizeof(e->correlator));
+	hv_put_be32(e->length, len);
 	uint32_t fo = IBMVETH_RXQ_VALID | flags | (off & IBMVETH_RXQ_OFF_MASK);
 	if (!r->rxq_toggle)
 		fo |= IBMVETH_RXQ_TOGGLE;
-	hv_put_be32(e, fo);
+	hv_put_be32(e->flags_off, fo);
 	r->rxq_ptr += PAPR_RXQ_ENTRY_SIZE;
 	if (r->rxq_ptr + PAPR_RXQ_ENTRY_SIZE > r->rxq_len) {
 		r->rxq_ptr = 0;
@@ -402,7 +404,8 @@ static void vsw_copy_and_checksum(uint8_t *to, struct vsw_frame *f)
  * Deliver f to r whole: with LRG_PKT and the mss when f is a large send
  * (r has LRG_SR_ENABLED). Checksum: if the sender set NO_CSUM and r enabled
  * CSO for the frame's family, the sender's NO_CSUM|CSUM_GOOD go into the rxq
- * entry and the bytes stay as sent (the link is reliable: reference §4.2);
+ * entry and the bytes stay as sent ("the link is reliable": the 2004 ibmveth
+ * checksum-offload patch);
  * if r did not, the hypervisor computes the TCP checksum into r's copy and
  * delivers no checksum flags. A NO_CSUM frame that is not TCP over IP cannot
  * be completed: it goes as sent, flagged only to a receiver with any CSO bit,
@@ -444,8 +447,9 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 		memcpy(frame + hl, f->body, f->body_len);
 	}
 	if (f->mss) {
-		/* Reference §3.3: PHYP writes the MSS as a be64 at buffer+8; the
-		 * frame then starts at +16 (our choice, §10: unconfirmed). */
+		/* PHYP writes the MSS as a be64 at buffer+8 (ibmveth_poll reads
+		 * it there); the frame then starts at +16 (our choice: no source
+		 * gives PHYP's offset). */
 		hv_put_be64(buf + PAPR_RX_OFFSET, f->mss);
 		flags |= IBMVETH_RXQ_LRG_PKT;
 		r->stats.lrg_delivered++;
@@ -553,11 +557,11 @@ err_free_p:
 /* ---- Send ----------------------------------------------------------------- */
 
 /*
- * Port input rules (reference §9, the Redbook's): an untagged frame takes the
- * sender's PVID; a frame tagged with the PVID or one of the adapter's
- * additional VIDs keeps its VLAN; any other tag, VID 0 (priority tag) or
- * 4095, an 802.1ad outer tag, a second tag, or a truncated tag is discarded —
- * no VLAN hopping. Fills f's VLAN and body; false when discarded.
+ * Port input rules (IBM's PowerVM virtualization Redbooks): an untagged
+ * frame takes the sender's PVID; a frame tagged with the PVID or one of the
+ * adapter's additional VIDs keeps its VLAN; any other tag, VID 0 (priority
+ * tag) or 4095, an 802.1ad outer tag, a second tag, or a truncated tag is
+ * discarded — no VLAN hopping. Fills f's VLAN and body; false when discarded.
  */
 static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32_t len,
 			struct vsw_frame *f)
@@ -600,7 +604,8 @@ static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32
  * without VALID: total 0 H_SUCCESS (nothing sent), total > 65536 H_RESOURCE,
  * a range outside the partition H_PARAMETER (addr_errors). Then the frame:
  * shorter than an Ethernet header H_PARAMETER; destination = the sender's own
- * current MAC H_PARAMETER and self_sends (PHYP's rc=-4, reference §1.3);
+ * current MAC H_PARAMETER and self_sends (PHYP's rc=-4 in
+ * the message of kernel commit 6f2275433a2f);
  * a VLAN the port may not send on H_DROPPED and vlan_discards (our choice:
  * the driver counts H_DROPPED as sent, as a switch drops silently).
  * Descriptor flags are taken from d1. LRG_SND with a nonzero mss is a large
