@@ -17,6 +17,11 @@
 
 #include "hv/hv_internal.h"
 
+COUNTER_SET_DEFINE(hv_adapter_counters, "hv-adapter", struct hv_adapter_stats,
+		   HV_ADAPTER_COUNTERS);
+COUNTER_SET_DEFINE(hv_partition_counters, "hv-partition", struct hv_partition_stats,
+		   HV_PARTITION_COUNTERS);
+
 /* hv_objects_init: see hv_internal.h. */
 void hv_objects_init(struct hv *hv)
 {

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ev/counter.h"
 #include "papr.h"
 
 struct hv;
@@ -49,39 +50,75 @@ struct hv_adapter_config {
 	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots */
 };
 
-/* Counters per adapter; names are what stats output prints. */
+/*
+ * Counters per adapter, one X-macro list (see ev/counter.h): the field's name
+ * is what stats output prints; the phrase, for a counter that counts a lost
+ * or refused frame, is what the run report and `illan why` say. The order is
+ * the struct's: append only.
+ */
+#define HV_ADAPTER_COUNTERS(X, T)                                                       \
+	/* frames accepted by H_SEND_LOGICAL_LAN, and their bytes */                    \
+	X(T, tx_frames, NULL, 0)                                                        \
+	X(T, tx_bytes, NULL, 0)                                                         \
+	/* frames written into this adapter's buffers, and their bytes */               \
+	X(T, rx_frames, NULL, 0)                                                        \
+	X(T, rx_bytes, NULL, 0)                                                         \
+	/* drops for lack of a fitting buffer (also the be64 at buffer-list +4088) */   \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)              \
+	/* frames for this adapter while its LAN was not registered */                  \
+	X(T, rx_not_open, "receiving adapter not registered", 0)                        \
+	/* multicast the filter did not accept (harmless: not addressed to it) */       \
+	X(T, rx_filtered, "multicast not accepted by the adapter's filter",             \
+	  COUNTER_HARMLESS)                                                             \
+	/* frames sent on a VLAN the adapter is not on (H_DROPPED) */                   \
+	X(T, vlan_discards, "VLAN not allowed on the sending adapter", 0)               \
+	/* unicast with no local adapter and no trunk to take it */                     \
+	X(T, no_destination, "no adapter or trunk on the VLAN has that MAC", 0)         \
+	/* frames to the sender's own current MAC (H_PARAMETER) */                      \
+	X(T, self_sends, "frame to the sender's own MAC refused", 0)                    \
+	/* TCP checksums the hypervisor computed for this receiver */                   \
+	X(T, hv_sw_checksums, NULL, 0)                                                  \
+	/* segments the hypervisor cut for this receiver */                             \
+	X(T, hv_sw_segments, NULL, 0)                                                   \
+	/* large frames delivered whole with LRG_PKT */                                 \
+	X(T, lrg_delivered, NULL, 0)                                                    \
+	/* hcall addresses outside the partition's memory (H_PARAMETER) */              \
+	X(T, addr_errors, "hcall refused: address outside the partition's memory", 0)   \
+	/* other H_PARAMETER refusals */                                                \
+	X(T, param_errors, "hcall refused: bad parameter", 0)                           \
+	/* interrupts raised */                                                         \
+	X(T, irqs, NULL, 0)                                                             \
+	/* (the counters below were added after the first contract: append only) */     \
+	/* sends while not registered (H_DROPPED, as QEMU) */                           \
+	X(T, tx_not_open, "sent while the adapter was not registered", 0)               \
+	/* H_RESOURCE refusals: frame over 64 KiB, registered twice, not open,          \
+	 * rx pools or filter table full */                                             \
+	X(T, resource_errors, "hcall refused: frame over 64 KiB or no room left", 0)    \
+	/* offloads the hypervisor could not perform for this receiver: a NO_CSUM       \
+	 * frame not TCP over IP (sent on unchecksummed) or a large send it could       \
+	 * not cut (dropped) */                                                         \
+	X(T, hv_sw_errors, "the hypervisor could not perform the sender's offload", 0)
+
 struct hv_adapter_stats {
-	uint64_t tx_frames;        /* frames accepted by H_SEND_LOGICAL_LAN */
-	uint64_t tx_bytes;
-	uint64_t rx_frames;        /* frames written into this adapter's buffers */
-	uint64_t rx_bytes;
-	uint64_t rx_no_buffer;     /* drops for lack of a fitting buffer (page +4088) */
-	uint64_t rx_not_open;      /* frames for this adapter while not registered */
-	uint64_t rx_filtered;      /* multicast not accepted by the filter */
-	uint64_t vlan_discards;    /* frames sent on a VLAN the adapter is not on */
-	uint64_t no_destination;   /* unicast with no local adapter and no trunk */
-	uint64_t self_sends;       /* frames to the sender's own MAC (H_PARAMETER) */
-	uint64_t hv_sw_checksums;  /* TCP checksums the hypervisor computed for this receiver */
-	uint64_t hv_sw_segments;   /* frames the hypervisor cut for this receiver */
-	uint64_t lrg_delivered;    /* large frames delivered whole with LRG_PKT */
-	uint64_t addr_errors;      /* hcall addresses outside the partition's memory */
-	uint64_t param_errors;     /* other H_PARAMETER refusals */
-	uint64_t irqs;             /* interrupts raised */
-	/* Added after the first contract (append only). */
-	uint64_t tx_not_open;      /* sends while not registered (H_DROPPED, as QEMU) */
-	uint64_t resource_errors;  /* H_RESOURCE refusals: frame > 64 KiB, registered
-				    * twice, not open, rx pools or filter table full */
-	uint64_t hv_sw_errors;     /* offloads the hypervisor could not perform for
-				    * this receiver (flagged frame not TCP over IP,
-				    * segmentation failure): see vsw.c */
+	HV_ADAPTER_COUNTERS(COUNTER_FIELD, _)
 };
 
 /* Counters per partition, for calls that name no adapter of its own. */
+#define HV_PARTITION_COUNTERS(X, T)                                                     \
+	/* every hcall the partition made */                                            \
+	X(T, hcalls, NULL, 0)                                                           \
+	/* unit address unknown or another partition's (H_PARAMETER) */                 \
+	X(T, bad_unit, "hcall refused: no such adapter in the partition", 0)            \
+	/* hv_hcall with an unknown opcode (H_FUNCTION); no frame is lost */            \
+	X(T, bad_opcode, NULL, 0)
+
 struct hv_partition_stats {
-	uint64_t hcalls;     /* every hcall the partition made */
-	uint64_t bad_unit;   /* unit address unknown or another partition's (H_PARAMETER) */
-	uint64_t bad_opcode; /* hv_hcall with an unknown opcode (H_FUNCTION) */
+	HV_PARTITION_COUNTERS(COUNTER_FIELD, _)
 };
+
+/* Name, drop phrase and flags of every counter above (for stats output, the
+ * run report and `illan why`). */
+extern const struct counter_set hv_adapter_counters, hv_partition_counters;
 
 /* ---- Construction (topology) --------------------------------------------- */
 struct hv *hv_create(void);
