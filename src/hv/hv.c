@@ -62,8 +62,7 @@ void hv_objects_free(struct hv *hv)
 	hv->vswitches = NULL;
 }
 
-/* The vswitch numbered num, created (in VEB mode) on first use; NULL when
- * out of memory. */
+/* hv_vswitch_get: see hv_internal.h. */
 struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num)
 {
 	struct hv_vswitch **pp = &hv->vswitches;
@@ -79,12 +78,7 @@ struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num)
 	return vsw;
 }
 
-/*
- * Set a vswitch's mode: HV_VSW_VEB (the hypervisor switches between local
- * adapters) or HV_VSW_VEPA (every client frame goes to the trunk, as the seed's
- * OVS/NovaLink setup has it). Creates the vswitch if needed. Takes effect for
- * the next frame. Returns 0, -EINVAL for an unknown mode, -ENOMEM.
- */
+/* hv_vswitch_set_mode: see hv.h. */
 int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode)
 {
 	if (!hv || (mode != HV_VSW_VEB && mode != HV_VSW_VEPA))
@@ -96,12 +90,7 @@ int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode)
 	return 0;
 }
 
-/*
- * Create a partition with mem_size bytes of zeroed logical memory (1 byte to
- * 4 GiB: I/O addresses in descriptors are 32 bits). name is copied
- * (truncated to 31 bytes). Returns NULL on a bad size or out of memory; the
- * partition lives until hv_destroy.
- */
+/* hv_partition_create: see hv.h. */
 struct hv_partition *hv_partition_create(struct hv *hv, const char *name, size_t mem_size)
 {
 	if (!hv || mem_size == 0 || (uint64_t)mem_size > (1ull << 32))
@@ -127,18 +116,19 @@ err_free_part:
 	return NULL;
 }
 
-/* The partition's name as given at creation. */
+/* hv_partition_name: see hv.h. */
 const char *hv_partition_name(const struct hv_partition *part)
 {
 	return part->name;
 }
 
-/* Copy the partition's counters into *st. */
+/* hv_partition_get_stats: see hv.h. */
 void hv_partition_get_stats(const struct hv_partition *part, struct hv_partition_stats *st)
 {
 	*st = part->stats;
 }
 
+/* hv_mac_is_valid_unicast: see hv_internal.h. */
 bool hv_mac_is_valid_unicast(uint64_t mac)
 {
 	/* 48 bits, not zero, group bit (bit 0 of the first octet) clear: as
@@ -170,16 +160,7 @@ static bool hv_config_ok(const struct hv_adapter_config *cfg)
 	return true;
 }
 
-/*
- * Create an ILLAN adapter in part from cfg (copied). The config is checked:
- * a valid unicast MAC, PVID 1..4094, at most HV_MAX_VIDS distinct additional
- * VIDs other than the PVID, trunk priority 0..15, fw_attrs only of the bits a
- * firmware offers (RX_MULTI_BUFF_SUPPORT, LRG_SND_SUPPORT, PADDED_PKT_CSUM),
- * at most HV_MCAST_FILTER_MAX filter slots. The adapter starts closed, with
- * interrupts off, multicast reception on and no filtering (see h_multicast_ctrl).
- * Returns the unit address (nonzero, unique in this hypervisor), or 0 on a bad
- * config or out of memory.
- */
+/* hv_adapter_create: see hv.h. */
 uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
 			   const struct hv_adapter_config *cfg)
 {
@@ -222,8 +203,7 @@ err_free_adapter:
 	return 0;
 }
 
-/* The adapter with unit address ua if it belongs to part, else NULL: a
- * partition can name only its own adapters. */
+/* hv_adapter_find: see hv_internal.h. */
 struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua)
 {
 	if (!part)
@@ -234,10 +214,7 @@ struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua)
 	return NULL;
 }
 
-/*
- * Copy the counters of part's adapter ua into *st. Returns 0, or -ENOENT when
- * part has no such adapter.
- */
+/* hv_adapter_get_stats: see hv.h. */
 int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st)
 {
 	struct hv_adapter *a = hv_adapter_find(part, ua);
@@ -247,10 +224,7 @@ int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapt
 	return 0;
 }
 
-/*
- * Install the rx interrupt handler of part's adapter ua (fn NULL removes it).
- * Returns 0 or -ENOENT.
- */
+/* hv_set_irq_handler: see hv.h. */
 int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *arg), void *arg)
 {
 	struct hv_adapter *a = hv_adapter_find(part, ua);
@@ -261,8 +235,7 @@ int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *
 	return 0;
 }
 
-/* Write the rx-queue descriptor (VALID | TOGGLE as it stands | length,
- * address) at buf_list+0, where the driver may read it. */
+/* hv_rxq_desc_store: see hv_internal.h. */
 void hv_rxq_desc_store(struct hv_adapter *a)
 {
 	uint32_t fl = IBMVETH_BUF_VALID | a->rxq_len;
@@ -274,31 +247,25 @@ void hv_rxq_desc_store(struct hv_adapter *a)
 
 /* ---- Logical memory -------------------------------------------------------- */
 
-/* Is [laddr, laddr+len) inside the partition's memory? Overflow-safe. */
+/* hv_lmem_ok: see hv_internal.h. */
 bool hv_lmem_ok(const struct hv_partition *part, uint64_t laddr, uint64_t len)
 {
 	return laddr <= part->mem_size && len <= part->mem_size - laddr;
 }
 
-/* Host pointer to the start of part's logical memory (address 0). */
+/* hv_lmem_base: see hv.h. */
 uint8_t *hv_lmem_base(struct hv_partition *part)
 {
 	return part->mem;
 }
 
-/* Size in bytes of part's logical memory. */
+/* hv_lmem_size: see hv.h. */
 size_t hv_lmem_size(const struct hv_partition *part)
 {
 	return part->mem_size;
 }
 
-/*
- * The partition OS's own allocator, not a hypervisor service: a bump
- * allocator over the partition's logical memory, never freeing, starting at
- * HV_LMEM_FIRST (page 0 stays unused). align must be a power of two (0 counts
- * as 1); size must be nonzero. Returns the logical address, or UINT64_MAX when
- * the request does not fit.
- */
+/* hv_lmem_alloc: see hv.h. */
 uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align)
 {
 	if (align == 0)
@@ -312,8 +279,7 @@ uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align)
 	return addr;
 }
 
-/* Host pointer for [laddr, laddr+len) if it lies inside part's memory,
- * else NULL. */
+/* hv_lmem_ptr: see hv.h. */
 void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len)
 {
 	if (!hv_lmem_ok(part, laddr, len))
@@ -321,8 +287,7 @@ void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len)
 	return part->mem + laddr;
 }
 
-/* Logical address of host range [ptr, ptr+len) if it lies inside part's
- * memory, else UINT64_MAX (a failed DMA map). */
+/* hv_lmem_addr: see hv.h. */
 uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len)
 {
 	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)part->mem;
@@ -336,11 +301,7 @@ uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len)
 
 /* ---- Fault injection --------------------------------------------------------- */
 
-/*
- * Make the next n H_SEND_LOGICAL_LAN calls from part (to any of its adapters
- * that exist) return code without sending; n = 0 clears. For tests of the
- * driver's retry and error paths.
- */
+/* hv_inject_send_result: see hv.h. */
 void hv_inject_send_result(struct hv_partition *part, long code, unsigned n)
 {
 	part->inject_code = code;

@@ -592,29 +592,7 @@ static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32
 	return true;
 }
 
-/*
- * H_SEND_LOGICAL_LAN(ua, d1..d6, continue_token [, mss]).
- * Order of checks: unknown unit H_PARAMETER; injected result
- * (hv_inject_send_result); an H_SEND_LOGICAL_LAN made from an interrupt
- * handler while another is delivering H_BUSY; not registered H_DROPPED (as
- * QEMU; tx_not_open); continue_token != 0 H_PARAMETER — our choice: this
- * hypervisor finishes every fan-out within the call and never hands out a
- * token (*ret_token is always 0), so a nonzero one is not ours (QEMU answers
- * H_HARDWARE). Then, as QEMU, descriptors are gathered in order up to the first
- * without VALID: total 0 H_SUCCESS (nothing sent), total > 65536 H_RESOURCE,
- * a range outside the partition H_PARAMETER (addr_errors). Then the frame:
- * shorter than an Ethernet header H_PARAMETER; destination = the sender's own
- * current MAC H_PARAMETER and self_sends (PHYP's rc=-4 in
- * the message of kernel commit 6f2275433a2f);
- * a VLAN the port may not send on H_DROPPED and vlan_discards (our choice:
- * the driver counts H_DROPPED as sent, as a switch drops silently).
- * Descriptor flags are taken from d1. LRG_SND with a nonzero mss is a large
- * send only if the sender enabled LRG_SR_ENABLED (the driver passes mss only
- * then); such an mss below HV_MIN_LRG_MSS or above 65535 is H_PARAMETER.
- * Otherwise mss and LRG_SND are ignored and the frame is an ordinary one.
- * H_SUCCESS once the frame entered the switch, whatever became of each copy
- * (receivers count their own drops).
- */
+/* The body of h_send_logical_lan (see hv.h). */
 static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 				    const uint64_t desc[6], uint64_t continue_token,
 				    uint64_t *ret_token, uint64_t mss)
@@ -736,8 +714,8 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 	return H_SUCCESS;
 }
 
-/* H_SEND_LOGICAL_LAN as partitions call it: the body above, charged to the
- * hypervisor section of the profiler. */
+/* h_send_logical_lan: see hv.h. The body above, charged to the hypervisor
+ * section of the profiler. */
 long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
 			uint64_t continue_token, uint64_t *ret_token, uint64_t mss)
 {
