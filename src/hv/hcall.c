@@ -6,14 +6,13 @@
  *
  * Serves the ibmveth driver (src/drv/ibmveth), which reaches the hypervisor
  * only through these calls and its partition's memory, and fuzz tests.
+ * Calls hv.c (the objects) and vsw.c (the active trunk; H_SEND_LOGICAL_LAN
+ * from hv_hcall).
  *
  * Every call validates all of its arguments before it changes anything, so a
- * refused call changes nothing. Checks and their order follow QEMU's
- * hw/net/spapr_llan.c where it has the call (reference §1.3); the choices
- * where neither QEMU nor the driver settles a question are commented at each
- * call. Address checks bump addr_errors, other H_PARAMETER refusals
- * param_errors, H_RESOURCE refusals resource_errors; a unit address the
- * calling partition does not own bumps its bad_unit counter.
+ * refused call changes nothing. Each call's checks, their order (QEMU's
+ * hw/net/spapr_llan.c where it has the call), the choices where the sources
+ * are silent and the counters refusals bump are its contract in hv.h.
  */
 #include <string.h>
 
@@ -28,6 +27,19 @@ static struct hv_adapter *hcall_adapter(struct hv_partition *part, uint64_t ua)
 	if (!a)
 		part->stats.bad_unit++;
 	return a;
+}
+
+/* The attribute word H_ILLAN_ATTRIBUTES reports: firmware offers, trunk
+ * priority and the active bit (from the switch's one definition of the
+ * active trunk), and what the partition set. */
+static uint64_t hcall_attrs(const struct hv_adapter *a)
+{
+	uint64_t attrs = a->cfg.fw_attrs | a->os_attrs;
+	attrs |= ((uint64_t)a->cfg.trunk_priority << IBMVETH_ILLAN_TRUNK_PRI_SHIFT) &
+		 IBMVETH_ILLAN_TRUNK_PRI_MASK;
+	if (hv_adapter_is_trunk(a) && vsw_active_trunk(a->vsw, a->cfg.pvid) == a)
+		attrs |= IBMVETH_ILLAN_ACTIVE_TRUNK;
+	return attrs;
 }
 
 static long hcall_bad_addr(struct hv_adapter *a)
@@ -59,20 +71,7 @@ static long hcall_check_page(struct hv_adapter *a, uint64_t laddr)
 	return H_SUCCESS;
 }
 
-/*
- * H_REGISTER_LOGICAL_LAN(ua, buf_list, rxq_desc, filter_list, mac).
- * Checks, in QEMU's order: unknown unit H_PARAMETER; already registered
- * H_RESOURCE; buf_list and filter_list 4096-aligned pages inside memory;
- * rxq_desc VALID with address and length 16-byte aligned, length nonzero and
- * inside memory (all H_PARAMETER). Our choice where QEMU ignores it: mac must
- * be a valid unicast address (H_PARAMETER otherwise) and becomes the current
- * MAC, since the driver passes dev_addr here and a MAC set with
- * H_CHANGE_LOGICAL_LAN_MAC would otherwise be lost across close/open.
- * Then, as QEMU: the rxq descriptor is stored at buf_list+0 with TOGGLE clear
- * (so first-pass entries carry TOGGLE = 1), the filter descriptor
- * VALID|4096|filter_list at +8, buf_list+16..4095 (drop counter included) and
- * the whole receive queue are zeroed, interrupts are off.
- */
+/* h_register_logical_lan: see hv.h. */
 long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf_list,
 			    uint64_t rxq_desc, uint64_t filter_list, uint64_t mac)
 {
@@ -120,14 +119,7 @@ long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf
 	return H_SUCCESS;
 }
 
-/*
- * H_FREE_LOGICAL_LAN(ua). Unknown unit H_PARAMETER; not registered
- * H_RESOURCE. Otherwise, as QEMU: posted buffers are forgotten (the
- * partition reclaims them), the LAN is closed and the MAC returns to the
- * permanent one. Attributes the partition set are kept: the driver changes
- * them while closed and expects them at the next open. A trunk that frees its
- * LAN stops being the active trunk (see hv_adapter_attrs).
- */
+/* h_free_logical_lan: see hv.h. */
 long h_free_logical_lan(struct hv_partition *part, uint64_t ua)
 {
 	struct hv_adapter *a = hcall_adapter(part, ua);
@@ -218,13 +210,7 @@ static bool hcall_pools_fit(struct hv_adapter *a, const uint64_t *descs, unsigne
 	return true;
 }
 
-/*
- * H_ADD_LOGICAL_LAN_BUFFER(ua, desc): post one receive buffer. Checks, in
- * QEMU's order: unknown unit H_PARAMETER; descriptor (VALID, address and
- * length 4-aligned, length >= 16, inside memory) H_PARAMETER; not registered
- * H_RESOURCE; no pool for this length or pool full H_RESOURCE. The buffer's
- * first 8 bytes are the correlator the hypervisor will echo back.
- */
+/* h_add_logical_lan_buffer: see hv.h. */
 long h_add_logical_lan_buffer(struct hv_partition *part, uint64_t ua, uint64_t desc)
 {
 	struct hv_adapter *a = hcall_adapter(part, ua);
@@ -239,13 +225,7 @@ long h_add_logical_lan_buffer(struct hv_partition *part, uint64_t ua, uint64_t d
 	return H_SUCCESS;
 }
 
-/*
- * H_ADD_LOGICAL_LAN_BUFFERS(ua, d1..d8), the 2025 batched call: H_FUNCTION
- * unless the firmware offers RX_MULTI_BUFF_SUPPORT. Zero descriptors are
- * unused slots; all eight zero is H_PARAMETER. Our choice: the batch is
- * all-or-nothing — every nonzero descriptor is checked as in
- * h_add_logical_lan_buffer and must fit before any is posted.
- */
+/* h_add_logical_lan_buffers: see hv.h. */
 long h_add_logical_lan_buffers(struct hv_partition *part, uint64_t ua, const uint64_t desc[8])
 {
 	struct hv_adapter *a = hcall_adapter(part, ua);
@@ -286,19 +266,7 @@ static int hcall_mcast_index(const struct hv_adapter *a, uint64_t mac)
 	return -1;
 }
 
-/*
- * H_MULTICAST_CTRL(ua, cmd, mac). QEMU only looks the unit up; PAPR's rules
- * are not in the reference, so ours are: cmd bits other than the four
- * modify/enable bits and the 2-bit operation are H_PARAMETER; reception and
- * filtering changes apply first, then the operation (the driver sends
- * EnableRecv|DisableFiltering|ClearFilterTable in one call). AddFilter needs
- * a multicast MAC (group bit set, 48 bits; H_PARAMETER) and a free slot of
- * "ibm,mac-address-filters" (H_RESOURCE; an address already present is
- * success); RemoveFilter of an absent address is success. Answered whether or
- * not the LAN is registered; the state is kept across free and register.
- * Delivery: broadcast always; other multicast only with reception enabled,
- * and with filtering enabled only for addresses in the table.
- */
+/* h_multicast_ctrl: see hv.h. */
 long h_multicast_ctrl(struct hv_partition *part, uint64_t ua, uint64_t cmd, uint64_t mac)
 {
 	struct hv_adapter *a = hcall_adapter(part, ua);
@@ -337,12 +305,7 @@ long h_multicast_ctrl(struct hv_partition *part, uint64_t ua, uint64_t cmd, uint
 	return H_SUCCESS;
 }
 
-/*
- * H_CHANGE_LOGICAL_LAN_MAC(ua, mac). QEMU takes the low 48 bits of anything;
- * our choice: the MAC must be a valid unicast address in the low 48 bits
- * (H_PARAMETER otherwise), as the driver itself insists. Allowed open or
- * closed; H_FREE_LOGICAL_LAN restores the permanent MAC.
- */
+/* h_change_logical_lan_mac: see hv.h. */
 long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t mac)
 {
 	struct hv_adapter *a = hcall_adapter(part, ua);
@@ -354,18 +317,7 @@ long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t m
 	return H_SUCCESS;
 }
 
-/*
- * H_ILLAN_ATTRIBUTES(ua, reset_mask, set_mask) -> attributes in *ret_attrs.
- * New OS bits = (old & ~reset) | set. QEMU has no such call; our rules
- * (reference §4): only PAPR_ILLAN_OS_SETTABLE bits may appear in either mask
- * (the firmware offers, trunk priority and ACTIVE_TRUNK are read-only:
- * H_PARAMETER); setting LRG_SR_ENABLED needs LRG_SND_SUPPORT offered and
- * setting IPV4/IPV6_TCP_CSUM needs PADDED_PKT_CSUM offered (H_PARAMETER
- * otherwise: the firmware cannot honour them), resetting is always allowed.
- * (0, 0) is a pure query. Answered whether or not the LAN is registered, as
- * the driver's set_features needs. *ret_attrs (may be NULL) gets the
- * attributes after the call, or the unchanged ones on H_PARAMETER.
- */
+/* h_illan_attributes: see hv.h. */
 long h_illan_attributes(struct hv_partition *part, uint64_t ua, uint64_t reset_mask,
 			uint64_t set_mask, uint64_t *ret_attrs)
 {
@@ -388,15 +340,11 @@ long h_illan_attributes(struct hv_partition *part, uint64_t ua, uint64_t reset_m
 	else
 		a->stats.param_errors++;
 	if (ret_attrs)
-		*ret_attrs = hv_adapter_attrs(a);
+		*ret_attrs = hcall_attrs(a);
 	return rc;
 }
 
-/*
- * H_VIO_SIGNAL(ua, mode): VIO_IRQ_ENABLE or VIO_IRQ_DISABLE the rx
- * interrupt. As QEMU's h_vio_signal: mode bits outside the signal mask (0x1)
- * are H_PARAMETER. Allowed whether or not the LAN is registered.
- */
+/* h_vio_signal: see hv.h. */
 long h_vio_signal(struct hv_partition *part, uint64_t ua, uint64_t mode)
 {
 	struct hv_adapter *a = hcall_adapter(part, ua);
@@ -408,14 +356,7 @@ long h_vio_signal(struct hv_partition *part, uint64_t ua, uint64_t mode)
 	return H_SUCCESS;
 }
 
-/*
- * Generic entry by opcode, with the argument registers of the real call:
- * args[0] is the unit address, then the call's arguments in order (send:
- * args[1..6] descriptors, args[7] continue token, args[8] mss; add buffers:
- * args[1..8]). rets (may be NULL) receives retbuf[0] (attributes, continue
- * token), other slots zeroed. Unknown opcodes give H_FUNCTION (and the
- * partition's bad_opcode counter).
- */
+/* hv_hcall: see hv.h. */
 long hv_hcall(struct hv_partition *part, uint64_t opcode, const uint64_t args[9], uint64_t rets[4])
 {
 	uint64_t r0 = 0;

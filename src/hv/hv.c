@@ -1,12 +1,13 @@
 /*
- * hv.c — the emulated PowerVM hypervisor's objects: the hypervisor itself,
- * partitions and their logical memory, ILLAN adapters and virtual switches,
- * and the attribute word H_ILLAN_ATTRIBUTES reports (including which trunk is
- * active).
+ * hv.c — the emulated PowerVM hypervisor's objects: partitions and their
+ * logical memory, ILLAN adapters and virtual switches, the rx-queue
+ * descriptor kept in an adapter's buffer-list page, and the adapters'
+ * counters.
  *
  * Serves the topology (which builds partitions and adapters), the drivers
  * (which use the logical-memory helpers as a partition's kernel would use its
- * own memory and DMA mapping) and the other files of src/hv.
+ * own memory and DMA mapping) and the other files of src/hv. It is their
+ * leaf: it calls nothing in vsw.c or hcall.c (see hv_internal.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,24 +17,15 @@
 
 #include "hv/hv_internal.h"
 
-/*
- * Create an empty hypervisor: no partitions, no vswitches.
- * Returns NULL when out of memory. Free with hv_destroy.
- */
-struct hv *hv_create(void)
-{
-	struct hv *hv = calloc(1, sizeof(*hv));
-	if (!hv)
-		return NULL;
-	hv->gather = malloc(PAPR_MAX_FRAME);
-	if (!hv->gather)
-		goto err_free_hv;
-	hv->next_ua = HV_FIRST_UA;
-	return hv;
+COUNTER_SET_DEFINE(hv_adapter_counters, "hv-adapter", struct hv_adapter_stats,
+		   HV_ADAPTER_COUNTERS);
+COUNTER_SET_DEFINE(hv_partition_counters, "hv-partition", struct hv_partition_stats,
+		   HV_PARTITION_COUNTERS);
 
-err_free_hv:
-	free(hv);
-	return NULL;
+/* hv_objects_init: see hv_internal.h. */
+void hv_objects_init(struct hv *hv)
+{
+	hv->next_ua = HV_FIRST_UA;
 }
 
 static void hv_adapter_free(struct hv_adapter *a)
@@ -44,15 +36,9 @@ static void hv_adapter_free(struct hv_adapter *a)
 	free(a);
 }
 
-/*
- * Destroy the hypervisor with every partition (and its logical memory),
- * adapter and vswitch. Pointers into partition memory become invalid. Must
- * not be called from inside an hcall (an interrupt handler). NULL is allowed.
- */
-void hv_destroy(struct hv *hv)
+/* hv_objects_free: see hv_internal.h. */
+void hv_objects_free(struct hv *hv)
 {
-	if (!hv)
-		return;
 	struct hv_partition *part = hv->parts;
 	while (part) {
 		struct hv_partition *pnext = part->next;
@@ -66,19 +52,17 @@ void hv_destroy(struct hv *hv)
 		free(part);
 		part = pnext;
 	}
+	hv->parts = NULL;
 	struct hv_vswitch *vsw = hv->vswitches;
 	while (vsw) {
 		struct hv_vswitch *vnext = vsw->next;
 		free(vsw);
 		vsw = vnext;
 	}
-	vsw_release(hv);
-	free(hv->gather);
-	free(hv);
+	hv->vswitches = NULL;
 }
 
-/* The vswitch numbered num, created (in VEB mode) on first use; NULL when
- * out of memory. */
+/* hv_vswitch_get: see hv_internal.h. */
 struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num)
 {
 	struct hv_vswitch **pp = &hv->vswitches;
@@ -94,12 +78,7 @@ struct hv_vswitch *hv_vswitch_get(struct hv *hv, unsigned num)
 	return vsw;
 }
 
-/*
- * Set a vswitch's mode: HV_VSW_VEB (the hypervisor switches between local
- * adapters) or HV_VSW_VEPA (every client frame goes to the trunk, as the seed's
- * OVS/NovaLink setup has it). Creates the vswitch if needed. Takes effect for
- * the next frame. Returns 0, -EINVAL for an unknown mode, -ENOMEM.
- */
+/* hv_vswitch_set_mode: see hv.h. */
 int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode)
 {
 	if (!hv || (mode != HV_VSW_VEB && mode != HV_VSW_VEPA))
@@ -111,12 +90,7 @@ int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode)
 	return 0;
 }
 
-/*
- * Create a partition with mem_size bytes of zeroed logical memory (1 byte to
- * 4 GiB: I/O addresses in descriptors are 32 bits). name is copied
- * (truncated to 31 bytes). Returns NULL on a bad size or out of memory; the
- * partition lives until hv_destroy.
- */
+/* hv_partition_create: see hv.h. */
 struct hv_partition *hv_partition_create(struct hv *hv, const char *name, size_t mem_size)
 {
 	if (!hv || mem_size == 0 || (uint64_t)mem_size > (1ull << 32))
@@ -142,18 +116,19 @@ err_free_part:
 	return NULL;
 }
 
-/* The partition's name as given at creation. */
+/* hv_partition_name: see hv.h. */
 const char *hv_partition_name(const struct hv_partition *part)
 {
 	return part->name;
 }
 
-/* Copy the partition's counters into *st. */
+/* hv_partition_get_stats: see hv.h. */
 void hv_partition_get_stats(const struct hv_partition *part, struct hv_partition_stats *st)
 {
 	*st = part->stats;
 }
 
+/* hv_mac_is_valid_unicast: see hv_internal.h. */
 bool hv_mac_is_valid_unicast(uint64_t mac)
 {
 	/* 48 bits, not zero, group bit (bit 0 of the first octet) clear: as
@@ -185,16 +160,7 @@ static bool hv_config_ok(const struct hv_adapter_config *cfg)
 	return true;
 }
 
-/*
- * Create an ILLAN adapter in part from cfg (copied). The config is checked:
- * a valid unicast MAC, PVID 1..4094, at most HV_MAX_VIDS distinct additional
- * VIDs other than the PVID, trunk priority 0..15, fw_attrs only of the bits a
- * firmware offers (RX_MULTI_BUFF_SUPPORT, LRG_SND_SUPPORT, PADDED_PKT_CSUM),
- * at most HV_MCAST_FILTER_MAX filter slots. The adapter starts closed, with
- * interrupts off, multicast reception on and no filtering (see h_multicast_ctrl).
- * Returns the unit address (nonzero, unique in this hypervisor), or 0 on a bad
- * config or out of memory.
- */
+/* hv_adapter_create: see hv.h. */
 uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
 			   const struct hv_adapter_config *cfg)
 {
@@ -237,8 +203,7 @@ err_free_adapter:
 	return 0;
 }
 
-/* The adapter with unit address ua if it belongs to part, else NULL: a
- * partition can name only its own adapters. */
+/* hv_adapter_find: see hv_internal.h. */
 struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua)
 {
 	if (!part)
@@ -249,10 +214,7 @@ struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua)
 	return NULL;
 }
 
-/*
- * Copy the counters of part's adapter ua into *st. Returns 0, or -ENOENT when
- * part has no such adapter.
- */
+/* hv_adapter_get_stats: see hv.h. */
 int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st)
 {
 	struct hv_adapter *a = hv_adapter_find(part, ua);
@@ -262,10 +224,7 @@ int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapt
 	return 0;
 }
 
-/*
- * Install the rx interrupt handler of part's adapter ua (fn NULL removes it).
- * Returns 0 or -ENOENT.
- */
+/* hv_set_irq_handler: see hv.h. */
 int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *arg), void *arg)
 {
 	struct hv_adapter *a = hv_adapter_find(part, ua);
@@ -276,61 +235,7 @@ int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *
 	return 0;
 }
 
-bool hv_adapter_on_vlan(const struct hv_adapter *a, uint16_t vid)
-{
-	if (a->cfg.pvid == vid)
-		return true;
-	for (unsigned i = 0; i < a->cfg.n_vids; i++)
-		if (a->cfg.vids[i] == vid)
-			return true;
-	return false;
-}
-
-/*
- * The active trunk of VLAN vid on vsw, or NULL: the one definition of "active
- * trunk", used both for the ACTIVE_TRUNK attribute (vid = the adapter's PVID;
- * what the driver's probe reads) and by the switch for where frames of vid
- * that no local adapter takes leave (vsw_active_trunk), so a driver that was
- * told it is not the active trunk is never handed the traffic of one.
- *
- * Reference §9: "the managed system activates the trunk adapter with the
- * lowest priority number for a given set of VLANs. If it fails, the next one
- * is activated"; "only one trunk adapter can be active per VLAN". Our choice
- * where the sources are silent on what "fails" means: a trunk has failed once
- * it frees its LAN after registering it (its OS closed the adapter or went
- * down). One never opened has not failed: it is configured active, so its
- * probe (made before open) sees ACTIVE_TRUNK, and frames for its VLANs go to
- * it and are counted there as rx_not_open until it opens, rather than to a
- * standby whose driver runs as a non-active trunk. Candidates are the trunks
- * of vsw on vid (PVID or an additional VID) that have not failed; the lowest
- * priority number wins, then the oldest (first created) adapter.
- */
-struct hv_adapter *hv_vsw_active_trunk(const struct hv_vswitch *vsw, uint16_t vid)
-{
-	struct hv_adapter *best = NULL;
-	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
-		if (!hv_adapter_is_trunk(m) || m->closed_after_open || !hv_adapter_on_vlan(m, vid))
-			continue;
-		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
-			best = m; /* members are in creation order: ties keep the oldest */
-	}
-	return best;
-}
-
-/* The attribute word H_ILLAN_ATTRIBUTES reports: firmware offers, trunk
- * priority and active bit, and what the partition set. */
-uint64_t hv_adapter_attrs(const struct hv_adapter *a)
-{
-	uint64_t attrs = a->cfg.fw_attrs | a->os_attrs;
-	attrs |= ((uint64_t)a->cfg.trunk_priority << IBMVETH_ILLAN_TRUNK_PRI_SHIFT) &
-		 IBMVETH_ILLAN_TRUNK_PRI_MASK;
-	if (hv_adapter_is_trunk(a) && hv_vsw_active_trunk(a->vsw, a->cfg.pvid) == a)
-		attrs |= IBMVETH_ILLAN_ACTIVE_TRUNK;
-	return attrs;
-}
-
-/* Write the rx-queue descriptor (VALID | TOGGLE as it stands | length,
- * address) at buf_list+0, where the driver may read it. */
+/* hv_rxq_desc_store: see hv_internal.h. */
 void hv_rxq_desc_store(struct hv_adapter *a)
 {
 	uint32_t fl = IBMVETH_BUF_VALID | a->rxq_len;
@@ -342,31 +247,25 @@ void hv_rxq_desc_store(struct hv_adapter *a)
 
 /* ---- Logical memory -------------------------------------------------------- */
 
-/* Is [laddr, laddr+len) inside the partition's memory? Overflow-safe. */
+/* hv_lmem_ok: see hv_internal.h. */
 bool hv_lmem_ok(const struct hv_partition *part, uint64_t laddr, uint64_t len)
 {
 	return laddr <= part->mem_size && len <= part->mem_size - laddr;
 }
 
-/* Host pointer to the start of part's logical memory (address 0). */
+/* hv_lmem_base: see hv.h. */
 uint8_t *hv_lmem_base(struct hv_partition *part)
 {
 	return part->mem;
 }
 
-/* Size in bytes of part's logical memory. */
+/* hv_lmem_size: see hv.h. */
 size_t hv_lmem_size(const struct hv_partition *part)
 {
 	return part->mem_size;
 }
 
-/*
- * The partition OS's own allocator, not a hypervisor service: a bump
- * allocator over the partition's logical memory, never freeing, starting at
- * HV_LMEM_FIRST (page 0 stays unused). align must be a power of two (0 counts
- * as 1); size must be nonzero. Returns the logical address, or UINT64_MAX when
- * the request does not fit.
- */
+/* hv_lmem_alloc: see hv.h. */
 uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align)
 {
 	if (align == 0)
@@ -380,8 +279,7 @@ uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align)
 	return addr;
 }
 
-/* Host pointer for [laddr, laddr+len) if it lies inside part's memory,
- * else NULL. */
+/* hv_lmem_ptr: see hv.h. */
 void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len)
 {
 	if (!hv_lmem_ok(part, laddr, len))
@@ -389,8 +287,7 @@ void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len)
 	return part->mem + laddr;
 }
 
-/* Logical address of host range [ptr, ptr+len) if it lies inside part's
- * memory, else UINT64_MAX (a failed DMA map). */
+/* hv_lmem_addr: see hv.h. */
 uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len)
 {
 	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)part->mem;
@@ -404,11 +301,7 @@ uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len)
 
 /* ---- Fault injection --------------------------------------------------------- */
 
-/*
- * Make the next n H_SEND_LOGICAL_LAN calls from part (to any of its adapters
- * that exist) return code without sending; n = 0 clears. For tests of the
- * driver's retry and error paths.
- */
+/* hv_inject_send_result: see hv.h. */
 void hv_inject_send_result(struct hv_partition *part, long code, unsigned n)
 {
 	part->inject_code = code;

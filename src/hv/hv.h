@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ev/counter.h"
 #include "papr.h"
 
 struct hv;
@@ -49,103 +50,304 @@ struct hv_adapter_config {
 	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots */
 };
 
-/* Counters per adapter; names are what stats output prints. */
+/*
+ * Counters per adapter, one X-macro list (see ev/counter.h): the field's name
+ * is what stats output prints; the phrase, for a counter that counts a lost
+ * or refused frame, is what the run report and `illan why` say. The order is
+ * the struct's: append only.
+ */
+#define HV_ADAPTER_COUNTERS(X, T)                                                       \
+	/* frames accepted by H_SEND_LOGICAL_LAN, and their bytes */                    \
+	X(T, tx_frames, NULL, 0)                                                        \
+	X(T, tx_bytes, NULL, 0)                                                         \
+	/* frames written into this adapter's buffers, and their bytes */               \
+	X(T, rx_frames, NULL, 0)                                                        \
+	X(T, rx_bytes, NULL, 0)                                                         \
+	/* drops for lack of a fitting buffer (also the be64 at buffer-list +4088) */   \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)              \
+	/* frames for this adapter while its LAN was not registered */                  \
+	X(T, rx_not_open, "receiving adapter not registered", 0)                        \
+	/* multicast the filter did not accept (harmless: not addressed to it) */       \
+	X(T, rx_filtered, "multicast not accepted by the adapter's filter",             \
+	  COUNTER_HARMLESS)                                                             \
+	/* frames sent on a VLAN the adapter is not on (H_DROPPED) */                   \
+	X(T, vlan_discards, "VLAN not allowed on the sending adapter", 0)               \
+	/* unicast with no local adapter and no trunk to take it */                     \
+	X(T, no_destination, "no adapter or trunk on the VLAN has that MAC", 0)         \
+	/* frames to the sender's own current MAC (H_PARAMETER) */                      \
+	X(T, self_sends, "frame to the sender's own MAC refused", 0)                    \
+	/* TCP checksums the hypervisor computed for this receiver */                   \
+	X(T, hv_sw_checksums, NULL, 0)                                                  \
+	/* segments the hypervisor cut for this receiver */                             \
+	X(T, hv_sw_segments, NULL, 0)                                                   \
+	/* large frames delivered whole with LRG_PKT */                                 \
+	X(T, lrg_delivered, NULL, 0)                                                    \
+	/* hcall addresses outside the partition's memory (H_PARAMETER) */              \
+	X(T, addr_errors, "hcall refused: address outside the partition's memory", 0)   \
+	/* other H_PARAMETER refusals */                                                \
+	X(T, param_errors, "hcall refused: bad parameter", 0)                           \
+	/* interrupts raised */                                                         \
+	X(T, irqs, NULL, 0)                                                             \
+	/* (the counters below were added after the first contract: append only) */     \
+	/* sends while not registered (H_DROPPED, as QEMU) */                           \
+	X(T, tx_not_open, "sent while the adapter was not registered", 0)               \
+	/* H_RESOURCE refusals: frame over 64 KiB, registered twice, not open,          \
+	 * rx pools or filter table full */                                             \
+	X(T, resource_errors, "hcall refused: frame over 64 KiB or no room left", 0)    \
+	/* offloads the hypervisor could not perform for this receiver: a NO_CSUM       \
+	 * frame not TCP over IP (sent on unchecksummed) or a large send it could       \
+	 * not cut (dropped) */                                                         \
+	X(T, hv_sw_errors, "the hypervisor could not perform the sender's offload", 0)
+
 struct hv_adapter_stats {
-	uint64_t tx_frames;        /* frames accepted by H_SEND_LOGICAL_LAN */
-	uint64_t tx_bytes;
-	uint64_t rx_frames;        /* frames written into this adapter's buffers */
-	uint64_t rx_bytes;
-	uint64_t rx_no_buffer;     /* drops for lack of a fitting buffer (page +4088) */
-	uint64_t rx_not_open;      /* frames for this adapter while not registered */
-	uint64_t rx_filtered;      /* multicast not accepted by the filter */
-	uint64_t vlan_discards;    /* frames sent on a VLAN the adapter is not on */
-	uint64_t no_destination;   /* unicast with no local adapter and no trunk */
-	uint64_t self_sends;       /* frames to the sender's own MAC (H_PARAMETER) */
-	uint64_t hv_sw_checksums;  /* TCP checksums the hypervisor computed for this receiver */
-	uint64_t hv_sw_segments;   /* frames the hypervisor cut for this receiver */
-	uint64_t lrg_delivered;    /* large frames delivered whole with LRG_PKT */
-	uint64_t addr_errors;      /* hcall addresses outside the partition's memory */
-	uint64_t param_errors;     /* other H_PARAMETER refusals */
-	uint64_t irqs;             /* interrupts raised */
-	/* Added after the first contract (append only). */
-	uint64_t tx_not_open;      /* sends while not registered (H_DROPPED, as QEMU) */
-	uint64_t resource_errors;  /* H_RESOURCE refusals: frame > 64 KiB, registered
-				    * twice, not open, rx pools or filter table full */
-	uint64_t hv_sw_errors;     /* offloads the hypervisor could not perform for
-				    * this receiver (flagged frame not TCP over IP,
-				    * segmentation failure): see vsw.c */
+	HV_ADAPTER_COUNTERS(COUNTER_FIELD, _)
 };
 
 /* Counters per partition, for calls that name no adapter of its own. */
+#define HV_PARTITION_COUNTERS(X, T)                                                     \
+	/* every hcall the partition made */                                            \
+	X(T, hcalls, NULL, 0)                                                           \
+	/* unit address unknown or another partition's (H_PARAMETER) */                 \
+	X(T, bad_unit, "hcall refused: no such adapter in the partition", 0)            \
+	/* hv_hcall with an unknown opcode (H_FUNCTION); no frame is lost */            \
+	X(T, bad_opcode, NULL, 0)
+
 struct hv_partition_stats {
-	uint64_t hcalls;     /* every hcall the partition made */
-	uint64_t bad_unit;   /* unit address unknown or another partition's (H_PARAMETER) */
-	uint64_t bad_opcode; /* hv_hcall with an unknown opcode (H_FUNCTION) */
+	HV_PARTITION_COUNTERS(COUNTER_FIELD, _)
 };
 
+/* Name, drop phrase and flags of every counter above (for stats output, the
+ * run report and `illan why`). */
+extern const struct counter_set hv_adapter_counters, hv_partition_counters;
+
 /* ---- Construction (topology) --------------------------------------------- */
+
+/* Create an empty hypervisor: no partitions, no vswitches. Returns NULL when
+ * out of memory. Free with hv_destroy. */
 struct hv *hv_create(void);
+
+/* Destroy the hypervisor with every partition (and its logical memory),
+ * adapter and vswitch. Pointers into partition memory become invalid. Must
+ * not be called from inside an hcall (an interrupt handler). NULL is
+ * allowed. */
 void hv_destroy(struct hv *hv);
+
+/* Set a vswitch's mode: HV_VSW_VEB (the hypervisor switches between local
+ * adapters) or HV_VSW_VEPA (every client frame goes to the trunk, as the
+ * seed's OVS/NovaLink setup has it). Creates the vswitch if needed. Takes
+ * effect for the next frame. Returns 0, -EINVAL for an unknown mode,
+ * -ENOMEM. */
 int hv_vswitch_set_mode(struct hv *hv, unsigned vswitch, enum hv_vsw_mode mode);
 
-/* A partition with mem_size bytes of zeroed logical memory. NULL on failure. */
+/* Create a partition with mem_size bytes of zeroed logical memory (1 byte to
+ * 4 GiB: I/O addresses in descriptors are 32 bits). name is copied
+ * (truncated to 31 bytes). Returns NULL on a bad size or out of memory; the
+ * partition lives until hv_destroy. */
 struct hv_partition *hv_partition_create(struct hv *hv, const char *name, size_t mem_size);
+
+/* The partition's name as given at creation. */
 const char *hv_partition_name(const struct hv_partition *part);
-/* Returns the new adapter's unit address (nonzero), or 0 on a bad config. */
+
+/*
+ * Create an ILLAN adapter in part from cfg (copied). The config is checked:
+ * a valid unicast MAC, PVID 1..4094, at most HV_MAX_VIDS distinct additional
+ * VIDs other than the PVID, trunk priority 0..15, fw_attrs only of the bits a
+ * firmware offers (RX_MULTI_BUFF_SUPPORT, LRG_SND_SUPPORT, PADDED_PKT_CSUM),
+ * at most 512 filter slots (one 8-byte entry each in the 4096-byte filter
+ * page: HV_MCAST_FILTER_MAX). The adapter starts closed, with
+ * interrupts off, multicast reception on and no filtering (see
+ * h_multicast_ctrl). Returns the unit address (nonzero, unique in this
+ * hypervisor), or 0 on a bad config or out of memory.
+ */
 uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
 			   const struct hv_adapter_config *cfg);
+
+/* Copy the counters of part's adapter ua into *st. Returns 0, or -ENOENT
+ * when part has no such adapter. */
 int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st);
+
+/* Copy the partition's counters into *st. */
 void hv_partition_get_stats(const struct hv_partition *part, struct hv_partition_stats *st);
 
-/* Interrupt: fn(arg) is called when a frame is queued for the adapter while its
- * VIO signal is enabled. Called from inside the sender's hcall: the handler
- * must only schedule work (as an irq handler schedules NAPI). */
+/* Install the rx interrupt handler of part's adapter ua (fn NULL removes it):
+ * fn(arg) is called when a frame is queued for the adapter while its VIO
+ * signal is enabled. Called from inside the sender's hcall: the handler must
+ * only schedule work (as an irq handler schedules NAPI). Returns 0 or
+ * -ENOENT. */
 int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *arg), void *arg);
 
 /* ---- The partition's view of its own memory --------------------------------
  * These model the partition's kernel memory and DMA mapping, not hypervisor
  * services: a driver or stack running "inside" a partition uses them to place
  * buffers in logical memory and learn their I/O addresses. */
+
+/* Host pointer to the start of part's logical memory (address 0). */
 uint8_t *hv_lmem_base(struct hv_partition *part);
+
+/* Size in bytes of part's logical memory. */
 size_t hv_lmem_size(const struct hv_partition *part);
+
 /* The partition OS's own allocator (not a hypervisor service): bump-allocate
- * size bytes aligned to align (a power of two) from the partition's logical
- * memory, never freed, starting at 4096 (page 0 stays unused); returns the
- * logical address, or UINT64_MAX when the memory is exhausted. */
+ * size bytes (nonzero) aligned to align (a power of two; 0 counts as 1) from
+ * the partition's logical memory, never freed, starting at 4096 (page 0
+ * stays unused); returns the logical address, or UINT64_MAX when the request
+ * is bad or does not fit. */
 uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align);
-/* Pointer for [laddr, laddr+len) if inside the partition's memory, else NULL. */
+
+/* Host pointer for [laddr, laddr+len) if inside the partition's memory, else
+ * NULL. */
 void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len);
-/* Logical address of [ptr, ptr+len) if inside, else UINT64_MAX (a failed DMA map). */
+
+/* Logical address of host range [ptr, ptr+len) if inside the partition's
+ * memory, else UINT64_MAX (a failed DMA map). */
 uint64_t hv_lmem_addr(struct hv_partition *part, const void *ptr, size_t len);
 
 /* ---- The hcalls ------------------------------------------------------------
  * part is the calling partition (the hypervisor knows which LPAR trapped).
- * Each returns a PAPR code. */
+ * Each returns a PAPR code. Checks and their order follow QEMU's
+ * hw/net/spapr_llan.c where it has the call; where neither QEMU nor the
+ * driver settles a question, the choice is said below. Address checks bump
+ * the adapter's addr_errors, other H_PARAMETER refusals param_errors,
+ * H_RESOURCE refusals resource_errors; a unit address the calling partition
+ * does not own bumps the partition's bad_unit. */
+
+/*
+ * H_REGISTER_LOGICAL_LAN(ua, buf_list, rxq_desc, filter_list, mac).
+ * Checks, in QEMU's order: unknown unit H_PARAMETER; already registered
+ * H_RESOURCE; buf_list and filter_list 4096-aligned pages inside memory;
+ * rxq_desc VALID with address and length 16-byte aligned, length nonzero and
+ * inside memory (all H_PARAMETER). Our choice where QEMU ignores it: mac must
+ * be a valid unicast address (H_PARAMETER otherwise) and becomes the current
+ * MAC, since the driver passes dev_addr here and a MAC set with
+ * H_CHANGE_LOGICAL_LAN_MAC would otherwise be lost across close/open.
+ * Then, as QEMU: the rxq descriptor is stored at buf_list+0 with TOGGLE clear
+ * (so first-pass entries carry TOGGLE = 1), the filter descriptor
+ * VALID|4096|filter_list at +8, buf_list+16..4095 (drop counter included) and
+ * the whole receive queue are zeroed, interrupts are off.
+ */
 long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf_list,
 			    uint64_t rxq_desc, uint64_t filter_list, uint64_t mac);
+
+/*
+ * H_FREE_LOGICAL_LAN(ua). Unknown unit H_PARAMETER; not registered
+ * H_RESOURCE. Otherwise, as QEMU: posted buffers are forgotten (the
+ * partition reclaims them), the LAN is closed and the MAC returns to the
+ * permanent one. Attributes the partition set are kept: the driver changes
+ * them while closed and expects them at the next open. A trunk that frees its
+ * LAN stops being the active trunk (see h_illan_attributes).
+ */
 long h_free_logical_lan(struct hv_partition *part, uint64_t ua);
+
+/*
+ * H_ADD_LOGICAL_LAN_BUFFER(ua, desc): post one receive buffer. Checks, in
+ * QEMU's order: unknown unit H_PARAMETER; descriptor (VALID, address and
+ * length 4-aligned, length >= 16, inside memory) H_PARAMETER; not registered
+ * H_RESOURCE; no pool for this length or pool full H_RESOURCE. The buffer's
+ * first 8 bytes are the correlator the hypervisor will echo back.
+ */
 long h_add_logical_lan_buffer(struct hv_partition *part, uint64_t ua, uint64_t desc);
-/* Up to 8 descriptors; unused ones are 0. H_FUNCTION unless the adapter's
- * firmware offers IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT. */
+
+/*
+ * H_ADD_LOGICAL_LAN_BUFFERS(ua, d1..d8), the 2025 batched call: H_FUNCTION
+ * unless the adapter's firmware offers IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT.
+ * Zero descriptors are unused slots; all eight zero is H_PARAMETER. Our
+ * choice: the batch is all-or-nothing — every nonzero descriptor is checked
+ * as in h_add_logical_lan_buffer and must fit before any is posted.
+ */
 long h_add_logical_lan_buffers(struct hv_partition *part, uint64_t ua, const uint64_t desc[8]);
-/* desc[6]: gathered in order up to the first without VALID. continue_token is
- * 0 on a first try; *ret_token (may be NULL) receives the token to retry with
- * after H_BUSY. mss is the 9th argument (0 when the driver passes none). */
+
+/*
+ * H_SEND_LOGICAL_LAN(ua, d1..d6, continue_token [, mss]). desc[6] is gathered
+ * in order up to the first descriptor without VALID; mss is the 9th argument
+ * (0 when the driver passes none); *ret_token (may be NULL) receives the token
+ * to retry with after H_BUSY.
+ * Order of checks: unknown unit H_PARAMETER; injected result
+ * (hv_inject_send_result); an H_SEND_LOGICAL_LAN made from an interrupt
+ * handler while another is delivering H_BUSY; not registered H_DROPPED (as
+ * QEMU; tx_not_open); continue_token != 0 H_PARAMETER — our choice: this
+ * hypervisor finishes every fan-out within the call and never hands out a
+ * token (*ret_token is always 0), so a nonzero one is not ours (QEMU answers
+ * H_HARDWARE). Then, as QEMU, descriptors are gathered: total 0 H_SUCCESS
+ * (nothing sent), total > 65536 H_RESOURCE (resource_errors), a range outside
+ * the partition H_PARAMETER (addr_errors). Then the frame: shorter than an
+ * Ethernet header H_PARAMETER; destination = the sender's own current MAC
+ * H_PARAMETER and self_sends (PHYP's rc=-4 in the message of kernel commit
+ * 6f2275433a2f); a VLAN the port may not send on H_DROPPED and vlan_discards
+ * (our choice: the driver counts H_DROPPED as sent, as a switch drops
+ * silently). Descriptor flags are taken from d1. LRG_SND with a nonzero mss
+ * is a large send only if the sender enabled LRG_SR_ENABLED (the driver
+ * passes mss only then); such an mss below HV_MIN_LRG_MSS or above 65535 is
+ * H_PARAMETER. Otherwise mss and LRG_SND are ignored and the frame is an
+ * ordinary one. H_SUCCESS once the frame entered the switch, whatever became
+ * of each copy (receivers count their own drops).
+ */
 long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
 			uint64_t continue_token, uint64_t *ret_token, uint64_t mss);
+
+/*
+ * H_MULTICAST_CTRL(ua, cmd, mac). QEMU only looks the unit up and no public
+ * source gives PAPR's rules, so ours are: cmd bits other than the four
+ * modify/enable bits and the 2-bit operation are H_PARAMETER; reception and
+ * filtering changes apply first, then the operation (the driver sends
+ * EnableRecv|DisableFiltering|ClearFilterTable in one call). AddFilter needs
+ * a multicast MAC (group bit set, 48 bits; H_PARAMETER) and a free slot of
+ * "ibm,mac-address-filters" (H_RESOURCE; an address already present is
+ * success); RemoveFilter of an absent address is success. Answered whether or
+ * not the LAN is registered; the state is kept across free and register.
+ * Delivery: broadcast always; other multicast only with reception enabled,
+ * and with filtering enabled only for addresses in the table.
+ */
 long h_multicast_ctrl(struct hv_partition *part, uint64_t ua, uint64_t cmd, uint64_t mac);
+
+/*
+ * H_CHANGE_LOGICAL_LAN_MAC(ua, mac). QEMU takes the low 48 bits of anything;
+ * our choice: the MAC must be a valid unicast address in the low 48 bits
+ * (H_PARAMETER otherwise), as the driver itself insists. Allowed open or
+ * closed; H_FREE_LOGICAL_LAN restores the permanent MAC.
+ */
 long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t mac);
-/* Answered whether or not the LAN is registered. *ret_attrs may be NULL. */
+
+/*
+ * H_ILLAN_ATTRIBUTES(ua, reset_mask, set_mask) -> attributes in *ret_attrs.
+ * New OS bits = (old & ~reset) | set. QEMU has no such call; our rules (from
+ * how ibmveth_set_csum_offload and ibmveth_set_tso use the call): only
+ * PAPR_ILLAN_OS_SETTABLE bits may appear in either mask (the firmware
+ * offers, trunk priority and ACTIVE_TRUNK are read-only: H_PARAMETER);
+ * setting LRG_SR_ENABLED needs LRG_SND_SUPPORT offered and setting
+ * IPV4/IPV6_TCP_CSUM needs PADDED_PKT_CSUM offered (H_PARAMETER otherwise:
+ * the firmware cannot honour them), resetting is always allowed. (0, 0) is a
+ * pure query. Answered whether or not the LAN is registered, as the driver's
+ * set_features needs. *ret_attrs (may be NULL) gets the attributes after the
+ * call, or the unchanged ones on H_PARAMETER. ACTIVE_TRUNK is set when the
+ * adapter is the active trunk of its PVID: among the trunks on that VLAN that
+ * have not freed their LAN after registering, the lowest priority number,
+ * then the oldest — the trunk the switch sends that VLAN's frames to.
+ */
 long h_illan_attributes(struct hv_partition *part, uint64_t ua, uint64_t reset_mask,
 			uint64_t set_mask, uint64_t *ret_attrs);
+
+/*
+ * H_VIO_SIGNAL(ua, mode): VIO_IRQ_ENABLE or VIO_IRQ_DISABLE the rx
+ * interrupt. As QEMU's h_vio_signal: mode bits outside the signal mask (0x1)
+ * are H_PARAMETER. Allowed whether or not the LAN is registered.
+ */
 long h_vio_signal(struct hv_partition *part, uint64_t ua, uint64_t mode);
-/* Generic entry point by opcode (fuzzing, tests): args[0] is the unit
- * address. Unknown opcodes give H_FUNCTION. */
+
+/*
+ * Generic entry by opcode (fuzzing, tests), with the argument registers of
+ * the real call: args[0] is the unit address, then the call's arguments in
+ * order (send: args[1..6] descriptors, args[7] continue token, args[8] mss;
+ * add buffers: args[1..8]). rets (may be NULL) receives retbuf[0]
+ * (attributes, continue token), other slots zeroed. Unknown opcodes give
+ * H_FUNCTION (and the partition's bad_opcode counter).
+ */
 long hv_hcall(struct hv_partition *part, uint64_t opcode, const uint64_t args[9], uint64_t rets[4]);
 
-/* ---- Fault injection ------------------------------------------------------
- * Make the next n H_SEND_LOGICAL_LAN calls from part return code (H_BUSY,
- * H_DROPPED, H_RESOURCE...) without sending; n = 0 clears. */
+/* ---- Fault injection ------------------------------------------------------ */
+
+/* Make the next n H_SEND_LOGICAL_LAN calls from part (to any of its adapters
+ * that exist) return code (H_BUSY, H_DROPPED, H_RESOURCE...) without sending;
+ * n = 0 clears. For tests of the driver's retry and error paths. */
 void hv_inject_send_result(struct hv_partition *part, long code, unsigned n);
 
 #endif

@@ -1,17 +1,28 @@
 /*
  * papr.h — the PAPR Interpartition Logical LAN interface as a partition sees
  * it: hcall opcodes and return codes, the buffer descriptor, the receive-queue
- * entry, the buffer-list page, ILLAN attribute bits, multicast-control bits.
+ * entry, the buffer-list page, the receive buffer, ILLAN attribute bits,
+ * multicast-control bits.
  *
  * Shared by the hypervisor (src/hv) and the drivers that call it
  * (src/drv/ibmveth): both sides of the hcall boundary agree on these bytes.
- * Values from arch/powerpc/include/asm/hvcall.h and
- * drivers/net/ethernet/ibm/ibmveth.h; see ../shared/reference/ibmveth-and-papr.md.
+ * Values and layouts from the kernel's arch/powerpc/include/asm/hvcall.h and
+ * drivers/net/ethernet/ibm/ibmveth.h and QEMU's hw/net/spapr_llan.c; the
+ * facts the code relies on are in docs/architecture.md, "Wire layouts".
+ *
+ * Who writes what, as netmap's netmap.h says who owns head, cur and tail:
+ * every field below is tagged
+ *   [P]  written by the partition (its driver); the hypervisor only reads it;
+ *   [H]  written by the hypervisor; the partition only reads it.
+ * Memory the partition registers (buffer-list page, receive queue) is its own
+ * and zeroed by it before H_REGISTER_LOGICAL_LAN; from then until
+ * H_FREE_LOGICAL_LAN the tags hold.
  */
 #ifndef ILLAN_PAPR_H
 #define ILLAN_PAPR_H
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* hcall opcodes (hvcall.h) */
@@ -50,9 +61,22 @@
 #define VIO_IRQ_ENABLE 1
 
 /*
- * Buffer descriptor (union ibmveth_buf_desc): one u64 passed in a register.
- * Bits 63..32 are flags_len, bits 31..0 the 32-bit I/O address, which in
- * illan is an offset into the calling partition's logical memory.
+ * Buffer descriptor (union ibmveth_buf_desc): one u64, passed in a register
+ * [P]. Bits 63..32 are flags_len, bits 31..0 the 32-bit I/O address, which in
+ * illan is an offset into the calling partition's logical memory. The same
+ * format names a frame to send (H_SEND_LOGICAL_LAN), a receive buffer to post
+ * (H_ADD_LOGICAL_LAN_BUFFER[S]) and the receive queue (H_REGISTER_LOGICAL_LAN).
+ * The hypervisor writes descriptors only into the buffer-list page (below).
+ *
+ *   VALID      [P] the descriptor names a buffer (sends: gather stops at the
+ *                  first without it)
+ *   TOGGLE     [H] only in the rx-queue descriptor at buffer-list +0: flips
+ *                  each time the hypervisor wraps the queue
+ *   LRG_SND    [P] send: a large send whose MSS is the hcall's 9th argument
+ *   NO_CSUM    [P] send: the TCP checksum is not filled in
+ *   CSUM_GOOD  [P] send: the data is known good (no checksum needed)
+ *   length     [P] 24 bits
+ *   address    [P] 32 bits
  */
 #define IBMVETH_BUF_VALID 0x80000000u
 #define IBMVETH_BUF_TOGGLE 0x40000000u
@@ -71,8 +95,18 @@ static inline uint32_t papr_desc_addr(uint64_t d) { return (uint32_t)d; }
 
 /*
  * Receive-queue entry (struct ibmveth_rx_q_entry), 16 bytes, big-endian in
- * partition memory: flags_off (be32), length (be32), correlator (8 bytes
- * copied verbatim from the first 8 bytes of the receive buffer).
+ * partition memory. Every field is [H]: the partition never writes an entry
+ * after registering the queue.
+ *
+ * The queue is a ring with one cursor per side, each an index and a toggle
+ * bit. The hypervisor's (rxq_ptr, rxq_toggle in struct hv_adapter) is the
+ * next entry it writes; the partition's (ibmveth's rx_queue index and toggle)
+ * the next it reads. An entry whose TOGGLE equals the partition's toggle is
+ * the partition's until its cursor moves past it. The hypervisor writes
+ * flags_off last, so an entry is whole once its TOGGLE shows; it never checks
+ * whether the partition is done with an entry: each entry uses up one posted
+ * buffer, so a partition whose queue has at least as many entries as it
+ * posts buffers (ibmveth: one more than all its pools hold) is never overrun.
  */
 #define IBMVETH_RXQ_TOGGLE 0x80000000u
 #define IBMVETH_RXQ_TOGGLE_SHIFT 31
@@ -84,21 +118,58 @@ static inline uint32_t papr_desc_addr(uint64_t d) { return (uint32_t)d; }
 #define PAPR_RXQ_ENTRY_SIZE 16
 
 struct papr_rxq_entry {
-	uint8_t flags_off[4]; /* be32 */
-	uint8_t length[4];    /* be32 */
-	uint8_t correlator[8];
+	/* [H] be32: TOGGLE (the opposite of the rx-queue descriptor's TOGGLE
+	 * when written), VALID (the entry carries a frame), LRG_PKT (a large
+	 * frame whose MSS is in the buffer), NO_CSUM and CSUM_GOOD (as the
+	 * sender's descriptor had them), and in the low 16 bits the offset of
+	 * the frame in the buffer. Written last. */
+	uint8_t flags_off[4];
+	uint8_t length[4];     /* [H] be32: frame length, Ethernet header on, no FCS */
+	uint8_t correlator[8]; /* [H] the buffer's first 8 bytes, copied verbatim */
 };
 static_assert(sizeof(struct papr_rxq_entry) == PAPR_RXQ_ENTRY_SIZE, "rxq entry is 16 bytes");
 
-/* The 4096-byte buffer-list page registered with H_REGISTER_LOGICAL_LAN. */
+/*
+ * The 4096-byte buffer-list page registered with H_REGISTER_LOGICAL_LAN.
+ * Once it is registered, the partition only reads it.
+ */
 #define PAPR_BUFLIST_SIZE 4096u
-#define PAPR_BUFLIST_RXQ_DESC 0     /* rx-queue descriptor, TOGGLE flips on wrap */
-#define PAPR_BUFLIST_FILTER_DESC 8  /* filter-list descriptor */
-#define PAPR_BUFLIST_BUFS 16        /* receive buffer descriptors (page mode) */
-#define PAPR_BUFLIST_DROP_COUNT 4088 /* be64: frames dropped for lack of a buffer */
+
+struct papr_buf_list {
+	/* [H] be64: the rx-queue descriptor the partition passed to register,
+	 * stored with TOGGLE clear; TOGGLE flips on each wrap of the queue. */
+	uint8_t rxq_desc[8];
+	/* [H] be64: VALID | 4096 | the filter-list page's address. */
+	uint8_t filter_desc[8];
+	/* Receive-buffer descriptors of the page mode QEMU also knows; illan
+	 * posts buffers into pools instead, so these only get zeroed [H] at
+	 * register. */
+	uint8_t rx_bufs[PAPR_BUFLIST_SIZE - 24];
+	/* [H] be64: frames dropped for lack of a fitting buffer; ibmveth reads
+	 * it as rx_no_buffer. */
+	uint8_t drop_count[8];
+};
+static_assert(sizeof(struct papr_buf_list) == PAPR_BUFLIST_SIZE, "buffer list is one page");
+
+#define PAPR_BUFLIST_RXQ_DESC offsetof(struct papr_buf_list, rxq_desc)
+#define PAPR_BUFLIST_FILTER_DESC offsetof(struct papr_buf_list, filter_desc)
+#define PAPR_BUFLIST_BUFS offsetof(struct papr_buf_list, rx_bufs)
+#define PAPR_BUFLIST_DROP_COUNT offsetof(struct papr_buf_list, drop_count)
+static_assert(PAPR_BUFLIST_DROP_COUNT == 4088, "drop counter at page +4088");
+
+/* The filter-list page: registered by the partition, its format given by no
+ * source; illan's hypervisor keeps the filter table itself and never touches
+ * the page. */
 #define PAPR_FILTER_LIST_SIZE 4096u
-/* The frame is written at this offset in a receive buffer (after the 8-byte
- * correlator); LRG_PKT frames go at PAPR_RX_LRG_OFFSET so the MSS fits at +8. */
+
+/*
+ * A receive buffer, posted with H_ADD_LOGICAL_LAN_BUFFER[S]:
+ *   +0   correlator [P] 8 bytes, written before posting, echoed in the entry
+ *   +8   the frame [H], at PAPR_RX_OFFSET; or, for an LRG_PKT frame,
+ *   +8   the MSS [H] as a be64, and
+ *   +16  the frame [H], at PAPR_RX_LRG_OFFSET
+ * The entry's offset field says which.
+ */
 #define PAPR_RX_OFFSET 8u
 #define PAPR_RX_LRG_OFFSET 16u
 #define PAPR_MAX_FRAME 65536u /* largest frame H_SEND_LOGICAL_LAN accepts */

@@ -1,16 +1,21 @@
 /*
  * vsw.c — the virtual switch and H_SEND_LOGICAL_LAN: gather the sender's
  * descriptors from its logical memory, apply the port VLAN rules, choose the
- * destinations (by MAC within the VLAN, trunks, VEB or VEPA), and write each
- * copy into a buffer the receiver posted plus a receive-queue entry, carrying
- * the checksum-offload and large-send flags — or doing the checksum and the
- * segmentation in software for a receiver that did not enable them, as PHYP
- * does (reference §4.2, §9: "the hypervisor will generate the checksum",
- * Platform Large Send segments "using CPU pool resources").
+ * destinations (by MAC within the VLAN, the active trunk, VEB or VEPA), and
+ * write each copy into a buffer the receiver posted plus a receive-queue
+ * entry, carrying the checksum-offload and large-send flags — or doing the
+ * checksum and the segmentation in software for a receiver that did not
+ * enable them, as PHYP does (the 2004 ibmveth checksum-offload patch: "the
+ * hypervisor will generate the checksum"; IBM's Platform Large Send notes:
+ * it segments "using CPU pool resources"). It also holds the one definition
+ * of the active trunk, and creates and destroys the hypervisor, whose send
+ * scratch it owns.
  *
- * Serves the ibmveth driver (through h_send_logical_lan) and, through the
- * counters, the seed's issue 1: hv_sw_checksums and hv_sw_segments are the
- * work a trunk without offloads forces on the hypervisor.
+ * Serves the ibmveth driver (through h_send_logical_lan), hcall.c (the
+ * active trunk, for H_ILLAN_ATTRIBUTES), the topology (hv_create,
+ * hv_destroy) and, through the counters, the seed's issue 1: hv_sw_checksums
+ * and hv_sw_segments are the work a trunk without offloads forces on the
+ * hypervisor. Calls hv.c, never hcall.c.
  *
  * Writes into partition memory happen only inside ranges checked against that
  * partition: the receiver's posted buffers, its receive queue and its
@@ -66,14 +71,36 @@ static const struct pkt_pool_class vsw_seg_classes[] = {
 	{PAPR_MAX_FRAME + 512, 12},
 };
 
-void vsw_release(struct hv *hv)
+/* ---- The hypervisor as a whole ---------------------------------------------- */
+
+/* hv_create: see hv.h. */
+struct hv *hv_create(void)
 {
-	if (hv->seg_pool)
-		pkt_pool_destroy(hv->seg_pool);
-	hv->seg_pool = NULL;
-	free(hv->dests);
-	hv->dests = NULL;
-	hv->n_dests_cap = 0;
+	struct hv *hv = calloc(1, sizeof(*hv));
+	if (!hv)
+		return NULL;
+	hv_objects_init(hv);
+	hv->send.gather = malloc(PAPR_MAX_FRAME);
+	if (!hv->send.gather)
+		goto err_free_hv;
+	return hv;
+
+err_free_hv:
+	free(hv);
+	return NULL;
+}
+
+/* hv_destroy: see hv.h. */
+void hv_destroy(struct hv *hv)
+{
+	if (!hv)
+		return;
+	hv_objects_free(hv);
+	if (hv->send.seg_pool)
+		pkt_pool_destroy(hv->send.seg_pool);
+	free(hv->send.dests);
+	free(hv->send.gather);
+	free(hv);
 }
 
 /* ---- Destinations -------------------------------------------------------- */
@@ -92,38 +119,55 @@ static bool vsw_accepts_group(struct hv_adapter *r, uint64_t dst)
 	return false;
 }
 
-/* The trunk that carries VLAN vid out of vsw: the active trunk as
- * H_ILLAN_ATTRIBUTES reports it (hv_vsw_active_trunk, one definition for
- * both). A standby takes over as soon as the active one frees its LAN. */
-static struct hv_adapter *vsw_active_trunk(struct hv_vswitch *vsw, uint16_t vid)
+/* Is a on VLAN vid, as its PVID or one of its additional VIDs? */
+static bool vsw_on_vlan(const struct hv_adapter *a, uint16_t vid)
 {
-	return hv_vsw_active_trunk(vsw, vid);
+	if (a->cfg.pvid == vid)
+		return true;
+	for (unsigned i = 0; i < a->cfg.n_vids; i++)
+		if (a->cfg.vids[i] == vid)
+			return true;
+	return false;
+}
+
+/* vsw_active_trunk: see hv_internal.h. */
+struct hv_adapter *vsw_active_trunk(const struct hv_vswitch *vsw, uint16_t vid)
+{
+	struct hv_adapter *best = NULL;
+	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
+		if (!hv_adapter_is_trunk(m) || m->closed_after_open || !vsw_on_vlan(m, vid))
+			continue;
+		if (!best || m->cfg.trunk_priority < best->cfg.trunk_priority)
+			best = m; /* members are in creation order: ties keep the oldest */
+	}
+	return best;
 }
 
 static bool vsw_dest_add(struct hv *hv, size_t *n, struct hv_adapter *r)
 {
-	if (*n == hv->n_dests_cap) {
-		size_t cap = hv->n_dests_cap ? hv->n_dests_cap * 2 : 16;
-		struct hv_adapter **d = realloc(hv->dests, cap * sizeof(*d));
+	if (*n == hv->send.n_dests_cap) {
+		size_t cap = hv->send.n_dests_cap ? hv->send.n_dests_cap * 2 : 16;
+		struct hv_adapter **d = realloc(hv->send.dests, cap * sizeof(*d));
 		if (!d)
 			return false;
-		hv->dests = d;
-		hv->n_dests_cap = cap;
+		hv->send.dests = d;
+		hv->send.n_dests_cap = cap;
 	}
-	hv->dests[(*n)++] = r;
+	hv->send.dests[(*n)++] = r;
 	return true;
 }
 
 /*
- * Fill hv->dests with the adapters that get a copy of f from s.
+ * Fill hv->send.dests with the adapters that get a copy of f from s.
  * - From a trunk: only local (client) adapters on the VLAN; a frame never
  *   goes from one trunk to another.
  * - From a client in VEPA mode: the active trunk of the VLAN, whatever the
- *   destination ("the hypervisor no longer bridges between VMs").
+ *   destination (kernel commit 66aa0678: in OVS mode "the hypervisor will
+ *   no more bridge the packets between VMs").
  * - From a client in VEB mode: broadcast and multicast to every other member
  *   of the VLAN that accepts it plus the active trunk; unicast to the client
- *   adapter whose current MAC it is, else to the active trunk (reference §9,
- *   inferred: unknown unicast goes to the trunk).
+ *   adapter whose current MAC it is, else to the active trunk (inferred
+ *   from IBM's description of trunk adapters; no source says it outright).
  * Unicast to a client MAC (from a trunk, or a client in VEB mode): the first
  * OPEN adapter, in creation order, whose current MAC matches; only when none
  * is open does a closed one with that MAC get the frame (dropped on delivery
@@ -152,7 +196,7 @@ static size_t vsw_route(struct hv *hv, struct hv_adapter *s, const struct vsw_fr
 		return n;
 	}
 	for (struct hv_adapter *m = vsw->members; m; m = m->vsw_next) {
-		if (m == s || hv_adapter_is_trunk(m) || !hv_adapter_on_vlan(m, f->vid))
+		if (m == s || hv_adapter_is_trunk(m) || !vsw_on_vlan(m, f->vid))
 			continue;
 		if (group) {
 			if (vsw_accepts_group(m, f->dst))
@@ -257,13 +301,14 @@ static uint8_t *vsw_rx_take(struct hv_adapter *r, uint32_t need)
 static void vsw_rx_post(struct hv_adapter *r, const uint8_t *buf, uint32_t off, uint32_t len,
 			uint32_t flags)
 {
-	uint8_t *e = r->part->mem + r->rxq_addr + r->rxq_ptr;
-	memcpy(e + 8, buf, 8);
-	hv_put_be32(e + 4, len);
+	uint8_t *slot = r->part->mem + r->rxq_addr + r->rxq_ptr;
+	struct papr_rxq_entry *e = (struct papr_rxq_entry *)slot;
+	memcpy(e->correlator, buf, sizeof(e->correlator));
+	hv_put_be32(e->length, len);
 	uint32_t fo = IBMVETH_RXQ_VALID | flags | (off & IBMVETH_RXQ_OFF_MASK);
 	if (!r->rxq_toggle)
 		fo |= IBMVETH_RXQ_TOGGLE;
-	hv_put_be32(e, fo);
+	hv_put_be32(e->flags_off, fo);
 	r->rxq_ptr += PAPR_RXQ_ENTRY_SIZE;
 	if (r->rxq_ptr + PAPR_RXQ_ENTRY_SIZE > r->rxq_len) {
 		r->rxq_ptr = 0;
@@ -359,7 +404,8 @@ static void vsw_copy_and_checksum(uint8_t *to, struct vsw_frame *f)
  * Deliver f to r whole: with LRG_PKT and the mss when f is a large send
  * (r has LRG_SR_ENABLED). Checksum: if the sender set NO_CSUM and r enabled
  * CSO for the frame's family, the sender's NO_CSUM|CSUM_GOOD go into the rxq
- * entry and the bytes stay as sent (the link is reliable: reference §4.2);
+ * entry and the bytes stay as sent ("the link is reliable": the 2004 ibmveth
+ * checksum-offload patch);
  * if r did not, the hypervisor computes the TCP checksum into r's copy and
  * delivers no checksum flags. A NO_CSUM frame that is not TCP over IP cannot
  * be completed: it goes as sent, flagged only to a receiver with any CSO bit,
@@ -401,8 +447,9 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 		memcpy(frame + hl, f->body, f->body_len);
 	}
 	if (f->mss) {
-		/* Reference §3.3: PHYP writes the MSS as a be64 at buffer+8; the
-		 * frame then starts at +16 (our choice, §10: unconfirmed). */
+		/* PHYP writes the MSS as a be64 at buffer+8 (ibmveth_poll reads
+		 * it there); the frame then starts at +16 (our choice: no source
+		 * gives PHYP's offset). */
 		hv_put_be64(buf + PAPR_RX_OFFSET, f->mss);
 		flags |= IBMVETH_RXQ_LRG_PKT;
 		r->stats.lrg_delivered++;
@@ -412,11 +459,11 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 
 static struct pkt_pool *vsw_seg_pool(struct hv *hv)
 {
-	if (!hv->seg_pool)
-		hv->seg_pool = pkt_pool_create("hv-segment", vsw_seg_classes,
-					       sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]),
-					       NULL, 0);
-	return hv->seg_pool;
+	if (!hv->send.seg_pool)
+		hv->send.seg_pool = pkt_pool_create("hv-segment", vsw_seg_classes,
+						    sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]),
+						    NULL, 0);
+	return hv->send.seg_pool;
 }
 
 /*
@@ -510,11 +557,11 @@ err_free_p:
 /* ---- Send ----------------------------------------------------------------- */
 
 /*
- * Port input rules (reference §9, the Redbook's): an untagged frame takes the
- * sender's PVID; a frame tagged with the PVID or one of the adapter's
- * additional VIDs keeps its VLAN; any other tag, VID 0 (priority tag) or
- * 4095, an 802.1ad outer tag, a second tag, or a truncated tag is discarded —
- * no VLAN hopping. Fills f's VLAN and body; false when discarded.
+ * Port input rules (IBM's PowerVM virtualization Redbooks): an untagged
+ * frame takes the sender's PVID; a frame tagged with the PVID or one of the
+ * adapter's additional VIDs keeps its VLAN; any other tag, VID 0 (priority
+ * tag) or 4095, an 802.1ad outer tag, a second tag, or a truncated tag is
+ * discarded — no VLAN hopping. Fills f's VLAN and body; false when discarded.
  */
 static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32_t len,
 			struct vsw_frame *f)
@@ -536,7 +583,7 @@ static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32
 	uint16_t vid = tci & 0x0FFF;
 	if (inner == ETH_P_8021Q || inner == ETH_P_8021AD)
 		return false;
-	if (vid == 0 || vid == 0x0FFF || !hv_adapter_on_vlan(s, vid))
+	if (vid == 0 || vid == 0x0FFF || !vsw_on_vlan(s, vid))
 		return false;
 	f->vid = vid;
 	f->tci = tci;
@@ -545,28 +592,7 @@ static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32
 	return true;
 }
 
-/*
- * H_SEND_LOGICAL_LAN(ua, d1..d6, continue_token [, mss]).
- * Order of checks: unknown unit H_PARAMETER; injected result
- * (hv_inject_send_result); an H_SEND_LOGICAL_LAN made from an interrupt
- * handler while another is delivering H_BUSY; not registered H_DROPPED (as
- * QEMU; tx_not_open); continue_token != 0 H_PARAMETER — our choice: this
- * hypervisor finishes every fan-out within the call and never hands out a
- * token (*ret_token is always 0), so a nonzero one is not ours (QEMU answers
- * H_HARDWARE). Then, as QEMU, descriptors are gathered in order up to the first
- * without VALID: total 0 H_SUCCESS (nothing sent), total > 65536 H_RESOURCE,
- * a range outside the partition H_PARAMETER (addr_errors). Then the frame:
- * shorter than an Ethernet header H_PARAMETER; destination = the sender's own
- * current MAC H_PARAMETER and self_sends (PHYP's rc=-4, reference §1.3);
- * a VLAN the port may not send on H_DROPPED and vlan_discards (our choice:
- * the driver counts H_DROPPED as sent, as a switch drops silently).
- * Descriptor flags are taken from d1. LRG_SND with a nonzero mss is a large
- * send only if the sender enabled LRG_SR_ENABLED (the driver passes mss only
- * then); such an mss below HV_MIN_LRG_MSS or above 65535 is H_PARAMETER.
- * Otherwise mss and LRG_SND are ignored and the frame is an ordinary one.
- * H_SUCCESS once the frame entered the switch, whatever became of each copy
- * (receivers count their own drops).
- */
+/* The body of h_send_logical_lan (see hv.h). */
 static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 				    const uint64_t desc[6], uint64_t continue_token,
 				    uint64_t *ret_token, uint64_t mss)
@@ -586,7 +612,7 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 		part->inject_n--;
 		return part->inject_code;
 	}
-	if (hv->sending)
+	if (hv->send.sending)
 		return H_BUSY;
 	if (!s->open) {
 		s->stats.tx_not_open++;
@@ -626,10 +652,10 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 		uint32_t at = 0;
 		for (unsigned i = 0; i < n_desc; i++) {
 			uint32_t l = papr_desc_len(desc[i]);
-			memcpy(hv->gather + at, part->mem + papr_desc_addr(desc[i]), l);
+			memcpy(hv->send.gather + at, part->mem + papr_desc_addr(desc[i]), l);
 			at += l;
 		}
-		frame = hv->gather;
+		frame = hv->send.gather;
 	}
 
 	struct vsw_frame f;
@@ -662,19 +688,19 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 	size_t n = vsw_route(hv, s, &f);
 	/* A receiver in the sender's own partition could have posted a buffer
 	 * over the frame being sent: deliver from a private copy then. */
-	if (frame != hv->gather) {
+	if (frame != hv->send.gather) {
 		for (size_t i = 0; i < n; i++) {
-			if (hv->dests[i]->part == part) {
-				memcpy(hv->gather, frame, len);
-				f.body = hv->gather + (f.body - frame);
+			if (hv->send.dests[i]->part == part) {
+				memcpy(hv->send.gather, frame, len);
+				f.body = hv->send.gather + (f.body - frame);
 				break;
 			}
 		}
 	}
 
-	hv->sending = true;
+	hv->send.sending = true;
 	for (size_t i = 0; i < n; i++) {
-		struct hv_adapter *r = hv->dests[i];
+		struct hv_adapter *r = hv->send.dests[i];
 		if (!r->open) {
 			r->stats.rx_not_open++;
 			continue;
@@ -684,12 +710,12 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 		else
 			vsw_deliver_whole(r, &f);
 	}
-	hv->sending = false;
+	hv->send.sending = false;
 	return H_SUCCESS;
 }
 
-/* H_SEND_LOGICAL_LAN as partitions call it: the body above, charged to the
- * hypervisor section of the profiler. */
+/* h_send_logical_lan: see hv.h. The body above, charged to the hypervisor
+ * section of the profiler. */
 long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
 			uint64_t continue_token, uint64_t *ret_token, uint64_t mss)
 {
