@@ -35,90 +35,45 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "proc.h"
 
-#define BR_LOCK "/run/illan-real-tests.lock"
-#define BR_MAX_REPS 9
-#define BR_PORT "5201"
+#define BENCHREAL_LOCK "/run/illan-real-tests.lock"
+#define BENCHREAL_MAX_REPS 9
+#define BENCHREAL_PORT "5201"
 
-static const char *const br_namespaces[] = {"vm-a", "vm-b", "host-x", "illan-io"};
+static const char *const benchreal_namespaces[] = {"vm-a", "vm-b", "host-x", "illan-io"};
 
-static char br_self[PATH_MAX];  /* this illan */
-static char br_fwd[PATH_MAX];   /* the bare forwarder */
-static pid_t br_fwd_pid;        /* running forwarder, 0 if none */
-static volatile sig_atomic_t br_interrupted;
-static bool br_cleanup_armed;
-static bool br_verbose;
+static char benchreal_self[PATH_MAX];  /* this illan */
+static char benchreal_fwd[PATH_MAX];   /* the bare forwarder */
+static pid_t benchreal_fwd_pid;        /* running forwarder, 0 if none */
+static volatile sig_atomic_t benchreal_interrupted;
+static bool benchreal_cleanup_armed;
+static bool benchreal_verbose;
 
-struct br_case {
+struct benchreal_case {
 	const char *name;
-	double samples[BR_MAX_REPS];
+	double samples[BENCHREAL_MAX_REPS];
 	unsigned n;
 	double gbps; /* median */
 	bool ok;
 };
 
-static void br_on_signal(int sig)
+static void benchreal_on_signal(int sig)
 {
 	(void)sig;
-	br_interrupted = 1;
-	if (br_fwd_pid > 0)
-		kill(br_fwd_pid, SIGTERM);
+	benchreal_interrupted = 1;
+	if (benchreal_fwd_pid > 0)
+		kill(benchreal_fwd_pid, SIGTERM);
 }
 
-/* Run argv; stdout into out (if given, up to size-1 bytes, NUL-ended),
- * otherwise to /dev/null unless verbose; stderr likewise. Returns the exit
- * status or -1. */
-static int br_run(char *const argv[], char *out, size_t size)
+/* Run argv with proc_run, its output shown only with --verbose. */
+static int benchreal_run(char *const argv[], struct proc_out *out)
 {
-	int pfd[2] = {-1, -1};
-	if (out && pipe(pfd) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		if (out) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			if (!br_verbose) {
-				dup2(null, 1);
-				dup2(null, 2);
-			}
-		}
-		if (out) {
-			dup2(pfd[1], 1);
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	size_t got = 0;
-	if (out) {
-		close(pfd[1]);
-		ssize_t r;
-		while (got + 1 < size && (r = read(pfd[0], out + got, size - 1 - got)) > 0)
-			got += (size_t)r;
-		char sink[4096];
-		while (read(pfd[0], sink, sizeof(sink)) > 0) {
-		}
-		close(pfd[0]);
-		out[got] = 0;
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return proc_run(argv, !benchreal_verbose, out);
 }
 
 /* Run a NULL-terminated list of words under `timeout SECS`. */
-static int br_cmd(unsigned secs, ...)
+static int benchreal_cmd(unsigned secs, ...)
 {
 	char *argv[40];
 	char t[16];
@@ -133,162 +88,151 @@ static int br_cmd(unsigned secs, ...)
 		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
-	return br_run(argv, NULL, 0);
+	return benchreal_run(argv, NULL);
 }
 
-static void br_stop_forwarder(void)
+static void benchreal_stop_forwarder(void)
 {
-	if (br_fwd_pid <= 0)
+	if (benchreal_fwd_pid <= 0)
 		return;
-	kill(br_fwd_pid, SIGTERM);
+	kill(benchreal_fwd_pid, SIGTERM);
 	for (int i = 0; i < 50; i++) {
-		if (waitpid(br_fwd_pid, NULL, WNOHANG) == br_fwd_pid) {
-			br_fwd_pid = 0;
+		if (waitpid(benchreal_fwd_pid, NULL, WNOHANG) == benchreal_fwd_pid) {
+			benchreal_fwd_pid = 0;
 			return;
 		}
 		usleep(20000);
 	}
-	kill(br_fwd_pid, SIGKILL);
-	waitpid(br_fwd_pid, NULL, 0);
-	br_fwd_pid = 0;
+	kill(benchreal_fwd_pid, SIGKILL);
+	waitpid(benchreal_fwd_pid, NULL, 0);
+	benchreal_fwd_pid = 0;
 }
 
 /* Everything a case may have left: the daemon (through `illan netns down`),
  * the forwarder, the namespaces (which takes their interfaces along). */
-static void br_teardown(void)
+static void benchreal_teardown(void)
 {
-	br_stop_forwarder();
-	br_cmd(30, br_self, "netns", "down", (char *)NULL);
-	for (size_t i = 0; i < sizeof(br_namespaces) / sizeof(br_namespaces[0]); i++) {
+	benchreal_stop_forwarder();
+	benchreal_cmd(30, benchreal_self, "netns", "down", (char *)NULL);
+	for (size_t i = 0; i < sizeof(benchreal_namespaces) / sizeof(benchreal_namespaces[0]); i++) {
 		char path[128];
-		snprintf(path, sizeof(path), "/var/run/netns/%s", br_namespaces[i]);
+		snprintf(path, sizeof(path), "/var/run/netns/%s", benchreal_namespaces[i]);
 		if (access(path, F_OK) == 0) {
 			/* stray processes (an iperf3 whose timeout has not hit yet) */
-			br_cmd(10, "sh", "-c", "ip netns pids \"$0\" | xargs -r kill -9", (char *)br_namespaces[i],
-			       (char *)NULL);
-			br_cmd(10, "ip", "netns", "del", (char *)br_namespaces[i], (char *)NULL);
+			benchreal_cmd(10, "sh", "-c", "ip netns pids \"$0\" | xargs -r kill -9",
+				      (char *)benchreal_namespaces[i], (char *)NULL);
+			benchreal_cmd(10, "ip", "netns", "del", (char *)benchreal_namespaces[i], (char *)NULL);
 		}
 	}
 }
 
-static void br_atexit(void)
+static void benchreal_atexit(void)
 {
-	if (br_cleanup_armed) {
-		br_cleanup_armed = false;
-		br_teardown();
+	if (benchreal_cleanup_armed) {
+		benchreal_cleanup_armed = false;
+		benchreal_teardown();
 	}
 }
 
 /* Two namespaces with eth0 up at 192.0.2.1/24 and .2/24 (eth0 must exist). */
-static int br_addresses(void)
+static int benchreal_addresses(void)
 {
 	static const char *const ns[2] = {"vm-a", "vm-b"};
 	static const char *const ip[2] = {"192.0.2.1/24", "192.0.2.2/24"};
 	for (int i = 0; i < 2; i++) {
-		if (br_cmd(10, "ip", "-n", ns[i], "link", "set", "lo", "up", (char *)NULL) ||
-		    br_cmd(10, "ip", "-n", ns[i], "link", "set", "eth0", "up", (char *)NULL) ||
-		    br_cmd(10, "ip", "-n", ns[i], "addr", "add", ip[i], "dev", "eth0", (char *)NULL))
+		if (benchreal_cmd(10, "ip", "-n", ns[i], "link", "set", "lo", "up", (char *)NULL) ||
+		    benchreal_cmd(10, "ip", "-n", ns[i], "link", "set", "eth0", "up", (char *)NULL) ||
+		    benchreal_cmd(10, "ip", "-n", ns[i], "addr", "add", ip[i], "dev", "eth0", (char *)NULL))
 			return -1;
 	}
 	return 0;
 }
 
-static int br_make_namespaces(const char *const *names, int n)
+static int benchreal_make_namespaces(const char *const *names, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (br_cmd(10, "ip", "netns", "add", (char *)names[i], (char *)NULL))
+		if (benchreal_cmd(10, "ip", "netns", "add", (char *)names[i], (char *)NULL))
 			return -1;
 	return 0;
 }
 
 /* The kernel bridge: br0 in illan-io with a veth to each VM namespace. */
-static int br_setup_kernel_bridge(void)
+static int benchreal_setup_kernel_bridge(void)
 {
 	static const char *const ns[3] = {"vm-a", "vm-b", "illan-io"};
-	if (br_make_namespaces(ns, 3))
+	if (benchreal_make_namespaces(ns, 3))
 		return -1;
-	if (br_cmd(10, "ip", "-n", "illan-io", "link", "add", "br0", "type", "bridge", (char *)NULL) ||
-	    br_cmd(10, "ip", "-n", "illan-io", "link", "set", "br0", "up", (char *)NULL))
+	if (benchreal_cmd(10, "ip", "-n", "illan-io", "link", "add", "br0", "type", "bridge", (char *)NULL) ||
+	    benchreal_cmd(10, "ip", "-n", "illan-io", "link", "set", "br0", "up", (char *)NULL))
 		return -1;
 	static const char *const side[2] = {"va", "vb"};
 	for (int i = 0; i < 2; i++) {
-		if (br_cmd(10, "ip", "-n", "illan-io", "link", "add", (char *)side[i], "type", "veth", "peer",
-			   "name", "eth0", "netns", (char *)ns[i], (char *)NULL) ||
-		    br_cmd(10, "ip", "-n", "illan-io", "link", "set", (char *)side[i], "master", "br0", (char *)NULL) ||
-		    br_cmd(10, "ip", "-n", "illan-io", "link", "set", (char *)side[i], "up", (char *)NULL))
+		if (benchreal_cmd(10, "ip", "-n", "illan-io", "link", "add", (char *)side[i], "type", "veth",
+				  "peer", "name", "eth0", "netns", (char *)ns[i], (char *)NULL) ||
+		    benchreal_cmd(10, "ip", "-n", "illan-io", "link", "set", (char *)side[i], "master", "br0",
+				  (char *)NULL) ||
+		    benchreal_cmd(10, "ip", "-n", "illan-io", "link", "set", (char *)side[i], "up",
+				  (char *)NULL))
 			return -1;
 	}
-	return br_addresses();
+	return benchreal_addresses();
 }
 
 /* The bare forwarder between TAPs in vm-a and vm-b; waits for "ready". */
-static int br_setup_bare(void)
+static int benchreal_setup_bare(void)
 {
 	static const char *const ns[2] = {"vm-a", "vm-b"};
-	if (br_make_namespaces(ns, 2))
+	if (benchreal_make_namespaces(ns, 2))
 		return -1;
-	int pfd[2];
-	if (pipe(pfd) < 0)
+	char *argv[] = {benchreal_fwd, "vm-a", "vm-b", NULL};
+	int out_fd = -1;
+	pid_t pid = proc_spawn(argv, !benchreal_verbose, &out_fd);
+	if (pid < 0) {
+		fprintf(stderr, "illan bench --real: cannot run %s: %s\n", benchreal_fwd, strerror((int)-pid));
 		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0 && !br_verbose)
-			dup2(null, 2);
-		execl(br_fwd, br_fwd, "vm-a", "vm-b", (char *)NULL);
-		_exit(127);
 	}
-	close(pfd[1]);
-	br_fwd_pid = pid;
+	benchreal_fwd_pid = pid;
 	char buf[16] = {0};
-	ssize_t r = read(pfd[0], buf, sizeof(buf) - 1);
-	close(pfd[0]);
+	ssize_t r;
+	do
+		r = read(out_fd, buf, sizeof(buf) - 1);
+	while (r < 0 && errno == EINTR && !benchreal_interrupted);
+	close(out_fd);
 	if (r <= 0 || strncmp(buf, "ready", 5) != 0) {
-		fprintf(stderr, "illan bench --real: the bare forwarder (%s) did not start\n", br_fwd);
+		fprintf(stderr, "illan bench --real: the bare forwarder (%s) did not start\n", benchreal_fwd);
 		return -1;
 	}
-	return br_addresses();
+	return benchreal_addresses();
 }
 
-static int br_setup_illan(bool no_offload)
+static int benchreal_setup_illan(bool no_offload)
 {
-	char *argv[] = {"timeout", "60", br_self, "netns", "up", no_offload ? "--no-offload" : NULL, NULL};
-	return br_run(argv, NULL, 0) == 0 ? 0 : -1;
+	char *argv[] = {"timeout", "60", benchreal_self, "netns", "up", no_offload ? "--no-offload" : NULL,
+			NULL};
+	return benchreal_run(argv, NULL) == 0 ? 0 : -1;
 }
 
 /* Goodput of one iperf3 run vm-a -> vm-b in Gbit/s (receiver side, the first
  * second omitted as warm-up), or -1. */
-static double br_iperf(unsigned secs)
+static double benchreal_iperf(unsigned secs)
 {
 	char tserv[16], tcli[16], tsecs[16];
 	snprintf(tserv, sizeof(tserv), "%u", secs + 20);
 	snprintf(tcli, sizeof(tcli), "%u", secs + 15);
 	snprintf(tsecs, sizeof(tsecs), "%u", secs);
-	pid_t srv = fork();
+	char *srv_argv[] = {"timeout", tserv, "ip", "netns", "exec", "vm-b", "iperf3", "-s", "-1",
+			    "-B", "192.0.2.2", "-p", BENCHREAL_PORT, NULL};
+	pid_t srv = proc_spawn(srv_argv, !benchreal_verbose, NULL);
 	if (srv < 0)
 		return -1;
-	if (srv == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0 && !br_verbose) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execlp("timeout", "timeout", tserv, "ip", "netns", "exec", "vm-b", "iperf3", "-s", "-1", "-B",
-		       "192.0.2.2", "-p", BR_PORT, (char *)NULL);
-		_exit(127);
-	}
 	static char out[1 << 16];
 	double gbps = -1;
-	for (int attempt = 0; attempt < 20 && gbps < 0 && !br_interrupted; attempt++) {
+	for (int attempt = 0; attempt < 20 && gbps < 0 && !benchreal_interrupted; attempt++) {
 		usleep(200000); /* the server binds; ARP resolves on the first try */
 		char *argv[] = {"timeout", tcli, "ip", "netns", "exec", "vm-a", "iperf3", "-c", "192.0.2.2",
-				"-p", BR_PORT, "-t", tsecs, "-O", "1", "-J", NULL};
-		int rc = br_run(argv, out, sizeof(out));
+				"-p", BENCHREAL_PORT, "-t", tsecs, "-O", "1", "-J", NULL};
+		struct proc_out po = {.buf = out, .size = sizeof(out)};
+		int rc = benchreal_run(argv, &po);
 		const char *s = strstr(out, "\"sum_received\"");
 		const char *b = s ? strstr(s, "\"bits_per_second\"") : NULL;
 		if (rc == 0 && b)
@@ -297,61 +241,67 @@ static double br_iperf(unsigned secs)
 			break; /* not a server-not-yet-up failure */
 	}
 	kill(srv, SIGTERM);
-	waitpid(srv, NULL, 0);
+	proc_wait(srv);
 	return gbps;
 }
 
-enum br_which { BR_ILLAN, BR_ILLAN_NO_OFFLOAD, BR_BARE, BR_KERNEL_BRIDGE, BR_N };
+enum benchreal_which {
+	BENCHREAL_ILLAN,
+	BENCHREAL_ILLAN_NO_OFFLOAD,
+	BENCHREAL_BARE,
+	BENCHREAL_KERNEL_BRIDGE,
+	BENCHREAL_N
+};
 
-static double br_one(enum br_which w, unsigned secs)
+static double benchreal_one(enum benchreal_which w, unsigned secs)
 {
-	br_teardown();
+	benchreal_teardown();
 	int rc;
 	switch (w) {
-	case BR_ILLAN:
-		rc = br_setup_illan(false);
+	case BENCHREAL_ILLAN:
+		rc = benchreal_setup_illan(false);
 		break;
-	case BR_ILLAN_NO_OFFLOAD:
-		rc = br_setup_illan(true);
+	case BENCHREAL_ILLAN_NO_OFFLOAD:
+		rc = benchreal_setup_illan(true);
 		break;
-	case BR_BARE:
-		rc = br_setup_bare();
+	case BENCHREAL_BARE:
+		rc = benchreal_setup_bare();
 		break;
 	default:
-		rc = br_setup_kernel_bridge();
+		rc = benchreal_setup_kernel_bridge();
 		break;
 	}
-	double g = rc == 0 && !br_interrupted ? br_iperf(secs) : -1;
-	br_teardown();
+	double g = rc == 0 && !benchreal_interrupted ? benchreal_iperf(secs) : -1;
+	benchreal_teardown();
 	return g;
 }
 
-static int cmp_d(const void *a, const void *b)
+static int benchreal_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
 
-static double br_median(const double *v, unsigned n)
+static double benchreal_median(const double *v, unsigned n)
 {
-	double t[BR_MAX_REPS];
+	double t[BENCHREAL_MAX_REPS];
 	memcpy(t, v, n * sizeof(*v));
-	qsort(t, n, sizeof(*t), cmp_d);
+	qsort(t, n, sizeof(*t), benchreal_cmp);
 	return n ? (n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2) : 0;
 }
 
 /* Median over rounds of a[i] / b[i]. */
-static double br_ratio(const struct br_case *a, const struct br_case *b)
+static double benchreal_ratio(const struct benchreal_case *a, const struct benchreal_case *b)
 {
-	double r[BR_MAX_REPS];
+	double r[BENCHREAL_MAX_REPS];
 	unsigned n = 0;
 	for (unsigned i = 0; i < a->n && i < b->n; i++)
 		if (a->samples[i] > 0 && b->samples[i] > 0)
 			r[n++] = a->samples[i] / b->samples[i];
-	return n ? br_median(r, n) : 0;
+	return n ? benchreal_median(r, n) : 0;
 }
 
-static int br_plot(const char *png, const struct br_case *cs, unsigned n)
+static int benchreal_plot(const char *png, const struct benchreal_case *cs, unsigned n)
 {
 	char dat[] = "/tmp/illan-bench-real-XXXXXX";
 	int fd = mkstemp(dat);
@@ -374,12 +324,12 @@ static int br_plot(const char *png, const struct br_case *cs, unsigned n)
 		 "plot '%s' using 1:3:xtic(2) with boxes",
 		 png, dat);
 	char *argv[] = {"timeout", "30", "gnuplot", "-e", script, NULL};
-	int rc = br_run(argv, NULL, 0);
+	int rc = benchreal_run(argv, NULL);
 	remove(dat);
 	return rc == 0 ? 0 : -EIO;
 }
 
-static void br_usage(FILE *f)
+static void benchreal_usage(FILE *f)
 {
 	fprintf(f, "usage: illan bench --real [--seconds N] [--reps N] [--quick] [--json] [--plot FILE.png]\n"
 		   "                          [--bare-fwd PATH] [--verbose]\n"
@@ -390,32 +340,30 @@ static void br_usage(FILE *f)
 
 /* Where the bare forwarder is: --bare-fwd, $ILLAN_BARE_FWD, or next to this
  * illan in the build tree (build/src/cli/illan -> build/bench/bare_fwd). */
-static bool br_find_forwarder(const char *given)
+static bool benchreal_find_forwarder(const char *given)
 {
+	if (!given)
+		given = getenv("ILLAN_BARE_FWD");
 	if (given) {
-		snprintf(br_fwd, sizeof(br_fwd), "%s", given);
-		return access(br_fwd, X_OK) == 0;
-	}
-	const char *env = getenv("ILLAN_BARE_FWD");
-	if (env) {
-		snprintf(br_fwd, sizeof(br_fwd), "%s", env);
-		return access(br_fwd, X_OK) == 0;
+		/* a path, never a PATH search (proc_spawn searches a bare name) */
+		snprintf(benchreal_fwd, sizeof(benchreal_fwd), "%s%s", strchr(given, '/') ? "" : "./", given);
+		return access(benchreal_fwd, X_OK) == 0;
 	}
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", br_self);
+	snprintf(dir, sizeof(dir), "%s", benchreal_self);
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
 	static const char *const rel[] = {"/../../bench/bare_fwd", "/bare_fwd", "/../libexec/illan/bare_fwd"};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		int k = snprintf(br_fwd, sizeof(br_fwd), "%s%s", dir, rel[i]);
-		if (k > 0 && (size_t)k < sizeof(br_fwd) && access(br_fwd, X_OK) == 0)
+		int k = snprintf(benchreal_fwd, sizeof(benchreal_fwd), "%s%s", dir, rel[i]);
+		if (k > 0 && (size_t)k < sizeof(benchreal_fwd) && access(benchreal_fwd, X_OK) == 0)
 			return true;
 	}
 	return false;
 }
 
-/* `illan bench --real`: see br_usage. */
+/* `illan bench --real`: see benchreal_usage. */
 int cmd_bench_real(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -453,12 +401,12 @@ int cmd_bench_real(int argc, char **argv)
 			fwd = optarg;
 			break;
 		case 'v':
-			br_verbose = true;
+			benchreal_verbose = true;
 			break;
 		case 'r':
 			reps = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || reps == 0 || reps > BR_MAX_REPS) {
-				fprintf(stderr, "illan bench --real: --reps takes 1..%d\n", BR_MAX_REPS);
+			if (*end || reps == 0 || reps > BENCHREAL_MAX_REPS) {
+				fprintf(stderr, "illan bench --real: --reps takes 1..%d\n", BENCHREAL_MAX_REPS);
 				return 2;
 			}
 			break;
@@ -470,10 +418,10 @@ int cmd_bench_real(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			br_usage(stdout);
+			benchreal_usage(stdout);
 			return 0;
 		default:
-			br_usage(stderr);
+			benchreal_usage(stderr);
 			return 2;
 		}
 	}
@@ -481,33 +429,34 @@ int cmd_bench_real(int argc, char **argv)
 		fprintf(stderr, "illan bench --real: needs root (network namespaces, TAP devices)\n");
 		return 2;
 	}
-	ssize_t k = readlink("/proc/self/exe", br_self, sizeof(br_self) - 1);
+	ssize_t k = readlink("/proc/self/exe", benchreal_self, sizeof(benchreal_self) - 1);
 	if (k <= 0) {
 		fprintf(stderr, "illan bench --real: cannot find this program: %s\n", strerror(errno));
 		return 1;
 	}
-	br_self[k] = 0;
-	if (!br_find_forwarder(fwd)) {
+	benchreal_self[k] = 0;
+	if (!benchreal_find_forwarder(fwd)) {
 		fprintf(stderr, "illan bench --real: no bare forwarder (build bench/bare_fwd, or give "
 				"--bare-fwd PATH / ILLAN_BARE_FWD)\n");
 		return 2;
 	}
 	char *probe[] = {"iperf3", "--version", NULL};
-	if (br_run(probe, NULL, 0) != 0) {
+	if (benchreal_run(probe, NULL) != 0) {
 		fprintf(stderr, "illan bench --real: iperf3 is not installed\n");
 		return 2;
 	}
-	int lock = open(BR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int lock = open(BENCHREAL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock < 0) {
-		fprintf(stderr, "illan bench --real: %s: %s\n", BR_LOCK, strerror(errno));
+		fprintf(stderr, "illan bench --real: %s: %s\n", BENCHREAL_LOCK, strerror(errno));
 		return 1;
 	}
 	int waited = 0;
 	while (flock(lock, LOCK_EX | LOCK_NB) != 0) {
 		if (waited == 0)
-			fprintf(stderr, "illan bench --real: waiting for %s (real-traffic tests running)\n", BR_LOCK);
+			fprintf(stderr, "illan bench --real: waiting for %s (real-traffic tests running)\n",
+				BENCHREAL_LOCK);
 		if (++waited > 900) {
-			fprintf(stderr, "illan bench --real: could not take %s\n", BR_LOCK);
+			fprintf(stderr, "illan bench --real: could not take %s\n", BENCHREAL_LOCK);
 			close(lock);
 			return 1;
 		}
@@ -515,63 +464,67 @@ int cmd_bench_real(int argc, char **argv)
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = br_on_signal;
+	sa.sa_handler = benchreal_on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	br_cleanup_armed = true;
-	atexit(br_atexit);
+	benchreal_cleanup_armed = true;
+	atexit(benchreal_atexit);
 
-	static struct br_case cs[BR_N] = {
-		[BR_ILLAN] = {.name = "illan all-fixes"},
-		[BR_ILLAN_NO_OFFLOAD] = {.name = "illan no-offload"},
-		[BR_BARE] = {.name = "bare TAP forwarder"},
-		[BR_KERNEL_BRIDGE] = {.name = "kernel bridge (veth)"},
+	static struct benchreal_case cs[BENCHREAL_N] = {
+		[BENCHREAL_ILLAN] = {.name = "illan all-fixes"},
+		[BENCHREAL_ILLAN_NO_OFFLOAD] = {.name = "illan no-offload"},
+		[BENCHREAL_BARE] = {.name = "bare TAP forwarder"},
+		[BENCHREAL_KERNEL_BRIDGE] = {.name = "kernel bridge (veth)"},
 	};
 	if (!json)
-		printf("%-24s %10s   (iperf3 vm-a -> vm-b, %u s per run, median of %u)\n", "case", "Gbit/s", secs,
-		       reps);
-	for (unsigned r = 0; r < reps && !br_interrupted; r++)
-		for (int w = 0; w < BR_N && !br_interrupted; w++) {
-			double g = br_one((enum br_which)w, secs);
+		printf("%-24s %10s   (iperf3 vm-a -> vm-b, %u s per run, median of %u)\n", "case", "Gbit/s",
+		       secs, reps);
+	for (unsigned r = 0; r < reps && !benchreal_interrupted; r++)
+		for (int w = 0; w < BENCHREAL_N && !benchreal_interrupted; w++) {
+			double g = benchreal_one((enum benchreal_which)w, secs);
 			cs[w].samples[cs[w].n++] = g > 0 ? g : 0;
 			if (r == 0)
 				cs[w].ok = true;
 			if (g <= 0)
 				cs[w].ok = false;
 		}
-	br_teardown();
-	br_cleanup_armed = false;
+	benchreal_teardown();
+	benchreal_cleanup_armed = false;
 	flock(lock, LOCK_UN);
 	close(lock);
-	if (br_interrupted) {
+	if (benchreal_interrupted) {
 		fprintf(stderr, "illan bench --real: interrupted; namespaces removed\n");
 		return 130;
 	}
-	for (int w = 0; w < BR_N; w++)
-		cs[w].gbps = br_median(cs[w].samples, cs[w].n);
-	double offload = br_ratio(&cs[BR_ILLAN], &cs[BR_ILLAN_NO_OFFLOAD]);
-	double vs_bare = br_ratio(&cs[BR_ILLAN], &cs[BR_BARE]);
-	double vs_kernel = br_ratio(&cs[BR_ILLAN], &cs[BR_KERNEL_BRIDGE]);
+	for (int w = 0; w < BENCHREAL_N; w++)
+		cs[w].gbps = benchreal_median(cs[w].samples, cs[w].n);
+	double offload = benchreal_ratio(&cs[BENCHREAL_ILLAN], &cs[BENCHREAL_ILLAN_NO_OFFLOAD]);
+	double vs_bare = benchreal_ratio(&cs[BENCHREAL_ILLAN], &cs[BENCHREAL_BARE]);
+	double vs_kernel = benchreal_ratio(&cs[BENCHREAL_ILLAN], &cs[BENCHREAL_KERNEL_BRIDGE]);
 	if (json) {
 		printf("{\"mode\": \"real\", \"seconds\": %u, \"reps\": %u,\n \"cases\": [", secs, reps);
-		for (int w = 0; w < BR_N; w++)
+		for (int w = 0; w < BENCHREAL_N; w++)
 			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", w ? "," : "", cs[w].name,
 			       cs[w].gbps, cs[w].ok ? "true" : "false");
 		printf("],\n \"ratios\": {\"offload_speedup\": %.3f, \"vs_bare_forwarder\": %.3f, "
 		       "\"vs_kernel_bridge\": %.3f}}\n",
 		       offload, vs_bare, vs_kernel);
 	} else {
-		for (int w = 0; w < BR_N; w++)
-			printf("%-24s %10.2f%s\n", cs[w].name, cs[w].gbps, cs[w].ok ? "" : "   (FAILED: no result)");
+		for (int w = 0; w < BENCHREAL_N; w++)
+			printf("%-24s %10.2f%s\n", cs[w].name, cs[w].gbps,
+			       cs[w].ok ? "" : "   (FAILED: no result)");
 		printf("\nratios (same run, median over rounds):\n");
-		printf("  offload speedup    (illan all fixes / no offload)    %6.2fx  (target >= 4)\n", offload);
-		printf("  vs bare forwarder  (illan all fixes / bare TAP fwd)  %6.3f   (target >= 0.7)\n", vs_bare);
+		printf("  offload speedup    (illan all fixes / no offload)    %6.2fx  (target >= 4)\n",
+		       offload);
+		printf("  vs bare forwarder  (illan all fixes / bare TAP fwd)  %6.3f   (target >= 0.7)\n",
+		       vs_bare);
 		printf("  vs kernel bridge   (illan all fixes / kernel bridge) %6.3f\n", vs_kernel);
 	}
 	if (plot) {
-		if (br_plot(plot, cs, BR_N) != 0)
-			fprintf(stderr, "illan bench --real: could not plot to %s (is gnuplot installed?)\n", plot);
+		if (benchreal_plot(plot, cs, BENCHREAL_N) != 0)
+			fprintf(stderr, "illan bench --real: could not plot to %s (is gnuplot installed?)\n",
+				plot);
 		else if (!json)
 			printf("\nplot written to %s\n", plot);
 	}

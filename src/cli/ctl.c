@@ -1,6 +1,6 @@
 /*
  * ctl.c — `illan stats [--json]` and `illan flows`: clients of the
- * real-traffic daemon's control socket (netns.c). One connection per
+ * real-traffic daemon's control socket (daemon.c). One connection per
  * question: the command on one line, the answer until the daemon closes;
  * an answer that begins "error:" is the daemon refusing (exit status 1).
  *   stats        every counter of every adapter, bridge, NIC and TAP, one a line
@@ -17,15 +17,15 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define CTL_DEFAULT_DIR "/run/illan"
+#include "daemon.h"
 
 /* Send cmd to the daemon whose directory is dir; copy the answer to out.
  * Returns the exit status: 0, or 1 with a message on stderr. */
 static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE *out)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/ctl.sock", dir ? dir : CTL_DEFAULT_DIR);
+	struct daemon_paths paths;
+	daemon_paths_init(&paths, dir);
+	const char *path = paths.sock;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		perror(prog);

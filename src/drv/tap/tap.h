@@ -4,7 +4,7 @@
  * and an AF_PACKET socket with PACKET_VNET_HDR bound to an existing interface
  * (the end of a veth pair that plays a physical wire).
  *
- * Serves the real-traffic daemon (src/cli/netns.c): VM A's and VM B's
+ * Serves real-traffic mode (src/topo/real.c, for the daemon): VM A's and VM B's
  * kernels sit behind TAPs glued to their partitions' ibmveth adapters, host
  * X's kernel sits behind a veth read with AF_PACKET and glued to the IO
  * server's physical NIC.
