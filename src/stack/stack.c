@@ -3,8 +3,8 @@
  * transmit through dev_queue_xmit), Ethernet, ARP, IPv4, IPv6, neighbour
  * discovery, the neighbour table and the named counters.
  *
- * Serves tcp.c (which builds segments and hands them to stack_neigh_output)
- * and, through stack.h, the topology and the CLI.
+ * Serves tcp.c (which builds segments and hands them to stack_neigh_output),
+ * flow.c (addresses, ports) and, through stack.h, the topology and the CLI.
  *
  * Receive follows Linux's order: the frame must be for us (PACKET_HOST,
  * broadcast or multicast), IPv4's header checksum is always verified (as
@@ -693,6 +693,7 @@ void stack_destroy(struct stack *s)
 		return;
 	if (s->dev->rx_handler_arg == s)
 		netdev_set_rx_handler(s->dev, NULL, NULL);
+	flow_stack_destroy(s);
 	tcp_stack_destroy(s);
 	for (unsigned i = 0; i < STACK_NEIGH_MAX; i++)
 		neigh_release(s, &s->neigh[i]);

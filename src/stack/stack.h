@@ -117,7 +117,7 @@ void stack_pattern_fill(uint64_t seed, uint64_t off, uint8_t *buf, uint32_t n);
 /* Number of bytes in buf[0..n) that differ from the pattern at off. */
 uint32_t stack_pattern_check(uint64_t seed, uint64_t off, const uint8_t *buf, uint32_t n);
 
-/* ---- Flows -----------------------------------------------------------------
+/* ---- Flows (flow.c) --------------------------------------------------------
  * A flow is one TCP connection between a client stack and a server stack of
  * the same process: the server listens on port; at start_ns the client
  * connects, sends `bytes` bytes of the pattern (seed derived from `seed`)

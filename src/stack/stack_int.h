@@ -1,7 +1,8 @@
 /*
  * stack_int.h — internals shared by the built-in stack's files: stack.c
- * (device glue, Ethernet, ARP, IPv4/IPv6, ND, neighbours, counters) and
- * tcp.c (TCP connections and flows). Not for other layers: use stack.h.
+ * (device glue, Ethernet, ARP, IPv4/IPv6, ND, neighbours, counters), tcp.c
+ * (TCP connections) and flow.c (the flows run over them). Not for other
+ * layers: use stack.h.
  */
 #ifndef ILLAN_STACK_INT_H
 #define ILLAN_STACK_INT_H
@@ -112,6 +113,21 @@ struct stack {
 	struct stack_counters ctr;
 };
 
+/* A flow (see stack.h): created and freed by flow.c; tcp.c records its
+ * connections' events in res as they happen. */
+struct stack_flow {
+	char name[64];
+	struct stack_flow_spec spec;
+	struct ev_loop *loop;
+	struct stack *client, *server;
+	struct tcp_conn *cc, *sc;
+	struct stack_flow *listen_next; /* in server->listeners */
+	struct stack_flow *client_next; /* in client->client_flows */
+	bool listening;
+	struct ev_timer start_timer;
+	struct stack_flow_result res;
+};
+
 /* A parsed TCP segment, as tcp_rcv receives it from the IP layer. */
 struct tcp_seg {
 	int family;
@@ -141,7 +157,31 @@ const uint8_t *stack_addr(const struct stack *s, int family);
 /* tcp.c */
 /* Handle a TCP packet that passed checksum validation; takes p. */
 void tcp_rcv(struct stack *s, struct pkt *p, const struct tcp_seg *seg);
-/* Abort and free every connection of s; detach flows. */
+/* Abort and free every connection of s, clearing the flows' pointers to
+ * them (call flow_stack_destroy first). */
 void tcp_stack_destroy(struct stack *s);
+/* Open f's client connection from s to daddr (sport -> dport): sets f->cc,
+ * sends the SYN and arms its retransmission. NULL if out of memory. */
+struct tcp_conn *tcp_connect(struct stack *s, struct stack_flow *f, int family,
+			     const uint8_t *daddr, uint16_t sport, uint16_t dport);
+/* Stop c's timers and output and close it, without a RST. */
+void tcp_conn_abort(struct tcp_conn *c);
+/* As tcp_conn_abort, but a gracefully finished c keeps its state; c forgets
+ * its flow. NULL is allowed. */
+void tcp_conn_detach(struct tcp_conn *c);
+/* True once c closed gracefully (TIME_WAIT, or CLOSED from LAST_ACK). */
+bool tcp_conn_finished(const struct tcp_conn *c);
+struct stack *tcp_conn_stack(const struct tcp_conn *c);
+
+/* flow.c */
+/* A segment of one of f's connections was handled: if both ends have
+ * closed, the flow is done (ok when every byte arrived intact both ways). */
+void flow_check(struct stack_flow *f);
+/* Fail f with reason (copied): abort both connections, count
+ * tcp_conn_failed once, call on_done. No-op if f is NULL or done. */
+void flow_fail(struct stack_flow *f, const char *reason);
+/* Detach every flow whose client or server is s (the flows stay valid for
+ * stack_flow_free). */
+void flow_stack_destroy(struct stack *s);
 
 #endif
