@@ -35,12 +35,8 @@
 #define ND_MSG_LEN 32 /* NS/NA with one link-layer address option */
 
 static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const char *const counter_names[] = {
-#define STACK_CTR_NAME(n) #n,
-	STACK_COUNTERS(STACK_CTR_NAME)
-#undef STACK_CTR_NAME
-};
-#define N_COUNTERS (sizeof(struct stack_counters) / sizeof(uint64_t))
+
+COUNTER_SET_DEFINE(stack_counters, "stack", struct stack_stats, STACK_COUNTERS);
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -712,21 +708,15 @@ void stack_set_drop_hook(struct stack *s, stack_drop_fn fn, void *arg)
 /* Look up a counter by name (see stack.h). */
 bool stack_get_counter(const struct stack *s, const char *name, uint64_t *value)
 {
-	const uint64_t *v = (const uint64_t *)(const void *)&s->ctr;
-	for (unsigned i = 0; i < N_COUNTERS; i++) {
-		if (strcmp(counter_names[i], name) == 0) {
-			*value = v[i];
-			return true;
-		}
-	}
-	return false;
+	const struct counter_desc *d = counter_set_find(&stack_counters, name);
+	if (!d)
+		return false;
+	*value = counter_get(&s->ctr, d);
+	return true;
 }
 
-/* Visit every counter (see stack.h). */
-void stack_for_each_counter(const struct stack *s,
-			    void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+/* stack_for_each_counter: see stack.h. */
+void stack_for_each_counter(const struct stack *s, counter_visit_fn *fn, void *arg)
 {
-	const uint64_t *v = (const uint64_t *)(const void *)&s->ctr;
-	for (unsigned i = 0; i < N_COUNTERS; i++)
-		fn(arg, counter_names[i], v[i]);
+	counter_set_visit(&stack_counters, &s->ctr, fn, arg);
 }

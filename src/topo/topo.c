@@ -286,6 +286,11 @@ static void visit_one(void *arg, const char *name, uint64_t v)
 	cv->fn(cv->arg, cv->obj, name, v);
 }
 
+static void visit_desc(void *arg, const struct counter_desc *d, uint64_t v)
+{
+	visit_one(arg, d->name, v);
+}
+
 static void visit_hv(struct counter_visit *cv, struct topo *t, int i)
 {
 	struct netdev *dev = t->ua_dev[i];
@@ -334,7 +339,7 @@ void topo_for_each_counter(struct topo *t,
 		if (!t->stack[e])
 			continue;
 		cv.obj = stack_name(t->stack[e]);
-		stack_for_each_counter(t->stack[e], visit_one, &cv);
+		stack_for_each_counter(t->stack[e], visit_desc, &cv);
 	}
 }
 

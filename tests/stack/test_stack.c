@@ -21,6 +21,7 @@
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
 #include "stack/stack.h"
+#include "stack/stack_int.h" /* struct stack_stats: every field must be listed */
 #include "test.h"
 
 /* ---- the loopback pair ------------------------------------------------------- */
@@ -1463,9 +1464,9 @@ TEST(every_allocation_failure_recovered)
 	}
 }
 
-static void count_cb(void *arg, const char *name, uint64_t value)
+static void count_cb(void *arg, const struct counter_desc *d, uint64_t value)
 {
-	(void)name;
+	(void)d;
 	(void)value;
 	(*(unsigned *)arg)++;
 }
@@ -1482,6 +1483,86 @@ TEST(counters_by_name)
 	stack_for_each_counter(P.sa, count_cb, &n);
 	CHECK(n > 20);
 	pair_teardown(&P);
+}
+
+struct ctr_walk {
+	unsigned n;
+	unsigned seen[128]; /* visits per index of stack_counters */
+	bool in_order, value_ok;
+};
+
+static void walk_cb(void *arg, const struct counter_desc *d, uint64_t value)
+{
+	struct ctr_walk *w = arg;
+	size_t i = (size_t)(d - stack_counters.descs);
+	if (i >= stack_counters.n || i >= 128) {
+		w->in_order = false;
+		return;
+	}
+	w->seen[i]++;
+	if (i != w->n)
+		w->in_order = false;
+	if (value != 1000 + i)
+		w->value_ok = false;
+	w->n++;
+}
+
+/* Every field of the stack's counter struct has one entry in
+ * stack_counters, and stack_for_each_counter visits each exactly once with
+ * its own value: a distinct value is planted in every counter first. */
+TEST(every_stack_counter_visited_once)
+{
+	struct pair P;
+	pair_setup(&P, F_NONE, LO_WIRE, true);
+	CHECK_U64(stack_counters.n * sizeof(uint64_t), sizeof(struct stack_stats));
+	CHECK(strcmp(stack_counters.kind, "stack") == 0);
+	REQUIRE(stack_counters.n <= 128);
+	for (size_t i = 0; i < stack_counters.n; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(stack_counters.descs[i].name, stack_counters.descs[j].name) == 0)
+				TEST_FAILF("counter %s listed twice", stack_counters.descs[i].name);
+		counter_add(&P.sa->ctr, &stack_counters.descs[i], 1000 + i);
+	}
+	struct ctr_walk w = {.in_order = true, .value_ok = true};
+	stack_for_each_counter(P.sa, walk_cb, &w);
+	CHECK_U64(w.n, stack_counters.n);
+	CHECK(w.in_order);
+	CHECK(w.value_ok);
+	for (size_t i = 0; i < stack_counters.n; i++) {
+		CHECK_EQ(w.seen[i], 1);
+		uint64_t v = 0;
+		CHECK(stack_get_counter(P.sa, stack_counters.descs[i].name, &v));
+		CHECK_U64(v, 1000 + i);
+	}
+	/* named fields land where their names say */
+	CHECK_U64(P.sa->ctr.rx_frames, 1000 + 0);
+	CHECK_U64(ctr(P.sa, "tx_errors"), 1000 + stack_counters.n - 1);
+	memset(&P.sa->ctr, 0, sizeof(P.sa->ctr));
+	pair_teardown(&P);
+}
+
+/* The reasons the stack reports drops under carry plain words; the
+ * flooded-frame refusal is marked harmless, and plain event counters are
+ * not drops. */
+TEST(stack_drop_counters_have_phrases)
+{
+	static const char *const drops[] = {
+		"rx_malformed", "rx_other_host", "rx_vlan_drop", "rx_unknown_ethertype", "rx_nomem",
+		"arp_malformed", "icmp6_bad_checksum", "icmp6_malformed", "icmp6_unhandled",
+		"neigh_failed", "neigh_queue_drops", "ip_bad_checksum", "ip_not_ours", "ip_frag_drop",
+		"ip_unknown_proto", "tcp_bad_checksum", "tcp_malformed", "tcp_no_socket",
+		"tcp_ofo_drop", "tcp_beyond_window", "tcp_ack_unsent", "tx_alloc_fail", "tx_errors",
+	};
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		const struct counter_desc *d = counter_set_find(&stack_counters, drops[i]);
+		CHECK(d && d->drop && d->drop[0]);
+	}
+	const struct counter_desc *d = counter_set_find(&stack_counters, "rx_other_host");
+	CHECK(d && (d->flags & COUNTER_HARMLESS));
+	d = counter_set_find(&stack_counters, "tcp_bad_checksum");
+	CHECK(d && !(d->flags & COUNTER_HARMLESS) && strcmp(d->drop, "TCP checksum bad") == 0);
+	d = counter_set_find(&stack_counters, "tcp_tx_packets");
+	CHECK(d && !d->drop);
 }
 
 TEST_MAIN()
