@@ -140,6 +140,9 @@ static uint64_t mix64(uint64_t x)
 
 /* ---- building and sending segments ------------------------------------------ */
 
+/* The profiler section of building and sending one TCP packet. */
+static struct prof_section tcp_tx_prof = PROF_SECTION_INIT("stack tx");
+
 struct tcp_tx {
 	int family;
 	const uint8_t *saddr, *daddr;
@@ -167,8 +170,10 @@ struct tcp_tx {
  * gso_type TCPV4/TCPV6. Without checksum offload the checksum is completed
  * here. Returns 0 or -ENOMEM.
  */
-static int tcp_send_pkt_body(struct stack *s, const struct tcp_tx *t)
+static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 {
+	/* charged to "stack tx"; the layers below charge their own */
+	PROF_SCOPE(prof, &tcp_tx_prof, t->len);
 	const unsigned iphl = t->family == 4 ? 20 : 40;
 	const unsigned thl = 20 + (t->syn_opts ? TCP_SYN_OPTLEN : 0);
 	const uint32_t hdrs = ETH_HLEN + iphl + thl;
@@ -259,16 +264,6 @@ static int tcp_send_pkt_body(struct stack *s, const struct tcp_tx *t)
 	s->ctr.tcp_tx_segments += segs;
 	stack_neigh_output(s, t->family, t->daddr, p);
 	return 0;
-}
-
-/* tcp_send_pkt_body, charged to the stack-tx section of the profiler (the
- * layers below it charge their own). */
-static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
-{
-	prof_enter(PROF_STACK_TX);
-	int rc = tcp_send_pkt_body(s, t);
-	prof_exit(PROF_STACK_TX, t->len);
-	return rc;
 }
 
 /* The window field we advertise (RFC 7323: never scaled on a SYN). */

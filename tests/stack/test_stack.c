@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ev/ev.h"
+#include "ev/prof.h"
 #include "net/netdev.h"
 #include "pkt/csum.h"
 #include "pkt/gso.h"
@@ -1563,6 +1564,38 @@ TEST(stack_drop_counters_have_phrases)
 	CHECK(d && !(d->flags & COUNTER_HARMLESS) && strcmp(d->drop, "TCP checksum bad") == 0);
 	d = counter_set_find(&stack_counters, "tcp_tx_packets");
 	CHECK(d && !d->drop);
+}
+
+static const struct prof_section *prof_find(const char *name)
+{
+	for (unsigned i = 0; i < prof_n_sections(); i++)
+		if (strcmp(prof_section_at(i)->name, name) == 0)
+			return prof_section_at(i);
+	return NULL;
+}
+
+/* The stack's sections are charged where the work enters it: "stack rx" by
+ * netdev_receive once per frame handed up, "stack tx" once per TCP packet
+ * built, with its payload; validate_xmit by dev_queue_xmit. */
+TEST(profile_sections_charged_at_the_choke_points)
+{
+	struct pair P;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	prof_reset();
+	prof_enabled = true;
+	struct stack_flow *f = start_flow(&P, 4, 300000, 20000);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	prof_enabled = false;
+	check_ok(r, 300000, 20000);
+	const struct prof_section *rx = prof_find("stack rx"), *tx = prof_find("stack tx");
+	const struct prof_section *val = prof_find("validate_xmit");
+	REQUIRE(rx && tx && val);
+	CHECK_U64(rx->calls, ctr(P.sa, "rx_frames") + ctr(P.sb, "rx_frames"));
+	CHECK_U64(tx->calls, ctr(P.sa, "tcp_tx_packets") + ctr(P.sb, "tcp_tx_packets"));
+	CHECK_U64(tx->bytes, 300000 + 20000); /* no retransmission on a clean pair */
+	CHECK_U64(val->calls, tx->calls);
+	stack_flow_free(f);
+	pair_teardown(&P);
 }
 
 TEST_MAIN()
