@@ -81,7 +81,7 @@ static inline void prof_scope_end(struct prof_scope *scope)
 	prof_exit(scope->section, scope->bytes);
 }
 #define PROF_SCOPE(var, section, bytes)                                         \
-	struct prof_scope var __attribute__((cleanup(prof_scope_end))) =        \
+	struct prof_scope var __attribute__((cleanup(prof_scope_end), unused)) = \
 		prof_scope_begin((section), (bytes))
 
 /* Zero every registered section's counts and forget open sections. */
