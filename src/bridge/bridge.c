@@ -418,8 +418,12 @@ static void br_linux_input(struct br *br, struct pkt *p, const struct br_flow_ke
 	br_execute(br, p, x.acts, x.n, x.n_outputs ? BR_DROP_NONE : x.drop, x.flood);
 }
 
+/* The profiler section of the bridge's work on a packet (charged by
+ * netdev_receive; the output devices charge their own). */
+static struct prof_section br_prof = PROF_SECTION_INIT("bridge");
+
 /* The rx handler every port's device calls. */
-static void br_port_rx_body(void *arg, struct netdev *dev, struct pkt *p)
+static void br_port_rx(void *arg, struct netdev *dev, struct pkt *p)
 {
 	struct br_port *port = arg;
 	struct br *br = port->br;
@@ -450,16 +454,6 @@ static void br_port_rx_body(void *arg, struct netdev *dev, struct pkt *p)
 		br_ovs_input(br, p, &key);
 	else
 		br_linux_input(br, p, &key);
-}
-
-/* The rx handler: br_port_rx_body, charged to the bridge section of the
- * profiler (the output devices charge their own). */
-static void br_port_rx(void *arg, struct netdev *dev, struct pkt *p)
-{
-	uint32_t len = p->len;
-	prof_enter(PROF_BRIDGE);
-	br_port_rx_body(arg, dev, p);
-	prof_exit(PROF_BRIDGE, len);
 }
 
 /* ---- Bridge and ports ------------------------------------------------------- */
@@ -565,6 +559,7 @@ int br_add_port(struct br *br, struct netdev *dev, const struct br_port_config *
 	port->tag = cfg->tag;
 	br->ports[n] = port;
 	netdev_set_rx_handler(dev, br_port_rx, port);
+	netdev_set_rx_prof(dev, &br_prof);
 	br_flows_flush(br);
 	return (int)n;
 }

@@ -155,7 +155,7 @@ struct hop_profile {
 	const char *name;
 	unsigned fixes;
 	bool no_offload, x_to_b;
-	struct hop_cost hc[PROF_N_SECTIONS];
+	struct hop_cost hc[PROF_MAX_SECTIONS]; /* by prof_section_at index */
 	double ns_per_64k; /* every section's time per 64 KiB of payload moved */
 };
 
@@ -171,19 +171,20 @@ static void hop_costs_once(struct hop_profile *hp, uint64_t bytes)
 	bool ok;
 	run_case(&c, bytes, BENCH_WARM_BYTES, &ok);
 	prof_enabled = false;
+	/* every section the layers registered so far; one first met later
+	 * (e.g. the physical NIC's) stays zero in this profile */
 	double total = 0;
-	struct prof_entry e[PROF_N_SECTIONS];
-	for (int s = 0; s < PROF_N_SECTIONS; s++) {
-		prof_get((enum prof_section)s, &e[s]);
-		total += (double)e[s].ns;
-	}
-	for (int s = 0; s < PROF_N_SECTIONS; s++) {
+	const unsigned n = prof_n_sections();
+	for (unsigned s = 0; s < n; s++)
+		total += (double)prof_section_at(s)->ns;
+	for (unsigned s = 0; s < n; s++) {
+		const struct prof_section *e = prof_section_at(s);
 		struct hop_cost *h = &hp->hc[s];
-		h->calls = e[s].calls;
-		h->bytes = e[s].bytes;
-		h->ns_per_pkt = e[s].calls ? (double)e[s].ns / (double)e[s].calls : 0;
-		h->ns_per_byte = e[s].bytes ? (double)e[s].ns / (double)e[s].bytes : 0;
-		h->share = total > 0 ? (double)e[s].ns / total : 0;
+		h->calls = e->calls;
+		h->bytes = e->bytes;
+		h->ns_per_pkt = e->calls ? (double)e->ns / (double)e->calls : 0;
+		h->ns_per_byte = e->bytes ? (double)e->ns / (double)e->bytes : 0;
+		h->share = total > 0 ? (double)e->ns / total : 0;
 	}
 	/* the flow moves `bytes` one way and a 64 KiB reply */
 	hp->ns_per_64k = total / ((double)(bytes + 65536) / 65536.0);
@@ -443,11 +444,11 @@ int cmd_bench(int argc, char **argv)
 		for (unsigned i = 0; i < n_hops; i++) {
 			printf("%s\n  \"%s v4 mtu1500\": {\"ns_per_64k\": %.1f", i ? "," : "", hops[i].name,
 			       hops[i].ns_per_64k);
-			for (int s = 0; s < PROF_N_SECTIONS; s++) {
+			for (unsigned s = 0; s < prof_n_sections(); s++) {
 				const struct hop_cost *h = &hops[i].hc[s];
 				printf(", \"%s\": {\"calls\": %" PRIu64 ", \"ns_per_packet\": %.1f, "
 				       "\"ns_per_byte\": %.4f, \"share\": %.3f}",
-				       prof_name((enum prof_section)s), h->calls, h->ns_per_pkt, h->ns_per_byte,
+				       prof_section_at(s)->name, h->calls, h->ns_per_pkt, h->ns_per_byte,
 				       h->share);
 			}
 			printf("}");
@@ -461,11 +462,11 @@ int cmd_bench(int argc, char **argv)
 			       "%.0f ns per 64 KiB moved):\n",
 			       hops[i].name, hops[i].ns_per_64k);
 			printf("  %-14s %10s %10s %10s %8s\n", "layer", "calls", "ns/call", "ns/byte", "share");
-			for (int s = 0; s < PROF_N_SECTIONS; s++) {
+			for (unsigned s = 0; s < prof_n_sections(); s++) {
 				const struct hop_cost *h = &hops[i].hc[s];
 				if (h->calls)
 					printf("  %-14s %10" PRIu64 " %10.1f %10.4f %7.1f%%\n",
-					       prof_name((enum prof_section)s), h->calls, h->ns_per_pkt, h->ns_per_byte,
+					       prof_section_at(s)->name, h->calls, h->ns_per_pkt, h->ns_per_byte,
 					       h->share * 100);
 			}
 		}

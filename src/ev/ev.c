@@ -6,6 +6,7 @@
  * one sitting, like Redis' ae.c.
  */
 #include "ev.h"
+#include "prof.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -70,6 +71,13 @@ void ev_task_init(struct ev_task *task, void (*fn)(struct ev_task *))
 	task->fn = fn;
 	task->next = NULL;
 	task->queued = false;
+	task->prof = NULL;
+}
+
+/* ev_task_set_prof: see ev.h. */
+void ev_task_set_prof(struct ev_task *task, struct prof_section *section)
+{
+	task->prof = section;
 }
 
 /* Queue task at the tail unless it is already queued (as napi_schedule). */
@@ -219,18 +227,22 @@ void ev_fd_del(struct ev_loop *loop, struct ev_fd *w)
 		loop->n_fds--;
 }
 
-/* Run the tasks queued now and those they queue, in FIFO order. */
+/* Run the tasks queued now and those they queue, in FIFO order, each
+ * charged to its profiler section (read first: fn may free its task). */
 static unsigned run_tasks(struct ev_loop *loop)
 {
 	unsigned n = 0;
 	while (loop->task_head) {
 		struct ev_task *t = loop->task_head;
+		struct prof_section *prof = t->prof;
 		loop->task_head = t->next;
 		if (!loop->task_head)
 			loop->task_tail = NULL;
 		t->next = NULL;
 		t->queued = false;
+		prof_enter(prof);
 		t->fn(t);
+		prof_exit(prof, 0);
 		n++;
 	}
 	return n;

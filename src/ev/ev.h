@@ -20,12 +20,15 @@
 
 struct ev_loop;
 
+struct prof_section;
+
 /* A unit of deferred work (a NAPI poll, a queue drain). Scheduling a task that
  * is already queued is a no-op, as napi_schedule is. Tasks run in FIFO order. */
 struct ev_task {
 	void (*fn)(struct ev_task *task);
 	struct ev_task *next;
 	bool queued;
+	struct prof_section *prof; /* charged while fn runs (ev_task_set_prof) */
 };
 
 /* A one-shot timer at an absolute time in nanoseconds of the loop's clock. */
@@ -50,7 +53,11 @@ void ev_loop_destroy(struct ev_loop *loop);
 /* Current time of the loop's clock, ns. Virtual clocks start at 0. */
 uint64_t ev_now(const struct ev_loop *loop);
 
+/* Initialise task to run fn, charged to no profiler section. */
 void ev_task_init(struct ev_task *task, void (*fn)(struct ev_task *));
+/* Charge task's runs to section (ev/prof.h; NULL: none), e.g. a driver's
+ * NAPI poll to its receive section. */
+void ev_task_set_prof(struct ev_task *task, struct prof_section *section);
 void ev_task_schedule(struct ev_loop *loop, struct ev_task *task);
 void ev_task_cancel(struct ev_loop *loop, struct ev_task *task);
 

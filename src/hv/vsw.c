@@ -592,11 +592,15 @@ static bool vsw_ingress(const struct hv_adapter *s, const uint8_t *frame, uint32
 	return true;
 }
 
-/* The body of h_send_logical_lan (see hv.h). */
-static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
-				    const uint64_t desc[6], uint64_t continue_token,
-				    uint64_t *ret_token, uint64_t mss)
+/* The profiler section of H_SEND_LOGICAL_LAN. */
+static struct prof_section hv_send_prof = PROF_SECTION_INIT("hv send+copy");
+
+/* h_send_logical_lan: see hv.h. */
+long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
+			uint64_t continue_token, uint64_t *ret_token, uint64_t mss)
 {
+	/* the hcall's whole cost, switching and copies, is "hv send+copy" */
+	PROF_SCOPE(prof, &hv_send_prof, 0);
 	if (ret_token)
 		*ret_token = 0;
 	if (!part)
@@ -627,6 +631,7 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 	uint64_t total = 0;
 	while (n_desc < PAPR_SEND_DESCS && (papr_desc_flags_len(desc[n_desc]) & IBMVETH_BUF_VALID))
 		total += papr_desc_len(desc[n_desc++]);
+	prof.bytes = total;
 	if (total == 0)
 		return H_SUCCESS;
 	if (total > PAPR_MAX_FRAME) {
@@ -712,19 +717,4 @@ static long h_send_logical_lan_body(struct hv_partition *part, uint64_t ua,
 	}
 	hv->send.sending = false;
 	return H_SUCCESS;
-}
-
-/* h_send_logical_lan: see hv.h. The body above, charged to the hypervisor
- * section of the profiler. */
-long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t desc[6],
-			uint64_t continue_token, uint64_t *ret_token, uint64_t mss)
-{
-	uint64_t bytes = 0;
-	if (prof_enabled && desc)
-		for (unsigned i = 0; i < PAPR_SEND_DESCS && (papr_desc_flags_len(desc[i]) & IBMVETH_BUF_VALID); i++)
-			bytes += papr_desc_len(desc[i]);
-	prof_enter(PROF_HV_SEND);
-	long rc = h_send_logical_lan_body(part, ua, desc, continue_token, ret_token, mss);
-	prof_exit(PROF_HV_SEND, bytes);
-	return rc;
 }

@@ -19,6 +19,9 @@
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 
+/* netdev's own profiler section: validate_xmit's software GSO and checksums. */
+static struct prof_section netdev_validate_prof = PROF_SECTION_INIT("validate_xmit");
+
 /* ---- Registry ---------------------------------------------------------------
  * A plain list: a process holds a handful of devices. */
 struct netdev_reg {
@@ -300,6 +303,13 @@ void netdev_set_rx_handler(struct netdev *dev,
 {
 	dev->rx_handler = fn;
 	dev->rx_handler_arg = arg;
+	dev->rx_handler_prof = NULL;
+}
+
+/* netdev_set_rx_prof: see netdev.h. */
+void netdev_set_rx_prof(struct netdev *dev, struct prof_section *section)
+{
+	dev->rx_handler_prof = section;
 }
 
 /* Hand a received packet up (see netdev.h). Takes p. */
@@ -310,12 +320,17 @@ void netdev_receive(struct netdev *dev, struct pkt *p)
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += p->len;
 	pkt_trace(p, "netdev_receive");
+	uint32_t len = p->len;
+	prof_add_bytes(len);
 	if (!dev->rx_handler) {
 		dev->stats.rx_dropped++;
 		pkt_free(p);
 		return;
 	}
+	struct prof_section *prof = dev->rx_handler_prof;
+	prof_enter(prof);
 	dev->rx_handler(dev->rx_handler_arg, dev, p);
+	prof_exit(prof, len);
 }
 
 /* ---- Transmit ---------------------------------------------------------------- */
@@ -489,17 +504,22 @@ int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 	}
 	pkt_trace(p, "dev_queue_xmit");
 	uint32_t len = p->len;
-	prof_enter(PROF_VALIDATE);
+	prof_enter(&netdev_validate_prof);
 	struct pkt *list = netdev_validate_xmit(dev, p);
-	prof_exit(PROF_VALIDATE, len);
+	prof_exit(&netdev_validate_prof, len);
 	if (!list)
 		return -EINVAL;
 	int rc = 0;
+	struct prof_section *prof = dev->ops->tx_prof;
 	while (list) {
 		struct pkt *s = list;
 		list = s->next;
 		s->next = NULL;
-		if (dev->ops->start_xmit(dev, s) == NETDEV_TX_BUSY) {
+		uint32_t slen = s->len;
+		prof_enter(prof);
+		enum netdev_tx tx = dev->ops->start_xmit(dev, s);
+		prof_exit(prof, slen);
+		if (tx == NETDEV_TX_BUSY) {
 			dev->stats.tx_dropped++;
 			pkt_free(s);
 			if (!rc)

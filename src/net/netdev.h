@@ -47,6 +47,7 @@
 enum netdev_tx { NETDEV_TX_OK = 0, NETDEV_TX_BUSY = 1 };
 
 struct netdev;
+struct prof_section;
 
 struct netdev_ops {
 	int (*open)(struct netdev *dev);
@@ -66,6 +67,9 @@ struct netdev_ops {
 	 * can do together (e.g. ibmveth: no RXCSUM means no tx checksum).
 	 * NULL: no driver constraint. */
 	uint32_t (*fix_features)(struct netdev *dev, uint32_t features);
+	/* The driver's transmit section (ev/prof.h): dev_queue_xmit charges
+	 * each start_xmit to it. NULL: not profiled. */
+	struct prof_section *tx_prof;
 };
 
 /* One named counter: the name is what `illan stats` and ethtool -S print. */
@@ -109,6 +113,7 @@ struct netdev {
 	/* receive hook: who gets packets this device receives */
 	void (*rx_handler)(void *arg, struct netdev *dev, struct pkt *p);
 	void *rx_handler_arg;
+	struct prof_section *rx_handler_prof; /* see netdev_set_rx_prof */
 
 	struct netdev_stats stats;
 	struct netdev_counter counters[NETDEV_MAX_COUNTERS]; /* driver's named counters */
@@ -156,12 +161,18 @@ bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *va
 void netdev_for_each_counter(const struct netdev *dev,
 			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
-/* Set who receives this device's packets. */
+/* Set who receives this device's packets; clears the handler's profiler
+ * section (set it after, with netdev_set_rx_prof). */
 void netdev_set_rx_handler(struct netdev *dev,
 			   void (*fn)(void *arg, struct netdev *dev, struct pkt *p), void *arg);
+/* Name the section (ev/prof.h) the rx handler's work is charged to, e.g.
+ * "bridge" or "stack rx"; NULL: not profiled. */
+void netdev_set_rx_prof(struct netdev *dev, struct prof_section *section);
 /* Called by drivers for each received packet (data at the MAC header): sets
  * p->dev and p->iif, counts rx_packets/bytes, hands p to the rx handler (or
- * frees it and counts rx_dropped when there is none). Takes p. */
+ * frees it and counts rx_dropped when there is none). Takes p. For the
+ * profiler, p's length is added to the section running (the driver's poll)
+ * and the handler is charged to its own section. */
 void netdev_receive(struct netdev *dev, struct pkt *p);
 
 /*
@@ -186,7 +197,8 @@ void netdev_receive(struct netdev *dev, struct pkt *p);
  * start_xmit that answers NETDEV_TX_BUSY (no qdisc to requeue to) has the
  * packet freed and counted in tx_dropped, -EBUSY.
  * Then ops->start_xmit for each resulting packet. Returns 0 or -errno of the
- * first failure.
+ * first failure. For the profiler, the validate step is the "validate_xmit"
+ * section and each start_xmit is charged to ops->tx_prof.
  */
 int dev_queue_xmit(struct netdev *dev, struct pkt *p);
 /* The validate step alone: returns the list of packets to hand to the

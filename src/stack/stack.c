@@ -3,8 +3,8 @@
  * transmit through dev_queue_xmit), Ethernet, ARP, IPv4, IPv6, neighbour
  * discovery, the neighbour table and the named counters.
  *
- * Serves tcp.c (which builds segments and hands them to stack_neigh_output)
- * and, through stack.h, the topology and the CLI.
+ * Serves tcp.c (which builds segments and hands them to stack_neigh_output),
+ * flow.c (addresses, ports) and, through stack.h, the topology and the CLI.
  *
  * Receive follows Linux's order: the frame must be for us (PACKET_HOST,
  * broadcast or multicast), IPv4's header checksum is always verified (as
@@ -35,12 +35,8 @@
 #define ND_MSG_LEN 32 /* NS/NA with one link-layer address option */
 
 static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const char *const counter_names[] = {
-#define STACK_CTR_NAME(n) #n,
-	STACK_COUNTERS(STACK_CTR_NAME)
-#undef STACK_CTR_NAME
-};
-#define N_COUNTERS (sizeof(struct stack_counters) / sizeof(uint64_t))
+
+COUNTER_SET_DEFINE(stack_counters, "stack", struct stack_stats, STACK_COUNTERS);
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -562,7 +558,12 @@ static void ip6_rcv(struct stack *s, struct pkt *p, const uint8_t *f, uint32_t l
 	tcp_input(s, p, f, h, 6);
 }
 
-static void stack_rx_body(void *arg, struct netdev *dev, struct pkt *p)
+/* The profiler section of receive (charged by netdev_receive), ACKs sent in
+ * answer excepted (tcp.c charges them to "stack tx"). */
+static struct prof_section stack_rx_prof = PROF_SECTION_INIT("stack rx");
+
+/* The rx handler. */
+static void stack_rx(void *arg, struct netdev *dev, struct pkt *p)
 {
 	struct stack *s = arg;
 	(void)dev;
@@ -615,15 +616,6 @@ static void stack_rx_body(void *arg, struct netdev *dev, struct pkt *p)
 		DROP(s, p, rx_unknown_ethertype);
 		break;
 	}
-}
-
-/* The rx handler: stack_rx_body, charged to the stack-rx section. */
-static void stack_rx(void *arg, struct netdev *dev, struct pkt *p)
-{
-	uint32_t len = p->len;
-	prof_enter(PROF_STACK_RX);
-	stack_rx_body(arg, dev, p);
-	prof_exit(PROF_STACK_RX, len);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -683,6 +675,7 @@ struct stack *stack_create(struct ev_loop *loop, const char *name, struct netdev
 		netdev_mc_add(dev, all_nodes_mac);
 	}
 	netdev_set_rx_handler(dev, stack_rx, s);
+	netdev_set_rx_prof(dev, &stack_rx_prof);
 	return s;
 }
 
@@ -693,6 +686,7 @@ void stack_destroy(struct stack *s)
 		return;
 	if (s->dev->rx_handler_arg == s)
 		netdev_set_rx_handler(s->dev, NULL, NULL);
+	flow_stack_destroy(s);
 	tcp_stack_destroy(s);
 	for (unsigned i = 0; i < STACK_NEIGH_MAX; i++)
 		neigh_release(s, &s->neigh[i]);
@@ -711,21 +705,15 @@ void stack_set_drop_hook(struct stack *s, stack_drop_fn fn, void *arg)
 /* Look up a counter by name (see stack.h). */
 bool stack_get_counter(const struct stack *s, const char *name, uint64_t *value)
 {
-	const uint64_t *v = (const uint64_t *)(const void *)&s->ctr;
-	for (unsigned i = 0; i < N_COUNTERS; i++) {
-		if (strcmp(counter_names[i], name) == 0) {
-			*value = v[i];
-			return true;
-		}
-	}
-	return false;
+	const struct counter_desc *d = counter_set_find(&stack_counters, name);
+	if (!d)
+		return false;
+	*value = counter_get(&s->ctr, d);
+	return true;
 }
 
-/* Visit every counter (see stack.h). */
-void stack_for_each_counter(const struct stack *s,
-			    void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+/* stack_for_each_counter: see stack.h. */
+void stack_for_each_counter(const struct stack *s, counter_visit_fn *fn, void *arg)
 {
-	const uint64_t *v = (const uint64_t *)(const void *)&s->ctr;
-	for (unsigned i = 0; i < N_COUNTERS; i++)
-		fn(arg, counter_names[i], v[i]);
+	counter_set_visit(&stack_counters, &s->ctr, fn, arg);
 }

@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ev/counter.h"
 #include "ev/ev.h"
 #include "net/netdev.h"
 
@@ -95,11 +96,12 @@ int stack_add_neighbour(struct stack *s, int family, const uint8_t *ip, const ui
 bool stack_lookup_neighbour(const struct stack *s, int family, const uint8_t *ip, uint8_t mac[6]);
 
 /* ---- Named counters (stack-wide, like /proc/net/snmp and netstat -s) ---- */
+/* Every counter of a stack: name, drop phrase, flags (kind "stack"). */
+extern const struct counter_set stack_counters;
 /* Look up a counter by name; false if unknown. */
 bool stack_get_counter(const struct stack *s, const char *name, uint64_t *value);
-/* Visit every counter in a fixed order. */
-void stack_for_each_counter(const struct stack *s,
-			    void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+/* Visit every counter of stack_counters once, in its order. */
+void stack_for_each_counter(const struct stack *s, counter_visit_fn *fn, void *arg);
 
 /* Called for every packet the stack drops on receive, before it is freed,
  * with the name of the counter it was counted in (e.g. "tcp_bad_checksum").
@@ -117,7 +119,7 @@ void stack_pattern_fill(uint64_t seed, uint64_t off, uint8_t *buf, uint32_t n);
 /* Number of bytes in buf[0..n) that differ from the pattern at off. */
 uint32_t stack_pattern_check(uint64_t seed, uint64_t off, const uint8_t *buf, uint32_t n);
 
-/* ---- Flows -----------------------------------------------------------------
+/* ---- Flows (flow.c) --------------------------------------------------------
  * A flow is one TCP connection between a client stack and a server stack of
  * the same process: the server listens on port; at start_ns the client
  * connects, sends `bytes` bytes of the pattern (seed derived from `seed`)

@@ -1,8 +1,9 @@
 /*
- * tcp.c — the built-in stack's TCP and the flows the topology runs over it.
+ * tcp.c — the built-in stack's TCP: connections, their timers, output and
+ * acknowledgements.
  *
- * Serves stack.c (tcp_rcv for every validated segment) and, through stack.h,
- * the topology (stack_flow_*).
+ * Serves stack.c (tcp_rcv for every validated segment) and flow.c (which
+ * opens, aborts and detaches the connections its flows run over).
  *
  * Sequence space is kept internally as 64-bit stream positions: position 0
  * is the SYN, data byte i is position 1 + i, the FIN follows the last byte.
@@ -119,22 +120,8 @@ struct tcp_conn {
 	unsigned traced;
 };
 
-struct stack_flow {
-	char name[64];
-	struct stack_flow_spec spec;
-	struct ev_loop *loop;
-	struct stack *client, *server;
-	struct tcp_conn *cc, *sc;
-	struct stack_flow *listen_next; /* in server->listeners */
-	struct stack_flow *client_next; /* in client->client_flows */
-	bool listening;
-	struct ev_timer start_timer;
-	struct stack_flow_result res;
-};
-
 static void tcp_output(struct tcp_conn *c);
 static void tcp_event_ack_sent(struct tcp_conn *c);
-static void flow_check(struct stack_flow *f);
 static void conn_fail(struct tcp_conn *c, const char *reason);
 
 static uint64_t now(const struct tcp_conn *c) { return ev_now(c->s->loop); }
@@ -152,6 +139,9 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* ---- building and sending segments ------------------------------------------ */
+
+/* The profiler section of building and sending one TCP packet. */
+static struct prof_section tcp_tx_prof = PROF_SECTION_INIT("stack tx");
 
 struct tcp_tx {
 	int family;
@@ -180,8 +170,10 @@ struct tcp_tx {
  * gso_type TCPV4/TCPV6. Without checksum offload the checksum is completed
  * here. Returns 0 or -ENOMEM.
  */
-static int tcp_send_pkt_body(struct stack *s, const struct tcp_tx *t)
+static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 {
+	/* charged to "stack tx"; the layers below charge their own */
+	PROF_SCOPE(prof, &tcp_tx_prof, t->len);
 	const unsigned iphl = t->family == 4 ? 20 : 40;
 	const unsigned thl = 20 + (t->syn_opts ? TCP_SYN_OPTLEN : 0);
 	const uint32_t hdrs = ETH_HLEN + iphl + thl;
@@ -272,16 +264,6 @@ static int tcp_send_pkt_body(struct stack *s, const struct tcp_tx *t)
 	s->ctr.tcp_tx_segments += segs;
 	stack_neigh_output(s, t->family, t->daddr, p);
 	return 0;
-}
-
-/* tcp_send_pkt_body, charged to the stack-tx section of the profiler (the
- * layers below it charge their own). */
-static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
-{
-	prof_enter(PROF_STACK_TX);
-	int rc = tcp_send_pkt_body(s, t);
-	prof_exit(PROF_STACK_TX, t->len);
-	return rc;
 }
 
 /* The window field we advertise (RFC 7323: never scaled on a SYN). */
@@ -1378,9 +1360,32 @@ void tcp_rcv(struct stack *s, struct pkt *p, const struct tcp_seg *g)
 		flow_check(c->flow);
 }
 
-/* ---- flows --------------------------------------------------------------------------- */
+/* ---- what flows ask of a connection ------------------------------------------------ */
 
-static void flow_detach_conn(struct tcp_conn *c)
+/* tcp_connect: see stack_int.h. */
+struct tcp_conn *tcp_connect(struct stack *s, struct stack_flow *f, int family,
+			     const uint8_t *daddr, uint16_t sport, uint16_t dport)
+{
+	struct tcp_conn *c = tcp_conn_new(s, f, true, family, daddr, sport, dport);
+	if (!c)
+		return NULL;
+	f->cc = c;
+	c->state = TCP_SYN_SENT;
+	c->rtt_t = now(c);
+	tcp_send_syn(c);
+	tcp_arm_rto(c);
+	return c;
+}
+
+/* tcp_conn_abort: see stack_int.h. */
+void tcp_conn_abort(struct tcp_conn *c)
+{
+	tcp_conn_stop(c);
+	c->state = TCP_CLOSED;
+}
+
+/* tcp_conn_detach: see stack_int.h. */
+void tcp_conn_detach(struct tcp_conn *c)
 {
 	if (!c)
 		return;
@@ -1390,32 +1395,11 @@ static void flow_detach_conn(struct tcp_conn *c)
 	c->flow = NULL;
 }
 
-static void flow_fail(struct stack_flow *f, const char *reason)
-{
-	if (!f || f->res.done)
-		return;
-	snprintf(f->res.failure, sizeof f->res.failure, "%s", reason);
-	struct tcp_conn *cc = f->cc, *sc = f->sc;
-	if (cc)
-		cc->s->ctr.tcp_conn_failed++;
-	else if (sc)
-		sc->s->ctr.tcp_conn_failed++;
-	/* abort both ends (no RST: the flow is over as far as the runner is
-	 * concerned) */
-	if (cc) {
-		tcp_conn_stop(cc);
-		cc->state = TCP_CLOSED;
-	}
-	if (sc) {
-		tcp_conn_stop(sc);
-		sc->state = TCP_CLOSED;
-	}
-	f->res.ok = false;
-	f->res.done = true;
-	f->res.t_complete_ns = ev_now(f->loop);
-	if (f->spec.on_done)
-		f->spec.on_done(f->spec.on_done_arg, f);
-}
+/* tcp_conn_finished: see stack_int.h. */
+bool tcp_conn_finished(const struct tcp_conn *c) { return c->finished; }
+
+/* tcp_conn_stack: see stack_int.h. */
+struct stack *tcp_conn_stack(const struct tcp_conn *c) { return c->s; }
 
 /* A connection failed: fail its flow (which aborts both ends), or, if it
  * has none, just stop it. */
@@ -1430,141 +1414,9 @@ static void conn_fail(struct tcp_conn *c, const char *reason)
 	c->state = TCP_CLOSED;
 }
 
-static void flow_check(struct stack_flow *f)
-{
-	if (f->res.done)
-		return;
-	struct tcp_conn *cc = f->cc, *sc = f->sc;
-	if (!cc || !sc || !cc->finished || !sc->finished)
-		return;
-	f->res.done = true;
-	f->res.t_complete_ns = ev_now(f->loop);
-	f->res.ok = f->res.connected && f->res.intact && f->res.bytes_delivered == f->spec.bytes &&
-		    f->res.reply_delivered == f->spec.reply_bytes;
-	if (!f->res.ok)
-		snprintf(f->res.failure, sizeof f->res.failure,
-			 "closed with %llu of %llu bytes and %llu of %llu reply bytes intact",
-			 (unsigned long long)f->res.bytes_delivered, (unsigned long long)f->spec.bytes,
-			 (unsigned long long)f->res.reply_delivered,
-			 (unsigned long long)f->spec.reply_bytes);
-	if (f->spec.on_done)
-		f->spec.on_done(f->spec.on_done_arg, f);
-}
-
-static void flow_start_fn(struct ev_timer *t)
-{
-	struct stack_flow *f = STACK_CONTAINER_OF(t, struct stack_flow, start_timer);
-	struct stack *s = f->client;
-	if (!s || !f->server) {
-		flow_fail(f, "a stack of the flow is gone");
-		return;
-	}
-	f->res.t_start_ns = ev_now(f->loop);
-	uint16_t sport = f->spec.src_port;
-	if (!sport) {
-		sport = s->next_port;
-		s->next_port = (uint16_t)(s->next_port >= 60999 ? 32768 : s->next_port + 1);
-	}
-	struct tcp_conn *c = tcp_conn_new(s, f, true, f->spec.family,
-					  stack_addr(f->server, f->spec.family), sport, f->spec.port);
-	if (!c) {
-		flow_fail(f, "out of memory");
-		return;
-	}
-	f->cc = c;
-	c->state = TCP_SYN_SENT;
-	c->rtt_t = ev_now(f->loop);
-	tcp_send_syn(c);
-	tcp_arm_rto(c);
-}
-
-/* Start a flow (see stack.h). */
-struct stack_flow *stack_flow_start(struct stack *client, struct stack *server,
-				    const struct stack_flow_spec *spec)
-{
-	if (!client || !server || !spec || (spec->family != 4 && spec->family != 6) ||
-	    !spec->port || !stack_addr(client, spec->family) || !stack_addr(server, spec->family) ||
-	    client->loop != server->loop)
-		return NULL;
-	for (struct stack_flow *o = server->listeners; o; o = o->listen_next)
-		if (o->listening && o->spec.family == spec->family && o->spec.port == spec->port)
-			return NULL; /* EADDRINUSE */
-	struct stack_flow *f = calloc(1, sizeof *f);
-	if (!f)
-		return NULL;
-	f->spec = *spec;
-	snprintf(f->name, sizeof f->name, "%s", spec->name ? spec->name : "flow");
-	f->spec.name = f->name;
-	f->loop = client->loop;
-	f->client = client;
-	f->server = server;
-	f->res.intact = true;
-	f->listening = true;
-	f->listen_next = server->listeners;
-	server->listeners = f;
-	f->client_next = client->client_flows;
-	client->client_flows = f;
-	ev_timer_init(&f->start_timer, flow_start_fn);
-	uint64_t t = spec->start_ns > ev_now(f->loop) ? spec->start_ns : ev_now(f->loop);
-	if (ev_timer_arm(f->loop, &f->start_timer, t) != 0) {
-		stack_flow_free(f);
-		return NULL;
-	}
-	return f;
-}
-
-static void flow_unlink(struct stack_flow *f)
-{
-	if (f->server) {
-		for (struct stack_flow **pp = &f->server->listeners; *pp; pp = &(*pp)->listen_next)
-			if (*pp == f) {
-				*pp = f->listen_next;
-				break;
-			}
-		f->server = NULL;
-	}
-	if (f->client) {
-		for (struct stack_flow **pp = &f->client->client_flows; *pp; pp = &(*pp)->client_next)
-			if (*pp == f) {
-				*pp = f->client_next;
-				break;
-			}
-		f->client = NULL;
-	}
-	f->listening = false;
-}
-
-/* Abort, detach and free a flow (see stack.h). */
-void stack_flow_free(struct stack_flow *f)
-{
-	if (!f)
-		return;
-	ev_timer_cancel(f->loop, &f->start_timer);
-	flow_detach_conn(f->cc);
-	flow_detach_conn(f->sc);
-	flow_unlink(f);
-	free(f);
-}
-
-const struct stack_flow_result *stack_flow_result(const struct stack_flow *f) { return &f->res; }
-const char *stack_flow_name(const struct stack_flow *f) { return f->name; }
-bool stack_flow_done(const struct stack_flow *f) { return f->res.done; }
-
-/* Abort and free every connection of s; detach its flows (see stack_int.h). */
+/* Abort and free every connection of s (see stack_int.h). */
 void tcp_stack_destroy(struct stack *s)
 {
-	while (s->listeners) {
-		struct stack_flow *f = s->listeners;
-		s->listeners = f->listen_next;
-		f->server = NULL;
-		f->listening = false;
-	}
-	while (s->client_flows) {
-		struct stack_flow *f = s->client_flows;
-		s->client_flows = f->client_next;
-		f->client = NULL;
-		ev_timer_cancel(f->loop, &f->start_timer);
-	}
 	struct tcp_conn *c = s->conns;
 	while (c) {
 		struct tcp_conn *next = c->next;

@@ -339,7 +339,7 @@ void topo_for_each_counter(struct topo *t,
 		if (!t->stack[e])
 			continue;
 		cv.obj = stack_name(t->stack[e]);
-		stack_for_each_counter(t->stack[e], visit_one, &cv);
+		stack_for_each_counter(t->stack[e], visit_desc, &cv);
 	}
 }
 

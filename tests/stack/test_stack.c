@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "ev/ev.h"
+#include "ev/prof.h"
 #include "net/netdev.h"
 #include "pkt/csum.h"
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
 #include "stack/stack.h"
+#include "stack/stack_int.h" /* struct stack_stats: every field must be listed */
 #include "test.h"
 
 /* ---- the loopback pair ------------------------------------------------------- */
@@ -1463,9 +1465,9 @@ TEST(every_allocation_failure_recovered)
 	}
 }
 
-static void count_cb(void *arg, const char *name, uint64_t value)
+static void count_cb(void *arg, const struct counter_desc *d, uint64_t value)
 {
-	(void)name;
+	(void)d;
 	(void)value;
 	(*(unsigned *)arg)++;
 }
@@ -1481,6 +1483,118 @@ TEST(counters_by_name)
 	unsigned n = 0;
 	stack_for_each_counter(P.sa, count_cb, &n);
 	CHECK(n > 20);
+	pair_teardown(&P);
+}
+
+struct ctr_walk {
+	unsigned n;
+	unsigned seen[128]; /* visits per index of stack_counters */
+	bool in_order, value_ok;
+};
+
+static void walk_cb(void *arg, const struct counter_desc *d, uint64_t value)
+{
+	struct ctr_walk *w = arg;
+	size_t i = (size_t)(d - stack_counters.descs);
+	if (i >= stack_counters.n || i >= 128) {
+		w->in_order = false;
+		return;
+	}
+	w->seen[i]++;
+	if (i != w->n)
+		w->in_order = false;
+	if (value != 1000 + i)
+		w->value_ok = false;
+	w->n++;
+}
+
+/* Every field of the stack's counter struct has one entry in
+ * stack_counters, and stack_for_each_counter visits each exactly once with
+ * its own value: a distinct value is planted in every counter first. */
+TEST(every_stack_counter_visited_once)
+{
+	struct pair P;
+	pair_setup(&P, F_NONE, LO_WIRE, true);
+	CHECK_U64(stack_counters.n * sizeof(uint64_t), sizeof(struct stack_stats));
+	CHECK(strcmp(stack_counters.kind, "stack") == 0);
+	REQUIRE(stack_counters.n <= 128);
+	for (size_t i = 0; i < stack_counters.n; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(stack_counters.descs[i].name, stack_counters.descs[j].name) == 0)
+				TEST_FAILF("counter %s listed twice", stack_counters.descs[i].name);
+		counter_add(&P.sa->ctr, &stack_counters.descs[i], 1000 + i);
+	}
+	struct ctr_walk w = {.in_order = true, .value_ok = true};
+	stack_for_each_counter(P.sa, walk_cb, &w);
+	CHECK_U64(w.n, stack_counters.n);
+	CHECK(w.in_order);
+	CHECK(w.value_ok);
+	for (size_t i = 0; i < stack_counters.n; i++) {
+		CHECK_EQ(w.seen[i], 1);
+		uint64_t v = 0;
+		CHECK(stack_get_counter(P.sa, stack_counters.descs[i].name, &v));
+		CHECK_U64(v, 1000 + i);
+	}
+	/* named fields land where their names say */
+	CHECK_U64(P.sa->ctr.rx_frames, 1000 + 0);
+	CHECK_U64(ctr(P.sa, "tx_errors"), 1000 + stack_counters.n - 1);
+	memset(&P.sa->ctr, 0, sizeof(P.sa->ctr));
+	pair_teardown(&P);
+}
+
+/* The reasons the stack reports drops under carry plain words; the
+ * flooded-frame refusal is marked harmless, and plain event counters are
+ * not drops. */
+TEST(stack_drop_counters_have_phrases)
+{
+	static const char *const drops[] = {
+		"rx_malformed", "rx_other_host", "rx_vlan_drop", "rx_unknown_ethertype", "rx_nomem",
+		"arp_malformed", "icmp6_bad_checksum", "icmp6_malformed", "icmp6_unhandled",
+		"neigh_failed", "neigh_queue_drops", "ip_bad_checksum", "ip_not_ours", "ip_frag_drop",
+		"ip_unknown_proto", "tcp_bad_checksum", "tcp_malformed", "tcp_no_socket",
+		"tcp_ofo_drop", "tcp_beyond_window", "tcp_ack_unsent", "tx_alloc_fail", "tx_errors",
+	};
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		const struct counter_desc *d = counter_set_find(&stack_counters, drops[i]);
+		CHECK(d && d->drop && d->drop[0]);
+	}
+	const struct counter_desc *d = counter_set_find(&stack_counters, "rx_other_host");
+	CHECK(d && (d->flags & COUNTER_HARMLESS));
+	d = counter_set_find(&stack_counters, "tcp_bad_checksum");
+	CHECK(d && !(d->flags & COUNTER_HARMLESS) && strcmp(d->drop, "TCP checksum bad") == 0);
+	d = counter_set_find(&stack_counters, "tcp_tx_packets");
+	CHECK(d && !d->drop);
+}
+
+static const struct prof_section *prof_find(const char *name)
+{
+	for (unsigned i = 0; i < prof_n_sections(); i++)
+		if (strcmp(prof_section_at(i)->name, name) == 0)
+			return prof_section_at(i);
+	return NULL;
+}
+
+/* The stack's sections are charged where the work enters it: "stack rx" by
+ * netdev_receive once per frame handed up, "stack tx" once per TCP packet
+ * built, with its payload; validate_xmit by dev_queue_xmit. */
+TEST(profile_sections_charged_at_the_choke_points)
+{
+	struct pair P;
+	pair_setup(&P, F_CSO, LO_WIRE, true);
+	prof_reset();
+	prof_enabled = true;
+	struct stack_flow *f = start_flow(&P, 4, 300000, 20000);
+	const struct stack_flow_result *r = run_flow(&P, f);
+	prof_enabled = false;
+	check_ok(r, 300000, 20000);
+	const struct prof_section *rx = prof_find("stack rx"), *tx = prof_find("stack tx");
+	const struct prof_section *val = prof_find("validate_xmit");
+	REQUIRE(rx && tx && val);
+	CHECK_U64(rx->calls, ctr(P.sa, "rx_frames") + ctr(P.sb, "rx_frames"));
+	CHECK_U64(tx->calls, ctr(P.sa, "tcp_tx_packets") + ctr(P.sb, "tcp_tx_packets"));
+	CHECK_U64(tx->bytes, 300000 + 20000); /* no retransmission on a clean pair */
+	CHECK_U64(val->calls, tx->calls);
+	stack_flow_free(f);
 	pair_teardown(&P);
 }
 

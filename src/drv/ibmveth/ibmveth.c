@@ -107,6 +107,12 @@ struct ibmveth_adapter {
 
 static const struct netdev_ops ibmveth_netdev_ops;
 
+/* Profiler sections: start_xmit (charged by dev_queue_xmit) and the NAPI
+ * poll (charged by the event loop; the frames' work above the driver is
+ * charged to whoever receives them). */
+static struct prof_section ibmveth_tx_prof = PROF_SECTION_INIT("ibmveth tx");
+static struct prof_section ibmveth_rx_prof = PROF_SECTION_INIT("ibmveth rx");
+
 static struct ibmveth_adapter *ibmveth_priv(const struct netdev *dev)
 {
 	return dev->priv;
@@ -766,7 +772,7 @@ static unsigned ibmveth_nr_frags(const struct pkt *p)
  * beyond five) — only a frag_list that reaches the driver whole (FRAGLIST
  * advertised, or start_xmit called directly) takes that path. Takes p.
  */
-static enum netdev_tx ibmveth_start_xmit_body(struct netdev *dev, struct pkt *p)
+static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	uint64_t descs[PAPR_SEND_DESCS];
@@ -878,17 +884,6 @@ map_failed:
 out:
 	pkt_free(p);
 	return NETDEV_TX_OK;
-}
-
-/* ndo_start_xmit: ibmveth_start_xmit_body, charged to the ibmveth-tx section
- * of the profiler (the hcall charges its own). Takes p. */
-static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
-{
-	uint32_t len = p->len;
-	prof_enter(PROF_IBMVETH_TX);
-	enum netdev_tx rc = ibmveth_start_xmit_body(dev, p);
-	prof_exit(PROF_IBMVETH_TX, len);
-	return rc;
 }
 
 /* ---- Receive ------------------------------------------------------------------- */
@@ -1068,7 +1063,7 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 }
 
 /* ibmveth_poll: up to IBMVETH_NAPI_WEIGHT frames, replenish, re-arm. */
-static void ibmveth_poll_body(struct ev_task *t, uint64_t *bytes)
+static void ibmveth_poll(struct ev_task *t)
 {
 	struct ibmveth_adapter *ad = IBMVETH_CONTAINER(t, struct ibmveth_adapter, napi);
 	unsigned frames_processed = 0;
@@ -1091,7 +1086,6 @@ static void ibmveth_poll_body(struct ev_task *t, uint64_t *bytes)
 			ibmveth_rxq_recycle_buffer(ad, pool, index);
 			continue;
 		}
-		*bytes += hdr_get32(ad->rxq[ad->rxq_index].length);
 		ibmveth_rx_one(ad, pool, index);
 		frames_processed++;
 		if (!ad->open)
@@ -1115,16 +1109,6 @@ static void ibmveth_poll_body(struct ev_task *t, uint64_t *bytes)
 	} else {
 		ev_task_schedule(ad->loop, &ad->napi); /* budget used: poll again */
 	}
-}
-
-/* The NAPI poll, charged to the ibmveth-rx section (what the frames meet
- * above the driver charges its own). */
-static void ibmveth_poll(struct ev_task *t)
-{
-	uint64_t bytes = 0;
-	prof_enter(PROF_IBMVETH_RX);
-	ibmveth_poll_body(t, &bytes);
-	prof_exit(PROF_IBMVETH_RX, bytes);
 }
 
 /* ibmveth_interrupt: called by the hypervisor from inside a sender's hcall. */
@@ -1166,6 +1150,7 @@ static const struct netdev_ops ibmveth_netdev_ops = {
 	.set_rx_mode = ibmveth_set_rx_mode,
 	.destroy = ibmveth_destroy,
 	.fix_features = ibmveth_fix_features,
+	.tx_prof = &ibmveth_tx_prof,
 };
 
 static void ibmveth_add_counters(struct netdev *dev, struct ibmveth_adapter *ad)
@@ -1217,6 +1202,7 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	else
 		ibmveth_params_default(&ad->params);
 	ev_task_init(&ad->napi, ibmveth_poll);
+	ev_task_set_prof(&ad->napi, &ibmveth_rx_prof);
 	ev_task_init(&ad->reset_task, ibmveth_reset);
 	dev->ops = &ibmveth_netdev_ops;
 

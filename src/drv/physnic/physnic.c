@@ -67,6 +67,12 @@ struct physnic {
 };
 
 static const struct netdev_ops physnic_ops;
+
+/* The profiler section of the NIC's work, both ways: start_xmit (charged by
+ * dev_queue_xmit, with the far end's wire receive it calls) and the NAPI
+ * poll, GRO included (charged by the event loop). */
+static struct prof_section physnic_prof = PROF_SECTION_INIT("physnic");
+
 static unsigned physnic_n_created;
 
 static struct physnic *physnic_of(const struct netdev *dev)
@@ -228,7 +234,7 @@ static struct pkt *physnic_hw_tso(struct physnic *nic, struct pkt *p)
 	return segs;
 }
 
-static enum netdev_tx physnic_start_xmit_body(struct netdev *dev, struct pkt *p)
+static enum netdev_tx physnic_start_xmit(struct netdev *dev, struct pkt *p)
 {
 	struct physnic *nic = physnic_of(dev);
 	struct pkt *list = p;
@@ -258,17 +264,6 @@ static enum netdev_tx physnic_start_xmit_body(struct netdev *dev, struct pkt *p)
 		physnic_wire_out(nic, q);
 	}
 	return NETDEV_TX_OK;
-}
-
-/* ndo_start_xmit, charged to the physnic section of the profiler (with the
- * far end's wire receive it calls). Takes p. */
-static enum netdev_tx physnic_start_xmit(struct netdev *dev, struct pkt *p)
-{
-	uint32_t len = p->len;
-	prof_enter(PROF_PHYSNIC);
-	enum netdev_tx rc = physnic_start_xmit_body(dev, p);
-	prof_exit(PROF_PHYSNIC, len);
-	return rc;
 }
 
 /* ---- Receive ------------------------------------------------------------- */
@@ -402,7 +397,7 @@ static void physnic_rx_one(struct physnic *nic, struct pkt *p)
 	gro_receive(&nic->gro, p);
 }
 
-static void physnic_napi_poll_body(struct ev_task *task)
+static void physnic_napi_poll(struct ev_task *task)
 {
 	struct physnic *nic = (struct physnic *)((char *)task - offsetof(struct physnic, napi));
 	unsigned budget = nic->cfg.napi_budget, done = 0;
@@ -420,14 +415,6 @@ static void physnic_napi_poll_body(struct ev_task *task)
 	gro_flush(&nic->gro);
 	if (nic->n_ring)
 		ev_task_schedule(nic->loop, &nic->napi);
-}
-
-/* The NAPI poll (GRO included), charged to the physnic section. */
-static void physnic_napi_poll(struct ev_task *task)
-{
-	prof_enter(PROF_PHYSNIC);
-	physnic_napi_poll_body(task);
-	prof_exit(PROF_PHYSNIC, 0);
 }
 
 static void physnic_drain_ring(struct physnic *nic)
@@ -504,6 +491,7 @@ static const struct netdev_ops physnic_ops = {
 	.set_features = physnic_set_features,
 	.change_mtu = physnic_change_mtu,
 	.destroy = physnic_destroy,
+	.tx_prof = &physnic_prof,
 };
 
 static void physnic_register_counters(struct physnic *nic)
@@ -566,6 +554,7 @@ struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev
 	if (!nic->scratch)
 		goto free_ring;
 	ev_task_init(&nic->napi, physnic_napi_poll);
+	ev_task_set_prof(&nic->napi, &physnic_prof);
 	gro_init(&nic->gro, physnic_gro_deliver, nic);
 
 	dev->ops = &physnic_ops;
