@@ -457,10 +457,10 @@ struct dev_visit {
 	const char *obj;
 };
 
-static void dev_visit_one(void *arg, const char *name, uint64_t v)
+static void dev_visit_one(void *arg, const struct counter_desc *d, uint64_t v)
 {
 	struct dev_visit *dv = arg;
-	table_add(dv->t, dv->obj, name, v);
+	table_add(dv->t, dv->obj, d->name, v);
 }
 
 static void daemon_counters(struct daemon *d, struct counter_table *t)

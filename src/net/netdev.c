@@ -231,65 +231,61 @@ void netdev_set_promisc(struct netdev *dev, bool on)
 
 /* ---- Counters ----------------------------------------------------------------- */
 
-struct netdev_std_counter {
-	const char *name;
-	size_t off;
-};
-#define NETDEV_STD(f) {#f, offsetof(struct netdev_stats, f)}
-static const struct netdev_std_counter netdev_std_counters[] = {
-	NETDEV_STD(rx_packets),      NETDEV_STD(rx_bytes),       NETDEV_STD(rx_dropped),
-	NETDEV_STD(rx_errors),       NETDEV_STD(tx_packets),     NETDEV_STD(tx_bytes),
-	NETDEV_STD(tx_dropped),      NETDEV_STD(tx_errors),      NETDEV_STD(sw_gso_segments),
-	NETDEV_STD(sw_gso_packets),  NETDEV_STD(sw_checksums),   NETDEV_STD(linearized),
-	NETDEV_STD(xmit_errors),
-};
-#define NETDEV_N_STD (sizeof(netdev_std_counters) / sizeof(netdev_std_counters[0]))
+COUNTER_SET_DEFINE(netdev_counters, "netdev", struct netdev_stats, NETDEV_COUNTERS);
 
-static uint64_t netdev_std_value(const struct netdev *dev, unsigned i)
+/* The counter named name among dev's standard and registered ones; *base
+ * receives the struct it lives in. NULL if none. */
+static const struct counter_desc *netdev_find_counter(const struct netdev *dev, const char *name,
+						      const void **base)
 {
-	uint64_t v;
-	memcpy(&v, (const uint8_t *)&dev->stats + netdev_std_counters[i].off, sizeof(v));
-	return v;
+	const struct counter_desc *d = counter_set_find(&netdev_counters, name);
+	if (d) {
+		*base = &dev->stats;
+		return d;
+	}
+	for (unsigned i = 0; i < dev->n_counter_sets; i++) {
+		d = counter_set_find(dev->counter_sets[i].set, name);
+		if (d) {
+			*base = dev->counter_sets[i].base;
+			return d;
+		}
+	}
+	return NULL;
 }
 
-/* Register a driver counter (see netdev.h). */
-int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value)
+/* netdev_add_counter_set: see netdev.h. */
+int netdev_add_counter_set(struct netdev *dev, const struct counter_set *set, void *base)
 {
-	for (unsigned i = 0; i < dev->n_counters; i++)
-		if (strcmp(dev->counters[i].name, name) == 0)
+	if (!dev || !set || !base)
+		return -EINVAL;
+	for (size_t i = 0; i < set->n; i++) {
+		const void *other;
+		if (netdev_find_counter(dev, set->descs[i].name, &other))
 			return -EEXIST;
-	if (dev->n_counters >= NETDEV_MAX_COUNTERS)
+	}
+	if (dev->n_counter_sets >= NETDEV_MAX_COUNTER_SETS)
 		return -ENOSPC;
-	dev->counters[dev->n_counters++] = (struct netdev_counter){name, value};
+	dev->counter_sets[dev->n_counter_sets++] = (struct netdev_counter_set){set, base};
 	return 0;
 }
 
-/* Look a counter up by name (see netdev.h). */
+/* netdev_get_counter: see netdev.h. */
 bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *value)
 {
-	for (unsigned i = 0; i < dev->n_counters; i++) {
-		if (strcmp(dev->counters[i].name, name) == 0) {
-			*value = *dev->counters[i].value;
-			return true;
-		}
-	}
-	for (unsigned i = 0; i < NETDEV_N_STD; i++) {
-		if (strcmp(netdev_std_counters[i].name, name) == 0) {
-			*value = netdev_std_value(dev, i);
-			return true;
-		}
-	}
-	return false;
+	const void *base;
+	const struct counter_desc *d = netdev_find_counter(dev, name, &base);
+	if (!d)
+		return false;
+	*value = counter_get(base, d);
+	return true;
 }
 
-/* Visit every counter, standard first (see netdev.h). */
-void netdev_for_each_counter(const struct netdev *dev,
-			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+/* netdev_for_each_counter: see netdev.h. */
+void netdev_for_each_counter(const struct netdev *dev, counter_visit_fn *fn, void *arg)
 {
-	for (unsigned i = 0; i < NETDEV_N_STD; i++)
-		fn(arg, netdev_std_counters[i].name, netdev_std_value(dev, i));
-	for (unsigned i = 0; i < dev->n_counters; i++)
-		fn(arg, dev->counters[i].name, *dev->counters[i].value);
+	counter_set_visit(&netdev_counters, &dev->stats, fn, arg);
+	for (unsigned i = 0; i < dev->n_counter_sets; i++)
+		counter_set_visit(dev->counter_sets[i].set, dev->counter_sets[i].base, fn, arg);
 }
 
 /* ---- Receive ----------------------------------------------------------------- */

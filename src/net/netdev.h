@@ -1,15 +1,16 @@
 /*
  * netdev.h — the network device: features with Linux's names, an ops table,
- * a receive hook to whatever sits above (a bridge port or a host stack), named
- * counters, and dev_queue_xmit with validate_xmit as Linux runs it before
- * calling a driver.
+ * a receive hook to whatever sits above (a bridge port or a host stack),
+ * counters (the standard set and the driver's sets, src/ev/counter.h), and
+ * dev_queue_xmit with validate_xmit as Linux runs it before calling a driver.
  *
  * Serves the concrete devices (src/drv/..., which fill in ops and features),
  * the bridge (ports are netdevs) and the stack (its interfaces are netdevs).
  *
  * Lifecycle: a driver allocates a struct netdev with netdev_alloc (its
- * private state follows in priv), fills ops, features and hw_features, and
- * calls netdev_register. netdev_open/stop call the ops. Ownership: every
+ * private state follows in priv), fills ops, features and hw_features,
+ * registers its counter sets (netdev_add_counter_set) and calls
+ * netdev_register. netdev_open/stop call the ops. Ownership: every
  * packet given to dev_queue_xmit or ops->start_xmit is taken, success or not.
  * Packets a driver receives go up through netdev_receive to the rx handler.
  */
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ev/counter.h"
 #include "pkt/pkt.h"
 
 /* Feature bits (Linux's NETIF_F_* names, our own values). */
@@ -42,7 +44,7 @@
 #define NETIF_F_SOFT_FEATURES (NETIF_F_GSO | NETIF_F_GRO)
 
 #define NETDEV_NAME_MAX 32
-#define NETDEV_MAX_COUNTERS 48
+#define NETDEV_MAX_COUNTER_SETS 4
 
 enum netdev_tx { NETDEV_TX_OK = 0, NETDEV_TX_BUSY = 1 };
 
@@ -68,21 +70,42 @@ struct netdev_ops {
 	uint32_t (*fix_features)(struct netdev *dev, uint32_t features);
 };
 
-/* One named counter: the name is what `illan stats` and ethtool -S print. */
-struct netdev_counter {
-	const char *name;
-	uint64_t *value;
-};
+/*
+ * Standard statistics: rtnl_link_stats64's names, then what validate_xmit
+ * does in software. One list gives the field, the name `illan stats` and
+ * netdev_get_counter use, and the words for a drop (src/ev/counter.h).
+ */
+#define NETDEV_COUNTERS(X, T)                                                            \
+	X(T, rx_packets, NULL, 0)                                                        \
+	X(T, rx_bytes, NULL, 0)                                                          \
+	X(T, rx_dropped, "received with nobody above the device", 0)                    \
+	X(T, rx_errors, "receive error at the device (bad frame, header or read)", 0)   \
+	X(T, tx_packets, NULL, 0)                                                        \
+	X(T, tx_bytes, NULL, 0)                                                          \
+	X(T, tx_dropped, "transmit dropped", 0)                                          \
+	X(T, tx_errors, "transmit error at the device", 0)                              \
+	/* segments validate_xmit produced in software */                                \
+	X(T, sw_gso_segments, NULL, 0)                                                   \
+	/* packets it had to segment */                                                  \
+	X(T, sw_gso_packets, NULL, 0)                                                    \
+	/* checksums it completed in software */                                         \
+	X(T, sw_checksums, NULL, 0)                                                      \
+	/* packets it linearized */                                                      \
+	X(T, linearized, NULL, 0)                                                        \
+	/* its failures (packet freed) */                                                \
+	X(T, xmit_errors, "validate_xmit failed (software GSO or checksum)", 0)
 
-/* Standard statistics (rtnl_link_stats64 names). */
 struct netdev_stats {
-	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
-	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
-	uint64_t sw_gso_segments;  /* segments validate_xmit produced in software */
-	uint64_t sw_gso_packets;   /* packets it had to segment */
-	uint64_t sw_checksums;     /* checksums validate_xmit completed in software */
-	uint64_t linearized;       /* packets validate_xmit linearized */
-	uint64_t xmit_errors;      /* validate_xmit failures (packet freed) */
+	NETDEV_COUNTERS(COUNTER_FIELD, _)
+};
+/* The set of struct netdev_stats (kind "netdev"). */
+extern const struct counter_set netdev_counters;
+
+/* A driver's counter set registered on a device: set describes the struct
+ * at base (the driver's own, living as long as the device). */
+struct netdev_counter_set {
+	const struct counter_set *set;
+	const void *base;
 };
 
 #define NETDEV_MAX_MC 32
@@ -111,8 +134,9 @@ struct netdev {
 	void *rx_handler_arg;
 
 	struct netdev_stats stats;
-	struct netdev_counter counters[NETDEV_MAX_COUNTERS]; /* driver's named counters */
-	unsigned n_counters;
+	/* the driver's counters (netdev_add_counter_set), visited after stats */
+	struct netdev_counter_set counter_sets[NETDEV_MAX_COUNTER_SETS];
+	unsigned n_counter_sets;
 
 	void *priv; /* driver state, allocated after the struct */
 };
@@ -146,15 +170,20 @@ int netdev_mc_add(struct netdev *dev, const uint8_t mac[6]);
 /* Switch promiscuous mode and call ops->set_rx_mode. */
 void netdev_set_promisc(struct netdev *dev, bool on);
 
-/* Register a driver counter by name (pointer to the driver's uint64_t; the
- * name is not copied). Returns 0, -ENOSPC or -EEXIST. */
-int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value);
-/* Look up a counter by name: the driver's, then the standard stats names
- * (rx_packets, ..., sw_gso_segments). Returns false if unknown. */
+/* Register a driver's counters: set describes the struct at base, which
+ * must outlive dev (usually it lives in dev->priv). Every name becomes
+ * visible to netdev_get_counter and netdev_for_each_counter. Returns 0,
+ * -EINVAL (a NULL argument), -ENOSPC (NETDEV_MAX_COUNTER_SETS reached) or
+ * -EEXIST (a name of set is already a standard or registered counter of
+ * dev; nothing is registered then). */
+int netdev_add_counter_set(struct netdev *dev, const struct counter_set *set, void *base);
+/* Look a counter up by name among the standard ones and every registered
+ * set. Returns false (and leaves *value) if unknown. */
 bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *value);
-/* Visit every counter (standard first, then the driver's). */
-void netdev_for_each_counter(const struct netdev *dev,
-			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+/* Visit every counter once, with its descriptor (name, drop phrase, flags)
+ * and value: the standard ones (netdev_counters) first, then each set in
+ * the order registered. */
+void netdev_for_each_counter(const struct netdev *dev, counter_visit_fn *fn, void *arg);
 
 /* Set who receives this device's packets. */
 void netdev_set_rx_handler(struct netdev *dev,

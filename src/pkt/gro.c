@@ -28,6 +28,8 @@
 #define GRO_ID_INCREMENT 1
 #define GRO_ID_FIXED 2
 
+COUNTER_SET_DEFINE(gro_counters, "gro", struct gro_stats, GRO_COUNTERS);
+
 /* gro_init — an empty context; deliver (with arg) receives every packet GRO
  * releases and takes ownership of it. */
 void gro_init(struct gro_ctx *g, void (*deliver)(void *arg, struct pkt *p), void *arg)
@@ -74,7 +76,7 @@ static void gro_complete(struct gro_ctx *g, unsigned i)
 	struct pkt *p = g->flows[i];
 	struct gro_flow f = g->flow_state[i];
 	gro_remove(g, i);
-	g->stats.flushed++;
+	g->stats.gro_flushed++;
 	if (f.count > 1) {
 		uint8_t *d = pkt_data(p);
 		uint8_t *ip = d + f.l3_off, *th = d + f.l4_off;
@@ -121,7 +123,7 @@ void gro_flush(struct gro_ctx *g)
 
 static void gro_pass(struct gro_ctx *g, struct pkt *p)
 {
-	g->stats.passthrough++;
+	g->stats.gro_passthrough++;
 	g->deliver(g->arg, p);
 }
 
@@ -220,7 +222,7 @@ static void gro_hold(struct gro_ctx *g, struct pkt *p, const struct hdr_info *h,
 	f->l3_off = h->l3_off;
 	f->l4_off = h->l4_off;
 	f->hlen = (uint16_t)(h->l4_off + h->l4_hlen);
-	g->stats.held++;
+	g->stats.gro_held++;
 }
 
 /*
@@ -286,7 +288,7 @@ void gro_receive(struct gro_ctx *g, struct pkt *p)
 	head->data_len += len;
 	f->next_seq += len;
 	f->count++;
-	g->stats.merged++;
+	g->stats.gro_merged++;
 	if (len < f->mss || gro_flush_flags(flags))
 		gro_complete(g, (unsigned)fi);
 }

@@ -18,17 +18,30 @@
 #define ILLAN_GRO_H
 
 #include <stdint.h>
+
+#include "ev/counter.h"
 #include "pkt.h"
 
 #define GRO_MAX_FLOWS 8
 #define GRO_MAX_SIZE 65536u
 
+/* GRO's counters (src/ev/counter.h); the owner of a gro_ctx reports them
+ * (the physical NIC registers gro_counters on its netdev). */
+#define GRO_COUNTERS(X, T)                                                     \
+	/* segments appended to a held packet */                               \
+	X(T, gro_merged, NULL, 0)                                              \
+	/* packets that started a held flow */                                 \
+	X(T, gro_held, NULL, 0)                                                \
+	/* packets delivered after being held */                               \
+	X(T, gro_flushed, NULL, 0)                                             \
+	/* packets GRO does not touch */                                       \
+	X(T, gro_passthrough, NULL, 0)
+
 struct gro_stats {
-	uint64_t merged;    /* segments appended to a held packet */
-	uint64_t held;      /* packets that started a held flow */
-	uint64_t flushed;   /* packets delivered after being held */
-	uint64_t passthrough; /* packets GRO does not touch */
+	GRO_COUNTERS(COUNTER_FIELD, _)
 };
+/* The set of struct gro_stats (kind "gro"). */
+extern const struct counter_set gro_counters;
 
 /* Per held flow (GRO's own bookkeeping, index-parallel to flows[]). */
 struct gro_flow {

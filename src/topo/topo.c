@@ -286,6 +286,11 @@ static void visit_one(void *arg, const char *name, uint64_t v)
 	cv->fn(cv->arg, cv->obj, name, v);
 }
 
+static void visit_dev(void *arg, const struct counter_desc *d, uint64_t v)
+{
+	visit_one(arg, d->name, v);
+}
+
 static void visit_hv(struct counter_visit *cv, struct topo *t, int i)
 {
 	struct netdev *dev = t->ua_dev[i];
@@ -322,7 +327,7 @@ void topo_for_each_counter(struct topo *t,
 		if (!devs[i])
 			continue;
 		cv.obj = devs[i]->name;
-		netdev_for_each_counter(devs[i], visit_one, &cv);
+		netdev_for_each_counter(devs[i], visit_dev, &cv);
 	}
 	for (int i = 0; i < 4; i++)
 		visit_hv(&cv, t, i);

@@ -82,26 +82,10 @@ struct ibmveth_adapter {
 	int large_send;
 	uint64_t attrs;
 
-	/* ethtool -S, in ibmveth_stats order */
-	uint64_t replenish_task_cycles;
-	uint64_t replenish_no_mem;
-	uint64_t replenish_add_buff_failure;
-	uint64_t replenish_add_buff_success;
-	uint64_t rx_invalid_buffer;
-	uint64_t rx_no_buffer;
-	uint64_t tx_map_failed;
-	uint64_t tx_send_failed;
-	uint64_t fw_ipv4_csum_support;
-	uint64_t fw_ipv6_csum_support;
-	uint64_t tx_large_packets;
-	uint64_t rx_large_packets;
-	uint64_t fw_large_send_support;
-	/* illan's own: what the kernel would WARN about (or crash on) */
-	uint64_t rx_bad_correlator;
-	uint64_t rx_bad_frame;
-	uint64_t adapter_resets;
-	uint64_t irq_errors;
+	struct ibmveth_stats stats;
 };
+
+COUNTER_SET_DEFINE(ibmveth_counters, "ibmveth", struct ibmveth_stats, IBMVETH_COUNTERS);
 
 #define IBMVETH_CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -308,7 +292,7 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 	for (unsigned i = 0; i < count; i++) {
 		struct pkt *p = pkt_alloc(ad->netdev->pool, pool->buff_size, 0);
 		if (!p) {
-			ad->replenish_no_mem++;
+			ad->stats.replenish_no_mem++;
 			break;
 		}
 		unsigned free_index = pool->consumer_index;
@@ -336,11 +320,11 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 			pool->consumer_index = pool->consumer_index == 0 ? pool->size - 1
 									 : pool->consumer_index - 1;
 			pkt_free(p);
-			ad->replenish_add_buff_failure++;
+			ad->stats.replenish_add_buff_failure++;
 			break;
 		}
 		added++;
-		ad->replenish_add_buff_success++;
+		ad->stats.replenish_add_buff_success++;
 	}
 	pool->available += added;
 }
@@ -349,13 +333,13 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 static void ibmveth_update_rx_no_buffer(struct ibmveth_adapter *ad)
 {
 	const uint8_t *c = ad->buffer_list + PAPR_BUFLIST_DROP_COUNT;
-	ad->rx_no_buffer = (uint64_t)hdr_get32(c) << 32 | hdr_get32(c + 4);
+	ad->stats.rx_no_buffer = (uint64_t)hdr_get32(c) << 32 | hdr_get32(c + 4);
 }
 
 /* ibmveth_replenish_task: pools 4..0, those below 7/8 full. */
 static void ibmveth_replenish_task(struct ibmveth_adapter *ad)
 {
-	ad->replenish_task_cycles++;
+	ad->stats.replenish_task_cycles++;
 	for (int i = IBMVETH_NUM_BUFF_POOLS - 1; i >= 0; i--) {
 		struct ibmveth_buff_pool *pool = &ad->rx_buff_pool[i];
 		if (pool->active && pool->available < pool->threshold)
@@ -498,7 +482,7 @@ static int ibmveth_close(struct netdev *dev)
 static void ibmveth_reset(struct ev_task *t)
 {
 	struct ibmveth_adapter *ad = IBMVETH_CONTAINER(t, struct ibmveth_adapter, reset_task);
-	ad->adapter_resets++;
+	ad->stats.adapter_resets++;
 	if (!ad->netdev->up)
 		return;
 	ibmveth_close(ad->netdev);
@@ -547,7 +531,7 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 			if (data)
 				dev->features &= ~NETIF_F_IP_CSUM;
 		} else {
-			ad->fw_ipv4_csum_support = (uint64_t)data;
+			ad->stats.fw_enabled_ipv4_csum = (uint64_t)data;
 		}
 		long ret6 = h_illan_attributes(ad->part, ad->ua, clr6, set6, &attr);
 		if (ret6 != H_SUCCESS) {
@@ -555,7 +539,7 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 			if (data)
 				dev->features &= ~NETIF_F_IPV6_CSUM;
 		} else {
-			ad->fw_ipv6_csum_support = (uint64_t)data;
+			ad->stats.fw_enabled_ipv6_csum = (uint64_t)data;
 		}
 		if (ret4 == H_SUCCESS || ret6 == H_SUCCESS)
 			ad->rx_csum = data;
@@ -591,7 +575,7 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 				dev->features &= ~NETIF_F_TSO_MASK;
 			rc1 = -EIO;
 		} else {
-			ad->fw_large_send_support = (uint64_t)data;
+			ad->stats.fw_enabled_large_send = (uint64_t)data;
 			ad->large_send = data;
 		}
 	} else {
@@ -706,7 +690,7 @@ static bool ibmveth_send(struct ibmveth_adapter *ad, const uint64_t descs[PAPR_S
 	do {
 		uint64_t next = 0;
 		rc = h_send_logical_lan(ad->part, ad->ua, descs, token, &next,
-					ad->fw_large_send_support ? mss : 0);
+					ad->stats.fw_enabled_large_send ? mss : 0);
 		token = next;
 	} while (rc == H_BUSY && retry_count--);
 	return rc == H_SUCCESS || rc == H_DROPPED;
@@ -719,7 +703,7 @@ static void ibmveth_tx_done(struct netdev *dev, bool sent, uint32_t len)
 		dev->stats.tx_packets++;
 		dev->stats.tx_bytes += len;
 	} else {
-		ad->tx_send_failed++;
+		ad->stats.tx_send_failed++;
 		dev->stats.tx_dropped++;
 	}
 }
@@ -806,7 +790,7 @@ static enum netdev_tx ibmveth_start_xmit_body(struct netdev *dev, struct pkt *p)
 
 	uint32_t desc_flags = IBMVETH_BUF_VALID;
 	bool lrg_any_gso = !ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL);
-	if (lrg_any_gso && pkt_is_gso(p) && ad->fw_large_send_support)
+	if (lrg_any_gso && pkt_is_gso(p) && ad->stats.fw_enabled_large_send)
 		desc_flags |= IBMVETH_BUF_LRG_SND; /* before 66aa0678 */
 	if (p->ip_summed == CHECKSUM_PARTIAL) {
 		uint32_t field = p->csum_start + p->csum_offset;
@@ -817,7 +801,7 @@ static enum netdev_tx ibmveth_start_xmit_body(struct netdev *dev, struct pkt *p)
 		desc_flags |= IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD;
 		p->head[field] = 0; /* "Need to zero out the checksum" */
 		p->head[field + 1] = 0;
-		if (!lrg_any_gso && pkt_is_gso(p) && ad->fw_large_send_support)
+		if (!lrg_any_gso && pkt_is_gso(p) && ad->stats.fw_enabled_large_send)
 			desc_flags |= IBMVETH_BUF_LRG_SND;
 	}
 
@@ -848,9 +832,9 @@ retry_bounce:
 	}
 
 	if (pkt_is_gso(p) && (lrg_any_gso || p->ip_summed == CHECKSUM_PARTIAL)) {
-		if (ad->fw_large_send_support) {
+		if (ad->stats.fw_enabled_large_send) {
 			mss = p->gso_size;
-			ad->tx_large_packets++;
+			ad->stats.tx_large_packets++;
 		} else if (!(p->gso_type & PKT_GSO_TCPV6)) {
 			/* "-1 tells phyp it is a largesend packet"; MSS in the TCP check */
 			uint8_t *iph = ibmveth_l3(p, 20);
@@ -858,7 +842,7 @@ retry_bounce:
 			if (iph && th) {
 				hdr_put16(iph + 10, 0xffff);
 				hdr_put16(th + TCP_CSUM_OFFSET, p->gso_size);
-				ad->tx_large_packets++;
+				ad->stats.tx_large_packets++;
 			}
 		}
 	}
@@ -867,7 +851,7 @@ retry_bounce:
 
 map_failed:
 	/* "tx: unable to map xmit buffer" */
-	ad->tx_map_failed++;
+	ad->stats.tx_map_failed++;
 	if (pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
@@ -1021,7 +1005,7 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 	uint16_t mss = 0;
 
 	if (length < ETH_HLEN || (uint64_t)offset + length > bp->buff_size) {
-		ad->rx_bad_frame++; /* illan: the kernel trusts these */
+		ad->stats.rx_bad_frame++; /* illan: the kernel trusts these */
 		dev->stats.rx_errors++;
 		ibmveth_rxq_recycle_buffer(ad, pool, index);
 		return true;
@@ -1055,7 +1039,7 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 	/* 413f142cc05c: large if longer than the MTU, LRG_PKT, or old method */
 	if (length > dev->mtu + ETH_HLEN || lrg_pkt || iph_check == 0xffff) {
 		ibmveth_rx_mss_helper(p, mss, lrg_pkt);
-		ad->rx_large_packets++;
+		ad->stats.rx_large_packets++;
 	}
 	/* 5ce9ad815a29: the csum helper runs after the mss helper */
 	if (csum_good) {
@@ -1081,13 +1065,13 @@ static void ibmveth_poll_body(struct ev_task *t, uint64_t *bytes)
 		unsigned pool, index;
 		if (!ibmveth_decode_correlator(ad, ibmveth_rxq_correlator(ad), &pool, &index)) {
 			/* WARN_ON + schedule_work(reset); the poll stops */
-			ad->rx_bad_correlator++;
+			ad->stats.rx_bad_correlator++;
 			ad->napi_scheduled = false;
 			ibmveth_schedule_reset(ad);
 			return;
 		}
 		if (!(ibmveth_rxq_flags(ad) & IBMVETH_RXQ_VALID)) {
-			ad->rx_invalid_buffer++;
+			ad->stats.rx_invalid_buffer++;
 			ibmveth_rxq_recycle_buffer(ad, pool, index);
 			continue;
 		}
@@ -1103,7 +1087,7 @@ static void ibmveth_poll_body(struct ev_task *t, uint64_t *bytes)
 	if (frames_processed < IBMVETH_NAPI_WEIGHT) {
 		ad->napi_scheduled = false;
 		if (h_vio_signal(ad->part, ad->ua, VIO_IRQ_ENABLE) != H_SUCCESS) {
-			ad->irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
+			ad->stats.irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
 			ibmveth_schedule_reset(ad);
 			return;
 		}
@@ -1167,34 +1151,6 @@ static const struct netdev_ops ibmveth_netdev_ops = {
 	.destroy = ibmveth_destroy,
 	.fix_features = ibmveth_fix_features,
 };
-
-static void ibmveth_add_counters(struct netdev *dev, struct ibmveth_adapter *ad)
-{
-	const struct {
-		const char *name;
-		uint64_t *v;
-	} c[] = {
-		{"replenish_task_cycles", &ad->replenish_task_cycles},
-		{"replenish_no_mem", &ad->replenish_no_mem},
-		{"replenish_add_buff_failure", &ad->replenish_add_buff_failure},
-		{"replenish_add_buff_success", &ad->replenish_add_buff_success},
-		{"rx_invalid_buffer", &ad->rx_invalid_buffer},
-		{"rx_no_buffer", &ad->rx_no_buffer},
-		{"tx_map_failed", &ad->tx_map_failed},
-		{"tx_send_failed", &ad->tx_send_failed},
-		{"fw_enabled_ipv4_csum", &ad->fw_ipv4_csum_support},
-		{"fw_enabled_ipv6_csum", &ad->fw_ipv6_csum_support},
-		{"tx_large_packets", &ad->tx_large_packets},
-		{"rx_large_packets", &ad->rx_large_packets},
-		{"fw_enabled_large_send", &ad->fw_large_send_support},
-		{"rx_bad_correlator", &ad->rx_bad_correlator},
-		{"rx_bad_frame", &ad->rx_bad_frame},
-		{"adapter_resets", &ad->adapter_resets},
-		{"irq_errors", &ad->irq_errors},
-	};
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		netdev_add_counter(dev, c[i].name, c[i].v);
-}
 
 /* ibmveth_probe (see ibmveth.h). */
 struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint64_t ua,
@@ -1271,7 +1227,8 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	dev->min_mtu = IBMVETH_MIN_MTU;
 	dev->max_mtu = IBMVETH_MAX_MTU;
 	memcpy(dev->mac, of->mac, ETH_ALEN);
-	ibmveth_add_counters(dev, ad);
+	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0)
+		goto fail;
 
 	ibmveth_set_features_drv(dev, dev->features);
 	if (netdev_register(dev) != 0)

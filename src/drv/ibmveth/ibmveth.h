@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ev/counter.h"
 #include "ev/ev.h"
 #include "hv/hv.h"
 #include "net/netdev.h"
@@ -77,6 +78,38 @@ struct ibmveth_of_node {
 #define IBMVETH_MAX_MTU (65535 - IBMVETH_BUFF_OH)
 #define IBMVETH_NAPI_WEIGHT 16
 #define IBMVETH_SEND_RETRIES 1024
+
+/*
+ * The driver's counters (src/ev/counter.h), after the standard ones: ethtool
+ * -S's names in ibmveth_stats order, then illan's own for what the kernel
+ * would WARN about (or crash on).
+ */
+#define IBMVETH_COUNTERS(X, T)                                                         \
+	X(T, replenish_task_cycles, NULL, 0)                                           \
+	X(T, replenish_no_mem, NULL, 0)                                                \
+	X(T, replenish_add_buff_failure, NULL, 0)                                      \
+	X(T, replenish_add_buff_success, NULL, 0)                                      \
+	X(T, rx_invalid_buffer, "receive-queue entry without VALID", 0)                \
+	/* the hypervisor's count at buffer-list +4088, read at each replenish */     \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)             \
+	X(T, tx_map_failed, NULL, 0)                                                   \
+	X(T, tx_send_failed, "H_SEND_LOGICAL_LAN failed", 0)                           \
+	/* 1 while firmware has the offload enabled */                                 \
+	X(T, fw_enabled_ipv4_csum, NULL, COUNTER_GAUGE)                                \
+	X(T, fw_enabled_ipv6_csum, NULL, COUNTER_GAUGE)                                \
+	X(T, tx_large_packets, NULL, 0)                                                \
+	X(T, rx_large_packets, NULL, 0)                                                \
+	X(T, fw_enabled_large_send, NULL, COUNTER_GAUGE)                               \
+	X(T, rx_bad_correlator, "receive-queue entry with a bad correlator", 0)        \
+	X(T, rx_bad_frame, "received frame with a bad length or offset", 0)            \
+	X(T, adapter_resets, NULL, 0)                                                  \
+	X(T, irq_errors, NULL, 0)
+
+struct ibmveth_stats {
+	IBMVETH_COUNTERS(COUNTER_FIELD, _)
+};
+/* The set of struct ibmveth_stats (kind "ibmveth"). */
+extern const struct counter_set ibmveth_counters;
 
 /* Fill p with the defaults (copybreaks 128, new large send, all fixes). */
 void ibmveth_params_default(struct ibmveth_params *p);

@@ -21,26 +21,7 @@
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 
-struct physnic_counters {
-	uint64_t rx_wire_frames;
-	uint64_t rx_csum_good;
-	uint64_t rx_csum_bad;
-	uint64_t rx_length_errors;
-	uint64_t rx_ring_full;
-	uint64_t rx_alloc_failures;
-	uint64_t rx_down_drops;
-	uint64_t napi_polls;
-	uint64_t gro_sw_csum;
-	uint64_t tx_wire_frames;
-	uint64_t tx_wire_bytes;
-	uint64_t tx_hw_csum;
-	uint64_t hw_tso_packets;
-	uint64_t hw_tso_segments;
-	uint64_t tx_no_carrier;
-	uint64_t tx_wire_errors;
-	uint64_t tx_bad_offload;
-	uint64_t tx_padded;
-};
+COUNTER_SET_DEFINE(physnic_counters, "physnic", struct physnic_stats, PHYSNIC_COUNTERS);
 
 struct physnic {
 	struct netdev *dev;
@@ -63,7 +44,7 @@ struct physnic {
 	/* One frame's bytes when a packet must be flattened or padded for the wire. */
 	uint8_t *scratch;
 
-	struct physnic_counters c;
+	struct physnic_stats c;
 };
 
 static const struct netdev_ops physnic_ops;
@@ -506,35 +487,6 @@ static const struct netdev_ops physnic_ops = {
 	.destroy = physnic_destroy,
 };
 
-static void physnic_register_counters(struct physnic *nic)
-{
-	struct netdev *dev = nic->dev;
-	struct physnic_counters *c = &nic->c;
-
-	netdev_add_counter(dev, "rx_wire_frames", &c->rx_wire_frames);
-	netdev_add_counter(dev, "rx_csum_good", &c->rx_csum_good);
-	netdev_add_counter(dev, "rx_csum_bad", &c->rx_csum_bad);
-	netdev_add_counter(dev, "rx_length_errors", &c->rx_length_errors);
-	netdev_add_counter(dev, "rx_ring_full", &c->rx_ring_full);
-	netdev_add_counter(dev, "rx_alloc_failures", &c->rx_alloc_failures);
-	netdev_add_counter(dev, "rx_down_drops", &c->rx_down_drops);
-	netdev_add_counter(dev, "napi_polls", &c->napi_polls);
-	netdev_add_counter(dev, "gro_merged", &nic->gro.stats.merged);
-	netdev_add_counter(dev, "gro_held", &nic->gro.stats.held);
-	netdev_add_counter(dev, "gro_flushed", &nic->gro.stats.flushed);
-	netdev_add_counter(dev, "gro_passthrough", &nic->gro.stats.passthrough);
-	netdev_add_counter(dev, "gro_sw_csum", &c->gro_sw_csum);
-	netdev_add_counter(dev, "tx_wire_frames", &c->tx_wire_frames);
-	netdev_add_counter(dev, "tx_wire_bytes", &c->tx_wire_bytes);
-	netdev_add_counter(dev, "tx_hw_csum", &c->tx_hw_csum);
-	netdev_add_counter(dev, "hw_tso_packets", &c->hw_tso_packets);
-	netdev_add_counter(dev, "hw_tso_segments", &c->hw_tso_segments);
-	netdev_add_counter(dev, "tx_no_carrier", &c->tx_no_carrier);
-	netdev_add_counter(dev, "tx_wire_errors", &c->tx_wire_errors);
-	netdev_add_counter(dev, "tx_bad_offload", &c->tx_bad_offload);
-	netdev_add_counter(dev, "tx_padded", &c->tx_padded);
-}
-
 /* Create a physnic (see physnic.h). */
 struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev_loop *loop,
 			      const struct physnic_config *cfg)
@@ -587,8 +539,9 @@ struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev
 		uint8_t mac[6] = {0x02, 0x50, 0x48, 0x59, (uint8_t)(n >> 8), (uint8_t)n};
 		memcpy(dev->mac, mac, 6);
 	}
-	physnic_register_counters(nic);
-	if (netdev_register(dev) != 0)
+	if (netdev_add_counter_set(dev, &physnic_counters, &nic->c) != 0 ||
+	    netdev_add_counter_set(dev, &gro_counters, &nic->gro.stats) != 0 ||
+	    netdev_register(dev) != 0)
 		goto free_scratch;
 	/* register_netdevice turns the soft features (GRO) on for everyone;
 	 * the configuration decides. */
