@@ -171,8 +171,11 @@ int netdev_set_features(struct netdev *dev, uint32_t wanted)
 	f = netdev_fix_features(f);
 	if (f == dev->features)
 		return 0;
-	if (dev->ops && dev->ops->set_features)
-		return dev->ops->set_features(dev, f);
+	if (dev->ops && dev->ops->set_features) {
+		int rc = dev->ops->set_features(dev, f);
+		if (rc)
+			return rc; /* dev->features: what the driver left */
+	}
 	dev->features = f;
 	return 0;
 }
@@ -490,17 +493,11 @@ int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 	prof_exit(PROF_VALIDATE, len);
 	if (!list)
 		return -EINVAL;
-	int rc = 0;
 	while (list) {
 		struct pkt *s = list;
 		list = s->next;
 		s->next = NULL;
-		if (dev->ops->start_xmit(dev, s) == NETDEV_TX_BUSY) {
-			dev->stats.tx_dropped++;
-			pkt_free(s);
-			if (!rc)
-				rc = -EBUSY;
-		}
+		dev->ops->start_xmit(dev, s); /* takes s: NETDEV_TX_OK, see netdev.h */
 	}
-	return rc;
+	return 0;
 }

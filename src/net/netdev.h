@@ -46,18 +46,28 @@
 #define NETDEV_NAME_MAX 32
 #define NETDEV_MAX_COUNTER_SETS 4
 
-enum netdev_tx { NETDEV_TX_OK = 0, NETDEV_TX_BUSY = 1 };
+/*
+ * What start_xmit answers. Always NETDEV_TX_OK: the driver has taken the
+ * packet, sent or dropped and counted. Linux's NETDEV_TX_BUSY ("not taken,
+ * requeue it") is not modelled: there is no qdisc to requeue to, and a
+ * driver that cannot send now drops and counts (ibmveth tx_send_failed, the
+ * TAP's tx_busy), so the packet always has exactly one owner.
+ */
+enum netdev_tx { NETDEV_TX_OK = 0 };
 
 struct netdev;
 
 struct netdev_ops {
 	int (*open)(struct netdev *dev);
 	int (*stop)(struct netdev *dev);
-	/* Takes p. Returns NETDEV_TX_OK (sent or dropped and counted). */
+	/* Takes p, sent or dropped and counted. Returns NETDEV_TX_OK. */
 	enum netdev_tx (*start_xmit)(struct netdev *dev, struct pkt *p);
-	/* Change features to `features` (already masked by hw_features); the
-	 * driver updates dev->features itself, possibly to less than asked, and
-	 * returns 0 or -errno. NULL: features are simply assigned. */
+	/* Program the device for `features` (already fixed up, see
+	 * netdev_set_features). Returns 0, and the core then sets
+	 * dev->features = features (as __netdev_update_features), or -errno,
+	 * and dev->features stays as the driver left it (it may clear what it
+	 * failed to turn on). The driver does not assign dev->features on
+	 * success. NULL: the core assigns them. */
 	int (*set_features)(struct netdev *dev, uint32_t features);
 	int (*change_mtu)(struct netdev *dev, unsigned mtu);
 	int (*set_mac_address)(struct netdev *dev, const uint8_t mac[6]);
@@ -157,8 +167,9 @@ int netdev_open(struct netdev *dev);
 int netdev_stop(struct netdev *dev);
 /* As netdev_update_features: wanted & hw_features (plus fixed bits), fixed up
  * (ops->fix_features, then TSO needs SG and a checksum feature for its
- * family), then ops->set_features if anything changed. Returns its result
- * (0 when nothing changed). */
+ * family), then, if anything changed, ops->set_features; on its success (or
+ * without one) dev->features becomes the fixed-up set. Returns 0 (also when
+ * nothing changed) or the driver's -errno. */
 int netdev_set_features(struct netdev *dev, uint32_t wanted);
 /* MTU in [min_mtu, max_mtu] (else -EINVAL), through ops->change_mtu. */
 int netdev_set_mtu(struct netdev *dev, unsigned mtu);
@@ -211,11 +222,10 @@ void netdev_receive(struct netdev *dev, struct pkt *p);
  * DODGY is not a reason to segment (tcp_gso_segment revalidates and passes
  * the packet whole to a device with the TSO feature); segments are not
  * checksummed again; IPv6 with extension headers is checksummed in software
- * by a device with only NETIF_F_IPV6_CSUM (skb_csum_hwoffload_help); a
- * start_xmit that answers NETDEV_TX_BUSY (no qdisc to requeue to) has the
- * packet freed and counted in tx_dropped, -EBUSY.
- * Then ops->start_xmit for each resulting packet. Returns 0 or -errno of the
- * first failure.
+ * by a device with only NETIF_F_IPV6_CSUM (skb_csum_hwoffload_help).
+ * Then ops->start_xmit for each resulting packet. Returns 0 (the driver has
+ * every packet, whatever became of them), -ENETDOWN (device down, no
+ * start_xmit) or -EINVAL (validate failed).
  */
 int dev_queue_xmit(struct netdev *dev, struct pkt *p);
 /* The validate step alone: returns the list of packets to hand to the

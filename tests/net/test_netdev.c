@@ -20,15 +20,13 @@ struct dummy {
 	unsigned n_sent;
 	unsigned set_features_calls;
 	unsigned rx_mode_calls;
-	bool busy;        /* answer NETDEV_TX_BUSY */
 	bool refuse_open;
+	bool refuse_features; /* set_features fails with -EIO */
 };
 
 static enum netdev_tx dummy_xmit(struct netdev *dev, struct pkt *p)
 {
 	struct dummy *d = dev->priv;
-	if (d->busy)
-		return NETDEV_TX_BUSY;
 	if (d->n_sent < 128)
 		d->sent[d->n_sent++] = p;
 	else
@@ -47,8 +45,8 @@ static int dummy_set_features(struct netdev *dev, uint32_t f)
 {
 	struct dummy *d = dev->priv;
 	d->set_features_calls++;
-	dev->features = f;
-	return 0;
+	(void)f;
+	return d->refuse_features ? -EIO : 0;
 }
 
 static void dummy_rx_mode(struct netdev *dev)
@@ -180,6 +178,27 @@ TEST(set_features_fixups)
 	unsigned calls = D(dev)->set_features_calls;
 	CHECK_EQ(netdev_set_features(dev, dev->features), 0);
 	CHECK_EQ(D(dev)->set_features_calls, calls);
+	netdev_free(dev);
+	teardown();
+}
+
+/* The driver only programs the device; the core assigns dev->features when
+ * it succeeds and leaves them when it fails (__netdev_update_features). */
+TEST(set_features_assigned_by_the_core_on_success_only)
+{
+	setup();
+	struct netdev *dev = dummy_new("dS", NETIF_F_SG | NETIF_F_IP_CSUM);
+	CHECK(dev->features & NETIF_F_IP_CSUM);
+	unsigned calls = D(dev)->set_features_calls;
+	D(dev)->refuse_features = true;
+	uint32_t before = dev->features;
+	CHECK_EQ(netdev_set_features(dev, before & ~NETIF_F_IP_CSUM), -EIO);
+	CHECK_EQ(D(dev)->set_features_calls, calls + 1);
+	CHECK_EQ(dev->features, before);
+	D(dev)->refuse_features = false;
+	CHECK_EQ(netdev_set_features(dev, before & ~NETIF_F_IP_CSUM), 0);
+	CHECK_EQ(dev->features, before & ~NETIF_F_IP_CSUM);
+	CHECK_EQ(dev->wanted_features, before & ~NETIF_F_IP_CSUM);
 	netdev_free(dev);
 	teardown();
 }
@@ -643,17 +662,6 @@ TEST(xmit_gso_type_modifiers)
 	CHECK_EQ(dev_queue_xmit(dev, p), 0);
 	CHECK_EQ(D(dev)->n_sent, 6);
 	CHECK_U64(dev->stats.sw_gso_packets, 2);
-	netdev_free(dev);
-	teardown();
-}
-
-TEST(xmit_busy_driver_counts_drop)
-{
-	setup();
-	struct netdev *dev = dummy_new("dB", NETIF_F_SG | NETIF_F_IP_CSUM);
-	D(dev)->busy = true;
-	CHECK_EQ(dev_queue_xmit(dev, tcp4(100, 0)), -EBUSY);
-	CHECK_U64(dev->stats.tx_dropped, 1);
 	netdev_free(dev);
 	teardown();
 }

@@ -591,8 +591,10 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 	return rc1 ? rc1 : rc2;
 }
 
-/* ibmveth_set_features: as the kernel; called directly at probe. */
-static int ibmveth_set_features_drv(struct netdev *dev, uint32_t features)
+/* ibmveth_set_features, as the kernel: on success the core assigns the
+ * features (__netdev_update_features); on failure what is left here stays.
+ * Also called directly at probe, with dev->features already assigned. */
+static int ibmveth_set_features(struct netdev *dev, uint32_t features)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	int rx_csum = !!(features & NETIF_F_RXCSUM);
@@ -610,16 +612,6 @@ static int ibmveth_set_features_drv(struct netdev *dev, uint32_t features)
 			dev->features = features & ~NETIF_F_TSO_MASK;
 	}
 	return rc1 ? rc1 : rc2;
-}
-
-/* ndo_set_features as the core calls it: on success the core assigns the
- * features (__netdev_update_features), on failure what the driver left stays. */
-static int ibmveth_set_features(struct netdev *dev, uint32_t features)
-{
-	int rc = ibmveth_set_features_drv(dev, features);
-	if (rc == 0)
-		dev->features = features;
-	return rc;
 }
 
 /* ---- MTU, MAC, multicast ------------------------------------------------------ */
@@ -1230,7 +1222,7 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0)
 		goto fail;
 
-	ibmveth_set_features_drv(dev, dev->features);
+	ibmveth_set_features(dev, dev->features);
 	if (netdev_register(dev) != 0)
 		goto fail;
 	return dev;

@@ -447,7 +447,6 @@ static int physnic_set_features(struct netdev *dev, uint32_t features)
 	 * does through dev_disable_gro_hw / napi flush. */
 	if ((dev->features & NETIF_F_GRO) && !(features & NETIF_F_GRO))
 		gro_flush(&nic->gro);
-	dev->features = features;
 	return 0;
 }
 
