@@ -323,7 +323,7 @@ void netdev_receive(struct netdev *dev, struct pkt *p)
 uint16_t netdev_pkt_protocol(const struct pkt *p, bool *tagged)
 {
 	uint8_t b[2];
-	uint32_t off = 12;
+	uint32_t off = offsetof(struct hdr_eth, h_proto);
 	bool tag = p->vlan_present;
 	for (;;) {
 		if (pkt_copy_bits(p, off, b, 2) != 0) {
@@ -362,8 +362,8 @@ static int netdev_push_vlan_inside(struct pkt *p)
 		return -ENOMEM;
 	uint8_t *d = pkt_data(p);
 	memmove(d, d + VLAN_HLEN, 2 * ETH_ALEN);
-	hdr_put16(d + 12, ETH_P_8021Q);
-	hdr_put16(d + 14, p->vlan_tci);
+	hdr_put16(d + 2 * ETH_ALEN, ETH_P_8021Q); /* TPID, then TCI */
+	hdr_put16(d + 2 * ETH_ALEN + 2, p->vlan_tci);
 	if (p->mac_header != PKT_HDR_UNSET)
 		p->mac_header = p->data;
 	p->vlan_present = false;
@@ -381,7 +381,8 @@ static uint32_t netdev_skb_features(const struct netdev *dev, const struct pkt *
 		uint8_t fo[2];
 		uint32_t nh = p->network_header;
 		if (nh == PKT_HDR_UNSET || nh < p->data ||
-		    pkt_copy_bits(p, nh - p->data + 6, fo, 2) != 0 || !(fo[0] & 0x40))
+		    pkt_copy_bits(p, nh - p->data + offsetof(struct hdr_ip, frag_off), fo, 2) != 0 ||
+		    !(hdr_get16(fo) & IP_DF))
 			f &= ~NETIF_F_TSO_MANGLEID;
 	}
 	if (tagged)
@@ -417,7 +418,7 @@ static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_
 	if (f & (NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM)) {
 		bool ext = protocol == ETH_P_IPV6 && p->network_header != PKT_HDR_UNSET &&
 			   p->transport_header != PKT_HDR_UNSET &&
-			   p->transport_header - p->network_header != 40;
+			   p->transport_header - p->network_header != IPV6_HLEN;
 		if (!ext && (p->csum_offset == TCP_CSUM_OFFSET || p->csum_offset == UDP_CSUM_OFFSET))
 			return 0;
 	}

@@ -30,6 +30,11 @@
  * finite, so it is sized with this margin. */
 #define IBMVETH_POOL_SPARE_FACTOR 2u
 #define IBMVETH_BOUNCE_SIZE (IBMVETH_MAX_MTU + IBMVETH_BUFF_OH)
+/* Where the hypervisor writes the MSS of an LRG_PKT frame in the receive
+ * buffer (a be64): after the 8-byte correlator, before the frame at
+ * PAPR_RX_LRG_OFFSET. */
+#define IBMVETH_RX_LRG_MSS_OFFSET 8u
+static_assert(IBMVETH_RX_LRG_MSS_OFFSET + 8 <= PAPR_RX_LRG_OFFSET, "MSS lies before the frame");
 
 static const unsigned ibmveth_pool_size[IBMVETH_NUM_BUFF_POOLS] = {512, 1024 * 2, 1024 * 16,
 								  1024 * 32, 1024 * 64};
@@ -713,14 +718,16 @@ static uint8_t *ibmveth_l3(const struct pkt *p, uint32_t need)
 	return p->head + nh;
 }
 
+/* Transport header of an outgoing frame: the stack's, or past an IPv4
+ * header. As ibmveth_l3. */
 static uint8_t *ibmveth_l4(const struct pkt *p, uint32_t need)
 {
 	uint32_t th = p->transport_header;
 	if (th == PKT_HDR_UNSET || th < p->data) {
-		const uint8_t *iph = ibmveth_l3(p, 20);
-		if (!iph || (iph[0] >> 4) != 4)
+		const struct hdr_ip *iph = (const struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
+		if (!iph || hdr_ip_version(iph) != 4)
 			return NULL;
-		th = (uint32_t)(iph - p->head) + (iph[0] & 0xfu) * 4u;
+		th = (uint32_t)((const uint8_t *)iph - p->head) + hdr_ip_hlen(iph);
 	}
 	if (th + need > p->data + pkt_headlen(p))
 		return NULL;
@@ -754,7 +761,7 @@ static enum netdev_tx ibmveth_start_xmit_body(struct netdev *dev, struct pkt *p)
 		goto out;
 	}
 	/* ibmveth_is_packet_unsupported: "veth doesn't support loopback" */
-	if (memcmp(pkt_data(p), dev->mac, ETH_ALEN) == 0) {
+	if (memcmp(((const struct hdr_eth *)pkt_data(p))->h_dest, dev->mac, ETH_ALEN) == 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
@@ -769,11 +776,14 @@ static enum netdev_tx ibmveth_start_xmit_body(struct netdev *dev, struct pkt *p)
 		dev->stats.tx_dropped++;
 		goto out;
 	}
-	uint16_t protocol = hdr_get16(pkt_data(p) + 12); /* skb->protocol */
+	/* skb->protocol */
+	uint16_t protocol = hdr_get16(((const struct hdr_eth *)pkt_data(p))->h_proto);
 	/* "veth can't checksum offload UDP" */
 	if (p->ip_summed == CHECKSUM_PARTIAL && (protocol == ETH_P_IP || protocol == ETH_P_IPV6)) {
-		const uint8_t *l3 = ibmveth_l3(p, protocol == ETH_P_IP ? 20 : 40);
-		uint8_t l4proto = !l3 ? 0 : protocol == ETH_P_IP ? l3[9] : l3[6];
+		const uint8_t *l3 = ibmveth_l3(p, protocol == ETH_P_IP ? IPV4_HLEN : IPV6_HLEN);
+		uint8_t l4proto = !l3                     ? 0
+				  : protocol == ETH_P_IP ? ((const struct hdr_ip *)l3)->protocol
+							  : ((const struct hdr_ipv6 *)l3)->nexthdr;
 		if (l4proto != IPPROTO_TCP_ && pkt_checksum_help(p) != 0) {
 			dev->stats.tx_dropped++; /* "tx: failed to checksum packet" */
 			goto out;
@@ -829,11 +839,11 @@ retry_bounce:
 			ad->stats.tx_large_packets++;
 		} else if (!(p->gso_type & PKT_GSO_TCPV6)) {
 			/* "-1 tells phyp it is a largesend packet"; MSS in the TCP check */
-			uint8_t *iph = ibmveth_l3(p, 20);
-			uint8_t *th = ibmveth_l4(p, 20);
+			struct hdr_ip *iph = (struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
+			struct hdr_tcp *th = (struct hdr_tcp *)ibmveth_l4(p, TCP_HLEN);
 			if (iph && th) {
-				hdr_put16(iph + 10, 0xffff);
-				hdr_put16(th + TCP_CSUM_OFFSET, p->gso_size);
+				hdr_put16(iph->check, 0xffff);
+				hdr_put16(th->check, p->gso_size);
 				ad->stats.tx_large_packets++;
 			}
 		}
@@ -879,29 +889,31 @@ static void ibmveth_rx_mss_helper(struct pkt *p, uint16_t mss, bool lrg_pkt)
 	uint8_t *f = pkt_data(p);
 	uint32_t l3len = p->len - ETH_HLEN;
 	uint8_t *l3 = f + ETH_HLEN;
-	uint16_t proto = hdr_get16(f + 12);
+	uint16_t proto = hdr_get16(((const struct hdr_eth *)f)->h_proto);
 	uint32_t offset;
 
-	if (proto == ETH_P_IP && l3len >= 20 && l3[9] == IPPROTO_TCP_) {
-		offset = (l3[0] & 0xfu) * 4u;
+	if (proto == ETH_P_IP && l3len >= IPV4_HLEN &&
+	    ((const struct hdr_ip *)l3)->protocol == IPPROTO_TCP_) {
+		offset = hdr_ip_hlen((const struct hdr_ip *)l3);
 		p->gso_type = PKT_GSO_TCPV4;
-	} else if (proto == ETH_P_IPV6 && l3len >= 40 && l3[6] == IPPROTO_TCP_) {
-		offset = 40;
+	} else if (proto == ETH_P_IPV6 && l3len >= IPV6_HLEN &&
+		   ((const struct hdr_ipv6 *)l3)->nexthdr == IPPROTO_TCP_) {
+		offset = IPV6_HLEN;
 		p->gso_type = PKT_GSO_TCPV6;
 	} else {
 		return;
 	}
-	if (offset < 20 || l3len < offset + 20)
+	if (offset < IPV4_HLEN || l3len < offset + TCP_HLEN)
 		return;
-	uint8_t *th = l3 + offset;
+	struct hdr_tcp *th = (struct hdr_tcp *)(l3 + offset);
 	if (lrg_pkt) {
 		p->gso_size = mss;
 	} else {
-		p->gso_size = hdr_get16(th + TCP_CSUM_OFFSET);
-		hdr_put16(th + TCP_CSUM_OFFSET, 0);
+		p->gso_size = hdr_get16(th->check); /* the old method's MSS */
+		hdr_put16(th->check, 0);
 	}
 	if (p->gso_size) {
-		uint32_t hdr_len = offset + (th[12] >> 4) * 4u;
+		uint32_t hdr_len = offset + hdr_tcp_hlen(th);
 		p->gso_segs = l3len > hdr_len ? (uint16_t)((l3len - hdr_len + p->gso_size - 1) / p->gso_size) : 0;
 	}
 }
@@ -919,30 +931,31 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 	uint8_t *f = pkt_data(p);
 	uint32_t l3len = p->len - ETH_HLEN;
 	uint8_t *l3 = f + ETH_HLEN;
-	uint16_t proto = hdr_get16(f + 12);
+	uint16_t proto = hdr_get16(((const struct hdr_eth *)f)->h_proto);
 	uint32_t iphlen;
 	uint8_t l4proto;
 
-	if (proto == ETH_P_IP && l3len >= 20) {
-		iphlen = (l3[0] & 0xfu) * 4u;
-		if (iphlen < 20 || l3len < iphlen)
+	if (proto == ETH_P_IP && l3len >= IPV4_HLEN) {
+		struct hdr_ip *iph = (struct hdr_ip *)l3;
+		iphlen = hdr_ip_hlen(iph);
+		if (iphlen < IPV4_HLEN || l3len < iphlen)
 			return;
-		if (hdr_get16(l3 + 10) == 0xffff) {
-			hdr_put16(l3 + 10, 0);
+		if (hdr_get16(iph->check) == 0xffff) { /* the old large-send method */
+			hdr_put16(iph->check, 0);
 			uint16_t c = ip_fast_csum(l3, iphlen / 4);
-			memcpy(l3 + 10, &c, 2);
+			memcpy(iph->check, &c, 2);
 		}
-		l4proto = l3[9];
-	} else if (proto == ETH_P_IPV6 && l3len >= 40) {
-		iphlen = 40;
-		l4proto = l3[6];
+		l4proto = iph->protocol;
+	} else if (proto == ETH_P_IPV6 && l3len >= IPV6_HLEN) {
+		iphlen = IPV6_HLEN;
+		l4proto = ((const struct hdr_ipv6 *)l3)->nexthdr;
 	} else {
 		return;
 	}
-	if (l4proto != IPPROTO_TCP_ || !ad->is_active_trunk || l3len < iphlen + 20)
+	if (l4proto != IPPROTO_TCP_ || !ad->is_active_trunk || l3len < iphlen + TCP_HLEN)
 		return;
-	uint8_t *th = l3 + iphlen;
-	if (th[TCP_CSUM_OFFSET] != 0 || th[TCP_CSUM_OFFSET + 1] != 0)
+	struct hdr_tcp *th = (struct hdr_tcp *)(l3 + iphlen);
+	if (th->check[0] != 0 || th->check[1] != 0)
 		return;
 	/* In 66aa0678 the recompute and skb_partial_csum_set sit in one block of
 	 * the trunk receive helper that fix 2 introduces: without fix 2 there is
@@ -952,10 +965,14 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 	if (ibmveth_fix(ad, IBMVETH_FIX_PSEUDO_CSUM) &&
 	    ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
 		uint32_t tcplen = l3len - iphlen;
+		const struct hdr_ip *ip4 = (const struct hdr_ip *)l3;
+		const struct hdr_ipv6 *ip6 = (const struct hdr_ipv6 *)l3;
 		uint16_t seed = proto == ETH_P_IP
-					? (uint16_t)~csum_tcpudp_magic(l3 + 12, l3 + 16, tcplen, IPPROTO_TCP_, 0)
-					: (uint16_t)~csum_ipv6_magic(l3 + 8, l3 + 24, tcplen, IPPROTO_TCP_, 0);
-		memcpy(th + TCP_CSUM_OFFSET, &seed, 2);
+					? (uint16_t)~csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcplen,
+								       IPPROTO_TCP_, 0)
+					: (uint16_t)~csum_ipv6_magic(ip6->saddr, ip6->daddr, tcplen,
+								     IPPROTO_TCP_, 0);
+		memcpy(th->check, &seed, 2);
 	}
 	if (ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
 		if (pkt_partial_csum_set(p, ETH_HLEN + iphlen, TCP_CSUM_OFFSET))
@@ -970,7 +987,7 @@ static void ibmveth_rx_set_headers(struct pkt *p)
 {
 	struct hdr_info h;
 	p->mac_header = p->data;
-	p->protocol = hdr_get16(pkt_data(p) + 12);
+	p->protocol = hdr_get16(((const struct hdr_eth *)pkt_data(p))->h_proto);
 	p->network_header = p->data + ETH_HLEN;
 	if (hdr_parse(pkt_data(p), p->len, &h) == 0) {
 		p->protocol = h.ethertype;
@@ -1002,9 +1019,10 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 		ibmveth_rxq_recycle_buffer(ad, pool, index);
 		return true;
 	}
-	/* "the mss will be written by PHYP eight bytes from the start" */
+	/* "the mss will be written by PHYP eight bytes from the start":
+	 * (u16)be64_to_cpu at buffer + 8 */
 	if (lrg_pkt)
-		mss = hdr_get16(p->head + 14); /* (u16)be64_to_cpu(*(__be64 *)(data + 8)) */
+		mss = (uint16_t)hdr_get64(p->head + IBMVETH_RX_LRG_MSS_OFFSET);
 
 	struct pkt *np = NULL;
 	if (length < ad->params.rx_copybreak)
@@ -1024,10 +1042,10 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 	ibmveth_rx_set_headers(p);
 
 	const uint8_t *f = pkt_data(p);
-	uint16_t proto = hdr_get16(f + 12);
+	uint16_t proto = hdr_get16(((const struct hdr_eth *)f)->h_proto);
 	uint16_t iph_check = 0;
-	if (proto == ETH_P_IP && length >= ETH_HLEN + 20)
-		iph_check = hdr_get16(f + ETH_HLEN + 10);
+	if (proto == ETH_P_IP && length >= ETH_HLEN + IPV4_HLEN)
+		iph_check = hdr_get16(((const struct hdr_ip *)(f + ETH_HLEN))->check);
 	/* 413f142cc05c: large if longer than the MTU, LRG_PKT, or old method */
 	if (length > dev->mtu + ETH_HLEN || lrg_pkt || iph_check == 0xffff) {
 		ibmveth_rx_mss_helper(p, mss, lrg_pkt);
