@@ -5,8 +5,11 @@
  * multicast, and the seed's four fixes as switches.
  *
  * Serves the topology and, as a struct netdev, the bridge and the stack.
- * Behaviour follows drivers/net/ethernet/ibm/ibmveth.c of v4.13..v6.0 (see
- * ../shared/reference/ibmveth-and-papr.md §3-§7); where illan departs from it
+ * Behaviour follows drivers/net/ethernet/ibm/ibmveth.c of Linux v4.13..v6.0
+ * (ibmveth_probe, ibmveth_open/close, ibmveth_start_xmit, ibmveth_poll and
+ * the replenish path) over the ILLAN hcalls as PAPR defines them and QEMU's
+ * hw/net/spapr_llan.c implements them; docs/architecture.md ("netdev and
+ * ibmveth") lists illan's own choices. Where illan departs from the driver
  * the comment says so.
  */
 #include "drv/ibmveth/ibmveth.h"
@@ -36,23 +39,63 @@
 #define IBMVETH_RX_LRG_MSS_OFFSET 8u
 static_assert(IBMVETH_RX_LRG_MSS_OFFSET + 8 <= PAPR_RX_LRG_OFFSET, "MSS lies before the frame");
 
-static const unsigned ibmveth_pool_size[IBMVETH_NUM_BUFF_POOLS] = {512, 1024 * 2, 1024 * 16,
-								  1024 * 32, 1024 * 64};
-static const unsigned ibmveth_pool_count[IBMVETH_NUM_BUFF_POOLS] = {256, 512, 256, 256, 256};
-static const bool ibmveth_pool_active[IBMVETH_NUM_BUFF_POOLS] = {true, true, false, false, true};
+/* The receive buffer pools, as the kernel's pool_size / pool_count /
+ * pool_active module tables: bytes per buffer, buffers, active at open. */
+static const struct ibmveth_pool_def {
+	unsigned buff_size;
+	unsigned count;
+	bool active;
+} ibmveth_pools[IBMVETH_NUM_BUFF_POOLS] = {
+	{512, 256, true},         {1024 * 2, 512, true},  {1024 * 16, 256, false},
+	{1024 * 32, 256, false},  {1024 * 64, 256, true},
+};
 
+/*
+ * The partition memory one instance carves at create, in this order. Each
+ * region is sized in one place, ibmveth_regions: ibmveth_lmem_needed sums
+ * those sizes, ibmveth_create carves them, open zeroes and registers them.
+ */
+enum ibmveth_region {
+	IBMVETH_MEM_BUFFER_LIST, /* the buffer-list page (H_REGISTER_LOGICAL_LAN) */
+	IBMVETH_MEM_FILTER_LIST, /* the filter-list page (H_REGISTER_LOGICAL_LAN) */
+	IBMVETH_MEM_RXQ,         /* the receive queue (H_REGISTER_LOGICAL_LAN) */
+	IBMVETH_MEM_BOUNCE,      /* the tx bounce buffer */
+	IBMVETH_MEM_POOL,        /* dev->pool's buffers, posted as receive buffers */
+	IBMVETH_N_REGIONS,
+};
+#define IBMVETH_REGION_ALIGN 4096u /* each region starts on a page */
+
+struct ibmveth_mem {
+	uint8_t *ptr;   /* host pointer */
+	uint64_t laddr; /* logical (I/O) address, what the hypervisor is told */
+	size_t size;
+};
+
+/*
+ * A receive buffer pool, netmap-style: who writes what. Every field is the
+ * partition's; the hypervisor never sees them. It sees a buffer only as the
+ * descriptor posted with H_ADD_LOGICAL_LAN_BUFFER and the correlator
+ * (pool << 32 | index) the partition writes into the buffer's first 8 bytes.
+ * From posting until a receive-queue entry hands that correlator back, the
+ * buffer is the hypervisor's to write; then it is the partition's again.
+ */
 struct ibmveth_buff_pool {
 	unsigned index;
-	unsigned size;
+	unsigned size;      /* slots (buffers the pool may post) */
 	unsigned buff_size;
-	unsigned threshold;
+	unsigned threshold; /* replenish below this */
 	bool active;
-	unsigned available;
+	unsigned available; /* partition: buffers posted now */
+	/* partition, when posting: the free_map slot to take a free index from */
 	unsigned consumer_index;
+	/* partition, when a buffer comes back: the free_map slot to return its
+	 * index to */
 	unsigned producer_index;
+	/* partition: indices of slots without a posted buffer
+	 * (IBMVETH_INVALID_MAP where taken) */
 	uint16_t *free_map;
-	struct pkt **skbuff;
-	uint64_t *laddr; /* "dma_addr": logical address of each posted buffer */
+	struct pkt **skbuff; /* partition: the posted buffer of each slot, or NULL */
+	uint64_t *laddr;     /* "dma_addr": logical address of each posted buffer */
 };
 
 struct ibmveth_adapter {
@@ -64,17 +107,38 @@ struct ibmveth_adapter {
 	struct ibmveth_of_node of;
 	struct ibmveth_buff_pool rx_buff_pool[IBMVETH_NUM_BUFF_POOLS];
 
-	uint8_t *buffer_list;
-	uint64_t buffer_list_laddr;
-	uint8_t *filter_list;
-	uint64_t filter_list_laddr;
-	struct papr_rxq_entry *rxq;
-	uint64_t rxq_laddr;
+	/* Partition memory, carved at create (see enum ibmveth_region). */
+	struct ibmveth_mem mem[IBMVETH_N_REGIONS];
+
+	/*
+	 * The receive queue and the buffer-list page, netmap-style: who
+	 * writes what.
+	 *   rxq[] entries   hypervisor, when it delivers a frame: correlator,
+	 *                   length, then flags_off (TOGGLE, VALID, offset) last.
+	 *                   The partition only reads them (it zeroes the queue
+	 *                   at open, before registering it).
+	 *   rxq_index       partition: the next entry it will read. The
+	 *                   hypervisor keeps its own cursor, never seen here.
+	 *   rxq_toggle      partition: the TOGGLE value that marks the entry at
+	 *                   rxq_index as new; flips when rxq_index wraps, as the
+	 *                   hypervisor's own toggle flips when its cursor wraps.
+	 *   rxq_num_slots   partition, at create; the hypervisor learns it as
+	 *                   the queue length in the descriptor at registration.
+	 *   buffer_list     the partition zeroes the page and hands it over at
+	 *                   registration; from then on only the hypervisor writes
+	 *                   it: the receive-queue descriptor at +0 (TOGGLE as its
+	 *                   cursor stands), the filter-list descriptor at +8, the
+	 *                   count of frames dropped for lack of a buffer at +4088,
+	 *                   which the partition reads into rx_no_buffer.
+	 * The filter-list page is registered and written by neither side (the
+	 * hypervisor keeps its filter table itself, docs/architecture.md).
+	 */
+	struct papr_rxq_entry *rxq; /* = mem[IBMVETH_MEM_RXQ].ptr */
 	unsigned rxq_num_slots;
 	unsigned rxq_index;
 	unsigned rxq_toggle;
-	uint8_t *bounce;
-	uint64_t bounce_laddr;
+	uint8_t *buffer_list; /* = mem[IBMVETH_MEM_BUFFER_LIST].ptr */
+	uint8_t *bounce;      /* = mem[IBMVETH_MEM_BOUNCE].ptr; the partition's only */
 
 	struct ev_task napi;
 	bool napi_enabled;
@@ -173,38 +237,64 @@ static bool ibmveth_fix(const struct ibmveth_adapter *ad, unsigned fix)
 static void ibmveth_pool_classes(struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS])
 {
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++)
-		classes[i] = (struct pkt_pool_class){ibmveth_pool_size[i],
-						     ibmveth_pool_count[i] * IBMVETH_POOL_SPARE_FACTOR};
+		classes[i] = (struct pkt_pool_class){ibmveth_pools[i].buff_size,
+						     ibmveth_pools[i].count * IBMVETH_POOL_SPARE_FACTOR};
 }
 
+/* One receive-queue entry per buffer the pools may post, and one more. */
 static unsigned ibmveth_rxq_entries(void)
 {
 	unsigned n = 1;
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++)
-		n += ibmveth_pool_count[i];
+		n += ibmveth_pools[i].count;
 	return n;
 }
 
-/* Logical memory one instance needs (see ibmveth.h). */
-size_t ibmveth_lmem_needed(void)
+/* The size of each region of enum ibmveth_region: the one place they are
+ * sized. */
+static void ibmveth_regions(size_t size[IBMVETH_N_REGIONS])
 {
 	struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS];
 	ibmveth_pool_classes(classes);
-	size_t n = 2 * PAPR_BUFLIST_SIZE;
-	n += (size_t)ibmveth_rxq_entries() * PAPR_RXQ_ENTRY_SIZE + 4096;
-	n += IBMVETH_BOUNCE_SIZE + 4096;
-	n += pkt_pool_mem_needed(classes, IBMVETH_NUM_BUFF_POOLS) + 4096;
-	return n + 4096;
+	size[IBMVETH_MEM_BUFFER_LIST] = PAPR_BUFLIST_SIZE;
+	size[IBMVETH_MEM_FILTER_LIST] = PAPR_FILTER_LIST_SIZE;
+	size[IBMVETH_MEM_RXQ] = (size_t)ibmveth_rxq_entries() * PAPR_RXQ_ENTRY_SIZE;
+	size[IBMVETH_MEM_BOUNCE] = IBMVETH_BOUNCE_SIZE;
+	size[IBMVETH_MEM_POOL] = pkt_pool_mem_needed(classes, IBMVETH_NUM_BUFF_POOLS);
 }
 
-/* Allocate size bytes of partition memory; returns the pointer or NULL. */
-static void *ibmveth_lmem(struct ibmveth_adapter *ad, size_t size, size_t align, uint64_t *laddr)
+/* ibmveth_lmem_needed: see ibmveth.h. Each region may need up to a page of
+ * padding in front to be aligned, and one more page stands for the
+ * partition's page 0, which its allocator never hands out. */
+size_t ibmveth_lmem_needed(void)
 {
-	uint64_t a = hv_lmem_alloc(ad->part, size, align);
-	if (a == UINT64_MAX || a + size > UINT32_MAX)
-		return NULL; /* descriptors carry 32-bit I/O addresses */
-	*laddr = a;
-	return hv_lmem_ptr(ad->part, a, size);
+	size_t size[IBMVETH_N_REGIONS];
+	ibmveth_regions(size);
+	size_t n = IBMVETH_REGION_ALIGN;
+	for (unsigned i = 0; i < IBMVETH_N_REGIONS; i++)
+		n += size[i] + IBMVETH_REGION_ALIGN - 1;
+	return n;
+}
+
+/* Carve every region of partition memory. Returns 0 or -ENOMEM (memory
+ * exhausted, or a region beyond the 32-bit I/O addresses descriptors carry). */
+static int ibmveth_carve_regions(struct ibmveth_adapter *ad)
+{
+	size_t size[IBMVETH_N_REGIONS];
+	ibmveth_regions(size);
+	for (unsigned i = 0; i < IBMVETH_N_REGIONS; i++) {
+		uint64_t a = hv_lmem_alloc(ad->part, size[i], IBMVETH_REGION_ALIGN);
+		if (a == UINT64_MAX || a + size[i] > UINT32_MAX)
+			return -ENOMEM;
+		ad->mem[i] = (struct ibmveth_mem){hv_lmem_ptr(ad->part, a, size[i]), a, size[i]};
+		if (!ad->mem[i].ptr)
+			return -ENOMEM;
+	}
+	ad->buffer_list = ad->mem[IBMVETH_MEM_BUFFER_LIST].ptr;
+	ad->rxq = (struct papr_rxq_entry *)ad->mem[IBMVETH_MEM_RXQ].ptr;
+	ad->rxq_num_slots = (unsigned)(ad->mem[IBMVETH_MEM_RXQ].size / PAPR_RXQ_ENTRY_SIZE);
+	ad->bounce = ad->mem[IBMVETH_MEM_BOUNCE].ptr;
+	return 0;
 }
 
 /* ---- Receive queue accessors (ibmveth_rxq_*) ---------------------------------- */
@@ -337,8 +427,7 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 /* ibmveth_update_rx_no_buffer: the hypervisor's drop counter at page +4088. */
 static void ibmveth_update_rx_no_buffer(struct ibmveth_adapter *ad)
 {
-	const uint8_t *c = ad->buffer_list + PAPR_BUFLIST_DROP_COUNT;
-	ad->stats.rx_no_buffer = (uint64_t)hdr_get32(c) << 32 | hdr_get32(c + 4);
+	ad->stats.rx_no_buffer = hdr_get64(ad->buffer_list + PAPR_BUFLIST_DROP_COUNT);
 }
 
 /* ibmveth_replenish_task: pools 4..0, those below 7/8 full. */
@@ -401,15 +490,15 @@ static void ibmveth_interrupt(void *arg);
  * registered; free it and try once more. */
 static long ibmveth_register_logical_lan(struct ibmveth_adapter *ad, uint64_t rxq_desc, uint64_t mac)
 {
-	long rc = h_register_logical_lan(ad->part, ad->ua, ad->buffer_list_laddr, rxq_desc,
-					 ad->filter_list_laddr, mac);
+	uint64_t buf_list = ad->mem[IBMVETH_MEM_BUFFER_LIST].laddr;
+	uint64_t filter_list = ad->mem[IBMVETH_MEM_FILTER_LIST].laddr;
+	long rc = h_register_logical_lan(ad->part, ad->ua, buf_list, rxq_desc, filter_list, mac);
 	if (rc != H_SUCCESS) {
 		long frc;
 		do
 			frc = h_free_logical_lan(ad->part, ad->ua);
 		while (frc == H_BUSY || H_IS_LONG_BUSY(frc));
-		rc = h_register_logical_lan(ad->part, ad->ua, ad->buffer_list_laddr, rxq_desc,
-					    ad->filter_list_laddr, mac);
+		rc = h_register_logical_lan(ad->part, ad->ua, buf_list, rxq_desc, filter_list, mac);
 	}
 	return rc;
 }
@@ -434,14 +523,14 @@ static int ibmveth_open(struct netdev *dev)
 	ad->napi_enabled = true;
 	ad->napi_scheduled = false;
 	/* get_zeroed_page / dma_alloc_coherent: fresh, zeroed memory */
-	memset(ad->buffer_list, 0, PAPR_BUFLIST_SIZE);
-	memset(ad->filter_list, 0, PAPR_FILTER_LIST_SIZE);
-	memset(ad->rxq, 0, (size_t)ad->rxq_num_slots * PAPR_RXQ_ENTRY_SIZE);
+	memset(ad->mem[IBMVETH_MEM_BUFFER_LIST].ptr, 0, ad->mem[IBMVETH_MEM_BUFFER_LIST].size);
+	memset(ad->mem[IBMVETH_MEM_FILTER_LIST].ptr, 0, ad->mem[IBMVETH_MEM_FILTER_LIST].size);
+	memset(ad->mem[IBMVETH_MEM_RXQ].ptr, 0, ad->mem[IBMVETH_MEM_RXQ].size);
 	ad->rxq_index = 0;
 	ad->rxq_toggle = 1;
 
-	uint32_t queue_len = ad->rxq_num_slots * PAPR_RXQ_ENTRY_SIZE;
-	uint64_t rxq_desc = papr_desc(IBMVETH_BUF_VALID | queue_len, (uint32_t)ad->rxq_laddr);
+	const struct ibmveth_mem *q = &ad->mem[IBMVETH_MEM_RXQ];
+	uint64_t rxq_desc = papr_desc(IBMVETH_BUF_VALID | (uint32_t)q->size, (uint32_t)q->laddr);
 
 	h_vio_signal(ad->part, ad->ua, VIO_IRQ_DISABLE);
 	if (ibmveth_register_logical_lan(ad, rxq_desc, papr_mac_to_u64(dev->mac)) != H_SUCCESS) {
@@ -743,7 +832,7 @@ static unsigned ibmveth_nr_frags(const struct pkt *p)
 }
 
 /*
- * ibmveth_start_xmit, the v4.13..v6.0 path (reference §5.1), with the v5.5+
+ * ibmveth_start_xmit, the v4.13..v6.0 path, with the v5.5+
  * own-MAC drop. illan's pkt has no page fragments; the members of a frag_list
  * stand in for them at the descriptor level (one descriptor each, linearized
  * beyond five) — only a frag_list that reaches the driver whole (FRAGLIST
@@ -816,7 +905,7 @@ retry_bounce:
 			dev->stats.tx_dropped++;
 			goto out;
 		}
-		descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->bounce_laddr);
+		descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->mem[IBMVETH_MEM_BOUNCE].laddr);
 		ibmveth_tx_done(dev, ibmveth_send(ad, descs, 0), p->len);
 		goto out;
 	}
@@ -1188,27 +1277,20 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++) {
 		struct ibmveth_buff_pool *bp = &ad->rx_buff_pool[i];
-		ibmveth_init_buffer_pool(bp, i, ibmveth_pool_count[i], ibmveth_pool_size[i],
-					 ibmveth_pool_active[i]);
+		ibmveth_init_buffer_pool(bp, i, ibmveth_pools[i].count, ibmveth_pools[i].buff_size,
+					 ibmveth_pools[i].active);
 		bp->free_map = calloc(bp->size, sizeof(*bp->free_map));
 		bp->skbuff = calloc(bp->size, sizeof(*bp->skbuff));
 		bp->laddr = calloc(bp->size, sizeof(*bp->laddr));
 		if (!bp->free_map || !bp->skbuff || !bp->laddr)
 			goto fail;
 	}
-	ad->rxq_num_slots = ibmveth_rxq_entries();
-	ad->buffer_list = ibmveth_lmem(ad, PAPR_BUFLIST_SIZE, 4096, &ad->buffer_list_laddr);
-	ad->filter_list = ibmveth_lmem(ad, PAPR_FILTER_LIST_SIZE, 4096, &ad->filter_list_laddr);
-	ad->rxq = ibmveth_lmem(ad, (size_t)ad->rxq_num_slots * PAPR_RXQ_ENTRY_SIZE, 4096, &ad->rxq_laddr);
-	ad->bounce = ibmveth_lmem(ad, IBMVETH_BOUNCE_SIZE, 4096, &ad->bounce_laddr);
+	if (ibmveth_carve_regions(ad) != 0)
+		goto fail;
 	struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS];
 	ibmveth_pool_classes(classes);
-	size_t pool_size = pkt_pool_mem_needed(classes, IBMVETH_NUM_BUFF_POOLS);
-	uint64_t pool_laddr;
-	void *pool_mem = ibmveth_lmem(ad, pool_size, 4096, &pool_laddr);
-	if (!ad->buffer_list || !ad->filter_list || !ad->rxq || !ad->bounce || !pool_mem)
-		goto fail;
-	dev->pool = pkt_pool_create(name, classes, IBMVETH_NUM_BUFF_POOLS, pool_mem, pool_size);
+	const struct ibmveth_mem *pm = &ad->mem[IBMVETH_MEM_POOL];
+	dev->pool = pkt_pool_create(name, classes, IBMVETH_NUM_BUFF_POOLS, pm->ptr, pm->size);
 	if (!dev->pool)
 		goto fail;
 
@@ -1288,7 +1370,7 @@ int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index
 		return -EINVAL;
 	const struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	if (laddr)
-		*laddr = ad->rxq_laddr;
+		*laddr = ad->mem[IBMVETH_MEM_RXQ].laddr;
 	if (index)
 		*index = ad->rxq_index;
 	if (n_slots)

@@ -3,9 +3,9 @@
  * ibm/ibmveth.c) as a netdev, in its v4.13..v6.0 shape: the era of the seed
  * commit 66aa0678 "ibmveth: Support to enable LSO/CSO for Trunk VEA." (DMA
  * mapping, a bounce buffer, up to six send descriptors), with the later
- * receive-side fixes that the reference lists (413f142cc05c large-packet
- * detection, 5ce9ad815a29 helper order, 6f2275433a2f/2ac8af0967aa own-MAC
- * drop, 2c91e2319ed9 reset instead of BUG_ON).
+ * receive-side fixes (413f142cc05c large-packet detection, 5ce9ad815a29
+ * helper order, 6f2275433a2f/2ac8af0967aa own-MAC drop, 2c91e2319ed9 reset
+ * instead of BUG_ON).
  *
  * Serves the topology (which creates one driver instance per ILLAN adapter a
  * partition owns) and, through struct netdev, the bridge and the stack.
