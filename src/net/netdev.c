@@ -41,6 +41,7 @@ static bool netdev_unregister(struct netdev *dev)
 	return false;
 }
 
+/* netdev_by_name: see netdev.h. */
 struct netdev *netdev_by_name(const char *name)
 {
 	if (!name)
@@ -51,6 +52,7 @@ struct netdev *netdev_by_name(const char *name)
 	return NULL;
 }
 
+/* netdev_by_index: see netdev.h. */
 struct netdev *netdev_by_index(int ifindex)
 {
 	for (struct netdev_reg *r = netdev_registry; r; r = r->next)
@@ -61,9 +63,7 @@ struct netdev *netdev_by_index(int ifindex)
 
 /* ---- Life cycle -------------------------------------------------------------- */
 
-/* Allocate a zeroed netdev named name (truncated to NETDEV_NAME_MAX-1) with
- * priv_size bytes of driver state at dev->priv (max-aligned). Defaults as
- * ether_setup: MTU 1500 in [68, 65535]. Returns NULL on failure. */
+/* netdev_alloc: see netdev.h. */
 struct netdev *netdev_alloc(const char *name, size_t priv_size)
 {
 	size_t head = (sizeof(struct netdev) + _Alignof(max_align_t) - 1) &
@@ -79,7 +79,7 @@ struct netdev *netdev_alloc(const char *name, size_t priv_size)
 	return dev;
 }
 
-/* Register dev (see netdev.h). Returns 0, -EEXIST or -EINVAL. */
+/* netdev_register: see netdev.h. */
 int netdev_register(struct netdev *dev)
 {
 	if (!dev || !dev->name[0])
@@ -100,7 +100,7 @@ int netdev_register(struct netdev *dev)
 	return 0;
 }
 
-/* Free dev: stop it, leave the registry, let the driver free its state. */
+/* netdev_free: see netdev.h. */
 void netdev_free(struct netdev *dev)
 {
 	if (!dev)
@@ -115,7 +115,7 @@ void netdev_free(struct netdev *dev)
 
 static void netdev_rx_mode_changed(struct netdev *dev);
 
-/* Bring dev up through ops->open, then ops->set_rx_mode. Returns 0 (also if already up) or its error. */
+/* netdev_open: see netdev.h. */
 int netdev_open(struct netdev *dev)
 {
 	if (dev->up)
@@ -131,8 +131,7 @@ int netdev_open(struct netdev *dev)
 	return 0;
 }
 
-/* Take dev down through ops->stop. Returns 0 (also if already down) or its error;
- * the device counts as down either way, as dev_close. */
+/* netdev_stop: see netdev.h. */
 int netdev_stop(struct netdev *dev)
 {
 	if (!dev->up)
@@ -161,7 +160,7 @@ static uint32_t netdev_fix_features(uint32_t f)
 	return f;
 }
 
-/* Update dev's features toward wanted (see netdev.h). */
+/* netdev_set_features: see netdev.h. */
 int netdev_set_features(struct netdev *dev, uint32_t wanted)
 {
 	dev->wanted_features = wanted & dev->hw_features;
@@ -180,7 +179,7 @@ int netdev_set_features(struct netdev *dev, uint32_t wanted)
 	return 0;
 }
 
-/* Change the MTU (see netdev.h). Returns 0, -EINVAL or the driver's error. */
+/* netdev_set_mtu: see netdev.h. */
 int netdev_set_mtu(struct netdev *dev, unsigned mtu)
 {
 	if (mtu < dev->min_mtu || mtu > dev->max_mtu)
@@ -193,7 +192,7 @@ int netdev_set_mtu(struct netdev *dev, unsigned mtu)
 	return 0;
 }
 
-/* Change the MAC (see netdev.h). Returns 0 or the driver's error. */
+/* netdev_set_mac: see netdev.h. */
 int netdev_set_mac(struct netdev *dev, const uint8_t mac[6])
 {
 	if (dev->ops && dev->ops->set_mac_address)
@@ -208,7 +207,7 @@ static void netdev_rx_mode_changed(struct netdev *dev)
 		dev->ops->set_rx_mode(dev);
 }
 
-/* Add a multicast address (see netdev.h). */
+/* netdev_mc_add: see netdev.h. */
 int netdev_mc_add(struct netdev *dev, const uint8_t mac[6])
 {
 	if (!(mac[0] & 1))
@@ -223,7 +222,7 @@ int netdev_mc_add(struct netdev *dev, const uint8_t mac[6])
 	return 0;
 }
 
-/* Switch promiscuous mode (see netdev.h). */
+/* netdev_set_promisc: see netdev.h. */
 void netdev_set_promisc(struct netdev *dev, bool on)
 {
 	if (dev->promisc == on)
@@ -293,7 +292,7 @@ void netdev_for_each_counter(const struct netdev *dev, counter_visit_fn *fn, voi
 
 /* ---- Receive ----------------------------------------------------------------- */
 
-/* Install the receive hook (see netdev.h). */
+/* netdev_set_rx_handler: see netdev.h. */
 void netdev_set_rx_handler(struct netdev *dev,
 			   void (*fn)(void *arg, struct netdev *dev, struct pkt *p), void *arg)
 {
@@ -301,7 +300,7 @@ void netdev_set_rx_handler(struct netdev *dev,
 	dev->rx_handler_arg = arg;
 }
 
-/* Hand a received packet up (see netdev.h). Takes p. */
+/* netdev_receive: see netdev.h. */
 void netdev_receive(struct netdev *dev, struct pkt *p)
 {
 	p->dev = dev;
@@ -319,7 +318,7 @@ void netdev_receive(struct netdev *dev, struct pkt *p)
 
 /* ---- Transmit ---------------------------------------------------------------- */
 
-/* The network protocol past any tags (see netdev.h). */
+/* netdev_pkt_protocol: see netdev.h. */
 uint16_t netdev_pkt_protocol(const struct pkt *p, bool *tagged)
 {
 	uint8_t b[2];
@@ -430,7 +429,7 @@ static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_
 	return rc;
 }
 
-/* validate_xmit_skb (see netdev.h). */
+/* netdev_validate_xmit: see netdev.h. */
 struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p)
 {
 	if (p->vlan_present && netdev_push_vlan_inside(p) != 0)
@@ -477,7 +476,7 @@ drop:
 	return NULL;
 }
 
-/* dev_queue_xmit (see netdev.h). Takes p. */
+/* dev_queue_xmit: see netdev.h. */
 int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 {
 	p->next = NULL;

@@ -151,19 +151,27 @@ struct netdev {
 	void *priv; /* driver state, allocated after the struct */
 };
 
-/* Allocate a zeroed netdev with priv_size bytes of driver state (dev->priv).
- * NULL on failure. */
+/* Allocate a zeroed netdev named name (truncated to NETDEV_NAME_MAX - 1)
+ * with priv_size bytes of driver state at dev->priv (max-aligned; NULL when
+ * priv_size is 0). Defaults as ether_setup: MTU 1500 in [68, 65535]. NULL on
+ * failure. */
 struct netdev *netdev_alloc(const char *name, size_t priv_size);
 /* Assign an ifindex and enter the registry; after this the device may be
  * opened. As register_netdevice, adds NETIF_F_SOFT_FEATURES to features and
  * hw_features and runs one feature update (netdev_set_features with the
  * current features), so a driver's fix_features and the generic rules (TSO
  * needs SG and a checksum feature) apply from the start. Returns 0, -EEXIST
- * (name or device already registered) or -EINVAL. */
+ * (name or device already registered), -EINVAL (no device or no name) or
+ * -ENOMEM. */
 int netdev_register(struct netdev *dev);
 /* Stop if up, leave the registry, call ops->destroy, free. NULL is allowed. */
 void netdev_free(struct netdev *dev);
+/* Bring dev up through ops->open, then program its receive filters
+ * (ops->set_rx_mode), as __dev_open. Returns 0 (also if already up) or
+ * ops->open's error, the device staying down. */
 int netdev_open(struct netdev *dev);
+/* Take dev down through ops->stop. Returns 0 (also if already down) or its
+ * error; the device counts as down either way, as dev_close. */
 int netdev_stop(struct netdev *dev);
 /* As netdev_update_features: wanted & hw_features (plus fixed bits), fixed up
  * (ops->fix_features, then TSO needs SG and a checksum feature for its
@@ -171,9 +179,13 @@ int netdev_stop(struct netdev *dev);
  * without one) dev->features becomes the fixed-up set. Returns 0 (also when
  * nothing changed) or the driver's -errno. */
 int netdev_set_features(struct netdev *dev, uint32_t wanted);
-/* MTU in [min_mtu, max_mtu] (else -EINVAL), through ops->change_mtu. */
+/* Set the MTU, which must lie in [min_mtu, max_mtu] (else -EINVAL), through
+ * ops->change_mtu (which assigns dev->mtu itself) or, without one, by
+ * assigning it. Returns 0, -EINVAL or the driver's error. */
 int netdev_set_mtu(struct netdev *dev, unsigned mtu);
-/* Change the MAC through ops->set_mac_address (or assign). */
+/* Change the MAC through ops->set_mac_address (which assigns dev->mac
+ * itself) or, without one, by assigning it. Returns 0 or the driver's
+ * error. */
 int netdev_set_mac(struct netdev *dev, const uint8_t mac[6]);
 /* Add a multicast address (no-op if present; -ENOSPC when the list is full,
  * -EINVAL for a unicast address) and call ops->set_rx_mode. */

@@ -2,7 +2,7 @@
  * gro.c — generic receive offload for TCP over IPv4 and IPv6, following
  * Linux's dev_gro_receive / inet_gro_receive / ipv6_gro_receive /
  * tcp_gro_receive / skb_gro_receive ("merge:" frag_list path) and
- * tcp_gro_complete (reference §1.6).
+ * tcp_gro_complete.
  *
  * Serves the physical NIC (src/drv/physnic), whose receive path hands every
  * frame here and gets back, through deliver, what the stack would see.
@@ -30,8 +30,7 @@
 
 COUNTER_SET_DEFINE(gro_counters, "gro", struct gro_stats, GRO_COUNTERS);
 
-/* gro_init — an empty context; deliver (with arg) receives every packet GRO
- * releases and takes ownership of it. */
+/* gro_init: see gro.h. */
 void gro_init(struct gro_ctx *g, void (*deliver)(void *arg, struct pkt *p), void *arg)
 {
 	memset(g, 0, sizeof(*g));
@@ -114,7 +113,7 @@ static void gro_complete(struct gro_ctx *g, unsigned i)
 	g->deliver(g->arg, p);
 }
 
-/* gro_flush — deliver every held flow, oldest first (end of a NAPI poll). */
+/* gro_flush: see gro.h. */
 void gro_flush(struct gro_ctx *g)
 {
 	while (g->n_flows)
@@ -226,7 +225,7 @@ static void gro_hold(struct gro_ctx *g, struct pkt *p, const struct hdr_info *h,
 }
 
 /*
- * gro_receive — see gro.h. Takes p. A segment of a held flow is merged when
+ * gro_receive: see gro.h. A segment of a held flow is merged when
  * tcp_gro_receive would (same flags but CWR/FIN/PSH and no CWR on it, same
  * ack, window and options, contiguous sequence, 0 < payload <= mss, IP id
  * incrementing or fixed, tos/ttl/DF or IPv6 class/label/hop limit equal,

@@ -63,12 +63,13 @@ struct gro_ctx {
 	struct gro_flow flow_state[GRO_MAX_FLOWS];
 };
 
-/* deliver receives every packet GRO releases, merged or not. */
+/* An empty context: deliver(arg, p) receives every packet GRO releases,
+ * merged or not, and takes ownership of it. */
 void gro_init(struct gro_ctx *g, void (*deliver)(void *arg, struct pkt *p), void *arg);
 /* Take p (ownership): merge it into a held flow, hold it, or deliver it (and
  * whatever it flushes). Expects a frame with mac header at data. */
 void gro_receive(struct gro_ctx *g, struct pkt *p);
-/* Deliver every held flow (end of a NAPI poll). */
+/* Deliver every held flow, oldest first (end of a NAPI poll). */
 void gro_flush(struct gro_ctx *g);
 
 #endif

@@ -134,24 +134,28 @@ int hdr_parse(const uint8_t *frame, uint32_t len, struct hdr_info *h);
  * As hdr_parse, for a frame of which only the first avail bytes can be read
  * (a packet's linear part) but whose whole length is len (frag_list
  * included): headers must lie within avail, length fields are checked
- * against len.
+ * against len. Same results and errors as hdr_parse; h is filled as far as
+ * parsing got, also on error.
  */
 int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hdr_info *h);
 
 /*
  * Parse from an IP header at offset off of frame, with no L2 header (the
  * version nibble selects IPv4/IPv6; ethertype is set to match, n_vlans 0).
- * Offsets in h are from frame. Same errors as hdr_parse.
+ * avail and len as hdr_parse_head; offsets in h are from frame. Same errors
+ * as hdr_parse, and -EINVAL when off is outside avail (or beyond 16 bits) or
+ * the version is neither 4 nor 6.
  */
 int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
 		 struct hdr_info *h);
 
 struct pkt;
 /*
- * Parse a packet whose MAC header is at data, over its linear part (len =
- * p->len), and set p's mac_header, network_header, transport_header (those
- * found; others PKT_HDR_UNSET) and protocol. h may be NULL. Returns
- * hdr_parse's result; on error p is unchanged.
+ * Parse a packet whose MAC header is at data (hdr_parse_head over its linear
+ * part, length fields against p->len) and set p's mac_header,
+ * network_header, transport_header (those found; others PKT_HDR_UNSET) and
+ * protocol. h (may be NULL) receives the parse. Returns hdr_parse's result;
+ * on error p is unchanged.
  */
 int pkt_parse_headers(struct pkt *p, struct hdr_info *h);
 

@@ -170,7 +170,7 @@ static struct ibmveth_adapter *ibmveth_priv(const struct netdev *dev)
 static const char *const ibmveth_fix_names[4] = {"trunk-offload", "trunk-csum-partial",
 						  "pseudo-csum", "fraglist-linearize"};
 
-/* Defaults of the module parameters (see ibmveth.h). */
+/* ibmveth_params_default: see ibmveth.h. */
 void ibmveth_params_default(struct ibmveth_params *p)
 {
 	p->rx_copybreak = 128;
@@ -179,7 +179,7 @@ void ibmveth_params_default(struct ibmveth_params *p)
 	p->fixes = IBMVETH_FIX_ALL;
 }
 
-/* Name of one fix bit (see ibmveth.h). */
+/* ibmveth_fix_name: see ibmveth.h. */
 const char *ibmveth_fix_name(unsigned fix_bit)
 {
 	for (unsigned i = 0; i < 4; i++)
@@ -188,7 +188,7 @@ const char *ibmveth_fix_name(unsigned fix_bit)
 	return NULL;
 }
 
-/* Parse "all", "none" or a comma list of 1-4 / names (see ibmveth.h). */
+/* ibmveth_parse_fixes: see ibmveth.h. */
 int ibmveth_parse_fixes(const char *s, unsigned *out)
 {
 	if (!s || !out)
@@ -1251,7 +1251,7 @@ static const struct netdev_ops ibmveth_netdev_ops = {
 	.fix_features = ibmveth_fix_features,
 };
 
-/* ibmveth_probe (see ibmveth.h). */
+/* ibmveth_create: see ibmveth.h. As ibmveth_probe. */
 struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint64_t ua,
 			      const struct ibmveth_of_node *of, struct ev_loop *loop,
 			      const struct ibmveth_params *params)
@@ -1335,13 +1335,13 @@ fail:
 
 /* ---- Introspection ------------------------------------------------------------- */
 
-/* True if dev is an ibmveth netdev. */
+/* ibmveth_is_ibmveth: see ibmveth.h. */
 bool ibmveth_is_ibmveth(const struct netdev *dev)
 {
 	return dev && dev->ops == &ibmveth_netdev_ops;
 }
 
-/* Pool state (see ibmveth.h). */
+/* ibmveth_get_pool_info: see ibmveth.h. */
 int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmveth_pool_info *info)
 {
 	if (!ibmveth_is_ibmveth(dev) || pool >= IBMVETH_NUM_BUFF_POOLS || !info)
@@ -1352,7 +1352,7 @@ int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmvet
 	return 0;
 }
 
-/* Logical address of a posted buffer (see ibmveth.h). */
+/* ibmveth_pool_buffer_laddr: see ibmveth.h. */
 uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsigned index)
 {
 	if (!ibmveth_is_ibmveth(dev) || pool >= IBMVETH_NUM_BUFF_POOLS)
@@ -1363,7 +1363,7 @@ uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsi
 	return bp->laddr[index];
 }
 
-/* Receive queue location and cursor (see ibmveth.h). */
+/* ibmveth_rxq_state: see ibmveth.h. */
 int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index, unsigned *n_slots)
 {
 	if (!ibmveth_is_ibmveth(dev))
@@ -1378,19 +1378,19 @@ int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index
 	return 0;
 }
 
-/* Was ACTIVE_TRUNK set at probe? */
+/* ibmveth_is_active_trunk: see ibmveth.h. */
 bool ibmveth_is_active_trunk(const struct netdev *dev)
 {
 	return ibmveth_is_ibmveth(dev) && ibmveth_priv(dev)->is_active_trunk;
 }
 
-/* Attributes last read from H_ILLAN_ATTRIBUTES. */
+/* ibmveth_illan_attributes: see ibmveth.h. */
 uint64_t ibmveth_illan_attributes(const struct netdev *dev)
 {
 	return ibmveth_is_ibmveth(dev) ? ibmveth_priv(dev)->attrs : 0;
 }
 
-/* Parameters in force. */
+/* ibmveth_get_params: see ibmveth.h. */
 const struct ibmveth_params *ibmveth_get_params(const struct netdev *dev)
 {
 	return ibmveth_is_ibmveth(dev) ? &ibmveth_priv(dev)->params : NULL;

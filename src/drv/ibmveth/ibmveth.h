@@ -151,7 +151,8 @@ struct ibmveth_pool_info {
 	unsigned available; /* buffers posted to the hypervisor now */
 	bool active;
 };
-/* Returns 0 or -EINVAL (not an ibmveth netdev, or pool out of range). */
+/* State of pool (0 .. IBMVETH_NUM_BUFF_POOLS - 1) into info. Returns 0 or
+ * -EINVAL (not an ibmveth netdev, pool out of range, info NULL). */
 int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmveth_pool_info *info);
 /* Logical address of the buffer in slot index of pool, if it is posted;
  * UINT64_MAX otherwise. (Tests corrupt a correlator through it.) */
@@ -160,12 +161,15 @@ uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsi
  * -EINVAL. (Tests rewrite an entry as a faulty hypervisor would.) */
 int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index,
 		      unsigned *n_slots);
+/* Was ACTIVE_TRUNK set in the attributes at probe? (false for another
+ * device) */
 bool ibmveth_is_active_trunk(const struct netdev *dev);
-/* H_ILLAN_ATTRIBUTES as last seen by the driver (probe or set_features). */
+/* H_ILLAN_ATTRIBUTES as last seen by the driver (probe or set_features); 0
+ * for another device. */
 uint64_t ibmveth_illan_attributes(const struct netdev *dev);
 /* True if dev was created by ibmveth_create. */
 bool ibmveth_is_ibmveth(const struct netdev *dev);
-/* Params in force (fixes included). */
+/* Params in force (fixes included); NULL for another device. */
 const struct ibmveth_params *ibmveth_get_params(const struct netdev *dev);
 
 #endif

@@ -55,12 +55,13 @@ static struct physnic *physnic_of(const struct netdev *dev)
 	return dev->priv;
 }
 
+/* physnic_is_physnic: see physnic.h. */
 bool physnic_is_physnic(const struct netdev *dev)
 {
 	return dev && dev->ops == &physnic_ops;
 }
 
-/* Defaults of a modern server NIC (every offload on). */
+/* physnic_config_init: see physnic.h. */
 void physnic_config_init(struct physnic_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -73,7 +74,7 @@ void physnic_config_init(struct physnic_config *cfg)
 	cfg->napi_budget = PHYSNIC_NAPI_BUDGET_DEFAULT;
 }
 
-/* Defaults of an endpoint without offloads (host X). */
+/* physnic_config_init_plain: see physnic.h. */
 void physnic_config_init_plain(struct physnic_config *cfg)
 {
 	physnic_config_init(cfg);
@@ -254,6 +255,7 @@ static enum netdev_tx physnic_start_xmit(struct netdev *dev, struct pkt *p)
 
 /* ---- Receive ------------------------------------------------------------- */
 
+/* physnic_wire_receive: see physnic.h. */
 int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 {
 	struct physnic *nic;
@@ -294,6 +296,7 @@ int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 	return 0;
 }
 
+/* physnic_rx_pending: see physnic.h. */
 unsigned physnic_rx_pending(const struct netdev *dev)
 {
 	return physnic_is_physnic(dev) ? physnic_of(dev)->n_ring : 0;
@@ -486,7 +489,7 @@ static const struct netdev_ops physnic_ops = {
 	.destroy = physnic_destroy,
 };
 
-/* Create a physnic (see physnic.h). */
+/* physnic_create: see physnic.h. */
 struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev_loop *loop,
 			      const struct physnic_config *cfg)
 {
@@ -558,7 +561,7 @@ free_dev:
 	return NULL;
 }
 
-/* Link two physnics back to back (see physnic.h). */
+/* physnic_link: see physnic.h. */
 int physnic_link(struct netdev *a, struct netdev *b)
 {
 	struct physnic *na, *nb;
@@ -575,7 +578,7 @@ int physnic_link(struct netdev *a, struct netdev *b)
 	return 0;
 }
 
-/* Give a physnic an external wire (see physnic.h). */
+/* physnic_set_wire: see physnic.h. */
 void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *frame, uint32_t len),
 		      void *arg)
 {

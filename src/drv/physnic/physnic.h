@@ -120,11 +120,12 @@ void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *
  * when the device is down (rx_down_drops, -ENETDOWN), the frame is shorter
  * than an Ethernet header or longer than MTU + Ethernet + one VLAN tag
  * (rx_length_errors, -EINVAL), the ring is full (rx_ring_full, -ENOBUFS) or
- * the pool is empty (rx_alloc_failures, -ENOMEM). Returns 0 when queued.
+ * the pool is empty (rx_alloc_failures, -ENOMEM); -EINVAL when dev is not a
+ * physnic. Returns 0 when queued.
  */
 int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len);
 
-/* Frames waiting in the rx ring (for tests and stats). */
+/* Frames waiting in the rx ring (for tests and stats); 0 for another device. */
 unsigned physnic_rx_pending(const struct netdev *dev);
 
 #endif

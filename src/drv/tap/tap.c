@@ -69,10 +69,11 @@ COUNTER_SET_DEFINE(tap_wire_counters, "tap-wire", struct tap_wire_stats, TAP_WIR
 static struct tap *tap_of(const struct netdev *dev) { return dev->priv; }
 static int tap_count_write(struct tap *t, ssize_t n, uint32_t len);
 
+/* tap_fd: see tap.h. */
 int tap_fd(const struct netdev *dev) { return tap_of(dev)->fd; }
 
-/* Enter a namespace for the duration of an open: sockets and TAP devices
- * belong to the namespace current when they are created. */
+/* tap_netns_enter: see tap.h. Entered for the duration of an open: sockets
+ * and TAP devices belong to the namespace current when they are created. */
 int tap_netns_enter(const char *ns, int *saved)
 {
 	*saved = -1;
@@ -103,6 +104,7 @@ int tap_netns_enter(const char *ns, int *saved)
 	return 0;
 }
 
+/* tap_netns_leave: see tap.h. */
 void tap_netns_leave(int saved)
 {
 	if (saved < 0)
@@ -112,6 +114,7 @@ void tap_netns_leave(int saved)
 	close(saved);
 }
 
+/* tap_offloads_from_features: see tap.h. */
 unsigned tap_offloads_from_features(uint32_t features)
 {
 	unsigned f = 0;
@@ -125,6 +128,7 @@ unsigned tap_offloads_from_features(uint32_t features)
 	return f;
 }
 
+/* tap_set_offload: see tap.h. */
 int tap_set_offload(struct netdev *dev, unsigned tun_flags)
 {
 	struct tap *t = tap_of(dev);
@@ -400,6 +404,7 @@ static int tap_count_write(struct tap *t, ssize_t n, uint32_t len)
 	return e;
 }
 
+/* tap_send_frame: see tap.h. */
 int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len)
 {
 	struct tap *t = tap_of(dev);
@@ -616,7 +621,7 @@ static int tap_add_counters(struct netdev *dev, struct tap *t)
 }
 
 /*
- * Create the device described by cfg (see tap.h). The fd is opened inside
+ * tap_create: see tap.h. The fd is opened inside
  * cfg->netns so the TAP (or the packet socket) belongs there; the daemon
  * stays in its own namespace and keeps using the fd.
  */

@@ -99,7 +99,8 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
  * kernel requires). */
 unsigned tap_offloads_from_features(uint32_t features);
 
-/* Change what the kernel may hand us (TUNSETOFFLOAD). Returns 0 or -errno. */
+/* Change what the kernel may hand us (TUNSETOFFLOAD). Returns 0, -EOPNOTSUPP
+ * (an AF_PACKET device: nothing to negotiate) or the ioctl's -errno. */
 int tap_set_offload(struct netdev *dev, unsigned tun_flags);
 
 /* Write one plain frame (complete checksums, no GSO: a zero virtio-net

@@ -19,8 +19,8 @@ static void put_le16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-/* Decode the header bytes a kernel wrote (little-endian: a modern TAP without
- * TUNSETVNETBE, and AF_PACKET, always use it). */
+/* vnet_hdr_decode: see vnet.h. Little-endian: a modern TAP without
+ * TUNSETVNETBE, and AF_PACKET, always use it. */
 void vnet_hdr_decode(const uint8_t raw[VNET_HDR_LEN], struct vnet_hdr *h)
 {
 	h->flags = raw[0];
@@ -31,7 +31,7 @@ void vnet_hdr_decode(const uint8_t raw[VNET_HDR_LEN], struct vnet_hdr *h)
 	h->csum_offset = get_le16(raw + 8);
 }
 
-/* Encode h as the 10 bytes a kernel reads. */
+/* vnet_hdr_encode: see vnet.h. */
 void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t raw[VNET_HDR_LEN])
 {
 	raw[0] = h->flags;
@@ -43,7 +43,7 @@ void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t raw[VNET_HDR_LEN])
 }
 
 /*
- * Header from the kernel -> p. The gso_type mapping and its refusals follow
+ * vnet_hdr_to_pkt: see vnet.h. The gso_type mapping and its refusals follow
  * virtio_net_hdr_to_skb: the ECN bit alone is not a type; UDP (UFO) and
  * UDP_L4 (USO) are refused here because illan never offers them with
  * TUNSETOFFLOAD (a kernel that sends them anyway is misbehaving). DATA_VALID
@@ -150,7 +150,7 @@ static uint16_t gso_hdr_len(const struct pkt *p)
 }
 
 /*
- * p -> header for the kernel. PARTIAL -> NEEDS_CSUM (the field holds the
+ * vnet_hdr_from_pkt: see vnet.h. PARTIAL -> NEEDS_CSUM (the field holds the
  * seed by the PARTIAL contract); UNNECESSARY TCP/UDP -> seeded NEEDS_CSUM
  * (TAP ignores DATA_VALID on write, see vnet.h); NONE/COMPLETE -> flags 0,
  * the kernel verifies the checksum itself — which is how the seed's unfixed
