@@ -7,7 +7,7 @@
  * 0-1 the frame's ip_summed, bit 2 a flush (end of a NAPI poll) after it,
  * bit 3 segment merged packets with checksum offload.
  * Checked beyond "no crash": every frame is either merged or delivered,
- * exactly once (stats.merged + delivered == frames fed); a merged packet is
+ * exactly once (stats.gro_merged + delivered == frames fed); a merged packet is
  * consistent (len = linear + frag_list, IP length field = len, PARTIAL at the
  * TCP header, gso_segs = segments merged); GSO of a merged packet gives back
  * its TCP payload byte for byte; nothing leaks.
@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gro_flush(&g);
 	}
 	gro_flush(&g);
-	FUZZ_CHECK(g.stats.merged + s.delivered == fed);
+	FUZZ_CHECK(g.stats.gro_merged + s.delivered == fed);
 	fuzz_end();
 	return 0;
 }

@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint64_t rx_errors(const struct vnet_stats *st)
 {
-	return st->rx.bad_csum_start + st->rx.bad_csum_offset + st->rx.bad_gso_size +
-	       st->rx.bad_gso_type + st->rx.bad_headers + st->rx_bad_hdr_len + st->rx_runt;
+	return st->vnet_bad_csum_start + st->vnet_bad_csum_offset + st->vnet_bad_gso_size +
+	       st->vnet_bad_gso_type + st->vnet_bad_headers + st->vnet_bad_hdr_len + st->vnet_runt;
 }
 
 static void gso_conserves(struct pkt *p, bool csum_offload)
@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p->gso_size = h.gso_size;
 		p->gso_type = h.gso_type;
 		int rc = vnet_hdr_from_pkt(p, &back, &st);
-		FUZZ_CHECK(rc == 0 || (rc == -EINVAL && st.tx_bad_meta == 1));
+		FUZZ_CHECK(rc == 0 || (rc == -EINVAL && st.vnet_tx_bad_meta == 1));
 		vnet_hdr_encode(&back, raw);
 		pkt_free(p);
 		goto out;

@@ -44,6 +44,7 @@ static bool netdev_unregister(struct netdev *dev)
 	return false;
 }
 
+/* netdev_by_name: see netdev.h. */
 struct netdev *netdev_by_name(const char *name)
 {
 	if (!name)
@@ -54,6 +55,7 @@ struct netdev *netdev_by_name(const char *name)
 	return NULL;
 }
 
+/* netdev_by_index: see netdev.h. */
 struct netdev *netdev_by_index(int ifindex)
 {
 	for (struct netdev_reg *r = netdev_registry; r; r = r->next)
@@ -64,9 +66,7 @@ struct netdev *netdev_by_index(int ifindex)
 
 /* ---- Life cycle -------------------------------------------------------------- */
 
-/* Allocate a zeroed netdev named name (truncated to NETDEV_NAME_MAX-1) with
- * priv_size bytes of driver state at dev->priv (max-aligned). Defaults as
- * ether_setup: MTU 1500 in [68, 65535]. Returns NULL on failure. */
+/* netdev_alloc: see netdev.h. */
 struct netdev *netdev_alloc(const char *name, size_t priv_size)
 {
 	size_t head = (sizeof(struct netdev) + _Alignof(max_align_t) - 1) &
@@ -82,7 +82,7 @@ struct netdev *netdev_alloc(const char *name, size_t priv_size)
 	return dev;
 }
 
-/* Register dev (see netdev.h). Returns 0, -EEXIST or -EINVAL. */
+/* netdev_register: see netdev.h. */
 int netdev_register(struct netdev *dev)
 {
 	if (!dev || !dev->name[0])
@@ -103,7 +103,7 @@ int netdev_register(struct netdev *dev)
 	return 0;
 }
 
-/* Free dev: stop it, leave the registry, let the driver free its state. */
+/* netdev_free: see netdev.h. */
 void netdev_free(struct netdev *dev)
 {
 	if (!dev)
@@ -118,7 +118,7 @@ void netdev_free(struct netdev *dev)
 
 static void netdev_rx_mode_changed(struct netdev *dev);
 
-/* Bring dev up through ops->open, then ops->set_rx_mode. Returns 0 (also if already up) or its error. */
+/* netdev_open: see netdev.h. */
 int netdev_open(struct netdev *dev)
 {
 	if (dev->up)
@@ -134,8 +134,7 @@ int netdev_open(struct netdev *dev)
 	return 0;
 }
 
-/* Take dev down through ops->stop. Returns 0 (also if already down) or its error;
- * the device counts as down either way, as dev_close. */
+/* netdev_stop: see netdev.h. */
 int netdev_stop(struct netdev *dev)
 {
 	if (!dev->up)
@@ -164,7 +163,7 @@ static uint32_t netdev_fix_features(uint32_t f)
 	return f;
 }
 
-/* Update dev's features toward wanted (see netdev.h). */
+/* netdev_set_features: see netdev.h. */
 int netdev_set_features(struct netdev *dev, uint32_t wanted)
 {
 	dev->wanted_features = wanted & dev->hw_features;
@@ -174,13 +173,16 @@ int netdev_set_features(struct netdev *dev, uint32_t wanted)
 	f = netdev_fix_features(f);
 	if (f == dev->features)
 		return 0;
-	if (dev->ops && dev->ops->set_features)
-		return dev->ops->set_features(dev, f);
+	if (dev->ops && dev->ops->set_features) {
+		int rc = dev->ops->set_features(dev, f);
+		if (rc)
+			return rc; /* dev->features: what the driver left */
+	}
 	dev->features = f;
 	return 0;
 }
 
-/* Change the MTU (see netdev.h). Returns 0, -EINVAL or the driver's error. */
+/* netdev_set_mtu: see netdev.h. */
 int netdev_set_mtu(struct netdev *dev, unsigned mtu)
 {
 	if (mtu < dev->min_mtu || mtu > dev->max_mtu)
@@ -193,7 +195,7 @@ int netdev_set_mtu(struct netdev *dev, unsigned mtu)
 	return 0;
 }
 
-/* Change the MAC (see netdev.h). Returns 0 or the driver's error. */
+/* netdev_set_mac: see netdev.h. */
 int netdev_set_mac(struct netdev *dev, const uint8_t mac[6])
 {
 	if (dev->ops && dev->ops->set_mac_address)
@@ -208,7 +210,7 @@ static void netdev_rx_mode_changed(struct netdev *dev)
 		dev->ops->set_rx_mode(dev);
 }
 
-/* Add a multicast address (see netdev.h). */
+/* netdev_mc_add: see netdev.h. */
 int netdev_mc_add(struct netdev *dev, const uint8_t mac[6])
 {
 	if (!(mac[0] & 1))
@@ -223,7 +225,7 @@ int netdev_mc_add(struct netdev *dev, const uint8_t mac[6])
 	return 0;
 }
 
-/* Switch promiscuous mode (see netdev.h). */
+/* netdev_set_promisc: see netdev.h. */
 void netdev_set_promisc(struct netdev *dev, bool on)
 {
 	if (dev->promisc == on)
@@ -234,70 +236,66 @@ void netdev_set_promisc(struct netdev *dev, bool on)
 
 /* ---- Counters ----------------------------------------------------------------- */
 
-struct netdev_std_counter {
-	const char *name;
-	size_t off;
-};
-#define NETDEV_STD(f) {#f, offsetof(struct netdev_stats, f)}
-static const struct netdev_std_counter netdev_std_counters[] = {
-	NETDEV_STD(rx_packets),      NETDEV_STD(rx_bytes),       NETDEV_STD(rx_dropped),
-	NETDEV_STD(rx_errors),       NETDEV_STD(tx_packets),     NETDEV_STD(tx_bytes),
-	NETDEV_STD(tx_dropped),      NETDEV_STD(tx_errors),      NETDEV_STD(sw_gso_segments),
-	NETDEV_STD(sw_gso_packets),  NETDEV_STD(sw_checksums),   NETDEV_STD(linearized),
-	NETDEV_STD(xmit_errors),
-};
-#define NETDEV_N_STD (sizeof(netdev_std_counters) / sizeof(netdev_std_counters[0]))
+COUNTER_SET_DEFINE(netdev_counters, "netdev", struct netdev_stats, NETDEV_COUNTERS);
 
-static uint64_t netdev_std_value(const struct netdev *dev, unsigned i)
+/* The counter named name among dev's standard and registered ones; *base
+ * receives the struct it lives in. NULL if none. */
+static const struct counter_desc *netdev_find_counter(const struct netdev *dev, const char *name,
+						      const void **base)
 {
-	uint64_t v;
-	memcpy(&v, (const uint8_t *)&dev->stats + netdev_std_counters[i].off, sizeof(v));
-	return v;
+	const struct counter_desc *d = counter_set_find(&netdev_counters, name);
+	if (d) {
+		*base = &dev->stats;
+		return d;
+	}
+	for (unsigned i = 0; i < dev->n_counter_sets; i++) {
+		d = counter_set_find(dev->counter_sets[i].set, name);
+		if (d) {
+			*base = dev->counter_sets[i].base;
+			return d;
+		}
+	}
+	return NULL;
 }
 
-/* Register a driver counter (see netdev.h). */
-int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value)
+/* netdev_add_counter_set: see netdev.h. */
+int netdev_add_counter_set(struct netdev *dev, const struct counter_set *set, void *base)
 {
-	for (unsigned i = 0; i < dev->n_counters; i++)
-		if (strcmp(dev->counters[i].name, name) == 0)
+	if (!dev || !set || !base)
+		return -EINVAL;
+	for (size_t i = 0; i < set->n; i++) {
+		const void *other;
+		if (netdev_find_counter(dev, set->descs[i].name, &other))
 			return -EEXIST;
-	if (dev->n_counters >= NETDEV_MAX_COUNTERS)
+	}
+	if (dev->n_counter_sets >= NETDEV_MAX_COUNTER_SETS)
 		return -ENOSPC;
-	dev->counters[dev->n_counters++] = (struct netdev_counter){name, value};
+	dev->counter_sets[dev->n_counter_sets++] = (struct netdev_counter_set){set, base};
 	return 0;
 }
 
-/* Look a counter up by name (see netdev.h). */
+/* netdev_get_counter: see netdev.h. */
 bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *value)
 {
-	for (unsigned i = 0; i < dev->n_counters; i++) {
-		if (strcmp(dev->counters[i].name, name) == 0) {
-			*value = *dev->counters[i].value;
-			return true;
-		}
-	}
-	for (unsigned i = 0; i < NETDEV_N_STD; i++) {
-		if (strcmp(netdev_std_counters[i].name, name) == 0) {
-			*value = netdev_std_value(dev, i);
-			return true;
-		}
-	}
-	return false;
+	const void *base;
+	const struct counter_desc *d = netdev_find_counter(dev, name, &base);
+	if (!d)
+		return false;
+	*value = counter_get(base, d);
+	return true;
 }
 
-/* Visit every counter, standard first (see netdev.h). */
-void netdev_for_each_counter(const struct netdev *dev,
-			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+/* netdev_for_each_counter: see netdev.h. */
+void netdev_for_each_counter(const struct netdev *dev, counter_visit_fn *fn, void *arg)
 {
-	for (unsigned i = 0; i < NETDEV_N_STD; i++)
-		fn(arg, netdev_std_counters[i].name, netdev_std_value(dev, i));
-	for (unsigned i = 0; i < dev->n_counters; i++)
-		fn(arg, dev->counters[i].name, *dev->counters[i].value);
+	counter_set_visit(&netdev_counters, &dev->stats, fn, arg);
+	for (unsigned i = 0; i < dev->n_counter_sets; i++)
+		counter_set_visit(dev->counter_sets[i].set, dev->counter_sets[i].base, fn, arg);
 }
 
 /* ---- Receive ----------------------------------------------------------------- */
 
-/* Install the receive hook (see netdev.h). */
+/* netdev_set_rx_handler: see netdev.h. */
 void netdev_set_rx_handler(struct netdev *dev,
 			   void (*fn)(void *arg, struct netdev *dev, struct pkt *p), void *arg)
 {
@@ -312,7 +310,7 @@ void netdev_set_rx_prof(struct netdev *dev, struct prof_section *section)
 	dev->rx_handler_prof = section;
 }
 
-/* Hand a received packet up (see netdev.h). Takes p. */
+/* netdev_receive: see netdev.h. */
 void netdev_receive(struct netdev *dev, struct pkt *p)
 {
 	p->dev = dev;
@@ -335,11 +333,11 @@ void netdev_receive(struct netdev *dev, struct pkt *p)
 
 /* ---- Transmit ---------------------------------------------------------------- */
 
-/* The network protocol past any tags (see netdev.h). */
+/* netdev_pkt_protocol: see netdev.h. */
 uint16_t netdev_pkt_protocol(const struct pkt *p, bool *tagged)
 {
 	uint8_t b[2];
-	uint32_t off = 12;
+	uint32_t off = offsetof(struct hdr_eth, h_proto);
 	bool tag = p->vlan_present;
 	for (;;) {
 		if (pkt_copy_bits(p, off, b, 2) != 0) {
@@ -378,8 +376,8 @@ static int netdev_push_vlan_inside(struct pkt *p)
 		return -ENOMEM;
 	uint8_t *d = pkt_data(p);
 	memmove(d, d + VLAN_HLEN, 2 * ETH_ALEN);
-	hdr_put16(d + 12, ETH_P_8021Q);
-	hdr_put16(d + 14, p->vlan_tci);
+	hdr_put16(d + 2 * ETH_ALEN, ETH_P_8021Q); /* TPID, then TCI */
+	hdr_put16(d + 2 * ETH_ALEN + 2, p->vlan_tci);
 	if (p->mac_header != PKT_HDR_UNSET)
 		p->mac_header = p->data;
 	p->vlan_present = false;
@@ -397,7 +395,8 @@ static uint32_t netdev_skb_features(const struct netdev *dev, const struct pkt *
 		uint8_t fo[2];
 		uint32_t nh = p->network_header;
 		if (nh == PKT_HDR_UNSET || nh < p->data ||
-		    pkt_copy_bits(p, nh - p->data + 6, fo, 2) != 0 || !(fo[0] & 0x40))
+		    pkt_copy_bits(p, nh - p->data + offsetof(struct hdr_ip, frag_off), fo, 2) != 0 ||
+		    !(hdr_get16(fo) & IP_DF))
 			f &= ~NETIF_F_TSO_MANGLEID;
 	}
 	if (tagged)
@@ -433,7 +432,7 @@ static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_
 	if (f & (NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM)) {
 		bool ext = protocol == ETH_P_IPV6 && p->network_header != PKT_HDR_UNSET &&
 			   p->transport_header != PKT_HDR_UNSET &&
-			   p->transport_header - p->network_header != 40;
+			   p->transport_header - p->network_header != IPV6_HLEN;
 		if (!ext && (p->csum_offset == TCP_CSUM_OFFSET || p->csum_offset == UDP_CSUM_OFFSET))
 			return 0;
 	}
@@ -445,7 +444,7 @@ static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_
 	return rc;
 }
 
-/* validate_xmit_skb (see netdev.h). */
+/* netdev_validate_xmit: see netdev.h. */
 struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p)
 {
 	if (p->vlan_present && netdev_push_vlan_inside(p) != 0)
@@ -492,7 +491,7 @@ drop:
 	return NULL;
 }
 
-/* dev_queue_xmit (see netdev.h). Takes p. */
+/* dev_queue_xmit: see netdev.h. */
 int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 {
 	p->next = NULL;
@@ -509,7 +508,6 @@ int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 	prof_exit(&netdev_validate_prof, len);
 	if (!list)
 		return -EINVAL;
-	int rc = 0;
 	struct prof_section *prof = dev->ops->tx_prof;
 	while (list) {
 		struct pkt *s = list;
@@ -517,14 +515,8 @@ int dev_queue_xmit(struct netdev *dev, struct pkt *p)
 		s->next = NULL;
 		uint32_t slen = s->len;
 		prof_enter(prof);
-		enum netdev_tx tx = dev->ops->start_xmit(dev, s);
+		dev->ops->start_xmit(dev, s); /* takes s: NETDEV_TX_OK, see netdev.h */
 		prof_exit(prof, slen);
-		if (tx == NETDEV_TX_BUSY) {
-			dev->stats.tx_dropped++;
-			pkt_free(s);
-			if (!rc)
-				rc = -EBUSY;
-		}
 	}
-	return rc;
+	return 0;
 }

@@ -1,15 +1,16 @@
 /*
  * netdev.h — the network device: features with Linux's names, an ops table,
- * a receive hook to whatever sits above (a bridge port or a host stack), named
- * counters, and dev_queue_xmit with validate_xmit as Linux runs it before
- * calling a driver.
+ * a receive hook to whatever sits above (a bridge port or a host stack),
+ * counters (the standard set and the driver's sets, src/ev/counter.h), and
+ * dev_queue_xmit with validate_xmit as Linux runs it before calling a driver.
  *
  * Serves the concrete devices (src/drv/..., which fill in ops and features),
  * the bridge (ports are netdevs) and the stack (its interfaces are netdevs).
  *
  * Lifecycle: a driver allocates a struct netdev with netdev_alloc (its
- * private state follows in priv), fills ops, features and hw_features, and
- * calls netdev_register. netdev_open/stop call the ops. Ownership: every
+ * private state follows in priv), fills ops, features and hw_features,
+ * registers its counter sets (netdev_add_counter_set) and calls
+ * netdev_register. netdev_open/stop call the ops. Ownership: every
  * packet given to dev_queue_xmit or ops->start_xmit is taken, success or not.
  * Packets a driver receives go up through netdev_receive to the rx handler.
  */
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ev/counter.h"
 #include "pkt/pkt.h"
 
 /* Feature bits (Linux's NETIF_F_* names, our own values). */
@@ -42,9 +44,16 @@
 #define NETIF_F_SOFT_FEATURES (NETIF_F_GSO | NETIF_F_GRO)
 
 #define NETDEV_NAME_MAX 32
-#define NETDEV_MAX_COUNTERS 48
+#define NETDEV_MAX_COUNTER_SETS 4
 
-enum netdev_tx { NETDEV_TX_OK = 0, NETDEV_TX_BUSY = 1 };
+/*
+ * What start_xmit answers. Always NETDEV_TX_OK: the driver has taken the
+ * packet, sent or dropped and counted. Linux's NETDEV_TX_BUSY ("not taken,
+ * requeue it") is not modelled: there is no qdisc to requeue to, and a
+ * driver that cannot send now drops and counts (ibmveth tx_send_failed, the
+ * TAP's tx_busy), so the packet always has exactly one owner.
+ */
+enum netdev_tx { NETDEV_TX_OK = 0 };
 
 struct netdev;
 struct prof_section;
@@ -52,11 +61,14 @@ struct prof_section;
 struct netdev_ops {
 	int (*open)(struct netdev *dev);
 	int (*stop)(struct netdev *dev);
-	/* Takes p. Returns NETDEV_TX_OK (sent or dropped and counted). */
+	/* Takes p, sent or dropped and counted. Returns NETDEV_TX_OK. */
 	enum netdev_tx (*start_xmit)(struct netdev *dev, struct pkt *p);
-	/* Change features to `features` (already masked by hw_features); the
-	 * driver updates dev->features itself, possibly to less than asked, and
-	 * returns 0 or -errno. NULL: features are simply assigned. */
+	/* Program the device for `features` (already fixed up, see
+	 * netdev_set_features). Returns 0, and the core then sets
+	 * dev->features = features (as __netdev_update_features), or -errno,
+	 * and dev->features stays as the driver left it (it may clear what it
+	 * failed to turn on). The driver does not assign dev->features on
+	 * success. NULL: the core assigns them. */
 	int (*set_features)(struct netdev *dev, uint32_t features);
 	int (*change_mtu)(struct netdev *dev, unsigned mtu);
 	int (*set_mac_address)(struct netdev *dev, const uint8_t mac[6]);
@@ -72,21 +84,42 @@ struct netdev_ops {
 	struct prof_section *tx_prof;
 };
 
-/* One named counter: the name is what `illan stats` and ethtool -S print. */
-struct netdev_counter {
-	const char *name;
-	uint64_t *value;
-};
+/*
+ * Standard statistics: rtnl_link_stats64's names, then what validate_xmit
+ * does in software. One list gives the field, the name `illan stats` and
+ * netdev_get_counter use, and the words for a drop (src/ev/counter.h).
+ */
+#define NETDEV_COUNTERS(X, T)                                                            \
+	X(T, rx_packets, NULL, 0)                                                        \
+	X(T, rx_bytes, NULL, 0)                                                          \
+	X(T, rx_dropped, "received with nobody above the device", 0)                    \
+	X(T, rx_errors, "receive error at the device (bad frame, header or read)", 0)   \
+	X(T, tx_packets, NULL, 0)                                                        \
+	X(T, tx_bytes, NULL, 0)                                                          \
+	X(T, tx_dropped, "transmit dropped", 0)                                          \
+	X(T, tx_errors, "transmit error at the device", 0)                              \
+	/* segments validate_xmit produced in software */                                \
+	X(T, sw_gso_segments, NULL, 0)                                                   \
+	/* packets it had to segment */                                                  \
+	X(T, sw_gso_packets, NULL, 0)                                                    \
+	/* checksums it completed in software */                                         \
+	X(T, sw_checksums, NULL, 0)                                                      \
+	/* packets it linearized */                                                      \
+	X(T, linearized, NULL, 0)                                                        \
+	/* its failures (packet freed) */                                                \
+	X(T, xmit_errors, "validate_xmit failed (software GSO or checksum)", 0)
 
-/* Standard statistics (rtnl_link_stats64 names). */
 struct netdev_stats {
-	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
-	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
-	uint64_t sw_gso_segments;  /* segments validate_xmit produced in software */
-	uint64_t sw_gso_packets;   /* packets it had to segment */
-	uint64_t sw_checksums;     /* checksums validate_xmit completed in software */
-	uint64_t linearized;       /* packets validate_xmit linearized */
-	uint64_t xmit_errors;      /* validate_xmit failures (packet freed) */
+	NETDEV_COUNTERS(COUNTER_FIELD, _)
+};
+/* The set of struct netdev_stats (kind "netdev"). */
+extern const struct counter_set netdev_counters;
+
+/* A driver's counter set registered on a device: set describes the struct
+ * at base (the driver's own, living as long as the device). */
+struct netdev_counter_set {
+	const struct counter_set *set;
+	const void *base;
 };
 
 #define NETDEV_MAX_MC 32
@@ -116,34 +149,48 @@ struct netdev {
 	struct prof_section *rx_handler_prof; /* see netdev_set_rx_prof */
 
 	struct netdev_stats stats;
-	struct netdev_counter counters[NETDEV_MAX_COUNTERS]; /* driver's named counters */
-	unsigned n_counters;
+	/* the driver's counters (netdev_add_counter_set), visited after stats */
+	struct netdev_counter_set counter_sets[NETDEV_MAX_COUNTER_SETS];
+	unsigned n_counter_sets;
 
 	void *priv; /* driver state, allocated after the struct */
 };
 
-/* Allocate a zeroed netdev with priv_size bytes of driver state (dev->priv).
- * NULL on failure. */
+/* Allocate a zeroed netdev named name (truncated to NETDEV_NAME_MAX - 1)
+ * with priv_size bytes of driver state at dev->priv (max-aligned; NULL when
+ * priv_size is 0). Defaults as ether_setup: MTU 1500 in [68, 65535]. NULL on
+ * failure. */
 struct netdev *netdev_alloc(const char *name, size_t priv_size);
 /* Assign an ifindex and enter the registry; after this the device may be
  * opened. As register_netdevice, adds NETIF_F_SOFT_FEATURES to features and
  * hw_features and runs one feature update (netdev_set_features with the
  * current features), so a driver's fix_features and the generic rules (TSO
  * needs SG and a checksum feature) apply from the start. Returns 0, -EEXIST
- * (name or device already registered) or -EINVAL. */
+ * (name or device already registered), -EINVAL (no device or no name) or
+ * -ENOMEM. */
 int netdev_register(struct netdev *dev);
 /* Stop if up, leave the registry, call ops->destroy, free. NULL is allowed. */
 void netdev_free(struct netdev *dev);
+/* Bring dev up through ops->open, then program its receive filters
+ * (ops->set_rx_mode), as __dev_open. Returns 0 (also if already up) or
+ * ops->open's error, the device staying down. */
 int netdev_open(struct netdev *dev);
+/* Take dev down through ops->stop. Returns 0 (also if already down) or its
+ * error; the device counts as down either way, as dev_close. */
 int netdev_stop(struct netdev *dev);
 /* As netdev_update_features: wanted & hw_features (plus fixed bits), fixed up
  * (ops->fix_features, then TSO needs SG and a checksum feature for its
- * family), then ops->set_features if anything changed. Returns its result
- * (0 when nothing changed). */
+ * family), then, if anything changed, ops->set_features; on its success (or
+ * without one) dev->features becomes the fixed-up set. Returns 0 (also when
+ * nothing changed) or the driver's -errno. */
 int netdev_set_features(struct netdev *dev, uint32_t wanted);
-/* MTU in [min_mtu, max_mtu] (else -EINVAL), through ops->change_mtu. */
+/* Set the MTU, which must lie in [min_mtu, max_mtu] (else -EINVAL), through
+ * ops->change_mtu (which assigns dev->mtu itself) or, without one, by
+ * assigning it. Returns 0, -EINVAL or the driver's error. */
 int netdev_set_mtu(struct netdev *dev, unsigned mtu);
-/* Change the MAC through ops->set_mac_address (or assign). */
+/* Change the MAC through ops->set_mac_address (which assigns dev->mac
+ * itself) or, without one, by assigning it. Returns 0 or the driver's
+ * error. */
 int netdev_set_mac(struct netdev *dev, const uint8_t mac[6]);
 /* Add a multicast address (no-op if present; -ENOSPC when the list is full,
  * -EINVAL for a unicast address) and call ops->set_rx_mode. */
@@ -151,15 +198,20 @@ int netdev_mc_add(struct netdev *dev, const uint8_t mac[6]);
 /* Switch promiscuous mode and call ops->set_rx_mode. */
 void netdev_set_promisc(struct netdev *dev, bool on);
 
-/* Register a driver counter by name (pointer to the driver's uint64_t; the
- * name is not copied). Returns 0, -ENOSPC or -EEXIST. */
-int netdev_add_counter(struct netdev *dev, const char *name, uint64_t *value);
-/* Look up a counter by name: the driver's, then the standard stats names
- * (rx_packets, ..., sw_gso_segments). Returns false if unknown. */
+/* Register a driver's counters: set describes the struct at base, which
+ * must outlive dev (usually it lives in dev->priv). Every name becomes
+ * visible to netdev_get_counter and netdev_for_each_counter. Returns 0,
+ * -EINVAL (a NULL argument), -ENOSPC (NETDEV_MAX_COUNTER_SETS reached) or
+ * -EEXIST (a name of set is already a standard or registered counter of
+ * dev; nothing is registered then). */
+int netdev_add_counter_set(struct netdev *dev, const struct counter_set *set, void *base);
+/* Look a counter up by name among the standard ones and every registered
+ * set. Returns false (and leaves *value) if unknown. */
 bool netdev_get_counter(const struct netdev *dev, const char *name, uint64_t *value);
-/* Visit every counter (standard first, then the driver's). */
-void netdev_for_each_counter(const struct netdev *dev,
-			     void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+/* Visit every counter once, with its descriptor (name, drop phrase, flags)
+ * and value: the standard ones (netdev_counters) first, then each set in
+ * the order registered. */
+void netdev_for_each_counter(const struct netdev *dev, counter_visit_fn *fn, void *arg);
 
 /* Set who receives this device's packets; clears the handler's profiler
  * section (set it after, with netdev_set_rx_prof). */
@@ -193,12 +245,12 @@ void netdev_receive(struct netdev *dev, struct pkt *p);
  * DODGY is not a reason to segment (tcp_gso_segment revalidates and passes
  * the packet whole to a device with the TSO feature); segments are not
  * checksummed again; IPv6 with extension headers is checksummed in software
- * by a device with only NETIF_F_IPV6_CSUM (skb_csum_hwoffload_help); a
- * start_xmit that answers NETDEV_TX_BUSY (no qdisc to requeue to) has the
- * packet freed and counted in tx_dropped, -EBUSY.
- * Then ops->start_xmit for each resulting packet. Returns 0 or -errno of the
- * first failure. For the profiler, the validate step is the "validate_xmit"
- * section and each start_xmit is charged to ops->tx_prof.
+ * by a device with only NETIF_F_IPV6_CSUM (skb_csum_hwoffload_help).
+ * Then ops->start_xmit for each resulting packet. Returns 0 (the driver has
+ * every packet, whatever became of them), -ENETDOWN (device down, no
+ * start_xmit) or -EINVAL (validate failed). For the profiler, the validate
+ * step is the "validate_xmit" section and each start_xmit is charged to
+ * ops->tx_prof.
  */
 int dev_queue_xmit(struct netdev *dev, struct pkt *p);
 /* The validate step alone: returns the list of packets to hand to the

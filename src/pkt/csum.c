@@ -134,30 +134,22 @@ static uint64_t csum_words(const uint8_t *p, size_t len)
 	return csum_words_c(p, len);
 }
 
-/* Add with end-around carry, as Linux's csum_add. */
+/* csum_add: see csum.h. */
 uint32_t csum_add(uint32_t a, uint32_t b)
 {
 	uint32_t r = a + b;
 	return r + (r < a);
 }
 
-/*
- * csum_partial — the unfolded ones'-complement sum of len bytes at buf, added
- * to sum. Any alignment and any length; bytes are paired in stream order, so
- * an odd len leaves the last byte as the first half of a word. Returns the new
- * sum (a __wsum); nothing is kept.
- */
+/* csum_partial: see csum.h. */
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 {
 	uint64_t s = csum_words(buf, len);
 	return csum_add(sum, csum_fold64(s));
 }
 
-/*
- * csum_partial_copy — copy len bytes from src to dst (not overlapping) and
- * return their sum added to sum. Copies in 4 KiB blocks so each block is summed
- * while still in cache.
- */
+/* csum_partial_copy: see csum.h. Copies in 4 KiB blocks so each block is
+ * summed while still in cache. */
 uint32_t csum_partial_copy(void *dst, const void *src, size_t len, uint32_t sum)
 {
 	uint8_t *d = dst;
@@ -174,7 +166,7 @@ uint32_t csum_partial_copy(void *dst, const void *src, size_t len, uint32_t sum)
 	return csum_add(sum, csum_fold64(acc));
 }
 
-/* csum_fold — fold a sum to 16 bits and complement it: the checksum to store. */
+/* csum_fold: see csum.h. */
 uint16_t csum_fold(uint32_t sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -186,10 +178,7 @@ uint16_t csum_fold(uint32_t sum)
  * bytes paired the other way round (Linux's csum_block_add/csum_shift). */
 static inline uint32_t csum_ror8(uint32_t s) { return (s >> 8) | (s << 24); }
 
-/*
- * csum_block_add — add block_sum, the sum of a block that starts at byte
- * offset `offset` of the stream, to sum. Returns the combined sum.
- */
+/* csum_block_add: see csum.h. */
 uint32_t csum_block_add(uint32_t sum, uint32_t block_sum, size_t offset)
 {
 	if (offset & 1)
@@ -197,9 +186,7 @@ uint32_t csum_block_add(uint32_t sum, uint32_t block_sum, size_t offset)
 	return csum_add(sum, block_sum);
 }
 
-/* ip_fast_csum — the IPv4 header checksum over ihl 32-bit words (the field's
- * current contents included: 0 when computing, the stored value when
- * verifying, where a good header gives 0). */
+/* ip_fast_csum: see csum.h. */
 uint16_t ip_fast_csum(const void *iph, unsigned ihl)
 {
 	return csum_fold(csum_partial(iph, (size_t)ihl * 4, 0));
@@ -215,10 +202,7 @@ static inline uint32_t csum_be16_word(uint16_t v)
 	return w;
 }
 
-/*
- * csum_tcpudp_nofold — the IPv4 pseudo-header sum (saddr, daddr, zero+proto,
- * L4 length) added to sum; addresses as they sit in the header.
- */
+/* csum_tcpudp_nofold: see csum.h. */
 uint32_t csum_tcpudp_nofold(const void *saddr4, const void *daddr4, uint32_t len, uint8_t proto,
 			    uint32_t sum)
 {
@@ -231,17 +215,14 @@ uint32_t csum_tcpudp_nofold(const void *saddr4, const void *daddr4, uint32_t len
 	return csum_fold64(s);
 }
 
-/* csum_tcpudp_magic — the folded, complemented IPv4 pseudo-header checksum. */
+/* csum_tcpudp_magic: see csum.h. */
 uint16_t csum_tcpudp_magic(const void *saddr4, const void *daddr4, uint32_t len, uint8_t proto,
 			   uint32_t sum)
 {
 	return csum_fold(csum_tcpudp_nofold(saddr4, daddr4, len, proto, sum));
 }
 
-/*
- * csum_ipv6_nofold — the IPv6 pseudo-header sum (RFC 8200 §8.1: addresses,
- * 32-bit upper-layer length, next header) added to sum.
- */
+/* csum_ipv6_nofold: see csum.h. */
 uint32_t csum_ipv6_nofold(const void *saddr16, const void *daddr16, uint32_t len, uint8_t proto,
 			  uint32_t sum)
 {
@@ -255,18 +236,14 @@ uint32_t csum_ipv6_nofold(const void *saddr16, const void *daddr16, uint32_t len
 	return csum_fold64(s);
 }
 
-/* csum_ipv6_magic — the folded, complemented IPv6 pseudo-header checksum. */
+/* csum_ipv6_magic: see csum.h. */
 uint16_t csum_ipv6_magic(const void *saddr16, const void *daddr16, uint32_t len, uint8_t proto,
 			 uint32_t sum)
 {
 	return csum_fold(csum_ipv6_nofold(saddr16, daddr16, len, proto, sum));
 }
 
-/*
- * csum_replace2 — RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), for a 16-bit field
- * changing from old to new_ (all in memory order). Never yields 0xffff-from-0
- * surprises: the arithmetic is ones'-complement throughout.
- */
+/* csum_replace2: see csum.h. */
 void csum_replace2(uint16_t *check, uint16_t old, uint16_t new_)
 {
 	uint32_t s = (uint16_t)~*check;
@@ -275,7 +252,7 @@ void csum_replace2(uint16_t *check, uint16_t old, uint16_t new_)
 	*check = csum_fold(s);
 }
 
-/* csum_replace4 — RFC 1624 eqn. 3 for a 32-bit field (memory order). */
+/* csum_replace4: see csum.h. */
 void csum_replace4(uint16_t *check, uint32_t old, uint32_t new_)
 {
 	uint32_t s = (uint16_t)~*check;

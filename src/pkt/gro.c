@@ -2,7 +2,7 @@
  * gro.c — generic receive offload for TCP over IPv4 and IPv6, following
  * Linux's dev_gro_receive / inet_gro_receive / ipv6_gro_receive /
  * tcp_gro_receive / skb_gro_receive ("merge:" frag_list path) and
- * tcp_gro_complete (reference §1.6).
+ * tcp_gro_complete.
  *
  * Serves the physical NIC (src/drv/physnic), whose receive path hands every
  * frame here and gets back, through deliver, what the stack would see.
@@ -28,8 +28,9 @@
 #define GRO_ID_INCREMENT 1
 #define GRO_ID_FIXED 2
 
-/* gro_init — an empty context; deliver (with arg) receives every packet GRO
- * releases and takes ownership of it. */
+COUNTER_SET_DEFINE(gro_counters, "gro", struct gro_stats, GRO_COUNTERS);
+
+/* gro_init: see gro.h. */
 void gro_init(struct gro_ctx *g, void (*deliver)(void *arg, struct pkt *p), void *arg)
 {
 	memset(g, 0, sizeof(*g));
@@ -74,7 +75,7 @@ static void gro_complete(struct gro_ctx *g, unsigned i)
 	struct pkt *p = g->flows[i];
 	struct gro_flow f = g->flow_state[i];
 	gro_remove(g, i);
-	g->stats.flushed++;
+	g->stats.gro_flushed++;
 	if (f.count > 1) {
 		uint8_t *d = pkt_data(p);
 		uint8_t *ip = d + f.l3_off, *th = d + f.l4_off;
@@ -112,7 +113,7 @@ static void gro_complete(struct gro_ctx *g, unsigned i)
 	g->deliver(g->arg, p);
 }
 
-/* gro_flush — deliver every held flow, oldest first (end of a NAPI poll). */
+/* gro_flush: see gro.h. */
 void gro_flush(struct gro_ctx *g)
 {
 	while (g->n_flows)
@@ -121,7 +122,7 @@ void gro_flush(struct gro_ctx *g)
 
 static void gro_pass(struct gro_ctx *g, struct pkt *p)
 {
-	g->stats.passthrough++;
+	g->stats.gro_passthrough++;
 	g->deliver(g->arg, p);
 }
 
@@ -220,11 +221,11 @@ static void gro_hold(struct gro_ctx *g, struct pkt *p, const struct hdr_info *h,
 	f->l3_off = h->l3_off;
 	f->l4_off = h->l4_off;
 	f->hlen = (uint16_t)(h->l4_off + h->l4_hlen);
-	g->stats.held++;
+	g->stats.gro_held++;
 }
 
 /*
- * gro_receive — see gro.h. Takes p. A segment of a held flow is merged when
+ * gro_receive: see gro.h. A segment of a held flow is merged when
  * tcp_gro_receive would (same flags but CWR/FIN/PSH and no CWR on it, same
  * ack, window and options, contiguous sequence, 0 < payload <= mss, IP id
  * incrementing or fixed, tos/ttl/DF or IPv6 class/label/hop limit equal,
@@ -286,7 +287,7 @@ void gro_receive(struct gro_ctx *g, struct pkt *p)
 	head->data_len += len;
 	f->next_seq += len;
 	f->count++;
-	g->stats.merged++;
+	g->stats.gro_merged++;
 	if (len < f->mss || gro_flush_flags(flags))
 		gro_complete(g, (unsigned)fi);
 }

@@ -18,17 +18,30 @@
 #define ILLAN_GRO_H
 
 #include <stdint.h>
+
+#include "ev/counter.h"
 #include "pkt.h"
 
 #define GRO_MAX_FLOWS 8
 #define GRO_MAX_SIZE 65536u
 
+/* GRO's counters (src/ev/counter.h); the owner of a gro_ctx reports them
+ * (the physical NIC registers gro_counters on its netdev). */
+#define GRO_COUNTERS(X, T)                                                     \
+	/* segments appended to a held packet */                               \
+	X(T, gro_merged, NULL, 0)                                              \
+	/* packets that started a held flow */                                 \
+	X(T, gro_held, NULL, 0)                                                \
+	/* packets delivered after being held */                               \
+	X(T, gro_flushed, NULL, 0)                                             \
+	/* packets GRO does not touch */                                       \
+	X(T, gro_passthrough, NULL, 0)
+
 struct gro_stats {
-	uint64_t merged;    /* segments appended to a held packet */
-	uint64_t held;      /* packets that started a held flow */
-	uint64_t flushed;   /* packets delivered after being held */
-	uint64_t passthrough; /* packets GRO does not touch */
+	GRO_COUNTERS(COUNTER_FIELD, _)
 };
+/* The set of struct gro_stats (kind "gro"). */
+extern const struct counter_set gro_counters;
 
 /* Per held flow (GRO's own bookkeeping, index-parallel to flows[]). */
 struct gro_flow {
@@ -50,12 +63,13 @@ struct gro_ctx {
 	struct gro_flow flow_state[GRO_MAX_FLOWS];
 };
 
-/* deliver receives every packet GRO releases, merged or not. */
+/* An empty context: deliver(arg, p) receives every packet GRO releases,
+ * merged or not, and takes ownership of it. */
 void gro_init(struct gro_ctx *g, void (*deliver)(void *arg, struct pkt *p), void *arg);
 /* Take p (ownership): merge it into a held flow, hold it, or deliver it (and
  * whatever it flushes). Expects a frame with mac header at data. */
 void gro_receive(struct gro_ctx *g, struct pkt *p);
-/* Deliver every held flow (end of a NAPI poll). */
+/* Deliver every held flow, oldest first (end of a NAPI poll). */
 void gro_flush(struct gro_ctx *g);
 
 #endif

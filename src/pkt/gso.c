@@ -1,7 +1,7 @@
 /*
  * gso.c — software segmentation of TCP super-frames over IPv4 and IPv6 with
  * the per-segment geometry of Linux's skb_segment, tcp_gso_segment and
- * inet_gso_segment / ipv6_gso_segment (reference §1.5).
+ * inet_gso_segment / ipv6_gso_segment.
  *
  * Serves netdev's validate_xmit (an egress without TSO or FRAGLIST), the
  * hypervisor's software segmentation and the physical NIC's TSO model.
@@ -12,8 +12,8 @@
  *    summed while copied, as skb_copy_and_csum_bits does for a device
  *    without checksum offload.
  *  - Payload <= gso_size gives one segment rather than tcp_gso_segment's
- *    -EINVAL (the drop behind the bugs in reference §5 B10): the task asks
- *    for a single unsegmented packet.
+ *    -EINVAL, which makes the caller drop the packet: the task asks for a
+ *    single unsegmented packet.
  *  - No minimum gso_size, as in Linux: an old-method ibmveth frame whose TCP
  *    checksum field (the MSS) says 1 arrives with gso_size 1, and Linux would
  *    cut all ~64K segments (GSO_MAX_SEGS, 65535, is never reached by a
@@ -57,19 +57,7 @@ static struct pkt *gso_fail(struct pkt *segs, int *err, int e)
 	return NULL;
 }
 
-/*
- * gso_segment — see gso.h. p must be a TCP GSO packet (gso_type TCPV4 or
- * TCPV6 matching its IP version) with its MAC header at data; when PARTIAL,
- * csum_start must be the TCP header and csum_offset 16 (tcp_gso_segment's
- * check). A PARTIAL packet's seed is taken from its checksum field and moved
- * to each segment's length; any other packet's seed is computed from the
- * pseudo-header first (as tcp4_gso_segment does for non-PARTIAL input).
- * Segments: MAC..TCP headers copied, IPv4 tot_len / id + i (unless FIXEDID) /
- * header checksum, IPv6 payload_len, TCP seq + i*mss, FIN/PSH only on the
- * last, CWR only on the first; PARTIAL with the segment's seed when
- * csum_offload, else the TCP checksum completed and ip_summed NONE. Other
- * metadata (VLAN tag, dev, iif, trace) is copied; gso fields are cleared.
- */
+/* gso_segment: see gso.h. */
 struct pkt *gso_segment(struct pkt *p, bool csum_offload, int *err)
 {
 	if (err)

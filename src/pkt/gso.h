@@ -15,14 +15,22 @@
 
 /*
  * Cut GSO packet p (linear or with a frag_list) into segments of gso_size
- * payload bytes, each a new linear packet from p's pool: headers copied,
- * TCP seq advanced, PSH/FIN only on the last, CWR only on the first, IPv4
- * tot_len, id + i (unless FIXEDID) and header checksum rewritten, IPv6
- * payload_len rewritten. With csum_offload the segments are PARTIAL with the
- * correct per-segment pseudo-header seed; without, their TCP checksums are
- * completed (ip_summed NONE). gso_size >= payload gives one segment.
+ * payload bytes, each a new linear packet from p's pool. p must be a TCP GSO
+ * packet (gso_type TCPV4 or TCPV6 matching its IP version) with its MAC
+ * header at data; when PARTIAL, csum_start must be the TCP header and
+ * csum_offset 16 (tcp_gso_segment's check). Each segment: MAC..TCP headers
+ * copied, IPv4 tot_len, id + i (unless FIXEDID) and header checksum
+ * rewritten, IPv6 payload_len rewritten, TCP seq + i * gso_size, PSH/FIN only
+ * on the last, CWR only on the first. A PARTIAL packet's seed is taken from
+ * its checksum field and adjusted to each segment's length (so a zeroed seed
+ * gives bad segments, as in the kernel); any other packet's seed is computed
+ * from the pseudo-header first (as tcp4_gso_segment does). With csum_offload
+ * the segments are PARTIAL with their seed; without, their TCP checksums are
+ * completed (ip_summed NONE). Other metadata (VLAN tag, dev, iif, trace) is
+ * copied; gso fields are cleared. gso_size >= payload gives one segment.
  * p is not freed. Returns the ->next-linked list, or NULL with *err set
- * (-EINVAL bad headers/metadata, -ENOMEM; partial output is freed).
+ * (err may be NULL): -EINVAL (bad headers or metadata) or -ENOMEM (partial
+ * output freed).
  */
 struct pkt *gso_segment(struct pkt *p, bool csum_offload, int *err);
 

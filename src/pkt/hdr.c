@@ -153,13 +153,7 @@ static int hdr_parse_ipv6(const uint8_t *frame, uint32_t avail, uint32_t len, ui
 	return hdr_parse_l4(frame, avail, off + tot, p, h);
 }
 
-/*
- * hdr_parse_head — parse a frame of which only the first avail bytes can be
- * read (a packet's linear part) but whose whole length is len (with its
- * frag_list). Headers must lie within avail; length fields are checked against
- * len. Same results and errors as hdr_parse; h is always filled as far as
- * parsing got.
- */
+/* hdr_parse_head: see hdr.h. */
 int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hdr_info *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -188,12 +182,7 @@ int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hd
 	return 0;
 }
 
-/*
- * hdr_parse_ip — parse from an IP header at offset off of frame, with no L2
- * header: the version nibble selects IPv4 or IPv6 (ethertype set to match).
- * avail/len as hdr_parse_head. Offsets in h are from frame. Returns 0 or
- * -EINVAL (truncated, malformed, not IP) / -EPROTONOSUPPORT.
- */
+/* hdr_parse_ip: see hdr.h. */
 int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
 		 struct hdr_info *h)
 {
@@ -214,18 +203,13 @@ int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t of
 	return -EINVAL;
 }
 
-/* hdr_parse — see hdr.h. */
+/* hdr_parse: see hdr.h. */
 int hdr_parse(const uint8_t *frame, uint32_t len, struct hdr_info *h)
 {
 	return hdr_parse_head(frame, len, len, h);
 }
 
-/*
- * pkt_parse_headers — parse p's frame (the MAC header at data) over its linear
- * part and set mac_header, network_header, transport_header (those found) and
- * protocol. h (may be NULL) receives the parse. Returns hdr_parse's result;
- * on error p is unchanged.
- */
+/* pkt_parse_headers: see hdr.h. */
 int pkt_parse_headers(struct pkt *p, struct hdr_info *h)
 {
 	struct hdr_info local;

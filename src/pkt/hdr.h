@@ -10,7 +10,9 @@
 #ifndef ILLAN_HDR_H
 #define ILLAN_HDR_H
 
+#include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ETH_ALEN 6
@@ -29,7 +31,69 @@
 #define TCP_CSUM_OFFSET 16 /* offsetof(struct tcphdr, check) */
 #define UDP_CSUM_OFFSET 6
 
-/* TCP flag bits in byte 13 of the header. */
+/*
+ * Wire layouts, with Linux's names (ethhdr, iphdr, ipv6hdr, tcphdr). Every
+ * field is bytes, so a layout may lie over a frame at any alignment;
+ * multi-byte fields are big-endian (hdr_get16/hdr_get32). Callers check the
+ * length before they cast.
+ */
+struct hdr_eth {
+	uint8_t h_dest[ETH_ALEN];
+	uint8_t h_source[ETH_ALEN];
+	uint8_t h_proto[2];
+};
+static_assert(sizeof(struct hdr_eth) == ETH_HLEN, "Ethernet header is 14 bytes");
+
+#define IPV4_HLEN 20 /* without options */
+struct hdr_ip {
+	uint8_t version_ihl; /* version << 4 | header length in 32-bit words */
+	uint8_t tos;
+	uint8_t tot_len[2];
+	uint8_t id[2];
+	uint8_t frag_off[2]; /* IP_DF, IP_MF, offset in 8-byte units */
+	uint8_t ttl;
+	uint8_t protocol;
+	uint8_t check[2];
+	uint8_t saddr[4];
+	uint8_t daddr[4];
+};
+static_assert(sizeof(struct hdr_ip) == IPV4_HLEN, "IPv4 header is 20 bytes");
+#define IP_DF 0x4000
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+#define IPV6_HLEN 40 /* the fixed header */
+struct hdr_ipv6 {
+	uint8_t version_tc_flow[4];
+	uint8_t payload_len[2];
+	uint8_t nexthdr;
+	uint8_t hop_limit;
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+};
+static_assert(sizeof(struct hdr_ipv6) == IPV6_HLEN, "IPv6 header is 40 bytes");
+
+#define TCP_HLEN 20 /* without options */
+struct hdr_tcp {
+	uint8_t source[2];
+	uint8_t dest[2];
+	uint8_t seq[4];
+	uint8_t ack_seq[4];
+	uint8_t doff_res; /* data offset << 4, in 32-bit words */
+	uint8_t flags;    /* TCP_FIN .. TCP_CWR */
+	uint8_t window[2];
+	uint8_t check[2];
+	uint8_t urg_ptr[2];
+};
+static_assert(sizeof(struct hdr_tcp) == TCP_HLEN, "TCP header is 20 bytes");
+static_assert(offsetof(struct hdr_tcp, check) == TCP_CSUM_OFFSET, "TCP checksum at 16");
+
+/* IPv4 version and header length in bytes; TCP header length in bytes. */
+static inline unsigned hdr_ip_version(const struct hdr_ip *ip) { return ip->version_ihl >> 4; }
+static inline unsigned hdr_ip_hlen(const struct hdr_ip *ip) { return (ip->version_ihl & 0xfu) * 4u; }
+static inline unsigned hdr_tcp_hlen(const struct hdr_tcp *th) { return (th->doff_res >> 4) * 4u; }
+
+/* TCP flag bits (struct hdr_tcp flags, byte 13 of the header). */
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -70,24 +134,28 @@ int hdr_parse(const uint8_t *frame, uint32_t len, struct hdr_info *h);
  * As hdr_parse, for a frame of which only the first avail bytes can be read
  * (a packet's linear part) but whose whole length is len (frag_list
  * included): headers must lie within avail, length fields are checked
- * against len.
+ * against len. Same results and errors as hdr_parse; h is filled as far as
+ * parsing got, also on error.
  */
 int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hdr_info *h);
 
 /*
  * Parse from an IP header at offset off of frame, with no L2 header (the
  * version nibble selects IPv4/IPv6; ethertype is set to match, n_vlans 0).
- * Offsets in h are from frame. Same errors as hdr_parse.
+ * avail and len as hdr_parse_head; offsets in h are from frame. Same errors
+ * as hdr_parse, and -EINVAL when off is outside avail (or beyond 16 bits) or
+ * the version is neither 4 nor 6.
  */
 int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
 		 struct hdr_info *h);
 
 struct pkt;
 /*
- * Parse a packet whose MAC header is at data, over its linear part (len =
- * p->len), and set p's mac_header, network_header, transport_header (those
- * found; others PKT_HDR_UNSET) and protocol. h may be NULL. Returns
- * hdr_parse's result; on error p is unchanged.
+ * Parse a packet whose MAC header is at data (hdr_parse_head over its linear
+ * part, length fields against p->len) and set p's mac_header,
+ * network_header, transport_header (those found; others PKT_HDR_UNSET) and
+ * protocol. h (may be NULL) receives the parse. Returns hdr_parse's result;
+ * on error p is unchanged.
  */
 int pkt_parse_headers(struct pkt *p, struct hdr_info *h);
 
@@ -96,6 +164,10 @@ static inline uint16_t hdr_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8
 static inline uint32_t hdr_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t hdr_get64(const uint8_t *p)
+{
+	return (uint64_t)hdr_get32(p) << 32 | hdr_get32(p + 4);
 }
 static inline void hdr_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static inline void hdr_put32(uint8_t *p, uint32_t v)

@@ -2,8 +2,8 @@
  * offload.c — a packet's offload state, with Linux's behaviour:
  * skb_partial_csum_set, skb_checksum_help, the TCP pseudo-header seed
  * (__tcp_v4_send_check / __tcp_v6_send_check), L4 checksum verification, and
- * the validation of untrusted offload metadata (virtio_net_hdr_to_skb and the
- * hardening listed in the reference, §1.8 and §2.2).
+ * the validation of untrusted offload metadata (virtio_net_hdr_to_skb with
+ * the checks later kernels added).
  *
  * Serves drivers (ibmveth's receive fix-ups, TAP's virtio-net headers),
  * netdev's validate_xmit, the bridge's slow path, GSO/GRO and the stack.
@@ -15,13 +15,7 @@
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
 
-/*
- * pkt_partial_csum_set — as skb_partial_csum_set: start is relative to data,
- * off from start to the checksum field. Refuses (false, p unchanged) when
- * csum_start = data + start would not be below U16_MAX (the 2023 syzbot fix
- * made this '>=') or the 2-byte field is not inside the linear part. On
- * success: PARTIAL, csum_start, csum_offset, transport_header = csum_start.
- */
+/* pkt_partial_csum_set: see pkt.h. */
 bool pkt_partial_csum_set(struct pkt *p, uint32_t start, uint16_t off)
 {
 	uint64_t cstart = (uint64_t)p->data + start;
@@ -37,16 +31,7 @@ bool pkt_partial_csum_set(struct pkt *p, uint32_t start, uint16_t off)
 	return true;
 }
 
-/*
- * pkt_checksum_help — as skb_checksum_help: complete a CHECKSUM_PARTIAL packet
- * in software. Sums csum_start..end with the checksum field's current
- * contents, which must be the pseudo-header seed (a zeroed field gives a
- * wrong checksum, exactly as in the kernel — the ibmveth bug of the seed),
- * stores the folded result (0 becomes 0xffff, CSUM_MANGLED_0) and sets NONE.
- * COMPLETE just becomes NONE; NONE/UNNECESSARY are left alone. GSO packets
- * (-EINVAL: they must be segmented first, as current kernels warn), csum_start
- * before data or the field outside the linear part give -EINVAL, p unchanged.
- */
+/* pkt_checksum_help: see pkt.h. */
 int pkt_checksum_help(struct pkt *p)
 {
 	if (p->ip_summed == CHECKSUM_COMPLETE) {
@@ -94,20 +79,15 @@ static int pkt_l3_info(const struct pkt *p, struct hdr_info *h)
 static uint32_t pkt_pseudo_sum(const struct pkt *p, const struct hdr_info *h, uint32_t l4len)
 {
 	const uint8_t *ip = pkt_data(p) + h->l3_off;
-	if (h->ip_version == 4)
-		return csum_tcpudp_nofold(ip + 12, ip + 16, l4len, h->l4_proto, 0);
-	return csum_ipv6_nofold(ip + 8, ip + 24, l4len, h->l4_proto, 0);
+	if (h->ip_version == 4) {
+		const struct hdr_ip *ip4 = (const struct hdr_ip *)ip;
+		return csum_tcpudp_nofold(ip4->saddr, ip4->daddr, l4len, h->l4_proto, 0);
+	}
+	const struct hdr_ipv6 *ip6 = (const struct hdr_ipv6 *)ip;
+	return csum_ipv6_nofold(ip6->saddr, ip6->daddr, l4len, h->l4_proto, 0);
 }
 
-/*
- * pkt_tcp_set_pseudo_seed — store the TCP pseudo-header seed for this
- * packet's L4 length (from the transport header to the end of p) in the TCP
- * checksum field, as __tcp_v4_send_check / __tcp_v6_send_check leave it for
- * CHECKSUM_PARTIAL. network_header and transport_header must be set and the
- * two bytes before the network header must be its ethertype (every illan
- * frame is Ethernet). Returns 0 or -EINVAL (not TCP over IPv4/IPv6, headers
- * unset, truncated or inconsistent).
- */
+/* pkt_tcp_set_pseudo_seed: see pkt.h. */
 int pkt_tcp_set_pseudo_seed(struct pkt *p)
 {
 	struct hdr_info h;
@@ -120,12 +100,7 @@ int pkt_tcp_set_pseudo_seed(struct pkt *p)
 	return 0;
 }
 
-/*
- * pkt_l4_csum_ok — verify the full TCP/UDP checksum of p (headers set), over
- * the L4 length the IP header claims (Ethernet padding excluded). UDP over
- * IPv4 with checksum 0 means "none" and counts as good (RFC 768); over IPv6 it
- * is bad (RFC 8200 §8.1). Returns false also when headers are unusable.
- */
+/* pkt_l4_csum_ok: see pkt.h. */
 bool pkt_l4_csum_ok(const struct pkt *p)
 {
 	struct hdr_info h;
@@ -139,7 +114,7 @@ bool pkt_l4_csum_ok(const struct pkt *p)
 	uint32_t l4len = end - h.l4_off;
 	if (h.l4_proto == IPPROTO_UDP_ && h.ip_version == 4) {
 		const uint8_t *u = pkt_data(p) + h.l4_off;
-		if (u[6] == 0 && u[7] == 0)
+		if (u[UDP_CSUM_OFFSET] == 0 && u[UDP_CSUM_OFFSET + 1] == 0)
 			return true;
 	}
 	uint32_t s = pkt_checksum(p, h.l4_off, l4len, pkt_pseudo_sum(p, &h, l4len));
@@ -148,21 +123,7 @@ bool pkt_l4_csum_ok(const struct pkt *p)
 
 #define PKT_OFFLOAD_GSO_KNOWN (PKT_GSO_TCPV4 | PKT_GSO_TCPV6 | PKT_GSO_TCP_ECN)
 
-/*
- * pkt_offload_apply — take untrusted offload metadata (a virtio-net header, an
- * ibmveth descriptor) for p, whose MAC header is at data, as
- * virtio_net_hdr_to_skb does with the later hardening (§1.8): headers must
- * parse (bad_headers); gso_type must be TCPV4 or TCPV6 (+ECN) or 0
- * (bad_gso_type), non-zero gso_size with it (bad_gso_size) and agree with the
- * parsed IP version and TCP (bad_gso_type); with needs_csum, csum_start must
- * be the parsed L4 header inside the linear part (bad_csum_start) and
- * csum_offset the TCP (16) or UDP (6) checksum field (bad_csum_offset).
- * On success p's header offsets are set, needs_csum makes it PARTIAL (via
- * partial_csum_set), GSO gets DODGY and gso_segs 0, and a GSO packet whose
- * payload fits in one segment becomes non-GSO ("too small packets are not
- * really GSO ones"). Returns 0 or -EINVAL (one counter in err increased, p
- * unchanged).
- */
+/* pkt_offload_apply: see pkt.h. */
 int pkt_offload_apply(struct pkt *p, const struct pkt_offload_req *req,
 		      struct pkt_offload_errors *err)
 {

@@ -16,8 +16,7 @@
 static pkt_trace_fn pkt_trace_hook;
 static void *pkt_trace_arg;
 
-/* pkt_clear_offload — no checksum or GSO state (CHECKSUM_NONE, no GSO);
- * bytes, header offsets and everything else stay. */
+/* pkt_clear_offload: see pkt.h. */
 void pkt_clear_offload(struct pkt *p)
 {
 	p->ip_summed = CHECKSUM_NONE;
@@ -30,9 +29,7 @@ void pkt_clear_offload(struct pkt *p)
 	p->gso_type = 0;
 }
 
-/* pkt_reset_meta — forget every header offset and offload state (NONE, no
- * GSO, no VLAN tag, no device, no trace, zeroed cb); bytes, linkage and the
- * frag_list stay. */
+/* pkt_reset_meta: see pkt.h. */
 void pkt_reset_meta(struct pkt *p)
 {
 	p->mac_header = PKT_HDR_UNSET;
@@ -56,12 +53,7 @@ static uint32_t pkt_move_off(uint32_t off, const struct pkt *from, const struct 
 	return off - from->data + to->data;
 }
 
-/*
- * pkt_copy_meta — copy header offsets, protocol, offload state (ip_summed,
- * csum_*, gso_*), VLAN tag, iif, dev, trace_id and cb from `from` to `to`.
- * Offsets are moved so they point at the same frame bytes when the two
- * packets' data start at different headroom. Bytes and linkage untouched.
- */
+/* pkt_copy_meta: see pkt.h. */
 void pkt_copy_meta(struct pkt *to, const struct pkt *from)
 {
 	to->mac_header = pkt_move_off(from->mac_header, from, to);
@@ -86,8 +78,7 @@ void pkt_copy_meta(struct pkt *to, const struct pkt *from)
 	memcpy(to->cb, from->cb, sizeof(to->cb));
 }
 
-/* pkt_put — grow the linear tail by n bytes (contents undefined); returns a
- * pointer to them, or NULL (no tailroom, or p has a frag_list). */
+/* pkt_put: see pkt.h. */
 uint8_t *pkt_put(struct pkt *p, uint32_t n)
 {
 	if (p->frag_list || n > pkt_tailroom(p))
@@ -97,8 +88,7 @@ uint8_t *pkt_put(struct pkt *p, uint32_t n)
 	return t;
 }
 
-/* pkt_push — prepend n bytes from the headroom; returns the new data pointer
- * or NULL (not enough headroom). Header offsets stay valid (head-relative). */
+/* pkt_push: see pkt.h. */
 uint8_t *pkt_push(struct pkt *p, uint32_t n)
 {
 	if (n > p->data)
@@ -108,8 +98,7 @@ uint8_t *pkt_push(struct pkt *p, uint32_t n)
 	return pkt_data(p);
 }
 
-/* pkt_pull — drop n bytes from the front of the linear part; returns the new
- * data pointer or NULL (n > headlen). */
+/* pkt_pull: see pkt.h. */
 uint8_t *pkt_pull(struct pkt *p, uint32_t n)
 {
 	if (n > pkt_headlen(p))
@@ -119,12 +108,7 @@ uint8_t *pkt_pull(struct pkt *p, uint32_t n)
 	return pkt_data(p);
 }
 
-/*
- * pkt_trim — cut p to len bytes. A cut inside the linear part drops the whole
- * frag_list; a cut inside the frag_list linearizes first (our simplification
- * of ___pskb_trim, which trims members in place). Returns 0, -EINVAL (len >
- * p->len) or -ENOMEM (linearize failed; p unchanged).
- */
+/* pkt_trim: see pkt.h. */
 int pkt_trim(struct pkt *p, uint32_t len)
 {
 	if (len > p->len)
@@ -194,8 +178,7 @@ static void pkt_copy_piece(const uint8_t *piece, uint32_t n, uint32_t pos, void 
 	memcpy((uint8_t *)arg + pos, piece, n);
 }
 
-/* pkt_copy_bits — copy n bytes at packet offset off (from data, across the
- * frag_list) to `to`. Returns 0 or -EINVAL (range outside the packet). */
+/* pkt_copy_bits: see pkt.h. */
 int pkt_copy_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n)
 {
 	return pkt_visit(p, off, n, pkt_copy_piece, to);
@@ -214,11 +197,7 @@ static void pkt_csum_piece(const uint8_t *piece, uint32_t n, uint32_t pos, void 
 	w->sum = csum_block_add(w->sum, s, pos);
 }
 
-/*
- * pkt_checksum — the unfolded sum (a __wsum, as skb_checksum) of len bytes at
- * packet offset off, across the frag_list, added to sum. A range outside the
- * packet sums only what is inside (callers check bounds first).
- */
+/* pkt_checksum: see pkt.h. */
 uint32_t pkt_checksum(const struct pkt *p, uint32_t off, uint32_t len, uint32_t sum)
 {
 	struct pkt_csum_walk w = {0, NULL};
@@ -228,11 +207,7 @@ uint32_t pkt_checksum(const struct pkt *p, uint32_t off, uint32_t len, uint32_t 
 	return csum_add(sum, w.sum);
 }
 
-/*
- * pkt_copy_and_csum_bits — copy n bytes at packet offset off to `to` and
- * return their sum (as skb_copy_and_csum_bits). 0 with nothing copied when
- * the range is outside the packet.
- */
+/* pkt_copy_and_csum_bits: see pkt.h. */
 uint32_t pkt_copy_and_csum_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n)
 {
 	struct pkt_csum_walk w = {0, to};
@@ -241,11 +216,7 @@ uint32_t pkt_copy_and_csum_bits(const struct pkt *p, uint32_t off, void *to, uin
 	return w.sum;
 }
 
-/*
- * pkt_copy — a linear copy of p (bytes across the frag_list, and metadata)
- * from pool (NULL: p's pool) with p's headroom. NULL on failure. The caller
- * owns the copy; p is untouched.
- */
+/* pkt_copy: see pkt.h. */
 struct pkt *pkt_copy(const struct pkt *p, struct pkt_pool *pool)
 {
 	struct pkt *q = pkt_alloc(pool ? pool : p->pool, p->len, p->data);
@@ -257,12 +228,7 @@ struct pkt *pkt_copy(const struct pkt *p, struct pkt_pool *pool)
 	return q;
 }
 
-/*
- * pkt_linearize — pull the frag_list into the linear part, as __skb_linearize.
- * With enough tailroom the bytes are appended in place; otherwise a bigger
- * buffer comes from p's pool (same headroom, so header offsets stay valid) and
- * p keeps its identity. Returns 0, or -ENOMEM with p unchanged.
- */
+/* pkt_linearize: see pkt.h. */
 int pkt_linearize(struct pkt *p)
 {
 	if (!p->frag_list)
@@ -304,8 +270,7 @@ int pkt_linearize(struct pkt *p)
 	return 0;
 }
 
-/* pkt_frag_list_append — chain member (payload only, taken over by p) at the
- * end of p's frag_list; p->len and p->data_len grow by member->len. */
+/* pkt_frag_list_append: see pkt.h. */
 void pkt_frag_list_append(struct pkt *p, struct pkt *member)
 {
 	struct pkt **tail = &p->frag_list;
@@ -317,7 +282,7 @@ void pkt_frag_list_append(struct pkt *p, struct pkt *member)
 	p->data_len += member->len;
 }
 
-/* Header pointers: the byte at the offset, or NULL when it is unset. */
+/* pkt_mac_hdr, pkt_network_hdr, pkt_transport_hdr: see pkt.h. */
 uint8_t *pkt_mac_hdr(const struct pkt *p)
 {
 	return p->mac_header == PKT_HDR_UNSET ? NULL : p->head + p->mac_header;
@@ -333,16 +298,14 @@ uint8_t *pkt_transport_hdr(const struct pkt *p)
 	return p->transport_header == PKT_HDR_UNSET ? NULL : p->head + p->transport_header;
 }
 
-/* pkt_trace_set_hook — install (fn) or remove (NULL) the trace hook. */
+/* pkt_trace_set_hook: see pkt.h. */
 void pkt_trace_set_hook(pkt_trace_fn fn, void *arg)
 {
 	pkt_trace_hook = fn;
 	pkt_trace_arg = arg;
 }
 
-/* pkt_trace — report p at `where` to the hook, when one is installed. Every
- * packet is reported: the hypervisor's copies carry no trace id across
- * partitions, so the recorder identifies packets by their headers. */
+/* pkt_trace: see pkt.h. */
 void pkt_trace(const struct pkt *p, const char *where)
 {
 	if (pkt_trace_hook && p)

@@ -131,39 +131,58 @@ struct pkt_pool_stats {
 	uint32_t outstanding; /* allocs - frees */
 };
 
-/* Bytes of memory a pool with these classes carves from mem. */
+/* Bytes of memory a pool with these classes carves from mem: each buffer
+ * rounded up to 64 bytes, so each starts on a cache line of the carve. */
 size_t pkt_pool_mem_needed(const struct pkt_pool_class *classes, unsigned n_classes);
-/* Create a pool. mem may be NULL (heap). Returns NULL if mem_size is too
- * small, n_classes is 0 or allocation fails. name is copied. */
+/* Create a pool of n_classes size classes (1 to 16, each buf_size > 0), the
+ * buffers carved in class order from mem (mem_size bytes, at least
+ * pkt_pool_mem_needed; the caller's, and it must outlive the pool) or, with
+ * mem NULL, from one heap block. name is copied (truncated to 31 bytes).
+ * Returns the pool, or NULL (bad classes, mem_size too small, no memory). */
 struct pkt_pool *pkt_pool_create(const char *name, const struct pkt_pool_class *classes,
 				 unsigned n_classes, void *mem, size_t mem_size);
-/* Destroy a pool. Returns the number of packets still outstanding (leaked);
- * their buffers become invalid. */
+/* Unlink and free the pool, its buffers (if carved from the heap) and its
+ * packet objects. Returns how many packets were still outstanding: those are
+ * leaked and every pointer to them becomes invalid. NULL is allowed (0). */
 unsigned pkt_pool_destroy(struct pkt_pool *pool);
+/* Copy the pool's counters into st. */
 void pkt_pool_get_stats(const struct pkt_pool *pool, struct pkt_pool_stats *st);
+/* Packets allocated from pool and not yet freed. */
 unsigned pkt_pool_outstanding(const struct pkt_pool *pool);
+/* The name given at creation (stored in the pool). */
 const char *pkt_pool_name(const struct pkt_pool *pool);
 /* Total packets outstanding over every live pool in the process. */
 uint64_t pkt_outstanding_total(void);
 
-/* Fault injection (for tests): the n-th pkt_alloc from now (1 = the next)
- * fails, as if the pool were empty; 0 disables. Returns allocs counted since
- * the last call, so a test can learn how many sites a scenario has. */
+/* Fault injection (for tests): the n-th pkt_alloc from now (any pool; 1 =
+ * the next) fails once, as if the pool were empty; 0 disarms. Returns the
+ * pkt_alloc calls counted since the previous call, so a test can first count
+ * a scenario's allocation sites and then fail each in turn. */
 uint64_t pkt_fault_fail_nth(uint64_t n);
 
-/* Allocate a packet whose buffer holds at least headroom + size bytes; data =
- * headroom, len = 0, metadata cleared. NULL if no buffer fits. */
+/* A packet from pool whose buffer holds at least headroom + size bytes,
+ * taken from the smallest class that fits and has a free buffer (a larger
+ * class when that one is empty): data = headroom, len = 0, no frag_list,
+ * metadata cleared (pkt_reset_meta). The caller owns it until pkt_free.
+ * NULL, counted in the pool's failures, when no class can serve it or fault
+ * injection says so (also NULL for a NULL pool). */
 struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom);
-/* Free a packet and its frag_list (not ->next). NULL is allowed. */
+/* Release p, its buffer and its whole frag_list (each member to its own
+ * pool); p->next is not followed. NULL is allowed. */
 void pkt_free(struct pkt *p);
-/* Free a ->next-linked list of packets. */
+/* Free every packet of a ->next-linked list (NULL is allowed). */
 void pkt_free_list(struct pkt *p);
-/* Clear the checksum and GSO state only (CHECKSUM_NONE, no GSO). */
+/* No checksum or GSO state (CHECKSUM_NONE, csum fields 0, no GSO); bytes,
+ * header offsets and everything else stay. */
 void pkt_clear_offload(struct pkt *p);
-/* Clear all metadata (offsets unset, NONE, no GSO), keep bytes. */
+/* Forget every header offset and the offload state (NONE, no GSO), protocol,
+ * VLAN tag, iif, dev, trace id and cb; bytes, linkage and the frag_list stay. */
 void pkt_reset_meta(struct pkt *p);
-/* Copy offload and header metadata (not bytes, not linkage) between packets
- * whose data starts at the same frame offset. */
+/* Copy header offsets, protocol, offload state (ip_summed, csum_*, gso_*),
+ * VLAN tag, iif, dev, trace_id and cb from `from` to `to`. Head-relative
+ * offsets (and a PARTIAL csum_start) are moved so they point at the same
+ * frame bytes when the two packets' data start at different headroom. Bytes
+ * and linkage are untouched. */
 void pkt_copy_meta(struct pkt *to, const struct pkt *from);
 
 static inline uint8_t *pkt_data(const struct pkt *p) { return p->head + p->data; }
@@ -176,33 +195,43 @@ static inline uint32_t pkt_tailroom(const struct pkt *p)
 static inline bool pkt_is_gso(const struct pkt *p) { return p->gso_size != 0; }
 static inline bool pkt_has_frag_list(const struct pkt *p) { return p->frag_list != NULL; }
 
-/* Extend the linear tail by n bytes; returns the old tail or NULL (no room, or
- * the packet has a frag_list). */
+/* Grow the linear tail by n bytes (contents undefined); returns a pointer to
+ * them, or NULL (no tailroom, or the packet has a frag_list). */
 uint8_t *pkt_put(struct pkt *p, uint32_t n);
-/* Prepend n bytes; returns the new data pointer or NULL (no headroom). */
+/* Prepend n bytes from the headroom; returns the new data pointer or NULL
+ * (not enough headroom). Header offsets stay valid (head-relative). */
 uint8_t *pkt_push(struct pkt *p, uint32_t n);
-/* Remove n bytes from the front of the linear part; NULL if n > headlen. */
+/* Remove n bytes from the front of the linear part; returns the new data
+ * pointer or NULL (n > headlen). */
 uint8_t *pkt_pull(struct pkt *p, uint32_t n);
-/* Cut the packet to len bytes (linearizes first if the cut falls in the
- * frag_list). Returns 0 or -EINVAL/-ENOMEM. */
+/* Cut the packet to len bytes. A cut inside the linear part drops the whole
+ * frag_list; a cut inside the frag_list linearizes first (our simplification
+ * of ___pskb_trim, which trims members in place). Returns 0, -EINVAL (len >
+ * p->len) or -ENOMEM (linearize failed; p unchanged). */
 int pkt_trim(struct pkt *p, uint32_t len);
-/* Copy n bytes at packet offset off (from data, across the frag_list) to to.
- * Returns 0 or -EINVAL if the range is outside the packet. */
+/* Copy n bytes at packet offset off (from data, across the frag_list) to `to`.
+ * Returns 0 or -EINVAL (range outside the packet; nothing copied). */
 int pkt_copy_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n);
 /* Copy n bytes at packet offset off to `to` and return their sum (as
  * skb_copy_and_csum_bits); 0 and nothing copied if the range is outside. */
 uint32_t pkt_copy_and_csum_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n);
-/* A linear copy (bytes and metadata) from pool (NULL: p's pool), headroom
- * kept. NULL on failure. */
+/* A linear copy of p (bytes across the frag_list, and metadata) from pool
+ * (NULL: p's pool) with p's headroom. The caller owns the copy; p is
+ * untouched. NULL on failure. */
 struct pkt *pkt_copy(const struct pkt *p, struct pkt_pool *pool);
-/* Flatten the frag_list into the linear part, as __skb_linearize: reallocates
- * the buffer from p's pool if it has no room. Returns 0 or -ENOMEM (the packet
- * is unchanged then). */
+/* Pull the frag_list into the linear part, as __skb_linearize. With enough
+ * tailroom the bytes are appended in place; otherwise a bigger buffer comes
+ * from p's pool and p keeps its identity. The headroom is kept when a buffer
+ * that large exists; otherwise as much of it is given up as needed (a GRO
+ * aggregate of nearly 64 KiB must still fit a 64 KiB buffer), and header
+ * offsets and a PARTIAL csum_start move with the data. Returns 0, or -ENOMEM
+ * with p unchanged. */
 int pkt_linearize(struct pkt *p);
-/* Append member (payload only) to p's frag_list; len and data_len grow. */
+/* Chain member (payload only, taken over by p) at the end of p's frag_list;
+ * p->len and p->data_len grow by member->len. */
 void pkt_frag_list_append(struct pkt *p, struct pkt *member);
 
-/* Header pointers (NULL if unset). */
+/* Header pointers: the byte at the offset, or NULL when it is unset. */
 uint8_t *pkt_mac_hdr(const struct pkt *p);
 uint8_t *pkt_network_hdr(const struct pkt *p);
 uint8_t *pkt_transport_hdr(const struct pkt *p);
@@ -213,31 +242,44 @@ static inline uint32_t pkt_offset(const struct pkt *p, uint32_t head_off)
 
 /* ---- Offload state --------------------------------------------------------- */
 
-/* As skb_partial_csum_set: start is relative to data. Refuses (returns false,
- * nothing changed) when data+start does not fit in 16 bits or the 2-byte field
- * at start+off is not inside the linear part. On success: ip_summed =
- * PARTIAL, csum_start, csum_offset, transport_header = csum_start. */
+/* As skb_partial_csum_set: start is relative to data, off from start to the
+ * checksum field. Refuses (false, p unchanged) when csum_start = data + start
+ * would not be below U16_MAX (the 2023 syzbot fix made the kernel's test
+ * '>=') or the 2-byte field at start+off is not inside the linear part. On
+ * success: ip_summed = PARTIAL, csum_start, csum_offset, transport_header =
+ * csum_start. */
 bool pkt_partial_csum_set(struct pkt *p, uint32_t start, uint16_t off);
 
 /* As skb_checksum_help: complete a CHECKSUM_PARTIAL packet in software by
  * summing csum_start..end (the field's current contents included — it must
  * hold the pseudo-header seed, or the result is wrong, exactly as in the
- * kernel) and storing the folded result; then ip_summed = NONE. COMPLETE
- * becomes NONE; NONE/UNNECESSARY are left alone. GSO packets and offsets
- * outside the linear part give -EINVAL. Returns 0 or -errno. */
+ * kernel: the ibmveth bug of the seed) and storing the folded result (0
+ * becomes 0xffff, CSUM_MANGLED_0); then ip_summed = NONE. COMPLETE just
+ * becomes NONE; NONE/UNNECESSARY are left alone. A GSO packet (it must be
+ * segmented first, as current kernels warn), csum_start before data or the
+ * field outside the linear part give -EINVAL with p unchanged. Returns 0 or
+ * -EINVAL. */
 int pkt_checksum_help(struct pkt *p);
 
-/* Ones'-complement sum (unfolded, like __wsum) of len bytes at packet offset
- * off, across the frag_list. */
+/* The ones'-complement sum (unfolded, a __wsum as skb_checksum returns) of
+ * len bytes at packet offset off, across the frag_list, added to sum. A range
+ * reaching outside the packet sums only what is inside (callers check bounds
+ * first). */
 uint32_t pkt_checksum(const struct pkt *p, uint32_t off, uint32_t len, uint32_t sum);
 
 /* Write the TCP pseudo-header seed (~csum_tcpudp_magic / ~csum_ipv6_magic over
- * the L4 length of this packet) into the TCP checksum field; headers must be
- * set. Returns 0 or -EINVAL (not TCP over IPv4/IPv6, headers unset). */
+ * the L4 length: from the transport header to the end of p) into the TCP
+ * checksum field, as __tcp_v4_send_check / __tcp_v6_send_check leave it for
+ * CHECKSUM_PARTIAL. network_header and transport_header must be set and
+ * agree with what the IP header says. Returns 0 or -EINVAL (not TCP over
+ * IPv4/IPv6, headers unset, truncated or inconsistent). */
 int pkt_tcp_set_pseudo_seed(struct pkt *p);
 
-/* Verify the full L4 (TCP or UDP) checksum of a packet with headers set.
- * Returns true if it sums to zero (UDP checksum 0 over IPv4 counts as good). */
+/* Verify the full L4 (TCP or UDP) checksum of a packet with network and
+ * transport headers set, over the L4 length the IP header claims (Ethernet
+ * padding excluded). Returns true if it sums to zero; UDP over IPv4 with
+ * checksum 0 means "none" and counts as good (RFC 768), over IPv6 it is bad
+ * (RFC 8200 §8.1). False also when the headers are unusable. */
 bool pkt_l4_csum_ok(const struct pkt *p);
 
 /* Untrusted offload metadata (virtio-net style), checked before it is trusted. */
@@ -255,10 +297,21 @@ struct pkt_offload_errors {
 	uint64_t bad_gso_type;    /* unknown type, or disagrees with the headers */
 	uint64_t bad_headers;     /* headers truncated or malformed */
 };
-/* Parse p's headers and apply req. GSO packets whose payload fits in one
- * segment become non-GSO (as virtio_net_hdr_to_skb). GSO gets PKT_GSO_DODGY.
- * Returns 0, or -EINVAL with the matching counter in err (may be NULL)
- * increased and p's metadata unchanged. */
+/*
+ * Take untrusted offload metadata (a virtio-net header, an ibmveth
+ * descriptor) for p, whose MAC header is at data, as virtio_net_hdr_to_skb
+ * does with the checks later kernels added: the headers must parse
+ * (bad_headers); gso_type must be TCPV4 or TCPV6 (+ECN) or 0 (bad_gso_type),
+ * with a non-zero gso_size (bad_gso_size), and agree with the parsed IP
+ * version and TCP (bad_gso_type); with needs_csum, csum_start must be the
+ * parsed L4 header inside the linear part (bad_csum_start) and csum_offset
+ * the TCP (16) or UDP (6) checksum field (bad_csum_offset). On success p's
+ * header offsets and protocol are set, needs_csum makes it PARTIAL
+ * (pkt_partial_csum_set), GSO gets PKT_GSO_DODGY and gso_segs 0, and a GSO
+ * packet whose payload fits in one segment becomes non-GSO ("too small
+ * packets are not really GSO ones"). Returns 0, or -EINVAL with one counter
+ * in err (may be NULL) increased and p unchanged.
+ */
 int pkt_offload_apply(struct pkt *p, const struct pkt_offload_req *req,
 		      struct pkt_offload_errors *err);
 
@@ -269,7 +322,9 @@ int pkt_offload_apply(struct pkt *p, const struct pkt_offload_req *req,
  * The scenario runner installs the hook to explain drops, and for --trace
  * and --pcap. */
 typedef void (*pkt_trace_fn)(const struct pkt *p, const char *where, void *arg);
+/* Install (fn, called with arg) or remove (fn NULL) the trace hook. */
 void pkt_trace_set_hook(pkt_trace_fn fn, void *arg);
+/* Report p at `where` to the hook, when one is installed (p NULL: nothing). */
 void pkt_trace(const struct pkt *p, const char *where);
 
 #endif

@@ -55,8 +55,7 @@ static size_t pkt_pool_stride(uint32_t buf_size)
 	return ((size_t)buf_size + PKT_POOL_ALIGN - 1) & ~(size_t)(PKT_POOL_ALIGN - 1);
 }
 
-/* pkt_pool_mem_needed — bytes a pool with these classes carves from mem:
- * each buffer rounded up to 64 bytes. */
+/* pkt_pool_mem_needed: see pkt.h. */
 size_t pkt_pool_mem_needed(const struct pkt_pool_class *classes, unsigned n_classes)
 {
 	size_t n = 0;
@@ -65,12 +64,7 @@ size_t pkt_pool_mem_needed(const struct pkt_pool_class *classes, unsigned n_clas
 	return n;
 }
 
-/*
- * pkt_pool_create — a pool of n_classes size classes (at most 16, each
- * buf_size > 0), buffers carved in order from mem (mem_size bytes, the
- * caller's and outliving the pool) or from one heap block when mem is NULL.
- * name is copied (truncated to 31 bytes). Returns the pool or NULL.
- */
+/* pkt_pool_create: see pkt.h. */
 struct pkt_pool *pkt_pool_create(const char *name, const struct pkt_pool_class *classes,
 				 unsigned n_classes, void *mem, size_t mem_size)
 {
@@ -140,12 +134,7 @@ err_pool:
 	return NULL;
 }
 
-/*
- * pkt_pool_destroy — unlink and free the pool, its buffers (if carved from
- * the heap) and its packet objects. Returns how many packets were still
- * outstanding: those are leaked and every pointer to them becomes invalid.
- * NULL is allowed (returns 0).
- */
+/* pkt_pool_destroy: see pkt.h. */
 unsigned pkt_pool_destroy(struct pkt_pool *pool)
 {
 	if (!pool)
@@ -165,25 +154,25 @@ unsigned pkt_pool_destroy(struct pkt_pool *pool)
 	return leaked;
 }
 
-/* pkt_pool_get_stats — copy the pool's counters into st. */
+/* pkt_pool_get_stats: see pkt.h. */
 void pkt_pool_get_stats(const struct pkt_pool *pool, struct pkt_pool_stats *st)
 {
 	*st = pool->st;
 }
 
-/* pkt_pool_outstanding — packets allocated from pool and not yet freed. */
+/* pkt_pool_outstanding: see pkt.h. */
 unsigned pkt_pool_outstanding(const struct pkt_pool *pool)
 {
 	return pool->st.outstanding;
 }
 
-/* pkt_pool_name — the name given at creation (the pool's storage). */
+/* pkt_pool_name: see pkt.h. */
 const char *pkt_pool_name(const struct pkt_pool *pool)
 {
 	return pool->name;
 }
 
-/* pkt_outstanding_total — outstanding packets summed over every live pool. */
+/* pkt_outstanding_total: see pkt.h. */
 uint64_t pkt_outstanding_total(void)
 {
 	uint64_t n = 0;
@@ -192,12 +181,7 @@ uint64_t pkt_outstanding_total(void)
 	return n;
 }
 
-/*
- * pkt_fault_fail_nth — arm fault injection: the n-th pkt_alloc from now (any
- * pool; 1 = the next) fails as if the pool were empty, once; 0 disarms.
- * Returns the number of pkt_alloc calls since the previous call, so a test can
- * first count a scenario's allocation sites and then fail each in turn.
- */
+/* pkt_fault_fail_nth: see pkt.h. */
 uint64_t pkt_fault_fail_nth(uint64_t n)
 {
 	uint64_t seen = pkt_fault_allocs;
@@ -233,13 +217,7 @@ static void pkt_pool_put_buf(struct pkt_pool *pool, unsigned cls, uint8_t *buf)
 	k->free[k->n_free++] = buf;
 }
 
-/*
- * pkt_alloc — a packet whose buffer holds at least headroom + size bytes,
- * from pool: data = headroom, len = 0, no frag_list, metadata cleared
- * (pkt_reset_meta). The caller owns it until pkt_free. NULL (and
- * stats.failures counted) when no class fits or has a free buffer, or when
- * fault injection says so.
- */
+/* pkt_alloc: see pkt.h. */
 struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom)
 {
 	if (!pool)
@@ -279,10 +257,7 @@ struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom)
 	return p;
 }
 
-/*
- * pkt_free — release p, its buffer and its whole frag_list (each member to its
- * own pool); p->next is not followed. NULL is allowed.
- */
+/* pkt_free: see pkt.h. */
 void pkt_free(struct pkt *p)
 {
 	if (!p)
@@ -303,7 +278,7 @@ void pkt_free(struct pkt *p)
 	pkt_free_list(frags);
 }
 
-/* pkt_free_list — free every packet of a ->next-linked list. */
+/* pkt_free_list: see pkt.h. */
 void pkt_free_list(struct pkt *p)
 {
 	while (p) {
@@ -314,11 +289,7 @@ void pkt_free_list(struct pkt *p)
 	}
 }
 
-/*
- * pkt_swap_buffers — exchange the buffers (head, size and class) of two
- * packets of the same pool; bytes and metadata stay where they are. Used by
- * linearize to give a packet a bigger buffer without changing its identity.
- */
+/* pkt_pool_max_buf: see pkt_internal.h. */
 uint32_t pkt_pool_max_buf(const struct pkt_pool *pool)
 {
 	uint32_t m = 0;
@@ -328,6 +299,7 @@ uint32_t pkt_pool_max_buf(const struct pkt_pool *pool)
 	return m;
 }
 
+/* pkt_swap_buffers: see pkt_internal.h. */
 void pkt_swap_buffers(struct pkt *a, struct pkt *b)
 {
 	struct pkt_slot *sa = (struct pkt_slot *)(void *)a, *sb = (struct pkt_slot *)(void *)b;

@@ -158,10 +158,10 @@ struct real_visit {
 	const char *obj;
 };
 
-static void real_visit_one(void *arg, const char *name, uint64_t v)
+static void real_visit_one(void *arg, const struct counter_desc *d, uint64_t v)
 {
 	struct real_visit *rv = arg;
-	rv->fn(rv->arg, rv->obj, name, v);
+	rv->fn(rv->arg, rv->obj, d->name, v);
 }
 
 /* real_for_each_counter: see real.h. */

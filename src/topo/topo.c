@@ -327,7 +327,7 @@ void topo_for_each_counter(struct topo *t,
 		if (!devs[i])
 			continue;
 		cv.obj = devs[i]->name;
-		netdev_for_each_counter(devs[i], visit_one, &cv);
+		netdev_for_each_counter(devs[i], visit_desc, &cv);
 	}
 	for (int i = 0; i < 4; i++)
 		visit_hv(&cv, t, i);

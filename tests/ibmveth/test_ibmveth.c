@@ -252,6 +252,29 @@ TEST(probe_client_features_and_firmware)
 	rig_down();
 }
 
+static void count_visit(void *arg, const struct counter_desc *d, uint64_t v)
+{
+	unsigned *n = arg;
+	(void)d;
+	(void)v;
+	(*n)++;
+}
+
+/* The driver reports the standard counters and its own set, each once, and
+ * the firmware switches as levels. */
+TEST(counters_are_standard_and_ibmveth_sets)
+{
+	rig_up(NULL, NULL);
+	unsigned n = 0;
+	netdev_for_each_counter(R.a.dev, count_visit, &n);
+	CHECK_EQ(n, netdev_counters.n + ibmveth_counters.n);
+	const struct counter_desc *d = counter_set_find(&ibmveth_counters, "fw_enabled_large_send");
+	CHECK(d && (d->flags & COUNTER_GAUGE));
+	d = counter_set_find(&ibmveth_counters, "tx_send_failed");
+	CHECK(d && d->drop && !(d->flags & COUNTER_GAUGE));
+	rig_down();
+}
+
 TEST(probe_firmware_without_padded_csum_or_plso)
 {
 	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = 0};

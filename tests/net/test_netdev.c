@@ -4,7 +4,9 @@
  * dev_queue_xmit / validate_xmit (software GSO, linearize, checksum help,
  * VLAN rules, harmonize, ECN/FIXEDID), each with exact counters.
  */
+#include <assert.h>
 #include <errno.h>
+#include <string.h>
 
 #include "net/netdev.h"
 #include "net/netdev_test_util.h"
@@ -18,15 +20,13 @@ struct dummy {
 	unsigned n_sent;
 	unsigned set_features_calls;
 	unsigned rx_mode_calls;
-	bool busy;        /* answer NETDEV_TX_BUSY */
 	bool refuse_open;
+	bool refuse_features; /* set_features fails with -EIO */
 };
 
 static enum netdev_tx dummy_xmit(struct netdev *dev, struct pkt *p)
 {
 	struct dummy *d = dev->priv;
-	if (d->busy)
-		return NETDEV_TX_BUSY;
 	if (d->n_sent < 128)
 		d->sent[d->n_sent++] = p;
 	else
@@ -45,8 +45,8 @@ static int dummy_set_features(struct netdev *dev, uint32_t f)
 {
 	struct dummy *d = dev->priv;
 	d->set_features_calls++;
-	dev->features = f;
-	return 0;
+	(void)f;
+	return d->refuse_features ? -EIO : 0;
 }
 
 static void dummy_rx_mode(struct netdev *dev)
@@ -182,6 +182,27 @@ TEST(set_features_fixups)
 	teardown();
 }
 
+/* The driver only programs the device; the core assigns dev->features when
+ * it succeeds and leaves them when it fails (__netdev_update_features). */
+TEST(set_features_assigned_by_the_core_on_success_only)
+{
+	setup();
+	struct netdev *dev = dummy_new("dS", NETIF_F_SG | NETIF_F_IP_CSUM);
+	CHECK(dev->features & NETIF_F_IP_CSUM);
+	unsigned calls = D(dev)->set_features_calls;
+	D(dev)->refuse_features = true;
+	uint32_t before = dev->features;
+	CHECK_EQ(netdev_set_features(dev, before & ~NETIF_F_IP_CSUM), -EIO);
+	CHECK_EQ(D(dev)->set_features_calls, calls + 1);
+	CHECK_EQ(dev->features, before);
+	D(dev)->refuse_features = false;
+	CHECK_EQ(netdev_set_features(dev, before & ~NETIF_F_IP_CSUM), 0);
+	CHECK_EQ(dev->features, before & ~NETIF_F_IP_CSUM);
+	CHECK_EQ(dev->wanted_features, before & ~NETIF_F_IP_CSUM);
+	netdev_free(dev);
+	teardown();
+}
+
 TEST(mtu_mac_mc_promisc)
 {
 	setup();
@@ -211,31 +232,172 @@ TEST(mtu_mac_mc_promisc)
 	teardown();
 }
 
-static void count_fn(void *arg, const char *name, uint64_t value)
+/* Two counter sets a driver might register. */
+#define DUMMY_RX_COUNTERS(X, T)                                                \
+	X(T, dummy_rx_a, NULL, 0)                                              \
+	X(T, dummy_rx_b, "dummy refused it", 0)
+#define DUMMY_TX_COUNTERS(X, T)                                                \
+	X(T, dummy_tx_a, NULL, 0)                                              \
+	X(T, dummy_tx_level, NULL, COUNTER_GAUGE)                              \
+	X(T, dummy_tx_c, "dummy lost it", COUNTER_HARMLESS)
+struct dummy_rx_stats {
+	DUMMY_RX_COUNTERS(COUNTER_FIELD, _)
+};
+struct dummy_tx_stats {
+	DUMMY_TX_COUNTERS(COUNTER_FIELD, _)
+};
+COUNTER_SET_DEFINE(dummy_rx_counters, "dummy-rx", struct dummy_rx_stats, DUMMY_RX_COUNTERS);
+COUNTER_SET_DEFINE(dummy_tx_counters, "dummy-tx", struct dummy_tx_stats, DUMMY_TX_COUNTERS);
+/* A set whose one name is taken by dummy_rx_counters, one taken by the
+ * standard set, and one of each alone. */
+#define DUP_RX_COUNTERS(X, T) X(T, dummy_new_name, NULL, 0) X(T, dummy_rx_b, NULL, 0)
+#define DUP_STD_COUNTERS(X, T) X(T, tx_dropped, NULL, 0)
+struct dup_rx_stats {
+	DUP_RX_COUNTERS(COUNTER_FIELD, _)
+};
+struct dup_std_stats {
+	DUP_STD_COUNTERS(COUNTER_FIELD, _)
+};
+COUNTER_SET_DEFINE(dup_rx_counters, "dup-rx", struct dup_rx_stats, DUP_RX_COUNTERS);
+COUNTER_SET_DEFINE(dup_std_counters, "dup-std", struct dup_std_stats, DUP_STD_COUNTERS);
+
+#define SEEN_MAX 64
+struct seen {
+	const struct counter_desc *d[SEEN_MAX];
+	uint64_t v[SEEN_MAX];
+	unsigned n;
+};
+
+static void seen_fn(void *arg, const struct counter_desc *d, uint64_t v)
 {
-	unsigned *n = arg;
-	(*n)++;
-	(void)name;
-	(void)value;
+	struct seen *s = arg;
+	REQUIRE(s->n < SEEN_MAX);
+	s->d[s->n] = d;
+	s->v[s->n++] = v;
 }
 
-TEST(counters_named_and_standard)
+/* How often name was visited; *v receives its (last) value. */
+static unsigned seen_count(const struct seen *s, const char *name, uint64_t *v)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (strcmp(s->d[i]->name, name) == 0) {
+			n++;
+			*v = s->v[i];
+		}
+	}
+	return n;
+}
+
+/* Each counter of set, in the struct at base, visited exactly once with its
+ * value and its own descriptor. */
+static void check_set_seen(const struct seen *s, const struct counter_set *set, const void *base)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		uint64_t v = UINT64_MAX;
+		CHECK_EQ(seen_count(s, set->descs[i].name, &v), 1);
+		CHECK_U64(v, counter_get(base, &set->descs[i]));
+		for (unsigned j = 0; j < s->n; j++)
+			if (strcmp(s->d[j]->name, set->descs[i].name) == 0)
+				CHECK(s->d[j] == &set->descs[i]);
+	}
+}
+
+TEST(counter_sets_each_counter_visited_once)
 {
 	setup();
 	struct netdev *dev = dummy_new("dC", NETIF_F_SG);
-	static uint64_t mine = 7;
-	CHECK_EQ(netdev_add_counter(dev, "my_counter", &mine), 0);
-	CHECK_EQ(netdev_add_counter(dev, "my_counter", &mine), -EEXIST);
-	uint64_t v = 0;
-	CHECK(netdev_get_counter(dev, "my_counter", &v));
-	CHECK_U64(v, 7);
-	dev->stats.sw_checksums = 3;
-	CHECK(netdev_get_counter(dev, "sw_checksums", &v));
-	CHECK_U64(v, 3);
+	struct dummy_rx_stats rx = {.dummy_rx_a = 11, .dummy_rx_b = 12};
+	struct dummy_tx_stats tx = {.dummy_tx_a = 21, .dummy_tx_level = 22, .dummy_tx_c = 23};
+	CHECK_EQ(netdev_add_counter_set(dev, &dummy_rx_counters, &rx), 0);
+	CHECK_EQ(netdev_add_counter_set(dev, &dummy_tx_counters, &tx), 0);
+	/* every standard counter with a value of its own */
+	for (size_t i = 0; i < netdev_counters.n; i++)
+		counter_add(&dev->stats, &netdev_counters.descs[i], 100 + i);
+
+	struct seen s = {0};
+	netdev_for_each_counter(dev, seen_fn, &s);
+	CHECK_EQ(s.n, netdev_counters.n + dummy_rx_counters.n + dummy_tx_counters.n);
+	check_set_seen(&s, &netdev_counters, &dev->stats);
+	check_set_seen(&s, &dummy_rx_counters, &rx);
+	check_set_seen(&s, &dummy_tx_counters, &tx);
+	/* standard first, then the sets in the order registered */
+	CHECK(s.d[0] == &netdev_counters.descs[0]);
+	CHECK(s.d[netdev_counters.n] == &dummy_rx_counters.descs[0]);
+	CHECK(s.d[s.n - 1] == &dummy_tx_counters.descs[dummy_tx_counters.n - 1]);
+	/* phrases and flags travel with the descriptor */
+	uint64_t v;
+	CHECK(seen_count(&s, "tx_dropped", &v) == 1);
+	for (unsigned i = 0; i < s.n; i++) {
+		if (strcmp(s.d[i]->name, "dummy_tx_c") == 0) {
+			CHECK(strcmp(s.d[i]->drop, "dummy lost it") == 0);
+			CHECK_EQ(s.d[i]->flags, COUNTER_HARMLESS);
+		}
+		if (strcmp(s.d[i]->name, "rx_packets") == 0)
+			CHECK(s.d[i]->drop == NULL);
+		if (strcmp(s.d[i]->name, "xmit_errors") == 0)
+			CHECK(s.d[i]->drop != NULL);
+	}
+
+	/* a counter changed later is read live */
+	rx.dummy_rx_b = 99;
+	CHECK(netdev_get_counter(dev, "dummy_rx_b", &v));
+	CHECK_U64(v, 99);
+	CHECK(netdev_get_counter(dev, "sw_gso_packets", &v));
+	CHECK_U64(v, dev->stats.sw_gso_packets);
 	CHECK(!netdev_get_counter(dev, "no_such", &v));
-	unsigned n = 0;
-	netdev_for_each_counter(dev, count_fn, &n);
-	CHECK_EQ(n, 13 + 1);
+	netdev_free(dev);
+	teardown();
+}
+
+TEST(counter_set_duplicate_name_refused)
+{
+	setup();
+	struct netdev *dev = dummy_new("dD", NETIF_F_SG);
+	struct dummy_rx_stats rx = {0};
+	struct dup_rx_stats dup = {.dummy_new_name = 5};
+	struct dup_std_stats dstd = {0};
+	CHECK_EQ(netdev_add_counter_set(dev, &dummy_rx_counters, &rx), 0);
+	/* the same set twice, a set sharing one name, a standard name */
+	CHECK_EQ(netdev_add_counter_set(dev, &dummy_rx_counters, &rx), -EEXIST);
+	CHECK_EQ(netdev_add_counter_set(dev, &dup_rx_counters, &dup), -EEXIST);
+	CHECK_EQ(netdev_add_counter_set(dev, &dup_std_counters, &dstd), -EEXIST);
+	CHECK_EQ(netdev_add_counter_set(dev, NULL, &rx), -EINVAL);
+	CHECK_EQ(netdev_add_counter_set(dev, &dummy_tx_counters, NULL), -EINVAL);
+	/* a refused set registers none of its names */
+	uint64_t v;
+	CHECK(!netdev_get_counter(dev, "dummy_new_name", &v));
+	struct seen s = {0};
+	netdev_for_each_counter(dev, seen_fn, &s);
+	CHECK_EQ(s.n, netdev_counters.n + dummy_rx_counters.n);
+	CHECK_EQ(seen_count(&s, "dummy_rx_b", &v), 1);
+	CHECK_EQ(seen_count(&s, "tx_dropped", &v), 1);
+	netdev_free(dev);
+	teardown();
+}
+
+/* One-counter sets with distinct names, for filling a device's table. */
+static const struct counter_desc lim_descs[] = {
+	{"lim0", 0, NULL, 0}, {"lim1", 0, NULL, 0}, {"lim2", 0, NULL, 0},
+	{"lim3", 0, NULL, 0}, {"lim4", 0, NULL, 0},
+};
+static_assert(NETDEV_MAX_COUNTER_SETS + 1 <= sizeof(lim_descs) / sizeof(lim_descs[0]),
+	      "one set more than a device holds");
+
+TEST(counter_sets_limited)
+{
+	setup();
+	struct netdev *dev = dummy_new("dL", NETIF_F_SG);
+	static uint64_t lim[NETDEV_MAX_COUNTER_SETS + 1];
+	static struct counter_set sets[NETDEV_MAX_COUNTER_SETS + 1];
+	for (unsigned i = 0; i <= NETDEV_MAX_COUNTER_SETS; i++)
+		sets[i] = (struct counter_set){"lim", &lim_descs[i], 1};
+	for (unsigned i = 0; i < NETDEV_MAX_COUNTER_SETS; i++)
+		CHECK_EQ(netdev_add_counter_set(dev, &sets[i], &lim[i]), 0);
+	CHECK_EQ(netdev_add_counter_set(dev, &sets[NETDEV_MAX_COUNTER_SETS],
+					 &lim[NETDEV_MAX_COUNTER_SETS]), -ENOSPC);
+	uint64_t v;
+	CHECK(!netdev_get_counter(dev, "lim4", &v));
 	netdev_free(dev);
 	teardown();
 }
@@ -500,17 +662,6 @@ TEST(xmit_gso_type_modifiers)
 	CHECK_EQ(dev_queue_xmit(dev, p), 0);
 	CHECK_EQ(D(dev)->n_sent, 6);
 	CHECK_U64(dev->stats.sw_gso_packets, 2);
-	netdev_free(dev);
-	teardown();
-}
-
-TEST(xmit_busy_driver_counts_drop)
-{
-	setup();
-	struct netdev *dev = dummy_new("dB", NETIF_F_SG | NETIF_F_IP_CSUM);
-	D(dev)->busy = true;
-	CHECK_EQ(dev_queue_xmit(dev, tcp4(100, 0)), -EBUSY);
-	CHECK_U64(dev->stats.tx_dropped, 1);
 	netdev_free(dev);
 	teardown();
 }

@@ -13,6 +13,7 @@
 #include "bridge/br_test_util.h"
 #include "drv/physnic/physnic.h"
 #include "ev/ev.h"
+#include "pkt/gro.h"
 #include "test.h"
 
 #define MAX_FRAMES 64
@@ -595,6 +596,34 @@ TEST(back_to_back_tso_nic_to_plain_host)
 	/* Unlinked by the free: the NIC is without carrier now. */
 	dev_queue_xmit(f.nic, tb_tcp4(f.pool, &t, TB_FULL));
 	CHECK_U64(dctr(f.nic, "tx_no_carrier"), 1);
+	fx_fini(&f);
+}
+
+static void count_visit(void *arg, const struct counter_desc *d, uint64_t v)
+{
+	unsigned *n = arg;
+	(void)d;
+	(void)v;
+	(*n)++;
+}
+
+/* The NIC reports the standard counters, its own set and GRO's, each once. */
+TEST(counters_are_standard_physnic_and_gro_sets)
+{
+	struct fx f;
+	fx_init(&f, NULL);
+	unsigned n = 0;
+	netdev_for_each_counter(f.nic, count_visit, &n);
+	CHECK_EQ(n, netdev_counters.n + physnic_counters.n + gro_counters.n);
+	for (size_t i = 0; i < physnic_counters.n; i++)
+		CHECK(!counter_set_find(&gro_counters, physnic_counters.descs[i].name) &&
+		      !counter_set_find(&netdev_counters, physnic_counters.descs[i].name));
+	struct tb_tcp t = tb_default(2, 1);
+	t.payload_len = 100;
+	CHECK_EQ(wire_in(&f, &t, TB_FULL), 0);
+	run(&f);
+	CHECK_U64(dctr(f.nic, "rx_wire_frames"), 1);
+	CHECK_U64(dctr(f.nic, "gro_held") + dctr(f.nic, "gro_passthrough"), 1);
 	fx_fini(&f);
 }
 

@@ -140,9 +140,9 @@ static void gro_then_gso(int ipv, uint32_t n, uint32_t mss, uint32_t last_len, u
 	}
 	CHECK_EQ(i, n);
 	pkt_free_list(segs);
-	CHECK_U64(g.stats.merged, n - 1);
-	CHECK_U64(g.stats.held, 1);
-	CHECK_U64(g.stats.flushed, 1);
+	CHECK_U64(g.stats.gro_merged, n - 1);
+	CHECK_U64(g.stats.gro_held, 1);
+	CHECK_U64(g.stats.gro_flushed, 1);
 	pkt_free_list(s.list);
 }
 
@@ -187,7 +187,7 @@ TEST(psh_flushes_without_gro_flush)
 	stream(4, 1, 1000, 1000, 0, TCP_PSH, d);
 	gro_receive(&g, seg(&d[0], CHECKSUM_UNNECESSARY));
 	CHECK_EQ(s.n, 3);
-	CHECK_U64(g.stats.passthrough, 1);
+	CHECK_U64(g.stats.gro_passthrough, 1);
 	teardown(&s);
 }
 
@@ -366,7 +366,7 @@ TEST(bad_checksum_not_merged)
 	CHECK_EQ(s.list->next->gso_size, 0);
 	CHECK_EQ(s.list->next->ip_summed, CHECKSUM_NONE);
 	CHECK_EQ(s.list->next->next->gso_size, 0);
-	CHECK_U64(g.stats.passthrough, 1);
+	CHECK_U64(g.stats.gro_passthrough, 1);
 	teardown(&s);
 }
 
@@ -429,7 +429,7 @@ TEST(non_tcp_passes_through)
 	pkt_put(junk, 5);
 	gro_receive(&g, junk);
 	CHECK_EQ(s.n, 3);
-	CHECK_U64(g.stats.passthrough, 3);
+	CHECK_U64(g.stats.gro_passthrough, 3);
 	CHECK_EQ(g.n_flows, 0);
 	teardown(&s);
 }
@@ -462,9 +462,9 @@ TEST(stream_with_same_ip_options_never_merges)
 	}
 	gro_flush(&g);
 	CHECK_EQ(s.n, 6);
-	CHECK_U64(g.stats.passthrough, 6);
-	CHECK_U64(g.stats.merged, 0);
-	CHECK_U64(g.stats.held, 0);
+	CHECK_U64(g.stats.gro_passthrough, 6);
+	CHECK_U64(g.stats.gro_merged, 0);
+	CHECK_U64(g.stats.gro_held, 0);
 	unsigned i = 0;
 	for (struct pkt *p = s.list; p; p = p->next, i++) {
 		CHECK(p->frag_list == NULL);

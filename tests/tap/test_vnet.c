@@ -64,7 +64,7 @@ TEST(needs_csum_becomes_partial)
 	CHECK_EQ(p->csum_start - p->data, 34);
 	CHECK_EQ(p->csum_offset, 16);
 	CHECK(!pkt_is_gso(p));
-	CHECK_U64(st.rx_partial, 1);
+	CHECK_U64(st.vnet_rx_partial, 1);
 	pkt_free(p);
 	teardown();
 }
@@ -81,7 +81,7 @@ TEST(gso_tcpv4_accepted_dodgy)
 	CHECK_EQ(p->gso_size, 1448);
 	CHECK_EQ(p->gso_type, PKT_GSO_TCPV4 | PKT_GSO_TCP_ECN | PKT_GSO_DODGY);
 	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
-	CHECK_U64(st.rx_gso, 1);
+	CHECK_U64(st.vnet_rx_gso, 1);
 	pkt_free(p);
 	teardown();
 }
@@ -110,7 +110,7 @@ TEST(small_gso_is_not_gso)
 	struct vnet_stats st = {0};
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, &st), 0);
 	CHECK(!pkt_is_gso(p));
-	CHECK_U64(st.rx_gso, 0);
+	CHECK_U64(st.vnet_rx_gso, 0);
 	pkt_free(p);
 	teardown();
 }
@@ -124,7 +124,7 @@ TEST(plain_and_data_valid_frames_untouched)
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, &st), 0);
 	/* Linux ignores DATA_VALID on this path; so do we: the receiver verifies. */
 	CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
-	CHECK_U64(st.rx_partial, 0);
+	CHECK_U64(st.vnet_rx_partial, 0);
 	pkt_free(p);
 	/* A non-IP frame (ARP) without offload passes. */
 	p = pkt_alloc(pool, 60, PKT_HEADROOM);
@@ -151,29 +151,29 @@ TEST(bad_headers_refused_and_counted)
 {
 	const struct bad_case cases[] = {
 		{"csum_start past the frame", {.flags = 1, .csum_start = 2000, .csum_offset = 16}, 100, 4,
-		 offsetof(struct vnet_stats, rx.bad_csum_start)},
+		 offsetof(struct vnet_stats, vnet_bad_csum_start)},
 		{"csum_start not at L4", {.flags = 1, .csum_start = 30, .csum_offset = 16}, 100, 4,
-		 offsetof(struct vnet_stats, rx.bad_csum_start)},
+		 offsetof(struct vnet_stats, vnet_bad_csum_start)},
 		{"UDP offset on TCP", {.flags = 1, .csum_start = 34, .csum_offset = 6}, 100, 4,
-		 offsetof(struct vnet_stats, rx.bad_csum_offset)},
+		 offsetof(struct vnet_stats, vnet_bad_csum_offset)},
 		{"offset past the frame", {.flags = 1, .csum_start = 34, .csum_offset = 60000}, 100, 4,
-		 offsetof(struct vnet_stats, rx.bad_csum_offset)},
+		 offsetof(struct vnet_stats, vnet_bad_csum_offset)},
 		{"UFO", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_UDP, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, rx.bad_gso_type)},
+		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
 		{"USO", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, rx.bad_gso_type)},
+		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
 		{"ECN alone", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_ECN, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, rx.bad_gso_type)},
+		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
 		{"unknown type", {.gso_type = 0x17, .gso_size = 1000}, 3000, 4,
-		 offsetof(struct vnet_stats, rx.bad_gso_type)},
+		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
 		{"TCPV6 on IPv4", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV6, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, rx.bad_gso_type)},
+		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
 		{"TCPV4 on IPv6", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1000, .csum_start = 54, .csum_offset = 16},
-		 3000, 6, offsetof(struct vnet_stats, rx.bad_gso_type)},
+		 3000, 6, offsetof(struct vnet_stats, vnet_bad_gso_type)},
 		{"gso_size 0", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, rx.bad_gso_size)},
+		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_size)},
 		{"hdr_len past the frame", {.flags = 1, .hdr_len = 5000, .csum_start = 34, .csum_offset = 16}, 100, 4,
-		 offsetof(struct vnet_stats, rx_bad_hdr_len)},
+		 offsetof(struct vnet_stats, vnet_bad_hdr_len)},
 	};
 	setup();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -189,8 +189,8 @@ TEST(bad_headers_refused_and_counted)
 		memcpy(&v, (const char *)&st + c->counter, sizeof(v));
 		if (v != 1)
 			TEST_FAILF("%s: counter %llu", c->what, (unsigned long long)v);
-		uint64_t total = st.rx.bad_csum_start + st.rx.bad_csum_offset + st.rx.bad_gso_size +
-				 st.rx.bad_gso_type + st.rx.bad_headers + st.rx_bad_hdr_len + st.rx_runt;
+		uint64_t total = st.vnet_bad_csum_start + st.vnet_bad_csum_offset + st.vnet_bad_gso_size +
+				 st.vnet_bad_gso_type + st.vnet_bad_headers + st.vnet_bad_hdr_len + st.vnet_runt;
 		if (total != 1)
 			TEST_FAILF("%s: %llu counters moved", c->what, (unsigned long long)total);
 		CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
@@ -209,7 +209,7 @@ TEST(runt_refused)
 	struct vnet_stats st = {0};
 	struct vnet_hdr h = {0};
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, &st), -EINVAL);
-	CHECK_U64(st.rx_runt, 1);
+	CHECK_U64(st.vnet_runt, 1);
 	pkt_free(p);
 	teardown();
 }
@@ -259,9 +259,9 @@ TEST(partial_written_as_needs_csum)
 	CHECK_EQ(h.gso_size, 1448);
 	CHECK_EQ(h.hdr_len, 54);
 	CHECK_MEM(pkt_data(p) + 50, field, 2); /* PARTIAL's field is trusted, not rewritten */
-	CHECK_U64(st.tx_needs_csum, 1);
-	CHECK_U64(st.tx_gso, 1);
-	CHECK_U64(st.tx_unnecessary_seeded, 0);
+	CHECK_U64(st.vnet_tx_needs_csum, 1);
+	CHECK_U64(st.vnet_tx_gso, 1);
+	CHECK_U64(st.vnet_tx_unnecessary_seeded, 0);
 	pkt_free(p);
 	teardown();
 }
@@ -286,7 +286,7 @@ static void unnecessary_case(int ipv, bool udp, uint32_t payload)
 	CHECK_EQ(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	CHECK_EQ(h.csum_start, l4);
 	CHECK_EQ(h.csum_offset, off);
-	CHECK_U64(st.tx_unnecessary_seeded, 1);
+	CHECK_U64(st.vnet_tx_unnecessary_seeded, 1);
 	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
 	const uint8_t *ip = pkt_data(p) + gen_l2len(&g);
 	uint16_t want = ref_seed(ip, gen_l4hlen(&g) + payload, udp ? IPPROTO_UDP_ : IPPROTO_TCP_);
@@ -337,7 +337,7 @@ TEST(none_written_plain_field_untouched)
 	CHECK_EQ(h.flags, 0);
 	CHECK_EQ(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	CHECK_EQ(hdr_get16(pkt_data(p) + 50), 0);
-	CHECK_U64(st.tx_needs_csum, 0);
+	CHECK_U64(st.vnet_tx_needs_csum, 0);
 	pkt_free(p);
 	teardown();
 }
@@ -355,7 +355,7 @@ TEST(unnecessary_non_l4_left_alone)
 	struct vnet_stats st = {0};
 	CHECK_EQ(vnet_hdr_from_pkt(p, &h, &st), 0);
 	CHECK_EQ(h.flags, 0);
-	CHECK_U64(st.tx_unnecessary_seeded, 0);
+	CHECK_U64(st.vnet_tx_unnecessary_seeded, 0);
 	pkt_free(p);
 	teardown();
 }
@@ -369,7 +369,7 @@ TEST(inexpressible_gso_refused)
 	struct vnet_hdr h;
 	struct vnet_stats st = {0};
 	CHECK_EQ(vnet_hdr_from_pkt(p, &h, &st), -EINVAL);
-	CHECK_U64(st.tx_bad_meta, 1);
+	CHECK_U64(st.vnet_tx_bad_meta, 1);
 	pkt_free(p);
 	teardown();
 }

@@ -5,8 +5,11 @@
  * multicast, and the seed's four fixes as switches.
  *
  * Serves the topology and, as a struct netdev, the bridge and the stack.
- * Behaviour follows drivers/net/ethernet/ibm/ibmveth.c of v4.13..v6.0 (see
- * ../shared/reference/ibmveth-and-papr.md §3-§7); where illan departs from it
+ * Behaviour follows drivers/net/ethernet/ibm/ibmveth.c of Linux v4.13..v6.0
+ * (ibmveth_probe, ibmveth_open/close, ibmveth_start_xmit, ibmveth_poll and
+ * the replenish path) over the ILLAN hcalls as PAPR defines them and QEMU's
+ * hw/net/spapr_llan.c implements them; docs/architecture.md ("netdev and
+ * ibmveth") lists illan's own choices. Where illan departs from the driver
  * the comment says so.
  */
 #include "drv/ibmveth/ibmveth.h"
@@ -30,24 +33,69 @@
  * finite, so it is sized with this margin. */
 #define IBMVETH_POOL_SPARE_FACTOR 2u
 #define IBMVETH_BOUNCE_SIZE (IBMVETH_MAX_MTU + IBMVETH_BUFF_OH)
+/* Where the hypervisor writes the MSS of an LRG_PKT frame in the receive
+ * buffer (a be64): after the 8-byte correlator, before the frame at
+ * PAPR_RX_LRG_OFFSET. */
+#define IBMVETH_RX_LRG_MSS_OFFSET 8u
+static_assert(IBMVETH_RX_LRG_MSS_OFFSET + 8 <= PAPR_RX_LRG_OFFSET, "MSS lies before the frame");
 
-static const unsigned ibmveth_pool_size[IBMVETH_NUM_BUFF_POOLS] = {512, 1024 * 2, 1024 * 16,
-								  1024 * 32, 1024 * 64};
-static const unsigned ibmveth_pool_count[IBMVETH_NUM_BUFF_POOLS] = {256, 512, 256, 256, 256};
-static const bool ibmveth_pool_active[IBMVETH_NUM_BUFF_POOLS] = {true, true, false, false, true};
+/* The receive buffer pools, as the kernel's pool_size / pool_count /
+ * pool_active module tables: bytes per buffer, buffers, active at open. */
+static const struct ibmveth_pool_def {
+	unsigned buff_size;
+	unsigned count;
+	bool active;
+} ibmveth_pools[IBMVETH_NUM_BUFF_POOLS] = {
+	{512, 256, true},         {1024 * 2, 512, true},  {1024 * 16, 256, false},
+	{1024 * 32, 256, false},  {1024 * 64, 256, true},
+};
 
+/*
+ * The partition memory one instance carves at create, in this order. Each
+ * region is sized in one place, ibmveth_regions: ibmveth_lmem_needed sums
+ * those sizes, ibmveth_create carves them, open zeroes and registers them.
+ */
+enum ibmveth_region {
+	IBMVETH_MEM_BUFFER_LIST, /* the buffer-list page (H_REGISTER_LOGICAL_LAN) */
+	IBMVETH_MEM_FILTER_LIST, /* the filter-list page (H_REGISTER_LOGICAL_LAN) */
+	IBMVETH_MEM_RXQ,         /* the receive queue (H_REGISTER_LOGICAL_LAN) */
+	IBMVETH_MEM_BOUNCE,      /* the tx bounce buffer */
+	IBMVETH_MEM_POOL,        /* dev->pool's buffers, posted as receive buffers */
+	IBMVETH_N_REGIONS,
+};
+#define IBMVETH_REGION_ALIGN 4096u /* each region starts on a page */
+
+struct ibmveth_mem {
+	uint8_t *ptr;   /* host pointer */
+	uint64_t laddr; /* logical (I/O) address, what the hypervisor is told */
+	size_t size;
+};
+
+/*
+ * A receive buffer pool, netmap-style: who writes what. Every field is the
+ * partition's; the hypervisor never sees them. It sees a buffer only as the
+ * descriptor posted with H_ADD_LOGICAL_LAN_BUFFER and the correlator
+ * (pool << 32 | index) the partition writes into the buffer's first 8 bytes.
+ * From posting until a receive-queue entry hands that correlator back, the
+ * buffer is the hypervisor's to write; then it is the partition's again.
+ */
 struct ibmveth_buff_pool {
 	unsigned index;
-	unsigned size;
+	unsigned size;      /* slots (buffers the pool may post) */
 	unsigned buff_size;
-	unsigned threshold;
+	unsigned threshold; /* replenish below this */
 	bool active;
-	unsigned available;
+	unsigned available; /* partition: buffers posted now */
+	/* partition, when posting: the free_map slot to take a free index from */
 	unsigned consumer_index;
+	/* partition, when a buffer comes back: the free_map slot to return its
+	 * index to */
 	unsigned producer_index;
+	/* partition: indices of slots without a posted buffer
+	 * (IBMVETH_INVALID_MAP where taken) */
 	uint16_t *free_map;
-	struct pkt **skbuff;
-	uint64_t *laddr; /* "dma_addr": logical address of each posted buffer */
+	struct pkt **skbuff; /* partition: the posted buffer of each slot, or NULL */
+	uint64_t *laddr;     /* "dma_addr": logical address of each posted buffer */
 };
 
 struct ibmveth_adapter {
@@ -59,17 +107,38 @@ struct ibmveth_adapter {
 	struct ibmveth_of_node of;
 	struct ibmveth_buff_pool rx_buff_pool[IBMVETH_NUM_BUFF_POOLS];
 
-	uint8_t *buffer_list;
-	uint64_t buffer_list_laddr;
-	uint8_t *filter_list;
-	uint64_t filter_list_laddr;
-	struct papr_rxq_entry *rxq;
-	uint64_t rxq_laddr;
+	/* Partition memory, carved at create (see enum ibmveth_region). */
+	struct ibmveth_mem mem[IBMVETH_N_REGIONS];
+
+	/*
+	 * The receive queue and the buffer-list page, netmap-style: who
+	 * writes what.
+	 *   rxq[] entries   hypervisor, when it delivers a frame: correlator,
+	 *                   length, then flags_off (TOGGLE, VALID, offset) last.
+	 *                   The partition only reads them (it zeroes the queue
+	 *                   at open, before registering it).
+	 *   rxq_index       partition: the next entry it will read. The
+	 *                   hypervisor keeps its own cursor, never seen here.
+	 *   rxq_toggle      partition: the TOGGLE value that marks the entry at
+	 *                   rxq_index as new; flips when rxq_index wraps, as the
+	 *                   hypervisor's own toggle flips when its cursor wraps.
+	 *   rxq_num_slots   partition, at create; the hypervisor learns it as
+	 *                   the queue length in the descriptor at registration.
+	 *   buffer_list     the partition zeroes the page and hands it over at
+	 *                   registration; from then on only the hypervisor writes
+	 *                   it: the receive-queue descriptor at +0 (TOGGLE as its
+	 *                   cursor stands), the filter-list descriptor at +8, the
+	 *                   count of frames dropped for lack of a buffer at +4088,
+	 *                   which the partition reads into rx_no_buffer.
+	 * The filter-list page is registered and written by neither side (the
+	 * hypervisor keeps its filter table itself, docs/architecture.md).
+	 */
+	struct papr_rxq_entry *rxq; /* = mem[IBMVETH_MEM_RXQ].ptr */
 	unsigned rxq_num_slots;
 	unsigned rxq_index;
 	unsigned rxq_toggle;
-	uint8_t *bounce;
-	uint64_t bounce_laddr;
+	uint8_t *buffer_list; /* = mem[IBMVETH_MEM_BUFFER_LIST].ptr */
+	uint8_t *bounce;      /* = mem[IBMVETH_MEM_BOUNCE].ptr; the partition's only */
 
 	struct ev_task napi;
 	bool napi_enabled;
@@ -82,26 +151,10 @@ struct ibmveth_adapter {
 	int large_send;
 	uint64_t attrs;
 
-	/* ethtool -S, in ibmveth_stats order */
-	uint64_t replenish_task_cycles;
-	uint64_t replenish_no_mem;
-	uint64_t replenish_add_buff_failure;
-	uint64_t replenish_add_buff_success;
-	uint64_t rx_invalid_buffer;
-	uint64_t rx_no_buffer;
-	uint64_t tx_map_failed;
-	uint64_t tx_send_failed;
-	uint64_t fw_ipv4_csum_support;
-	uint64_t fw_ipv6_csum_support;
-	uint64_t tx_large_packets;
-	uint64_t rx_large_packets;
-	uint64_t fw_large_send_support;
-	/* illan's own: what the kernel would WARN about (or crash on) */
-	uint64_t rx_bad_correlator;
-	uint64_t rx_bad_frame;
-	uint64_t adapter_resets;
-	uint64_t irq_errors;
+	struct ibmveth_stats stats;
 };
+
+COUNTER_SET_DEFINE(ibmveth_counters, "ibmveth", struct ibmveth_stats, IBMVETH_COUNTERS);
 
 #define IBMVETH_CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -123,7 +176,7 @@ static struct ibmveth_adapter *ibmveth_priv(const struct netdev *dev)
 static const char *const ibmveth_fix_names[4] = {"trunk-offload", "trunk-csum-partial",
 						  "pseudo-csum", "fraglist-linearize"};
 
-/* Defaults of the module parameters (see ibmveth.h). */
+/* ibmveth_params_default: see ibmveth.h. */
 void ibmveth_params_default(struct ibmveth_params *p)
 {
 	p->rx_copybreak = 128;
@@ -132,7 +185,7 @@ void ibmveth_params_default(struct ibmveth_params *p)
 	p->fixes = IBMVETH_FIX_ALL;
 }
 
-/* Name of one fix bit (see ibmveth.h). */
+/* ibmveth_fix_name: see ibmveth.h. */
 const char *ibmveth_fix_name(unsigned fix_bit)
 {
 	for (unsigned i = 0; i < 4; i++)
@@ -141,7 +194,7 @@ const char *ibmveth_fix_name(unsigned fix_bit)
 	return NULL;
 }
 
-/* Parse "all", "none" or a comma list of 1-4 / names (see ibmveth.h). */
+/* ibmveth_parse_fixes: see ibmveth.h. */
 int ibmveth_parse_fixes(const char *s, unsigned *out)
 {
 	if (!s || !out)
@@ -190,38 +243,64 @@ static bool ibmveth_fix(const struct ibmveth_adapter *ad, unsigned fix)
 static void ibmveth_pool_classes(struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS])
 {
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++)
-		classes[i] = (struct pkt_pool_class){ibmveth_pool_size[i],
-						     ibmveth_pool_count[i] * IBMVETH_POOL_SPARE_FACTOR};
+		classes[i] = (struct pkt_pool_class){ibmveth_pools[i].buff_size,
+						     ibmveth_pools[i].count * IBMVETH_POOL_SPARE_FACTOR};
 }
 
+/* One receive-queue entry per buffer the pools may post, and one more. */
 static unsigned ibmveth_rxq_entries(void)
 {
 	unsigned n = 1;
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++)
-		n += ibmveth_pool_count[i];
+		n += ibmveth_pools[i].count;
 	return n;
 }
 
-/* Logical memory one instance needs (see ibmveth.h). */
-size_t ibmveth_lmem_needed(void)
+/* The size of each region of enum ibmveth_region: the one place they are
+ * sized. */
+static void ibmveth_regions(size_t size[IBMVETH_N_REGIONS])
 {
 	struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS];
 	ibmveth_pool_classes(classes);
-	size_t n = 2 * PAPR_BUFLIST_SIZE;
-	n += (size_t)ibmveth_rxq_entries() * PAPR_RXQ_ENTRY_SIZE + 4096;
-	n += IBMVETH_BOUNCE_SIZE + 4096;
-	n += pkt_pool_mem_needed(classes, IBMVETH_NUM_BUFF_POOLS) + 4096;
-	return n + 4096;
+	size[IBMVETH_MEM_BUFFER_LIST] = PAPR_BUFLIST_SIZE;
+	size[IBMVETH_MEM_FILTER_LIST] = PAPR_FILTER_LIST_SIZE;
+	size[IBMVETH_MEM_RXQ] = (size_t)ibmveth_rxq_entries() * PAPR_RXQ_ENTRY_SIZE;
+	size[IBMVETH_MEM_BOUNCE] = IBMVETH_BOUNCE_SIZE;
+	size[IBMVETH_MEM_POOL] = pkt_pool_mem_needed(classes, IBMVETH_NUM_BUFF_POOLS);
 }
 
-/* Allocate size bytes of partition memory; returns the pointer or NULL. */
-static void *ibmveth_lmem(struct ibmveth_adapter *ad, size_t size, size_t align, uint64_t *laddr)
+/* ibmveth_lmem_needed: see ibmveth.h. Each region may need up to a page of
+ * padding in front to be aligned, and one more page stands for the
+ * partition's page 0, which its allocator never hands out. */
+size_t ibmveth_lmem_needed(void)
 {
-	uint64_t a = hv_lmem_alloc(ad->part, size, align);
-	if (a == UINT64_MAX || a + size > UINT32_MAX)
-		return NULL; /* descriptors carry 32-bit I/O addresses */
-	*laddr = a;
-	return hv_lmem_ptr(ad->part, a, size);
+	size_t size[IBMVETH_N_REGIONS];
+	ibmveth_regions(size);
+	size_t n = IBMVETH_REGION_ALIGN;
+	for (unsigned i = 0; i < IBMVETH_N_REGIONS; i++)
+		n += size[i] + IBMVETH_REGION_ALIGN - 1;
+	return n;
+}
+
+/* Carve every region of partition memory. Returns 0 or -ENOMEM (memory
+ * exhausted, or a region beyond the 32-bit I/O addresses descriptors carry). */
+static int ibmveth_carve_regions(struct ibmveth_adapter *ad)
+{
+	size_t size[IBMVETH_N_REGIONS];
+	ibmveth_regions(size);
+	for (unsigned i = 0; i < IBMVETH_N_REGIONS; i++) {
+		uint64_t a = hv_lmem_alloc(ad->part, size[i], IBMVETH_REGION_ALIGN);
+		if (a == UINT64_MAX || a + size[i] > UINT32_MAX)
+			return -ENOMEM;
+		ad->mem[i] = (struct ibmveth_mem){hv_lmem_ptr(ad->part, a, size[i]), a, size[i]};
+		if (!ad->mem[i].ptr)
+			return -ENOMEM;
+	}
+	ad->buffer_list = ad->mem[IBMVETH_MEM_BUFFER_LIST].ptr;
+	ad->rxq = (struct papr_rxq_entry *)ad->mem[IBMVETH_MEM_RXQ].ptr;
+	ad->rxq_num_slots = (unsigned)(ad->mem[IBMVETH_MEM_RXQ].size / PAPR_RXQ_ENTRY_SIZE);
+	ad->bounce = ad->mem[IBMVETH_MEM_BOUNCE].ptr;
+	return 0;
 }
 
 /* ---- Receive queue accessors (ibmveth_rxq_*) ---------------------------------- */
@@ -314,7 +393,7 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 	for (unsigned i = 0; i < count; i++) {
 		struct pkt *p = pkt_alloc(ad->netdev->pool, pool->buff_size, 0);
 		if (!p) {
-			ad->replenish_no_mem++;
+			ad->stats.replenish_no_mem++;
 			break;
 		}
 		unsigned free_index = pool->consumer_index;
@@ -342,11 +421,11 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 			pool->consumer_index = pool->consumer_index == 0 ? pool->size - 1
 									 : pool->consumer_index - 1;
 			pkt_free(p);
-			ad->replenish_add_buff_failure++;
+			ad->stats.replenish_add_buff_failure++;
 			break;
 		}
 		added++;
-		ad->replenish_add_buff_success++;
+		ad->stats.replenish_add_buff_success++;
 	}
 	pool->available += added;
 }
@@ -354,14 +433,13 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 /* ibmveth_update_rx_no_buffer: the hypervisor's drop counter at page +4088. */
 static void ibmveth_update_rx_no_buffer(struct ibmveth_adapter *ad)
 {
-	const uint8_t *c = ad->buffer_list + PAPR_BUFLIST_DROP_COUNT;
-	ad->rx_no_buffer = (uint64_t)hdr_get32(c) << 32 | hdr_get32(c + 4);
+	ad->stats.rx_no_buffer = hdr_get64(ad->buffer_list + PAPR_BUFLIST_DROP_COUNT);
 }
 
 /* ibmveth_replenish_task: pools 4..0, those below 7/8 full. */
 static void ibmveth_replenish_task(struct ibmveth_adapter *ad)
 {
-	ad->replenish_task_cycles++;
+	ad->stats.replenish_task_cycles++;
 	for (int i = IBMVETH_NUM_BUFF_POOLS - 1; i >= 0; i--) {
 		struct ibmveth_buff_pool *pool = &ad->rx_buff_pool[i];
 		if (pool->active && pool->available < pool->threshold)
@@ -418,15 +496,15 @@ static void ibmveth_interrupt(void *arg);
  * registered; free it and try once more. */
 static long ibmveth_register_logical_lan(struct ibmveth_adapter *ad, uint64_t rxq_desc, uint64_t mac)
 {
-	long rc = h_register_logical_lan(ad->part, ad->ua, ad->buffer_list_laddr, rxq_desc,
-					 ad->filter_list_laddr, mac);
+	uint64_t buf_list = ad->mem[IBMVETH_MEM_BUFFER_LIST].laddr;
+	uint64_t filter_list = ad->mem[IBMVETH_MEM_FILTER_LIST].laddr;
+	long rc = h_register_logical_lan(ad->part, ad->ua, buf_list, rxq_desc, filter_list, mac);
 	if (rc != H_SUCCESS) {
 		long frc;
 		do
 			frc = h_free_logical_lan(ad->part, ad->ua);
 		while (frc == H_BUSY || H_IS_LONG_BUSY(frc));
-		rc = h_register_logical_lan(ad->part, ad->ua, ad->buffer_list_laddr, rxq_desc,
-					    ad->filter_list_laddr, mac);
+		rc = h_register_logical_lan(ad->part, ad->ua, buf_list, rxq_desc, filter_list, mac);
 	}
 	return rc;
 }
@@ -451,14 +529,14 @@ static int ibmveth_open(struct netdev *dev)
 	ad->napi_enabled = true;
 	ad->napi_scheduled = false;
 	/* get_zeroed_page / dma_alloc_coherent: fresh, zeroed memory */
-	memset(ad->buffer_list, 0, PAPR_BUFLIST_SIZE);
-	memset(ad->filter_list, 0, PAPR_FILTER_LIST_SIZE);
-	memset(ad->rxq, 0, (size_t)ad->rxq_num_slots * PAPR_RXQ_ENTRY_SIZE);
+	memset(ad->mem[IBMVETH_MEM_BUFFER_LIST].ptr, 0, ad->mem[IBMVETH_MEM_BUFFER_LIST].size);
+	memset(ad->mem[IBMVETH_MEM_FILTER_LIST].ptr, 0, ad->mem[IBMVETH_MEM_FILTER_LIST].size);
+	memset(ad->mem[IBMVETH_MEM_RXQ].ptr, 0, ad->mem[IBMVETH_MEM_RXQ].size);
 	ad->rxq_index = 0;
 	ad->rxq_toggle = 1;
 
-	uint32_t queue_len = ad->rxq_num_slots * PAPR_RXQ_ENTRY_SIZE;
-	uint64_t rxq_desc = papr_desc(IBMVETH_BUF_VALID | queue_len, (uint32_t)ad->rxq_laddr);
+	const struct ibmveth_mem *q = &ad->mem[IBMVETH_MEM_RXQ];
+	uint64_t rxq_desc = papr_desc(IBMVETH_BUF_VALID | (uint32_t)q->size, (uint32_t)q->laddr);
 
 	h_vio_signal(ad->part, ad->ua, VIO_IRQ_DISABLE);
 	if (ibmveth_register_logical_lan(ad, rxq_desc, papr_mac_to_u64(dev->mac)) != H_SUCCESS) {
@@ -504,7 +582,7 @@ static int ibmveth_close(struct netdev *dev)
 static void ibmveth_reset(struct ev_task *t)
 {
 	struct ibmveth_adapter *ad = IBMVETH_CONTAINER(t, struct ibmveth_adapter, reset_task);
-	ad->adapter_resets++;
+	ad->stats.adapter_resets++;
 	if (!ad->netdev->up)
 		return;
 	ibmveth_close(ad->netdev);
@@ -553,7 +631,7 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 			if (data)
 				dev->features &= ~NETIF_F_IP_CSUM;
 		} else {
-			ad->fw_ipv4_csum_support = (uint64_t)data;
+			ad->stats.fw_enabled_ipv4_csum = (uint64_t)data;
 		}
 		long ret6 = h_illan_attributes(ad->part, ad->ua, clr6, set6, &attr);
 		if (ret6 != H_SUCCESS) {
@@ -561,7 +639,7 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 			if (data)
 				dev->features &= ~NETIF_F_IPV6_CSUM;
 		} else {
-			ad->fw_ipv6_csum_support = (uint64_t)data;
+			ad->stats.fw_enabled_ipv6_csum = (uint64_t)data;
 		}
 		if (ret4 == H_SUCCESS || ret6 == H_SUCCESS)
 			ad->rx_csum = data;
@@ -597,7 +675,7 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 				dev->features &= ~NETIF_F_TSO_MASK;
 			rc1 = -EIO;
 		} else {
-			ad->fw_large_send_support = (uint64_t)data;
+			ad->stats.fw_enabled_large_send = (uint64_t)data;
 			ad->large_send = data;
 		}
 	} else {
@@ -613,8 +691,10 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 	return rc1 ? rc1 : rc2;
 }
 
-/* ibmveth_set_features: as the kernel; called directly at probe. */
-static int ibmveth_set_features_drv(struct netdev *dev, uint32_t features)
+/* ibmveth_set_features, as the kernel: on success the core assigns the
+ * features (__netdev_update_features); on failure what is left here stays.
+ * Also called directly at probe, with dev->features already assigned. */
+static int ibmveth_set_features(struct netdev *dev, uint32_t features)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	int rx_csum = !!(features & NETIF_F_RXCSUM);
@@ -632,16 +712,6 @@ static int ibmveth_set_features_drv(struct netdev *dev, uint32_t features)
 			dev->features = features & ~NETIF_F_TSO_MASK;
 	}
 	return rc1 ? rc1 : rc2;
-}
-
-/* ndo_set_features as the core calls it: on success the core assigns the
- * features (__netdev_update_features), on failure what the driver left stays. */
-static int ibmveth_set_features(struct netdev *dev, uint32_t features)
-{
-	int rc = ibmveth_set_features_drv(dev, features);
-	if (rc == 0)
-		dev->features = features;
-	return rc;
 }
 
 /* ---- MTU, MAC, multicast ------------------------------------------------------ */
@@ -712,7 +782,7 @@ static bool ibmveth_send(struct ibmveth_adapter *ad, const uint64_t descs[PAPR_S
 	do {
 		uint64_t next = 0;
 		rc = h_send_logical_lan(ad->part, ad->ua, descs, token, &next,
-					ad->fw_large_send_support ? mss : 0);
+					ad->stats.fw_enabled_large_send ? mss : 0);
 		token = next;
 	} while (rc == H_BUSY && retry_count--);
 	return rc == H_SUCCESS || rc == H_DROPPED;
@@ -725,7 +795,7 @@ static void ibmveth_tx_done(struct netdev *dev, bool sent, uint32_t len)
 		dev->stats.tx_packets++;
 		dev->stats.tx_bytes += len;
 	} else {
-		ad->tx_send_failed++;
+		ad->stats.tx_send_failed++;
 		dev->stats.tx_dropped++;
 	}
 }
@@ -743,14 +813,16 @@ static uint8_t *ibmveth_l3(const struct pkt *p, uint32_t need)
 	return p->head + nh;
 }
 
+/* Transport header of an outgoing frame: the stack's, or past an IPv4
+ * header. As ibmveth_l3. */
 static uint8_t *ibmveth_l4(const struct pkt *p, uint32_t need)
 {
 	uint32_t th = p->transport_header;
 	if (th == PKT_HDR_UNSET || th < p->data) {
-		const uint8_t *iph = ibmveth_l3(p, 20);
-		if (!iph || (iph[0] >> 4) != 4)
+		const struct hdr_ip *iph = (const struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
+		if (!iph || hdr_ip_version(iph) != 4)
 			return NULL;
-		th = (uint32_t)(iph - p->head) + (iph[0] & 0xfu) * 4u;
+		th = (uint32_t)((const uint8_t *)iph - p->head) + hdr_ip_hlen(iph);
 	}
 	if (th + need > p->data + pkt_headlen(p))
 		return NULL;
@@ -766,7 +838,7 @@ static unsigned ibmveth_nr_frags(const struct pkt *p)
 }
 
 /*
- * ibmveth_start_xmit, the v4.13..v6.0 path (reference §5.1), with the v5.5+
+ * ibmveth_start_xmit, the v4.13..v6.0 path, with the v5.5+
  * own-MAC drop. illan's pkt has no page fragments; the members of a frag_list
  * stand in for them at the descriptor level (one descriptor each, linearized
  * beyond five) — only a frag_list that reaches the driver whole (FRAGLIST
@@ -784,7 +856,7 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 		goto out;
 	}
 	/* ibmveth_is_packet_unsupported: "veth doesn't support loopback" */
-	if (memcmp(pkt_data(p), dev->mac, ETH_ALEN) == 0) {
+	if (memcmp(((const struct hdr_eth *)pkt_data(p))->h_dest, dev->mac, ETH_ALEN) == 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
@@ -799,11 +871,14 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 		dev->stats.tx_dropped++;
 		goto out;
 	}
-	uint16_t protocol = hdr_get16(pkt_data(p) + 12); /* skb->protocol */
+	/* skb->protocol */
+	uint16_t protocol = hdr_get16(((const struct hdr_eth *)pkt_data(p))->h_proto);
 	/* "veth can't checksum offload UDP" */
 	if (p->ip_summed == CHECKSUM_PARTIAL && (protocol == ETH_P_IP || protocol == ETH_P_IPV6)) {
-		const uint8_t *l3 = ibmveth_l3(p, protocol == ETH_P_IP ? 20 : 40);
-		uint8_t l4proto = !l3 ? 0 : protocol == ETH_P_IP ? l3[9] : l3[6];
+		const uint8_t *l3 = ibmveth_l3(p, protocol == ETH_P_IP ? IPV4_HLEN : IPV6_HLEN);
+		uint8_t l4proto = !l3                     ? 0
+				  : protocol == ETH_P_IP ? ((const struct hdr_ip *)l3)->protocol
+							  : ((const struct hdr_ipv6 *)l3)->nexthdr;
 		if (l4proto != IPPROTO_TCP_ && pkt_checksum_help(p) != 0) {
 			dev->stats.tx_dropped++; /* "tx: failed to checksum packet" */
 			goto out;
@@ -812,7 +887,7 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 
 	uint32_t desc_flags = IBMVETH_BUF_VALID;
 	bool lrg_any_gso = !ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL);
-	if (lrg_any_gso && pkt_is_gso(p) && ad->fw_large_send_support)
+	if (lrg_any_gso && pkt_is_gso(p) && ad->stats.fw_enabled_large_send)
 		desc_flags |= IBMVETH_BUF_LRG_SND; /* before 66aa0678 */
 	if (p->ip_summed == CHECKSUM_PARTIAL) {
 		uint32_t field = p->csum_start + p->csum_offset;
@@ -823,7 +898,7 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 		desc_flags |= IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD;
 		p->head[field] = 0; /* "Need to zero out the checksum" */
 		p->head[field + 1] = 0;
-		if (!lrg_any_gso && pkt_is_gso(p) && ad->fw_large_send_support)
+		if (!lrg_any_gso && pkt_is_gso(p) && ad->stats.fw_enabled_large_send)
 			desc_flags |= IBMVETH_BUF_LRG_SND;
 	}
 
@@ -836,7 +911,7 @@ retry_bounce:
 			dev->stats.tx_dropped++;
 			goto out;
 		}
-		descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->bounce_laddr);
+		descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->mem[IBMVETH_MEM_BOUNCE].laddr);
 		ibmveth_tx_done(dev, ibmveth_send(ad, descs, 0), p->len);
 		goto out;
 	}
@@ -854,17 +929,17 @@ retry_bounce:
 	}
 
 	if (pkt_is_gso(p) && (lrg_any_gso || p->ip_summed == CHECKSUM_PARTIAL)) {
-		if (ad->fw_large_send_support) {
+		if (ad->stats.fw_enabled_large_send) {
 			mss = p->gso_size;
-			ad->tx_large_packets++;
+			ad->stats.tx_large_packets++;
 		} else if (!(p->gso_type & PKT_GSO_TCPV6)) {
 			/* "-1 tells phyp it is a largesend packet"; MSS in the TCP check */
-			uint8_t *iph = ibmveth_l3(p, 20);
-			uint8_t *th = ibmveth_l4(p, 20);
+			struct hdr_ip *iph = (struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
+			struct hdr_tcp *th = (struct hdr_tcp *)ibmveth_l4(p, TCP_HLEN);
 			if (iph && th) {
-				hdr_put16(iph + 10, 0xffff);
-				hdr_put16(th + TCP_CSUM_OFFSET, p->gso_size);
-				ad->tx_large_packets++;
+				hdr_put16(iph->check, 0xffff);
+				hdr_put16(th->check, p->gso_size);
+				ad->stats.tx_large_packets++;
 			}
 		}
 	}
@@ -873,7 +948,7 @@ retry_bounce:
 
 map_failed:
 	/* "tx: unable to map xmit buffer" */
-	ad->tx_map_failed++;
+	ad->stats.tx_map_failed++;
 	if (pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
@@ -898,29 +973,31 @@ static void ibmveth_rx_mss_helper(struct pkt *p, uint16_t mss, bool lrg_pkt)
 	uint8_t *f = pkt_data(p);
 	uint32_t l3len = p->len - ETH_HLEN;
 	uint8_t *l3 = f + ETH_HLEN;
-	uint16_t proto = hdr_get16(f + 12);
+	uint16_t proto = hdr_get16(((const struct hdr_eth *)f)->h_proto);
 	uint32_t offset;
 
-	if (proto == ETH_P_IP && l3len >= 20 && l3[9] == IPPROTO_TCP_) {
-		offset = (l3[0] & 0xfu) * 4u;
+	if (proto == ETH_P_IP && l3len >= IPV4_HLEN &&
+	    ((const struct hdr_ip *)l3)->protocol == IPPROTO_TCP_) {
+		offset = hdr_ip_hlen((const struct hdr_ip *)l3);
 		p->gso_type = PKT_GSO_TCPV4;
-	} else if (proto == ETH_P_IPV6 && l3len >= 40 && l3[6] == IPPROTO_TCP_) {
-		offset = 40;
+	} else if (proto == ETH_P_IPV6 && l3len >= IPV6_HLEN &&
+		   ((const struct hdr_ipv6 *)l3)->nexthdr == IPPROTO_TCP_) {
+		offset = IPV6_HLEN;
 		p->gso_type = PKT_GSO_TCPV6;
 	} else {
 		return;
 	}
-	if (offset < 20 || l3len < offset + 20)
+	if (offset < IPV4_HLEN || l3len < offset + TCP_HLEN)
 		return;
-	uint8_t *th = l3 + offset;
+	struct hdr_tcp *th = (struct hdr_tcp *)(l3 + offset);
 	if (lrg_pkt) {
 		p->gso_size = mss;
 	} else {
-		p->gso_size = hdr_get16(th + TCP_CSUM_OFFSET);
-		hdr_put16(th + TCP_CSUM_OFFSET, 0);
+		p->gso_size = hdr_get16(th->check); /* the old method's MSS */
+		hdr_put16(th->check, 0);
 	}
 	if (p->gso_size) {
-		uint32_t hdr_len = offset + (th[12] >> 4) * 4u;
+		uint32_t hdr_len = offset + hdr_tcp_hlen(th);
 		p->gso_segs = l3len > hdr_len ? (uint16_t)((l3len - hdr_len + p->gso_size - 1) / p->gso_size) : 0;
 	}
 }
@@ -938,30 +1015,31 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 	uint8_t *f = pkt_data(p);
 	uint32_t l3len = p->len - ETH_HLEN;
 	uint8_t *l3 = f + ETH_HLEN;
-	uint16_t proto = hdr_get16(f + 12);
+	uint16_t proto = hdr_get16(((const struct hdr_eth *)f)->h_proto);
 	uint32_t iphlen;
 	uint8_t l4proto;
 
-	if (proto == ETH_P_IP && l3len >= 20) {
-		iphlen = (l3[0] & 0xfu) * 4u;
-		if (iphlen < 20 || l3len < iphlen)
+	if (proto == ETH_P_IP && l3len >= IPV4_HLEN) {
+		struct hdr_ip *iph = (struct hdr_ip *)l3;
+		iphlen = hdr_ip_hlen(iph);
+		if (iphlen < IPV4_HLEN || l3len < iphlen)
 			return;
-		if (hdr_get16(l3 + 10) == 0xffff) {
-			hdr_put16(l3 + 10, 0);
+		if (hdr_get16(iph->check) == 0xffff) { /* the old large-send method */
+			hdr_put16(iph->check, 0);
 			uint16_t c = ip_fast_csum(l3, iphlen / 4);
-			memcpy(l3 + 10, &c, 2);
+			memcpy(iph->check, &c, 2);
 		}
-		l4proto = l3[9];
-	} else if (proto == ETH_P_IPV6 && l3len >= 40) {
-		iphlen = 40;
-		l4proto = l3[6];
+		l4proto = iph->protocol;
+	} else if (proto == ETH_P_IPV6 && l3len >= IPV6_HLEN) {
+		iphlen = IPV6_HLEN;
+		l4proto = ((const struct hdr_ipv6 *)l3)->nexthdr;
 	} else {
 		return;
 	}
-	if (l4proto != IPPROTO_TCP_ || !ad->is_active_trunk || l3len < iphlen + 20)
+	if (l4proto != IPPROTO_TCP_ || !ad->is_active_trunk || l3len < iphlen + TCP_HLEN)
 		return;
-	uint8_t *th = l3 + iphlen;
-	if (th[TCP_CSUM_OFFSET] != 0 || th[TCP_CSUM_OFFSET + 1] != 0)
+	struct hdr_tcp *th = (struct hdr_tcp *)(l3 + iphlen);
+	if (th->check[0] != 0 || th->check[1] != 0)
 		return;
 	/* In 66aa0678 the recompute and skb_partial_csum_set sit in one block of
 	 * the trunk receive helper that fix 2 introduces: without fix 2 there is
@@ -971,10 +1049,14 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 	if (ibmveth_fix(ad, IBMVETH_FIX_PSEUDO_CSUM) &&
 	    ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
 		uint32_t tcplen = l3len - iphlen;
+		const struct hdr_ip *ip4 = (const struct hdr_ip *)l3;
+		const struct hdr_ipv6 *ip6 = (const struct hdr_ipv6 *)l3;
 		uint16_t seed = proto == ETH_P_IP
-					? (uint16_t)~csum_tcpudp_magic(l3 + 12, l3 + 16, tcplen, IPPROTO_TCP_, 0)
-					: (uint16_t)~csum_ipv6_magic(l3 + 8, l3 + 24, tcplen, IPPROTO_TCP_, 0);
-		memcpy(th + TCP_CSUM_OFFSET, &seed, 2);
+					? (uint16_t)~csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcplen,
+								       IPPROTO_TCP_, 0)
+					: (uint16_t)~csum_ipv6_magic(ip6->saddr, ip6->daddr, tcplen,
+								     IPPROTO_TCP_, 0);
+		memcpy(th->check, &seed, 2);
 	}
 	if (ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
 		if (pkt_partial_csum_set(p, ETH_HLEN + iphlen, TCP_CSUM_OFFSET))
@@ -989,7 +1071,7 @@ static void ibmveth_rx_set_headers(struct pkt *p)
 {
 	struct hdr_info h;
 	p->mac_header = p->data;
-	p->protocol = hdr_get16(pkt_data(p) + 12);
+	p->protocol = hdr_get16(((const struct hdr_eth *)pkt_data(p))->h_proto);
 	p->network_header = p->data + ETH_HLEN;
 	if (hdr_parse(pkt_data(p), p->len, &h) == 0) {
 		p->protocol = h.ethertype;
@@ -1016,14 +1098,15 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 	uint16_t mss = 0;
 
 	if (length < ETH_HLEN || (uint64_t)offset + length > bp->buff_size) {
-		ad->rx_bad_frame++; /* illan: the kernel trusts these */
+		ad->stats.rx_bad_frame++; /* illan: the kernel trusts these */
 		dev->stats.rx_errors++;
 		ibmveth_rxq_recycle_buffer(ad, pool, index);
 		return true;
 	}
-	/* "the mss will be written by PHYP eight bytes from the start" */
+	/* "the mss will be written by PHYP eight bytes from the start":
+	 * (u16)be64_to_cpu at buffer + 8 */
 	if (lrg_pkt)
-		mss = hdr_get16(p->head + 14); /* (u16)be64_to_cpu(*(__be64 *)(data + 8)) */
+		mss = (uint16_t)hdr_get64(p->head + IBMVETH_RX_LRG_MSS_OFFSET);
 
 	struct pkt *np = NULL;
 	if (length < ad->params.rx_copybreak)
@@ -1043,14 +1126,14 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 	ibmveth_rx_set_headers(p);
 
 	const uint8_t *f = pkt_data(p);
-	uint16_t proto = hdr_get16(f + 12);
+	uint16_t proto = hdr_get16(((const struct hdr_eth *)f)->h_proto);
 	uint16_t iph_check = 0;
-	if (proto == ETH_P_IP && length >= ETH_HLEN + 20)
-		iph_check = hdr_get16(f + ETH_HLEN + 10);
+	if (proto == ETH_P_IP && length >= ETH_HLEN + IPV4_HLEN)
+		iph_check = hdr_get16(((const struct hdr_ip *)(f + ETH_HLEN))->check);
 	/* 413f142cc05c: large if longer than the MTU, LRG_PKT, or old method */
 	if (length > dev->mtu + ETH_HLEN || lrg_pkt || iph_check == 0xffff) {
 		ibmveth_rx_mss_helper(p, mss, lrg_pkt);
-		ad->rx_large_packets++;
+		ad->stats.rx_large_packets++;
 	}
 	/* 5ce9ad815a29: the csum helper runs after the mss helper */
 	if (csum_good) {
@@ -1076,13 +1159,13 @@ static void ibmveth_poll(struct ev_task *t)
 		unsigned pool, index;
 		if (!ibmveth_decode_correlator(ad, ibmveth_rxq_correlator(ad), &pool, &index)) {
 			/* WARN_ON + schedule_work(reset); the poll stops */
-			ad->rx_bad_correlator++;
+			ad->stats.rx_bad_correlator++;
 			ad->napi_scheduled = false;
 			ibmveth_schedule_reset(ad);
 			return;
 		}
 		if (!(ibmveth_rxq_flags(ad) & IBMVETH_RXQ_VALID)) {
-			ad->rx_invalid_buffer++;
+			ad->stats.rx_invalid_buffer++;
 			ibmveth_rxq_recycle_buffer(ad, pool, index);
 			continue;
 		}
@@ -1097,7 +1180,7 @@ static void ibmveth_poll(struct ev_task *t)
 	if (frames_processed < IBMVETH_NAPI_WEIGHT) {
 		ad->napi_scheduled = false;
 		if (h_vio_signal(ad->part, ad->ua, VIO_IRQ_ENABLE) != H_SUCCESS) {
-			ad->irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
+			ad->stats.irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
 			ibmveth_schedule_reset(ad);
 			return;
 		}
@@ -1153,35 +1236,7 @@ static const struct netdev_ops ibmveth_netdev_ops = {
 	.tx_prof = &ibmveth_tx_prof,
 };
 
-static void ibmveth_add_counters(struct netdev *dev, struct ibmveth_adapter *ad)
-{
-	const struct {
-		const char *name;
-		uint64_t *v;
-	} c[] = {
-		{"replenish_task_cycles", &ad->replenish_task_cycles},
-		{"replenish_no_mem", &ad->replenish_no_mem},
-		{"replenish_add_buff_failure", &ad->replenish_add_buff_failure},
-		{"replenish_add_buff_success", &ad->replenish_add_buff_success},
-		{"rx_invalid_buffer", &ad->rx_invalid_buffer},
-		{"rx_no_buffer", &ad->rx_no_buffer},
-		{"tx_map_failed", &ad->tx_map_failed},
-		{"tx_send_failed", &ad->tx_send_failed},
-		{"fw_enabled_ipv4_csum", &ad->fw_ipv4_csum_support},
-		{"fw_enabled_ipv6_csum", &ad->fw_ipv6_csum_support},
-		{"tx_large_packets", &ad->tx_large_packets},
-		{"rx_large_packets", &ad->rx_large_packets},
-		{"fw_enabled_large_send", &ad->fw_large_send_support},
-		{"rx_bad_correlator", &ad->rx_bad_correlator},
-		{"rx_bad_frame", &ad->rx_bad_frame},
-		{"adapter_resets", &ad->adapter_resets},
-		{"irq_errors", &ad->irq_errors},
-	};
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		netdev_add_counter(dev, c[i].name, c[i].v);
-}
-
-/* ibmveth_probe (see ibmveth.h). */
+/* ibmveth_create: see ibmveth.h. As ibmveth_probe. */
 struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint64_t ua,
 			      const struct ibmveth_of_node *of, struct ev_loop *loop,
 			      const struct ibmveth_params *params)
@@ -1208,27 +1263,20 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++) {
 		struct ibmveth_buff_pool *bp = &ad->rx_buff_pool[i];
-		ibmveth_init_buffer_pool(bp, i, ibmveth_pool_count[i], ibmveth_pool_size[i],
-					 ibmveth_pool_active[i]);
+		ibmveth_init_buffer_pool(bp, i, ibmveth_pools[i].count, ibmveth_pools[i].buff_size,
+					 ibmveth_pools[i].active);
 		bp->free_map = calloc(bp->size, sizeof(*bp->free_map));
 		bp->skbuff = calloc(bp->size, sizeof(*bp->skbuff));
 		bp->laddr = calloc(bp->size, sizeof(*bp->laddr));
 		if (!bp->free_map || !bp->skbuff || !bp->laddr)
 			goto fail;
 	}
-	ad->rxq_num_slots = ibmveth_rxq_entries();
-	ad->buffer_list = ibmveth_lmem(ad, PAPR_BUFLIST_SIZE, 4096, &ad->buffer_list_laddr);
-	ad->filter_list = ibmveth_lmem(ad, PAPR_FILTER_LIST_SIZE, 4096, &ad->filter_list_laddr);
-	ad->rxq = ibmveth_lmem(ad, (size_t)ad->rxq_num_slots * PAPR_RXQ_ENTRY_SIZE, 4096, &ad->rxq_laddr);
-	ad->bounce = ibmveth_lmem(ad, IBMVETH_BOUNCE_SIZE, 4096, &ad->bounce_laddr);
+	if (ibmveth_carve_regions(ad) != 0)
+		goto fail;
 	struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS];
 	ibmveth_pool_classes(classes);
-	size_t pool_size = pkt_pool_mem_needed(classes, IBMVETH_NUM_BUFF_POOLS);
-	uint64_t pool_laddr;
-	void *pool_mem = ibmveth_lmem(ad, pool_size, 4096, &pool_laddr);
-	if (!ad->buffer_list || !ad->filter_list || !ad->rxq || !ad->bounce || !pool_mem)
-		goto fail;
-	dev->pool = pkt_pool_create(name, classes, IBMVETH_NUM_BUFF_POOLS, pool_mem, pool_size);
+	const struct ibmveth_mem *pm = &ad->mem[IBMVETH_MEM_POOL];
+	dev->pool = pkt_pool_create(name, classes, IBMVETH_NUM_BUFF_POOLS, pm->ptr, pm->size);
 	if (!dev->pool)
 		goto fail;
 
@@ -1257,9 +1305,10 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	dev->min_mtu = IBMVETH_MIN_MTU;
 	dev->max_mtu = IBMVETH_MAX_MTU;
 	memcpy(dev->mac, of->mac, ETH_ALEN);
-	ibmveth_add_counters(dev, ad);
+	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0)
+		goto fail;
 
-	ibmveth_set_features_drv(dev, dev->features);
+	ibmveth_set_features(dev, dev->features);
 	if (netdev_register(dev) != 0)
 		goto fail;
 	return dev;
@@ -1272,13 +1321,13 @@ fail:
 
 /* ---- Introspection ------------------------------------------------------------- */
 
-/* True if dev is an ibmveth netdev. */
+/* ibmveth_is_ibmveth: see ibmveth.h. */
 bool ibmveth_is_ibmveth(const struct netdev *dev)
 {
 	return dev && dev->ops == &ibmveth_netdev_ops;
 }
 
-/* Pool state (see ibmveth.h). */
+/* ibmveth_get_pool_info: see ibmveth.h. */
 int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmveth_pool_info *info)
 {
 	if (!ibmveth_is_ibmveth(dev) || pool >= IBMVETH_NUM_BUFF_POOLS || !info)
@@ -1289,7 +1338,7 @@ int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmvet
 	return 0;
 }
 
-/* Logical address of a posted buffer (see ibmveth.h). */
+/* ibmveth_pool_buffer_laddr: see ibmveth.h. */
 uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsigned index)
 {
 	if (!ibmveth_is_ibmveth(dev) || pool >= IBMVETH_NUM_BUFF_POOLS)
@@ -1300,14 +1349,14 @@ uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsi
 	return bp->laddr[index];
 }
 
-/* Receive queue location and cursor (see ibmveth.h). */
+/* ibmveth_rxq_state: see ibmveth.h. */
 int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index, unsigned *n_slots)
 {
 	if (!ibmveth_is_ibmveth(dev))
 		return -EINVAL;
 	const struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	if (laddr)
-		*laddr = ad->rxq_laddr;
+		*laddr = ad->mem[IBMVETH_MEM_RXQ].laddr;
 	if (index)
 		*index = ad->rxq_index;
 	if (n_slots)
@@ -1315,19 +1364,19 @@ int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index
 	return 0;
 }
 
-/* Was ACTIVE_TRUNK set at probe? */
+/* ibmveth_is_active_trunk: see ibmveth.h. */
 bool ibmveth_is_active_trunk(const struct netdev *dev)
 {
 	return ibmveth_is_ibmveth(dev) && ibmveth_priv(dev)->is_active_trunk;
 }
 
-/* Attributes last read from H_ILLAN_ATTRIBUTES. */
+/* ibmveth_illan_attributes: see ibmveth.h. */
 uint64_t ibmveth_illan_attributes(const struct netdev *dev)
 {
 	return ibmveth_is_ibmveth(dev) ? ibmveth_priv(dev)->attrs : 0;
 }
 
-/* Parameters in force. */
+/* ibmveth_get_params: see ibmveth.h. */
 const struct ibmveth_params *ibmveth_get_params(const struct netdev *dev)
 {
 	return ibmveth_is_ibmveth(dev) ? &ibmveth_priv(dev)->params : NULL;

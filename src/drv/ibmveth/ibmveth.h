@@ -3,9 +3,9 @@
  * ibm/ibmveth.c) as a netdev, in its v4.13..v6.0 shape: the era of the seed
  * commit 66aa0678 "ibmveth: Support to enable LSO/CSO for Trunk VEA." (DMA
  * mapping, a bounce buffer, up to six send descriptors), with the later
- * receive-side fixes that the reference lists (413f142cc05c large-packet
- * detection, 5ce9ad815a29 helper order, 6f2275433a2f/2ac8af0967aa own-MAC
- * drop, 2c91e2319ed9 reset instead of BUG_ON).
+ * receive-side fixes (413f142cc05c large-packet detection, 5ce9ad815a29
+ * helper order, 6f2275433a2f/2ac8af0967aa own-MAC drop, 2c91e2319ed9 reset
+ * instead of BUG_ON).
  *
  * Serves the topology (which creates one driver instance per ILLAN adapter a
  * partition owns) and, through struct netdev, the bridge and the stack.
@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ev/counter.h"
 #include "ev/ev.h"
 #include "hv/hv.h"
 #include "net/netdev.h"
@@ -78,6 +79,38 @@ struct ibmveth_of_node {
 #define IBMVETH_NAPI_WEIGHT 16
 #define IBMVETH_SEND_RETRIES 1024
 
+/*
+ * The driver's counters (src/ev/counter.h), after the standard ones: ethtool
+ * -S's names in ibmveth_stats order, then illan's own for what the kernel
+ * would WARN about (or crash on).
+ */
+#define IBMVETH_COUNTERS(X, T)                                                         \
+	X(T, replenish_task_cycles, NULL, 0)                                           \
+	X(T, replenish_no_mem, NULL, 0)                                                \
+	X(T, replenish_add_buff_failure, NULL, 0)                                      \
+	X(T, replenish_add_buff_success, NULL, 0)                                      \
+	X(T, rx_invalid_buffer, "receive-queue entry without VALID", 0)                \
+	/* the hypervisor's count at buffer-list +4088, read at each replenish */     \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)             \
+	X(T, tx_map_failed, NULL, 0)                                                   \
+	X(T, tx_send_failed, "H_SEND_LOGICAL_LAN failed", 0)                           \
+	/* 1 while firmware has the offload enabled */                                 \
+	X(T, fw_enabled_ipv4_csum, NULL, COUNTER_GAUGE)                                \
+	X(T, fw_enabled_ipv6_csum, NULL, COUNTER_GAUGE)                                \
+	X(T, tx_large_packets, NULL, 0)                                                \
+	X(T, rx_large_packets, NULL, 0)                                                \
+	X(T, fw_enabled_large_send, NULL, COUNTER_GAUGE)                               \
+	X(T, rx_bad_correlator, "receive-queue entry with a bad correlator", 0)        \
+	X(T, rx_bad_frame, "received frame with a bad length or offset", 0)            \
+	X(T, adapter_resets, NULL, 0)                                                  \
+	X(T, irq_errors, NULL, 0)
+
+struct ibmveth_stats {
+	IBMVETH_COUNTERS(COUNTER_FIELD, _)
+};
+/* The set of struct ibmveth_stats (kind "ibmveth"). */
+extern const struct counter_set ibmveth_counters;
+
 /* Fill p with the defaults (copybreaks 128, new large send, all fixes). */
 void ibmveth_params_default(struct ibmveth_params *p);
 
@@ -118,7 +151,8 @@ struct ibmveth_pool_info {
 	unsigned available; /* buffers posted to the hypervisor now */
 	bool active;
 };
-/* Returns 0 or -EINVAL (not an ibmveth netdev, or pool out of range). */
+/* State of pool (0 .. IBMVETH_NUM_BUFF_POOLS - 1) into info. Returns 0 or
+ * -EINVAL (not an ibmveth netdev, pool out of range, info NULL). */
 int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmveth_pool_info *info);
 /* Logical address of the buffer in slot index of pool, if it is posted;
  * UINT64_MAX otherwise. (Tests corrupt a correlator through it.) */
@@ -127,12 +161,15 @@ uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsi
  * -EINVAL. (Tests rewrite an entry as a faulty hypervisor would.) */
 int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index,
 		      unsigned *n_slots);
+/* Was ACTIVE_TRUNK set in the attributes at probe? (false for another
+ * device) */
 bool ibmveth_is_active_trunk(const struct netdev *dev);
-/* H_ILLAN_ATTRIBUTES as last seen by the driver (probe or set_features). */
+/* H_ILLAN_ATTRIBUTES as last seen by the driver (probe or set_features); 0
+ * for another device. */
 uint64_t ibmveth_illan_attributes(const struct netdev *dev);
 /* True if dev was created by ibmveth_create. */
 bool ibmveth_is_ibmveth(const struct netdev *dev);
-/* Params in force (fixes included). */
+/* Params in force (fixes included); NULL for another device. */
 const struct ibmveth_params *ibmveth_get_params(const struct netdev *dev);
 
 #endif

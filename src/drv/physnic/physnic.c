@@ -21,26 +21,7 @@
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 
-struct physnic_counters {
-	uint64_t rx_wire_frames;
-	uint64_t rx_csum_good;
-	uint64_t rx_csum_bad;
-	uint64_t rx_length_errors;
-	uint64_t rx_ring_full;
-	uint64_t rx_alloc_failures;
-	uint64_t rx_down_drops;
-	uint64_t napi_polls;
-	uint64_t gro_sw_csum;
-	uint64_t tx_wire_frames;
-	uint64_t tx_wire_bytes;
-	uint64_t tx_hw_csum;
-	uint64_t hw_tso_packets;
-	uint64_t hw_tso_segments;
-	uint64_t tx_no_carrier;
-	uint64_t tx_wire_errors;
-	uint64_t tx_bad_offload;
-	uint64_t tx_padded;
-};
+COUNTER_SET_DEFINE(physnic_counters, "physnic", struct physnic_stats, PHYSNIC_COUNTERS);
 
 struct physnic {
 	struct netdev *dev;
@@ -63,7 +44,7 @@ struct physnic {
 	/* One frame's bytes when a packet must be flattened or padded for the wire. */
 	uint8_t *scratch;
 
-	struct physnic_counters c;
+	struct physnic_stats c;
 };
 
 static const struct netdev_ops physnic_ops;
@@ -80,12 +61,13 @@ static struct physnic *physnic_of(const struct netdev *dev)
 	return dev->priv;
 }
 
+/* physnic_is_physnic: see physnic.h. */
 bool physnic_is_physnic(const struct netdev *dev)
 {
 	return dev && dev->ops == &physnic_ops;
 }
 
-/* Defaults of a modern server NIC (every offload on). */
+/* physnic_config_init: see physnic.h. */
 void physnic_config_init(struct physnic_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -98,7 +80,7 @@ void physnic_config_init(struct physnic_config *cfg)
 	cfg->napi_budget = PHYSNIC_NAPI_BUDGET_DEFAULT;
 }
 
-/* Defaults of an endpoint without offloads (host X). */
+/* physnic_config_init_plain: see physnic.h. */
 void physnic_config_init_plain(struct physnic_config *cfg)
 {
 	physnic_config_init(cfg);
@@ -268,6 +250,7 @@ static enum netdev_tx physnic_start_xmit(struct netdev *dev, struct pkt *p)
 
 /* ---- Receive ------------------------------------------------------------- */
 
+/* physnic_wire_receive: see physnic.h. */
 int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 {
 	struct physnic *nic;
@@ -308,6 +291,7 @@ int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 	return 0;
 }
 
+/* physnic_rx_pending: see physnic.h. */
 unsigned physnic_rx_pending(const struct netdev *dev)
 {
 	return physnic_is_physnic(dev) ? physnic_of(dev)->n_ring : 0;
@@ -453,7 +437,6 @@ static int physnic_set_features(struct netdev *dev, uint32_t features)
 	 * does through dev_disable_gro_hw / napi flush. */
 	if ((dev->features & NETIF_F_GRO) && !(features & NETIF_F_GRO))
 		gro_flush(&nic->gro);
-	dev->features = features;
 	return 0;
 }
 
@@ -494,36 +477,7 @@ static const struct netdev_ops physnic_ops = {
 	.tx_prof = &physnic_prof,
 };
 
-static void physnic_register_counters(struct physnic *nic)
-{
-	struct netdev *dev = nic->dev;
-	struct physnic_counters *c = &nic->c;
-
-	netdev_add_counter(dev, "rx_wire_frames", &c->rx_wire_frames);
-	netdev_add_counter(dev, "rx_csum_good", &c->rx_csum_good);
-	netdev_add_counter(dev, "rx_csum_bad", &c->rx_csum_bad);
-	netdev_add_counter(dev, "rx_length_errors", &c->rx_length_errors);
-	netdev_add_counter(dev, "rx_ring_full", &c->rx_ring_full);
-	netdev_add_counter(dev, "rx_alloc_failures", &c->rx_alloc_failures);
-	netdev_add_counter(dev, "rx_down_drops", &c->rx_down_drops);
-	netdev_add_counter(dev, "napi_polls", &c->napi_polls);
-	netdev_add_counter(dev, "gro_merged", &nic->gro.stats.merged);
-	netdev_add_counter(dev, "gro_held", &nic->gro.stats.held);
-	netdev_add_counter(dev, "gro_flushed", &nic->gro.stats.flushed);
-	netdev_add_counter(dev, "gro_passthrough", &nic->gro.stats.passthrough);
-	netdev_add_counter(dev, "gro_sw_csum", &c->gro_sw_csum);
-	netdev_add_counter(dev, "tx_wire_frames", &c->tx_wire_frames);
-	netdev_add_counter(dev, "tx_wire_bytes", &c->tx_wire_bytes);
-	netdev_add_counter(dev, "tx_hw_csum", &c->tx_hw_csum);
-	netdev_add_counter(dev, "hw_tso_packets", &c->hw_tso_packets);
-	netdev_add_counter(dev, "hw_tso_segments", &c->hw_tso_segments);
-	netdev_add_counter(dev, "tx_no_carrier", &c->tx_no_carrier);
-	netdev_add_counter(dev, "tx_wire_errors", &c->tx_wire_errors);
-	netdev_add_counter(dev, "tx_bad_offload", &c->tx_bad_offload);
-	netdev_add_counter(dev, "tx_padded", &c->tx_padded);
-}
-
-/* Create a physnic (see physnic.h). */
+/* physnic_create: see physnic.h. */
 struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev_loop *loop,
 			      const struct physnic_config *cfg)
 {
@@ -576,8 +530,9 @@ struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev
 		uint8_t mac[6] = {0x02, 0x50, 0x48, 0x59, (uint8_t)(n >> 8), (uint8_t)n};
 		memcpy(dev->mac, mac, 6);
 	}
-	physnic_register_counters(nic);
-	if (netdev_register(dev) != 0)
+	if (netdev_add_counter_set(dev, &physnic_counters, &nic->c) != 0 ||
+	    netdev_add_counter_set(dev, &gro_counters, &nic->gro.stats) != 0 ||
+	    netdev_register(dev) != 0)
 		goto free_scratch;
 	/* register_netdevice turns the soft features (GRO) on for everyone;
 	 * the configuration decides. */
@@ -595,7 +550,7 @@ free_dev:
 	return NULL;
 }
 
-/* Link two physnics back to back (see physnic.h). */
+/* physnic_link: see physnic.h. */
 int physnic_link(struct netdev *a, struct netdev *b)
 {
 	struct physnic *na, *nb;
@@ -612,7 +567,7 @@ int physnic_link(struct netdev *a, struct netdev *b)
 	return 0;
 }
 
-/* Give a physnic an external wire (see physnic.h). */
+/* physnic_set_wire: see physnic.h. */
 void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *frame, uint32_t len),
 		      void *arg)
 {

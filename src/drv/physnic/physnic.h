@@ -16,21 +16,50 @@
  * every packet; frames are copied off the wire into packets from the pool
  * given at creation, which the rx handler then owns.
  *
- * Named counters (netdev_get_counter): rx_wire_frames, rx_csum_good,
- * rx_csum_bad, rx_length_errors, rx_ring_full, rx_alloc_failures,
- * rx_down_drops, napi_polls, gro_merged, gro_held, gro_flushed,
- * gro_passthrough, gro_sw_csum, tx_wire_frames, tx_wire_bytes, tx_hw_csum,
- * hw_tso_packets, hw_tso_segments, tx_no_carrier, tx_wire_errors,
- * tx_bad_offload, tx_padded.
+ * Counters (netdev_get_counter, netdev_for_each_counter): the standard
+ * ones, PHYSNIC_COUNTERS below, then GRO's (GRO_COUNTERS, pkt/gro.h).
  */
 #ifndef ILLAN_PHYSNIC_H
 #define ILLAN_PHYSNIC_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "ev/counter.h"
 #include "ev/ev.h"
 #include "net/netdev.h"
 #include "pkt/pkt.h"
+
+/* The NIC's own counters (src/ev/counter.h). */
+#define PHYSNIC_COUNTERS(X, T)                                                  \
+	X(T, rx_wire_frames, NULL, 0)                                           \
+	/* rx-csum hardware found the L4 checksum good / bad (bad goes up as */ \
+	/* CHECKSUM_NONE, for the stack to judge) */                            \
+	X(T, rx_csum_good, NULL, 0)                                             \
+	X(T, rx_csum_bad, NULL, 0)                                              \
+	X(T, rx_length_errors, "frame of a bad length on the wire", 0)          \
+	X(T, rx_ring_full, "NIC receive ring full", 0)                          \
+	X(T, rx_alloc_failures, "NIC had no packet buffer", 0)                  \
+	X(T, rx_down_drops, "NIC was down", 0)                                  \
+	X(T, napi_polls, NULL, 0)                                               \
+	/* TCP checksums GRO verified in software (no rx-csum hardware) */      \
+	X(T, gro_sw_csum, NULL, 0)                                              \
+	X(T, tx_wire_frames, NULL, 0)                                           \
+	X(T, tx_wire_bytes, NULL, 0)                                            \
+	X(T, tx_hw_csum, NULL, 0)                                               \
+	X(T, hw_tso_packets, NULL, 0)                                           \
+	X(T, hw_tso_segments, NULL, 0)                                          \
+	X(T, tx_no_carrier, "no wire on the NIC", 0)                            \
+	X(T, tx_wire_errors, "the wire refused a frame", 0)                     \
+	/* a GSO packet that was not PARTIAL (segmented all the same) */        \
+	X(T, tx_bad_offload, NULL, 0)                                           \
+	/* frames padded to PHYSNIC_MIN_FRAME */                                \
+	X(T, tx_padded, NULL, 0)
+
+struct physnic_stats {
+	PHYSNIC_COUNTERS(COUNTER_FIELD, _)
+};
+/* The set of struct physnic_stats (kind "physnic"). */
+extern const struct counter_set physnic_counters;
 
 #define PHYSNIC_RX_RING_DEFAULT 512
 #define PHYSNIC_NAPI_BUDGET_DEFAULT 64
@@ -91,11 +120,12 @@ void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *
  * when the device is down (rx_down_drops, -ENETDOWN), the frame is shorter
  * than an Ethernet header or longer than MTU + Ethernet + one VLAN tag
  * (rx_length_errors, -EINVAL), the ring is full (rx_ring_full, -ENOBUFS) or
- * the pool is empty (rx_alloc_failures, -ENOMEM). Returns 0 when queued.
+ * the pool is empty (rx_alloc_failures, -ENOMEM); -EINVAL when dev is not a
+ * physnic. Returns 0 when queued.
  */
 int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len);
 
-/* Frames waiting in the rx ring (for tests and stats). */
+/* Frames waiting in the rx ring (for tests and stats); 0 for another device. */
 unsigned physnic_rx_pending(const struct netdev *dev);
 
 #endif

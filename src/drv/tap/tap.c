@@ -59,18 +59,21 @@ struct tap {
 	struct pkt *spare; /* a large packet kept for the next read (NULL: none) */
 	uint8_t *aux;
 	struct vnet_stats vs;
-	uint64_t rx_nomem, rx_too_big, rx_read_errors;
-	uint64_t tx_busy, tx_write_errors;
-	uint64_t wire_csum_completed, wire_gso_segments, wire_errors;
+	struct tap_stats c;
+	struct tap_wire_stats wc; /* registered for a wire only */
 };
+
+COUNTER_SET_DEFINE(tap_counters, "tap", struct tap_stats, TAP_COUNTERS);
+COUNTER_SET_DEFINE(tap_wire_counters, "tap-wire", struct tap_wire_stats, TAP_WIRE_COUNTERS);
 
 static struct tap *tap_of(const struct netdev *dev) { return dev->priv; }
 static int tap_count_write(struct tap *t, ssize_t n, uint32_t len);
 
+/* tap_fd: see tap.h. */
 int tap_fd(const struct netdev *dev) { return tap_of(dev)->fd; }
 
-/* Enter a namespace for the duration of an open: sockets and TAP devices
- * belong to the namespace current when they are created. */
+/* tap_netns_enter: see tap.h. Entered for the duration of an open: sockets
+ * and TAP devices belong to the namespace current when they are created. */
 int tap_netns_enter(const char *ns, int *saved)
 {
 	*saved = -1;
@@ -101,6 +104,7 @@ int tap_netns_enter(const char *ns, int *saved)
 	return 0;
 }
 
+/* tap_netns_leave: see tap.h. */
 void tap_netns_leave(int saved)
 {
 	if (saved < 0)
@@ -110,6 +114,7 @@ void tap_netns_leave(int saved)
 	close(saved);
 }
 
+/* tap_offloads_from_features: see tap.h. */
 unsigned tap_offloads_from_features(uint32_t features)
 {
 	unsigned f = 0;
@@ -123,6 +128,7 @@ unsigned tap_offloads_from_features(uint32_t features)
 	return f;
 }
 
+/* tap_set_offload: see tap.h. */
 int tap_set_offload(struct netdev *dev, unsigned tun_flags)
 {
 	struct tap *t = tap_of(dev);
@@ -147,14 +153,14 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 		struct pkt *segs = gso_segment(p, false, &err);
 		pkt_free(p);
 		if (!segs) {
-			t->wire_errors++;
+			t->wc.wire_errors++;
 			dev->stats.rx_errors++;
 			return;
 		}
 		while (segs) {
 			struct pkt *n = segs->next;
 			segs->next = NULL;
-			t->wire_gso_segments++;
+			t->wc.wire_gso_segments++;
 			netdev_receive(dev, segs);
 			segs = n;
 		}
@@ -162,12 +168,12 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 	}
 	if (p->ip_summed == CHECKSUM_PARTIAL) {
 		if (pkt_checksum_help(p) < 0) {
-			t->wire_errors++;
+			t->wc.wire_errors++;
 			dev->stats.rx_errors++;
 			pkt_free(p);
 			return;
 		}
-		t->wire_csum_completed++;
+		t->wc.wire_csum_completed++;
 	}
 	pkt_reset_meta(p); /* a wire delivers bytes, nothing else */
 	netdev_receive(dev, p);
@@ -197,18 +203,18 @@ static int tap_read_spare(struct tap *t)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
-		t->rx_read_errors++;
+		t->c.rx_read_errors++;
 		dev->stats.rx_errors++;
 		return -1;
 	}
 	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
-		t->vs.rx_runt++;
+		t->vs.vnet_runt++;
 		dev->stats.rx_errors++;
 		return 1;
 	}
 	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
 	if (flen > room + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
-		t->rx_too_big++;
+		t->c.rx_too_big++;
 		dev->stats.rx_dropped++;
 		return 1;
 	}
@@ -224,7 +230,7 @@ static int tap_read_spare(struct tap *t)
 		/* spilled: a packet bigger than the spare, if the pool has one */
 		p = pkt_alloc(t->pool, flen, PKT_HEADROOM);
 		if (!p) {
-			t->rx_nomem++;
+			t->c.rx_nomem++;
 			dev->stats.rx_dropped++;
 			return 1;
 		}
@@ -272,25 +278,25 @@ static int tap_read_one(struct tap *t)
 		pkt_free(p);
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
-		t->rx_read_errors++;
+		t->c.rx_read_errors++;
 		dev->stats.rx_errors++;
 		return -1;
 	}
 	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
 		pkt_free(p);
-		t->vs.rx_runt++;
+		t->vs.vnet_runt++;
 		dev->stats.rx_errors++;
 		return 1;
 	}
 	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
 	if (flen > small + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
 		pkt_free(p);
-		t->rx_too_big++;
+		t->c.rx_too_big++;
 		dev->stats.rx_dropped++;
 		return 1;
 	}
 	if (!p) {
-		t->rx_nomem++;
+		t->c.rx_nomem++;
 		dev->stats.rx_dropped++;
 		return 1;
 	}
@@ -300,7 +306,7 @@ static int tap_read_one(struct tap *t)
 		struct pkt *big = pkt_alloc(t->pool, flen, PKT_HEADROOM);
 		if (!big) {
 			pkt_free(p);
-			t->rx_nomem++;
+			t->c.rx_nomem++;
 			dev->stats.rx_dropped++;
 			return 1;
 		}
@@ -389,15 +395,16 @@ static int tap_count_write(struct tap *t, ssize_t n, uint32_t len)
 	}
 	int e = -errno;
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-		t->tx_busy++;
+		t->c.tx_busy++;
 		dev->stats.tx_dropped++;
 	} else {
-		t->tx_write_errors++;
+		t->c.tx_write_errors++;
 		dev->stats.tx_errors++;
 	}
 	return e;
 }
 
+/* tap_send_frame: see tap.h. */
 int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len)
 {
 	struct tap *t = tap_of(dev);
@@ -602,35 +609,19 @@ fail:
 	return rc;
 }
 
-static void tap_add_counters(struct netdev *dev, struct tap *t)
+/* The TAP's counter sets (see tap.h). Returns 0 or netdev_add_counter_set's error. */
+static int tap_add_counters(struct netdev *dev, struct tap *t)
 {
-	netdev_add_counter(dev, "vnet_bad_csum_start", &t->vs.rx.bad_csum_start);
-	netdev_add_counter(dev, "vnet_bad_csum_offset", &t->vs.rx.bad_csum_offset);
-	netdev_add_counter(dev, "vnet_bad_gso_size", &t->vs.rx.bad_gso_size);
-	netdev_add_counter(dev, "vnet_bad_gso_type", &t->vs.rx.bad_gso_type);
-	netdev_add_counter(dev, "vnet_bad_headers", &t->vs.rx.bad_headers);
-	netdev_add_counter(dev, "vnet_bad_hdr_len", &t->vs.rx_bad_hdr_len);
-	netdev_add_counter(dev, "vnet_runt", &t->vs.rx_runt);
-	netdev_add_counter(dev, "vnet_rx_partial", &t->vs.rx_partial);
-	netdev_add_counter(dev, "vnet_rx_gso", &t->vs.rx_gso);
-	netdev_add_counter(dev, "vnet_tx_needs_csum", &t->vs.tx_needs_csum);
-	netdev_add_counter(dev, "vnet_tx_unnecessary_seeded", &t->vs.tx_unnecessary_seeded);
-	netdev_add_counter(dev, "vnet_tx_gso", &t->vs.tx_gso);
-	netdev_add_counter(dev, "vnet_tx_bad_meta", &t->vs.tx_bad_meta);
-	netdev_add_counter(dev, "rx_nomem", &t->rx_nomem);
-	netdev_add_counter(dev, "rx_too_big", &t->rx_too_big);
-	netdev_add_counter(dev, "rx_read_errors", &t->rx_read_errors);
-	netdev_add_counter(dev, "tx_busy", &t->tx_busy);
-	netdev_add_counter(dev, "tx_write_errors", &t->tx_write_errors);
-	if (t->wire) {
-		netdev_add_counter(dev, "wire_csum_completed", &t->wire_csum_completed);
-		netdev_add_counter(dev, "wire_gso_segments", &t->wire_gso_segments);
-		netdev_add_counter(dev, "wire_errors", &t->wire_errors);
-	}
+	int rc = netdev_add_counter_set(dev, &vnet_counters, &t->vs);
+	if (rc == 0)
+		rc = netdev_add_counter_set(dev, &tap_counters, &t->c);
+	if (rc == 0 && t->wire)
+		rc = netdev_add_counter_set(dev, &tap_wire_counters, &t->wc);
+	return rc;
 }
 
 /*
- * Create the device described by cfg (see tap.h). The fd is opened inside
+ * tap_create: see tap.h. The fd is opened inside
  * cfg->netns so the TAP (or the packet socket) belongs there; the daemon
  * stays in its own namespace and keeps using the fd.
  */
@@ -696,7 +687,11 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 	tap_netns_leave(saved);
 	if (rc < 0)
 		goto out_free;
-	tap_add_counters(dev, t);
+	rc = tap_add_counters(dev, t);
+	if (rc < 0) {
+		snprintf(err, err_size, "tap %s: counters: %s", cfg->ifname, strerror(-rc));
+		goto out_free;
+	}
 	netdev_register(dev);
 	rc = netdev_open(dev);
 	if (rc < 0) {

@@ -28,10 +28,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ev/counter.h"
 #include "net/netdev.h"
 
 struct ev_loop;
 struct pkt_pool;
+
+/*
+ * Counters (netdev_get_counter, netdev_for_each_counter): the standard ones,
+ * VNET_COUNTERS (vnet.h), TAP_COUNTERS, and for a wire (TAP_KIND_PACKET with
+ * cfg.wire) TAP_WIRE_COUNTERS.
+ */
+#define TAP_COUNTERS(X, T)                                                        \
+	X(T, rx_nomem, "no memory to receive it", 0)                              \
+	X(T, rx_too_big, "frame from the kernel too big to receive", 0)           \
+	X(T, rx_read_errors, "reading from the kernel failed", 0)                 \
+	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0)           \
+	X(T, tx_write_errors, "writing to the kernel failed", 0)
+
+/* What a wire did to frames X's kernel left to "hardware". */
+#define TAP_WIRE_COUNTERS(X, T)                                                   \
+	X(T, wire_csum_completed, NULL, 0)                                        \
+	X(T, wire_gso_segments, NULL, 0)                                          \
+	X(T, wire_errors, "could not complete or segment a frame for the wire", 0)
+
+struct tap_stats {
+	TAP_COUNTERS(COUNTER_FIELD, _)
+};
+struct tap_wire_stats {
+	TAP_WIRE_COUNTERS(COUNTER_FIELD, _)
+};
+/* The sets of struct tap_stats ("tap") and struct tap_wire_stats ("tap-wire"). */
+extern const struct counter_set tap_counters, tap_wire_counters;
 
 /* TUNSETOFFLOAD bits (include/uapi/linux/if_tun.h). */
 #define TAP_TUN_F_CSUM 0x01
@@ -71,7 +99,8 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
  * kernel requires). */
 unsigned tap_offloads_from_features(uint32_t features);
 
-/* Change what the kernel may hand us (TUNSETOFFLOAD). Returns 0 or -errno. */
+/* Change what the kernel may hand us (TUNSETOFFLOAD). Returns 0, -EOPNOTSUPP
+ * (an AF_PACKET device: nothing to negotiate) or the ioctl's -errno. */
 int tap_set_offload(struct netdev *dev, unsigned tun_flags);
 
 /* Write one plain frame (complete checksums, no GSO: a zero virtio-net

@@ -10,6 +10,8 @@
 #include "pkt/csum.h"
 #include "pkt/hdr.h"
 
+COUNTER_SET_DEFINE(vnet_counters, "vnet", struct vnet_stats, VNET_COUNTERS);
+
 static uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static void put_le16(uint8_t *p, uint16_t v)
 {
@@ -17,8 +19,8 @@ static void put_le16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-/* Decode the header bytes a kernel wrote (little-endian: a modern TAP without
- * TUNSETVNETBE, and AF_PACKET, always use it). */
+/* vnet_hdr_decode: see vnet.h. Little-endian: a modern TAP without
+ * TUNSETVNETBE, and AF_PACKET, always use it. */
 void vnet_hdr_decode(const uint8_t raw[VNET_HDR_LEN], struct vnet_hdr *h)
 {
 	h->flags = raw[0];
@@ -29,7 +31,7 @@ void vnet_hdr_decode(const uint8_t raw[VNET_HDR_LEN], struct vnet_hdr *h)
 	h->csum_offset = get_le16(raw + 8);
 }
 
-/* Encode h as the 10 bytes a kernel reads. */
+/* vnet_hdr_encode: see vnet.h. */
 void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t raw[VNET_HDR_LEN])
 {
 	raw[0] = h->flags;
@@ -41,7 +43,7 @@ void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t raw[VNET_HDR_LEN])
 }
 
 /*
- * Header from the kernel -> p. The gso_type mapping and its refusals follow
+ * vnet_hdr_to_pkt: see vnet.h. The gso_type mapping and its refusals follow
  * virtio_net_hdr_to_skb: the ECN bit alone is not a type; UDP (UFO) and
  * UDP_L4 (USO) are refused here because illan never offers them with
  * TUNSETOFFLOAD (a kernel that sends them anyway is misbehaving). DATA_VALID
@@ -58,11 +60,11 @@ int vnet_hdr_to_pkt(struct pkt *p, const struct vnet_hdr *h, struct vnet_stats *
 		st = &dummy;
 	}
 	if (p->len < ETH_HLEN) {
-		st->rx_runt++;
+		st->vnet_runt++;
 		return -EINVAL;
 	}
 	if (h->hdr_len > p->len) { /* tun refuses these on write, too */
-		st->rx_bad_hdr_len++;
+		st->vnet_bad_hdr_len++;
 		return -EINVAL;
 	}
 	struct pkt_offload_req req = {0};
@@ -75,7 +77,7 @@ int vnet_hdr_to_pkt(struct pkt *p, const struct vnet_hdr *h, struct vnet_stats *
 			req.gso_type = PKT_GSO_TCPV6;
 			break;
 		default:
-			st->rx.bad_gso_type++;
+			st->vnet_bad_gso_type++;
 			return -EINVAL;
 		}
 		if (h->gso_type & VIRTIO_NET_HDR_GSO_ECN)
@@ -87,13 +89,20 @@ int vnet_hdr_to_pkt(struct pkt *p, const struct vnet_hdr *h, struct vnet_stats *
 		return 0; /* a plain frame: nothing to trust, the receiver verifies */
 	req.csum_start = h->csum_start;
 	req.csum_offset = h->csum_offset;
-	int rc = pkt_offload_apply(p, &req, &st->rx);
-	if (rc < 0)
+	struct pkt_offload_errors e = {0};
+	int rc = pkt_offload_apply(p, &req, &e);
+	if (rc < 0) {
+		st->vnet_bad_csum_start += e.bad_csum_start;
+		st->vnet_bad_csum_offset += e.bad_csum_offset;
+		st->vnet_bad_gso_size += e.bad_gso_size;
+		st->vnet_bad_gso_type += e.bad_gso_type;
+		st->vnet_bad_headers += e.bad_headers;
 		return rc;
+	}
 	if (p->ip_summed == CHECKSUM_PARTIAL)
-		st->rx_partial++;
+		st->vnet_rx_partial++;
 	if (pkt_is_gso(p))
-		st->rx_gso++;
+		st->vnet_rx_gso++;
 	return 0;
 }
 
@@ -141,7 +150,7 @@ static uint16_t gso_hdr_len(const struct pkt *p)
 }
 
 /*
- * p -> header for the kernel. PARTIAL -> NEEDS_CSUM (the field holds the
+ * vnet_hdr_from_pkt: see vnet.h. PARTIAL -> NEEDS_CSUM (the field holds the
  * seed by the PARTIAL contract); UNNECESSARY TCP/UDP -> seeded NEEDS_CSUM
  * (TAP ignores DATA_VALID on write, see vnet.h); NONE/COMPLETE -> flags 0,
  * the kernel verifies the checksum itself — which is how the seed's unfixed
@@ -162,7 +171,7 @@ int vnet_hdr_from_pkt(struct pkt *p, struct vnet_hdr *h, struct vnet_stats *st)
 		else if (t == PKT_GSO_TCPV6)
 			h->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 		else {
-			st->tx_bad_meta++;
+			st->vnet_tx_bad_meta++;
 			return -EINVAL;
 		}
 		if (p->gso_type & PKT_GSO_TCP_ECN)
@@ -171,22 +180,22 @@ int vnet_hdr_from_pkt(struct pkt *p, struct vnet_hdr *h, struct vnet_stats *st)
 	}
 	if (p->ip_summed == CHECKSUM_UNNECESSARY) {
 		if (seed_l4(p))
-			st->tx_unnecessary_seeded++;
+			st->vnet_tx_unnecessary_seeded++;
 	}
 	if (p->ip_summed == CHECKSUM_PARTIAL) {
 		if (p->csum_start < p->data || p->csum_start - p->data > UINT16_MAX) {
-			st->tx_bad_meta++;
+			st->vnet_tx_bad_meta++;
 			return -EINVAL;
 		}
 		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		h->csum_start = (uint16_t)(p->csum_start - p->data);
 		h->csum_offset = p->csum_offset;
-		st->tx_needs_csum++;
+		st->vnet_tx_needs_csum++;
 	}
 	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		uint16_t hl = gso_hdr_len(p);
 		h->hdr_len = hl ? hl : (uint16_t)(pkt_headlen(p) > UINT16_MAX ? UINT16_MAX : pkt_headlen(p));
-		st->tx_gso++;
+		st->vnet_tx_gso++;
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ev/counter.h"
 #include "pkt/pkt.h"
 
 #define VNET_HDR_LEN 10 /* sizeof(struct virtio_net_hdr) */
@@ -58,18 +59,31 @@ struct vnet_hdr {
 	uint16_t csum_offset; /* from csum_start to the checksum field */
 };
 
-/* Why headers from the kernel were refused, and what the writer changed. */
+/* Why headers from the kernel were refused (the first five are
+ * pkt_offload_apply's verdicts, struct pkt_offload_errors), and what the
+ * writer changed. The names are the TAP device's counters. */
+#define VNET_COUNTERS(X, T)                                                              \
+	X(T, vnet_bad_csum_start, "virtio-net header: csum_start not at the L4 header", 0) \
+	X(T, vnet_bad_csum_offset, "virtio-net header: csum_offset not a TCP/UDP checksum", 0) \
+	X(T, vnet_bad_gso_size, "virtio-net header: GSO with gso_size 0", 0)              \
+	X(T, vnet_bad_gso_type, "virtio-net header: GSO type refused or not the frame's", 0) \
+	X(T, vnet_bad_headers, "virtio-net header on truncated or malformed headers", 0)  \
+	X(T, vnet_bad_hdr_len, "virtio-net header: hdr_len beyond the frame", 0)          \
+	X(T, vnet_runt, "frame from the kernel shorter than an Ethernet header", 0)        \
+	/* NEEDS_CSUM accepted as PARTIAL, GSO accepted */                               \
+	X(T, vnet_rx_partial, NULL, 0)                                                   \
+	X(T, vnet_rx_gso, NULL, 0)                                                       \
+	/* written as NEEDS_CSUM (PARTIAL, or UNNECESSARY seeded) */                     \
+	X(T, vnet_tx_needs_csum, NULL, 0)                                                \
+	X(T, vnet_tx_unnecessary_seeded, NULL, 0)                                        \
+	X(T, vnet_tx_gso, NULL, 0)                                                       \
+	X(T, vnet_tx_bad_meta, "offload metadata a virtio-net header cannot carry", 0)
+
 struct vnet_stats {
-	struct pkt_offload_errors rx; /* pkt_offload_apply's verdicts */
-	uint64_t rx_bad_hdr_len;      /* hdr_len beyond the frame */
-	uint64_t rx_runt;             /* frame shorter than an Ethernet header */
-	uint64_t rx_partial;          /* NEEDS_CSUM accepted as PARTIAL */
-	uint64_t rx_gso;              /* GSO accepted */
-	uint64_t tx_needs_csum;       /* written as NEEDS_CSUM (PARTIAL or seeded) */
-	uint64_t tx_unnecessary_seeded; /* UNNECESSARY written as NEEDS_CSUM + seed */
-	uint64_t tx_gso;              /* GSO written */
-	uint64_t tx_bad_meta;         /* metadata a header cannot express (dropped) */
+	VNET_COUNTERS(COUNTER_FIELD, _)
 };
+/* The set of struct vnet_stats (kind "vnet"). */
+extern const struct counter_set vnet_counters;
 
 /* Decode the 10 little-endian bytes at raw into h. */
 void vnet_hdr_decode(const uint8_t raw[VNET_HDR_LEN], struct vnet_hdr *h);
@@ -80,7 +94,7 @@ void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t raw[VNET_HDR_LEN]);
  * Apply a header read from the kernel to p, whose data starts at the
  * Ethernet header and holds the whole frame (linear). Frames without
  * NEEDS_CSUM and GSO are left as they are (CHECKSUM_NONE). Returns 0, or
- * -EINVAL with the matching counter in st increased and p's offload
+ * -EINVAL with the matching vnet_bad_* counter in st increased and p's offload
  * metadata unchanged (the caller drops p). st may be NULL.
  */
 int vnet_hdr_to_pkt(struct pkt *p, const struct vnet_hdr *h, struct vnet_stats *st);
@@ -90,7 +104,7 @@ int vnet_hdr_to_pkt(struct pkt *p, const struct vnet_hdr *h, struct vnet_stats *
  * seed into p's L4 checksum field and make p PARTIAL (UNNECESSARY TCP/UDP,
  * see above). p's headers must be in its linear part. Returns 0, or -EINVAL
  * when the metadata cannot be expressed (a GSO type other than TCPV4/6,
- * offsets beyond 16 bits) — counted in st->tx_bad_meta; the caller drops p.
+ * offsets beyond 16 bits) — counted in st->vnet_tx_bad_meta; the caller drops p.
  * st may be NULL.
  */
 int vnet_hdr_from_pkt(struct pkt *p, struct vnet_hdr *h, struct vnet_stats *st);
