@@ -13,14 +13,16 @@
 #pragma weak cmd_daemon
 #pragma weak cmd_stats
 #pragma weak cmd_flows
+#pragma weak cmd_topo
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *help;
 } commands[] = {
-	{"run", cmd_run, "run the seed topology and report every flow"},
+	{"run", cmd_run, "run a topology (the seed by default) and report every flow"},
 	{"matrix", cmd_matrix, "run all 16 fix combinations and tabulate"},
+	{"topo", cmd_topo, "check or draw a topology file"},
 	{"bench", cmd_bench, "measure goodput and per-hop cost"},
 	{"netns", cmd_netns, "real traffic: netns up|down|status (root)"},
 	{"daemon", cmd_daemon, "the real-traffic emulator (started by netns up)"},

@@ -1,6 +1,7 @@
 /*
- * run.c — `illan run` (the seed scenario, reported in plain words or JSON)
- * and `illan matrix` (all 16 fix combinations in one table).
+ * run.c — `illan run [FILE]` (a topology's flows, reported in plain words or
+ * JSON; the seed topology without FILE) and `illan matrix [FILE]` (all 16
+ * fix combinations in one table).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "drv/ibmveth/ibmveth.h"
 #include "topo/scenario.h"
+#include "topo/snap.h"
 #include "topo/topo.h"
+#include "topo/topofile.h"
 
 static const char *const fix_names[4] = {"trunk-offload", "trunk-csum-partial", "pseudo-csum",
 					 "fraglist-linearize"};
@@ -21,7 +26,20 @@ struct run_opts {
 	struct topo_config cfg;
 	struct scenario_options so;
 	uint64_t bytes, reply_bytes;
+	bool bytes_set, reply_set; /* given on the command line: override the file */
 	bool json;
+	const char *file;          /* NULL: the built-in seed */
+};
+
+/* What a run really used, read from the topology before teardown. */
+struct run_info {
+	char topology[TOPO_NAME_MAX];
+	char file[256];
+	unsigned fixes;    /* TOPO_FIXES_FILE when adapters differ */
+	unsigned mtu;
+	uint64_t seed;
+	unsigned n_parts, n_adapters, n_bridges, n_nics, n_hosts, n_events_fired;
+	json_t *config;    /* the whole configuration, for JSON */
 };
 
 /* Parse a byte count with an optional K/M/G suffix (binary). */
@@ -61,7 +79,10 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 static void usage_run(FILE *f)
 {
 	fprintf(f,
-		"usage: illan run [options]\n"
+		"usage: illan run [FILE] [options]\n"
+		"  FILE                   a topology file (see docs/topology.md); default: the\n"
+		"                         built-in seed topology (examples/seed.yaml). Options\n"
+		"                         override the file where they apply.\n"
 		"  --fixes all|none|LIST  seed fixes on (LIST: 1-4 or names, comma-separated:\n"
 		"                         trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize)\n"
 		"  --no-offload           every adapter and NIC without CSO/LSO (the baseline)\n"
@@ -69,11 +90,11 @@ static void usage_run(FILE *f)
 		"  --bytes N              bytes each client sends (K/M/G suffixes; default 128M,\n"
 		"                         32M for matrix)\n"
 		"  --reply-bytes N        bytes each server sends back (default 4M, 1M for matrix)\n"
-		"  --mtu N                MTU of every device (default 1500)\n"
-		"  --seed N               deterministic seed (default 1)\n"
-		"  --no-gro               the IO server NIC without GRO\n"
-		"  --linux-bridge         a Linux-style bridge instead of the OVS-style one\n"
-		"  --veb                  hypervisor switch in VEB instead of VEPA mode\n"
+		"  --mtu N                MTU of every device (default: the file's, 1500)\n"
+		"  --seed N               deterministic seed (default: the file's, 1)\n"
+		"  --no-gro               every server NIC without GRO\n"
+		"  --linux-bridge         Linux-style bridges instead of OVS-style ones\n"
+		"  --veb                  hypervisor switches in VEB instead of VEPA mode\n"
 		"  --json                 one JSON object on stdout\n"
 		"  --trace FILE           offload state of the first packets of each flow, hop by hop\n"
 		"  --pcap DIR             one pcap per hop\n");
@@ -98,6 +119,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 	o->bytes = matrix ? 32u << 20 : 128u << 20;
 	o->reply_bytes = matrix ? 1u << 20 : 4u << 20;
 	o->json = false;
+	o->file = NULL;
+	o->bytes_set = o->reply_set = false;
 	optind = 0; /* 0: glibc re-initialises getopt fully (safe to parse twice) */
 	opterr = 0;
 	int c;
@@ -131,9 +154,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 				return -EINVAL;
 			}
 			if (c == 'b')
-				o->bytes = n;
+				o->bytes = n, o->bytes_set = true;
 			else
-				o->reply_bytes = n;
+				o->reply_bytes = n, o->reply_set = true;
 			break;
 		}
 		case 'm':
@@ -178,11 +201,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			return -EINVAL;
 		}
 	}
+	if (optind < argc)
+		o->file = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "illan: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "illan: unexpected argument '%s' (one topology FILE at most)\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (o->so.family == 6 && o->cfg.mtu < 1280) {
+	if (o->so.family == 6 && o->cfg.mtu && o->cfg.mtu < 1280) {
 		fprintf(stderr, "illan: IPv6 needs an MTU of at least 1280 (RFC 8200), not %u\n", o->cfg.mtu);
 		return -EINVAL;
 	}
@@ -208,20 +233,164 @@ static void fixes_list(unsigned fixes, char *buf, size_t size, bool names)
 		snprintf(buf, size, "none");
 }
 
-/* Run one configuration: build the topology and run the default flows.
- * Returns the topology (the caller reads its counters and tears it down),
- * or NULL with the error printed and *rc set to -errno. */
+/* Load the run's topology (FILE or the seed), refuse it on any error the
+ * checker finds (printed as FILE:LINE:COL), and give its flows the
+ * command's volumes where the file gave none or the command line overrides. */
+static struct topo_desc *load_topology(const struct run_opts *o)
+{
+	char err[512];
+	struct topo_desc *d = o->file ? topofile_load(o->file, err, sizeof(err))
+				      : topofile_load_string(topofile_seed_yaml, topofile_seed_yaml_len,
+							     "seed.yaml", err, sizeof(err));
+	if (!d) {
+		fprintf(stderr, "illan: %s\n", err);
+		return NULL;
+	}
+	struct topo_diag diag[8];
+	unsigned n = topo_desc_check(d, diag, 8), errors = 0;
+	for (unsigned i = 0; i < n && i < 8; i++)
+		if (diag[i].error) {
+			fprintf(stderr, "%s:%u:%u: error: %s\n", d->file, diag[i].src.line, diag[i].src.col,
+				diag[i].msg);
+			errors++;
+		}
+	if (errors) {
+		fprintf(stderr, "illan: %s has errors (illan topo check %s lists every finding)\n", d->file,
+			d->file);
+		topo_desc_free(d);
+		return NULL;
+	}
+	for (unsigned i = 0; i < d->n_flows; i++) {
+		struct topo_flow *f = &d->flows[i];
+		if (o->bytes_set || !f->bytes)
+			f->bytes = o->bytes;
+		if (o->reply_set || f->reply_bytes == TOPO_BYTES_UNSET)
+			f->reply_bytes = o->reply_bytes;
+	}
+	return d;
+}
+
+/* The fix set every illan driver of t runs, or TOPO_FIXES_FILE when they
+ * differ. */
+static unsigned effective_fixes(const struct topo *t)
+{
+	unsigned fixes = TOPO_FIXES_FILE;
+	bool first = true;
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		const struct topo_dev *td = &t->devs[i];
+		if (!td->is_adapter)
+			continue;
+		unsigned f = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : td->adapter->driver.fixes;
+		if (first)
+			fixes = f, first = false;
+		else if (f != fixes)
+			return TOPO_FIXES_FILE;
+	}
+	return fixes;
+}
+
+static json_t *config_json(const struct run_opts *o, const struct topo *t)
+{
+	const struct topo_desc *d = t->desc;
+	json_t *c = json_object();
+	json_object_set_new(c, "illan_version", json_string(ILLAN_VERSION));
+	json_object_set_new(c, "topology", json_string(d->name));
+	json_object_set_new(c, "file", json_string(o->file ? o->file : "(built-in seed)"));
+	json_t *vs = json_array();
+	for (unsigned v = 0; v < d->n_vswitches; v++) {
+		bool veb = t->cfg.veb || d->vswitches[v].mode == TOPO_VSW_VEB;
+		json_array_append_new(vs, json_pack("{s:s, s:s}", "name", d->vswitches[v].name, "mode",
+						    veb ? "veb" : "vepa"));
+	}
+	json_object_set_new(c, "vswitches", vs);
+	json_t *parts = json_array();
+	for (unsigned p = 0; p < d->n_parts; p++) {
+		const struct topo_partition *tp = &d->parts[p];
+		json_t *ads = json_array();
+		for (unsigned i = 0; i < tp->n_adapters; i++) {
+			const struct topo_adapter *a = &tp->adapters[i];
+			json_t *vids = json_array();
+			for (unsigned k = 0; k < a->n_vids; k++)
+				json_array_append_new(vids, json_integer(a->vids[k]));
+			json_array_append_new(
+				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:s, s:i}", "name", a->name, "pvid",
+					       a->pvid, "vids", vids, "trunk_priority", a->trunk_priority,
+					       "csum_offload", a->csum_offload && !t->cfg.no_offload, "large_send",
+					       a->large_send && !t->cfg.no_offload, "driver", a->driver.kind,
+					       "fixes",
+					       t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : a->driver.fixes));
+		}
+		json_array_append_new(parts, json_pack("{s:s, s:s, s:o}", "name", tp->name, "role",
+						       tp->role == TOPO_ROLE_IO_SERVER ? "io-server" : "client",
+						       "adapters", ads));
+	}
+	json_object_set_new(c, "partitions", parts);
+	json_t *brs = json_array();
+	for (unsigned b = 0; b < d->n_bridges; b++) {
+		bool linux_br = t->cfg.linux_bridge || d->bridges[b].kind == TOPO_BR_LINUX;
+		json_array_append_new(brs, json_pack("{s:s, s:s}", "name", d->bridges[b].name, "kind",
+						     linux_br ? "linux" : "ovs"));
+	}
+	json_object_set_new(c, "bridges", brs);
+	json_t *nics = json_array();
+	for (unsigned n = 0; n < d->n_nics; n++)
+		json_array_append_new(nics, json_pack("{s:s, s:b, s:b, s:b}", "name", d->nics[n].name, "gro",
+						      d->nics[n].gro && t->cfg.gro, "tso",
+						      d->nics[n].tso && !t->cfg.no_offload, "tx_csum",
+						      d->nics[n].tx_csum && !t->cfg.no_offload));
+	json_object_set_new(c, "nics", nics);
+	json_object_set_new(c, "options",
+			    json_pack("{s:b, s:b, s:b, s:b, s:I, s:I, s:s?, s:s?}", "no_offload",
+				      t->cfg.no_offload, "no_gro", !t->cfg.gro, "linux_bridge",
+				      t->cfg.linux_bridge, "veb", t->cfg.veb, "bytes",
+				      (json_int_t)o->bytes, "reply_bytes", (json_int_t)o->reply_bytes,
+				      "trace", o->so.trace_file, "pcap", o->so.pcap_dir));
+	return c;
+}
+
+static void info_take(struct run_info *info, const struct run_opts *o, const struct topo *t)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->topology, sizeof(info->topology), "%s", t->desc->name);
+	snprintf(info->file, sizeof(info->file), "%s", o->file ? o->file : "");
+	info->fixes = effective_fixes(t);
+	info->mtu = t->cfg.mtu ? t->cfg.mtu : t->desc->mtu;
+	info->seed = t->cfg.seed;
+	info->n_parts = t->desc->n_parts;
+	for (unsigned p = 0; p < t->desc->n_parts; p++)
+		info->n_adapters += t->desc->parts[p].n_adapters;
+	info->n_bridges = t->desc->n_bridges;
+	info->n_nics = t->desc->n_nics;
+	info->n_hosts = t->desc->n_hosts;
+	info->n_events_fired = t->n_events_fired;
+	info->config = config_json(o, t);
+}
+
+/* Run one configuration: build the topology and run its flows. Returns the
+ * topology (the caller reads its counters and tears it down), or NULL with
+ * the error printed and *rc set to -errno. */
 static struct topo *run_once(const struct run_opts *o, struct scenario_result *res, int *rc)
 {
-	char err[256];
-	struct topo *t = topo_seed_create(&o->cfg, err, sizeof(err));
+	char err[512];
+	struct topo_desc *d = load_topology(o);
+	if (!d) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	struct topo *t = topo_create(d, &o->cfg, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "illan: %s\n", err);
 		*rc = -EIO;
 		return NULL;
 	}
-	struct scenario_flow_spec specs[SCENARIO_MAX_FLOWS];
-	unsigned n = scenario_default_flows(specs, o->bytes, o->reply_bytes);
+	static struct scenario_flow_spec specs[SCENARIO_MAX_FLOWS];
+	unsigned n = scenario_flows_of(t, specs, SCENARIO_MAX_FLOWS);
+	if (!n) {
+		fprintf(stderr, "illan: %s has no flows between endpoints to run\n", t->desc->file);
+		topo_destroy(t);
+		*rc = -EINVAL;
+		return NULL;
+	}
 	*rc = scenario_run(t, specs, n, &o->so, res, err, sizeof(err));
 	if (*rc) {
 		fprintf(stderr, "illan: %s\n", err);
@@ -231,171 +400,84 @@ static struct topo *run_once(const struct run_opts *o, struct scenario_result *r
 	return t;
 }
 
-/* Every counter of a topology, copied before teardown so the report can be
- * written after the leak check (a leak must not be reported as OK). */
-#define SNAP_MAX 1024
-struct snap_entry {
-	char obj[24];
-	char name[40];
-	uint64_t v;
-};
-struct counter_snap {
-	unsigned n;
-	struct snap_entry e[SNAP_MAX];
-};
-
-static void snap_one(void *arg, const char *obj, const char *name, uint64_t v)
+static json_t *fixes_json(unsigned fixes)
 {
-	struct counter_snap *s = arg;
-	if (s->n == SNAP_MAX)
-		return;
-	struct snap_entry *e = &s->e[s->n++];
-	snprintf(e->obj, sizeof(e->obj), "%s", obj);
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->v = v;
+	json_t *a = json_array();
+	for (int i = 0; i < 4 && fixes != TOPO_FIXES_FILE; i++)
+		if (fixes & (1u << i))
+			json_array_append_new(a, json_integer(i + 1));
+	return a;
 }
 
-static void snap_take(struct counter_snap *s, struct topo *t)
+static void print_json(FILE *f, const struct run_opts *o, const struct run_info *info,
+		       const struct scenario_result *r, const struct snap *t, uint64_t leaked)
 {
-	s->n = 0;
-	topo_for_each_counter(t, snap_one, s);
-}
-
-static uint64_t snap_sum(const struct counter_snap *s, const char *name)
-{
-	uint64_t sum = 0;
-	for (unsigned i = 0; i < s->n; i++)
-		if (strcmp(s->e[i].name, name) == 0)
-			sum += s->e[i].v;
-	return sum;
-}
-
-static void snap_for_each(const struct counter_snap *s,
-			  void (*fn)(void *arg, const char *obj, const char *name, uint64_t v), void *arg)
-{
-	for (unsigned i = 0; i < s->n; i++)
-		fn(arg, s->e[i].obj, s->e[i].name, s->e[i].v);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(f, "\\%c", *c);
-		else if (*c < 0x20)
-			fprintf(f, "\\u%04x", *c);
-		else
-			fputc(*c, f);
-	}
-	fputc('"', f);
-}
-
-/* Counters summed by name over every object, and per object. */
-#define MAX_NAMES 256
-struct counter_table {
-	const char *names[MAX_NAMES];
-	uint64_t sums[MAX_NAMES];
-	unsigned n;
-};
-
-static void collect(void *arg, const char *obj, const char *name, uint64_t v)
-{
-	(void)obj;
-	struct counter_table *ct = arg;
-	for (unsigned i = 0; i < ct->n; i++)
-		if (strcmp(ct->names[i], name) == 0) {
-			ct->sums[i] += v;
-			return;
-		}
-	if (ct->n < MAX_NAMES) {
-		ct->names[ct->n] = name;
-		ct->sums[ct->n++] = v;
-	}
-}
-
-struct obj_print {
-	FILE *f;
-	char obj[64];
-	bool first_obj, first_in_obj;
-};
-
-static void print_obj_counter(void *arg, const char *obj, const char *name, uint64_t v)
-{
-	struct obj_print *op = arg;
-	if (strcmp(op->obj, obj) != 0) {
-		if (!op->first_obj)
-			fprintf(op->f, "}");
-		fprintf(op->f, "%s", op->first_obj ? "" : ", ");
-		json_str(op->f, obj);
-		fprintf(op->f, ": {");
-		snprintf(op->obj, sizeof(op->obj), "%s", obj);
-		op->first_obj = false;
-		op->first_in_obj = true;
-	}
-	fprintf(op->f, "%s", op->first_in_obj ? "" : ", ");
-	json_str(op->f, name);
-	fprintf(op->f, ": %" PRIu64, v);
-	op->first_in_obj = false;
-}
-
-static void print_json(FILE *f, const struct run_opts *o, const struct scenario_result *r,
-		       const struct counter_snap *t, uint64_t leaked)
-{
-	char fx[32];
-	fixes_list(o->cfg.fixes, fx, sizeof(fx), false);
-	fprintf(f, "{\"ok\": %s, \"fixes\": [%s], \"offload\": %s, \"family\": %d, \"mtu\": %u, "
-		   "\"seed\": %" PRIu64 ", \"wall_s\": %.6f, \"virtual_s\": %.6f, \"leaked_packets\": %" PRIu64 ",\n",
-		r->ok && !leaked ? "true" : "false", strcmp(fx, "none") ? fx : "",
-		o->cfg.no_offload ? "false" : "true", o->so.family, o->cfg.mtu, o->cfg.seed, r->wall_s,
-		r->virtual_s, leaked);
-	fprintf(f, " \"flows\": [");
+	json_t *root = json_object();
+	json_object_set_new(root, "ok", json_boolean(r->ok && !leaked));
+	json_object_set_new(root, "fixes", info->fixes == TOPO_FIXES_FILE ? json_string("per adapter")
+									    : fixes_json(info->fixes));
+	json_object_set_new(root, "offload", json_boolean(!o->cfg.no_offload));
+	json_object_set_new(root, "family", json_integer(o->so.family));
+	json_object_set_new(root, "mtu", json_integer(info->mtu));
+	json_object_set_new(root, "seed", json_integer((json_int_t)info->seed));
+	json_object_set_new(root, "wall_s", json_real(r->wall_s));
+	json_object_set_new(root, "virtual_s", json_real(r->virtual_s));
+	json_object_set_new(root, "leaked_packets", json_integer((json_int_t)leaked));
+	json_object_set_new(root, "events_fired", json_integer(info->n_events_fired));
+	json_object_set(root, "config", info->config);
+	json_t *flows = json_array();
 	for (unsigned i = 0; i < r->n_flows; i++) {
 		const struct scenario_flow_result *fr = &r->flows[i];
-		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-		json_str(f, fr->name);
-		fprintf(f, ", \"ok\": %s, \"connected\": %s, \"syn_retransmits\": %" PRIu64
-			   ", \"synack_retransmits\": %" PRIu64 ", \"retransmits\": %" PRIu64
-			   ", \"bytes_sent\": %" PRIu64 ", \"bytes_delivered\": %" PRIu64
-			   ", \"reply_sent\": %" PRIu64 ", \"reply_delivered\": %" PRIu64
-			   ", \"intact\": %s, \"goodput_gbps\": %.4f, \"wall_s\": %.6f, \"virtual_s\": %.6f, \"failure\": ",
-			fr->ok ? "true" : "false", fr->connected ? "true" : "false", fr->syn_retransmits,
-			fr->synack_retransmits, fr->retransmits, fr->bytes_sent, fr->bytes_delivered,
-			fr->reply_sent, fr->reply_delivered, fr->intact ? "true" : "false",
-			fr->goodput_gbps, fr->wall_s, fr->virtual_s);
-		json_str(f, fr->failure);
-		fprintf(f, "}");
+		json_t *jf = json_object();
+		json_object_set_new(jf, "name", json_string(fr->name));
+		json_object_set_new(jf, "ok", json_boolean(fr->ok));
+		json_object_set_new(jf, "connected", json_boolean(fr->connected));
+		json_object_set_new(jf, "syn_retransmits", json_integer((json_int_t)fr->syn_retransmits));
+		json_object_set_new(jf, "synack_retransmits", json_integer((json_int_t)fr->synack_retransmits));
+		json_object_set_new(jf, "retransmits", json_integer((json_int_t)fr->retransmits));
+		json_object_set_new(jf, "bytes_sent", json_integer((json_int_t)fr->bytes_sent));
+		json_object_set_new(jf, "bytes_delivered", json_integer((json_int_t)fr->bytes_delivered));
+		json_object_set_new(jf, "reply_sent", json_integer((json_int_t)fr->reply_sent));
+		json_object_set_new(jf, "reply_delivered", json_integer((json_int_t)fr->reply_delivered));
+		json_object_set_new(jf, "intact", json_boolean(fr->intact));
+		json_object_set_new(jf, "goodput_gbps", json_real(fr->goodput_gbps));
+		json_object_set_new(jf, "wall_s", json_real(fr->wall_s));
+		json_object_set_new(jf, "virtual_s", json_real(fr->virtual_s));
+		json_object_set_new(jf, "failure", json_string(fr->failure));
+		json_array_append_new(flows, jf);
 	}
-	fprintf(f, "],\n \"drops\": [");
-	for (unsigned i = 0; i < r->n_expl; i++) {
-		fprintf(f, "%s\n  {\"count\": %" PRIu64 ", \"seed_issue\": %u, \"text\": ", i ? "," : "",
-			r->expl[i].count, r->expl[i].seed_issue);
-		json_str(f, r->expl[i].text);
-		fprintf(f, "}");
-	}
-	fprintf(f, "],\n \"counters\": {");
-	static struct counter_table ct;
-	memset(&ct, 0, sizeof(ct));
-	snap_for_each(t, collect, &ct);
-	for (unsigned i = 0; i < ct.n; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_str(f, ct.names[i]);
-		fprintf(f, ": %" PRIu64, ct.sums[i]);
-	}
-	fprintf(f, "},\n \"objects\": {");
-	struct obj_print op = {.f = f, .first_obj = true};
-	snap_for_each(t, print_obj_counter, &op);
-	fprintf(f, "%s}}\n", op.first_obj ? "" : "}");
+	json_object_set_new(root, "flows", flows);
+	json_t *drops = json_array();
+	for (unsigned i = 0; i < r->n_expl; i++)
+		json_array_append_new(drops, json_pack("{s:I, s:i, s:b, s:s}", "count",
+						       (json_int_t)r->expl[i].count, "seed_issue",
+						       r->expl[i].seed_issue, "harmless", r->expl[i].harmless,
+						       "text", r->expl[i].text));
+	json_object_set_new(root, "drops", drops);
+	json_object_set_new(root, "counters", snap_json_sums(t));
+	json_object_set_new(root, "objects", snap_json_objects(t));
+	json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+	fputc('\n', f);
+	json_decref(root);
 }
 
-static void print_text(FILE *f, const struct run_opts *o, const struct scenario_result *r,
-		       const struct counter_snap *t, uint64_t leaked)
+static void print_text(FILE *f, const struct run_opts *o, const struct run_info *info,
+		       const struct scenario_result *r, const struct snap *t, uint64_t leaked)
 {
 	char fx[160];
-	fixes_list(o->cfg.fixes, fx, sizeof(fx), true);
-	fprintf(f, "illan run: seed topology (VM A, VM B, IO server with OVS-style bridge, host X)\n");
+	if (info->fixes == TOPO_FIXES_FILE)
+		snprintf(fx, sizeof(fx), "per adapter, as the file says");
+	else
+		fixes_list(info->fixes, fx, sizeof(fx), true);
+	if (!o->file)
+		fprintf(f, "illan run: seed topology (VM A, VM B, IO server with OVS-style bridge, host X)\n");
+	else
+		fprintf(f, "illan run: %s (topology %s: %u partitions, %u virtual adapters, %u bridges, "
+			   "%u NICs, %u hosts)\n",
+			info->file, info->topology, info->n_parts, info->n_adapters, info->n_bridges,
+			info->n_nics, info->n_hosts);
 	fprintf(f, "  fixes: %s\n  offloads %s, IPv%d, MTU %u, seed %" PRIu64 "\n\n", fx,
-		o->cfg.no_offload ? "off (--no-offload)" : "on", o->so.family, o->cfg.mtu, o->cfg.seed);
+		o->cfg.no_offload ? "off (--no-offload)" : "on", o->so.family, info->mtu, info->seed);
 	for (unsigned i = 0; i < r->n_flows; i++) {
 		const struct scenario_flow_result *fr = &r->flows[i];
 		fprintf(f, "flow %s: %s", fr->name, fr->connected ? "connected" : "NOT connected");
@@ -442,17 +524,25 @@ int cmd_run(int argc, char **argv)
 		return rc == -EINVAL ? 2 : 1; /* a path we cannot write is a usage error */
 	/* Counters are read before teardown; leaks are counted after it, and
 	 * the report is written last so it says what really happened. */
-	static struct counter_snap snap;
-	snap_take(&snap, t);
+	struct run_info info;
+	info_take(&info, &o, t);
+	struct snap *snap = snap_take(t);
 	uint64_t leaked = topo_destroy(t);
+	if (!snap) {
+		fprintf(stderr, "illan: out of memory\n");
+		json_decref(info.config);
+		return 1;
+	}
 	if (leaked) {
 		fprintf(stderr, "illan: %" PRIu64 " packets leaked at teardown\n", leaked);
 		res.ok = false;
 	}
 	if (o.json)
-		print_json(stdout, &o, &res, &snap, leaked);
+		print_json(stdout, &o, &info, &res, snap, leaked);
 	else
-		print_text(stdout, &o, &res, &snap, leaked);
+		print_text(stdout, &o, &info, &res, snap, leaked);
+	snap_free(snap);
+	json_decref(info.config);
 	return res.ok && !leaked ? 0 : 1;
 }
 
@@ -468,12 +558,21 @@ int cmd_matrix(int argc, char **argv)
 		return 2;
 	}
 	if (!o.json) {
-		printf("illan matrix: IPv%d, MTU %u, %" PRIu64 " bytes per flow, offloads %s\n\n",
-		       o.so.family, o.cfg.mtu, o.bytes, o.cfg.no_offload ? "off" : "on");
-		printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s %s\n", "fixes", "A->B", "X->B", "SYN-rexmit",
-		       "bad-csum", "sw-path", "A->B", "X->B", "verdict");
-		printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s\n", "", "", "", "", "", "", "Gbit/s",
-		       "Gbit/s");
+		char mtu[16];
+		snprintf(mtu, sizeof(mtu), "%u", o.cfg.mtu ? o.cfg.mtu : 1500);
+		printf("illan matrix: %s%sIPv%d, MTU %s, %" PRIu64 " bytes per flow, offloads %s\n\n",
+		       o.file ? o.file : "", o.file ? ", " : "", o.so.family,
+		       o.cfg.mtu || !o.file ? mtu : "as the file says", o.bytes,
+		       o.cfg.no_offload ? "off" : "on");
+		if (!o.file) {
+			printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s %s\n", "fixes", "A->B", "X->B",
+			       "SYN-rexmit", "bad-csum", "sw-path", "A->B", "X->B", "verdict");
+			printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s\n", "", "", "", "", "", "", "Gbit/s",
+			       "Gbit/s");
+		} else {
+			printf("%-9s %-9s %-10s %-10s %-8s %s\n", "fixes", "flows-ok", "SYN-rexmit", "bad-csum",
+			       "sw-path", "verdict");
+		}
 	} else {
 		printf("{\"rows\": [");
 	}
@@ -491,7 +590,9 @@ int cmd_matrix(int argc, char **argv)
 			      topo_counter_sum(t, "sw_gso_segments");
 		uint64_t rexmit = 0;
 		bool connected = true, intact = true;
+		unsigned n_ok = 0;
 		for (unsigned i = 0; i < res.n_flows; i++) {
+			n_ok += res.flows[i].ok;
 			rexmit += res.flows[i].syn_retransmits + res.flows[i].synack_retransmits;
 			connected &= res.flows[i].ok;
 			intact &= res.flows[i].intact;
@@ -525,11 +626,23 @@ int cmd_matrix(int argc, char **argv)
 		char fx[32];
 		fixes_list(fixes, fx, sizeof(fx), false);
 		if (o.json) {
-			printf("%s\n {\"fixes\": [%s], \"flows_ok\": %s, \"syn_retransmits\": %" PRIu64
-			       ", \"tcp_bad_checksum\": %" PRIu64 ", \"software_path\": %" PRIu64
-			       ", \"goodput_gbps\": [%.4f, %.4f], \"verdict\": \"%s\"}",
-			       fixes ? "," : "", strcmp(fx, "none") ? fx : "", connected ? "true" : "false",
-			       rexmit, bad, sw, res.flows[0].goodput_gbps, res.flows[1].goodput_gbps, verdict);
+			json_t *row = json_pack("{s:o, s:b, s:I, s:I, s:I, s:s}", "fixes", fixes_json(fixes),
+						"flows_ok", connected, "syn_retransmits", (json_int_t)rexmit,
+						"tcp_bad_checksum", (json_int_t)bad, "software_path",
+						(json_int_t)sw, "verdict", verdict);
+			json_t *gp = json_array();
+			for (unsigned i = 0; i < res.n_flows; i++)
+				json_array_append_new(gp, json_real(res.flows[i].goodput_gbps));
+			json_object_set_new(row, "goodput_gbps", gp);
+			char *text = json_dumps(row, JSON_PRESERVE_ORDER | JSON_COMPACT);
+			printf("%s\n %s", fixes ? "," : "", text ? text : "null");
+			free(text);
+			json_decref(row);
+		} else if (o.file) {
+			char okcol[24];
+			snprintf(okcol, sizeof(okcol), "%u/%u", n_ok, res.n_flows);
+			printf("%-9s %-9s %-10" PRIu64 " %-10" PRIu64 " %-8" PRIu64 " %s\n", fx, okcol, rexmit,
+			       bad, sw, verdict);
 		} else {
 			printf("%-9s %-9s %-9s %-10" PRIu64 " %-10" PRIu64 " %-8" PRIu64 " %-9.2f %-9.2f %s\n", fx,
 			       res.flows[0].ok ? "ok" : "FAIL", res.flows[1].ok ? "ok" : "FAIL", rexmit, bad, sw,

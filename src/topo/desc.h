@@ -151,12 +151,14 @@ struct topo_host {
 struct topo_flow {
 	char name[2 * TOPO_NAME_MAX + 2]; /* default "FROM->TO" */
 	char from[TOPO_NAME_MAX], to[TOPO_NAME_MAX];
-	uint64_t bytes;           /* default desc->bytes */
-	uint64_t reply_bytes;     /* default desc->reply_bytes */
+	uint64_t bytes;           /* 0: not given (the command's default applies) */
+	uint64_t reply_bytes;     /* TOPO_BYTES_UNSET: not given (0 is a valid reply size) */
 	uint16_t port;            /* server port, default 5001 + index */
 	uint64_t start_ns;        /* virtual time it starts, default 0 */
 	struct topo_src src;
 };
+
+#define TOPO_BYTES_UNSET UINT64_MAX
 
 /* Timed events on the virtual clock. */
 enum topo_event_kind {

@@ -48,6 +48,28 @@ unsigned scenario_default_flows(struct scenario_flow_spec *specs, uint64_t bytes
 	return 2;
 }
 
+/* scenario_flows_of: see scenario.h. */
+unsigned scenario_flows_of(const struct topo *t, struct scenario_flow_spec *specs, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < t->desc->n_flows && n < max; i++) {
+		const struct topo_flow *f = &t->desc->flows[i];
+		int c = topo_find_ep(t, f->from), s = topo_find_ep(t, f->to);
+		if (c < 0 || s < 0)
+			continue;
+		struct scenario_flow_spec *sp = &specs[n++];
+		memset(sp, 0, sizeof(*sp));
+		snprintf(sp->name, sizeof(sp->name), "%s", f->name);
+		sp->client = (unsigned)c;
+		sp->server = (unsigned)s;
+		sp->bytes = f->bytes;
+		sp->reply_bytes = f->reply_bytes == TOPO_BYTES_UNSET ? 0 : f->reply_bytes;
+		sp->port = f->port;
+		sp->start_ns = f->start_ns;
+	}
+	return n;
+}
+
 struct run_state {
 	struct stack_flow *flows[SCENARIO_MAX_FLOWS];
 	double done_wall[SCENARIO_MAX_FLOWS];
@@ -85,14 +107,15 @@ struct drop_walk {
 /* Drops that no endpoint saw (NIC rings, the hypervisor, drivers, the bridge,
  * and the stack's counted-only drops) become explanations from counters;
  * the stacks' receive drops were already explained packet by packet. */
-static void count_drops(void *arg, const char *obj, const char *name, uint64_t v)
+static void count_drops(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
 {
 	struct drop_walk *w = arg;
+	const char *name = d->name;
 	if (!v)
 		return;
 	bool is_stack = false;
-	for (int e = 0; e < TOPO_N_EP; e++)
-		if (w->t->stack[e] && strcmp(obj, stack_name(w->t->stack[e])) == 0)
+	for (unsigned e = 0; e < w->t->n_eps; e++)
+		if (w->t->eps[e].stack && strcmp(obj, stack_name(w->t->eps[e].stack)) == 0)
 			is_stack = true;
 	if (is_stack && strcmp(name, "tcp_ofo_drop") && strcmp(name, "neigh_queue_drops") &&
 	    strcmp(name, "tx_alloc_fail"))
@@ -110,7 +133,7 @@ static void count_drops(void *arg, const char *obj, const char *name, uint64_t v
 		trace_add_text(w->tr, text, trunk, v);
 		return;
 	}
-	trace_add_counted(w->tr, obj, name, v);
+	trace_add_counted(w->tr, obj, d, v);
 }
 
 /* scenario_run: see scenario.h. */
@@ -130,10 +153,9 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		st.tr = trace_create(o->trace_file, o->pcap_dir, o->trace_first, err, err_size);
 		if (!st.tr)
 			return -EINVAL; /* a trace file or pcap directory we cannot write */
-		static const char *const disp[TOPO_N_EP] = {"VM A", "VM B", "host X"};
-		for (int e = 0; e < TOPO_N_EP; e++) {
-			trace_name_endpoint(st.tr, stack_name(t->stack[e]), disp[e]);
-			stack_set_drop_hook(t->stack[e], on_drop, st.tr);
+		for (unsigned e = 0; e < t->n_eps; e++) {
+			trace_name_endpoint(st.tr, stack_name(t->eps[e].stack), t->eps[e].display);
+			stack_set_drop_hook(t->eps[e].stack, on_drop, st.tr);
 		}
 		trace_install(st.tr);
 	}
@@ -151,18 +173,25 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		fs.bytes = sp->bytes;
 		fs.reply_bytes = sp->reply_bytes;
 		fs.seed = t->cfg.seed * 7919u + i;
-		fs.start_ns = v0;
+		fs.start_ns = v0 + sp->start_ns;
 		fs.on_done = on_done;
 		fs.on_done_arg = &st;
-		st.flows[i] = stack_flow_start(t->stack[sp->client], t->stack[sp->server], &fs);
+		if (sp->client >= t->n_eps || sp->server >= t->n_eps || !t->eps[sp->client].stack ||
+		    !t->eps[sp->server].stack) {
+			snprintf(err, err_size, "flow %s: no such endpoint", sp->name);
+			rc = -EINVAL;
+			goto out;
+		}
+		st.flows[i] = stack_flow_start(t->eps[sp->client].stack, t->eps[sp->server].stack, &fs);
 		if (!st.flows[i]) {
 			snprintf(err, err_size, "cannot start flow %s", sp->name);
 			rc = -EINVAL;
 			goto out;
 		}
 		if (st.tr) {
-			const uint8_t *ca = o->family == 4 ? t->ip4[sp->client] : t->ip6[sp->client];
-			const uint8_t *sa = o->family == 4 ? t->ip4[sp->server] : t->ip6[sp->server];
+			const struct topo_ep *ce = &t->eps[sp->client], *se = &t->eps[sp->server];
+			const uint8_t *ca = o->family == 4 ? ce->ip4 : ce->ip6;
+			const uint8_t *sa = o->family == 4 ? se->ip4 : se->ip6;
 			trace_add_flow(st.tr, sp->name, o->family, ca, fs.src_port, sa, sp->port);
 		}
 	}
@@ -219,8 +248,8 @@ out:
 		if (st.flows[i])
 			stack_flow_free(st.flows[i]);
 	if (st.tr) {
-		for (int e = 0; e < TOPO_N_EP; e++)
-			stack_set_drop_hook(t->stack[e], NULL, NULL);
+		for (unsigned e = 0; e < t->n_eps; e++)
+			stack_set_drop_hook(t->eps[e].stack, NULL, NULL);
 		trace_destroy(st.tr);
 	}
 	return rc;

@@ -14,17 +14,18 @@
 #include "topo.h"
 #include "trace.h"
 
-#define SCENARIO_MAX_FLOWS 8
+#define SCENARIO_MAX_FLOWS TOPO_MAX_FLOWS
 
 struct scenario_flow_spec {
-	char name[16];              /* "A->B" */
-	enum topo_endpoint client, server;
+	char name[2 * TOPO_NAME_MAX + 2]; /* "A->B" */
+	unsigned client, server;    /* indices into topo->eps */
 	uint64_t bytes, reply_bytes;
 	uint16_t port;
+	uint64_t start_ns;          /* virtual time after the run's start */
 };
 
 struct scenario_flow_result {
-	char name[16];
+	char name[2 * TOPO_NAME_MAX + 2];
 	bool ok;             /* connected, every byte both ways delivered intact */
 	bool connected;
 	bool intact;
@@ -60,6 +61,10 @@ void scenario_options_default(struct scenario_options *o);
 /* The seed's flows: A->B and X->B, each `bytes` with a reply of reply_bytes. */
 unsigned scenario_default_flows(struct scenario_flow_spec *specs, uint64_t bytes,
 				uint64_t reply_bytes);
+/* The flows of t's description, with the volumes it gives (the caller fills
+ * those the file left unset before building). Flows naming an endpoint the
+ * topology lacks are skipped. Returns how many were written (at most max). */
+unsigned scenario_flows_of(const struct topo *t, struct scenario_flow_spec *specs, unsigned max);
 /* Run the flows to completion (or the virtual time limit). Returns 0, or
  * -errno when the run could not start (err says why). */
 int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigned n,

@@ -1,8 +1,12 @@
 /*
- * topo.c — builds the seed topology (see topo.h) and reads its counters.
+ * topo.c — builds a topology from its description (see topo.h), runs its
+ * timed events, and reads its counters.
  *
  * Serves the CLI and the scenario runner. Everything here is wiring: the
- * behaviour lives in the layers it connects.
+ * behaviour lives in the layers it connects. The order of construction is
+ * the order of declaration in the description, so the seed builds exactly
+ * as the hand-written seed topology did (and its counters, which depend on
+ * pool placement and adapter order, stay the same).
  */
 #include "topo.h"
 
@@ -16,35 +20,43 @@
 #include "bridge/bridge.h"
 #include "drv/ibmveth/ibmveth.h"
 #include "drv/physnic/physnic.h"
+#include "drv/veth/veth.h"
 #include "ev/ev.h"
 #include "hv/hv.h"
 #include "net/netdev.h"
 #include "pkt/pkt.h"
 #include "stack/stack.h"
+#include "topofile.h"
 
-/* Logical memory per partition: what each ibmveth instance carves (its
- * lists, queue and packet pool, which also serves the partition's stack and,
- * in the IO server, the physical NIC's receive ring), plus slack. */
+/* Logical memory per partition beyond what its ibmveth instances carve
+ * (lists, queue and packet pool, which also serves the partition's stack
+ * and, in an IO server, its physical NICs' receive rings). */
 #define TOPO_MEM_SLACK (4u << 20)
 
-/* VLANs of the seed: A and B on different VLANs, so the hypervisor cannot
- * switch between them and every frame crosses the IO server. */
-#define TOPO_VLAN_A 10
-#define TOPO_VLAN_B 20
+/* Firmware attributes offered to an adapter with checksum offload and large
+ * send on: what POWER8+ firmware with PowerVM 2.2.5 offers. --no-offload
+ * offers neither, so no adapter can enable them. */
+#define TOPO_FW_CSUM IBMVETH_ILLAN_PADDED_PKT_CSUM
+#define TOPO_FW_LRG IBMVETH_ILLAN_LRG_SND_SUPPORT
 
-/* Firmware attributes offered to every adapter: what POWER8+ firmware with
- * PowerVM 2.2.5 offers (checksum offload for padded packets, platform large
- * send). --no-offload offers neither, so no adapter can enable them. */
-#define TOPO_FW_ATTRS (IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT)
+/* An external host's memory: what it receives into and sends from. */
+static const struct pkt_pool_class host_pool_classes[] = {
+	{2048 + PKT_HEADROOM, 4096},
+	{16384 + PKT_HEADROOM, 64},
+	{65536 + PKT_HEADROOM, 64},
+};
 
-static const char *const ep_names[TOPO_N_EP] = {"A", "B", "X"};
+struct topo_event_rt {
+	struct topo *t;
+	const struct topo_event *ev;
+	struct ev_timer timer;
+};
 
+/* topo_config_default: see topo.h. */
 void topo_config_default(struct topo_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->fixes = IBMVETH_FIX_ALL;
-	cfg->mtu = 1500;
-	cfg->seed = 1;
+	cfg->fixes = TOPO_FIXES_FILE;
 	cfg->gro = true;
 }
 
@@ -58,313 +70,768 @@ static void seterr(char *err, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Make one ibmveth adapter in part: the hypervisor side (adapter with its
- * VLAN and trunk priority), then the driver probe and open. */
-static struct netdev *make_adapter(struct topo *t, struct hv_partition *part, const char *name,
-				   const uint8_t mac[6], uint16_t pvid, unsigned trunk_pri,
-				   char *err, size_t err_size)
+/* "examples/x.yaml:12:7: " for an object declared in a file, else "". */
+static const char *where(const struct topo *t, const struct topo_src *src, char *buf, size_t size)
 {
+	if (!t->desc->file[0] || !src->line) {
+		buf[0] = 0;
+		return buf;
+	}
+	snprintf(buf, size, "%s:%u:%u: ", t->desc->file, src->line, src->col);
+	return buf;
+}
+
+static unsigned dev_mtu(const struct topo *t, unsigned own)
+{
+	if (t->cfg.mtu)
+		return t->cfg.mtu;
+	return own ? own : (t->desc->mtu ? t->desc->mtu : 1500);
+}
+
+/* Open dev at its MTU (before opening, as the driver's change_mtu expects). */
+static int open_at_mtu(struct netdev *dev, unsigned mtu)
+{
+	int rc = 0;
+	if (mtu != dev->mtu)
+		rc = netdev_set_mtu(dev, mtu);
+	if (!rc)
+		rc = netdev_open(dev);
+	return rc;
+}
+
+/* A made-up MAC for an adapter the file gave none: locally administered,
+ * unique per (partition, adapter). */
+static void made_up_mac(uint8_t mac[6], unsigned kind, unsigned a, unsigned b)
+{
+	mac[0] = 0x02;
+	mac[1] = (uint8_t)kind;
+	mac[2] = (uint8_t)(a >> 8);
+	mac[3] = (uint8_t)a;
+	mac[4] = (uint8_t)(b >> 8);
+	mac[5] = (uint8_t)b;
+}
+
+static struct topo_dev *add_dev(struct topo *t)
+{
+	return &t->devs[t->n_devs++];
+}
+
+/* One ibmveth adapter in partition p: the hypervisor side (adapter with its
+ * VLANs and trunk priority), then the driver probe and open. */
+static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_t err_size)
+{
+	const struct topo_adapter *a = &t->desc->parts[p].adapters[i];
+	struct hv_partition *part = t->parts[p];
+	char loc[300];
+	where(t, &a->src, loc, sizeof(loc));
+	if (strcmp(a->driver.kind, "illan") != 0) {
+		seterr(err, err_size, "%sadapter %s: driver '%s' is not available in this build (illan)",
+		       loc, a->name, a->driver.kind);
+		return -EINVAL;
+	}
 	struct hv_adapter_config ac;
 	memset(&ac, 0, sizeof(ac));
-	memcpy(ac.mac, mac, 6);
-	ac.vswitch = 0;
-	ac.pvid = pvid;
-	ac.trunk_priority = trunk_pri;
-	ac.fw_attrs = t->cfg.no_offload ? 0 : TOPO_FW_ATTRS;
-	ac.mcast_filter_size = 256;
+	if (a->mac_set)
+		memcpy(ac.mac, a->mac, 6);
+	else
+		made_up_mac(ac.mac, 0x10, p, i);
+	ac.vswitch = a->vswitch;
+	ac.pvid = a->pvid;
+	ac.n_vids = a->n_vids;
+	memcpy(ac.vids, a->vids, a->n_vids * sizeof(ac.vids[0]));
+	ac.trunk_priority = a->trunk_priority;
+	ac.fw_attrs = 0;
+	if (!t->cfg.no_offload) {
+		if (a->csum_offload)
+			ac.fw_attrs |= TOPO_FW_CSUM;
+		if (a->large_send)
+			ac.fw_attrs |= TOPO_FW_LRG;
+	}
+	ac.mcast_filter_size = a->mcast_filter_size ? a->mcast_filter_size : 256;
 	uint64_t ua = hv_adapter_create(t->hv, part, &ac);
 	if (!ua) {
-		seterr(err, err_size, "hypervisor refused adapter %s", name);
-		return NULL;
+		seterr(err, err_size, "%sthe hypervisor refused adapter %s", loc, a->name);
+		return -EINVAL;
 	}
 	struct ibmveth_params params;
 	ibmveth_params_default(&params);
-	params.fixes = t->cfg.fixes;
+	params.fixes = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : a->driver.fixes;
 	struct ibmveth_of_node of;
 	memset(&of, 0, sizeof(of));
-	memcpy(of.mac, mac, 6);
+	memcpy(of.mac, ac.mac, 6);
 	of.mcast_filter_size = ac.mcast_filter_size;
-	of.illan_options = !t->cfg.no_offload;
-	struct netdev *dev = ibmveth_create(name, part, ua, &of, t->loop, &params);
+	of.illan_options = ac.fw_attrs != 0;
+	struct netdev *dev = ibmveth_create(a->name, part, ua, &of, t->loop, &params);
 	if (!dev) {
-		seterr(err, err_size, "ibmveth probe of %s failed", name);
-		return NULL;
+		seterr(err, err_size, "%sibmveth probe of %s failed", loc, a->name);
+		return -EINVAL;
 	}
-	for (int i = 0; i < 4; i++)
-		if (!t->ua_dev[i]) {
-			t->ua_dev[i] = dev;
-			t->ua[i] = ua;
-			t->ua_part[i] = part;
-			break;
-		}
-	int rc = 0;
-	if (t->cfg.mtu != dev->mtu)
-		rc = netdev_set_mtu(dev, t->cfg.mtu);
-	if (!rc)
-		rc = netdev_open(dev);
+	struct topo_dev *td = add_dev(t);
+	*td = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_ADAPTER, .is_adapter = true, .adapter = a,
+				.part = (int)p, .hvp = part, .ua = ua};
+	unsigned mtu = dev_mtu(t, a->mtu);
+	int rc = open_at_mtu(dev, mtu);
 	if (rc) {
-		seterr(err, err_size, "%s: %s (mtu %u)", name, strerror(-rc), t->cfg.mtu);
-		netdev_free(dev);
+		seterr(err, err_size, "%s%s: %s (mtu %u)", loc, a->name, strerror(-rc), mtu);
+		return rc;
+	}
+	return 0;
+}
+
+/* A partition's memory for devices other than its adapters (NICs, veths):
+ * its last adapter's pool (so what such a device hands a bridge can go out
+ * of a trunk without a bounce copy: for the seed, trunk-out's), or a pool of
+ * its own in a partition without adapters. Our choice: the sources say
+ * nothing of how a VIOS places its NIC's receive buffers. */
+static struct pkt_pool *part_pool(struct topo *t, unsigned p)
+{
+	struct pkt_pool *pool = NULL;
+	for (unsigned i = 0; i < t->n_devs; i++)
+		if (t->devs[i].is_adapter && t->devs[i].part == (int)p)
+			pool = t->devs[i].dev->pool;
+	if (pool)
+		return pool;
+	if (!t->part_pools[p]) {
+		char name[TOPO_NAME_MAX + 8];
+		snprintf(name, sizeof(name), "%s-mem", t->desc->parts[p].name);
+		t->part_pools[p] = pkt_pool_create(name, host_pool_classes, 3, NULL, 0);
+	}
+	return t->part_pools[p];
+}
+
+static struct pkt_pool *nic_pool(struct topo *t, const struct topo_nic *n)
+{
+	return n->in_host ? t->host_pools[n->owner] : part_pool(t, n->owner);
+}
+
+static int make_nic(struct topo *t, unsigned idx, char *err, size_t err_size)
+{
+	const struct topo_nic *n = &t->desc->nics[idx];
+	char loc[300];
+	where(t, &n->src, loc, sizeof(loc));
+	struct physnic_config pc;
+	if (n->in_host)
+		physnic_config_init_plain(&pc);
+	else
+		physnic_config_init(&pc);
+	pc.gro = n->gro && t->cfg.gro;
+	pc.tso = n->tso;
+	pc.tx_csum = n->tx_csum;
+	pc.rx_csum = n->rx_csum;
+	if (t->cfg.no_offload)
+		pc.tx_csum = pc.tso = false;
+	pc.mtu = dev_mtu(t, n->mtu);
+	if (n->mac_set)
+		memcpy(pc.mac, n->mac, 6);
+	else
+		made_up_mac(pc.mac, n->in_host ? 0x30 : 0x20, n->owner, idx);
+	struct pkt_pool *pool = nic_pool(t, n);
+	struct netdev *dev = pool ? physnic_create(n->name, pool, t->loop, &pc) : NULL;
+	if (!dev) {
+		seterr(err, err_size, "%scannot create NIC %s", loc, n->name);
+		return -ENOMEM;
+	}
+	struct topo_dev *td = add_dev(t);
+	*td = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_NIC, .nic = n,
+				.part = n->in_host ? -1 : (int)n->owner};
+	if (netdev_open(dev)) {
+		seterr(err, err_size, "%scannot open NIC %s", loc, n->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int make_bridge(struct topo *t, unsigned b, char *err, size_t err_size)
+{
+	const struct topo_bridge *bd = &t->desc->bridges[b];
+	char loc[300];
+	where(t, &bd->src, loc, sizeof(loc));
+	bool linux_br = t->cfg.linux_bridge || bd->kind == TOPO_BR_LINUX;
+	t->brs[b] = br_create(bd->name, linux_br ? BR_LINUX : BR_OVS, t->loop);
+	if (!t->brs[b]) {
+		seterr(err, err_size, "%scannot create bridge %s", loc, bd->name);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < bd->n_ports; i++) {
+		const struct topo_br_port *bp = &bd->ports[i];
+		struct topo_dev *td = topo_find_dev(t, bp->dev);
+		if (!td) {
+			where(t, &bp->src, loc, sizeof(loc));
+			seterr(err, err_size, "%sbridge %s: no device %s", loc, bd->name, bp->dev);
+			return -EINVAL;
+		}
+		struct br_port_config pcfg = {.port_no = 0, .tag = bp->tag};
+		if (br_add_port(t->brs[b], td->dev, &pcfg) < 0) {
+			where(t, &bp->src, loc, sizeof(loc));
+			seterr(err, err_size, "%sbridge %s: cannot add port %s", loc, bd->name, bp->dev);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A container: a veth pair, the partition end named c->veth (a bridge
+ * port, normally), the container end named after the container. */
+static int make_container(struct topo *t, unsigned i, char *err, size_t err_size)
+{
+	const struct topo_container *c = &t->desc->containers[i];
+	char loc[300];
+	where(t, &c->src, loc, sizeof(loc));
+	struct pkt_pool *pool = part_pool(t, c->partition);
+	struct netdev *pe = NULL, *ce = NULL;
+	if (!pool || veth_create_pair(c->veth, c->name, pool, t->loop, &pe, &ce)) {
+		seterr(err, err_size, "%scannot create the veth pair of container %s", loc, c->name);
+		return -ENOMEM;
+	}
+	*add_dev(t) = (struct topo_dev){.dev = pe, .kind = TOPO_DEV_VETH, .container = c,
+					 .part = (int)c->partition};
+	*add_dev(t) = (struct topo_dev){.dev = ce, .kind = TOPO_DEV_VETH, .container = c,
+					 .part = (int)c->partition};
+	uint8_t pmac[6];
+	made_up_mac(pmac, 0x40, c->partition, i);
+	unsigned mtu = dev_mtu(t, c->mtu);
+	if (netdev_set_mac(ce, c->mac) || netdev_set_mac(pe, pmac) || open_at_mtu(pe, mtu) ||
+	    open_at_mtu(ce, mtu)) {
+		seterr(err, err_size, "%scannot open the veth pair of container %s (mtu %u)", loc, c->name, mtu);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An external switch: a Linux-style bridge outside every partition whose
+ * ports are plain NICs, each wired back to back with a NIC that names the
+ * switch as its wire (desc.h). */
+static int make_switch(struct topo *t, unsigned s_idx, char *err, size_t err_size)
+{
+	const struct topo_switch *sw = &t->desc->switches[s_idx];
+	char loc[300];
+	where(t, &sw->src, loc, sizeof(loc));
+	t->switch_pools[s_idx] = pkt_pool_create(sw->name, host_pool_classes, 3, NULL, 0);
+	struct br *br = t->switch_pools[s_idx] ? br_create(sw->name, BR_LINUX, t->loop) : NULL;
+	if (!br) {
+		seterr(err, err_size, "%scannot create switch %s", loc, sw->name);
+		return -ENOMEM;
+	}
+	t->brs[t->n_brs++] = br;
+	unsigned port = 0;
+	for (unsigned n = 0; n < t->desc->n_nics; n++) {
+		const struct topo_nic *nic = &t->desc->nics[n];
+		if (strcmp(nic->peer, sw->name) != 0)
+			continue;
+		struct topo_dev *end = topo_find_dev(t, nic->name);
+		if (!end)
+			continue; /* real mode: the host's side is a namespace */
+		struct physnic_config pc;
+		physnic_config_init_plain(&pc);
+		pc.mtu = 65535 - 14 - 4; /* a switch port takes whatever the NICs send */
+		made_up_mac(pc.mac, 0x50, s_idx, port);
+		char name[NETDEV_NAME_MAX];
+		snprintf(name, sizeof(name), "%.20s.p%u", sw->name, ++port);
+		struct netdev *dev = physnic_create(name, t->switch_pools[s_idx], t->loop, &pc);
+		if (!dev) {
+			seterr(err, err_size, "%scannot create port %s of switch %s", loc, name, sw->name);
+			return -ENOMEM;
+		}
+		*add_dev(t) = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_SWITCH_PORT, .part = -1};
+		if (netdev_open(dev) || physnic_link(end->dev, dev) || br_add_port(br, dev, NULL) < 0) {
+			seterr(err, err_size, "%scannot wire %s to switch %s", loc, nic->name, sw->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	for (unsigned i = 0; i < bits; i++) {
+		unsigned byte = i / 8, bit = 7 - i % 8;
+		if (((a[byte] >> bit) & 1) != ((b[byte] >> bit) & 1))
+			return false;
+	}
+	return true;
+}
+
+static void add_ep(struct topo *t, const struct topo_endpoint *e, struct netdev *dev)
+{
+	struct topo_ep *ep = &t->eps[t->n_eps++];
+	memset(ep, 0, sizeof(*ep));
+	snprintf(ep->name, sizeof(ep->name), "%s", e->name);
+	snprintf(ep->display, sizeof(ep->display), "%s", e->display[0] ? e->display : e->name);
+	ep->dev = dev;
+	memcpy(ep->mac, dev->mac, 6);
+	ep->addr = e->addr;
+	memcpy(ep->ip4, e->addr.ip4, 4);
+	memcpy(ep->ip6, e->addr.ip6, 16);
+}
+
+/* Endpoints in declaration order: adapters of partitions, then hosts. */
+static void collect_eps(struct topo *t)
+{
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		const struct topo_dev *td = &t->devs[i];
+		if (td->is_adapter && td->adapter->ep.present)
+			add_ep(t, &td->adapter->ep, td->dev);
+	}
+	for (unsigned h = 0; h < t->desc->n_hosts; h++) {
+		const struct topo_host *ho = &t->desc->hosts[h];
+		if (!ho->ep.present)
+			continue;
+		struct topo_dev *td = topo_find_dev(t, t->desc->nics[ho->nic].name);
+		if (td)
+			add_ep(t, &ho->ep, td->dev);
+	}
+	for (unsigned c = 0; c < t->desc->n_containers; c++) {
+		const struct topo_container *ct = &t->desc->containers[c];
+		struct topo_dev *td = topo_find_dev(t, ct->name);
+		if (ct->ep.present && td)
+			add_ep(t, &ct->ep, td->dev);
+	}
+}
+
+/* Built-in stacks on every endpoint, with static neighbours for every other
+ * endpoint on the same subnet, so the first frame of a flow is its SYN. */
+static int make_stacks(struct topo *t, char *err, size_t err_size)
+{
+	for (unsigned e = 0; e < t->n_eps; e++) {
+		struct topo_ep *ep = &t->eps[e];
+		struct stack_config sc;
+		memset(&sc, 0, sizeof(sc));
+		sc.has_ip4 = ep->addr.has_ip4;
+		memcpy(sc.ip4, ep->ip4, 4);
+		sc.prefix4 = ep->addr.prefix4;
+		sc.has_ip6 = ep->addr.has_ip6;
+		memcpy(sc.ip6, ep->ip6, 16);
+		sc.prefix6 = ep->addr.prefix6;
+		sc.no_arp = true;
+		sc.seed = t->cfg.seed * 1000003u + (uint64_t)e;
+		ep->stack = stack_create(t->loop, ep->name, ep->dev, &sc);
+		if (!ep->stack) {
+			seterr(err, err_size, "cannot create the stack of endpoint %s", ep->name);
+			return -ENOMEM;
+		}
+	}
+	for (unsigned e = 0; e < t->n_eps; e++)
+		for (unsigned o = 0; o < t->n_eps; o++) {
+			const struct topo_ep *a = &t->eps[e], *b = &t->eps[o];
+			if (o == e)
+				continue;
+			if (a->addr.has_ip4 && b->addr.has_ip4 && same_prefix(a->ip4, b->ip4, a->addr.prefix4))
+				stack_add_neighbour(a->stack, 4, b->ip4, b->mac);
+			if (a->addr.has_ip6 && b->addr.has_ip6 && same_prefix(a->ip6, b->ip6, a->addr.prefix6))
+				stack_add_neighbour(a->stack, 6, b->ip6, b->mac);
+		}
+	return 0;
+}
+
+/* ---- Timed events ------------------------------------------------------------ */
+
+static void set_part_up(struct topo *t, unsigned p, bool up)
+{
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		struct topo_dev *td = &t->devs[i];
+		if (td->part != (int)p)
+			continue;
+		if (up)
+			netdev_open(td->dev);
+		else
+			netdev_stop(td->dev);
+	}
+}
+
+static void event_fire(struct ev_timer *tm)
+{
+	struct topo_event_rt *rt = (struct topo_event_rt *)((char *)tm - offsetof(struct topo_event_rt, timer));
+	struct topo *t = rt->t;
+	const struct topo_event *ev = rt->ev;
+	t->n_events_fired++;
+	struct topo_dev *td = topo_find_dev(t, ev->target);
+	int p = topo_desc_find_part(t->desc, ev->target);
+	switch (ev->kind) {
+	case TOPO_EV_PARTITION_STOP:
+	case TOPO_EV_PARTITION_START:
+		if (p >= 0)
+			set_part_up(t, (unsigned)p, ev->kind == TOPO_EV_PARTITION_START);
+		break;
+	case TOPO_EV_ADAPTER_FREE:
+	case TOPO_EV_LINK_DOWN:
+		if (td)
+			netdev_stop(td->dev);
+		break;
+	case TOPO_EV_ADAPTER_OPEN:
+	case TOPO_EV_LINK_UP:
+		if (td)
+			netdev_open(td->dev);
+		break;
+	case TOPO_EV_MTU:
+		if (td)
+			netdev_set_mtu(td->dev, ev->value);
+		break;
+	case TOPO_EV_OFFLOADS:
+		if (td) {
+			uint32_t want = td->dev->wanted_features;
+			uint32_t csum = NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM;
+			uint32_t tso = NETIF_F_TSO | NETIF_F_TSO6;
+			want = ev->csum ? want | csum : want & ~csum;
+			want = ev->large_send ? want | tso : want & ~tso;
+			netdev_set_features(td->dev, want);
+		}
+		break;
+	}
+}
+
+static int schedule_events(struct topo *t)
+{
+	if (!t->desc->n_events)
+		return 0;
+	t->events = calloc(t->desc->n_events, sizeof(*t->events));
+	if (!t->events)
+		return -ENOMEM;
+	uint64_t now = ev_now(t->loop);
+	for (unsigned i = 0; i < t->desc->n_events; i++) {
+		struct topo_event_rt *rt = &t->events[i];
+		rt->t = t;
+		rt->ev = &t->desc->events[i];
+		ev_timer_init(&rt->timer, event_fire);
+		ev_timer_arm(t->loop, &rt->timer, now + rt->ev->at_ns);
+	}
+	return 0;
+}
+
+/* ---- Construction ------------------------------------------------------------ */
+
+static size_t part_memory(const struct topo_partition *p)
+{
+	if (p->memory)
+		return (size_t)p->memory;
+	return (p->n_adapters ? p->n_adapters : 1) * ibmveth_lmem_needed() + TOPO_MEM_SLACK;
+}
+
+static void find_seed_objects(struct topo *t)
+{
+	struct topo_dev *d;
+	t->vm_a = (d = topo_find_dev(t, "vm-a")) ? d->dev : NULL;
+	t->vm_b = (d = topo_find_dev(t, "vm-b")) ? d->dev : NULL;
+	t->trunk_in = (d = topo_find_dev(t, "trunk-in")) ? d->dev : NULL;
+	t->trunk_out = (d = topo_find_dev(t, "trunk-out")) ? d->dev : NULL;
+	t->phys = (d = topo_find_dev(t, "phys")) ? d->dev : NULL;
+	t->br = t->desc->n_bridges ? t->brs[0] : NULL;
+}
+
+static int build(struct topo *t, char *err, size_t err_size)
+{
+	struct topo_desc *d = t->desc;
+	char loc[300];
+	unsigned n_adapters = 0;
+	for (unsigned p = 0; p < d->n_parts; p++)
+		n_adapters += d->parts[p].n_adapters;
+	t->parts = calloc(d->n_parts ? d->n_parts : 1, sizeof(*t->parts));
+	/* devices: adapters, NICs, two veth ends per container, at most one
+	 * switch port per NIC */
+	t->devs = calloc(n_adapters + 2 * d->n_nics + 2 * d->n_containers + 1, sizeof(*t->devs));
+	t->brs = calloc(d->n_bridges + d->n_switches + 1, sizeof(*t->brs));
+	t->eps = calloc(n_adapters + d->n_hosts + d->n_containers + 1, sizeof(*t->eps));
+	t->host_pools = calloc(d->n_hosts + 1, sizeof(*t->host_pools));
+	t->nic_pools = calloc(d->n_nics + 1, sizeof(*t->nic_pools));
+	t->part_pools = calloc(d->n_parts + 1, sizeof(*t->part_pools));
+	t->switch_pools = calloc(d->n_switches + 1, sizeof(*t->switch_pools));
+	t->loop = ev_loop_create(t->cfg.monotonic ? EV_CLOCK_MONOTONIC : EV_CLOCK_VIRTUAL);
+	t->hv = hv_create();
+	if (!t->parts || !t->devs || !t->brs || !t->eps || !t->host_pools || !t->nic_pools ||
+	    !t->part_pools || !t->switch_pools || !t->loop || !t->hv) {
+		seterr(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned v = 0; v < d->n_vswitches; v++) {
+		bool veb = t->cfg.veb || d->vswitches[v].mode == TOPO_VSW_VEB;
+		if (hv_vswitch_set_mode(t->hv, v, veb ? HV_VSW_VEB : HV_VSW_VEPA)) {
+			seterr(err, err_size, "%svswitch %s refused", where(t, &d->vswitches[v].src, loc, sizeof(loc)),
+			       d->vswitches[v].name);
+			return -EINVAL;
+		}
+	}
+	for (unsigned p = 0; p < d->n_parts; p++) {
+		t->parts[p] = hv_partition_create(t->hv, d->parts[p].name, part_memory(&d->parts[p]));
+		if (!t->parts[p]) {
+			seterr(err, err_size, "%scannot create partition %s",
+			       where(t, &d->parts[p].src, loc, sizeof(loc)), d->parts[p].name);
+			return -ENOMEM;
+		}
+	}
+	for (unsigned p = 0; p < d->n_parts; p++)
+		for (unsigned i = 0; i < d->parts[p].n_adapters; i++) {
+			int rc = make_adapter(t, p, i, err, err_size);
+			if (rc)
+				return rc;
+		}
+	/* Server NICs first (their pools are partition memory), then hosts'. */
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (unsigned n = 0; n < d->n_nics; n++) {
+			if (d->nics[n].in_host != (pass == 1))
+				continue;
+			if (pass == 1 && t->cfg.real)
+				continue; /* real mode: the host is a namespace */
+			if (pass == 1 && !t->host_pools[d->nics[n].owner]) {
+				const struct topo_host *h = &d->hosts[d->nics[n].owner];
+				t->host_pools[d->nics[n].owner] = pkt_pool_create(h->name, host_pool_classes, 3, NULL, 0);
+				if (!t->host_pools[d->nics[n].owner]) {
+					seterr(err, err_size, "out of memory");
+					return -ENOMEM;
+				}
+			}
+			int rc = make_nic(t, n, err, err_size);
+			if (rc)
+				return rc;
+		}
+	for (unsigned c = 0; c < d->n_containers; c++) {
+		int rc = make_container(t, c, err, err_size);
+		if (rc)
+			return rc;
+	}
+	for (unsigned b = 0; b < d->n_bridges; b++) {
+		int rc = make_bridge(t, b, err, err_size);
+		if (rc)
+			return rc;
+		t->n_brs++;
+	}
+	for (unsigned s = 0; s < d->n_switches; s++) {
+		int rc = make_switch(t, s, err, err_size);
+		if (rc)
+			return rc;
+	}
+	/* Wires: each NIC to its peer NIC, once per pair. */
+	for (unsigned n = 0; n < d->n_nics; n++) {
+		const struct topo_nic *nic = &d->nics[n];
+		int peer = nic->peer[0] ? topo_desc_find_nic(d, nic->peer) : -1; /* -1: a switch */
+		if (peer < 0 || (unsigned)peer < n)
+			continue;
+		struct topo_dev *a = topo_find_dev(t, nic->name), *b = topo_find_dev(t, d->nics[peer].name);
+		if (!a || !b)
+			continue; /* real mode: the host's side is a namespace */
+		if (physnic_link(a->dev, b->dev)) {
+			seterr(err, err_size, "%scannot wire %s to %s", where(t, &nic->src, loc, sizeof(loc)),
+			       nic->name, nic->peer);
+			return -EINVAL;
+		}
+	}
+	find_seed_objects(t);
+	if (!t->cfg.real) {
+		collect_eps(t);
+		int rc = make_stacks(t, err, err_size);
+		if (rc)
+			return rc;
+	}
+	return schedule_events(t);
+}
+
+/* topo_create: see topo.h. */
+struct topo *topo_create(struct topo_desc *desc, const struct topo_config *cfg, char *err,
+			 size_t err_size)
+{
+	if (!desc) {
+		seterr(err, err_size, "no topology");
 		return NULL;
 	}
-	return dev;
-}
-
-static void fill_addresses(struct topo *t)
-{
-	for (int e = 0; e < TOPO_N_EP; e++) {
-		const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, (uint8_t)(0x0a + e)};
-		memcpy(t->mac[e], mac, 6);
-		const uint8_t ip4[4] = {192, 0, 2, (uint8_t)(1 + e)};
-		memcpy(t->ip4[e], ip4, 4);
-		uint8_t ip6[16] = {0x20, 0x01, 0x0d, 0xb8};
-		ip6[15] = (uint8_t)(1 + e);
-		memcpy(t->ip6[e], ip6, 16);
+	struct topo *t = calloc(1, sizeof(*t));
+	if (!t) {
+		topo_desc_free(desc);
+		seterr(err, err_size, "out of memory");
+		return NULL;
 	}
-}
-
-static struct stack *make_stack(struct topo *t, int e, struct netdev *dev)
-{
-	struct stack_config sc;
-	memset(&sc, 0, sizeof(sc));
-	sc.has_ip4 = true;
-	memcpy(sc.ip4, t->ip4[e], 4);
-	sc.prefix4 = 24;
-	sc.has_ip6 = true;
-	memcpy(sc.ip6, t->ip6[e], 16);
-	sc.prefix6 = 64;
-	sc.no_arp = true; /* static neighbours: the first frame of a flow is its SYN */
-	sc.seed = t->cfg.seed * 1000003u + (uint64_t)e;
-	return stack_create(t->loop, ep_names[e], dev, &sc);
+	t->desc = desc;
+	if (cfg)
+		t->cfg = *cfg;
+	else
+		topo_config_default(&t->cfg);
+	if (!t->cfg.seed)
+		t->cfg.seed = desc->seed ? desc->seed : 1;
+	if (build(t, err, err_size)) {
+		topo_destroy(t);
+		return NULL;
+	}
+	return t;
 }
 
 /* topo_seed_create: see topo.h. */
 struct topo *topo_seed_create(const struct topo_config *cfg, char *err, size_t err_size)
 {
-	struct topo *t = calloc(1, sizeof(*t));
-	if (!t) {
-		seterr(err, err_size, "out of memory");
+	struct topo_desc *d = topofile_load_string(topofile_seed_yaml, topofile_seed_yaml_len,
+						   "seed.yaml", err, err_size);
+	if (!d)
 		return NULL;
-	}
-	if (cfg)
-		t->cfg = *cfg;
-	else
-		topo_config_default(&t->cfg);
-	fill_addresses(t);
-
-	t->loop = ev_loop_create(t->cfg.monotonic ? EV_CLOCK_MONOTONIC : EV_CLOCK_VIRTUAL);
-	t->hv = hv_create();
-	if (!t->loop || !t->hv) {
-		seterr(err, err_size, "out of memory");
-		goto fail;
-	}
-	hv_vswitch_set_mode(t->hv, 0, t->cfg.veb ? HV_VSW_VEB : HV_VSW_VEPA);
-	static const char *const part_names[3] = {"vm-a", "vm-b", "ios"};
-	for (int i = 0; i < 3; i++) {
-		size_t mem = (i == 2 ? 2 : 1) * ibmveth_lmem_needed() + TOPO_MEM_SLACK;
-		t->part[i] = hv_partition_create(t->hv, part_names[i], mem);
-		if (!t->part[i]) {
-			seterr(err, err_size, "cannot create partition %s", part_names[i]);
-			goto fail;
-		}
-	}
-
-	const uint8_t mac_trunk_in[6] = {0x02, 0, 0, 0, 0x01, 0x01};
-	const uint8_t mac_trunk_out[6] = {0x02, 0, 0, 0, 0x01, 0x02};
-	t->vm_a = make_adapter(t, t->part[0], "vm-a", t->mac[TOPO_EP_A], TOPO_VLAN_A, 0, err, err_size);
-	if (!t->vm_a)
-		goto fail;
-	t->vm_b = make_adapter(t, t->part[1], "vm-b", t->mac[TOPO_EP_B], TOPO_VLAN_B, 0, err, err_size);
-	if (!t->vm_b)
-		goto fail;
-	t->trunk_in = make_adapter(t, t->part[2], "trunk-in", mac_trunk_in, TOPO_VLAN_A, 1, err, err_size);
-	if (!t->trunk_in)
-		goto fail;
-	t->trunk_out = make_adapter(t, t->part[2], "trunk-out", mac_trunk_out, TOPO_VLAN_B, 1, err, err_size);
-	if (!t->trunk_out)
-		goto fail;
-
-	/* The physical NIC receives into IO-server memory, so what it hands the
-	 * bridge can go out of a trunk without a bounce copy. */
-	struct physnic_config pc;
-	physnic_config_init(&pc);
-	pc.mtu = t->cfg.mtu;
-	pc.gro = t->cfg.gro;
-	if (t->cfg.no_offload)
-		pc.tx_csum = pc.tso = false;
-	const uint8_t mac_phys[6] = {0x02, 0, 0, 0, 0x01, 0x03};
-	memcpy(pc.mac, mac_phys, 6);
-	t->phys = physnic_create("phys", t->trunk_out->pool, t->loop, &pc);
-	if (!t->phys || netdev_open(t->phys)) {
-		seterr(err, err_size, "cannot create the physical NIC");
-		goto fail;
-	}
-
-	t->br = br_create(t->cfg.linux_bridge ? "br0" : "ovs0",
-			  t->cfg.linux_bridge ? BR_LINUX : BR_OVS, t->loop);
-	if (!t->br || br_add_port(t->br, t->trunk_in, NULL) < 0 ||
-	    br_add_port(t->br, t->trunk_out, NULL) < 0 || br_add_port(t->br, t->phys, NULL) < 0) {
-		seterr(err, err_size, "cannot build the bridge");
-		goto fail;
-	}
-
-	if (!t->cfg.real) {
-		/* Host X: an ordinary host whose NIC has no offloads, so it
-		 * sends MSS-sized, fully checksummed frames (TSO off on its
-		 * side) that the IO server's NIC then merges with GRO. */
-		struct pkt_pool_class xc[] = {{2048 + PKT_HEADROOM, 4096}, {16384 + PKT_HEADROOM, 64},
-					      {65536 + PKT_HEADROOM, 64}};
-		struct physnic_config xcfg;
-		physnic_config_init_plain(&xcfg);
-		xcfg.mtu = t->cfg.mtu;
-		memcpy(xcfg.mac, t->mac[TOPO_EP_X], 6);
-		t->x_pool = pkt_pool_create("host-x", xc, 3, NULL, 0);
-		if (!t->x_pool) {
-			seterr(err, err_size, "out of memory");
-			goto fail;
-		}
-		t->x_nic = physnic_create("x-nic", t->x_pool, t->loop, &xcfg);
-		if (!t->x_nic || netdev_open(t->x_nic) || physnic_link(t->phys, t->x_nic)) {
-			seterr(err, err_size, "cannot create host X's NIC");
-			goto fail;
-		}
-		struct netdev *devs[TOPO_N_EP] = {t->vm_a, t->vm_b, t->x_nic};
-		for (int e = 0; e < TOPO_N_EP; e++) {
-			t->stack[e] = make_stack(t, e, devs[e]);
-			if (!t->stack[e]) {
-				seterr(err, err_size, "cannot create stack %s", ep_names[e]);
-				goto fail;
-			}
-		}
-		for (int e = 0; e < TOPO_N_EP; e++)
-			for (int o = 0; o < TOPO_N_EP; o++) {
-				if (o == e)
-					continue;
-				stack_add_neighbour(t->stack[e], 4, t->ip4[o], t->mac[o]);
-				stack_add_neighbour(t->stack[e], 6, t->ip6[o], t->mac[o]);
-			}
-	}
-	return t;
-fail:
-	topo_destroy(t);
-	return NULL;
+	return topo_create(d, cfg, err, err_size);
 }
 
-/* topo_destroy: see topo.h. Order: endpoints, bridge, devices, hypervisor. */
+/* topo_destroy: see topo.h. Order: events, endpoints, bridges, devices
+ * (hosts' NICs and adapters last, as their pools go with them), hypervisor. */
 uint64_t topo_destroy(struct topo *t)
 {
 	if (!t)
 		return 0;
-	for (int e = 0; e < TOPO_N_EP; e++)
-		stack_destroy(t->stack[e]);
-	if (t->br)
-		br_destroy(t->br);
-	struct netdev *devs[] = {t->x_nic, t->phys, t->vm_a, t->vm_b, t->trunk_in, t->trunk_out};
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
-		if (devs[i])
-			netdev_free(devs[i]);
+	if (t->events)
+		for (unsigned i = 0; i < t->desc->n_events; i++)
+			ev_timer_cancel(t->loop, &t->events[i].timer);
+	for (unsigned e = 0; t->eps && e < t->n_eps; e++)
+		stack_destroy(t->eps[e].stack);
+	for (unsigned b = 0; t->brs && b < t->n_brs + 1; b++)
+		if (t->brs[b])
+			br_destroy(t->brs[b]);
+	/* Everything else before adapters: a server NIC's or a veth's packets
+	 * live in an adapter's pool. */
+	for (unsigned i = t->n_devs; i-- > 0;)
+		if (!t->devs[i].is_adapter)
+			netdev_free(t->devs[i].dev);
+	for (unsigned i = 0; i < t->n_devs; i++)
+		if (t->devs[i].is_adapter)
+			netdev_free(t->devs[i].dev);
 	uint64_t leaked = pkt_outstanding_total();
-	if (t->x_pool)
-		pkt_pool_destroy(t->x_pool);
+	for (unsigned h = 0; t->host_pools && h < t->desc->n_hosts; h++)
+		if (t->host_pools[h])
+			pkt_pool_destroy(t->host_pools[h]);
+	for (unsigned n = 0; t->nic_pools && n < t->desc->n_nics; n++)
+		if (t->nic_pools[n])
+			pkt_pool_destroy(t->nic_pools[n]);
+	for (unsigned p = 0; t->part_pools && p < t->desc->n_parts; p++)
+		if (t->part_pools[p])
+			pkt_pool_destroy(t->part_pools[p]);
+	for (unsigned s = 0; t->switch_pools && s < t->desc->n_switches; s++)
+		if (t->switch_pools[s])
+			pkt_pool_destroy(t->switch_pools[s]);
 	if (t->hv)
 		hv_destroy(t->hv);
 	if (t->loop)
 		ev_loop_destroy(t->loop);
+	free(t->events);
+	free(t->parts);
+	free(t->devs);
+	free(t->brs);
+	free(t->eps);
+	free(t->host_pools);
+	free(t->nic_pools);
+	free(t->part_pools);
+	free(t->switch_pools);
+	topo_desc_free(t->desc);
 	free(t);
 	return leaked;
 }
 
+/* topo_find_dev: see topo.h. */
+struct topo_dev *topo_find_dev(struct topo *t, const char *name)
+{
+	for (unsigned i = 0; i < t->n_devs; i++)
+		if (strcmp(t->devs[i].dev->name, name) == 0)
+			return &t->devs[i];
+	return NULL;
+}
+
+/* topo_find_ep: see topo.h. */
+int topo_find_ep(const struct topo *t, const char *name)
+{
+	for (unsigned e = 0; e < t->n_eps; e++)
+		if (strcmp(t->eps[e].name, name) == 0)
+			return (int)e;
+	return -1;
+}
+
+/* ---- Counters ---------------------------------------------------------------- */
+
 struct counter_visit {
-	void (*fn)(void *arg, const char *obj, const char *name, uint64_t v);
+	topo_counter_fn *fn;
 	void *arg;
 	const char *obj;
 };
 
-static void visit_one(void *arg, const char *name, uint64_t v)
+static void visit_one(void *arg, const struct counter_desc *d, uint64_t v)
 {
 	struct counter_visit *cv = arg;
-	cv->fn(cv->arg, cv->obj, name, v);
+	cv->fn(cv->arg, cv->obj, d, v);
 }
 
-static void visit_desc(void *arg, const struct counter_desc *d, uint64_t v)
-{
-	visit_one(arg, d->name, v);
-}
-
-static void visit_hv(struct counter_visit *cv, struct topo *t, int i)
-{
-	struct netdev *dev = t->ua_dev[i];
-	struct hv_adapter_stats st;
-	if (!dev || hv_adapter_get_stats(t->ua_part[i], t->ua[i], &st))
-		return;
-	char obj[64];
-	snprintf(obj, sizeof(obj), "hv:%s", dev->name);
-	const struct {
-		const char *name;
-		uint64_t v;
-	} c[] = {
-		{"tx_frames", st.tx_frames},       {"tx_bytes", st.tx_bytes},
-		{"rx_frames", st.rx_frames},       {"rx_bytes", st.rx_bytes},
-		{"rx_no_buffer", st.rx_no_buffer}, {"rx_not_open", st.rx_not_open},
-		{"rx_filtered", st.rx_filtered},   {"vlan_discards", st.vlan_discards},
-		{"no_destination", st.no_destination}, {"self_sends", st.self_sends},
-		{"hv_sw_checksums", st.hv_sw_checksums}, {"hv_sw_segments", st.hv_sw_segments},
-		{"lrg_delivered", st.lrg_delivered}, {"addr_errors", st.addr_errors},
-		{"param_errors", st.param_errors}, {"irqs", st.irqs},
-	};
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		cv->fn(cv->arg, obj, c[i].name, c[i].v);
-}
-
-/* topo_for_each_counter: see topo.h. */
-void topo_for_each_counter(struct topo *t,
-			   void (*fn)(void *arg, const char *obj, const char *name, uint64_t v),
-			   void *arg)
+/* topo_for_each_counter: see topo.h. Order: devices, hypervisor adapters and
+ * partitions, bridges, stacks. */
+void topo_for_each_counter(struct topo *t, topo_counter_fn *fn, void *arg)
 {
 	struct counter_visit cv = {fn, arg, NULL};
-	struct netdev *devs[] = {t->vm_a, t->trunk_in, t->trunk_out, t->vm_b, t->phys, t->x_nic};
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		if (!devs[i])
-			continue;
-		cv.obj = devs[i]->name;
-		netdev_for_each_counter(devs[i], visit_desc, &cv);
+	char obj[TOPO_NAME_MAX + 16];
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		cv.obj = t->devs[i].dev->name;
+		netdev_for_each_counter(t->devs[i].dev, visit_one, &cv);
 	}
-	for (int i = 0; i < 4; i++)
-		visit_hv(&cv, t, i);
-	if (t->br) {
-		cv.obj = br_name(t->br);
-		br_for_each_counter(t->br, visit_desc, &cv);
-	}
-	for (int e = 0; e < TOPO_N_EP; e++) {
-		if (!t->stack[e])
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		const struct topo_dev *td = &t->devs[i];
+		struct hv_adapter_stats st;
+		if (!td->is_adapter || hv_adapter_get_stats(td->hvp, td->ua, &st))
 			continue;
-		cv.obj = stack_name(t->stack[e]);
-		stack_for_each_counter(t->stack[e], visit_desc, &cv);
+		snprintf(obj, sizeof(obj), "hv:%s", td->dev->name);
+		cv.obj = obj;
+		counter_set_visit(&hv_adapter_counters, &st, visit_one, &cv);
+	}
+	for (unsigned p = 0; p < t->desc->n_parts; p++) {
+		struct hv_partition_stats st;
+		hv_partition_get_stats(t->parts[p], &st);
+		snprintf(obj, sizeof(obj), "hv-part:%s", t->desc->parts[p].name);
+		cv.obj = obj;
+		counter_set_visit(&hv_partition_counters, &st, visit_one, &cv);
+	}
+	for (unsigned b = 0; b < t->n_brs; b++) {
+		cv.obj = br_name(t->brs[b]);
+		br_for_each_counter(t->brs[b], visit_one, &cv);
+	}
+	for (unsigned e = 0; e < t->n_eps; e++) {
+		if (!t->eps[e].stack)
+			continue;
+		cv.obj = stack_name(t->eps[e].stack);
+		stack_for_each_counter(t->eps[e].stack, visit_one, &cv);
 	}
 }
 
 struct counter_query {
 	const char *obj, *name;
 	uint64_t sum;
+	bool found;
 };
 
-static void sum_one(void *arg, const char *obj, const char *name, uint64_t v)
+static void sum_one(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
 {
 	struct counter_query *q = arg;
-	if (strcmp(name, q->name) == 0 && (!q->obj || strcmp(obj, q->obj) == 0))
+	if (strcmp(d->name, q->name) == 0 && (!q->obj || strcmp(obj, q->obj) == 0)) {
 		q->sum += v;
+		q->found = true;
+	}
 }
 
+/* topo_counter_sum_checked: see topo.h. */
+int topo_counter_sum_checked(struct topo *t, const char *name, uint64_t *v)
+{
+	return topo_counter_checked(t, NULL, name, v);
+}
+
+/* topo_counter_checked: see topo.h. */
+int topo_counter_checked(struct topo *t, const char *obj, const char *name, uint64_t *v)
+{
+	struct counter_query q = {obj, name, 0, false};
+	topo_for_each_counter(t, sum_one, &q);
+	*v = q.sum;
+	return q.found ? 0 : -ENOENT;
+}
+
+static uint64_t counter_or_die(struct topo *t, const char *obj, const char *name)
+{
+	uint64_t v;
+	if (topo_counter_checked(t, obj, name, &v)) {
+		fprintf(stderr, "topo_counter: no counter %s%s%s\n", obj ? obj : "", obj ? "." : "", name);
+		abort();
+	}
+	return v;
+}
+
+/* topo_counter_sum: see topo.h. */
 uint64_t topo_counter_sum(struct topo *t, const char *name)
 {
-	struct counter_query q = {NULL, name, 0};
-	topo_for_each_counter(t, sum_one, &q);
-	return q.sum;
+	return counter_or_die(t, NULL, name);
 }
 
+/* topo_counter: see topo.h. */
 uint64_t topo_counter(struct topo *t, const char *obj, const char *name)
 {
-	struct counter_query q = {obj, name, 0};
-	topo_for_each_counter(t, sum_one, &q);
-	return q.sum;
+	return counter_or_die(t, obj, name);
 }

@@ -1,0 +1,142 @@
+/*
+ * topocmd.c — `illan topo check FILE` (validate and explain) and
+ * `illan topo show FILE [--dot]` (draw it), over the topology loader
+ * (src/topo/topofile.h), its checker (desc.h) and its drawings (draw.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "topo/desc.h"
+#include "topo/draw.h"
+#include "topo/topofile.h"
+
+#define TOPOCMD_MAX_DIAGS 200
+
+static void usage_topo(FILE *f)
+{
+	fprintf(f, "usage: illan topo check FILE     validate a topology file and explain every finding\n"
+		   "       illan topo show FILE [--dot]\n"
+		   "                                 draw it: a text picture, or Graphviz DOT\n"
+		   "                                 (illan topo show FILE --dot | dot -Tsvg > topo.svg)\n"
+		   "FILE 'seed' means the built-in seed topology (examples/seed.yaml).\n");
+}
+
+/* Load FILE, or the built-in seed for "seed". Prints the error. */
+static struct topo_desc *load(const char *path)
+{
+	char err[512];
+	struct topo_desc *d;
+	if (strcmp(path, "seed") == 0)
+		d = topofile_load_string(topofile_seed_yaml, topofile_seed_yaml_len, "seed.yaml", err,
+					 sizeof(err));
+	else
+		d = topofile_load(path, err, sizeof(err));
+	if (!d)
+		fprintf(stderr, "illan: %s\n", err);
+	return d;
+}
+
+/* Print every finding as FILE:LINE:COL: error|warning: text. Returns the
+ * number of errors. */
+static unsigned report(const struct topo_desc *d, FILE *f)
+{
+	static struct topo_diag diags[TOPOCMD_MAX_DIAGS];
+	unsigned n = topo_desc_check(d, diags, TOPOCMD_MAX_DIAGS);
+	unsigned shown = n < TOPOCMD_MAX_DIAGS ? n : TOPOCMD_MAX_DIAGS, errors = 0;
+	for (unsigned i = 0; i < shown; i++) {
+		const struct topo_diag *g = &diags[i];
+		if (g->src.line)
+			fprintf(f, "%s:%u:%u: ", d->file, g->src.line, g->src.col);
+		else
+			fprintf(f, "%s: ", d->file);
+		fprintf(f, "%s: %s\n", g->error ? "error" : "warning", g->msg);
+		errors += g->error;
+	}
+	if (n > shown)
+		fprintf(f, "%s: ... and %u more findings\n", d->file, n - shown);
+	return errors;
+}
+
+static int topo_check(const char *path)
+{
+	struct topo_desc *d = load(path);
+	if (!d)
+		return 1;
+	unsigned errors = report(d, stderr);
+	if (!errors) {
+		unsigned n_ad = 0;
+		for (unsigned p = 0; p < d->n_parts; p++)
+			n_ad += d->parts[p].n_adapters;
+		printf("%s: ok — %u partitions, %u virtual adapters, %u bridges, %u NICs, %u hosts, "
+		       "%u flows, %u events\n",
+		       d->file, d->n_parts, n_ad, d->n_bridges, d->n_nics, d->n_hosts, d->n_flows,
+		       d->n_events);
+	}
+	topo_desc_free(d);
+	return errors ? 1 : 0;
+}
+
+static int topo_show(const char *path, bool dot)
+{
+	struct topo_desc *d = load(path);
+	if (!d)
+		return 1;
+	if (report(d, stderr)) {
+		topo_desc_free(d);
+		return 1;
+	}
+	int rc = dot ? draw_dot(d, stdout, NULL) : draw_text(d, stdout, NULL);
+	topo_desc_free(d);
+	if (rc) {
+		fprintf(stderr, "illan: cannot draw %s: %s\n", path, strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* `illan topo`: see usage_topo. */
+int cmd_topo(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage_topo(stdout);
+		return 0;
+	}
+	if (argc < 3) {
+		usage_topo(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "check") == 0) {
+		if (argc != 3) {
+			fprintf(stderr, "illan: topo check takes one FILE\n");
+			return 2;
+		}
+		return topo_check(argv[2]);
+	}
+	if (strcmp(argv[1], "show") == 0) {
+		bool dot = false;
+		const char *path = NULL;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--dot") == 0)
+				dot = true;
+			else if (argv[i][0] == '-' && argv[i][1]) {
+				fprintf(stderr, "illan: topo show: unknown option '%s'\n", argv[i]);
+				return 2;
+			} else if (!path)
+				path = argv[i];
+			else {
+				fprintf(stderr, "illan: topo show takes one FILE\n");
+				return 2;
+			}
+		}
+		if (!path) {
+			usage_topo(stderr);
+			return 2;
+		}
+		return topo_show(path, dot);
+	}
+	fprintf(stderr, "illan: unknown topo command '%s'\n", argv[1]);
+	usage_topo(stderr);
+	return 2;
+}
