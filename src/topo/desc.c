@@ -973,11 +973,10 @@ static void chk_bridges(struct chk *c)
 					char m[18];
 					topo_desc_format_mac(a->mac, m);
 					WARN(c, po->src,
-					     "bridge %s in partition %s bridges client adapter %s: the "
-					     "hypervisor gives a client adapter only frames for its own MAC "
-					     "%s (and broadcasts), so unicast to anything behind the bridge "
-					     "never arrives; only a trunk adapter (in an IO server) receives "
-					     "frames for other MACs",
+					     "bridge %s in %s bridges client adapter %s: the hypervisor "
+					     "gives a client adapter only frames for its own MAC (%s) and "
+					     "broadcasts, so unicast for anything behind the bridge never "
+					     "arrives; only trunk adapters (IO servers) get other MACs' frames",
 					     br->name, pt->name, a->name, m);
 				}
 			}
@@ -1427,6 +1426,37 @@ static bool same_subnet(const uint8_t *a, const uint8_t *b, unsigned prefix)
 	return true;
 }
 
+/* Is endpoint r behind a bridge that has a client adapter as a port (the
+ * "bridge in a partition" case)? Writes a hint naming it. */
+static bool client_bridge_behind(const struct topo_desc *d, const struct topo_ep_ref *r, char *buf,
+				 size_t size)
+{
+	if (r->kind != TOPO_EPK_CONTAINER)
+		return false;
+	const struct topo_container *co = &d->containers[r->index];
+	for (unsigned b = 0; b < d->n_bridges; b++) {
+		const struct topo_bridge *br = &d->bridges[b];
+		bool has_veth = false;
+		const char *client = NULL;
+		if (br->partition != co->partition)
+			continue;
+		for (unsigned q = 0; q < br->n_ports; q++) {
+			unsigned idx;
+			char kind = part_device(d, br->partition, br->ports[q].dev, &idx);
+			if (kind == 'v' && idx == r->index)
+				has_veth = true;
+			if (kind == 'a' && !d->parts[br->partition].adapters[idx].trunk_priority)
+				client = br->ports[q].dev;
+		}
+		if (has_veth && client) {
+			snprintf(buf, size, " (%s is behind bridge %s on client adapter %s: see there)",
+				 co->ep.name, br->name, client);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void chk_flows(struct chk *c, bool paths)
 {
 	const struct topo_desc *d = c->d;
@@ -1504,6 +1534,10 @@ static void chk_flows(struct chk *c, bool paths)
 				       "bridge never sends a frame back out of the port it came in on; "
 				       "mode: veb switches it in the hypervisor)";
 		}
+		const struct topo_ep_ref *dst = fwd == 0 ? &b : &a;
+		char behind[128];
+		if (!*hint && client_bridge_behind(d, dst, behind, sizeof(behind)))
+			hint = behind;
 		WARN(c, fl->src, "flow %s: no layer-2 path from %s to %s%s", fl->name,
 		     fwd == 0 ? fl->from : fl->to, fwd == 0 ? fl->to : fl->from, hint);
 	}

@@ -330,7 +330,7 @@ void topo_desc_format_mac(const uint8_t mac[6], char buf[18]);
 struct topo_diag {
 	bool error;
 	struct topo_src src;
-	char msg[256];
+	char msg[384];
 };
 
 /* Check what the structure alone cannot hold: unique names and MACs per
