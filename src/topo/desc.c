@@ -405,8 +405,8 @@ static const struct topo_src desc_nowhere;
 #define ERR(c, src, ...) chk_add((c), true, (src), __VA_ARGS__)
 #define WARN(c, src, ...) chk_add((c), false, (src), __VA_ARGS__)
 
-/* "2s", "150ms", "1.5s", "20us", "7ns" */
-static void fmt_time(uint64_t ns, char *buf, size_t size)
+/* topo_desc_format_time: see desc.h. */
+void topo_desc_format_time(uint64_t ns, char *buf, size_t size)
 {
 	const uint64_t sec = 1000000000, msec = 1000000, usec = 1000;
 	if (ns == 0)
@@ -1567,7 +1567,7 @@ static void chk_events(struct chk *c)
 	for (unsigned e = 0; e < d->n_events; e++) {
 		const struct topo_event *ev = &d->events[e];
 		char at[32];
-		fmt_time(ev->at_ns, at, sizeof(at));
+		topo_desc_format_time(ev->at_ns, at, sizeof(at));
 		struct topo_src ts = pick(ev->src_target, ev->src);
 		if ((unsigned)ev->kind >= TOPO_EV_N_KINDS) {
 			ERR(c, ev->src, "event at %s: unknown kind %d", at, (int)ev->kind);
@@ -1628,7 +1628,7 @@ static void chk_events(struct chk *c)
 		bool going_on = ev->kind == TOPO_EV_PARTITION_START || ev->kind == TOPO_EV_ADAPTER_OPEN ||
 				ev->kind == TOPO_EV_LINK_UP;
 		char then[32];
-		fmt_time(when[slot], then, sizeof(then));
+		topo_desc_format_time(when[slot], then, sizeof(then));
 		if (going_off && off_since[slot])
 			WARN(c, ev->src, "event at %s: %s %s: it is already %s (since %s)", at, w,
 			     ev->target,

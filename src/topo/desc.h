@@ -323,6 +323,8 @@ bool topo_desc_active_trunk(const struct topo_desc *d, unsigned vsw, uint16_t vi
 			    unsigned *adapter);
 /* "02:00:00:00:00:0a" into buf (18 bytes). */
 void topo_desc_format_mac(const uint8_t mac[6], char buf[18]);
+/* A virtual time as a file writes it: "2s", "150ms", "1.5s", "20us", "7ns". */
+void topo_desc_format_time(uint64_t ns, char *buf, size_t size);
 
 /* A finding of topo_desc_check: an error (the file cannot be built) or a
  * warning (it can, but PowerVM would not carry some traffic: e.g. a VLAN with
