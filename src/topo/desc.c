@@ -766,9 +766,9 @@ static void chk_vlans(struct chk *c)
 			if (memcmp(a->mac, b->mac, 6) == 0) {
 				topo_desc_format_mac(a->mac, m);
 				ERR(c, pick(a->src_mac, a->src),
-				    "two adapters on %s share MAC %s: %s and %s (line %u); the hypervisor "
+				    "two adapters on %s share MAC %s: %s (line %u) and %s; the hypervisor "
 				    "switches by MAC, so one of them would get the other's frames",
-				    v, m, b->name, a->name, b->src.line);
+				    v, m, b->name, b->src.line, a->name);
 			}
 			if (a->trunk_priority && a->trunk_priority == b->trunk_priority) {
 				/* Report each priority clash on its first shared VLAN

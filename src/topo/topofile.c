@@ -361,6 +361,9 @@ static bool tf_map(struct tf *t, int n, const char *what, const char *const *key
 		int best = 3;
 		for (unsigned i = 0; keys[i]; i++) {
 			int dist = tf_edit_distance(key, keys[i]);
+			size_t kl = strlen(key);
+			if (kl >= 4 && strncmp(key, keys[i], kl) == 0)
+				dist = 1; /* a prefix: trunk_prio for trunk_priority */
 			if (dist < best) {
 				best = dist;
 				snprintf(hint, sizeof(hint), " (did you mean %s?)", keys[i]);
