@@ -1410,14 +1410,14 @@ struct topo_desc *topofile_load(const char *path, char *err, size_t err_size)
 	}
 	size_t cap = 64 * 1024, len = 0;
 	char *buf = malloc(cap);
-	while (buf) {
+	int rerr = buf ? 0 : ENOMEM;
+	while (!rerr) {
 		if (len == cap) {
 			if (cap > TOPOFILE_MAX_SIZE)
 				break;
 			char *nb = realloc(buf, cap * 2);
 			if (!nb) {
-				free(buf);
-				buf = NULL;
+				rerr = ENOMEM;
 				break;
 			}
 			buf = nb;
@@ -1425,15 +1425,12 @@ struct topo_desc *topofile_load(const char *path, char *err, size_t err_size)
 		}
 		size_t got = fread(buf + len, 1, cap - len, f);
 		len += got;
-		if (got == 0)
+		if (got == 0) {
+			rerr = ferror(f) ? (errno ? errno : EIO) : 0;
 			break;
+		}
 	}
-	int rerr = ferror(f) ? errno : 0;
 	fclose(f);
-	if (!buf) {
-		snprintf(err, err_size, "%s: out of memory", path);
-		return NULL;
-	}
 	if (rerr) {
 		snprintf(err, err_size, "%s: %s", path, strerror(rerr));
 		free(buf);
