@@ -78,6 +78,24 @@ static const char *draw_owner_of(const struct topo_desc *d, const char *name)
 	return "missing";
 }
 
+/* Counts within the model's arrays (a description built in code may not
+ * have been checked). */
+static bool draw_sane(const struct topo_desc *d)
+{
+	if (d->n_vswitches > TOPO_MAX_VSWITCHES || d->n_parts > TOPO_MAX_PARTS ||
+	    d->n_nics > TOPO_MAX_NICS || d->n_bridges > TOPO_MAX_BRIDGES || d->n_hosts > TOPO_MAX_HOSTS ||
+	    d->n_flows > TOPO_MAX_FLOWS || d->n_events > TOPO_MAX_EVENTS ||
+	    d->n_switches > TOPO_MAX_SWITCHES || d->n_containers > TOPO_MAX_CONTAINERS)
+		return false;
+	for (unsigned p = 0; p < d->n_parts; p++)
+		if (d->parts[p].n_adapters > TOPO_MAX_ADAPTERS)
+			return false;
+	for (unsigned b = 0; b < d->n_bridges; b++)
+		if (d->bridges[b].n_ports > TOPO_MAX_BR_PORTS)
+			return false;
+	return true;
+}
+
 static const char *draw_vsw_name(const struct topo_desc *d, unsigned vsw)
 {
 	return vsw < d->n_vswitches ? d->vswitches[vsw].name : "?";
@@ -235,6 +253,8 @@ static void txt_vlans(struct draw_txt *t)
 int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out)
 {
 	struct draw_txt t = {out, d, ov};
+	if (!draw_sane(d))
+		return -EINVAL;
 	fprintf(out, "topology %s%s%s, MTU %u\n\n", d->name, d->file[0] ? " — " : "", d->file, d->mtu);
 	txt_vlans(&t);
 
@@ -452,6 +472,8 @@ static void dot_endpoint(FILE *out, const struct topo_endpoint *ep, const char *
 /* draw_dot: see draw.h. */
 int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out)
 {
+	if (!draw_sane(d))
+		return -EINVAL;
 	fputs("graph topology {\n  graph [fontname=\"Helvetica\", fontsize=11, ", out);
 	dot_label(out, "%s%s%s", d->name, d->file[0] ? "\n" : "", d->file);
 	fputs(", labelloc=t, compound=true];\n"

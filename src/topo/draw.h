@@ -27,14 +27,15 @@ struct draw_overlay {
 };
 
 /* Write the text picture of d to out (UTF-8 line drawing). ov may be NULL.
- * Returns 0, or -EIO when writing failed. */
+ * Returns 0, -EINVAL when a count in d exceeds the model's arrays, or -EIO
+ * when writing failed. */
 int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out);
 
 /* Write d as an undirected Graphviz graph: one cluster per vswitch (a node
  * per VLAN), per partition and per host; edges for VLAN membership (bold:
  * trunks, dashed: additional VIDs), bridge ports, wires and veths. Every
- * name is escaped as DOT quoted strings require. ov may be NULL. Returns 0,
- * or -EIO when writing failed. */
+ * name is escaped as DOT quoted strings require. ov may be NULL. Returns as
+ * draw_text. */
 int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out);
 
 #endif
