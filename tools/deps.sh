@@ -1,14 +1,19 @@
 #!/bin/sh
 # Install what illan needs from Debian's packages (as root), once. Idempotent:
-# does nothing when every tool is already there.
-PKGS="meson ninja-build gcc clang python3 iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck"
+# does nothing when every tool and library is already there. Libraries are
+# found with pkg-config: libyaml (topology files), jansson (JSON); graphviz
+# (dot) draws `illan topo show --dot` and its test.
+PKGS="meson ninja-build gcc clang python3 pkg-config iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck libyaml-dev libjansson-dev graphviz"
 missing=""
-for t in meson ninja gcc clang python3 ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark; do
+for t in meson ninja gcc clang python3 pkg-config ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark dot; do
   command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+for lib in yaml-0.1 jansson; do
+  pkg-config --exists "$lib" 2>/dev/null || missing="$missing $lib"
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-  echo "illan: missing tools:$missing — run as root to install them, or: apt-get install $PKGS" >&2
+  echo "illan: missing:$missing — run as root to install them, or: apt-get install $PKGS" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive

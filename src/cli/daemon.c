@@ -268,9 +268,9 @@ static void daemon_table_add(struct counter_table *t, const char *obj, const cha
 	r->v = v;
 }
 
-static void daemon_table_visit(void *arg, const char *obj, const char *name, uint64_t v)
+static void daemon_table_visit(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
 {
-	daemon_table_add(arg, obj, name, v);
+	daemon_table_add(arg, obj, d->name, v);
 }
 
 /* The topology's counters, then the TAPs' and the wire's, then the

@@ -240,8 +240,7 @@ static struct topo_desc *load_topology(const struct run_opts *o)
 {
 	char err[512];
 	struct topo_desc *d = o->file ? topofile_load(o->file, err, sizeof(err))
-				      : topofile_load_string(topofile_seed_yaml, topofile_seed_yaml_len,
-							     "seed.yaml", err, sizeof(err));
+				      : topofile_load_seed(err, sizeof(err));
 	if (!d) {
 		fprintf(stderr, "illan: %s\n", err);
 		return NULL;

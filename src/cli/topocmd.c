@@ -29,8 +29,7 @@ static struct topo_desc *load(const char *path)
 	char err[512];
 	struct topo_desc *d;
 	if (strcmp(path, "seed") == 0)
-		d = topofile_load_string(topofile_seed_yaml, topofile_seed_yaml_len, "seed.yaml", err,
-					 sizeof(err));
+		d = topofile_load_seed(err, sizeof(err));
 	else
 		d = topofile_load(path, err, sizeof(err));
 	if (!d)
@@ -87,7 +86,7 @@ static int topo_show(const char *path, bool dot)
 		topo_desc_free(d);
 		return 1;
 	}
-	int rc = dot ? draw_dot(d, stdout, NULL) : draw_text(d, stdout, NULL);
+	int rc = dot ? draw_dot(d, NULL, stdout) : draw_text(d, NULL, stdout);
 	topo_desc_free(d);
 	if (rc) {
 		fprintf(stderr, "illan: cannot draw %s: %s\n", path, strerror(-rc));

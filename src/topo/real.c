@@ -78,6 +78,11 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 		snprintf(err, err_size, "the topology was not built for real traffic (cfg.real)");
 		return NULL;
 	}
+	if (!t->vm_a || !t->vm_b || !t->trunk_in || !t->trunk_out || !t->phys || t->n_eps < 2) {
+		snprintf(err, err_size, "real mode runs the seed's shape only (vm-a, vm-b, trunk-in, "
+					"trunk-out, phys and two endpoints)");
+		return NULL;
+	}
 	struct real *r = calloc(1, sizeof(*r));
 	if (!r) {
 		snprintf(err, err_size, "out of memory");
@@ -91,8 +96,8 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 			.name = real_tap_names[e],
 			.netns = real_ns_names[e],
 			.ifname = REAL_IFNAME,
-			.mac = t->mac[e],
-			.mtu = t->cfg.mtu,
+			.mac = t->eps[e].mac,
+			.mtu = vms[e]->mtu,
 			.offloads = tap_offloads_from_features(vms[e]->features),
 			/* The VM kernel's packets are its partition's memory, so
 			 * its ibmveth can map them as it maps its stack's. */
@@ -105,7 +110,7 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 		r->tap_offloads[e] = tc.offloads;
 		netdev_set_rx_handler(r->tap[e], real_tap_rx, vms[e]);
 		netdev_set_rx_handler(vms[e], real_vm_rx, r->tap[e]);
-		real_add_ipv6_groups(vms[e], t->mac[e], t->ip6[e]);
+		real_add_ipv6_groups(vms[e], t->eps[e].mac, t->eps[e].ip6);
 	}
 	/* Bridge ports are promiscuous (br_add_if and OVS's ovs_netdev_link
 	 * call dev_set_promiscuity), so the trunks take every multicast frame
@@ -117,7 +122,7 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 		.name = "wire-x",
 		.netns = REAL_NS_IO,
 		.ifname = REAL_WIRE_IF,
-		.mtu = t->cfg.mtu,
+		.mtu = t->phys->mtu,
 		.wire = true,
 		.loop = t->loop,
 	};
@@ -153,7 +158,7 @@ void real_destroy(struct real *r)
 }
 
 struct real_visit {
-	void (*fn)(void *arg, const char *obj, const char *name, uint64_t v);
+	topo_counter_fn *fn;
 	void *arg;
 	const char *obj;
 };
@@ -161,13 +166,11 @@ struct real_visit {
 static void real_visit_one(void *arg, const struct counter_desc *d, uint64_t v)
 {
 	struct real_visit *rv = arg;
-	rv->fn(rv->arg, rv->obj, d->name, v);
+	rv->fn(rv->arg, rv->obj, d, v);
 }
 
 /* real_for_each_counter: see real.h. */
-void real_for_each_counter(const struct real *r,
-			   void (*fn)(void *arg, const char *obj, const char *name, uint64_t v),
-			   void *arg)
+void real_for_each_counter(const struct real *r, topo_counter_fn *fn, void *arg)
 {
 	struct netdev *mine[] = {r->tap[0], r->tap[1], r->wire};
 	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {

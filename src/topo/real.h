@@ -32,7 +32,7 @@
 #define REAL_IFNAME "eth0"      /* the interface inside vm-a, vm-b, host-x */
 #define REAL_WIRE_IF "phys0"    /* the IO server's end of X's cable, in illan-io */
 
-/* The endpoints' namespaces, by enum topo_endpoint: vm-a, vm-b, host-x. */
+/* The endpoints' namespaces, by enum topo_seed_ep: vm-a, vm-b, host-x. */
 extern const char *const real_ns_names[TOPO_N_EP];
 
 struct netdev;
@@ -62,8 +62,6 @@ void real_destroy(struct real *r);
 /* Visit every counter of the TAPs and the wire:
  * fn(arg, "tap-a", "rx_packets", 12). The glue's own wire_rx_refused is
  * not visited (the caller reports it where it wants). */
-void real_for_each_counter(const struct real *r,
-			   void (*fn)(void *arg, const char *obj, const char *name, uint64_t v),
-			   void *arg);
+void real_for_each_counter(const struct real *r, topo_counter_fn *fn, void *arg);
 
 #endif

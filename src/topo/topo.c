@@ -614,8 +614,8 @@ static int build(struct topo *t, char *err, size_t err_size)
 		}
 	}
 	find_seed_objects(t);
+	collect_eps(t);
 	if (!t->cfg.real) {
-		collect_eps(t);
 		int rc = make_stacks(t, err, err_size);
 		if (rc)
 			return rc;
@@ -654,8 +654,7 @@ struct topo *topo_create(struct topo_desc *desc, const struct topo_config *cfg, 
 /* topo_seed_create: see topo.h. */
 struct topo *topo_seed_create(const struct topo_config *cfg, char *err, size_t err_size)
 {
-	struct topo_desc *d = topofile_load_string(topofile_seed_yaml, topofile_seed_yaml_len,
-						   "seed.yaml", err, err_size);
+	struct topo_desc *d = topofile_load_seed(err, err_size);
 	if (!d)
 		return NULL;
 	return topo_create(d, cfg, err, err_size);

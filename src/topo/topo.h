@@ -41,7 +41,7 @@ struct stack;
 struct pkt_pool;
 
 /* The seed's endpoints, in the order examples/seed.yaml declares them. */
-enum topo_endpoint { TOPO_EP_A, TOPO_EP_B, TOPO_EP_X, TOPO_N_EP };
+enum topo_seed_ep { TOPO_EP_A, TOPO_EP_B, TOPO_EP_X, TOPO_N_EP };
 
 /* Options of a run. They override the description where they apply: each
  * "force" flag forces its setting on every object, and a nonzero mtu or a

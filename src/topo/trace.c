@@ -14,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ev/counter.h"
 #include "net/netdev.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
+#include "stack/stack.h"
 
 #define TRACE_SLOTS 4096
 #define TRACE_HOPS 16
@@ -122,72 +124,12 @@ static uint32_t key_hash(const struct trace_key *k)
 	return (uint32_t)(h ^ h >> 32) % TRACE_SLOTS;
 }
 
-/* Plain words for the counters a drop is counted in. harmless: not a loss
- * of data (a flooded frame refused where it was not addressed). */
-static const struct reason_phrase {
-	const char *name;
-	const char *phrase;
-	bool harmless;
-} reason_phrases[] = {
-	/* host stack (reported per packet through its drop hook) */
-	{"tcp_bad_checksum", "TCP checksum bad", false},
-	{"ip_bad_checksum", "IPv4 header checksum bad", false},
-	{"rx_malformed", "malformed frame", false},
-	{"rx_vlan_drop", "VLAN-tagged frame (the host stack takes none)", false},
-	{"rx_unknown_ethertype", "unknown ethertype", false},
-	{"rx_nomem", "no memory to receive it", false},
-	{"ip_not_ours", "IP destination is not this host", false},
-	{"ip_frag_drop", "IP fragment (not reassembled)", false},
-	{"ip_unknown_proto", "unknown IP protocol", false},
-	{"tcp_malformed", "malformed TCP header", false},
-	{"tcp_no_socket", "no socket for it (nobody listening, or that end had already given up)", false},
-	{"tcp_beyond_window", "segment beyond the receive window", false},
-	{"icmp6_bad_checksum", "ICMPv6 checksum bad", false},
-	{"icmp6_malformed", "malformed ICMPv6", false},
-	{"arp_malformed", "malformed ARP", false},
-	/* host stack, counted only */
-	{"tcp_ofo_drop", "out-of-order TCP segment dropped (retransmitted later)", false},
-	{"neigh_queue_drops", "packet waiting for neighbour resolution dropped", false},
-	{"tx_alloc_fail", "no buffer to send", false},
-	/* network devices */
-	{"rx_dropped", "received with nobody above the device", false},
-	{"tx_dropped", "transmit dropped", false},
-	{"xmit_errors", "validate_xmit failed (software GSO or checksum)", false},
-	{"tx_send_failed", "H_SEND_LOGICAL_LAN failed", false},
-	{"rx_invalid_buffer", "receive-queue entry without VALID", false},
-	{"rx_bad_correlator", "receive-queue entry with a bad correlator", false},
-	{"rx_bad_frame", "received frame with a bad length or offset", false},
-	{"rx_ring_full", "NIC receive ring full", false},
-	{"rx_length_errors", "frame of a bad length on the wire", false},
-	{"rx_alloc_failures", "NIC had no packet buffer", false},
-	{"rx_down_drops", "NIC was down", false},
-	{"tx_no_carrier", "no wire on the NIC", false},
-	{"tx_wire_errors", "the wire refused a frame", false},
-	/* hypervisor (per adapter) */
-	{"rx_no_buffer", "no receive buffer large enough was posted", false},
-	{"rx_not_open", "receiving adapter not registered", false},
-	{"rx_filtered", "multicast not accepted by the adapter's filter", true},
-	{"vlan_discards", "VLAN not allowed on the sending adapter", false},
-	{"self_sends", "frame to the sender's own MAC refused", false},
-	/* bridge */
-	{"drop_parse", "bridge could not parse the frame", false},
-	{"drop_action", "bridge rule said drop", false},
-	{"drop_no_rule", "no bridge rule matched", false},
-	{"drop_vlan", "bridge: VLAN not allowed on the port", false},
-	{"drop_same_port", "bridge: destination is on the port it came from", true},
-	{"drop_no_port", "bridge: output port missing", false},
-	{"drop_reserved_mac", "bridge: reserved destination MAC", true},
-	{"drop_headroom", "bridge: no headroom for a VLAN tag", false},
-	{"drop_upcall", "bridge upcall failed", false},
-	{"drop_nomem", "bridge out of memory", false},
-};
-
-static const struct reason_phrase *phrase_of(const char *name)
+/* The plain words for an endpoint's drop reason: the stack counter of that
+ * name (its list, stack.h, carries the phrase). */
+static const struct counter_desc *phrase_of(const char *name)
 {
-	for (size_t i = 0; i < sizeof(reason_phrases) / sizeof(reason_phrases[0]); i++)
-		if (strcmp(reason_phrases[i].name, name) == 0)
-			return &reason_phrases[i];
-	return NULL;
+	const struct counter_desc *d = counter_set_find(&stack_counters, name);
+	return d && d->drop ? d : NULL;
 }
 
 static struct trace *current;
@@ -573,9 +515,9 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 			 what, endpoint, hops[n_hops - 1].where, summed_name(hops[n_hops - 1].ip_summed),
 			 hops[n_hops - 1].csum_field);
 	} else {
-		const struct reason_phrase *ph = phrase_of(reason);
+		const struct counter_desc *ph = phrase_of(reason);
 		if (ph)
-			snprintf(out, out_size, "%s dropped at %s: %s", what, endpoint, ph->phrase);
+			snprintf(out, out_size, "%s dropped at %s: %s", what, endpoint, ph->drop);
 		else
 			snprintf(out, out_size, "%s dropped at %s: counted in %s", what, endpoint, reason);
 	}
@@ -603,17 +545,13 @@ static void add_explanation(struct trace *tr, const char *text, unsigned issue, 
 }
 
 /* trace_add_counted: see trace.h. */
-bool trace_add_counted(struct trace *tr, const char *obj, const char *counter, uint64_t value)
+bool trace_add_counted(struct trace *tr, const char *obj, const struct counter_desc *d, uint64_t value)
 {
-	const struct reason_phrase *ph = phrase_of(counter);
-	if (!ph || !value)
+	if (!d->drop || !value)
 		return false;
-	bool harmless = ph->harmless;
 	char text[240];
-	if (strcmp(counter, "no_destination") == 0)
-		return false; /* handled by the caller, which knows the adapter kind */
-	snprintf(text, sizeof(text), "dropped at %s: %s (%s)", obj, ph->phrase, counter);
-	add_explanation(tr, text, 0, harmless, value);
+	snprintf(text, sizeof(text), "dropped at %s: %s (%s)", obj, d->drop, d->name);
+	add_explanation(tr, text, 0, (d->flags & COUNTER_HARMLESS) != 0, value);
 	return true;
 }
 

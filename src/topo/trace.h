@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct counter_desc;
 struct pkt;
 struct trace;
 
@@ -56,9 +57,11 @@ void trace_name_endpoint(struct trace *tr, const char *stack_name, const char *d
 void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, const char *reason);
 
 /* Explain a drop known only from a counter (at a NIC, the hypervisor, the
- * bridge, a driver): value drops at obj counted in counter. Returns false if
- * counter is not a drop counter. */
-bool trace_add_counted(struct trace *tr, const char *obj, const char *counter, uint64_t value);
+ * bridge, a driver): value drops at obj counted in d, in d's own words (its
+ * list's drop phrase; harmless when d says so). Returns false if d counts no
+ * drop or value is 0. */
+bool trace_add_counted(struct trace *tr, const char *obj, const struct counter_desc *d,
+		       uint64_t value);
 /* Add an explanation in the caller's words. */
 void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count);
 /* Drops not listed because there were more than TRACE_MAX_EXPLAIN kinds. */

@@ -138,14 +138,9 @@ static inline uint64_t soak_size(uint64_t *s, uint64_t max)
  * retransmission needs): every drop, failure, error, "no buffer/memory",
  * "bad", discard and ring-full counter. The harmless flooding counters
  * (rx_other_host, no_destination, rx_filtered) are not losses. */
-static inline bool soak_is_loss_counter(const char *name)
+static inline bool soak_is_loss_counter(const struct counter_desc *d)
 {
-	static const char *const pat[] = {"drop", "fail", "error", "no_buffer", "no_mem", "nomem",
-					  "bad", "discard", "full", "not_open", "invalid"};
-	for (unsigned i = 0; i < sizeof(pat) / sizeof(pat[0]); i++)
-		if (strstr(name, pat[i]))
-			return true;
-	return false;
+	return d->drop && !(d->flags & COUNTER_HARMLESS) && strcmp(d->name, "no_destination") != 0;
 }
 
 struct soak_losses {
@@ -153,20 +148,20 @@ struct soak_losses {
 	const struct soak_opts *print; /* non-NULL: print each nonzero loss counter */
 };
 
-static inline void soak_loss_visit(void *arg, const char *obj, const char *name, uint64_t v)
+static inline void soak_loss_visit(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
 {
 	struct soak_losses *l = arg;
-	if (!v || !soak_is_loss_counter(name))
+	if (!v || !soak_is_loss_counter(d))
 		return;
 	l->total += v;
 	if (l->print)
-		soak_say(l->print, "    %s %s %" PRIu64, obj, name, v);
+		soak_say(l->print, "    %s %s %" PRIu64, obj, d->name, v);
 }
 
-static inline void soak_dump_visit(void *arg, const char *obj, const char *name, uint64_t v)
+static inline void soak_dump_visit(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
 {
 	if (v)
-		soak_say(arg, "    %s %s %" PRIu64, obj, name, v);
+		soak_say(arg, "    %s %s %" PRIu64, obj, d->name, v);
 }
 
 /* One round: build, run, check, tear down. Returns the number of
@@ -198,8 +193,8 @@ static inline unsigned soak_round(const struct soak_opts *o, uint64_t round, str
 	for (unsigned i = 0; i < n; i++) {
 		unsigned c = (unsigned)(soak_rand(&rs) % TOPO_N_EP);
 		unsigned s = (c + 1 + (unsigned)(soak_rand(&rs) % (TOPO_N_EP - 1))) % TOPO_N_EP;
-		specs[i].client = (enum topo_endpoint)c;
-		specs[i].server = (enum topo_endpoint)s;
+		specs[i].client = (enum topo_seed_ep)c;
+		specs[i].server = (enum topo_seed_ep)s;
 		snprintf(specs[i].name, sizeof(specs[i].name), "%s->%s#%u", ep_name[c], ep_name[s], i);
 		specs[i].port = (uint16_t)(5001 + i);
 		specs[i].bytes = soak_size(&rs, o->max_flow_bytes);

@@ -8,6 +8,7 @@
 #include "ev/ev.h"
 #include "net/netdev.h"
 #include "pkt/pkt.h"
+#include "net/netdev_test_util.h"
 #include "test.h"
 
 struct fixture {
@@ -63,17 +64,20 @@ TEST(delivers_later_with_metadata_untouched)
 {
 	struct fixture f;
 	setup(&f);
-	struct pkt *p = frame(&f, 200);
-	p->ip_summed = CHECKSUM_PARTIAL;
-	p->csum_start = 34;
-	p->csum_offset = 16;
-	p->gso_size = 1448;
+	struct tu_frame tf = {.ip_version = 4, .l4 = TU_TCP, .payload = 1600,
+			      .ip_summed = CHECKSUM_PARTIAL, .gso_size = 1448};
+	struct pkt *p = tu_build(f.pool, &tf);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	uint16_t cs = p->csum_start, co = p->csum_offset;
+	uint32_t len = p->len;
 	CHECK(dev_queue_xmit(f.a, p) == 0);
 	CHECK_U64(f.got, 0); /* deferred, as netif_rx */
 	ev_run_until(f.loop, NULL, NULL, 1000);
 	CHECK_U64(f.got, 1);
-	CHECK(f.last && f.last->ip_summed == CHECKSUM_PARTIAL && f.last->csum_start == 34 &&
-	      f.last->csum_offset == 16 && f.last->gso_size == 1448 && f.last->len == 200);
+	CHECK(f.last && f.last->ip_summed == CHECKSUM_PARTIAL && f.last->csum_start == cs &&
+	      f.last->csum_offset == co && f.last->gso_size == 1448 && f.last->len == len);
 	CHECK_U64(f.a->stats.tx_packets, 1);
 	CHECK_U64(f.b->stats.rx_packets, 1);
 	teardown(&f);
