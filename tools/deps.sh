@@ -2,7 +2,7 @@
 # Install what illan needs from Debian's packages (as root), once. Idempotent:
 # does nothing when every tool and library is already there. Libraries are
 # found with pkg-config: libyaml (topology files), jansson (JSON); graphviz
-# (dot) draws `illan topo show --dot` and its test.
+# (dot) renders the DOT drawings of `illan topo show` and tests them.
 PKGS="meson ninja-build gcc clang python3 pkg-config iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck libyaml-dev libjansson-dev graphviz"
 missing=""
 for t in meson ninja gcc clang python3 pkg-config ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark dot; do
