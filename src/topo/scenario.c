@@ -220,7 +220,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		r->goodput_gbps = r->wall_s > 0
 			? (double)(fr->bytes_delivered + fr->reply_delivered) * 8 / r->wall_s / 1e9
 			: 0;
-		uint64_t tend = fr->t_complete_ns ? fr->t_complete_ns : ev_now(t->loop);
+		uint64_t tend = fr->done ? fr->t_complete_ns : ev_now(t->loop); /* 0 is a time */
 		r->virtual_s = (double)(tend - fr->t_start_ns) / 1e9;
 		if (!fr->done)
 			snprintf(r->failure, sizeof(r->failure), "not finished after %.0f s of virtual time",
