@@ -442,6 +442,8 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 		json_object_set_new(jf, "goodput_gbps", json_real(fr->goodput_gbps));
 		json_object_set_new(jf, "wall_s", json_real(fr->wall_s));
 		json_object_set_new(jf, "virtual_s", json_real(fr->virtual_s));
+		json_object_set_new(jf, "longest_stall_s", json_real(fr->stall_s));
+		json_object_set_new(jf, "stall_from_s", json_real(fr->stall_from_s));
 		json_object_set_new(jf, "failure", json_string(fr->failure));
 		json_array_append_new(flows, jf);
 	}
@@ -492,6 +494,10 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 			fr->reply_sent, fr->reply_delivered);
 		fprintf(f, "  goodput %.2f Gbit/s (%.3f s wall, %.3f s virtual)%s%s\n", fr->goodput_gbps,
 			fr->wall_s, fr->virtual_s, fr->failure[0] ? "; failed: " : "", fr->failure);
+		if (fr->stall_s >= 0.001)
+			fprintf(f, "  longest stall: %.3f s of virtual time without a byte delivered "
+				   "(from %.3f s to %.3f s)\n",
+				fr->stall_s, fr->stall_from_s, fr->stall_from_s + fr->stall_s);
 	}
 	fprintf(f, "\ndrops:%s\n", r->n_expl ? "" : " none");
 	for (unsigned i = 0; i < r->n_expl; i++)

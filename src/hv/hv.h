@@ -97,7 +97,10 @@ struct hv_adapter_config {
 	/* offloads the hypervisor could not perform for this receiver: a NO_CSUM       \
 	 * frame not TCP over IP (sent on unchecksummed) or a large send it could       \
 	 * not cut (dropped) */                                                         \
-	X(T, hv_sw_errors, "the hypervisor could not perform the sender's offload", 0)
+	X(T, hv_sw_errors, "the hypervisor could not perform the sender's offload", 0)  \
+	/* frames a trunk sent on a VLAN it is not the active trunk of (H_DROPPED):   \
+	 * see vsw.c, h_send_logical_lan */                                              \
+	X(T, standby_discards, "sent by a standby trunk (PowerVM carries one active trunk per VLAN)", 0)
 
 struct hv_adapter_stats {
 	HV_ADAPTER_COUNTERS(COUNTER_FIELD, _)

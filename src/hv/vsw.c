@@ -685,6 +685,17 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 		s->stats.vlan_discards++;
 		return H_DROPPED;
 	}
+	/* Only the active trunk of a VLAN carries it: "only one trunk adapter
+	 * can be active per VLAN" (IBM's PowerVM virtual networking Redbooks).
+	 * Our choice where the sources are silent on what a standby's sends
+	 * become: dropped (H_DROPPED, as a VLAN the port may not use), so two IO
+	 * servers bridging the same VLANs never deliver a frame twice nor loop
+	 * through the outside network, as SEA failover's backup adapter never
+	 * forwards. */
+	if (hv_adapter_is_trunk(s) && vsw_active_trunk(s->vsw, f.vid) != s) {
+		s->stats.standby_discards++;
+		return H_DROPPED;
+	}
 	if (f.bd_flags)
 		vsw_frame_parse(&f, frame, len);
 

@@ -36,8 +36,20 @@ void flow_fail(struct stack_flow *f, const char *reason)
 	f->res.ok = false;
 	f->res.done = true;
 	f->res.t_complete_ns = ev_now(f->loop);
+	flow_progress(f, f->res.t_complete_ns);
 	if (f->spec.on_done)
 		f->spec.on_done(f->spec.on_done_arg, f);
+}
+
+/* flow_progress: see stack_int.h. */
+void flow_progress(struct stack_flow *f, uint64_t now)
+{
+	uint64_t gap = now - f->res.t_last_progress_ns;
+	if (gap > f->res.longest_stall_ns) {
+		f->res.longest_stall_ns = gap;
+		f->res.stall_from_ns = f->res.t_last_progress_ns;
+	}
+	f->res.t_last_progress_ns = now;
 }
 
 /* flow_check: see stack_int.h. */
@@ -50,6 +62,7 @@ void flow_check(struct stack_flow *f)
 		return;
 	f->res.done = true;
 	f->res.t_complete_ns = ev_now(f->loop);
+	flow_progress(f, f->res.t_complete_ns);
 	f->res.ok = f->res.connected && f->res.intact && f->res.bytes_delivered == f->spec.bytes &&
 		    f->res.reply_delivered == f->spec.reply_bytes;
 	if (!f->res.ok)
@@ -71,6 +84,7 @@ static void flow_start_fn(struct ev_timer *t)
 		return;
 	}
 	f->res.t_start_ns = ev_now(f->loop);
+	f->res.t_last_progress_ns = f->res.t_start_ns;
 	uint16_t sport = f->spec.src_port;
 	if (!sport) {
 		sport = s->next_port;

@@ -156,6 +156,11 @@ struct stack_flow_result {
 	uint64_t reply_delivered; /* pattern-matching bytes the client received */
 	uint64_t bytes_corrupt; /* received in order but not matching (both ways) */
 	uint64_t t_start_ns, t_connected_ns, t_first_byte_ns, t_complete_ns;
+	/* The longest time without a byte delivered either way, from the start
+	 * to the end (a SYN lost counts, as does an outage mid-transfer), and
+	 * when it began: what a failover costs a flow, in virtual time. */
+	uint64_t longest_stall_ns, stall_from_ns;
+	uint64_t t_last_progress_ns; /* internal: the last delivery (or the start) */
 	char failure[128];     /* empty, or why the flow failed */
 };
 

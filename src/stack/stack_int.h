@@ -189,6 +189,10 @@ struct stack *tcp_conn_stack(const struct tcp_conn *c);
 /* A segment of one of f's connections was handled: if both ends have
  * closed, the flow is done (ok when every byte arrived intact both ways). */
 void flow_check(struct stack_flow *f);
+/* Bytes were delivered (either way) at now: the stall ending now is measured
+ * against the longest so far (stack.h, longest_stall_ns). Also called once at
+ * the flow's end. */
+void flow_progress(struct stack_flow *f, uint64_t now);
 /* Fail f with reason (copied): abort both connections, count
  * tcp_conn_failed once, call on_done. No-op if f is NULL or done. */
 void flow_fail(struct stack_flow *f, const char *reason);

@@ -1059,6 +1059,8 @@ static void tcp_app_rx(struct tcp_conn *c, const uint8_t *d, uint32_t n)
 		f->res.bytes_corrupt += bad;
 		if (bad)
 			f->res.intact = false;
+		if (n > bad)
+			flow_progress(f, now(c));
 	}
 	if (!c->client && !c->tx_ready && off + n >= c->rx_expected) {
 		/* the server has it all: reply, then close */

@@ -222,6 +222,13 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			: 0;
 		uint64_t tend = fr->done ? fr->t_complete_ns : ev_now(t->loop); /* 0 is a time */
 		r->virtual_s = (double)(tend - fr->t_start_ns) / 1e9;
+		uint64_t stall = fr->longest_stall_ns, from = fr->stall_from_ns;
+		if (!fr->done && tend - fr->t_last_progress_ns > stall) {
+			stall = tend - fr->t_last_progress_ns; /* still stalled at the limit */
+			from = fr->t_last_progress_ns;
+		}
+		r->stall_s = (double)stall / 1e9;
+		r->stall_from_s = (double)(from - v0) / 1e9;
 		if (!fr->done)
 			snprintf(r->failure, sizeof(r->failure), "not finished after %.0f s of virtual time",
 				 (double)o->virtual_limit_ns / 1e9);

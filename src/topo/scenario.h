@@ -35,6 +35,8 @@ struct scenario_flow_result {
 	double wall_s;       /* wall-clock seconds from start to completion */
 	double goodput_gbps; /* payload bits delivered (both ways) per wall second */
 	double virtual_s;    /* virtual time to completion */
+	double stall_s;      /* longest virtual time without delivery either way */
+	double stall_from_s; /* when it began, from the run's start */
 	char failure[128];
 };
 
