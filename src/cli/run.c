@@ -265,9 +265,9 @@ static struct topo_desc *load_topology(const struct run_opts *o)
 	}
 	for (unsigned i = 0; i < d->n_flows; i++) {
 		struct topo_flow *f = &d->flows[i];
-		if (o->bytes_set || !f->bytes)
+		if (o->bytes_set || !f->bytes_given)
 			f->bytes = o->bytes;
-		if (o->reply_set || f->reply_bytes == TOPO_BYTES_UNSET)
+		if (o->reply_set || !f->reply_given)
 			f->reply_bytes = o->reply_bytes;
 	}
 	return d;

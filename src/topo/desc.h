@@ -204,15 +204,17 @@ struct topo_host {
 struct topo_flow {
 	char name[2 * TOPO_NAME_MAX + 8]; /* default "FROM->TO" ("FROM->TO/2" for a second one) */
 	char from[TOPO_NAME_MAX], to[TOPO_NAME_MAX];
-	uint64_t bytes;           /* 0: not given (the command's default applies) */
-	uint64_t reply_bytes;     /* TOPO_BYTES_UNSET: not given (0 is a valid reply size) */
+	uint64_t bytes;           /* default desc->bytes */
+	uint64_t reply_bytes;     /* default desc->reply_bytes */
+	/* The file gave them (here or at the top): a command's own defaults
+	 * (`illan matrix` runs shorter flows than `illan run`) apply only where
+	 * it did not. */
+	bool bytes_given, reply_given;
 	uint16_t port;            /* server port, default 5001 + index */
 	uint64_t start_ns;        /* virtual time it starts, default 0 */
 	struct topo_src src;
 	struct topo_src src_from, src_to, src_port, src_bytes;
 };
-
-#define TOPO_BYTES_UNSET UINT64_MAX
 
 /* Timed events on the virtual clock. After topo_desc_complete they are in
  * time order; events at the same time keep the file's order. */
@@ -243,7 +245,8 @@ struct topo_desc {
 	char file[256];           /* where it was read from ("" = built in) */
 	char name[TOPO_NAME_MAX]; /* the topology's (lab's) name, default from the file name */
 	unsigned mtu;             /* default for every device: 1500 */
-	uint64_t bytes, reply_bytes; /* default flow volumes */
+	uint64_t bytes, reply_bytes; /* default flow volumes (128M, 4M) */
+	bool bytes_given, reply_given; /* the file set them */
 	uint64_t seed;            /* deterministic choices, default 1 */
 	struct topo_src src_mtu;
 

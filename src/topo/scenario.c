@@ -63,7 +63,7 @@ unsigned scenario_flows_of(const struct topo *t, struct scenario_flow_spec *spec
 		sp->client = (unsigned)c;
 		sp->server = (unsigned)s;
 		sp->bytes = f->bytes;
-		sp->reply_bytes = f->reply_bytes == TOPO_BYTES_UNSET ? 0 : f->reply_bytes;
+		sp->reply_bytes = f->reply_bytes;
 		sp->port = f->port;
 		sp->start_ns = f->start_ns;
 	}

@@ -1151,13 +1151,19 @@ static bool tf_flow(struct tf *t, int v)
 	if ((x = tf_need(t, v, "to", "a flow")) < 0 || !tf_name(t, x, "to", f->to, sizeof(f->to)))
 		return false;
 	f->src_to = tf_src(t, x);
+	f->bytes_given = d->bytes_given;
+	f->reply_given = d->reply_given;
 	if ((x = tf_get(t, v, "bytes")) >= 0) {
 		if (!tf_size(t, x, "bytes", &f->bytes))
 			return false;
 		f->src_bytes = tf_src(t, x);
+		f->bytes_given = true;
 	}
-	if ((x = tf_get(t, v, "reply_bytes")) >= 0 && !tf_size(t, x, "reply_bytes", &f->reply_bytes))
-		return false;
+	if ((x = tf_get(t, v, "reply_bytes")) >= 0) {
+		if (!tf_size(t, x, "reply_bytes", &f->reply_bytes))
+			return false;
+		f->reply_given = true;
+	}
 	if ((x = tf_get(t, v, "port")) >= 0) {
 		if (!tf_u16(t, x, "port", "1–65535", &f->port))
 			return false;
@@ -1316,11 +1322,16 @@ static bool tf_top(struct tf *t)
 	if ((x = tf_get(t, t->root, "seed")) >= 0 &&
 	    !tf_uint(t, x, "seed", "0–18446744073709551615", UINT64_MAX, &d->seed))
 		return false;
-	if ((x = tf_get(t, t->root, "bytes")) >= 0 && !tf_size(t, x, "bytes", &d->bytes))
-		return false;
-	if ((x = tf_get(t, t->root, "reply_bytes")) >= 0 &&
-	    !tf_size(t, x, "reply_bytes", &d->reply_bytes))
-		return false;
+	if ((x = tf_get(t, t->root, "bytes")) >= 0) {
+		if (!tf_size(t, x, "bytes", &d->bytes))
+			return false;
+		d->bytes_given = true;
+	}
+	if ((x = tf_get(t, t->root, "reply_bytes")) >= 0) {
+		if (!tf_size(t, x, "reply_bytes", &d->reply_bytes))
+			return false;
+		d->reply_given = true;
+	}
 	if ((x = tf_get(t, t->root, "driver")) >= 0 && !tf_driver(t, x, &t->driver))
 		return false;
 	if ((x = tf_get(t, t->root, "vswitches")) >= 0) {

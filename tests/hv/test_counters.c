@@ -38,7 +38,7 @@ TEST(sets_cover_every_field)
 	/* the order is the fields' (append only): first and last */
 	CHECK_U64(hv_adapter_counters.descs[0].off, offsetof(struct hv_adapter_stats, tx_frames));
 	CHECK_U64(hv_adapter_counters.descs[hv_adapter_counters.n - 1].off,
-		  offsetof(struct hv_adapter_stats, hv_sw_errors));
+		  offsetof(struct hv_adapter_stats, standby_discards));
 }
 
 TEST(drop_counters_have_phrases)

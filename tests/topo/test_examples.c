@@ -43,13 +43,14 @@ static struct topo *build(struct topo_desc *d)
 	return t;
 }
 
-/* The flows' volumes as `illan run` gives them when the file sets none. */
+/* The flows' volumes as `illan run --bytes` sets them where the file gave
+ * none. */
 static void volumes(struct topo_desc *d, uint64_t bytes, uint64_t reply)
 {
 	for (unsigned i = 0; i < d->n_flows; i++) {
-		if (!d->flows[i].bytes)
+		if (!d->flows[i].bytes_given)
 			d->flows[i].bytes = bytes;
-		if (d->flows[i].reply_bytes == TOPO_BYTES_UNSET)
+		if (!d->flows[i].reply_given)
 			d->flows[i].reply_bytes = reply;
 	}
 }
