@@ -48,8 +48,12 @@ static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE 
 		close(fd);
 		return 1;
 	}
-	size_t len = strlen(cmd);
-	if (write(fd, cmd, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	/* The whole line in one send: the daemon may answer a complete command
+	 * word at once and close, and a second write would then meet a closed
+	 * socket (EPIPE, not a signal: MSG_NOSIGNAL). */
+	char line[64];
+	int len = snprintf(line, sizeof(line), "%s\n", cmd);
+	if (send(fd, line, (size_t)len, MSG_NOSIGNAL) != len) {
 		fprintf(stderr, "%s: write to %s: %s\n", prog, path, strerror(errno));
 		close(fd);
 		return 1;

@@ -7,13 +7,21 @@
  * kernels to it (src/topo/real.c: a TAP into vm-a and vm-b, the AF_PACKET
  * wire in illan-io), and runs one epoll loop until SIGINT or SIGTERM, which
  * arrive through a signalfd. Idle, it sleeps in epoll_wait. The loop also
- * serves a unix control socket (ctl.c is its client): one command line per
- * connection, the answer, then close —
+ * serves a unix control socket (ctlsrv.c, nonblocking, bounded; ctl.c is
+ * its client): one command line per connection, the answer, then close —
  *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu"} as JSON
  *   stats       every counter, "object counter value" one a line
  *   stats-json  {"counters": {"object": {"counter": value, ...}, ...}}
  *   flows       the bridge's datapath flows
  * anything else is answered "error: unknown command '...'".
+ *
+ * Start-up, in this order: the directory is checked (daemon_dir_open); if a
+ * daemon already answers on its socket this one stops there; the topology
+ * is built and attached; the pid file is written afresh (write, fsync and
+ * close checked); then the socket listens. So a daemon that answers has
+ * its pid file, and one that cannot write it never answers. Log lines are
+ * checked too: a failing one before "ready" stops the start, later ones
+ * are counted (log_write_errors) — a full disk does not stop forwarding.
  *
  * Serves `illan netns up` (netns.c), which starts it in the background.
  */
@@ -21,6 +29,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -37,6 +47,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctlsrv.h"
 #include "daemon.h"
 #include "bridge/bridge.h"
 #include "drv/ibmveth/ibmveth.h"
@@ -73,10 +84,264 @@ void daemon_fixes_format(unsigned mask, char *out, size_t size)
 			n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%u", n ? "," : "", i + 1);
 }
 
+/* ---- the daemon's directory and files ------------------------------------- */
+
+/* Check one directory on the way to the daemon's: owner root or the caller,
+ * no write for group or others (unless sticky and not the last). */
+static int daemon_dir_check(int fd, const char *shown, const char *dir, bool last, char *err,
+			    size_t err_size)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, err_size, "stat %s: %s", shown, strerror(errno));
+		return -errno;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, err_size,
+			 "refusing --dir %s: %s belongs to uid %u, not root: its owner could replace the "
+			 "daemon's files there", dir, shown, (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	bool sticky = (st.st_mode & S_ISVTX) && !last;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !sticky) {
+		snprintf(err, err_size,
+			 "refusing --dir %s: %s is writable by %s (mode %04o): another user could plant "
+			 "a symlink where root writes; use a directory only root can write",
+			 dir, shown, (st.st_mode & S_IWOTH) ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* daemon_dir_open: see daemon.h. */
+int daemon_dir_open(const char *dir, bool create, char *err, size_t err_size)
+{
+	char real[PATH_MAX];
+	const char *leaf = NULL; /* the last step, when it is still to be made */
+	if (!dir[0]) {
+		snprintf(err, err_size, "empty --dir");
+		return -EINVAL;
+	}
+	if (!realpath(dir, real)) {
+		if (errno != ENOENT || !create) {
+			snprintf(err, err_size, "--dir %s: %s", dir, strerror(errno));
+			return -errno;
+		}
+		/* Missing: its parent must exist; the last step is made below. */
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", dir);
+		size_t n = strlen(parent);
+		while (n > 1 && parent[n - 1] == '/')
+			parent[--n] = 0;
+		char *slash = strrchr(parent, '/');
+		leaf = slash ? dir + (slash - parent) + 1 : dir;
+		if (slash == parent)
+			parent[1] = 0;
+		else if (slash)
+			*slash = 0;
+		else
+			snprintf(parent, sizeof(parent), ".");
+		if (!realpath(parent, real)) {
+			snprintf(err, err_size, "--dir %s: %s: %s", dir, parent, strerror(errno));
+			return -errno;
+		}
+	}
+	char leafname[NAME_MAX + 1] = "";
+	if (leaf) {
+		size_t n = strcspn(leaf, "/");
+		if (n == 0 || n > NAME_MAX || (n == 1 && leaf[0] == '.') ||
+		    (n == 2 && leaf[0] == '.' && leaf[1] == '.')) {
+			snprintf(err, err_size, "--dir %s: not a directory name", dir);
+			return -EINVAL;
+		}
+		memcpy(leafname, leaf, n);
+		leafname[n] = 0;
+	}
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_size, "open /: %s", strerror(errno));
+		return -errno;
+	}
+	char shown[PATH_MAX + NAME_MAX + 2] = "/";
+	size_t shown_len = 1;
+	/* Walk real (then the leaf to make), one step at a time, never
+	 * following a symlink, checking each directory as it is reached. */
+	const char *c = real;
+	for (;;) {
+		while (*c == '/')
+			c++;
+		bool from_real = *c != 0;
+		if (!from_real && !leafname[0])
+			break;
+		char step[NAME_MAX + 1];
+		size_t n = from_real ? strcspn(c, "/") : strlen(leafname);
+		if (n > NAME_MAX) {
+			close(fd);
+			snprintf(err, err_size, "--dir %s: a name in it is too long", dir);
+			return -ENAMETOOLONG;
+		}
+		memcpy(step, from_real ? c : leafname, n);
+		step[n] = 0;
+		if (from_real)
+			c += n;
+		else
+			leafname[0] = 0;
+		int rc = daemon_dir_check(fd, shown, dir, false, err, err_size);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
+		if (!from_real && mkdirat(fd, step, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			snprintf(err, err_size, "mkdir %s: %s", dir, strerror(errno));
+			close(fd);
+			return rc;
+		}
+		int next = openat(fd, step, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			rc = -errno;
+			snprintf(err, err_size, "--dir %s: %s%s%s: %s", dir, shown, shown_len > 1 ? "/" : "",
+				 step, errno == ELOOP ? "a symlink appeared while it was checked" :
+				 strerror(errno));
+			close(fd);
+			return rc;
+		}
+		close(fd);
+		fd = next;
+		shown_len += (size_t)snprintf(shown + shown_len, sizeof(shown) - shown_len, "%s%s",
+					      shown_len > 1 ? "/" : "", step);
+		if (shown_len >= sizeof(shown))
+			shown_len = sizeof(shown) - 1;
+	}
+	int rc = daemon_dir_check(fd, shown, dir, true, err, err_size);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* daemon_file_create: see daemon.h. */
+int daemon_file_create(int dirfd, const char *name, int extra)
+{
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra, 0644);
+	return fd < 0 ? -errno : fd;
+}
+
+/* daemon_write_all: see daemon.h. */
+int daemon_write_all(int fd, const void *buf, size_t n)
+{
+	const char *b = buf;
+	while (n) {
+		ssize_t k = write(fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return -ENOSPC;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Read a small file of the directory (at most size - 1 bytes, NUL-ended)
+ * without following a symlink or blocking on a FIFO. Returns the bytes read
+ * or -errno (-EINVAL: not a regular file). */
+static ssize_t daemon_read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	ssize_t n;
+	if (fstat(fd, &st) < 0)
+		n = -errno;
+	else if (!S_ISREG(st.st_mode))
+		n = -EINVAL;
+	else if ((n = read(fd, buf, size - 1)) < 0)
+		n = -errno;
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+/* ---- the control socket, seen from outside ---------------------------------- */
+
+static bool daemon_is_ours(pid_t pid, const char *dir);
+
+/* daemon_ctl_ask: see daemon.h. */
+int daemon_ctl_ask(const char *sock_path, const char *cmd, FILE *out, int timeout_ms)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t plen = strlen(sock_path);
+	if (plen >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, sock_path, plen + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* SO_SNDTIMEO bounds connect too, when the backlog is full. */
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	char line[64];
+	int len = snprintf(line, sizeof(line), "%s\n", cmd);
+	int rc = 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    send(fd, line, (size_t)len, MSG_NOSIGNAL) != len) {
+		rc = -errno;
+		goto out_close;
+	}
+	char buf[4096];
+	ssize_t n;
+	bool any = false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		any = true;
+		if (out)
+			fwrite(buf, 1, (size_t)n, out);
+	}
+	if (n < 0)
+		rc = -errno;
+	else if (!any)
+		rc = -EIO;
+out_close:
+	close(fd);
+	return rc;
+}
+
+/* daemon_ctl_pid: see daemon.h. */
+pid_t daemon_ctl_pid(const struct daemon_paths *p)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return 0;
+	int rc = daemon_ctl_ask(p->sock, "status", f, 2000);
+	fclose(f);
+	long pid = 0;
+	const char *at = rc == 0 && buf ? strstr(buf, "\"pid\": ") : NULL;
+	if (at)
+		pid = strtol(at + 7, NULL, 10);
+	free(buf);
+	if (rc == -EACCES || rc == -EPERM)
+		return -EACCES;
+	/* The answer names a live `illan daemon` of this directory, or it is
+	 * not believed (a pid recycled since, a stand-in). */
+	if (pid <= 1 || pid > INT_MAX || !daemon_is_ours((pid_t)pid, p->dir))
+		return 0;
+	return (pid_t)pid;
+}
+
 /* ---- the daemon's command line, seen from outside ------------------------ */
 
 /* daemon_spawn: see daemon.h. */
-pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o)
+pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, int log_fd)
 {
 	char fixes[16], mtu[16];
 	daemon_fixes_format(o->fixes, fixes, sizeof(fixes));
@@ -103,12 +368,11 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o)
 		return pid;
 	setsid();
 	int null = open("/dev/null", O_RDWR);
-	int log = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (null >= 0)
 		dup2(null, 0);
-	if (log >= 0) {
-		dup2(log, 1);
-		dup2(log, 2);
+	if (log_fd >= 0) {
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
 	}
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
@@ -156,14 +420,12 @@ static bool daemon_is_ours(pid_t pid, const char *dir)
 /* daemon_find_pid: see daemon.h. */
 pid_t daemon_find_pid(const struct daemon_paths *p)
 {
-	FILE *f = fopen(p->pid, "r");
-	if (!f)
+	char buf[32];
+	if (daemon_read_small(p->pid, buf, sizeof(buf)) <= 0)
 		return 0;
-	long pid = 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid <= 1)
+	char *end;
+	long pid = strtol(buf, &end, 10);
+	if (pid <= 1 || pid > INT_MAX || (*end && *end != '\n'))
 		return 0;
 	/* EPERM: the process exists but is not ours to signal — root's daemon
 	 * seen by another user (`netns status` without root) is alive. */
@@ -190,6 +452,33 @@ pid_t daemon_find_pid(const struct daemon_paths *p)
 	return errno == EACCES || errno == ENOENT ? (pid_t)pid : 0;
 }
 
+/* True if pid's real and effective uid are ours (a daemon root started is
+ * root's; another user's look-alike is not). */
+static bool daemon_same_uid(pid_t pid)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (daemon_read_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	const char *u = strstr(buf, "\nUid:");
+	unsigned long ruid, euid;
+	if (!u || sscanf(u + 5, "%lu %lu", &ruid, &euid) != 2)
+		return false;
+	return ruid == (unsigned long)getuid() && euid == (unsigned long)geteuid();
+}
+
+/* True if pid runs this very program: /proc/PID/exe and /proc/self/exe are
+ * the same file (a copy, or another program started as "illan", is not). */
+static bool daemon_same_exe(pid_t pid)
+{
+	char path[64];
+	struct stat theirs, mine;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &theirs) < 0 || stat("/proc/self/exe", &mine) < 0)
+		return false;
+	return theirs.st_dev == mine.st_dev && theirs.st_ino == mine.st_ino;
+}
+
 /* daemon_scan: see daemon.h. */
 pid_t daemon_scan(const struct daemon_paths *p)
 {
@@ -203,7 +492,8 @@ pid_t daemon_scan(const struct daemon_paths *p)
 		long pid = strtol(e->d_name, &end, 10);
 		if (*end || pid <= 1 || pid == getpid())
 			continue;
-		if (daemon_is_ours((pid_t)pid, p->dir))
+		if (daemon_is_ours((pid_t)pid, p->dir) && daemon_same_uid((pid_t)pid) &&
+		    daemon_same_exe((pid_t)pid))
 			found = (pid_t)pid;
 	}
 	closedir(d);
@@ -217,15 +507,21 @@ struct daemon {
 	struct real *real; /* the TAPs and the wire */
 	struct daemon_paths paths;
 	struct daemon_opts opts;
-	int listen_fd, sig_fd;
-	struct ev_fd listen_w, sig_w;
+	int dir_fd, sig_fd;
+	struct ev_fd sig_w;
+	struct ctlsrv *ctl;
+	bool pid_written, listening;
 	bool stop;
 	uint64_t started_ns;
-	uint64_t ctl_requests;
 };
 
-/* One line into the log (the daemon's stderr), time-stamped. */
-static void daemon_log(const char *fmt, ...)
+/* Log lines that could not be written (the log is the daemon's stderr). */
+static uint64_t daemon_log_write_errors;
+
+/* One line into the log (the daemon's stderr), time-stamped. Returns 0, or
+ * -EIO when the line did not reach the file (counted). */
+static int daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int daemon_log(const char *fmt, ...)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -238,7 +534,12 @@ static void daemon_log(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fflush(stderr);
+	if (fflush(stderr) == EOF || ferror(stderr)) {
+		clearerr(stderr);
+		daemon_log_write_errors++;
+		return -EIO;
+	}
+	return 0;
 }
 
 /* Every counter as (object, name, value), in visiting order. */
@@ -279,7 +580,11 @@ static void daemon_counters(struct daemon *d, struct counter_table *t)
 {
 	topo_for_each_counter(d->topo, daemon_table_visit, t);
 	real_for_each_counter(d->real, daemon_table_visit, t);
-	daemon_table_add(t, "daemon", "ctl_requests", d->ctl_requests);
+	const struct ctlsrv_stats *cs = ctlsrv_get_stats(d->ctl);
+	for (size_t i = 0; i < ctlsrv_counters.n; i++)
+		daemon_table_add(t, "daemon", ctlsrv_counters.descs[i].name,
+				 counter_get(cs, &ctlsrv_counters.descs[i]));
+	daemon_table_add(t, "daemon", "log_write_errors", daemon_log_write_errors);
 	daemon_table_add(t, "daemon", "wire_rx_refused", d->real->wire_rx_refused);
 	daemon_table_add(t, "daemon", "pkts_outstanding", pkt_outstanding_total());
 }
@@ -347,59 +652,27 @@ static void daemon_write_status(struct daemon *d, FILE *f)
 		d->opts.no_offload ? "false" : "true", d->opts.mtu);
 }
 
-/* One control connection: read a command line, answer, close. The answer is
- * small and the client waits for it, so a blocking exchange with timeouts
- * is simpler than a state machine and costs the loop at most a moment. */
-static void daemon_ctl_accept(struct ev_fd *w, uint32_t events)
+/* The control commands, in the order daemon_ctl_answer numbers them. */
+static const char *const daemon_ctl_words[] = {"status", "stats", "stats-json", "flows", NULL};
+
+/* Answer control command cmd (ctlsrv_answer_fn). */
+static void daemon_ctl_answer(void *arg, unsigned cmd, FILE *f)
 {
-	struct daemon *d = (struct daemon *)((char *)w - offsetof(struct daemon, listen_w));
-	(void)events;
-	int c = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return;
-	d->ctl_requests++;
-	struct timeval tv = {.tv_sec = 1};
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	char cmd[64];
-	size_t got = 0;
-	while (got < sizeof(cmd) - 1) {
-		ssize_t n = read(c, cmd + got, sizeof(cmd) - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(cmd, '\n', got))
-			break;
-	}
-	cmd[got] = 0;
-	cmd[strcspn(cmd, "\r\n")] = 0;
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f) {
-		close(c);
-		return;
-	}
-	if (strcmp(cmd, "status") == 0)
+	struct daemon *d = arg;
+	switch (cmd) {
+	case 0:
 		daemon_write_status(d, f);
-	else if (strcmp(cmd, "stats") == 0)
+		break;
+	case 1:
 		daemon_write_stats_text(d, f);
-	else if (strcmp(cmd, "stats-json") == 0)
+		break;
+	case 2:
 		daemon_write_stats_json(d, f);
-	else if (strcmp(cmd, "flows") == 0)
+		break;
+	default:
 		br_flows_print(d->topo->br, f);
-	else
-		fprintf(f, "error: unknown command '%s'\n", cmd);
-	fclose(f);
-	size_t off = 0;
-	while (off < size) {
-		ssize_t n = write(c, buf + off, size - off);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
+		break;
 	}
-	free(buf);
-	close(c);
 }
 
 static void daemon_on_signal(struct ev_fd *w, uint32_t events)
@@ -413,27 +686,39 @@ static void daemon_on_signal(struct ev_fd *w, uint32_t events)
 	}
 }
 
+/* Write the pid file afresh: a stale one (or anything planted under its
+ * name) is unlinked, the new one created O_EXCL|O_NOFOLLOW; write, fsync
+ * and close are each checked, so a full disk is an error, not an empty
+ * file. Returns 0 or -errno. */
+static int daemon_write_pid(struct daemon *d)
+{
+	char line[32];
+	int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	int fd = daemon_file_create(d->dir_fd, DAEMON_PID_NAME, 0);
+	if (fd < 0)
+		return fd;
+	d->pid_written = true; /* from here on ours to remove */
+	int rc = daemon_write_all(fd, line, (size_t)len);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Listen on the control socket: whatever has its name is removed first (a
+ * live daemon there was ruled out at start-up), and the socket is bound
+ * through the checked directory's fd, never through the path again. */
 static int daemon_ctl_listen(struct daemon *d)
 {
-	unlink(d->paths.sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (unlinkat(d->dir_fd, DAEMON_SOCK_NAME, 0) < 0 && errno != ENOENT)
 		return -errno;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t plen = strlen(d->paths.sock);
-	if (plen >= sizeof(sa.sun_path)) {
-		close(fd);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, d->paths.sock, plen + 1);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	chmod(d->paths.sock, 0600);
-	d->listen_fd = fd;
-	return 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/" DAEMON_SOCK_NAME, d->dir_fd);
+	int rc = ctlsrv_listen(d->ctl, path);
+	if (rc == 0)
+		d->listening = true;
+	return rc;
 }
 
 /* Glue the namespaces' kernels to the topology and say what each TAP got. */
@@ -454,12 +739,12 @@ static void daemon_teardown(struct daemon *d)
 {
 	real_destroy(d->real);
 	d->real = NULL;
-	if (d->listen_fd >= 0) {
-		if (d->topo)
-			ev_fd_del(d->topo->loop, &d->listen_w);
-		close(d->listen_fd);
-		unlink(d->paths.sock);
-	}
+	ctlsrv_destroy(d->ctl);
+	d->ctl = NULL;
+	if (d->listening)
+		unlinkat(d->dir_fd, DAEMON_SOCK_NAME, 0);
+	if (d->pid_written)
+		unlinkat(d->dir_fd, DAEMON_PID_NAME, 0);
 	if (d->sig_fd >= 0) {
 		if (d->topo)
 			ev_fd_del(d->topo->loop, &d->sig_w);
@@ -486,7 +771,7 @@ int cmd_daemon(int argc, char **argv)
 {
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
-	d.listen_fd = d.sig_fd = -1;
+	d.dir_fd = d.sig_fd = -1;
 	d.opts.fixes = IBMVETH_FIX_ALL;
 	d.opts.mtu = 1500;
 	const char *dir = NULL;
@@ -528,6 +813,20 @@ int cmd_daemon(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	char err[512] = "";
+	d.dir_fd = daemon_dir_open(d.paths.dir, true, err, sizeof(err));
+	if (d.dir_fd < 0) {
+		daemon_log("%s", err);
+		return 1;
+	}
+	pid_t other = daemon_ctl_pid(&d.paths);
+	if (other != 0) {
+		daemon_log("a daemon (pid %d) already answers at %s: not starting another", (int)other,
+			   d.paths.sock);
+		close(d.dir_fd);
+		return 1;
+	}
+
 	struct topo_config cfg;
 	topo_config_default(&cfg);
 	cfg.fixes = d.opts.fixes;
@@ -536,44 +835,51 @@ int cmd_daemon(int argc, char **argv)
 	cfg.gro = !d.opts.no_gro;
 	cfg.real = true;
 	cfg.monotonic = true;
-	char err[256] = "";
 	int status = 1;
+	int rc;
 	d.topo = topo_seed_create(&cfg, err, sizeof(err));
 	if (!d.topo) {
 		daemon_log("cannot build the topology: %s", err);
-		return 1;
+		goto out;
 	}
 	d.started_ns = ev_now(d.topo->loop);
 	if (daemon_attach(&d, err, sizeof(err)) < 0) {
 		daemon_log("cannot attach the namespaces: %s", err);
 		goto out;
 	}
+	d.ctl = ctlsrv_create(d.topo->loop, NULL, daemon_ctl_words, daemon_ctl_answer, &d);
+	if (!d.ctl) {
+		daemon_log("control socket: out of memory");
+		goto out;
+	}
 	d.sig_fd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	d.sig_w.fn = daemon_on_signal;
-	d.listen_w.fn = daemon_ctl_accept;
-	int rc = d.sig_fd < 0 ? -errno : ev_fd_add(d.topo->loop, &d.sig_w, d.sig_fd, EPOLLIN);
-	if (rc == 0)
-		rc = daemon_ctl_listen(&d);
-	if (rc == 0)
-		rc = ev_fd_add(d.topo->loop, &d.listen_w, d.listen_fd, EPOLLIN);
+	rc = d.sig_fd < 0 ? -errno : ev_fd_add(d.topo->loop, &d.sig_w, d.sig_fd, EPOLLIN);
+	if (rc < 0) {
+		daemon_log("signalfd: %s", strerror(-rc));
+		goto out;
+	}
+	/* The pid file before the socket: a daemon that answers has one. */
+	rc = daemon_write_pid(&d);
+	if (rc < 0) {
+		daemon_log("cannot write the pid file %s: %s", d.paths.pid, strerror(-rc));
+		goto out;
+	}
+	rc = daemon_ctl_listen(&d);
 	if (rc < 0) {
 		daemon_log("control socket %s: %s", d.paths.sock, strerror(-rc));
 		goto out;
 	}
-	FILE *pf = fopen(d.paths.pid, "w");
-	if (pf) {
-		fprintf(pf, "%d\n", (int)getpid());
-		fclose(pf);
-	}
-	daemon_log("ready: fixes 0x%x, %s, mtu %u, gro %s, control %s", d.opts.fixes,
-		   d.opts.no_offload ? "no offload" : "offloads on", d.opts.mtu,
-		   d.opts.no_gro ? "off" : "on", d.paths.sock);
+	if (daemon_log("ready: fixes 0x%x, %s, mtu %u, gro %s, control %s", d.opts.fixes,
+		       d.opts.no_offload ? "no offload" : "offloads on", d.opts.mtu,
+		       d.opts.no_gro ? "off" : "on", d.paths.sock) < 0)
+		goto out; /* a daemon whose log is lost is not started */
 	while (!d.stop)
 		ev_run_once(d.topo->loop, UINT64_MAX);
 	status = 0;
 out:
 	daemon_teardown(&d);
-	unlink(d.paths.pid);
 	daemon_log("stopped");
+	close(d.dir_fd);
 	return status;
 }

@@ -37,10 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,43 +111,6 @@ static int ns_sysctl(const char *ns, const char *path, const char *value)
 	return rc;
 }
 
-/* Ask the daemon one question over the control socket; the answer goes to
- * out (may be NULL). Returns 0 or -errno. */
-static int ctl_ask(const char *sock_path, const char *cmd, FILE *out)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t plen = strlen(sock_path);
-	if (plen >= sizeof(sa.sun_path)) {
-		close(fd);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, sock_path, plen + 1);
-	struct timeval tv = {.tv_sec = 2};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	int rc = 0;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	char buf[4096];
-	ssize_t n;
-	bool any = false;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		any = true;
-		if (out)
-			fwrite(buf, 1, (size_t)n, out);
-	}
-	if (!any)
-		rc = -EIO;
-out_close:
-	close(fd);
-	return rc;
-}
-
 struct up_opts {
 	const char *dir;
 	bool json;
@@ -177,7 +139,22 @@ static bool need_root(const char *what)
  * processes are named on stderr — they are the user's, not ours to kill. */
 static int netns_down(const struct daemon_paths *p, bool verbose)
 {
+	/* The files are removed through the checked directory; a directory
+	 * another user could change is not touched at all. */
+	char err[512];
+	int dir_fd = daemon_dir_open(p->dir, false, err, sizeof(err));
+	if (dir_fd < 0 && dir_fd != -ENOENT) {
+		fprintf(stderr, "illan netns down: %s\n", err);
+		return 1;
+	}
+	/* The daemon: named by its pid file, or answering on its socket (its
+	 * pid file may be empty), or found in /proc — and then only ours. */
 	pid_t pid = daemon_find_pid(p);
+	if (!pid) {
+		pid = daemon_ctl_pid(p);
+		if (pid < 0)
+			pid = 0;
+	}
 	if (!pid)
 		pid = daemon_scan(p);
 	if (pid) {
@@ -227,30 +204,53 @@ static int netns_down(const struct daemon_paths *p, bool verbose)
 		else if (verbose)
 			printf("deleted namespace %s\n", all[i]);
 	}
-	unlink(p->pid);
-	unlink(p->sock);
+	if (dir_fd >= 0) {
+		unlinkat(dir_fd, DAEMON_PID_NAME, 0);
+		unlinkat(dir_fd, DAEMON_SOCK_NAME, 0);
+		close(dir_fd);
+	}
 	return rc;
 }
 
-static int wait_ready(const struct daemon_paths *p, pid_t child)
+/* Wait until child answers on the control socket as itself and its pid
+ * file names it. Returns 0, -ECHILD when it exited (*status: as the shell
+ * shows it), -EBADF when it answers without a pid file naming it, or
+ * -ETIMEDOUT after 20 s. */
+static int wait_ready(const struct daemon_paths *p, pid_t child, int *status)
 {
 	for (int i = 0; i < 200; i++) { /* 20 s */
-		if (ctl_ask(p->sock, "status", NULL) == 0)
-			return 0;
+		if (daemon_ctl_pid(p) == child)
+			return daemon_find_pid(p) == child ? 0 : -EBADF;
 		int st;
-		if (waitpid(child, &st, WNOHANG) == child)
+		if (waitpid(child, &st, WNOHANG) == child) {
+			*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			return -ECHILD;
+		}
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
 }
 
+/* Say so when the directory's file system has no room (or no inodes) left:
+ * the likeliest reason a daemon there cannot write its files. */
+static void say_if_full(const char *dir)
+{
+	struct statvfs sv;
+	if (statvfs(dir, &sv) == 0 && (sv.f_bavail == 0 || (sv.f_files && sv.f_favail == 0)))
+		fprintf(stderr, "illan netns up: %s is full (no %s left on its file system)\n", dir,
+			sv.f_bavail == 0 ? "space" : "inodes");
+}
+
 static void print_log_tail(const char *log)
 {
-	FILE *f = fopen(log, "r");
-	if (!f)
+	int fd = open(log, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	char line[512];
 	fprintf(stderr, "--- %s ---\n", log);
 	long lines = 0;
@@ -272,16 +272,47 @@ static int netns_up(const struct daemon_paths *p, const struct up_opts *o)
 		fprintf(stderr, "illan netns up: /dev/net/tun is missing (modprobe tun) — TAP devices need it\n");
 		return 1;
 	}
-	pid_t running = daemon_find_pid(p);
-	if (running) {
+	char err[512];
+	int dir_fd = daemon_dir_open(p->dir, true, err, sizeof(err));
+	if (dir_fd < 0) {
+		fprintf(stderr, "illan netns up: %s\n", err);
+		return 1;
+	}
+	/* A daemon that answers is up, whatever its pid file says (it may be
+	 * empty): nothing is changed. */
+	pid_t running = daemon_ctl_pid(p);
+	if (running <= 0)
+		running = daemon_find_pid(p);
+	if (running > 0) {
 		fprintf(stderr, "illan netns up: already up (daemon %d); 'illan netns down' first\n",
 			(int)running);
+		close(dir_fd);
 		return 1;
 	}
 	netns_down(p, false); /* leftovers of a crash */
-	if (mkdir(p->dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "illan netns up: mkdir %s: %s\n", p->dir, strerror(errno));
+	/* The log, made afresh by us (so a planted name is never written
+	 * through) and proved writable before anything else is made: a full
+	 * directory fails here, loudly. */
+	int log_fd = daemon_file_create(dir_fd, DAEMON_LOG_NAME, O_APPEND);
+	close(dir_fd);
+	if (log_fd < 0) {
+		fprintf(stderr, "illan netns up: cannot create %s: %s\n", p->log, strerror(-log_fd));
+		say_if_full(p->dir);
 		return 1;
+	}
+	{
+		char head[160];
+		int n = snprintf(head, sizeof(head), "illan netns up: starting the daemon (mtu %u)\n",
+				 o->d.mtu);
+		int wrc = daemon_write_all(log_fd, head, (size_t)n);
+		if (wrc == 0 && fsync(log_fd) < 0)
+			wrc = -errno;
+		if (wrc < 0) {
+			fprintf(stderr, "illan netns up: cannot write %s: %s\n", p->log, strerror(-wrc));
+			say_if_full(p->dir);
+			close(log_fd);
+			return 1;
+		}
 	}
 	char mtu[16];
 	snprintf(mtu, sizeof(mtu), "%u", o->d.mtu);
@@ -313,16 +344,26 @@ static int netns_up(const struct daemon_paths *p, const struct up_opts *o)
 		 (char *)NULL))
 		goto fail;
 
-	pid_t child = daemon_spawn(p, &o->d);
+	pid_t child = daemon_spawn(p, &o->d, log_fd);
+	close(log_fd);
+	log_fd = -1;
 	if (child < 0) {
 		fprintf(stderr, "illan netns up: fork: %s\n", strerror((int)-child));
 		goto fail;
 	}
-	int rc = wait_ready(p, child);
+	int exit_status = 0;
+	int rc = wait_ready(p, child, &exit_status);
 	if (rc < 0) {
-		fprintf(stderr, "illan netns up: the daemon %s\n",
-			rc == -ECHILD ? "exited during start-up" : "did not answer within 20 s");
+		if (rc == -ECHILD)
+			fprintf(stderr, "illan netns up: the daemon exited during start-up (status %d)\n",
+				exit_status);
+		else if (rc == -EBADF)
+			fprintf(stderr, "illan netns up: the daemon answers, but its pid file %s does not "
+				"name it\n", p->pid);
+		else
+			fprintf(stderr, "illan netns up: the daemon did not answer within 20 s\n");
 		print_log_tail(p->log);
+		say_if_full(p->dir);
 		goto fail;
 	}
 	for (int e = 0; e < TOPO_N_EP; e++) {
@@ -355,6 +396,8 @@ static int netns_up(const struct daemon_paths *p, const struct up_opts *o)
 	       (int)child, fixes, o->d.no_offload ? ", no offload" : "", o->d.mtu, p->log);
 	return 0;
 fail:
+	if (log_fd >= 0)
+		close(log_fd);
 	fprintf(stderr, "illan netns up: failed; cleaning up\n");
 	netns_down(p, false);
 	return 1;
@@ -384,11 +427,22 @@ static void ns_addr(const char *ns, const char *family, char *out, size_t size)
 /* Without root the namespaces' addresses cannot be read (entering a
  * namespace takes CAP_SYS_ADMIN), so status says so instead of showing
  * blanks: "addresses: needs root" in text, null addresses and
- * "addresses": "needs root" in JSON. The daemon's state needs no privilege
- * (pidfile and /proc; see daemon_find_pid for root's daemon seen by others). */
+ * "addresses": "needs root" in JSON. The daemon's state: a daemon that
+ * answers on the control socket is running (root can ask it); otherwise the
+ * pid file and /proc decide, which needs no privilege (see daemon_find_pid
+ * for root's daemon seen by others). JSON says whether it answered
+ * ("answers": null when the socket is not ours to use) and whether the pid
+ * file names it ("pid_file"). */
 static int netns_status(const struct daemon_paths *p, bool json)
 {
-	pid_t pid = daemon_find_pid(p);
+	/* The socket first: a daemon that answers is running even if its pid
+	 * file is empty; without root the socket is closed to us (mode 0600)
+	 * and the pid file is what we have. */
+	pid_t pid = daemon_ctl_pid(p);
+	bool denied = pid == -EACCES, answers = pid > 0;
+	pid_t pid_file = daemon_find_pid(p);
+	if (pid <= 0)
+		pid = pid_file;
 	bool root = geteuid() == 0;
 	const char *all[] = {real_ns_names[0], real_ns_names[1], real_ns_names[2], REAL_NS_IO};
 	if (json)
@@ -419,14 +473,17 @@ static int netns_status(const struct daemon_paths *p, bool json)
 		printf("\n], ");
 		if (any_unknown)
 			printf("\"addresses\": \"needs root\", ");
-		printf("\"daemon\": {\"running\": %s, \"pid\": %d, \"dir\": \"%s\", \"log\": \"%s\"}}\n",
-		       pid ? "true" : "false", (int)pid, p->dir, p->log);
+		printf("\"daemon\": {\"running\": %s, \"pid\": %d, \"answers\": %s, \"pid_file\": %s, "
+		       "\"dir\": \"%s\", \"log\": \"%s\"}}\n",
+		       pid ? "true" : "false", (int)pid, denied ? "null" : answers ? "true" : "false",
+		       pid_file == pid && pid ? "true" : "false", p->dir, p->log);
 		return 0;
 	}
 	if (any_unknown)
 		printf("addresses: needs root (reading them enters the namespaces: CAP_SYS_ADMIN)\n");
 	if (pid)
-		printf("daemon   running  pid %d, log %s\n", (int)pid, p->log);
+		printf("daemon   running  pid %d, log %s%s\n", (int)pid, p->log,
+		       pid_file == pid ? "" : " (answers, but its pid file does not name it)");
 	else
 		printf("daemon   stopped\n");
 	return 0;
