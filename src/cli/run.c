@@ -4,16 +4,20 @@
  * fix combinations in one table).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "drv/ibmveth/ibmveth.h"
+#include "proc.h"
+#include "topo/draw.h"
 #include "topo/scenario.h"
 #include "topo/snap.h"
 #include "topo/topo.h"
@@ -29,6 +33,7 @@ struct run_opts {
 	bool bytes_set, reply_set; /* given on the command line: override the file */
 	bool json;
 	const char *file;          /* NULL: the built-in seed */
+	const char *report;        /* --report FILE.svg|.png|.dot, or NULL */
 };
 
 /* What a run really used, read from the topology before teardown. */
@@ -40,6 +45,7 @@ struct run_info {
 	uint64_t seed;
 	unsigned n_parts, n_adapters, n_bridges, n_nics, n_hosts, n_events_fired;
 	json_t *config;    /* the whole configuration, for JSON */
+	struct topo_desc *desc; /* a copy for --report (the topology is gone by then) */
 };
 
 /* Parse a byte count with an optional K/M/G suffix (binary). */
@@ -97,7 +103,10 @@ static void usage_run(FILE *f)
 		"  --veb                  hypervisor switches in VEB instead of VEPA mode\n"
 		"  --json                 one JSON object on stdout\n"
 		"  --trace FILE           offload state of the first packets of each flow, hop by hop\n"
-		"  --pcap DIR             one pcap per hop\n");
+		"  --pcap DIR             one pcap per hop\n"
+		"  --report FILE          the topology drawn (FILE.svg, .png with Graphviz's dot;\n"
+		"                         .dot for the graph itself) with the first failed flow's\n"
+		"                         ends and the place of the first loss marked\n");
 }
 
 /* Parse the options shared by run and matrix. Returns 0, 1 (help shown) or
@@ -112,6 +121,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		{"trace", required_argument, NULL, 't'},   {"pcap", required_argument, NULL, 'p'},
 		{"no-gro", no_argument, NULL, 'g'},        {"linux-bridge", no_argument, NULL, 'l'},
 		{"veb", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
+		{"report", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	topo_config_default(&o->cfg);
@@ -120,6 +130,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 	o->reply_bytes = matrix ? 1u << 20 : 4u << 20;
 	o->json = false;
 	o->file = NULL;
+	o->report = NULL;
 	o->bytes_set = o->reply_set = false;
 	optind = 0; /* 0: glibc re-initialises getopt fully (safe to parse twice) */
 	opterr = 0;
@@ -192,6 +203,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		case 'v':
 			o->cfg.veb = true;
 			break;
+		case 'R': {
+			const char *dot = strrchr(optarg, '.');
+			if (matrix || !dot || (strcmp(dot, ".svg") && strcmp(dot, ".png") && strcmp(dot, ".dot"))) {
+				fprintf(stderr, "illan: --report '%s': expected FILE.svg, FILE.png or FILE.dot "
+						"(for `illan run`)\n", optarg);
+				return -EINVAL;
+			}
+			o->report = optarg;
+			break;
+		}
 		case 'h':
 			usage_run(stdout);
 			return 1;
@@ -367,6 +388,122 @@ static void info_take(struct run_info *info, const struct run_opts *o, const str
 	info->n_hosts = t->desc->n_hosts;
 	info->n_events_fired = t->n_events_fired;
 	info->config = config_json(o, t);
+	if (o->report) {
+		info->desc = topo_desc_new();
+		if (info->desc) {
+			struct topo_partition *parts = info->desc->parts;
+			*info->desc = *t->desc;
+			info->desc->parts = parts;
+			memcpy(parts, t->desc->parts, t->desc->n_parts * sizeof(*parts));
+		}
+	}
+}
+
+/* The device an explanation's place names: "dropped at hv:trunk-in" is
+ * trunk-in, "dropped at VM B" is VM B's endpoint device. NULL when none. */
+static const char *place_of(const struct topo_desc *d, const char *text, char *buf, size_t size)
+{
+	const char *at = strstr(text, " at ");
+	if (!at)
+		return NULL;
+	at += 4;
+	size_t len = strcspn(at, ":,");
+	if (strncmp(at, "hv:", 3) == 0 && len > 3) {
+		at += 3;
+		len = strcspn(at, ":,");
+	}
+	snprintf(buf, size, "%.*s", (int)len, at);
+	/* an endpoint's display name: its device */
+	for (unsigned p = 0; p < d->n_parts; p++)
+		for (unsigned i = 0; i < d->parts[p].n_adapters; i++) {
+			const struct topo_adapter *a = &d->parts[p].adapters[i];
+			if (a->ep.present && strcmp(a->ep.display, buf) == 0)
+				snprintf(buf, size, "%s", a->name);
+		}
+	for (unsigned h = 0; h < d->n_hosts; h++)
+		if (d->hosts[h].ep.present && strcmp(d->hosts[h].ep.display, buf) == 0)
+			snprintf(buf, size, "%s", d->nics[d->hosts[h].nic].name);
+	return buf;
+}
+
+/* The endpoint's device name for endpoint name (for the overlay's path). */
+static const char *ep_device(const struct topo_desc *d, const char *name)
+{
+	struct topo_ep_ref ref;
+	if (topo_desc_find_endpoint(d, name, &ref))
+		return NULL;
+	switch (ref.kind) {
+	case TOPO_EPK_ADAPTER:
+		return d->parts[ref.part].adapters[ref.index].name;
+	case TOPO_EPK_HOST:
+		return d->nics[d->hosts[ref.index].nic].name;
+	case TOPO_EPK_CONTAINER:
+		return d->containers[ref.index].name;
+	}
+	return NULL;
+}
+
+/* --report: the picture with the first failed flow's ends and the first
+ * loss marked, drawn by Graphviz's dot (or the DOT itself). Returns 0 or
+ * prints why not and returns -1. */
+static int write_report(const struct run_opts *o, const struct run_info *info,
+			const struct scenario_result *r)
+{
+	const struct topo_desc *d = info->desc;
+	if (!d) {
+		fprintf(stderr, "illan: --report: out of memory\n");
+		return -1;
+	}
+	const char *path[2];
+	struct draw_overlay ov = {.path = path};
+	for (unsigned i = 0; i < r->n_flows && !ov.n_path; i++) {
+		if (r->flows[i].ok)
+			continue;
+		for (unsigned k = 0; k < d->n_flows; k++)
+			if (strcmp(d->flows[k].name, r->flows[i].name) == 0) {
+				path[0] = ep_device(d, d->flows[k].from);
+				path[1] = ep_device(d, d->flows[k].to);
+				ov.n_path = path[0] && path[1] ? 2 : 0;
+			}
+	}
+	char place[TOPO_NAME_MAX + 8];
+	for (unsigned i = 0; i < r->n_expl && !ov.drop_at; i++)
+		if (!r->expl[i].harmless) {
+			ov.drop_at = place_of(d, r->expl[i].text, place, sizeof(place));
+			ov.drop_reason = r->expl[i].text;
+		}
+	const char *ext = strrchr(o->report, '.');
+	bool dot_only = strcmp(ext, ".dot") == 0;
+	char tmp[] = "/tmp/illan-report-XXXXXX";
+	int fd = dot_only ? open(o->report, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)
+			  : mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		fprintf(stderr, "illan: --report %s: %s\n", o->report, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int rc = draw_dot(d, &ov, f);
+	if (fclose(f) || rc) {
+		fprintf(stderr, "illan: --report %s: cannot write the graph\n", o->report);
+		if (!dot_only)
+			unlink(tmp);
+		return -1;
+	}
+	if (dot_only)
+		return 0;
+	char fmt[8];
+	snprintf(fmt, sizeof(fmt), "-T%s", ext + 1);
+	char *argv[] = {"dot", fmt, "-o", (char *)o->report, tmp, NULL};
+	int st = proc_run(argv, false, NULL);
+	unlink(tmp);
+	if (st) {
+		fprintf(stderr, "illan: --report %s: Graphviz's dot %s (apt-get install graphviz)\n", o->report,
+			st < 0 ? "is not installed" : "failed");
+		return -1;
+	}
+	return 0;
 }
 
 /* Run one configuration: build the topology and run its flows. Returns the
@@ -550,8 +687,12 @@ int cmd_run(int argc, char **argv)
 		print_json(stdout, &o, &info, &res, snap, leaked);
 	else
 		print_text(stdout, &o, &info, &res, snap, leaked);
+	int report_rc = o.report ? write_report(&o, &info, &res) : 0;
 	snap_free(snap);
 	json_decref(info.config);
+	topo_desc_free(info.desc);
+	if (report_rc)
+		return 2;
 	return res.ok && !leaked ? 0 : 1;
 }
 

@@ -110,6 +110,13 @@ check "run FILE: the failover example delivers every byte" expect_exit 0 "$ILLAN
 check "the failover report gives the outage in virtual time" grep -q "longest stall: 3.000 s of virtual time" "$tmp/out"
 check "the JSON records the configuration" sh -c "'$ILLAN' run '$EX/dual-vios-failover.yaml' --bytes 256K --json | python3 -c \"import json,sys; d=json.load(sys.stdin); c=d['config']; assert c['topology']=='dual-vios-failover' and len(c['partitions'])==4 and c['bridges'][0]['kind']=='ovs' and c['illan_version'] and d['events_fired']==2, c\""
 check "JSON escapes names a user gave" sh -c "sed 's/^name: dual-vios-failover/name: \"a \\\\\"quoted\\\\\" lab\"/' '$EX/dual-vios-failover.yaml' > '$tmp/q.yaml' && '$ILLAN' run '$tmp/q.yaml' --bytes 64K --json | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['config']['topology']=='a \\\"quoted\\\" lab', d['config']['topology']\""
+check "run --report FILE.dot marks the loss" sh -c "'$ILLAN' run --fixes 1,3,4 --bytes 64K --report '$tmp/r.dot' >/dev/null; grep -q 'seed issue 2' '$tmp/r.dot'"
+check "run --report with an unknown kind is refused" expect_exit 2 "$ILLAN" run --report "$tmp/r.gif"
+if command -v dot >/dev/null 2>&1; then
+  check "run --report FILE.svg draws it" sh -c "'$ILLAN' run --bytes 64K --report '$tmp/r.svg' >/dev/null && grep -q '<svg' '$tmp/r.svg'"
+else
+  n=$((n + 1)); echo "ok $n - run --report FILE.svg draws it # SKIP graphviz not installed"
+fi
 check "matrix FILE runs the file's flows" expect_exit 0 "$ILLAN" matrix "$EX/many-lpars.yaml" --bytes 64K
 check "matrix FILE: all fixes whole and fast for 33 flows" grep -qE "^1,2,3,4 +33/33 .*whole and fast" "$tmp/out"
 check "hv counters a review found missing reach the JSON" sh -c "'$ILLAN' run --bytes 64K --json | python3 -c \"import json,sys; d=json.load(sys.stdin); o=d['objects']['hv:trunk-in']; assert all(k in o for k in ('tx_not_open','resource_errors','hv_sw_errors','standby_discards')), o\""
