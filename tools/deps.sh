@@ -3,9 +3,9 @@
 # does nothing when every tool and library is already there. Libraries are
 # found with pkg-config: libyaml (topology files), jansson (JSON); graphviz
 # (dot) renders the DOT drawings of `illan topo show` and tests them.
-PKGS="meson ninja-build gcc clang python3 pkg-config iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck libyaml-dev libjansson-dev graphviz"
+PKGS="meson ninja-build gcc clang clang-format clang-tidy python3 pkg-config iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck libyaml-dev libjansson-dev graphviz"
 missing=""
-for t in meson ninja gcc clang python3 pkg-config ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark dot; do
+for t in meson ninja gcc clang clang-format clang-tidy python3 pkg-config ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark dot; do
   command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 for lib in yaml-0.1 jansson; do

@@ -150,7 +150,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			o->cfg.no_offload = true;
 			break;
 		case '4':
-			if (strcmp(optarg, "4") && strcmp(optarg, "6")) {
+			if (strcmp(optarg, "4") != 0 && strcmp(optarg, "6") != 0) {
 				fprintf(stderr, "illan: --family must be 4 or 6, not '%s'\n", optarg);
 				return -EINVAL;
 			}
@@ -205,7 +205,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			break;
 		case 'R': {
 			const char *dot = strrchr(optarg, '.');
-			if (matrix || !dot || (strcmp(dot, ".svg") && strcmp(dot, ".png") && strcmp(dot, ".dot"))) {
+			if (matrix || !dot || (strcmp(dot, ".svg") != 0 && strcmp(dot, ".png") != 0 && strcmp(dot, ".dot") != 0)) {
 				fprintf(stderr, "illan: --report '%s': expected FILE.svg, FILE.png or FILE.dot "
 						"(for `illan run`)\n", optarg);
 				return -EINVAL;
@@ -771,7 +771,7 @@ int cmd_matrix(int argc, char **argv)
 		} else {
 			snprintf(verdict, sizeof(verdict), "whole and fast");
 		}
-		if (fixes == 15 && strcmp(verdict, "whole and fast"))
+		if (fixes == 15 && strcmp(verdict, "whole and fast") != 0)
 			all_ok = false;
 		char fx[32];
 		fixes_list(fixes, fx, sizeof(fx), false);

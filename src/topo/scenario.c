@@ -117,8 +117,8 @@ static void count_drops(void *arg, const char *obj, const struct counter_desc *d
 	for (unsigned e = 0; e < w->t->n_eps; e++)
 		if (w->t->eps[e].stack && strcmp(obj, stack_name(w->t->eps[e].stack)) == 0)
 			is_stack = true;
-	if (is_stack && strcmp(name, "tcp_ofo_drop") && strcmp(name, "neigh_queue_drops") &&
-	    strcmp(name, "tx_alloc_fail"))
+	if (is_stack && strcmp(name, "tcp_ofo_drop") != 0 && strcmp(name, "neigh_queue_drops") != 0 &&
+	    strcmp(name, "tx_alloc_fail") != 0)
 		return;
 	if (strcmp(name, "no_destination") == 0) {
 		char text[240];

@@ -297,7 +297,10 @@ static const char *tf_got(const struct tf *t, int n, char *buf, size_t size)
 	char clean[44];
 	size_t k = 0;
 	for (const unsigned char *s = (const unsigned char *)tf_text(t, n); *s && k < 40; s++)
-		clean[k++] = (*s < 0x20 || *s == 0x7f) ? '?' : (char)*s;
+		if (*s < 0x20 || *s == 0x7f)
+			clean[k++] = '?';
+		else
+			clean[k++] = (char)*s;
 	clean[k] = 0;
 	snprintf(buf, size, "'%s%s'", clean, v->len > 40 ? "..." : "");
 	return buf;

@@ -7,6 +7,7 @@
  */
 #include "trace.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,18 @@ struct trace_key {
 	uint8_t flags; /* SYN|FIN|RST */
 	uint16_t sport, dport;
 	uint8_t saddr[16], daddr[16];
+	uint16_t zero; /* always 0: the key has no padding, so it is hashed and
+			* compared as bytes (key_hash, key_equal) */
 	uint32_t seq;
 };
+static_assert(sizeof(struct trace_key) == 44, "struct trace_key must have no padding");
+
+static bool key_equal(const struct trace_key *a, const struct trace_key *b)
+{
+	return a->family == b->family && a->flags == b->flags && a->sport == b->sport &&
+	       a->dport == b->dport && a->seq == b->seq && !memcmp(a->saddr, b->saddr, 16) &&
+	       !memcmp(a->daddr, b->daddr, 16);
+}
 
 /* A hop as recorded on the data path: names are built only when a hop is
  * printed or a drop explained, so the hook stays cheap. */
@@ -134,17 +145,20 @@ static const struct counter_desc *phrase_of(const char *name)
 
 static struct trace *current;
 
+/* The classic pcap file header, in host byte order (the magic tells
+ * readers which): version 2.4, snap length 65535, link type Ethernet. */
+struct trace_pcap_hdr {
+	uint32_t magic;
+	uint16_t version_major, version_minor;
+	int32_t thiszone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+static_assert(sizeof(struct trace_pcap_hdr) == 24, "pcap file header is 24 bytes");
+
 static void write_pcap_header(FILE *f)
 {
-	uint8_t h[24] = {0};
-	uint32_t magic = 0xa1b2c3d4u, snap = 65535, link = 1;
-	uint16_t vmaj = 2, vmin = 4;
-	memcpy(h, &magic, 4);
-	memcpy(h + 4, &vmaj, 2);
-	memcpy(h + 6, &vmin, 2);
-	memcpy(h + 16, &snap, 4);
-	memcpy(h + 20, &link, 4);
-	fwrite(h, 1, sizeof(h), f);
+	const struct trace_pcap_hdr h = {0xa1b2c3d4u, 2, 4, 0, 0, 65535, 1};
+	fwrite(&h, 1, sizeof(h), f);
 }
 
 static FILE *pcap_for(struct trace *tr, const char *where)
@@ -306,7 +320,7 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 	if (!l4)
 		return;
 	struct trace_rec *r = &tr->recs[key_hash(&k)];
-	bool is_new = !r->used || memcmp(&r->key, &k, sizeof(k)) != 0;
+	bool is_new = !r->used || !key_equal(&r->key, &k);
 	if (is_new) {
 		memset(r, 0, sizeof(*r));
 		r->key = k;
@@ -585,7 +599,7 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 	const char *ep = display_of(tr, endpoint);
 	if (key_of(p, &k, &h)) {
 		const struct trace_rec *c = &tr->recs[key_hash(&k)];
-		if (c->used && !memcmp(&c->key, &k, sizeof(k)))
+		if (c->used && key_equal(&c->key, &k))
 			r = c;
 		const char *what = (k.flags & TCP_SYN) ? "SYN" : what_of(&k, r);
 		if (r && (k.flags & TCP_SYN) && r->n_hops) {
