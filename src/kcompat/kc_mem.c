@@ -197,6 +197,15 @@ unsigned kc_dev_dma_live(const struct kc_dev *kd, unsigned *coherent)
 	return (unsigned)kd->maps_live - c;
 }
 
+/* kc_dev_dma_each: see kcompat.h. */
+void kc_dev_dma_each(const struct kc_dev *kd,
+		     void (*fn)(void *arg, uint64_t addr, size_t size, bool coherent), void *arg)
+{
+	for (size_t i = 0; i < kd->maps_cap; i++)
+		if (kd->maps[i].refs)
+			fn(arg, kd->maps[i].addr, kd->maps[i].size, kd->maps[i].coherent);
+}
+
 /* kc_dev_coherent: see kcompat.h. */
 int kc_dev_coherent(const struct kc_dev *kd, unsigned i, uint64_t *laddr, size_t *size)
 {

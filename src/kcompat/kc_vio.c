@@ -23,6 +23,7 @@ struct kc_module *kc_module_loading(void);
 void kc_dev_destroy(struct kc_dev *kd);
 
 static unsigned kc_next_id;
+static struct kc_dev_stats kc_removed; /* counters of removed instances, summed */
 
 /* ---- The bus ------------------------------------------------------------------ */
 
@@ -406,8 +407,17 @@ void kc_dev_destroy(struct kc_dev *kd)
 		kc_log(kd, KC_LOG_WARNING, "%s: remove left %u skbs; reclaimed", kd->name, n);
 	}
 	kc_mem_fini(kd);
+	for (size_t i = 0; i < kc_dev_counters.n; i++)
+		counter_add(&kc_removed, &kc_dev_counters.descs[i],
+			    counter_get(&kd->st, &kc_dev_counters.descs[i]));
 	kc_dev_unlink(kd);
 	free(kd);
+}
+
+/* kc_removed_stats: see kcompat.h. */
+void kc_removed_stats(struct kc_dev_stats *st)
+{
+	*st = kc_removed;
 }
 
 /* ---- Accessors ------------------------------------------------------------------------------ */

@@ -163,12 +163,18 @@ struct kc_module *kc_dev_module(const struct kc_dev *kd);
 /* True once an oops stopped it; why (may be NULL) gets the BUG line. */
 bool kc_dev_dead(const struct kc_dev *kd, const char **why);
 void kc_dev_get_stats(const struct kc_dev *kd, struct kc_dev_stats *st);
+/* The counters of every instance removed so far, summed (what a remove
+ * found left behind is counted into its instance's last). */
+void kc_removed_stats(struct kc_dev_stats *st);
 
 /* Kernel memory of the instance (kc_heap.h stats). */
 struct kc_heap_stats;
 void kc_dev_heap_stats(const struct kc_dev *kd, struct kc_heap_stats *st);
 /* Live streaming DMA mappings and coherent allocations. */
 unsigned kc_dev_dma_live(const struct kc_dev *kd, unsigned *coherent);
+/* Visit every live mapping: its I/O address, size and whether coherent. */
+void kc_dev_dma_each(const struct kc_dev *kd,
+		     void (*fn)(void *arg, uint64_t addr, size_t size, bool coherent), void *arg);
 /* The i-th live coherent allocation (in the order made): logical address and
  * size. Returns 0 or -ENOENT. (Tests find ibmveth's receive queue so.) */
 int kc_dev_coherent(const struct kc_dev *kd, unsigned i, uint64_t *laddr, size_t *size);

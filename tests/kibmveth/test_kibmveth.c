@@ -328,4 +328,111 @@ TEST(arp_and_icmp_both_ways)
 	}
 }
 
+/* ---- TCP with the built-in stack on top --------------------------------------------- */
+
+static const uint8_t IP4_A[4] = {192, 0, 2, 1}, IP4_B[4] = {192, 0, 2, 2};
+static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+static bool flow_done_stop(void *arg) { return stack_flow_done(arg); }
+
+static uint64_t dev_ctr(struct netdev *d, const char *name)
+{
+	uint64_t v = 0;
+	if (!netdev_get_counter(d, name, &v))
+		TEST_FAILF("%s has no counter %s", d->name, name);
+	return v;
+}
+
+/* One 1 MiB flow each way per family over A and B, both MTUs' worth of
+ * checks: every byte intact, no retransmission, the hypervisor and the
+ * layer quiet. */
+static void tcp_flows(unsigned mtu)
+{
+	if (mtu != 1500) {
+		REQUIRE(netdev_set_mtu(R.a.dev, mtu) == 0);
+		REQUIRE(netdev_set_mtu(R.b.dev, mtu) == 0);
+		run();
+	}
+	struct stack_config ca = {.has_ip4 = true, .prefix4 = 24, .has_ip6 = true, .prefix6 = 64,
+				  .no_arp = true, .seed = 7};
+	struct stack_config cb = ca;
+	memcpy(ca.ip4, IP4_A, 4);
+	memcpy(ca.ip6, IP6_A, 16);
+	memcpy(cb.ip4, IP4_B, 4);
+	memcpy(cb.ip6, IP6_B, 16);
+	cb.seed = 8;
+	struct stack *sa = stack_create(R.loop, "A", R.a.dev, &ca);
+	struct stack *sb = stack_create(R.loop, "B", R.b.dev, &cb);
+	REQUIRE(sa && sb);
+	stack_add_neighbour(sa, 4, IP4_B, MAC_B);
+	stack_add_neighbour(sa, 6, IP6_B, MAC_B);
+	stack_add_neighbour(sb, 4, IP4_A, MAC_A);
+	stack_add_neighbour(sb, 6, IP6_A, MAC_A);
+	for (int fam = 4; fam <= 6; fam += 2) {
+		struct stack_flow_spec sp = {.name = "k", .family = fam, .port = 5201,
+					     .bytes = 1u << 20, .reply_bytes = 1u << 20, .seed = 42,
+					     .start_ns = ev_now(R.loop)};
+		struct stack_flow *f = stack_flow_start(sa, sb, &sp);
+		REQUIRE(f);
+		ev_run_until(R.loop, flow_done_stop, f, ev_now(R.loop) + 100000000000ull);
+		const struct stack_flow_result *r = stack_flow_result(f);
+		if (!r->ok)
+			printf("# IPv%d mtu %u: %s\n", fam, mtu, r->failure);
+		CHECK(r->ok);
+		CHECK(r->intact);
+		CHECK_U64(r->bytes_delivered, 1u << 20);
+		CHECK_U64(r->reply_delivered, 1u << 20);
+		CHECK_U64(r->retransmits, 0);
+		stack_flow_free(f);
+	}
+	stack_destroy(sa);
+	stack_destroy(sb);
+	netdev_set_rx_handler(R.a.dev, cap_rx, &R.a.cap);
+	netdev_set_rx_handler(R.b.dev, cap_rx, &R.b.cap);
+	struct hv_adapter_stats st;
+	hv_adapter_get_stats(R.a.part, R.a.ua, &st);
+	CHECK_U64(st.addr_errors + st.param_errors + st.resource_errors + st.rx_no_buffer, 0);
+	CHECK(st.lrg_delivered > 0); /* TSO frames crossed whole, LRG_PKT */
+	CHECK(dev_ctr(R.a.dev, "tx_large_packets") > 0);
+	CHECK(dev_ctr(R.a.dev, "rx_large_packets") > 0);
+	struct netdev *devs[2] = {R.a.dev, R.b.dev};
+	for (int i = 0; i < 2; i++)
+		if (kibmveth_is_kibmveth(devs[i]))
+			CHECK_U64(dev_ctr(devs[i], "oopses") + dev_ctr(devs[i], "log_errors"), 0);
+	CHECK_U64(R.a.dev->stats.tx_dropped + R.b.dev->stats.tx_dropped, 0);
+}
+
+TEST(tcp_over_the_kernel_driver)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		for (unsigned m = 0; m < 2; m++) {
+			rig_up(kver(v), kver(v));
+			tcp_flows(m ? 9000 : 1500);
+			rig_down();
+		}
+	}
+}
+
+/* 6.1 in one partition, 6.12 in the other; and each beside illan's model. */
+TEST(mixed_versions_and_the_model)
+{
+	NEED_KERNEL();
+	unsigned n = kibmveth_n_versions();
+	if (n >= 2) {
+		rig_up(kver(0), kver(1));
+		tcp_flows(1500);
+		rig_down();
+	}
+	for (unsigned v = 0; v < n; v++) {
+		rig_up(kver(v), "model");
+		tcp_flows(1500);
+		rig_down();
+		rig_up("model", kver(v));
+		tcp_flows(9000);
+		rig_down();
+	}
+}
+
 TEST_MAIN()
