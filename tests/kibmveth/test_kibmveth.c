@@ -435,4 +435,374 @@ TEST(mixed_versions_and_the_model)
 	}
 }
 
+/* ---- Memory across close/open cycles ------------------------------------------------- */
+
+struct snap {
+	size_t in_use, n_live, peak;
+	unsigned dma, coherent, skbs;
+};
+
+static void snap(struct netdev *d, struct snap *s)
+{
+	struct kc_dev *kd = kibmveth_kc(d);
+	struct kc_heap_stats hs;
+	kc_dev_heap_stats(kd, &hs);
+	s->in_use = hs.in_use;
+	s->n_live = hs.n_live;
+	s->peak = hs.peak;
+	s->dma = kc_dev_dma_live(kd, &s->coherent);
+	s->skbs = kc_dev_skbs_live(kd);
+}
+
+static void arp_works(void)
+{
+	cap_clear(&R.b.cap);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame_arp_request(R.a.dev, MAC_A)), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	cap_clear(&R.b.cap);
+}
+
+/* 100 cycles of what closes and reopens the adapter: ifdown/ifup, rx
+ * checksum off and on (ibmveth_set_csum_offload restarts it), MTU 9000 and
+ * back (ibmveth_change_mtu restarts it). Every page, queue, long-term
+ * buffer and pool array is freed and taken again from the partition's
+ * memory: a bump allocator would run out in a few cycles; this one ends
+ * where it started. */
+TEST(close_open_cycles_reuse_memory)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		rig_up(kver(v), kver(v));
+		struct netdev *d = R.a.dev;
+		struct snap s0, s1;
+		uint32_t f0 = d->features;
+		for (unsigned i = 0; i < 100; i++) {
+			switch (i % 4) {
+			case 0:
+				CHECK_EQ(netdev_stop(d), 0);
+				CHECK_EQ(netdev_open(d), 0);
+				break;
+			case 1:
+				CHECK_EQ(netdev_set_features(d, d->features & ~NETIF_F_RXCSUM), 0);
+				CHECK(!(d->features & (NETIF_F_RXCSUM | NETIF_F_IP_CSUM)));
+				CHECK_EQ(netdev_set_features(d, f0), 0);
+				CHECK_EQ(d->features, f0);
+				break;
+			case 2:
+				CHECK_EQ(netdev_set_mtu(d, 9000), 0);
+				break;
+			case 3:
+				CHECK_EQ(netdev_set_mtu(d, 1500), 0);
+				break;
+			}
+			run();
+			if (i == 3)
+				snap(d, &s0);
+		}
+		snap(d, &s1);
+		CHECK_EQ(s1.in_use, s0.in_use);
+		CHECK_EQ(s1.n_live, s0.n_live);
+		CHECK_EQ(s1.peak, s0.peak);
+		CHECK_EQ(s1.dma, s0.dma);
+		CHECK_EQ(s1.coherent, 1); /* the receive queue */
+		CHECK_EQ(s1.skbs, s0.skbs);
+		struct kc_heap_stats hs;
+		kc_dev_heap_stats(kibmveth_kc(d), &hs);
+		CHECK(hs.frees > 400);
+		CHECK_U64(hs.failures + hs.bad_frees, 0);
+		printf("# %s: %zu bytes in %zu blocks, peak %zu, %" PRIu64 " allocs\n", kver(v),
+		       s1.in_use, s1.n_live, s1.peak, hs.allocs);
+		arp_works();
+		struct hv_adapter_stats st;
+		hv_adapter_get_stats(R.a.part, R.a.ua, &st);
+		CHECK_U64(st.addr_errors + st.param_errors, 0);
+		CHECK_U64(dev_ctr(d, "log_errors"), 0);
+		rig_down();
+	}
+}
+
+/* The driver's sysfs pool attributes, as per-adapter settings. */
+TEST(sysfs_pools)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		rig_up(kver(v), kver(v));
+		struct kc_dev *kd = kibmveth_kc(R.a.dev);
+		char buf[64];
+		CHECK(kc_sysfs_show(kd, "pool0/num", buf, sizeof(buf)) > 0 && strcmp(buf, "256\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool4/size", buf, sizeof(buf)) > 0 && strcmp(buf, "65536\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool2/active", buf, sizeof(buf)) > 0 && strcmp(buf, "0\n") == 0);
+		uint64_t ok0 = dev_ctr(R.a.dev, "replenish_add_buff_success");
+		CHECK_EQ(kc_sysfs_store(kd, "pool2/active", "1"), 1);
+		run();
+		CHECK(kc_sysfs_show(kd, "pool2/active", buf, sizeof(buf)) > 0 && strcmp(buf, "1\n") == 0);
+		/* the reopen posted every pool again, pool 2's 256 included */
+		CHECK_U64(dev_ctr(R.a.dev, "replenish_add_buff_success") - ok0, 256 + 512 + 256 + 256);
+		CHECK_EQ(kc_sysfs_store(kd, "pool0/num", "5000"), -EINVAL);
+		CHECK_EQ(kc_sysfs_store(kd, "pool0/size", "10"), -EINVAL);
+		CHECK_EQ(kc_sysfs_store(kd, "pool9/num", "1"), -ENOENT);
+		CHECK_EQ(kc_sysfs_store(kd, "pool1/num", "64"), 2);
+		run();
+		CHECK(kc_sysfs_show(kd, "pool1/num", buf, sizeof(buf)) > 0 && strcmp(buf, "64\n") == 0);
+		/* the only pool that holds a 1500-byte frame cannot go */
+		CHECK_EQ(kc_sysfs_store(kd, "pool2/active", "0"), 1);
+		CHECK_EQ(kc_sysfs_store(kd, "pool1/active", "0"), 1); /* pool 4 still holds 1522 */
+		CHECK_EQ(kc_sysfs_store(kd, "pool4/active", "0"), -EPERM);
+		run();
+		arp_works();
+		rig_down();
+		/* as a setting at create */
+		struct kibmveth_params kp;
+		kibmveth_params_default(&kp);
+		kp.pool_num[0] = 100;
+		kp.pool_active[3] = 1;
+		R.hv = hv_create();
+		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
+		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
+		node_up(&R.a, &(struct node_cfg){.driver = kver(v), .name = "kvm-a", .mac = MAC_A,
+						 .fw_attrs = FW_ALL, .params = &kp});
+		run();
+		kd = kibmveth_kc(R.a.dev);
+		CHECK(kc_sysfs_show(kd, "pool0/num", buf, sizeof(buf)) > 0 && strcmp(buf, "100\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool3/active", buf, sizeof(buf)) > 0 && strcmp(buf, "1\n") == 0);
+		rig_down();
+	}
+}
+
+/* ethtool -L: the 6.1+ driver's transmit queues, each with its long-term
+ * buffer in partition memory. */
+TEST(ethtool_channels)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		struct kibmveth_params kp;
+		kibmveth_params_default(&kp);
+		kp.n_cpus = 16;
+		R.hv = hv_create();
+		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
+		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
+		node_up(&R.a, &(struct node_cfg){.driver = kver(v), .name = "kvm-a", .mac = MAC_A,
+						 .fw_attrs = FW_ALL, .params = &kp});
+		node_up(&R.b, &(struct node_cfg){.driver = kver(v), .name = "kvm-b", .mac = MAC_B,
+						 .fw_attrs = FW_ALL, .params = &kp});
+		run();
+		struct kc_dev *kd = kibmveth_kc(R.a.dev);
+		unsigned tx = 0, max = 0;
+		CHECK_EQ(kc_ethtool_get_channels(kd, &tx, &max), 0);
+		CHECK_EQ(tx, 8);  /* IBMVETH_DEFAULT_QUEUES */
+		CHECK_EQ(max, 16); /* IBMVETH_MAX_QUEUES */
+		struct snap s8, s2;
+		snap(R.a.dev, &s8);
+		CHECK_EQ(kc_ethtool_set_channels(kd, 2), 0);
+		snap(R.a.dev, &s2);
+		CHECK_EQ(s8.in_use - s2.in_use, 6 * 65536); /* six long-term buffers freed */
+		CHECK_EQ(kc_ethtool_set_channels(kd, 17), -EINVAL);
+		CHECK_EQ(kc_ethtool_set_channels(kd, 16), 0);
+		CHECK_EQ(kc_ethtool_get_channels(kd, &tx, NULL), 0);
+		CHECK_EQ(tx, 16);
+		tcp_flows(1500); /* flows hash onto several queues */
+		rig_down();
+	}
+}
+
+/* ---- A driver that misbehaves (made to) ------------------------------------------------ */
+
+static bool log_has(struct netdev *d, const char *words);
+
+struct log_find {
+	const char *words;
+	bool found;
+};
+
+static void log_find_fn(void *arg, int level, const char *line)
+{
+	struct log_find *f = arg;
+	(void)level;
+	if (strstr(line, f->words))
+		f->found = true;
+}
+
+static bool log_has(struct netdev *d, const char *words)
+{
+	struct log_find f = {words, false};
+	kc_dev_log_each(kibmveth_kc(d), log_find_fn, &f);
+	return f.found;
+}
+
+/* A stale DMA translation: the buffer list's I/O address is outside the
+ * partition. H_REGISTER_LOGICAL_LAN answers H_PARAMETER (the hypervisor
+ * counts addr_errors), the driver logs the code and open fails -ENONET;
+ * the next open, with good addresses, works. */
+TEST(bad_dma_address_at_register)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		rig_up(kver(v), kver(v));
+		struct kc_dev *kd = kibmveth_kc(R.b.dev);
+		CHECK_EQ(netdev_stop(R.b.dev), 0);
+		unsigned dma0 = kc_dev_dma_live(kd, NULL);
+		kc_dev_dma_fault(kd, 1);
+		CHECK_EQ(netdev_open(R.b.dev), -ENONET);
+		struct hv_adapter_stats st;
+		hv_adapter_get_stats(R.b.part, R.b.ua, &st);
+		CHECK_U64(st.addr_errors, 2); /* the register, and its retry after a free */
+		CHECK(log_has(R.b.dev, "h_register_logical_lan failed with -4"));
+		struct kc_dev_stats ks;
+		kc_dev_get_stats(kd, &ks);
+		CHECK_U64(ks.dma_faults_injected, 1);
+		CHECK_U64(ks.dma_bad_unmaps + ks.oopses, 0);
+		CHECK_EQ(kc_dev_dma_live(kd, NULL), dma0); /* its error path unmapped all */
+		CHECK_EQ(netdev_open(R.b.dev), 0);
+		run();
+		arp_works();
+		rig_down();
+	}
+}
+
+/* A stale translation for one receive buffer: H_ADD_LOGICAL_LAN_BUFFER
+ * refuses it (H_PARAMETER), the driver counts replenish_add_buff_failure
+ * and posts again at its next replenish; no frame is lost. */
+TEST(bad_dma_address_at_replenish)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		rig_up(kver(v), kver(v));
+		struct kc_dev *kd = kibmveth_kc(R.b.dev);
+		kc_dev_dma_fault(kd, 1);
+		/* 300-byte frames land in pool 0 and are handed up (not copied):
+		 * below 7/8 full the pool is replenished */
+		for (unsigned i = 0; i < 40; i++) {
+			CHECK_EQ(dev_queue_xmit(R.a.dev, frame_icmp(R.a.dev, MAC_B, MAC_A, 272)), 0);
+			run();
+		}
+		CHECK_EQ(R.b.cap.total, 40);
+		struct hv_adapter_stats st;
+		hv_adapter_get_stats(R.b.part, R.b.ua, &st);
+		CHECK_U64(st.addr_errors, 1);
+		CHECK_U64(dev_ctr(R.b.dev, "replenish_add_buff_failure"), 1);
+		CHECK_U64(dev_ctr(R.b.dev, "dma_faults_injected"), 1);
+		CHECK_U64(dev_ctr(R.b.dev, "dma_bad_unmaps") + dev_ctr(R.b.dev, "oopses"), 0);
+		rig_down();
+	}
+}
+
+/* Rewrite the correlator of the receive-queue entry the hypervisor wrote
+ * last, as a faulty hypervisor (or a stray write) would, to the buffer the
+ * driver harvested just before: a NULL skb behind a correlator. */
+static void null_skb_case(const char *k, uint32_t payload, const char *expect)
+{
+	rig_up(k, k);
+	struct kc_dev *kd = kibmveth_kc(R.b.dev);
+	uint64_t rxq;
+	size_t rxq_size;
+	REQUIRE(kc_dev_coherent(kd, 0, &rxq, &rxq_size) == 0); /* the receive queue */
+	uint8_t *q = hv_lmem_ptr(R.b.part, rxq, rxq_size);
+	REQUIRE(q);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame_icmp(R.a.dev, MAC_B, MAC_A, 272)), 0);
+	run();
+	REQUIRE(R.b.cap.total == 1);
+	uint8_t harvested[8];
+	memcpy(harvested, q + 8, 8); /* entry 0: a pool-0 buffer, handed up, not reposted */
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame_icmp(R.a.dev, MAC_B, MAC_A, payload)), 0);
+	CHECK(q[16] & 0x80); /* entry 1 written (TOGGLE), not yet polled */
+	memcpy(q + 16 + 8, harvested, 8);
+	run();
+	const char *why = NULL;
+	CHECK(kc_dev_dead(kd, &why));
+	CHECK(why && strstr(why, expect));
+	printf("# %s, %u-byte frame: %s\n", k, payload + 42, why ? why : "(alive)");
+	CHECK_U64(dev_ctr(R.b.dev, "oopses"), 1);
+	CHECK_EQ(R.b.cap.total, 1);
+	/* A goes on; B's frames stay in its queue (its interrupt was off
+	 * for the poll that died), nothing of B's runs again */
+	struct hv_adapter_stats st0, st1;
+	hv_adapter_get_stats(R.b.part, R.b.ua, &st0);
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame_icmp(R.a.dev, MAC_B, MAC_A, 100)), 0);
+	run();
+	hv_adapter_get_stats(R.b.part, R.b.ua, &st1);
+	CHECK_U64(st1.rx_frames - st0.rx_frames, 1);
+	CHECK_EQ(R.b.cap.total, 1);
+	CHECK_U64(R.a.dev->stats.tx_packets, 3);
+	CHECK_EQ(netdev_stop(R.b.dev), 0); /* refused: the instance is dead */
+	CHECK(dev_ctr(R.b.dev, "entries_refused") >= 1);
+	struct kc_dev_stats t0, t1;
+	kc_removed_stats(&t0);
+	rig_down(); /* reclaims what the dead driver held: no packet left */
+	kc_removed_stats(&t1);
+	CHECK(t1.leaked_skbs - t0.leaked_skbs > 1000); /* B's posted buffers */
+}
+
+TEST(null_skb_behind_a_correlator)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions(); v++) {
+		/* 314 bytes >= rx_copybreak: ibmveth_remove_buffer_from_pool BUGs */
+		null_skb_case(kver(v), 272, "BUG_ON(skb == NULL)");
+		/* 60 bytes < rx_copybreak: the copy reads skb->data before any check */
+		null_skb_case(kver(v), 18, "SIGSEGV");
+	}
+}
+
+/* ---- frag_list on an active trunk --------------------------------------------------------- */
+
+/* A TCP/IPv4 frame whose payload sits in a frag_list member, as GRO builds
+ * them (the IO server's NIC, src/drv/physnic). */
+static struct pkt *frame_fraglist(struct netdev *dev, const uint8_t dst[6], const uint8_t src[6])
+{
+	struct pkt *p = frame_eth(dev, dst, src, ETH_P_IP, 40);
+	uint8_t *ip = pkt_data(p) + ETH_HLEN;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	hdr_put16(ip + 2, 40 + 1000);
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP_;
+	memcpy(ip + 12, IP4_A, 4);
+	memcpy(ip + 16, IP4_B, 4);
+	uint16_t c = ip_fast_csum(ip, 5);
+	memcpy(ip + 10, &c, 2);
+	ip[20 + 12] = 5 << 4;
+	struct pkt *m = pkt_alloc(dev->pool, 1000, 0);
+	REQUIRE(m);
+	memset(pkt_put(m, 1000), 0x33, 1000);
+	pkt_frag_list_append(p, m);
+	return p;
+}
+
+/* An active trunk advertises NETIF_F_FRAGLIST (ibmveth_probe), so the core
+ * hands it frag_list packets whole. The 6.1/6.12 transmit copies the
+ * linear part and the page fragments into its long-term buffer and never
+ * looks at frag_list: the lengths disagree and the packet is dropped
+ * ("tx: incorrect packet len copied into ltb"). illan's model with fix 4
+ * linearizes and sends it (docs/kcompat.md, findings). */
+TEST(fraglist_on_an_active_trunk)
+{
+	NEED_KERNEL();
+	for (unsigned v = 0; v < kibmveth_n_versions() + 1; v++) {
+		const char *drv = v < kibmveth_n_versions() ? kver(v) : "model";
+		R.hv = hv_create();
+		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
+		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
+		node_up(&R.a, &(struct node_cfg){.driver = kver(0), .name = "kvm-a", .mac = MAC_A,
+						 .fw_attrs = FW_ALL});
+		node_up(&R.b, &(struct node_cfg){.driver = drv, .name = "trunk", .mac = MAC_B,
+						 .fw_attrs = FW_ALL, .trunk_priority = 1});
+		run();
+		CHECK(R.b.dev->features & NETIF_F_FRAGLIST);
+		CHECK_EQ(dev_queue_xmit(R.b.dev, frame_fraglist(R.b.dev, MAC_A, MAC_B)), 0);
+		run();
+		if (v < kibmveth_n_versions()) {
+			CHECK_EQ(R.a.cap.total, 0);
+			CHECK_U64(R.b.dev->stats.tx_dropped, 1);
+			CHECK(log_has(R.b.dev, "tx: incorrect packet len copied into ltb (1054 != 54)"));
+		} else {
+			CHECK_EQ(R.a.cap.total, 1);
+			CHECK(R.a.cap.n == 1 && R.a.cap.p[0]->len == 1054);
+		}
+		printf("# frag_list via an active trunk on %s: %s\n", drv,
+		       R.a.cap.total ? "delivered" : "dropped");
+		rig_down();
+	}
+}
+
 TEST_MAIN()
