@@ -1,10 +1,15 @@
 #!/bin/sh
 # Install what illan needs from Debian's packages (as root), once. Idempotent:
 # does nothing when every tool is already there.
-PKGS="meson ninja-build gcc clang python3 iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck"
+# linux-source-6.1 and -6.12 give the kernel drivers their ibmveth.c (only
+# that file and ibmveth.h are taken, at build time; see docs/kcompat.md).
+PKGS="meson ninja-build gcc clang python3 iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck linux-source-6.1 linux-source-6.12"
 missing=""
 for t in meson ninja gcc clang python3 ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark; do
   command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+for v in 6.1 6.12; do
+  [ -f /usr/src/linux-source-$v.tar.xz ] || missing="$missing linux-source-$v"
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
