@@ -3,7 +3,8 @@
 # driver that compiles against src/kcompat builds into one object whose only
 # global symbol is its module accessor; a tree using kernel API the layer
 # lacks fails with a message naming it (a function, a header, a type, a
-# struct member, a symbol left undefined); probe names trees and tarballs.
+# constant, a struct member, a function whose arguments changed, a symbol
+# left undefined); probe names trees and tarballs.
 # Usage: test_kbuild.sh KBUILD_PY OBJCOPY NM KCOMPAT_INCLUDE GOOD_DRIVER_C -- CC...
 set -u
 py=$1 objcopy=$2 nm=$3 kinc=$4 good=$5
@@ -13,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-echo "1..8"
+echo "1..9"
 
 # tree NAME: a kernel tree 9.42 whose ibmveth.c is stdin
 tree() {
@@ -71,6 +72,8 @@ printf '#include <linux/types.h>\ntypedef frob_t x;\n' | tree type
 expect_fail type "type frob_t" "a missing type is named" "$@"
 printf '#include <linux/types.h>\nint f(void);\nint f(void) { return FROB_MAX; }\n' | tree ident
 expect_fail ident "identifier FROB_MAX" "a missing constant is named" "$@"
+printf '#include <linux/netdevice.h>\nstatic int p(struct napi_struct *n, int b) { return 0; }\nvoid f(struct net_device *d, struct napi_struct *n);\nvoid f(struct net_device *d, struct napi_struct *n) { netif_napi_add(d, n, p, 16); }\n' | tree args
+expect_fail args "netif_napi_add() with the tree's arguments" "an API whose arguments changed is named (pre-6.1 netif_napi_add)" "$@"
 
 # probe: a tree's version from its Makefile, a tarball's from its name, NAME=PATH
 : > "$tmp/linux-source-6.1.tar.xz"

@@ -140,31 +140,54 @@ def compiler_include_dir(cc):
     die("cannot find the compiler's include directory (stddef.h)")
 
 
-# What a compiler error says the layer lacks.
+# What a compiler error says the layer lacks, GCC's wording and clang's:
+# (pattern, what, whether the groups come in reverse order).
 MISSING = [
-    (re.compile(r"fatal error: ([\w./-]+\.h): No such file"), "header <%s>"),
-    (re.compile(r"implicit declaration of function '(\w+)'"), "function %s()"),
-    (re.compile(r"'(\w+)' undeclared"), "identifier %s"),
-    (re.compile(r"unknown type name '(\w+)'"), "type %s"),
-    (re.compile(r"'(struct \w+)' has no member named '(\w+)'"), "member %s.%s"),
-    (re.compile(r"invalid use of undefined type '(struct \w+)'"), "%s"),
-    (re.compile(r"field '\w+' has incomplete type"), None),
-    (re.compile(r"too (?:few|many) arguments to function '(\w+)'"), "%s() with the tree's arguments"),
-    (re.compile(r"incompatible pointer type.*'(\w+)'"), "the type of %s"),
+    (re.compile(r"fatal error: ([\w./-]+\.h): No such file"), "header <%s>", False),
+    (re.compile(r"fatal error: '([\w./-]+\.h)' file not found"), "header <%s>", False),
+    (re.compile(r"implicit declaration of function '(\w+)'"), "function %s()", False),
+    (re.compile(r"call to undeclared function '(\w+)'"), "function %s()", False),
+    (re.compile(r"'(\w+)' undeclared"), "identifier %s", False),
+    (re.compile(r"use of undeclared identifier '(\w+)'"), "identifier %s", False),
+    (re.compile(r"unknown type name '(\w+)'"), "type %s", False),
+    (re.compile(r"'(struct \w+)' has no member named '(\w+)'"), "member %s.%s", False),
+    (re.compile(r"no member named '(\w+)' in '(struct \w+)'"), "member %s.%s", True),
+    (re.compile(r"invalid use of undefined type '(struct \w+)'"), "%s", False),
+    (re.compile(r"too (?:few|many) arguments to function '(\w+)'"),
+     "%s() with the tree's arguments", False),
+    (re.compile(r"incompatible pointer type.*'(\w+)'"), "the type of %s", False),
 ]
+# clang names the function of an argument-count error in the note after it.
+ARGS_CALL = re.compile(r"too (?:few|many) arguments to function call")
+DECLARED_HERE = re.compile(r"note: '(\w+)' declared here")
 
 
 def explain(output):
+    """The kernel API the compiler's errors say the layer lacks."""
     names = []
+    arguments_error = None  # the line of clang's argument-count error
     for line in output.splitlines():
-        for rx, fmt in MISSING:
+        what = None
+        where = re.match(r"^([^:]+:\d+)", line)
+        for rx, fmt, swap in MISSING:
             m = rx.search(line)
-            if m and fmt:
-                what = fmt % m.groups()
-                where = re.match(r"^([^:]+:\d+)", line)
-                item = what + (" (" + os.path.basename(where.group(1)) + ")" if where else "")
-                if not any(n.startswith(what + " ") or n == what for n in names):
-                    names.append(item)
+            if m:
+                what = fmt % (m.groups()[::-1] if swap else m.groups())
+                break
+        if ARGS_CALL.search(line):
+            arguments_error = where
+            continue
+        m = DECLARED_HERE.search(line)
+        if m:
+            if arguments_error:
+                what = "%s() with the tree's arguments" % m.group(1)
+                where = arguments_error
+            arguments_error = None
+        if not what:
+            continue
+        item = what + (" (" + os.path.basename(where.group(1)) + ")" if where else "")
+        if not any(n == what or n.startswith(what + " (") for n in names):
+            names.append(item)
     return names
 
 
