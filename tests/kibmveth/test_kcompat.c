@@ -9,9 +9,11 @@
  * (a bad address at the hcall, BUG, a NULL dereference, a double free, a
  * stray unmap, skb_over_panic, leaks at close) gives a PAPR code or an oops
  * and named counters — never a crash, and nothing left when it is removed.
+ * Also: kibmveth_create's answer for a kernel version not built in.
  */
 #include <errno.h>
 
+#include "drv/kibmveth/kibmveth.h"
 #include "ev/ev.h"
 #include "hv/hv.h"
 #include "hv/papr.h"
@@ -418,6 +420,28 @@ TEST(leaks_at_close_are_counted_and_reclaimed)
 	CHECK_U64(t1.leaked_skbs - t0.leaked_skbs, 1);
 	CHECK_U64(t1.leaked_allocs - t0.leaked_allocs, 1);
 	CHECK_U64(t1.leaked_dma_maps - t0.leaked_dma_maps, 1);
+}
+
+/* kibmveth_create names the package that is missing; every version built
+ * in has its module. (Runs with or without kernel sources.) */
+TEST(versions_and_missing_package_message)
+{
+	char err[512] = "";
+	struct hv *hv = hv_create();
+	struct ev_loop *loop = ev_loop_create(EV_CLOCK_VIRTUAL);
+	struct hv_partition *part = hv_partition_create(hv, "p", 1u << 20);
+	struct kibmveth_of_node of = {.mac = {2, 0, 0, 0, 0, 1}};
+	CHECK(kibmveth_create("kernel-2.6", "x", part, 1, &of, loop, NULL, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "apt-get install linux-source-2.6") != NULL);
+	printf("# %s\n", err);
+	for (unsigned i = 0; i < kibmveth_n_versions(); i++) {
+		const char *src = NULL;
+		const char *v = kibmveth_version(i, &src);
+		printf("# built: %s from %s\n", v, src);
+		CHECK(kibmveth_module(v) != NULL);
+	}
+	hv_destroy(hv);
+	ev_loop_destroy(loop);
 }
 
 TEST_MAIN()

@@ -229,26 +229,6 @@ static struct pkt *frame_icmp(struct netdev *dev, const uint8_t dst[6], const ui
 
 /* ---- Cases ------------------------------------------------------------------------ */
 
-TEST(versions_and_missing_package_message)
-{
-	char err[512] = "";
-	struct hv *hv = hv_create();
-	struct ev_loop *loop = ev_loop_create(EV_CLOCK_VIRTUAL);
-	struct hv_partition *part = hv_partition_create(hv, "p", 1u << 20);
-	struct kibmveth_of_node of = {.mac = {2, 0, 0, 0, 0, 1}};
-	CHECK(kibmveth_create("kernel-2.6", "x", part, 1, &of, loop, NULL, err, sizeof(err)) == NULL);
-	CHECK(strstr(err, "apt-get install linux-source-2.6") != NULL);
-	printf("# %s\n", err);
-	for (unsigned i = 0; i < kibmveth_n_versions(); i++) {
-		const char *src = NULL;
-		const char *v = kibmveth_version(i, &src);
-		printf("# built: %s from %s\n", v, src);
-		CHECK(kibmveth_module(kver(i)) != NULL);
-	}
-	hv_destroy(hv);
-	ev_loop_destroy(loop);
-}
-
 TEST(probe_features_and_counters)
 {
 	NEED_KERNEL();

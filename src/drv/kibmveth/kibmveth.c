@@ -30,7 +30,8 @@ static const struct {
 	{NULL, NULL, NULL},
 };
 
-#define KIBMVETH_N (sizeof(kibmveth_table) / sizeof(kibmveth_table[0]) - 1)
+/* (the table ends at its NULL entry: with no kernel source it has no other,
+ * and a count compared against 0 would not compile with -Wtype-limits) */
 
 /* kibmveth_params_default: see kibmveth.h. */
 void kibmveth_params_default(struct kibmveth_params *p)
@@ -44,13 +45,16 @@ void kibmveth_params_default(struct kibmveth_params *p)
 /* kibmveth_n_versions: see kibmveth.h. */
 unsigned kibmveth_n_versions(void)
 {
-	return (unsigned)KIBMVETH_N;
+	unsigned n = 0;
+	while (kibmveth_table[n].version)
+		n++;
+	return n;
 }
 
 /* kibmveth_version: see kibmveth.h. */
 const char *kibmveth_version(unsigned i, const char **source)
 {
-	if (i >= KIBMVETH_N)
+	if (i >= kibmveth_n_versions())
 		return NULL;
 	if (source)
 		*source = kibmveth_table[i].source;
@@ -68,7 +72,7 @@ struct kc_module *kibmveth_module(const char *version)
 	if (!version)
 		return NULL;
 	version = kibmveth_strip(version);
-	for (unsigned i = 0; i < KIBMVETH_N; i++)
+	for (unsigned i = 0; kibmveth_table[i].version; i++)
 		if (strcmp(kibmveth_table[i].version, version) == 0)
 			return kibmveth_table[i].mod();
 	return NULL;
@@ -92,7 +96,7 @@ static void kibmveth_not_built(const char *version, char *err, size_t size)
 {
 	char built[128] = "";
 	size_t off = 0;
-	for (unsigned i = 0; i < KIBMVETH_N && off < sizeof(built); i++) {
+	for (unsigned i = 0; kibmveth_table[i].version && off < sizeof(built); i++) {
 		int n = snprintf(built + off, sizeof(built) - off, "%s%s", i ? ", " : "",
 				 kibmveth_table[i].version);
 		if (n > 0)
@@ -104,7 +108,7 @@ static void kibmveth_not_built(const char *version, char *err, size_t size)
 		 "no kernel-%s driver in this build (built: %s). Install Debian's source package "
 		 "(apt-get install linux-source-%s) and rebuild (meson setup --reconfigure build "
 		 "&& ninja -C build), or build any tree with -Dkernel_src=%s=/path/to/linux",
-		 version, KIBMVETH_N ? built : "none", version, version);
+		 version, kibmveth_table[0].version ? built : "none", version, version);
 }
 
 static int kibmveth_set_param(struct kc_module *mod, const char *name, long v, char *err,
