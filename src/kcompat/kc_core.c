@@ -55,17 +55,20 @@ struct kc_dev *kc_cur(void)
 	return kc_top ? kc_top->kd : NULL;
 }
 
+/* kc_devs: see kc_int.h. */
 struct kc_dev *kc_devs(void)
 {
 	return kc_dev_list;
 }
 
+/* kc_dev_link: see kc_int.h. */
 void kc_dev_link(struct kc_dev *kd)
 {
 	kd->next_dev = kc_dev_list;
 	kc_dev_list = kd;
 }
 
+/* kc_dev_unlink: see kc_int.h. */
 void kc_dev_unlink(struct kc_dev *kd)
 {
 	for (struct kc_dev **pp = &kc_dev_list; *pp; pp = &(*pp)->next_dev)
@@ -75,12 +78,14 @@ void kc_dev_unlink(struct kc_dev *kd)
 		}
 }
 
+/* kc_host_enter: see kc_int.h. */
 void kc_host_enter(void)
 {
 	if (kc_top)
 		kc_top->host_depth++;
 }
 
+/* kc_host_exit: see kc_int.h. */
 void kc_host_exit(void)
 {
 	if (kc_top && kc_top->host_depth)
@@ -132,6 +137,7 @@ static void kc_log_store(struct kc_dev *kd, int level, const char *text)
 		kd->st.log_warnings++;
 }
 
+/* kc_log: see kc_int.h. */
 void kc_log(struct kc_dev *kd, int level, const char *fmt, ...)
 {
 	char buf[KC_LOG_LINE_MAX];
@@ -172,6 +178,7 @@ void kc_vlog(const struct net_device *ndev, const struct device *dev, int level,
 	kc_log_store(kd, level, buf);
 }
 
+/* printk: the kernel's; a leading KERN_<level> sets the line's level (default warning). */
 int printk(const char *fmt, ...)
 {
 	int level = KC_LOG_WARNING; /* default_message_loglevel */
@@ -183,6 +190,7 @@ int printk(const char *fmt, ...)
 	return 0;
 }
 
+/* netdev_printk: the kernel's; the line is the net_device's instance's. */
 void netdev_printk(int level, const struct net_device *dev, const char *fmt, ...)
 {
 	va_list ap;
@@ -191,6 +199,7 @@ void netdev_printk(int level, const struct net_device *dev, const char *fmt, ...
 	va_end(ap);
 }
 
+/* dev_printk: the kernel's; the line is the device's instance's. */
 void dev_printk(int level, const struct device *dev, const char *fmt, ...)
 {
 	va_list ap;
@@ -251,11 +260,13 @@ static const char *kc_basename(const char *file)
 	return s ? s + 1 : file;
 }
 
+/* kc_bug: BUG()/BUG_ON() (kc/base.h): an oops of the running instance. */
 void kc_bug(const char *file, int line, const char *what)
 {
 	kc_oops("kernel BUG at %s:%d! %s", kc_basename(file), line, what);
 }
 
+/* kc_warn: WARN_ON() (kc/base.h): logged and counted (warns); returns cond. */
 bool kc_warn(bool cond, const char *file, int line, const char *what)
 {
 	if (cond) {
@@ -288,6 +299,7 @@ static void kc_fault(int sig, siginfo_t *si, void *uctx)
 /* Install the fault handler once (ILLAN_KC_FAULTS=0 leaves faults alone,
  * for debugging a driver under gdb). */
 void kc_faults_init(void);
+/* kc_faults_init: installs the fault handler above once. */
 void kc_faults_init(void)
 {
 	if (kc_faults_on)
@@ -320,6 +332,8 @@ static struct kc_module_param *kc_param_find(struct kc_module *mod, const char *
 	return p;
 }
 
+/* kc_module_add_param: module_param (linux/module.h): find or make the entry, record the
+ * variable. */
 void kc_module_add_param(struct kc_module *mod, const char *name, enum kc_param_type type,
 			 void *ptr, umode_t perm)
 {
@@ -331,6 +345,7 @@ void kc_module_add_param(struct kc_module *mod, const char *name, enum kc_param_
 	p->perm = perm;
 }
 
+/* kc_module_param_desc: MODULE_PARM_DESC (linux/module.h). */
 void kc_module_param_desc(struct kc_module *mod, const char *name, const char *desc)
 {
 	struct kc_module_param *p = kc_param_find(mod, name, true);
@@ -340,6 +355,7 @@ void kc_module_param_desc(struct kc_module *mod, const char *name, const char *d
 
 /* The module whose init is running (vio_register_driver records into it). */
 struct kc_module *kc_module_loading(void);
+/* kc_module_loading: see vio_register_driver (kc_vio.c). */
 struct kc_module *kc_module_loading(void)
 {
 	return kc_loading;
@@ -537,6 +553,7 @@ int kc_sprintf(char *buf, const char *fmt, ...)
 	return n;
 }
 
+/* kc_snprintf: snprintf as the kernel-API headers rename it. */
 int kc_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -560,11 +577,13 @@ int scnprintf(char *buf, size_t size, const char *fmt, ...)
 	return (size_t)n >= size ? (int)size - 1 : n;
 }
 
+/* simple_strtol: the kernel's (deprecated there, used by ibmveth's sysfs store). */
 long simple_strtol(const char *cp, char **endp, unsigned int base)
 {
 	return strtol(cp, endp, (int)base);
 }
 
+/* simple_strtoul: the kernel's. */
 unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base)
 {
 	return strtoul(cp, endp, (int)base);
@@ -585,6 +604,7 @@ kc_ssize_t strscpy(char *dst, const char *src, size_t count)
 	return (kc_ssize_t)n;
 }
 
+/* num_online_cpus: the running instance's kc_vio_config.n_cpus (1 when 0). */
 unsigned int num_online_cpus(void)
 {
 	struct kc_dev *kd = kc_cur();
@@ -597,6 +617,7 @@ void rtnl_lock(void)
 	kc_rtnl_depth++;
 }
 
+/* rtnl_unlock: see rtnl_lock. */
 void rtnl_unlock(void)
 {
 	if (kc_rtnl_depth)

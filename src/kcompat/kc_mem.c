@@ -36,6 +36,7 @@ static void kc_pool_class_list(struct pkt_pool_class c[KC_POOL_CLASSES])
 					       kc_pool_classes[i].count};
 }
 
+/* kc_pool_mem_needed: see kc_int.h. */
 size_t kc_pool_mem_needed(void)
 {
 	struct pkt_pool_class c[KC_POOL_CLASSES];
@@ -295,6 +296,8 @@ static struct kc_dev *kc_mem_owner(const void *p)
 	return NULL;
 }
 
+/* kfree: the kernel's: NULL and ZERO_SIZE_PTR are ignored; a pointer that is no
+ * allocation is refused, logged and counted (bad_frees) instead of corrupting the heap. */
 void kfree(const void *p)
 {
 	if (!p || p == (void *)16)
@@ -308,6 +311,8 @@ void kfree(const void *p)
 	}
 }
 
+/* __get_free_pages: the kernel's: 4 KiB << order, aligned to its size, from the
+ * instance's heap. */
 unsigned long __get_free_pages(gfp_t flags, unsigned int order)
 {
 	(void)flags;
@@ -323,6 +328,7 @@ unsigned long __get_free_pages(gfp_t flags, unsigned int order)
 	return (unsigned long)p;
 }
 
+/* get_zeroed_page: the kernel's. */
 unsigned long get_zeroed_page(gfp_t flags)
 {
 	unsigned long p = __get_free_pages(flags, 0);
@@ -331,6 +337,7 @@ unsigned long get_zeroed_page(gfp_t flags)
 	return p;
 }
 
+/* free_pages: the kernel's. */
 void free_pages(unsigned long addr, unsigned int order)
 {
 	(void)order;
@@ -345,6 +352,9 @@ static struct kc_dev *kc_dma_dev(struct device *dev)
 	return dev && dev->kc ? dev->kc : kc_cur();
 }
 
+/* dma_map_single_attrs: the buffer's logical address; DMA_MAPPING_ERROR outside the
+ * partition or past 4 GiB (see the top of this file), or the injected bad address
+ * (kc_dev_dma_fault). */
 dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size, int dir,
 				unsigned long attrs)
 {
@@ -374,6 +384,8 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size, int 
 	return a;
 }
 
+/* dma_unmap_single_attrs: a mapping is dropped by address and size; anything else is
+ * counted (dma_bad_unmaps) and logged, as CONFIG_DMA_API_DEBUG would. */
 void dma_unmap_single_attrs(struct device *dev, dma_addr_t addr, size_t size, int dir,
 			    unsigned long attrs)
 {
@@ -389,6 +401,8 @@ void dma_unmap_single_attrs(struct device *dev, dma_addr_t addr, size_t size, in
 	}
 }
 
+/* dma_alloc_coherent: zeroed, page-aligned memory of the instance's heap, its logical
+ * address in *handle. */
 void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle, gfp_t flags)
 {
 	(void)flags;
@@ -412,6 +426,7 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle, gf
 	return p;
 }
 
+/* dma_free_coherent: the kernel's; a wrong handle or size is counted and the memory kept. */
 void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr_t handle)
 {
 	struct kc_dev *kd = kc_dma_dev(dev);

@@ -182,6 +182,7 @@ struct net_device *alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs, unsign
 	return dev;
 }
 
+/* free_netdev: the kernel's: its NAPI tasks cancelled and freed. */
 void free_netdev(struct net_device *dev)
 {
 	if (!dev)
@@ -232,6 +233,7 @@ int kc_net_register(struct kc_dev *kd)
 	return 0;
 }
 
+/* register_netdev: the kernel's: the illan netdev is made and registered (kc_net_register). */
 int register_netdev(struct net_device *dev)
 {
 	struct kc_dev *kd = dev->kc;
@@ -260,6 +262,7 @@ void unregister_netdev(struct net_device *dev)
 		kd->registered = false;
 }
 
+/* netif_set_real_num_tx_queues: the kernel's: 1..num_tx_queues. */
 int netif_set_real_num_tx_queues(struct net_device *dev, unsigned int txq)
 {
 	if (txq < 1 || txq > dev->num_tx_queues)
@@ -295,6 +298,8 @@ static void kc_napi_task(struct ev_task *t)
 	kc_call(kn->kd, kc_do_napi, kn->napi, 0);
 }
 
+/* netif_napi_add_weight: the kernel's: an event-loop task behind the napi_struct, SCHED
+ * held until napi_enable. */
 void netif_napi_add_weight(struct net_device *dev, struct napi_struct *napi,
 			   int (*poll)(struct napi_struct *, int), int weight)
 {
@@ -321,6 +326,7 @@ void netif_napi_add_weight(struct net_device *dev, struct napi_struct *napi,
 	napi->kc_host = kn;
 }
 
+/* netif_napi_del: the kernel's. */
 void netif_napi_del(struct napi_struct *napi)
 {
 	struct kc_napi *kn = napi->kc_host;
@@ -349,6 +355,8 @@ void kc_net_napi_fini(struct kc_dev *kd)
 	}
 }
 
+/* napi_schedule_prep: the kernel's: false while disabled, or already scheduled (MISSED
+ * is noted then). */
 bool napi_schedule_prep(struct napi_struct *n)
 {
 	if (n->state & KC_NAPI_DISABLE)
@@ -361,6 +369,7 @@ bool napi_schedule_prep(struct napi_struct *n)
 	return true;
 }
 
+/* __napi_schedule: the kernel's: the poll is queued on the event loop. */
 void __napi_schedule(struct napi_struct *n)
 {
 	struct kc_napi *kn = n->kc_host;
@@ -368,6 +377,8 @@ void __napi_schedule(struct napi_struct *n)
 		ev_task_schedule(kn->kd->loop, &kn->task);
 }
 
+/* napi_complete_done: the kernel's: a poll MISSED while running is queued again and
+ * false returned. */
 bool napi_complete_done(struct napi_struct *n, int work_done)
 {
 	(void)work_done;
@@ -417,6 +428,7 @@ static int kc_receive(struct sk_buff *skb)
 	return 0;
 }
 
+/* napi_gro_receive: the packet goes up through netdev_receive. */
 int napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb)
 {
 	(void)napi;
@@ -424,6 +436,7 @@ int napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb)
 	return 3; /* GRO_NORMAL: illan's netdev has no GRO cell; the frame goes up whole */
 }
 
+/* netif_receive_skb: as napi_gro_receive. */
 int netif_receive_skb(struct sk_buff *skb)
 {
 	return kc_receive(skb);

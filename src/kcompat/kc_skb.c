@@ -207,6 +207,7 @@ static void kc_skb_free(struct sk_buff *skb)
 	pkt_free(p);
 }
 
+/* kfree_skb: the kernel's; counted as a drop (skb_kfree). */
 void kfree_skb(struct sk_buff *skb)
 {
 	struct kc_dev *kd = skb ? skb->kc_owner : NULL;
@@ -215,6 +216,7 @@ void kfree_skb(struct sk_buff *skb)
 	kc_skb_free(skb);
 }
 
+/* consume_skb: the kernel's. */
 void consume_skb(struct sk_buff *skb)
 {
 	kc_skb_free(skb);
@@ -231,6 +233,7 @@ unsigned kc_skb_reclaim(struct kc_dev *kd)
 	return n;
 }
 
+/* kc_skb_panic: skb_over_panic and its relatives: an oops of the running instance. */
 void kc_skb_panic(const struct sk_buff *skb, unsigned int len, const char *what)
 {
 	kc_oops("skbuff: %s: len:%u put:%u head:%p data:%p tail:%#x end:%#x", what, skb->len, len,
@@ -380,6 +383,7 @@ bool skb_partial_csum_set(struct sk_buff *skb, u16 start, u16 off)
 	return true;
 }
 
+/* __skb_linearize: the kernel's, through pkt_linearize (the buffer may move). */
 int __skb_linearize(struct sk_buff *skb)
 {
 	if (skb->kc_frag_member)

@@ -17,6 +17,7 @@
 
 #include "hv/hv.h"
 #include "kcompat/kc_int.h"
+#include "pkt/hdr.h"
 
 void kc_faults_init(void);
 struct kc_module *kc_module_loading(void);
@@ -38,6 +39,7 @@ int vio_register_driver(struct vio_driver *drv)
 	return 0;
 }
 
+/* vio_unregister_driver: the kernel's (module exit). */
 void vio_unregister_driver(struct vio_driver *drv)
 {
 	struct kc_module *mod = kc_module_loading();
@@ -96,6 +98,7 @@ static struct kc_dev *kc_dev_by_irq(unsigned int irq)
 	return NULL;
 }
 
+/* request_irq: the kernel's: the handler becomes the adapter's hypervisor interrupt. */
 int request_irq(unsigned int irq, irqreturn_t (*handler)(int, void *), unsigned long flags,
 		const char *name, void *dev_id)
 {
@@ -113,6 +116,7 @@ int request_irq(unsigned int irq, irqreturn_t (*handler)(int, void *), unsigned 
 	return 0;
 }
 
+/* free_irq: the kernel's. */
 const void *free_irq(unsigned int irq, void *dev_id)
 {
 	struct kc_dev *kd = kc_dev_by_irq(irq);
@@ -149,6 +153,7 @@ int kobject_init_and_add(struct kobject *kobj, const struct kobj_type *ktype,
 	return 0;
 }
 
+/* kobject_uevent: no udev here: nothing to tell. */
 int kobject_uevent(struct kobject *kobj, int action)
 {
 	(void)kobj;
@@ -156,6 +161,8 @@ int kobject_uevent(struct kobject *kobj, int action)
 	return 0;
 }
 
+/* kobject_put: the kernel's: the kobject leaves the instance's sysfs, its release (if
+ * any) runs. */
 void kobject_put(struct kobject *kobj)
 {
 	if (!kobj)
@@ -246,7 +253,8 @@ long kc_sysfs_show(struct kc_dev *kd, const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* ---- Probe and remove --------------------------------------------------------------------- */
+/* ---- Probe and remove
+ * --------------------------------------------------------------------- */
 
 static void kc_seterr(char *err, size_t size, const char *fmt, ...)
 {
@@ -348,9 +356,7 @@ struct kc_dev *kc_dev_probe(struct kc_module *mod, const char *name, struct hv_p
 	snprintf(kd->vdev.dev.kobj.kc_name, sizeof(kd->vdev.dev.kobj.kc_name), "%s", kd->bus_id);
 	kd->vdev.dev.kobj.name = kd->vdev.dev.kobj.kc_name;
 	memcpy(kd->prop_mac + (kd->cfg.mac_8_bytes ? 2 : 0), kd->cfg.mac, 6);
-	uint8_t f[4] = {(uint8_t)(kd->cfg.mcast_filter_size >> 24), (uint8_t)(kd->cfg.mcast_filter_size >> 16),
-			(uint8_t)(kd->cfg.mcast_filter_size >> 8), (uint8_t)kd->cfg.mcast_filter_size};
-	memcpy(&kd->prop_filters, f, 4);
+	hdr_put32((uint8_t *)&kd->prop_filters, kd->cfg.mcast_filter_size); /* be32 */
 	kc_dev_link(kd);
 	if (kc_mem_init(kd)) {
 		kc_seterr(err, err_size, "partition %s has not %zu bytes of memory below 4 GiB left",
@@ -420,18 +426,21 @@ void kc_removed_stats(struct kc_dev_stats *st)
 	*st = kc_removed;
 }
 
-/* ---- Accessors ------------------------------------------------------------------------------ */
+/* ---- Accessors
+ * ------------------------------------------------------------------------------ */
 
 struct netdev *kc_dev_netdev(const struct kc_dev *kd)
 {
 	return kd ? kd->ndev : NULL;
 }
 
+/* kc_dev_module: see kcompat.h. */
 struct kc_module *kc_dev_module(const struct kc_dev *kd)
 {
 	return kd->mod;
 }
 
+/* kc_dev_dead: see kcompat.h. */
 bool kc_dev_dead(const struct kc_dev *kd, const char **why)
 {
 	if (why)
@@ -439,6 +448,7 @@ bool kc_dev_dead(const struct kc_dev *kd, const char **why)
 	return kd->dead;
 }
 
+/* kc_dev_get_stats: see kcompat.h. */
 void kc_dev_get_stats(const struct kc_dev *kd, struct kc_dev_stats *st)
 {
 	*st = kd->st;
