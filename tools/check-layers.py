@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Fail when a source file includes a header from a layer above its own.
 
-Layers, lowest first (architecture.md): ev, pkt, hv, net, drv/*, bridge,
-stack, topo, cli. A file may include headers of its own folder and of lower
+Layers, lowest first (architecture.md): ev, pkt, hv, net, kcompat, drv/*,
+bridge, stack, topo, cli. A file may include headers of its own folder and of lower
 layers only; the drivers may not include each other.
 """
 import os
 import re
 import sys
 
-RANK = {"ev": 0, "pkt": 1, "hv": 2, "net": 3, "drv": 4, "bridge": 5,
-        "stack": 6, "topo": 7, "cli": 8}
+RANK = {"ev": 0, "pkt": 1, "hv": 2, "net": 3, "kcompat": 3.5, "drv": 4,
+        "bridge": 5, "stack": 6, "topo": 7, "cli": 8}
 
 
 def layer_of(path, src):

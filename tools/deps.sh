@@ -3,13 +3,18 @@
 # does nothing when every tool and library is already there. Libraries are
 # found with pkg-config: libyaml (topology files), jansson (JSON); graphviz
 # (dot) renders the DOT drawings of `illan topo show` and tests them.
-PKGS="meson ninja-build gcc clang clang-format clang-tidy python3 pkg-config iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck libyaml-dev libjansson-dev graphviz"
+# linux-source-6.1 and -6.12 give the kernel drivers their ibmveth.c (only
+# that file and ibmveth.h are taken, at build time; see docs/kcompat.md).
+PKGS="meson ninja-build gcc clang clang-format clang-tidy python3 pkg-config iproute2 iperf3 ethtool tcpdump tshark libpcap-dev gnuplot-nox procps iputils-ping cppcheck libyaml-dev libjansson-dev graphviz linux-source-6.1 linux-source-6.12"
 missing=""
 for t in meson ninja gcc clang clang-format clang-tidy python3 pkg-config ip iperf3 ethtool tcpdump gnuplot ping nstat cppcheck tshark dot; do
   command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 for lib in yaml-0.1 jansson; do
   pkg-config --exists "$lib" 2>/dev/null || missing="$missing $lib"
+done
+for v in 6.1 6.12; do
+  [ -f /usr/src/linux-source-$v.tar.xz ] || missing="$missing linux-source-$v"
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

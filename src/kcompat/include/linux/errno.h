@@ -1,0 +1,12 @@
+/*
+ * linux/errno.h — the kernel's errno values.
+ *
+ * Part of the kernel-API headers of src/kcompat (see kc/base.h): the
+ * driver is compiled against these and nothing else.
+ */
+#ifndef KC_LINUX_ERRNO_H
+#define KC_LINUX_ERRNO_H
+
+#include "kc/base.h"
+
+#endif
