@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "drv/ibmveth/ibmveth.h"
+#include "drv/kibmveth/kibmveth.h"
 #include "proc.h"
 #include "topo/draw.h"
 #include "topo/scenario.h"
@@ -46,7 +47,35 @@ struct run_info {
 	unsigned n_parts, n_adapters, n_bridges, n_nics, n_hosts, n_events_fired;
 	json_t *config;    /* the whole configuration, for JSON */
 	struct topo_desc *desc; /* a copy for --report (the topology is gone by then) */
+	json_t *klog;      /* the kernel drivers' log lines: [{device, level, line, count}] */
+	const char *driver; /* --driver, or NULL */
 };
+
+struct klog_walk {
+	json_t *arr;
+	const char *dev;
+};
+
+/* One log line of a kernel driver: repeated lines are counted, not kept
+ * again (a driver that logs per packet would flood the report). */
+static void klog_line(void *arg, int level, const char *line)
+{
+	struct klog_walk *w = arg;
+	size_t i;
+	json_t *e;
+	json_array_foreach(w->arr, i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "device")), w->dev) &&
+		    !strcmp(json_string_value(json_object_get(e, "line")), line)) {
+			json_object_set_new(e, "count",
+					    json_integer(json_integer_value(json_object_get(e, "count")) + 1));
+			return;
+		}
+	}
+	if (json_array_size(w->arr) < 64)
+		json_array_append_new(w->arr, json_pack("{s:s, s:i, s:s, s:i}", "device", w->dev, "level",
+							level, "line", line, "count", 1));
+}
 
 /* Parse a byte count with an optional K/M/G suffix (binary). */
 static int parse_size(const char *s, uint64_t *out)
@@ -101,6 +130,9 @@ static void usage_run(FILE *f)
 		"  --no-gro               every server NIC without GRO\n"
 		"  --linux-bridge         Linux-style bridges instead of OVS-style ones\n"
 		"  --veb                  hypervisor switches in VEB instead of VEPA mode\n"
+		"  --driver NAME          every adapter's driver: illan (the model, with --fixes) or\n"
+		"                         kernel-VERSION, the real ibmveth.c of a Linux tree built in\n"
+		"                         (illan run --driver list shows them; docs/kcompat.md)\n"
 		"  --json                 one JSON object on stdout\n"
 		"  --trace FILE           offload state of the first packets of each flow, hop by hop\n"
 		"  --pcap DIR             one pcap per hop\n"
@@ -122,6 +154,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		{"no-gro", no_argument, NULL, 'g'},        {"linux-bridge", no_argument, NULL, 'l'},
 		{"veb", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
 		{"report", required_argument, NULL, 'R'},
+		{"driver", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	topo_config_default(&o->cfg);
@@ -202,6 +235,23 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			break;
 		case 'v':
 			o->cfg.veb = true;
+			break;
+		case 'D':
+			if (strcmp(optarg, "list") == 0) {
+				printf("illan\n");
+				for (unsigned i = 0; i < kibmveth_n_versions(); i++) {
+					const char *src = NULL;
+					const char *v = kibmveth_version(i, &src);
+					printf("kernel-%s\t%s\n", v, src ? src : "");
+				}
+				return 1;
+			}
+			if (strcmp(optarg, "illan") != 0 && strncmp(optarg, "kernel-", 7) != 0) {
+				fprintf(stderr, "illan: --driver '%s': expected illan or kernel-VERSION "
+						"(--driver list)\n", optarg);
+				return -EINVAL;
+			}
+			o->cfg.driver = optarg;
 			break;
 		case 'R': {
 			const char *dot = strrchr(optarg, '.');
@@ -388,6 +438,15 @@ static void info_take(struct run_info *info, const struct run_opts *o, const str
 	info->n_hosts = t->desc->n_hosts;
 	info->n_events_fired = t->n_events_fired;
 	info->config = config_json(o, t);
+	info->driver = o->cfg.driver;
+	info->klog = json_array();
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		const struct kc_dev *kd = kibmveth_kc(t->devs[i].dev);
+		if (!kd)
+			continue;
+		struct klog_walk w = {info->klog, t->devs[i].dev->name};
+		kc_dev_log_each(kd, klog_line, &w);
+	}
 	if (o->report) {
 		info->desc = topo_desc_new();
 		if (info->desc) {
@@ -565,6 +624,7 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 	json_object_set_new(root, "leaked_packets", json_integer((json_int_t)leaked));
 	json_object_set_new(root, "events_fired", json_integer(info->n_events_fired));
 	json_object_set(root, "config", info->config);
+	json_object_set(root, "kernel_log", info->klog);
 	json_t *flows = json_array();
 	for (unsigned i = 0; i < r->n_flows; i++) {
 		const struct scenario_flow_result *fr = &r->flows[i];
@@ -607,7 +667,10 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 		       const struct scenario_result *r, const struct snap *t, uint64_t leaked)
 {
 	char fx[160];
-	if (info->fixes == TOPO_FIXES_FILE)
+	if (info->driver && strcmp(info->driver, "illan") != 0)
+		snprintf(fx, sizeof(fx), "none apply: every adapter runs %s (a kernel driver is what its "
+					 "tree is)", info->driver);
+	else if (info->fixes == TOPO_FIXES_FILE)
 		snprintf(fx, sizeof(fx), "per adapter, as the file says");
 	else
 		fixes_list(info->fixes, fx, sizeof(fx), true);
@@ -643,6 +706,17 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 	fprintf(f, "\ndrops:%s\n", r->n_expl ? "" : " none");
 	for (unsigned i = 0; i < r->n_expl; i++)
 		fprintf(f, "  %" PRIu64 "x %s\n", r->expl[i].count, r->expl[i].text);
+	if (json_array_size(info->klog)) {
+		fprintf(f, "\nkernel driver log:\n");
+		size_t i;
+		json_t *e;
+		json_array_foreach(info->klog, i, e)
+		{
+			fprintf(f, "  %" PRId64 "x %s: %s\n", (int64_t)json_integer_value(json_object_get(e, "count")),
+				json_string_value(json_object_get(e, "device")),
+				json_string_value(json_object_get(e, "line")));
+		}
+	}
 	fprintf(f, "\ncounters: tcp_bad_checksum %" PRIu64 ", upcalls %" PRIu64 ", sw_gso_segments %" PRIu64
 		   ", sw_checksums %" PRIu64 ", hv_sw_checksums %" PRIu64 ", hv_sw_segments %" PRIu64
 		   ", tx_large_packets %" PRIu64 ", rx_large_packets %" PRIu64 "\n",
@@ -690,6 +764,7 @@ int cmd_run(int argc, char **argv)
 	int report_rc = o.report ? write_report(&o, &info, &res) : 0;
 	snap_free(snap);
 	json_decref(info.config);
+	json_decref(info.klog);
 	topo_desc_free(info.desc);
 	if (report_rc)
 		return 2;

@@ -19,6 +19,7 @@
 
 #include "bridge/bridge.h"
 #include "drv/ibmveth/ibmveth.h"
+#include "drv/kibmveth/kibmveth.h"
 #include "drv/physnic/physnic.h"
 #include "drv/veth/veth.h"
 #include "ev/ev.h"
@@ -124,9 +125,11 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	struct hv_partition *part = t->parts[p];
 	char loc[300];
 	where(t, &a->src, loc, sizeof(loc));
-	if (strcmp(a->driver.kind, "illan") != 0) {
-		seterr(err, err_size, "%sadapter %s: driver '%s' is not available in this build (illan)",
-		       loc, a->name, a->driver.kind);
+	const char *kind = t->cfg.driver ? t->cfg.driver : a->driver.kind;
+	bool kernel = strncmp(kind, "kernel-", 7) == 0;
+	if (strcmp(kind, "illan") != 0 && !kernel) {
+		seterr(err, err_size, "%sadapter %s: driver '%s': expected illan or kernel-VERSION", loc,
+		       a->name, kind);
 		return -EINVAL;
 	}
 	struct hv_adapter_config ac;
@@ -153,18 +156,35 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 		seterr(err, err_size, "%sthe hypervisor refused adapter %s", loc, a->name);
 		return -EINVAL;
 	}
-	struct ibmveth_params params;
-	ibmveth_params_default(&params);
-	params.fixes = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : a->driver.fixes;
-	struct ibmveth_of_node of;
-	memset(&of, 0, sizeof(of));
-	memcpy(of.mac, ac.mac, 6);
-	of.mcast_filter_size = ac.mcast_filter_size;
-	of.illan_options = ac.fw_attrs != 0;
-	struct netdev *dev = ibmveth_create(a->name, part, ua, &of, t->loop, &params);
-	if (!dev) {
-		seterr(err, err_size, "%sibmveth probe of %s failed", loc, a->name);
-		return -EINVAL;
+	struct netdev *dev;
+	if (kernel) {
+		/* the real driver of that tree (the seed's fix switches do not
+		 * apply: a kernel driver is what its tree is) */
+		struct kibmveth_params kp;
+		kibmveth_params_default(&kp);
+		struct kibmveth_of_node kof = {.mcast_filter_size = ac.mcast_filter_size,
+					       .illan_options = ac.fw_attrs != 0};
+		memcpy(kof.mac, ac.mac, 6);
+		char why[256] = "";
+		dev = kibmveth_create(kind, a->name, part, ua, &kof, t->loop, &kp, why, sizeof(why));
+		if (!dev) {
+			seterr(err, err_size, "%sadapter %s: %s", loc, a->name, why);
+			return -EINVAL;
+		}
+	} else {
+		struct ibmveth_params params;
+		ibmveth_params_default(&params);
+		params.fixes = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : a->driver.fixes;
+		struct ibmveth_of_node of;
+		memset(&of, 0, sizeof(of));
+		memcpy(of.mac, ac.mac, 6);
+		of.mcast_filter_size = ac.mcast_filter_size;
+		of.illan_options = ac.fw_attrs != 0;
+		dev = ibmveth_create(a->name, part, ua, &of, t->loop, &params);
+		if (!dev) {
+			seterr(err, err_size, "%sibmveth probe of %s failed", loc, a->name);
+			return -EINVAL;
+		}
 	}
 	struct topo_dev *td = add_dev(t);
 	*td = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_ADAPTER, .is_adapter = true, .adapter = a,
@@ -499,11 +519,15 @@ static int schedule_events(struct topo *t)
 
 /* ---- Construction ------------------------------------------------------------ */
 
+/* What a partition's adapters need (each the larger of the two drivers'
+ * needs, so --driver can switch any adapter), plus slack. */
 static size_t part_memory(const struct topo_partition *p)
 {
 	if (p->memory)
 		return (size_t)p->memory;
-	return (p->n_adapters ? p->n_adapters : 1) * ibmveth_lmem_needed() + TOPO_MEM_SLACK;
+	size_t per = ibmveth_lmem_needed();
+	size_t kper = kibmveth_n_versions() ? kibmveth_lmem_needed() : 0;
+	return (p->n_adapters ? p->n_adapters : 1) * (per > kper ? per : kper) + TOPO_MEM_SLACK;
 }
 
 static void find_seed_objects(struct topo *t)

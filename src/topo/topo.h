@@ -57,6 +57,7 @@ struct topo_config {
 	bool veb;          /* every hypervisor switch in VEB mode */
 	bool real;         /* no built-in stacks or hosts: the caller attaches endpoints */
 	bool monotonic;    /* real clock (real mode) instead of the virtual one */
+	const char *driver; /* every adapter's driver ("illan", "kernel-6.1"), or NULL: the file's */
 };
 
 /* Defaults: everything as the description says (fixes TOPO_FIXES_FILE,

@@ -117,6 +117,15 @@ if command -v dot >/dev/null 2>&1; then
 else
   n=$((n + 1)); echo "ok $n - run --report FILE.svg draws it # SKIP graphviz not installed"
 fi
+"$ILLAN" run --driver list >"$tmp/drivers" 2>&1
+if grep -q '^kernel-6.1' "$tmp/drivers"; then
+  check "run --driver kernel-6.1: the real driver in every adapter, every flow whole" expect_exit 0 "$ILLAN" run --driver kernel-6.1 --bytes 256K
+  check "its report says the seed's fixes do not apply" grep -q "none apply: every adapter runs kernel-6.1" "$tmp/out"
+  check "the kernel driver's own log lines are in the report" grep -q "^kernel driver log:" "$tmp/out"
+else
+  n=$((n + 1)); echo "ok $n - run --driver kernel-6.1 # SKIP no kernel driver built"
+fi
+check "an unknown driver is refused" expect_exit 2 "$ILLAN" run --driver frobnicate
 check "matrix FILE runs the file's flows" expect_exit 0 "$ILLAN" matrix "$EX/many-lpars.yaml" --bytes 64K
 check "matrix FILE: all fixes whole and fast for 33 flows" grep -qE "^1,2,3,4 +33/33 .*whole and fast" "$tmp/out"
 check "hv counters a review found missing reach the JSON" sh -c "'$ILLAN' run --bytes 64K --json | python3 -c \"import json,sys; d=json.load(sys.stdin); o=d['objects']['hv:trunk-in']; assert all(k in o for k in ('tx_not_open','resource_errors','hv_sw_errors','standby_discards')), o\""
