@@ -492,7 +492,18 @@ out_close:
 	return rc;
 }
 
-static int open_tun(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+/* A setup call named what failed on fd: say so, close fd, return -errno. */
+static int open_fail(int fd, const char *what, const struct tap_config *cfg, char *err,
+		     size_t err_size)
+{
+	int rc = -errno;
+	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
+/* Open and set up the TAP device: returns its fd or a negative errno. */
+static int open_tun(const struct tap_config *cfg, char *err, size_t err_size)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -509,73 +520,44 @@ static int open_tun(struct tap *t, const struct tap_config *cfg, char *err, size
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->ifname);
-	int rc;
-	const char *what;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		what = "TUNSETIFF";
-		goto fail;
-	}
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return open_fail(fd, "TUNSETIFF", cfg, err, err_size);
 	int hdr_sz = VNET_HDR_LEN;
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0) {
-		what = "TUNSETVNETHDRSZ";
-		goto fail;
-	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0)
+		return open_fail(fd, "TUNSETVNETHDRSZ", cfg, err, err_size);
 	int le = 1; /* vnet.c speaks little-endian; ENOTTY/EINVAL on old kernels is harmless */
 	(void)ioctl(fd, TUNSETVNETLE, &le);
-	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)cfg->offloads) < 0) {
-		what = "TUNSETOFFLOAD";
-		goto fail;
-	}
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)cfg->offloads) < 0)
+		return open_fail(fd, "TUNSETOFFLOAD", cfg, err, err_size);
 	if (cfg->mac) {
 		struct ifreq hw;
 		memset(&hw, 0, sizeof(hw));
 		snprintf(hw.ifr_name, IFNAMSIZ, "%s", cfg->ifname);
 		hw.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(hw.ifr_hwaddr.sa_data, cfg->mac, 6);
-		if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0) {
-			what = "SIOCSIFHWADDR";
-			goto fail;
-		}
+		if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0)
+			return open_fail(fd, "SIOCSIFHWADDR", cfg, err, err_size);
 	}
-	rc = if_configure(cfg->ifname, cfg->mtu, false);
-	if (rc < 0) {
-		snprintf(err, err_size, "configure %s: %s", cfg->ifname, strerror(-rc));
-		close(fd);
-		return rc;
-	}
-	t->fd = fd;
-	t->offloads = cfg->offloads;
-	return 0;
-fail:
-	rc = -errno;
-	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(errno));
-	close(fd);
-	return rc;
+	return fd;
 }
 
-static int open_packet(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+/* Open and bind the packet socket: returns its fd or a negative errno. */
+static int open_packet(const struct tap_config *cfg, char *err, size_t err_size)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
 		snprintf(err, err_size, "AF_PACKET socket: %s", strerror(errno));
 		return -errno;
 	}
-	int one = 1, rc;
-	const char *what;
+	int one = 1;
 	unsigned ifindex = if_nametoindex(cfg->ifname);
-	if (!ifindex) {
-		what = "if_nametoindex";
-		goto fail;
-	}
-	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
-		what = "PACKET_VNET_HDR";
-		goto fail;
-	}
+	if (!ifindex)
+		return open_fail(fd, "if_nametoindex", cfg, err, err_size);
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+		return open_fail(fd, "PACKET_VNET_HDR", cfg, err, err_size);
 	/* Our own writes must not come back as receives. */
-	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
-		what = "PACKET_IGNORE_OUTGOING";
-		goto fail;
-	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		return open_fail(fd, "PACKET_IGNORE_OUTGOING", cfg, err, err_size);
 	int bufsz = 4 << 20;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
@@ -584,29 +566,33 @@ static int open_packet(struct tap *t, const struct tap_config *cfg, char *err, s
 		.sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = (int)ifindex,
 	};
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		what = "bind";
-		goto fail;
-	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return open_fail(fd, "bind", cfg, err, err_size);
 	/* A NIC's port sees every frame on its wire. */
 	struct packet_mreq mr = {.mr_ifindex = (int)ifindex, .mr_type = PACKET_MR_PROMISC};
-	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		what = "PACKET_MR_PROMISC";
-		goto fail;
-	}
-	rc = if_configure(cfg->ifname, cfg->mtu, false);
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return open_fail(fd, "PACKET_MR_PROMISC", cfg, err, err_size);
+	return fd;
+}
+
+/* Open the device of t's kind in the current namespace and bring its
+ * interface up; t keeps the fd. Returns 0 or a negative errno, with err set. */
+static int open_dev(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+{
+	int fd = cfg->kind == TAP_KIND_TUN ? open_tun(cfg, err, err_size)
+					   : open_packet(cfg, err, err_size);
+	if (fd < 0)
+		return fd;
+	int rc = if_configure(cfg->ifname, cfg->mtu, false);
 	if (rc < 0) {
 		snprintf(err, err_size, "configure %s: %s", cfg->ifname, strerror(-rc));
 		close(fd);
 		return rc;
 	}
 	t->fd = fd;
+	if (cfg->kind == TAP_KIND_TUN)
+		t->offloads = cfg->offloads;
 	return 0;
-fail:
-	rc = -errno;
-	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(errno));
-	close(fd);
-	return rc;
 }
 
 /* The TAP's counter sets (see tap.h). Returns 0 or netdev_add_counter_set's error. */
@@ -680,10 +666,7 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 		snprintf(err, err_size, "enter namespace %s: %s", cfg->netns, strerror(-rc));
 		goto out_free;
 	}
-	if (cfg->kind == TAP_KIND_TUN)
-		rc = open_tun(t, cfg, err, err_size);
-	else
-		rc = open_packet(t, cfg, err, err_size);
+	rc = open_dev(t, cfg, err, err_size);
 	tap_netns_leave(saved);
 	if (rc < 0)
 		goto out_free;
