@@ -181,6 +181,50 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 
 static int tap_deliver(struct tap *t, struct pkt *p, const uint8_t raw[VNET_HDR_LEN]);
 
+/* Read one frame into iov (the virtio-net header's bytes first, then room
+ * for the frame) and judge its length. Returns true with *flen the frame's
+ * length when it is there to deliver; otherwise false with *rc what
+ * tap_read_one returns: 0 drained, -1 a read error, 1 a frame dropped (and
+ * counted) as a runt or as larger than iov or any packet could hold. */
+static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t *flen, int *rc)
+{
+	struct netdev *dev = t->dev;
+	ssize_t n;
+	if (t->kind == TAP_KIND_PACKET) {
+		/* MSG_TRUNC: the real length, so an oversized frame is seen */
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
+		n = recvmsg(t->fd, &mh, MSG_TRUNC);
+	} else {
+		n = readv(t->fd, iov, n_iov); /* a character device: no recvmsg */
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			*rc = 0;
+			return false;
+		}
+		t->c.rx_read_errors++;
+		dev->stats.rx_errors++;
+		*rc = -1;
+		return false;
+	}
+	*rc = 1;
+	if ((size_t)n < VNET_HDR_LEN + ETH_HLEN) {
+		t->vs.vnet_runt++;
+		dev->stats.rx_errors++;
+		return false;
+	}
+	size_t room = 0;
+	for (int i = 1; i < n_iov; i++)
+		room += iov[i].iov_len;
+	*flen = (uint32_t)n - VNET_HDR_LEN;
+	if (*flen > room || *flen > PKT_MAX_LEN) {
+		t->c.rx_too_big++;
+		dev->stats.rx_dropped++;
+		return false;
+	}
+	return true;
+}
+
 /* Read one frame into the spare large packet (spilling, if ever, into the
  * auxiliary buffer). Returns as tap_read_one. A frame of at most small_size
  * bytes is copied into a small packet when one can be had, leaving the spare
@@ -192,32 +236,10 @@ static int tap_read_spare(struct tap *t)
 	struct pkt *big = t->spare;
 	uint32_t room = pkt_tailroom(big);
 	struct iovec iov[3] = {{raw, sizeof(raw)}, {pkt_data(big), room}, {t->aux, TAP_AUX_SIZE}};
-	ssize_t n;
-	if (t->kind == TAP_KIND_PACKET) {
-		/* MSG_TRUNC: the real length, so an oversized frame is seen */
-		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 3};
-		n = recvmsg(t->fd, &mh, MSG_TRUNC);
-	} else {
-		n = readv(t->fd, iov, 3);
-	}
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		t->c.rx_read_errors++;
-		dev->stats.rx_errors++;
-		return -1;
-	}
-	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
-		t->vs.vnet_runt++;
-		dev->stats.rx_errors++;
-		return 1;
-	}
-	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
-	if (flen > room + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
-		t->c.rx_too_big++;
-		dev->stats.rx_dropped++;
-		return 1;
-	}
+	uint32_t flen;
+	int rc;
+	if (!tap_read_frame(t, iov, 3, &flen, &rc))
+		return rc;
 	struct pkt *p = NULL;
 	if (flen <= t->small_size) {
 		p = pkt_alloc(t->pool, t->small_size, PKT_HEADROOM);
@@ -266,34 +288,11 @@ static int tap_read_one(struct tap *t)
 		iov[n_iov++] = (struct iovec){pkt_data(p), small};
 	}
 	iov[n_iov++] = (struct iovec){t->aux, TAP_AUX_SIZE};
-	ssize_t n;
-	if (t->kind == TAP_KIND_PACKET) {
-		/* MSG_TRUNC: the real length, so an oversized frame is seen */
-		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
-		n = recvmsg(t->fd, &mh, MSG_TRUNC);
-	} else {
-		n = readv(t->fd, iov, n_iov); /* a character device: no recvmsg */
-	}
-	if (n < 0) {
+	uint32_t flen;
+	int rc;
+	if (!tap_read_frame(t, iov, n_iov, &flen, &rc)) {
 		pkt_free(p);
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		t->c.rx_read_errors++;
-		dev->stats.rx_errors++;
-		return -1;
-	}
-	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
-		pkt_free(p);
-		t->vs.vnet_runt++;
-		dev->stats.rx_errors++;
-		return 1;
-	}
-	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
-	if (flen > small + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
-		pkt_free(p);
-		t->c.rx_too_big++;
-		dev->stats.rx_dropped++;
-		return 1;
+		return rc;
 	}
 	if (!p) {
 		t->c.rx_nomem++;
