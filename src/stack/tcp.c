@@ -677,6 +677,43 @@ static void tcp_send_syn(struct tcp_conn *c)
 	c->snd_nxt = c->snd_max = 1;
 }
 
+/* Send c's SYN (its SYN-ACK on the passive side) again, counted in the
+ * stack's and the flow's retransmissions of it. */
+static void tcp_resend_syn(struct tcp_conn *c)
+{
+	struct stack *s = c->s;
+	if (c->state == TCP_SYN_RECV) {
+		s->ctr.synack_retransmits++;
+		if (c->flow)
+			c->flow->res.synack_retransmits++;
+	} else {
+		s->ctr.syn_retransmits++;
+		if (c->flow)
+			c->flow->res.syn_retransmits++;
+	}
+	tcp_send_syn(c);
+}
+
+/* The retransmission timer during the handshake: as tcp_write_timeout, give
+ * up after tcp_syn_retries retransmissions of the SYN (tcp_synack_retries of
+ * the SYN-ACK), else back off and send it again. */
+static void tcp_rto_handshake(struct tcp_conn *c)
+{
+	const struct stack_config *cfg = &c->s->cfg;
+	bool synack = c->state == TCP_SYN_RECV;
+	if (c->backoff >= (synack ? cfg->synack_retries : cfg->syn_retries)) {
+		conn_fail(c, synack ? "accept failed: no ACK for the SYN-ACK, retransmissions "
+				      "exhausted (tcp_synack_retries)"
+				    : "connect failed: no SYN-ACK, SYN retransmissions exhausted "
+				      "(tcp_syn_retries)");
+		return;
+	}
+	tcp_backoff(c);
+	c->syn_retransmitted = true;
+	tcp_resend_syn(c);
+	tcp_arm_rto(c);
+}
+
 static void tcp_enter_time_wait(struct tcp_conn *c)
 {
 	c->state = TCP_TIME_WAIT;
@@ -695,33 +732,8 @@ static void tcp_rto_fn(struct ev_timer *tm)
 		c->state = TCP_CLOSED;
 		return;
 	case TCP_SYN_SENT:
-		/* tcp_write_timeout: give up after syn_retries retransmissions */
-		if (c->backoff >= s->cfg.syn_retries) {
-			conn_fail(c, "connect failed: no SYN-ACK, SYN retransmissions exhausted "
-				     "(tcp_syn_retries)");
-			return;
-		}
-		tcp_backoff(c);
-		c->syn_retransmitted = true;
-		s->ctr.syn_retransmits++;
-		if (c->flow)
-			c->flow->res.syn_retransmits++;
-		tcp_send_syn(c);
-		tcp_arm_rto(c);
-		return;
 	case TCP_SYN_RECV:
-		if (c->backoff >= s->cfg.synack_retries) {
-			conn_fail(c, "accept failed: no ACK for the SYN-ACK, retransmissions "
-				     "exhausted (tcp_synack_retries)");
-			return;
-		}
-		tcp_backoff(c);
-		c->syn_retransmitted = true;
-		s->ctr.synack_retransmits++;
-		if (c->flow)
-			c->flow->res.synack_retransmits++;
-		tcp_send_syn(c);
-		tcp_arm_rto(c);
+		tcp_rto_handshake(c);
 		return;
 	default:
 		break;
@@ -1273,10 +1285,7 @@ static void tcp_conn_rcv(struct tcp_conn *c, const struct tcp_seg *g)
 			if (g->seq == c->irs) {
 				/* a retransmitted SYN: answer with the SYN-ACK again
 				 * (tcp_check_req -> inet_rtx_syn_ack) */
-				s->ctr.synack_retransmits++;
-				if (c->flow)
-					c->flow->res.synack_retransmits++;
-				tcp_send_syn(c);
+				tcp_resend_syn(c);
 			}
 			return;
 		}
