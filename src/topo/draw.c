@@ -427,8 +427,9 @@ __attribute__((format(printf, 2, 3))) static void dot_label(FILE *out, const cha
 	fputc('"', out);
 }
 
-/* Style of a device for the overlay: on the path, dropped there, or plain. */
-static void dot_mark(FILE *out, const struct draw_overlay *ov, const char *name)
+/* End the node statement of a device: its style for the overlay (on the
+ * path, dropped there, or plain), then the attribute list's close. */
+static void dot_end_node(FILE *out, const struct draw_overlay *ov, const char *name)
 {
 	if (draw_is_drop(ov, name)) {
 		fputs(", color=red, penwidth=3, xlabel=\"", out);
@@ -437,6 +438,7 @@ static void dot_mark(FILE *out, const struct draw_overlay *ov, const char *name)
 	} else if (draw_on_path(ov, name)) {
 		fputs(", color=blue, penwidth=3", out);
 	}
+	fputs("];\n", out);
 }
 
 /* Node ids are ours (ASCII): p<part>a<i>, n<nic>, b<bridge>, s<switch>,
@@ -533,8 +535,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 				dot_label(out, "%s\n%s", a->name, mac.s);
 			if (a->trunk_priority)
 				fputs(", style=bold", out);
-			dot_mark(out, ov, a->name);
-			fputs("];\n", out);
+			dot_end_node(out, ov, a->name);
 			if (a->ep.present) {
 				char eid[40];
 				snprintf(eid, sizeof(eid), "e%s", id);
@@ -547,8 +548,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 				continue;
 			fprintf(out, "    n%u [shape=box3d, ", i);
 			dot_label(out, "NIC %s\n%s%s", n->name, draw_mac(n->mac).s, n->gro ? "\nGRO" : "");
-			dot_mark(out, ov, n->name);
-			fputs("];\n", out);
+			dot_end_node(out, ov, n->name);
 		}
 		for (unsigned i = 0; i < d->n_containers; i++) {
 			const struct topo_container *c = &d->containers[i];
@@ -556,8 +556,8 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 				continue;
 			fprintf(out, "    c%uveth [shape=cds, ", i);
 			dot_label(out, "%s", c->veth);
-			dot_mark(out, ov, c->veth);
-			fprintf(out, "];\n    c%u [shape=component, ", i);
+			dot_end_node(out, ov, c->veth);
+			fprintf(out, "    c%u [shape=component, ", i);
 			dot_label(out, "container %s\n%s", c->name, draw_mac(c->mac).s);
 			fprintf(out, "];\n    c%uveth -- c%u [label=\"veth\"];\n", i, i);
 			if (c->ep.present) {
@@ -573,8 +573,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 				continue;
 			fprintf(out, "    b%u [shape=hexagon, style=filled, fillcolor=honeydew, ", b);
 			dot_label(out, "%s\n(%s)", br->name, br->kind == TOPO_BR_OVS ? "ovs" : "linux");
-			dot_mark(out, ov, br->name);
-			fputs("];\n", out);
+			dot_end_node(out, ov, br->name);
 		}
 		fputs("  }\n", out);
 	}
@@ -591,8 +590,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 			snprintf(id, sizeof(id), "n%u", ho->nic);
 			fprintf(out, "    %s [shape=box3d, ", id);
 			dot_label(out, "NIC %s\n%s", n->name, draw_mac(n->mac).s);
-			dot_mark(out, ov, n->name);
-			fputs("];\n", out);
+			dot_end_node(out, ov, n->name);
 			if (ho->ep.present) {
 				char eid[32];
 				snprintf(eid, sizeof(eid), "eh%u", h);
@@ -606,8 +604,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 	for (unsigned s = 0; s < d->n_switches; s++) {
 		fprintf(out, "  s%u [shape=box, style=filled, fillcolor=gray90, ", s);
 		dot_label(out, "switch %s", d->switches[s].name);
-		dot_mark(out, ov, d->switches[s].name);
-		fputs("];\n", out);
+		dot_end_node(out, ov, d->switches[s].name);
 	}
 
 	/* Edges: VLAN membership. */
