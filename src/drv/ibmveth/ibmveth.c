@@ -625,15 +625,12 @@ static long ibmveth_attr_switch(struct netdev *dev, uint64_t bit, int data, uint
 	return ret;
 }
 
-/* ibmveth_set_csum_offload, with the pre-seed trunk refusal under fix 1. */
+/* ibmveth_set_csum_offload, with the pre-seed trunk refusal under fix 1;
+ * run closed by ibmveth_change_closed. */
 static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
-	bool restart = ad->open;
-	int rc1 = 0, rc2 = 0;
-	if (restart)
-		ibmveth_close(dev);
-
+	int rc = 0;
 	uint64_t attr = 0;
 	long ret = h_illan_attributes(ad->part, ad->ua, 0, 0, &attr);
 	if (ret == H_SUCCESS)
@@ -653,32 +650,27 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 		if (ret4 == H_SUCCESS || ret6 == H_SUCCESS)
 			ad->rx_csum = data;
 		else
-			rc1 = -EIO;
+			rc = -EIO;
 		if (h_illan_attributes(ad->part, ad->ua, 0, 0, &attr) == H_SUCCESS)
 			ad->attrs = attr;
 	} else {
-		rc1 = -EIO; /* "unable to change checksum offload settings" */
+		rc = -EIO; /* "unable to change checksum offload settings" */
 	}
-	if (restart)
-		rc2 = ibmveth_open(dev);
-	return rc1 ? rc1 : rc2;
+	return rc;
 }
 
-/* ibmveth_set_tso: firmware large send (LRG_SR_ENABLED) or the old method. */
+/* ibmveth_set_tso: firmware large send (LRG_SR_ENABLED) or the old method;
+ * run closed by ibmveth_change_closed. */
 static int ibmveth_set_tso(struct netdev *dev, int data)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
-	bool restart = ad->open;
-	int rc1 = 0, rc2 = 0;
-	if (restart)
-		ibmveth_close(dev);
-
+	int rc = 0;
 	uint64_t attr = 0;
 	long ret1 = h_illan_attributes(ad->part, ad->ua, 0, 0, &attr);
 	if (ret1 == H_SUCCESS && (attr & IBMVETH_ILLAN_LRG_SND_SUPPORT) && !ad->params.old_large_send) {
 		if (ibmveth_attr_switch(dev, IBMVETH_ILLAN_LRG_SR_ENABLED, data, NETIF_F_TSO_MASK,
 					&attr) != H_SUCCESS) {
-			rc1 = -EIO;
+			rc = -EIO;
 		} else {
 			ad->stats.fw_enabled_large_send = (uint64_t)data;
 			ad->large_send = data;
@@ -691,9 +683,21 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 	}
 	if (h_illan_attributes(ad->part, ad->ua, 0, 0, &attr) == H_SUCCESS)
 		ad->attrs = attr;
+	return rc;
+}
+
+/* Run change(dev, data) with the adapter closed, reopening it after if it
+ * was open — the close and open around the attribute calls that
+ * ibmveth_set_csum_offload and ibmveth_set_tso each make in Linux. Returns
+ * change's error, else the reopen's. */
+static int ibmveth_change_closed(struct netdev *dev, int data, int (*change)(struct netdev *, int))
+{
+	bool restart = ibmveth_priv(dev)->open;
 	if (restart)
-		rc2 = ibmveth_open(dev);
-	return rc1 ? rc1 : rc2;
+		ibmveth_close(dev);
+	int rc = change(dev, data);
+	int rc_open = restart ? ibmveth_open(dev) : 0;
+	return rc ? rc : rc_open;
 }
 
 /* ibmveth_set_features, as the kernel: on success the core assigns the
@@ -707,12 +711,12 @@ static int ibmveth_set_features(struct netdev *dev, uint32_t features)
 	int rc1 = 0, rc2 = 0;
 
 	if (rx_csum != ad->rx_csum) {
-		rc1 = ibmveth_set_csum_offload(dev, rx_csum);
+		rc1 = ibmveth_change_closed(dev, rx_csum, ibmveth_set_csum_offload);
 		if (rc1 && !ad->rx_csum)
 			dev->features = features & ~(NETIF_F_CSUM_MASK | NETIF_F_RXCSUM);
 	}
 	if (large_send != ad->large_send) {
-		rc2 = ibmveth_set_tso(dev, large_send);
+		rc2 = ibmveth_change_closed(dev, large_send, ibmveth_set_tso);
 		if (rc2 && !ad->large_send)
 			dev->features = features & ~NETIF_F_TSO_MASK;
 	}
