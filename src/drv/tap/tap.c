@@ -225,13 +225,30 @@ static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t
 	return true;
 }
 
+/* Gather a frame of flen bytes read in two parts (the first head bytes at
+ * from, the rest in the auxiliary buffer) into one packet large enough.
+ * Returns it, or NULL (counted as rx_nomem, the frame dropped) when the pool
+ * has none. */
+static struct pkt *tap_gather(struct tap *t, const uint8_t *from, uint32_t head, uint32_t flen)
+{
+	struct pkt *p = pkt_alloc(t->pool, flen, PKT_HEADROOM);
+	if (!p) {
+		t->c.rx_nomem++;
+		t->dev->stats.rx_dropped++;
+		return NULL;
+	}
+	uint8_t *d = pkt_put(p, flen);
+	memcpy(d, from, head);
+	memcpy(d + head, t->aux, flen - head);
+	return p;
+}
+
 /* Read one frame into the spare large packet (spilling, if ever, into the
  * auxiliary buffer). Returns as tap_read_one. A frame of at most small_size
  * bytes is copied into a small packet when one can be had, leaving the spare
  * for the next read. */
 static int tap_read_spare(struct tap *t)
 {
-	struct netdev *dev = t->dev;
 	uint8_t raw[VNET_HDR_LEN];
 	struct pkt *big = t->spare;
 	uint32_t room = pkt_tailroom(big);
@@ -250,16 +267,8 @@ static int tap_read_spare(struct tap *t)
 		pkt_free(p);
 	} else if (flen > room) {
 		/* spilled: a packet bigger than the spare, if the pool has one */
-		p = pkt_alloc(t->pool, flen, PKT_HEADROOM);
-		if (!p) {
-			t->c.rx_nomem++;
-			dev->stats.rx_dropped++;
-			return 1;
-		}
-		uint8_t *d = pkt_put(p, flen);
-		memcpy(d, pkt_data(big), room);
-		memcpy(d + room, t->aux, flen - room);
-		return tap_deliver(t, p, raw);
+		p = tap_gather(t, pkt_data(big), room, flen);
+		return p ? tap_deliver(t, p, raw) : 1;
 	}
 	t->spare = NULL;
 	pkt_put(big, flen);
@@ -302,17 +311,10 @@ static int tap_read_one(struct tap *t)
 	if (flen <= small) {
 		pkt_put(p, flen);
 	} else {
-		struct pkt *big = pkt_alloc(t->pool, flen, PKT_HEADROOM);
-		if (!big) {
-			pkt_free(p);
-			t->c.rx_nomem++;
-			dev->stats.rx_dropped++;
-			return 1;
-		}
-		uint8_t *d = pkt_put(big, flen);
-		memcpy(d, pkt_data(p), small);
-		memcpy(d + small, t->aux, flen - small);
+		struct pkt *big = tap_gather(t, pkt_data(p), small, flen);
 		pkt_free(p);
+		if (!big)
+			return 1;
 		p = big;
 	}
 	return tap_deliver(t, p, raw);
