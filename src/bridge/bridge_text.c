@@ -224,6 +224,18 @@ static int br_parse_action(const char *w, struct br_action *a)
 	return 0;
 }
 
+/* A match field that is any 16-bit number: parsed into *to, its flag set. */
+static int br_parse_u16_field(struct br_match *m, uint32_t flag, const char *val, uint16_t *to)
+{
+	unsigned long v;
+
+	if (br_parse_uint(val, 0xffff, &v))
+		return -EINVAL;
+	m->fields |= flag;
+	*to = (uint16_t)v;
+	return 0;
+}
+
 static int br_parse_field(struct br_match *m, unsigned long *prio, const char *name, const char *val)
 {
 	unsigned long v;
@@ -260,10 +272,7 @@ static int br_parse_field(struct br_match *m, unsigned long *prio, const char *n
 		m->fields |= BR_F_DL_VLAN;
 		m->vlan_vid = (uint16_t)v;
 	} else if (strcmp(name, "dl_type") == 0) {
-		if (br_parse_uint(val, 0xffff, &v))
-			return -EINVAL;
-		m->fields |= BR_F_DL_TYPE;
-		m->dl_type = (uint16_t)v;
+		return br_parse_u16_field(m, BR_F_DL_TYPE, val, &m->dl_type);
 	} else if (strcmp(name, "nw_src") == 0) {
 		m->fields |= BR_F_NW_SRC;
 		return br_parse_ip(val, m->nw_src);
@@ -276,15 +285,9 @@ static int br_parse_field(struct br_match *m, unsigned long *prio, const char *n
 		m->fields |= BR_F_NW_PROTO;
 		m->nw_proto = (uint8_t)v;
 	} else if (strcmp(name, "tp_src") == 0) {
-		if (br_parse_uint(val, 0xffff, &v))
-			return -EINVAL;
-		m->fields |= BR_F_TP_SRC;
-		m->tp_src = (uint16_t)v;
+		return br_parse_u16_field(m, BR_F_TP_SRC, val, &m->tp_src);
 	} else if (strcmp(name, "tp_dst") == 0) {
-		if (br_parse_uint(val, 0xffff, &v))
-			return -EINVAL;
-		m->fields |= BR_F_TP_DST;
-		m->tp_dst = (uint16_t)v;
+		return br_parse_u16_field(m, BR_F_TP_DST, val, &m->tp_dst);
 	} else {
 		return -EINVAL;
 	}

@@ -245,15 +245,21 @@ static uint32_t vsw_variant_len(const struct vsw_frame *f, bool tagged)
 	return 12 + (tagged ? VLAN_HLEN : 0) + f->body_len;
 }
 
+/* Write the head of a variant of f at to: the MACs, then the 802.1Q tag
+ * when tagged. Returns its length. */
+static uint32_t vsw_variant_head(uint8_t *to, const struct vsw_frame *f, bool tagged)
+{
+	memcpy(to, f->macs, 12);
+	if (!tagged)
+		return 12;
+	hdr_put16(to + 12, ETH_P_8021Q);
+	hdr_put16(to + 14, f->tci);
+	return 12 + VLAN_HLEN;
+}
+
 static void vsw_variant_copy(uint8_t *to, const struct vsw_frame *f, bool tagged, uint32_t len)
 {
-	uint32_t hl = 12;
-	memcpy(to, f->macs, 12);
-	if (tagged) {
-		hdr_put16(to + 12, ETH_P_8021Q);
-		hdr_put16(to + 14, f->tci);
-		hl += VLAN_HLEN;
-	}
+	uint32_t hl = vsw_variant_head(to, f, tagged);
 	/* memmove: a receiver in the sender's own partition may have posted a
 	 * buffer overlapping the sender's frame (harmless to anyone else). */
 	memmove(to + hl, f->body, len - hl);
@@ -420,13 +426,7 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 	if (!buf)
 		return;
 	uint8_t *frame = buf + off;
-	uint32_t hl = 12;
-	memcpy(frame, f->macs, 12);
-	if (tagged) {
-		hdr_put16(frame + 12, ETH_P_8021Q);
-		hdr_put16(frame + 14, f->tci);
-		hl += VLAN_HLEN;
-	}
+	uint32_t hl = vsw_variant_head(frame, f, tagged);
 
 	uint32_t flags = 0;
 	bool compute = false;

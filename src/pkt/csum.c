@@ -202,6 +202,17 @@ static inline uint32_t csum_be16_word(uint16_t v)
 	return w;
 }
 
+/* What the IPv4 and IPv6 pseudo-headers share after the addresses: the
+ * upper-layer length (as 32 bits; IPv4's 16-bit field is its low half)
+ * and the protocol, added to s; the total folded to 32 bits. */
+static inline uint32_t csum_pseudo_len_proto(uint64_t s, uint32_t len, uint8_t proto)
+{
+	s += csum_be16_word((uint16_t)(len >> 16));
+	s += csum_be16_word((uint16_t)len);
+	s += csum_be16_word(proto);
+	return csum_fold64(s);
+}
+
 /* csum_tcpudp_nofold: see csum.h. */
 uint32_t csum_tcpudp_nofold(const void *saddr4, const void *daddr4, uint32_t len, uint8_t proto,
 			    uint32_t sum)
@@ -209,10 +220,7 @@ uint32_t csum_tcpudp_nofold(const void *saddr4, const void *daddr4, uint32_t len
 	uint64_t s = sum;
 	s += csum_load32(saddr4);
 	s += csum_load32(daddr4);
-	s += csum_be16_word((uint16_t)(len >> 16));
-	s += csum_be16_word((uint16_t)len);
-	s += csum_be16_word(proto);
-	return csum_fold64(s);
+	return csum_pseudo_len_proto(s, len, proto);
 }
 
 /* csum_tcpudp_magic: see csum.h. */
@@ -230,10 +238,7 @@ uint32_t csum_ipv6_nofold(const void *saddr16, const void *daddr16, uint32_t len
 	const uint8_t *a = saddr16, *b = daddr16;
 	for (int i = 0; i < 16; i += 4)
 		s += (uint64_t)csum_load32(a + i) + csum_load32(b + i);
-	s += csum_be16_word((uint16_t)(len >> 16));
-	s += csum_be16_word((uint16_t)len);
-	s += csum_be16_word(proto);
-	return csum_fold64(s);
+	return csum_pseudo_len_proto(s, len, proto);
 }
 
 /* csum_ipv6_magic: see csum.h. */

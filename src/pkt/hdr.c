@@ -71,14 +71,11 @@ static int hdr_parse_l4(const uint8_t *frame, uint32_t avail, uint32_t end, uint
 	return 0;
 }
 
+/* The IPv4 header at off, its fixed 20 bytes checked by hdr_parse_l3. */
 static int hdr_parse_ipv4(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
 			  struct hdr_info *h)
 {
-	if (off + 20 > avail)
-		return -EINVAL;
 	const uint8_t *ip = frame + off;
-	if (ip[0] >> 4 != 4)
-		return -EINVAL;
 	uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20 || off + ihl > avail)
 		return -EINVAL;
@@ -97,14 +94,11 @@ static int hdr_parse_ipv4(const uint8_t *frame, uint32_t avail, uint32_t len, ui
 	return hdr_parse_l4(frame, avail, off + tot, off + ihl, h);
 }
 
+/* The IPv6 header at off, its fixed 40 bytes checked by hdr_parse_l3. */
 static int hdr_parse_ipv6(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
 			  struct hdr_info *h)
 {
-	if (off + 40 > avail)
-		return -EINVAL;
 	const uint8_t *ip = frame + off;
-	if (ip[0] >> 4 != 6)
-		return -EINVAL;
 	uint32_t tot = 40u + hdr_get16(ip + 4);
 	if (off + tot > len)
 		return -EINVAL;
@@ -153,6 +147,18 @@ static int hdr_parse_ipv6(const uint8_t *frame, uint32_t avail, uint32_t len, ui
 	return hdr_parse_l4(frame, avail, off + tot, p, h);
 }
 
+/* Parse the IP header at off that the ethertype or the version nibble says
+ * is of version v (4 or 6): its fixed part must be there and say so. */
+static int hdr_parse_l3(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
+			unsigned v, struct hdr_info *h)
+{
+	if (off + (v == 4 ? 20u : 40u) > avail || frame[off] >> 4 != v)
+		return -EINVAL;
+	if (v == 4)
+		return hdr_parse_ipv4(frame, avail, len, off, h);
+	return hdr_parse_ipv6(frame, avail, len, off, h);
+}
+
 /* hdr_parse_head: see hdr.h. */
 int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hdr_info *h)
 {
@@ -176,9 +182,9 @@ int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hd
 	}
 	h->ethertype = et;
 	if (et == ETH_P_IP)
-		return hdr_parse_ipv4(frame, avail, len, off, h);
+		return hdr_parse_l3(frame, avail, len, off, 4, h);
 	if (et == ETH_P_IPV6)
-		return hdr_parse_ipv6(frame, avail, len, off, h);
+		return hdr_parse_l3(frame, avail, len, off, 6, h);
 	return 0;
 }
 
@@ -194,11 +200,11 @@ int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t of
 	uint8_t v = frame[off] >> 4;
 	if (v == 4) {
 		h->ethertype = ETH_P_IP;
-		return hdr_parse_ipv4(frame, avail, len, off, h);
+		return hdr_parse_l3(frame, avail, len, off, 4, h);
 	}
 	if (v == 6) {
 		h->ethertype = ETH_P_IPV6;
-		return hdr_parse_ipv6(frame, avail, len, off, h);
+		return hdr_parse_l3(frame, avail, len, off, 6, h);
 	}
 	return -EINVAL;
 }

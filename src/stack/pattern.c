@@ -190,25 +190,44 @@ static inline uint64_t pattern_check_words(const uint8_t *d, const uint64_t *t, 
 	return pattern_check_words_c(d, t, key, n);
 }
 
+/* The pattern's bytes before the first whole word of buf[0..n) at stream
+ * offset off, written to out: returns how many (0 when off is word-aligned). */
+static inline uint32_t pattern_head(uint64_t seed, uint64_t off, uint32_t n, uint8_t *out)
+{
+	if (!(off & 7) || !n)
+		return 0;
+	unsigned from = (unsigned)(off & 7);
+	uint32_t m = 8 - from < n ? 8 - from : n;
+	pattern_part(seed, off >> 3, from, m, out);
+	return m;
+}
+
+/* The whole words from stream offset pos (a multiple of 8), at most max of
+ * them, that one pass over the table covers: sets *t to their table slice and
+ * *key to their block's key, returns how many. */
+static inline uint32_t pattern_span(uint64_t seed, uint64_t pos, uint32_t max, const uint64_t **t,
+				    uint64_t *key)
+{
+	uint64_t k = pos >> 3;
+	uint32_t idx = (uint32_t)(k % PATTERN_WORDS);
+	uint32_t run = PATTERN_WORDS - idx;
+	if (run > max)
+		run = max;
+	*key = pattern_key(seed, k / PATTERN_WORDS);
+	*t = pattern_table + idx;
+	return run;
+}
+
 /* Fill buf[0..n) with the pattern of stream seed from stream offset off. */
 void stack_pattern_fill(uint64_t seed, uint64_t off, uint8_t *buf, uint32_t n)
 {
 	if (!pattern_ready)
 		pattern_init();
-	uint32_t i = 0;
-	if ((off & 7) && n) {
-		unsigned from = (unsigned)(off & 7);
-		i = 8 - from < n ? 8 - from : n;
-		pattern_part(seed, off >> 3, from, i, buf);
-	}
+	uint32_t i = pattern_head(seed, off, n, buf);
 	while (n - i >= 8) {
-		uint64_t k = (off + i) >> 3;
-		uint32_t idx = (uint32_t)(k % PATTERN_WORDS);
-		uint32_t run = PATTERN_WORDS - idx;
-		if (run > (n - i) / 8)
-			run = (n - i) / 8;
-		const uint64_t key = pattern_key(seed, k / PATTERN_WORDS);
-		const uint64_t *t = pattern_table + idx;
+		const uint64_t *t;
+		uint64_t key;
+		uint32_t run = pattern_span(seed, off + i, (n - i) / 8, &t, &key);
 		pattern_fill_words(buf + i, t, key, run);
 		i += 8 * run;
 	}
@@ -221,22 +240,13 @@ uint32_t stack_pattern_check(uint64_t seed, uint64_t off, const uint8_t *buf, ui
 {
 	if (!pattern_ready)
 		pattern_init();
-	uint32_t i = 0, bad = 0;
 	uint8_t want[8];
-	if ((off & 7) && n) {
-		unsigned from = (unsigned)(off & 7);
-		i = 8 - from < n ? 8 - from : n;
-		pattern_part(seed, off >> 3, from, i, want);
-		bad += pattern_count_diff(buf, want, i);
-	}
+	uint32_t i = pattern_head(seed, off, n, want);
+	uint32_t bad = pattern_count_diff(buf, want, i);
 	while (n - i >= 8) {
-		uint64_t k = (off + i) >> 3;
-		uint32_t idx = (uint32_t)(k % PATTERN_WORDS);
-		uint32_t run = PATTERN_WORDS - idx;
-		if (run > (n - i) / 8)
-			run = (n - i) / 8;
-		const uint64_t key = pattern_key(seed, k / PATTERN_WORDS);
-		const uint64_t *t = pattern_table + idx;
+		const uint64_t *t;
+		uint64_t key;
+		uint32_t run = pattern_span(seed, off + i, (n - i) / 8, &t, &key);
 		const uint8_t *d = buf + i;
 		if (pattern_check_words(d, t, key, run)) {
 			/* something differs: count the bytes, off the fast path */

@@ -143,21 +143,17 @@ static uint64_t mix64(uint64_t x)
 /* The profiler section of building and sending one TCP packet. */
 static struct prof_section tcp_tx_prof = PROF_SECTION_INIT("stack tx");
 
+/* A segment to send: its header's values, payload length (plen) and TSO
+ * segment size (gso_size, 0: no TSO) as a received one has them — opts and
+ * payload unused — and what building it needs besides. */
 struct tcp_tx {
-	int family;
-	const uint8_t *saddr, *daddr;
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t wnd;
+	struct tcp_seg seg;
 	bool syn_opts;
 	uint16_t mss_opt;
 	uint8_t wscale_opt;
 	uint16_t ip_id;
-	uint32_t len;         /* payload bytes */
 	uint64_t pat_seed;    /* payload = pattern(pat_seed, pat_off ..) */
 	uint64_t pat_off;
-	uint16_t gso_size;    /* 0: no TSO */
 	uint32_t trace_id;
 };
 
@@ -173,22 +169,23 @@ struct tcp_tx {
 static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 {
 	/* charged to "stack tx"; the layers below charge their own */
-	PROF_SCOPE(prof, &tcp_tx_prof, t->len);
-	const unsigned iphl = t->family == 4 ? 20 : 40;
+	const struct tcp_seg *g = &t->seg;
+	PROF_SCOPE(prof, &tcp_tx_prof, g->plen);
+	const unsigned iphl = g->family == 4 ? 20 : 40;
 	const unsigned thl = 20 + (t->syn_opts ? TCP_SYN_OPTLEN : 0);
 	const uint32_t hdrs = ETH_HLEN + iphl + thl;
-	const uint32_t l4len = thl + t->len;
-	struct pkt *p = pkt_alloc(s->dev->pool, hdrs + t->len, PKT_HEADROOM);
+	const uint32_t l4len = thl + g->plen;
+	struct pkt *p = pkt_alloc(s->dev->pool, hdrs + g->plen, PKT_HEADROOM);
 	if (!p) {
 		s->ctr.tx_alloc_fail++;
 		return -ENOMEM;
 	}
-	uint8_t *f = pkt_put(p, hdrs + t->len);
+	uint8_t *f = pkt_put(p, hdrs + g->plen);
 	memset(f, 0, 6); /* destination: filled by the neighbour layer */
 	memcpy(f + 6, s->dev->mac, 6);
-	hdr_put16(f + 12, t->family == 4 ? ETH_P_IP : ETH_P_IPV6);
+	hdr_put16(f + 12, g->family == 4 ? ETH_P_IP : ETH_P_IPV6);
 	uint8_t *ip = f + ETH_HLEN;
-	if (t->family == 4) {
+	if (g->family == 4) {
 		ip[0] = 0x45;
 		ip[1] = 0;
 		hdr_put16(ip + 2, (uint16_t)(iphl + l4len));
@@ -197,8 +194,8 @@ static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 		ip[8] = 64;
 		ip[9] = IPPROTO_TCP_;
 		ip[10] = ip[11] = 0;
-		memcpy(ip + 12, t->saddr, 4);
-		memcpy(ip + 16, t->daddr, 4);
+		memcpy(ip + 12, g->saddr, 4);
+		memcpy(ip + 16, g->daddr, 4);
 		uint16_t hc = ip_fast_csum(ip, 5);
 		memcpy(ip + 10, &hc, 2);
 	} else {
@@ -206,17 +203,17 @@ static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 		hdr_put16(ip + 4, (uint16_t)l4len);
 		ip[6] = IPPROTO_TCP_;
 		ip[7] = 64;
-		memcpy(ip + 8, t->saddr, 16);
-		memcpy(ip + 24, t->daddr, 16);
+		memcpy(ip + 8, g->saddr, 16);
+		memcpy(ip + 24, g->daddr, 16);
 	}
 	uint8_t *th = ip + iphl;
-	hdr_put16(th, t->sport);
-	hdr_put16(th + 2, t->dport);
-	hdr_put32(th + 4, t->seq);
-	hdr_put32(th + 8, t->ack);
+	hdr_put16(th, g->sport);
+	hdr_put16(th + 2, g->dport);
+	hdr_put32(th + 4, g->seq);
+	hdr_put32(th + 8, g->ack);
 	th[12] = (uint8_t)((thl / 4) << 4);
-	th[13] = t->flags;
-	hdr_put16(th + 14, t->wnd);
+	th[13] = g->flags;
+	hdr_put16(th + 14, g->wnd);
 	th[16] = th[17] = th[18] = th[19] = 0;
 	if (t->syn_opts) {
 		th[20] = 2;
@@ -227,16 +224,16 @@ static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 		th[26] = 3;
 		th[27] = t->wscale_opt;
 	}
-	if (t->len)
-		stack_pattern_fill(t->pat_seed, t->pat_off, th + thl, t->len);
+	if (g->plen)
+		stack_pattern_fill(t->pat_seed, t->pat_off, th + thl, g->plen);
 
 	p->mac_header = p->data;
 	p->network_header = p->data + ETH_HLEN;
 	p->transport_header = p->data + ETH_HLEN + iphl;
-	p->protocol = t->family == 4 ? ETH_P_IP : ETH_P_IPV6;
+	p->protocol = g->family == 4 ? ETH_P_IP : ETH_P_IPV6;
 	p->trace_id = t->trace_id;
 	unsigned segs = 1;
-	if (stack_csum_ok_for(s, t->family)) {
+	if (stack_csum_ok_for(s, g->family)) {
 		if (pkt_tcp_set_pseudo_seed(p) != 0 ||
 		    !pkt_partial_csum_set(p, ETH_HLEN + iphl, TCP_CSUM_OFFSET)) {
 			s->ctr.tx_errors++;
@@ -244,25 +241,25 @@ static int tcp_send_pkt(struct stack *s, const struct tcp_tx *t)
 			return -EINVAL;
 		}
 		s->ctr.tcp_tx_partial++;
-		if (t->gso_size && t->len > t->gso_size) {
-			p->gso_size = t->gso_size;
-			segs = (t->len + t->gso_size - 1) / t->gso_size;
+		if (g->gso_size && g->plen > g->gso_size) {
+			p->gso_size = g->gso_size;
+			segs = (g->plen + g->gso_size - 1) / g->gso_size;
 			p->gso_segs = (uint16_t)segs;
-			p->gso_type = t->family == 4 ? PKT_GSO_TCPV4 : PKT_GSO_TCPV6;
+			p->gso_type = g->family == 4 ? PKT_GSO_TCPV4 : PKT_GSO_TCPV6;
 			s->ctr.tcp_tx_tso++;
 		}
 	} else {
 		uint32_t sum = csum_partial(th, l4len, 0);
-		uint16_t c = t->family == 4
-				     ? csum_tcpudp_magic(t->saddr, t->daddr, l4len, IPPROTO_TCP_, sum)
-				     : csum_ipv6_magic(t->saddr, t->daddr, l4len, IPPROTO_TCP_, sum);
+		uint16_t c = g->family == 4
+				     ? csum_tcpudp_magic(g->saddr, g->daddr, l4len, IPPROTO_TCP_, sum)
+				     : csum_ipv6_magic(g->saddr, g->daddr, l4len, IPPROTO_TCP_, sum);
 		memcpy(th + TCP_CSUM_OFFSET, &c, 2);
 		p->ip_summed = CHECKSUM_NONE;
 		s->ctr.tcp_tx_sw_csum++;
 	}
 	s->ctr.tcp_tx_packets++;
 	s->ctr.tcp_tx_segments += segs;
-	stack_neigh_output(s, t->family, t->daddr, p);
+	stack_neigh_output(s, g->family, g->daddr, p);
 	return 0;
 }
 
@@ -288,22 +285,24 @@ static int tcp_xmit(struct tcp_conn *c, uint64_t pos, uint32_t len, uint8_t flag
 	struct stack *s = c->s;
 	bool syn = flags & TCP_SYN;
 	struct tcp_tx t = {
-		.family = c->family,
-		.saddr = c->laddr,
-		.daddr = c->raddr,
-		.sport = c->lport,
-		.dport = c->rport,
-		.seq = c->iss + (uint32_t)pos,
-		.ack = (flags & TCP_ACK) ? c->irs + (uint32_t)c->rcv_nxt : 0,
-		.flags = flags,
-		.wnd = tcp_wnd_field(c, syn),
+		.seg = {
+			.family = c->family,
+			.saddr = c->laddr,
+			.daddr = c->raddr,
+			.sport = c->lport,
+			.dport = c->rport,
+			.seq = c->iss + (uint32_t)pos,
+			.ack = (flags & TCP_ACK) ? c->irs + (uint32_t)c->rcv_nxt : 0,
+			.flags = flags,
+			.wnd = tcp_wnd_field(c, syn),
+			.plen = len,
+			.gso_size = c->mss,
+		},
 		.syn_opts = syn,
 		.mss_opt = tcp_mss_for_mtu(s, c->family),
 		.wscale_opt = c->rcv_wscale,
-		.len = len,
 		.pat_seed = c->tx_seed,
 		.pat_off = pos - 1,
-		.gso_size = c->mss,
 	};
 	unsigned segs = c->mss && len > c->mss ? (len + c->mss - 1u) / c->mss : 1;
 	if (c->family == 4) {
@@ -343,18 +342,20 @@ static void tcp_send_reset(struct stack *s, const struct tcp_seg *g)
 	if (g->flags & TCP_RST)
 		return;
 	struct tcp_tx t = {
-		.family = g->family,
-		.saddr = g->daddr,
-		.daddr = g->saddr,
-		.sport = g->dport,
-		.dport = g->sport,
+		.seg = {
+			.family = g->family,
+			.saddr = g->daddr,
+			.daddr = g->saddr,
+			.sport = g->dport,
+			.dport = g->sport,
+		},
 	};
 	if (g->flags & TCP_ACK) {
-		t.seq = g->ack;
-		t.flags = TCP_RST;
+		t.seg.seq = g->ack;
+		t.seg.flags = TCP_RST;
 	} else {
-		t.ack = g->seq + g->plen + !!(g->flags & TCP_SYN) + !!(g->flags & TCP_FIN);
-		t.flags = TCP_RST | TCP_ACK;
+		t.seg.ack = g->seq + g->plen + !!(g->flags & TCP_SYN) + !!(g->flags & TCP_FIN);
+		t.seg.flags = TCP_RST | TCP_ACK;
 	}
 	if (tcp_send_pkt(s, &t) == 0)
 		s->ctr.tcp_rst_sent++;
@@ -677,6 +678,43 @@ static void tcp_send_syn(struct tcp_conn *c)
 	c->snd_nxt = c->snd_max = 1;
 }
 
+/* Send c's SYN (its SYN-ACK on the passive side) again, counted in the
+ * stack's and the flow's retransmissions of it. */
+static void tcp_resend_syn(struct tcp_conn *c)
+{
+	struct stack *s = c->s;
+	if (c->state == TCP_SYN_RECV) {
+		s->ctr.synack_retransmits++;
+		if (c->flow)
+			c->flow->res.synack_retransmits++;
+	} else {
+		s->ctr.syn_retransmits++;
+		if (c->flow)
+			c->flow->res.syn_retransmits++;
+	}
+	tcp_send_syn(c);
+}
+
+/* The retransmission timer during the handshake: as tcp_write_timeout, give
+ * up after tcp_syn_retries retransmissions of the SYN (tcp_synack_retries of
+ * the SYN-ACK), else back off and send it again. */
+static void tcp_rto_handshake(struct tcp_conn *c)
+{
+	const struct stack_config *cfg = &c->s->cfg;
+	bool synack = c->state == TCP_SYN_RECV;
+	if (c->backoff >= (synack ? cfg->synack_retries : cfg->syn_retries)) {
+		conn_fail(c, synack ? "accept failed: no ACK for the SYN-ACK, retransmissions "
+				      "exhausted (tcp_synack_retries)"
+				    : "connect failed: no SYN-ACK, SYN retransmissions exhausted "
+				      "(tcp_syn_retries)");
+		return;
+	}
+	tcp_backoff(c);
+	c->syn_retransmitted = true;
+	tcp_resend_syn(c);
+	tcp_arm_rto(c);
+}
+
 static void tcp_enter_time_wait(struct tcp_conn *c)
 {
 	c->state = TCP_TIME_WAIT;
@@ -695,33 +733,8 @@ static void tcp_rto_fn(struct ev_timer *tm)
 		c->state = TCP_CLOSED;
 		return;
 	case TCP_SYN_SENT:
-		/* tcp_write_timeout: give up after syn_retries retransmissions */
-		if (c->backoff >= s->cfg.syn_retries) {
-			conn_fail(c, "connect failed: no SYN-ACK, SYN retransmissions exhausted "
-				     "(tcp_syn_retries)");
-			return;
-		}
-		tcp_backoff(c);
-		c->syn_retransmitted = true;
-		s->ctr.syn_retransmits++;
-		if (c->flow)
-			c->flow->res.syn_retransmits++;
-		tcp_send_syn(c);
-		tcp_arm_rto(c);
-		return;
 	case TCP_SYN_RECV:
-		if (c->backoff >= s->cfg.synack_retries) {
-			conn_fail(c, "accept failed: no ACK for the SYN-ACK, retransmissions "
-				     "exhausted (tcp_synack_retries)");
-			return;
-		}
-		tcp_backoff(c);
-		c->syn_retransmitted = true;
-		s->ctr.synack_retransmits++;
-		if (c->flow)
-			c->flow->res.synack_retransmits++;
-		tcp_send_syn(c);
-		tcp_arm_rto(c);
+		tcp_rto_handshake(c);
 		return;
 	default:
 		break;
@@ -1273,10 +1286,7 @@ static void tcp_conn_rcv(struct tcp_conn *c, const struct tcp_seg *g)
 			if (g->seq == c->irs) {
 				/* a retransmitted SYN: answer with the SYN-ACK again
 				 * (tcp_check_req -> inet_rtx_syn_ack) */
-				s->ctr.synack_retransmits++;
-				if (c->flow)
-					c->flow->res.synack_retransmits++;
-				tcp_send_syn(c);
+				tcp_resend_syn(c);
 			}
 			return;
 		}

@@ -16,6 +16,19 @@
 
 /* ---- Shared ------------------------------------------------------------------ */
 
+/* A MAC address as text, to be used within one expression:
+ * printf("%s", draw_mac(a->mac).s). */
+struct draw_mac {
+	char s[18];
+};
+
+static struct draw_mac draw_mac(const uint8_t mac[6])
+{
+	struct draw_mac m = {0};
+	topo_desc_format_mac(mac, m.s);
+	return m;
+}
+
 /* Position of name on the overlay's path (1-based), 0 when not on it. */
 static unsigned draw_on_path(const struct draw_overlay *ov, const char *name)
 {
@@ -134,11 +147,9 @@ static void txt_endpoint(struct draw_txt *t, const struct topo_endpoint *ep, con
 static void txt_adapter(struct draw_txt *t, const struct topo_adapter *a, bool last)
 {
 	const struct topo_desc *d = t->d;
-	char mac[18];
-	topo_desc_format_mac(a->mac, mac);
 	fprintf(t->out, "  %s %s %-10s %s  %s PVID %u", last ? "└─" : "├─",
-		a->trunk_priority ? "trunk  " : "adapter", a->name, mac, draw_vsw_name(d, a->vswitch),
-		a->pvid);
+		a->trunk_priority ? "trunk  " : "adapter", a->name, draw_mac(a->mac).s,
+		draw_vsw_name(d, a->vswitch), a->pvid);
 	if (a->n_vids) {
 		fprintf(t->out, " + VIDs");
 		for (unsigned i = 0; i < a->n_vids && i < TOPO_MAX_VIDS; i++)
@@ -171,9 +182,8 @@ static void txt_adapter(struct draw_txt *t, const struct topo_adapter *a, bool l
 
 static void txt_nic(struct draw_txt *t, const struct topo_nic *n, bool last, const char *indent)
 {
-	char mac[18];
-	topo_desc_format_mac(n->mac, mac);
-	fprintf(t->out, "%s%s NIC %s  %s ", indent, last ? "└─" : "├─", n->name, mac);
+	fprintf(t->out, "%s%s NIC %s  %s ", indent, last ? "└─" : "├─", n->name,
+		draw_mac(n->mac).s);
 	if (!n->gro && !n->tso && !n->tx_csum && !n->rx_csum)
 		fprintf(t->out, " no offloads");
 	else
@@ -285,11 +295,9 @@ int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *ou
 			const struct topo_container *c = &d->containers[i];
 			if (c->partition != p)
 				continue;
-			char mac[18];
-			topo_desc_format_mac(c->mac, mac);
 			bool last = --left == 0;
 			fprintf(out, "  %s container %s  veth %s ── %s", last ? "└─" : "├─", c->name,
-				c->veth, mac);
+				c->veth, draw_mac(c->mac).s);
 			txt_marks(&t, c->veth);
 			if (c->ep.present)
 				txt_endpoint(&t, &c->ep, last ? "       " : "  │    ");
@@ -419,8 +427,9 @@ __attribute__((format(printf, 2, 3))) static void dot_label(FILE *out, const cha
 	fputc('"', out);
 }
 
-/* Style of a device for the overlay: on the path, dropped there, or plain. */
-static void dot_mark(FILE *out, const struct draw_overlay *ov, const char *name)
+/* End the node statement of a device: its style for the overlay (on the
+ * path, dropped there, or plain), then the attribute list's close. */
+static void dot_end_node(FILE *out, const struct draw_overlay *ov, const char *name)
 {
 	if (draw_is_drop(ov, name)) {
 		fputs(", color=red, penwidth=3, xlabel=\"", out);
@@ -429,6 +438,7 @@ static void dot_mark(FILE *out, const struct draw_overlay *ov, const char *name)
 	} else if (draw_on_path(ov, name)) {
 		fputs(", color=blue, penwidth=3", out);
 	}
+	fputs("];\n", out);
 }
 
 /* Node ids are ours (ASCII): p<part>a<i>, n<nic>, b<bridge>, s<switch>,
@@ -514,18 +524,18 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 		fputs(";\n", out);
 		for (unsigned i = 0; i < pt->n_adapters && i < TOPO_MAX_ADAPTERS; i++) {
 			const struct topo_adapter *a = &pt->adapters[i];
-			char mac[18], id[32];
-			topo_desc_format_mac(a->mac, mac);
+			const struct draw_mac mac = draw_mac(a->mac);
+			char id[32];
 			snprintf(id, sizeof(id), "p%ua%u", p, i);
 			fprintf(out, "    %s [", id);
 			if (a->trunk_priority)
-				dot_label(out, "%s\n%s\ntrunk priority %u", a->name, mac, a->trunk_priority);
+				dot_label(out, "%s\n%s\ntrunk priority %u", a->name, mac.s,
+					  a->trunk_priority);
 			else
-				dot_label(out, "%s\n%s", a->name, mac);
+				dot_label(out, "%s\n%s", a->name, mac.s);
 			if (a->trunk_priority)
 				fputs(", style=bold", out);
-			dot_mark(out, ov, a->name);
-			fputs("];\n", out);
+			dot_end_node(out, ov, a->name);
 			if (a->ep.present) {
 				char eid[40];
 				snprintf(eid, sizeof(eid), "e%s", id);
@@ -536,24 +546,19 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 			const struct topo_nic *n = &d->nics[i];
 			if (n->in_host || n->owner != p)
 				continue;
-			char mac[18];
-			topo_desc_format_mac(n->mac, mac);
 			fprintf(out, "    n%u [shape=box3d, ", i);
-			dot_label(out, "NIC %s\n%s%s", n->name, mac, n->gro ? "\nGRO" : "");
-			dot_mark(out, ov, n->name);
-			fputs("];\n", out);
+			dot_label(out, "NIC %s\n%s%s", n->name, draw_mac(n->mac).s, n->gro ? "\nGRO" : "");
+			dot_end_node(out, ov, n->name);
 		}
 		for (unsigned i = 0; i < d->n_containers; i++) {
 			const struct topo_container *c = &d->containers[i];
 			if (c->partition != p)
 				continue;
-			char mac[18];
-			topo_desc_format_mac(c->mac, mac);
 			fprintf(out, "    c%uveth [shape=cds, ", i);
 			dot_label(out, "%s", c->veth);
-			dot_mark(out, ov, c->veth);
-			fprintf(out, "];\n    c%u [shape=component, ", i);
-			dot_label(out, "container %s\n%s", c->name, mac);
+			dot_end_node(out, ov, c->veth);
+			fprintf(out, "    c%u [shape=component, ", i);
+			dot_label(out, "container %s\n%s", c->name, draw_mac(c->mac).s);
 			fprintf(out, "];\n    c%uveth -- c%u [label=\"veth\"];\n", i, i);
 			if (c->ep.present) {
 				char eid[32], cid[32];
@@ -568,8 +573,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 				continue;
 			fprintf(out, "    b%u [shape=hexagon, style=filled, fillcolor=honeydew, ", b);
 			dot_label(out, "%s\n(%s)", br->name, br->kind == TOPO_BR_OVS ? "ovs" : "linux");
-			dot_mark(out, ov, br->name);
-			fputs("];\n", out);
+			dot_end_node(out, ov, br->name);
 		}
 		fputs("  }\n", out);
 	}
@@ -582,13 +586,11 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 		fputs(";\n", out);
 		if (ho->nic < d->n_nics) {
 			const struct topo_nic *n = &d->nics[ho->nic];
-			char mac[18], id[32];
-			topo_desc_format_mac(n->mac, mac);
+			char id[32];
 			snprintf(id, sizeof(id), "n%u", ho->nic);
 			fprintf(out, "    %s [shape=box3d, ", id);
-			dot_label(out, "NIC %s\n%s", n->name, mac);
-			dot_mark(out, ov, n->name);
-			fputs("];\n", out);
+			dot_label(out, "NIC %s\n%s", n->name, draw_mac(n->mac).s);
+			dot_end_node(out, ov, n->name);
 			if (ho->ep.present) {
 				char eid[32];
 				snprintf(eid, sizeof(eid), "eh%u", h);
@@ -602,8 +604,7 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 	for (unsigned s = 0; s < d->n_switches; s++) {
 		fprintf(out, "  s%u [shape=box, style=filled, fillcolor=gray90, ", s);
 		dot_label(out, "switch %s", d->switches[s].name);
-		dot_mark(out, ov, d->switches[s].name);
-		fputs("];\n", out);
+		dot_end_node(out, ov, d->switches[s].name);
 	}
 
 	/* Edges: VLAN membership. */

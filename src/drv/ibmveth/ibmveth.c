@@ -606,17 +606,31 @@ static uint32_t ibmveth_fix_features(struct netdev *dev, uint32_t features)
 	return features;
 }
 
-/* ibmveth_set_csum_offload, with the pre-seed trunk refusal under fix 1. */
+/* Ask firmware to turn attribute bit on (data) or off. If it refuses, ask
+ * it to put the bit back and, when turning on, take features_off out of
+ * dev's features — what ibmveth_set_csum_offload does for each family and
+ * ibmveth_set_tso for large send. *attr gets firmware's answer. Returns
+ * the H_ILLAN_ATTRIBUTES status of the change. */
+static long ibmveth_attr_switch(struct netdev *dev, uint64_t bit, int data, uint32_t features_off,
+				uint64_t *attr)
+{
+	struct ibmveth_adapter *ad = ibmveth_priv(dev);
+	uint64_t set = data ? bit : 0, clr = data ? 0 : bit;
+	long ret = h_illan_attributes(ad->part, ad->ua, clr, set, attr);
+	if (ret != H_SUCCESS) {
+		h_illan_attributes(ad->part, ad->ua, set, clr, attr);
+		if (data)
+			dev->features &= ~features_off;
+	}
+	return ret;
+}
+
+/* ibmveth_set_csum_offload, with the pre-seed trunk refusal under fix 1;
+ * run closed by ibmveth_change_closed. */
 static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
-	bool restart = ad->open;
-	int rc1 = 0, rc2 = 0;
-	if (restart)
-		ibmveth_close(dev);
-
-	uint64_t set4 = data ? IBMVETH_ILLAN_IPV4_TCP_CSUM : 0, clr4 = data ? 0 : IBMVETH_ILLAN_IPV4_TCP_CSUM;
-	uint64_t set6 = data ? IBMVETH_ILLAN_IPV6_TCP_CSUM : 0, clr6 = data ? 0 : IBMVETH_ILLAN_IPV6_TCP_CSUM;
+	int rc = 0;
 	uint64_t attr = 0;
 	long ret = h_illan_attributes(ad->part, ad->ua, 0, 0, &attr);
 	if (ret == H_SUCCESS)
@@ -625,55 +639,38 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 			(!(attr & IBMVETH_ILLAN_ACTIVE_TRUNK) && !(attr & IBMVETH_ILLAN_TRUNK_PRI_MASK));
 
 	if (ret == H_SUCCESS && trunk_ok && (attr & IBMVETH_ILLAN_PADDED_PKT_CSUM)) {
-		long ret4 = h_illan_attributes(ad->part, ad->ua, clr4, set4, &attr);
-		if (ret4 != H_SUCCESS) {
-			h_illan_attributes(ad->part, ad->ua, set4, clr4, &attr);
-			if (data)
-				dev->features &= ~NETIF_F_IP_CSUM;
-		} else {
+		long ret4 = ibmveth_attr_switch(dev, IBMVETH_ILLAN_IPV4_TCP_CSUM, data,
+						NETIF_F_IP_CSUM, &attr);
+		if (ret4 == H_SUCCESS)
 			ad->stats.fw_enabled_ipv4_csum = (uint64_t)data;
-		}
-		long ret6 = h_illan_attributes(ad->part, ad->ua, clr6, set6, &attr);
-		if (ret6 != H_SUCCESS) {
-			h_illan_attributes(ad->part, ad->ua, set6, clr6, &attr);
-			if (data)
-				dev->features &= ~NETIF_F_IPV6_CSUM;
-		} else {
+		long ret6 = ibmveth_attr_switch(dev, IBMVETH_ILLAN_IPV6_TCP_CSUM, data,
+						NETIF_F_IPV6_CSUM, &attr);
+		if (ret6 == H_SUCCESS)
 			ad->stats.fw_enabled_ipv6_csum = (uint64_t)data;
-		}
 		if (ret4 == H_SUCCESS || ret6 == H_SUCCESS)
 			ad->rx_csum = data;
 		else
-			rc1 = -EIO;
+			rc = -EIO;
 		if (h_illan_attributes(ad->part, ad->ua, 0, 0, &attr) == H_SUCCESS)
 			ad->attrs = attr;
 	} else {
-		rc1 = -EIO; /* "unable to change checksum offload settings" */
+		rc = -EIO; /* "unable to change checksum offload settings" */
 	}
-	if (restart)
-		rc2 = ibmveth_open(dev);
-	return rc1 ? rc1 : rc2;
+	return rc;
 }
 
-/* ibmveth_set_tso: firmware large send (LRG_SR_ENABLED) or the old method. */
+/* ibmveth_set_tso: firmware large send (LRG_SR_ENABLED) or the old method;
+ * run closed by ibmveth_change_closed. */
 static int ibmveth_set_tso(struct netdev *dev, int data)
 {
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
-	bool restart = ad->open;
-	int rc1 = 0, rc2 = 0;
-	if (restart)
-		ibmveth_close(dev);
-
-	uint64_t set = data ? IBMVETH_ILLAN_LRG_SR_ENABLED : 0, clr = data ? 0 : IBMVETH_ILLAN_LRG_SR_ENABLED;
+	int rc = 0;
 	uint64_t attr = 0;
 	long ret1 = h_illan_attributes(ad->part, ad->ua, 0, 0, &attr);
 	if (ret1 == H_SUCCESS && (attr & IBMVETH_ILLAN_LRG_SND_SUPPORT) && !ad->params.old_large_send) {
-		long ret2 = h_illan_attributes(ad->part, ad->ua, clr, set, &attr);
-		if (ret2 != H_SUCCESS) {
-			h_illan_attributes(ad->part, ad->ua, set, clr, &attr);
-			if (data)
-				dev->features &= ~NETIF_F_TSO_MASK;
-			rc1 = -EIO;
+		if (ibmveth_attr_switch(dev, IBMVETH_ILLAN_LRG_SR_ENABLED, data, NETIF_F_TSO_MASK,
+					&attr) != H_SUCCESS) {
+			rc = -EIO;
 		} else {
 			ad->stats.fw_enabled_large_send = (uint64_t)data;
 			ad->large_send = data;
@@ -686,9 +683,21 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 	}
 	if (h_illan_attributes(ad->part, ad->ua, 0, 0, &attr) == H_SUCCESS)
 		ad->attrs = attr;
+	return rc;
+}
+
+/* Run change(dev, data) with the adapter closed, reopening it after if it
+ * was open — the close and open around the attribute calls that
+ * ibmveth_set_csum_offload and ibmveth_set_tso each make in Linux. Returns
+ * change's error, else the reopen's. */
+static int ibmveth_change_closed(struct netdev *dev, int data, int (*change)(struct netdev *, int))
+{
+	bool restart = ibmveth_priv(dev)->open;
 	if (restart)
-		rc2 = ibmveth_open(dev);
-	return rc1 ? rc1 : rc2;
+		ibmveth_close(dev);
+	int rc = change(dev, data);
+	int rc_open = restart ? ibmveth_open(dev) : 0;
+	return rc ? rc : rc_open;
 }
 
 /* ibmveth_set_features, as the kernel: on success the core assigns the
@@ -702,12 +711,12 @@ static int ibmveth_set_features(struct netdev *dev, uint32_t features)
 	int rc1 = 0, rc2 = 0;
 
 	if (rx_csum != ad->rx_csum) {
-		rc1 = ibmveth_set_csum_offload(dev, rx_csum);
+		rc1 = ibmveth_change_closed(dev, rx_csum, ibmveth_set_csum_offload);
 		if (rc1 && !ad->rx_csum)
 			dev->features = features & ~(NETIF_F_CSUM_MASK | NETIF_F_RXCSUM);
 	}
 	if (large_send != ad->large_send) {
-		rc2 = ibmveth_set_tso(dev, large_send);
+		rc2 = ibmveth_change_closed(dev, large_send, ibmveth_set_tso);
 		if (rc2 && !ad->large_send)
 			dev->features = features & ~NETIF_F_TSO_MASK;
 	}

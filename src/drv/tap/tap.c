@@ -181,43 +181,82 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 
 static int tap_deliver(struct tap *t, struct pkt *p, const uint8_t raw[VNET_HDR_LEN]);
 
+/* Read one frame into iov (the virtio-net header's bytes first, then room
+ * for the frame) and judge its length. Returns true with *flen the frame's
+ * length when it is there to deliver; otherwise false with *rc what
+ * tap_read_one returns: 0 drained, -1 a read error, 1 a frame dropped (and
+ * counted) as a runt or as larger than iov or any packet could hold. */
+static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t *flen, int *rc)
+{
+	struct netdev *dev = t->dev;
+	ssize_t n;
+	if (t->kind == TAP_KIND_PACKET) {
+		/* MSG_TRUNC: the real length, so an oversized frame is seen */
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
+		n = recvmsg(t->fd, &mh, MSG_TRUNC);
+	} else {
+		n = readv(t->fd, iov, n_iov); /* a character device: no recvmsg */
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			*rc = 0;
+			return false;
+		}
+		t->c.rx_read_errors++;
+		dev->stats.rx_errors++;
+		*rc = -1;
+		return false;
+	}
+	*rc = 1;
+	if ((size_t)n < VNET_HDR_LEN + ETH_HLEN) {
+		t->vs.vnet_runt++;
+		dev->stats.rx_errors++;
+		return false;
+	}
+	size_t room = 0;
+	for (int i = 1; i < n_iov; i++)
+		room += iov[i].iov_len;
+	*flen = (uint32_t)n - VNET_HDR_LEN;
+	if (*flen > room || *flen > PKT_MAX_LEN) {
+		t->c.rx_too_big++;
+		dev->stats.rx_dropped++;
+		return false;
+	}
+	return true;
+}
+
+/* Gather a frame of flen bytes read in two parts (the first head bytes at
+ * from, the rest in the auxiliary buffer) into one packet large enough.
+ * Returns it, or NULL (counted as rx_nomem, the frame dropped) when the pool
+ * has none. */
+static struct pkt *tap_gather(struct tap *t, const uint8_t *from, uint32_t head, uint32_t flen)
+{
+	struct pkt *p = pkt_alloc(t->pool, flen, PKT_HEADROOM);
+	if (!p) {
+		t->c.rx_nomem++;
+		t->dev->stats.rx_dropped++;
+		return NULL;
+	}
+	uint8_t *d = pkt_put(p, flen);
+	memcpy(d, from, head);
+	memcpy(d + head, t->aux, flen - head);
+	return p;
+}
+
 /* Read one frame into the spare large packet (spilling, if ever, into the
  * auxiliary buffer). Returns as tap_read_one. A frame of at most small_size
  * bytes is copied into a small packet when one can be had, leaving the spare
  * for the next read. */
 static int tap_read_spare(struct tap *t)
 {
-	struct netdev *dev = t->dev;
 	uint8_t raw[VNET_HDR_LEN];
 	struct pkt *big = t->spare;
 	uint32_t room = pkt_tailroom(big);
 	struct iovec iov[3] = {{raw, sizeof(raw)}, {pkt_data(big), room}, {t->aux, TAP_AUX_SIZE}};
-	ssize_t n;
-	if (t->kind == TAP_KIND_PACKET) {
-		/* MSG_TRUNC: the real length, so an oversized frame is seen */
-		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 3};
-		n = recvmsg(t->fd, &mh, MSG_TRUNC);
-	} else {
-		n = readv(t->fd, iov, 3);
-	}
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		t->c.rx_read_errors++;
-		dev->stats.rx_errors++;
-		return -1;
-	}
-	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
-		t->vs.vnet_runt++;
-		dev->stats.rx_errors++;
-		return 1;
-	}
-	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
-	if (flen > room + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
-		t->c.rx_too_big++;
-		dev->stats.rx_dropped++;
-		return 1;
-	}
+	uint32_t flen;
+	int rc;
+	if (!tap_read_frame(t, iov, 3, &flen, &rc))
+		return rc;
 	struct pkt *p = NULL;
 	if (flen <= t->small_size) {
 		p = pkt_alloc(t->pool, t->small_size, PKT_HEADROOM);
@@ -228,16 +267,8 @@ static int tap_read_spare(struct tap *t)
 		pkt_free(p);
 	} else if (flen > room) {
 		/* spilled: a packet bigger than the spare, if the pool has one */
-		p = pkt_alloc(t->pool, flen, PKT_HEADROOM);
-		if (!p) {
-			t->c.rx_nomem++;
-			dev->stats.rx_dropped++;
-			return 1;
-		}
-		uint8_t *d = pkt_put(p, flen);
-		memcpy(d, pkt_data(big), room);
-		memcpy(d + room, t->aux, flen - room);
-		return tap_deliver(t, p, raw);
+		p = tap_gather(t, pkt_data(big), room, flen);
+		return p ? tap_deliver(t, p, raw) : 1;
 	}
 	t->spare = NULL;
 	pkt_put(big, flen);
@@ -266,34 +297,11 @@ static int tap_read_one(struct tap *t)
 		iov[n_iov++] = (struct iovec){pkt_data(p), small};
 	}
 	iov[n_iov++] = (struct iovec){t->aux, TAP_AUX_SIZE};
-	ssize_t n;
-	if (t->kind == TAP_KIND_PACKET) {
-		/* MSG_TRUNC: the real length, so an oversized frame is seen */
-		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
-		n = recvmsg(t->fd, &mh, MSG_TRUNC);
-	} else {
-		n = readv(t->fd, iov, n_iov); /* a character device: no recvmsg */
-	}
-	if (n < 0) {
+	uint32_t flen;
+	int rc;
+	if (!tap_read_frame(t, iov, n_iov, &flen, &rc)) {
 		pkt_free(p);
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		t->c.rx_read_errors++;
-		dev->stats.rx_errors++;
-		return -1;
-	}
-	if ((size_t)n < sizeof(raw) + ETH_HLEN) {
-		pkt_free(p);
-		t->vs.vnet_runt++;
-		dev->stats.rx_errors++;
-		return 1;
-	}
-	uint32_t flen = (uint32_t)n - (uint32_t)sizeof(raw);
-	if (flen > small + TAP_AUX_SIZE || flen > PKT_MAX_LEN) {
-		pkt_free(p);
-		t->c.rx_too_big++;
-		dev->stats.rx_dropped++;
-		return 1;
+		return rc;
 	}
 	if (!p) {
 		t->c.rx_nomem++;
@@ -303,17 +311,10 @@ static int tap_read_one(struct tap *t)
 	if (flen <= small) {
 		pkt_put(p, flen);
 	} else {
-		struct pkt *big = pkt_alloc(t->pool, flen, PKT_HEADROOM);
-		if (!big) {
-			pkt_free(p);
-			t->c.rx_nomem++;
-			dev->stats.rx_dropped++;
-			return 1;
-		}
-		uint8_t *d = pkt_put(big, flen);
-		memcpy(d, pkt_data(p), small);
-		memcpy(d + small, t->aux, flen - small);
+		struct pkt *big = tap_gather(t, pkt_data(p), small, flen);
 		pkt_free(p);
+		if (!big)
+			return 1;
 		p = big;
 	}
 	return tap_deliver(t, p, raw);
@@ -492,7 +493,18 @@ out_close:
 	return rc;
 }
 
-static int open_tun(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+/* A setup call named what failed on fd: say so, close fd, return -errno. */
+static int open_fail(int fd, const char *what, const struct tap_config *cfg, char *err,
+		     size_t err_size)
+{
+	int rc = -errno;
+	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
+/* Open and set up the TAP device: returns its fd or a negative errno. */
+static int open_tun(const struct tap_config *cfg, char *err, size_t err_size)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -509,73 +521,44 @@ static int open_tun(struct tap *t, const struct tap_config *cfg, char *err, size
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->ifname);
-	int rc;
-	const char *what;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		what = "TUNSETIFF";
-		goto fail;
-	}
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return open_fail(fd, "TUNSETIFF", cfg, err, err_size);
 	int hdr_sz = VNET_HDR_LEN;
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0) {
-		what = "TUNSETVNETHDRSZ";
-		goto fail;
-	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0)
+		return open_fail(fd, "TUNSETVNETHDRSZ", cfg, err, err_size);
 	int le = 1; /* vnet.c speaks little-endian; ENOTTY/EINVAL on old kernels is harmless */
 	(void)ioctl(fd, TUNSETVNETLE, &le);
-	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)cfg->offloads) < 0) {
-		what = "TUNSETOFFLOAD";
-		goto fail;
-	}
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)cfg->offloads) < 0)
+		return open_fail(fd, "TUNSETOFFLOAD", cfg, err, err_size);
 	if (cfg->mac) {
 		struct ifreq hw;
 		memset(&hw, 0, sizeof(hw));
 		snprintf(hw.ifr_name, IFNAMSIZ, "%s", cfg->ifname);
 		hw.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(hw.ifr_hwaddr.sa_data, cfg->mac, 6);
-		if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0) {
-			what = "SIOCSIFHWADDR";
-			goto fail;
-		}
+		if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0)
+			return open_fail(fd, "SIOCSIFHWADDR", cfg, err, err_size);
 	}
-	rc = if_configure(cfg->ifname, cfg->mtu, false);
-	if (rc < 0) {
-		snprintf(err, err_size, "configure %s: %s", cfg->ifname, strerror(-rc));
-		close(fd);
-		return rc;
-	}
-	t->fd = fd;
-	t->offloads = cfg->offloads;
-	return 0;
-fail:
-	rc = -errno;
-	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(errno));
-	close(fd);
-	return rc;
+	return fd;
 }
 
-static int open_packet(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+/* Open and bind the packet socket: returns its fd or a negative errno. */
+static int open_packet(const struct tap_config *cfg, char *err, size_t err_size)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
 		snprintf(err, err_size, "AF_PACKET socket: %s", strerror(errno));
 		return -errno;
 	}
-	int one = 1, rc;
-	const char *what;
+	int one = 1;
 	unsigned ifindex = if_nametoindex(cfg->ifname);
-	if (!ifindex) {
-		what = "if_nametoindex";
-		goto fail;
-	}
-	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
-		what = "PACKET_VNET_HDR";
-		goto fail;
-	}
+	if (!ifindex)
+		return open_fail(fd, "if_nametoindex", cfg, err, err_size);
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+		return open_fail(fd, "PACKET_VNET_HDR", cfg, err, err_size);
 	/* Our own writes must not come back as receives. */
-	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
-		what = "PACKET_IGNORE_OUTGOING";
-		goto fail;
-	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		return open_fail(fd, "PACKET_IGNORE_OUTGOING", cfg, err, err_size);
 	int bufsz = 4 << 20;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
@@ -584,29 +567,33 @@ static int open_packet(struct tap *t, const struct tap_config *cfg, char *err, s
 		.sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = (int)ifindex,
 	};
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		what = "bind";
-		goto fail;
-	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return open_fail(fd, "bind", cfg, err, err_size);
 	/* A NIC's port sees every frame on its wire. */
 	struct packet_mreq mr = {.mr_ifindex = (int)ifindex, .mr_type = PACKET_MR_PROMISC};
-	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		what = "PACKET_MR_PROMISC";
-		goto fail;
-	}
-	rc = if_configure(cfg->ifname, cfg->mtu, false);
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return open_fail(fd, "PACKET_MR_PROMISC", cfg, err, err_size);
+	return fd;
+}
+
+/* Open the device of t's kind in the current namespace and bring its
+ * interface up; t keeps the fd. Returns 0 or a negative errno, with err set. */
+static int open_dev(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+{
+	int fd = cfg->kind == TAP_KIND_TUN ? open_tun(cfg, err, err_size)
+					   : open_packet(cfg, err, err_size);
+	if (fd < 0)
+		return fd;
+	int rc = if_configure(cfg->ifname, cfg->mtu, false);
 	if (rc < 0) {
 		snprintf(err, err_size, "configure %s: %s", cfg->ifname, strerror(-rc));
 		close(fd);
 		return rc;
 	}
 	t->fd = fd;
+	if (cfg->kind == TAP_KIND_TUN)
+		t->offloads = cfg->offloads;
 	return 0;
-fail:
-	rc = -errno;
-	snprintf(err, err_size, "%s %s: %s", what, cfg->ifname, strerror(errno));
-	close(fd);
-	return rc;
 }
 
 /* The TAP's counter sets (see tap.h). Returns 0 or netdev_add_counter_set's error. */
@@ -680,10 +667,7 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 		snprintf(err, err_size, "enter namespace %s: %s", cfg->netns, strerror(-rc));
 		goto out_free;
 	}
-	if (cfg->kind == TAP_KIND_TUN)
-		rc = open_tun(t, cfg, err, err_size);
-	else
-		rc = open_packet(t, cfg, err, err_size);
+	rc = open_dev(t, cfg, err, err_size);
 	tap_netns_leave(saved);
 	if (rc < 0)
 		goto out_free;
