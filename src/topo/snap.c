@@ -22,7 +22,8 @@ static void snap_one(void *arg, const char *obj, const struct counter_desc *d, u
 	}
 	struct snap_entry *e = &s->e[s->n++];
 	snprintf(e->obj, sizeof(e->obj), "%s", obj);
-	e->d = d;
+	snprintf(e->name, sizeof(e->name), "%s", d->name);
+	e->d = counter_set_of(d) ? d : NULL;
 	e->v = v;
 }
 
@@ -54,7 +55,7 @@ uint64_t snap_sum(const struct snap *s, const char *name)
 {
 	uint64_t sum = 0;
 	for (unsigned i = 0; i < s->n; i++)
-		if (strcmp(s->e[i].d->name, name) == 0)
+		if (strcmp(s->e[i].name, name) == 0)
 			sum += s->e[i].v;
 	return sum;
 }
@@ -64,7 +65,7 @@ json_t *snap_json_sums(const struct snap *s)
 {
 	json_t *o = json_object();
 	for (unsigned i = 0; o && i < s->n; i++) {
-		const char *name = s->e[i].d->name;
+		const char *name = s->e[i].name;
 		json_t *have = json_object_get(o, name);
 		uint64_t v = s->e[i].v + (have ? (uint64_t)json_integer_value(have) : 0);
 		json_object_set_new(o, name, json_integer((json_int_t)v));
@@ -82,7 +83,7 @@ json_t *snap_json_objects(const struct snap *s)
 			obj = json_object();
 			json_object_set_new(o, s->e[i].obj, obj);
 		}
-		json_object_set_new(obj, s->e[i].d->name, json_integer((json_int_t)s->e[i].v));
+		json_object_set_new(obj, s->e[i].name, json_integer((json_int_t)s->e[i].v));
 	}
 	return o;
 }

@@ -16,7 +16,12 @@
 
 struct snap_entry {
 	char obj[TOPO_NAME_MAX + 16];
-	const struct counter_desc *d; /* static: valid after the topology is gone */
+	char name[48];                /* the counter's name, copied */
+	/* The counter's descriptor when it belongs to a registered (static)
+	 * set, valid after the topology is gone; NULL for a set a driver built
+	 * at run time (a kernel driver's ethtool -S names), whose descriptors
+	 * go with the device. */
+	const struct counter_desc *d;
 	uint64_t v;
 };
 
