@@ -2,17 +2,20 @@
  * daemon.c — `illan daemon`: the real-traffic emulator (daemon.h), and the
  * helpers its controller uses to start, find and recognise it.
  *
- * The daemon builds the seed topology in real mode (topo_seed_create with
- * no built-in stacks, on the monotonic clock), glues the namespaces'
- * kernels to it (src/topo/real.c: a TAP into vm-a and vm-b, the AF_PACKET
- * wire in illan-io), and runs one epoll loop until SIGINT or SIGTERM, which
- * arrive through a signalfd. Idle, it sleeps in epoll_wait. The loop also
- * serves a unix control socket (ctlsrv.c, nonblocking, bounded; ctl.c is
- * its client): one command line per connection, the answer, then close —
- *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu"} as JSON
+ * The daemon builds its lab's topology in real mode (no built-in stacks,
+ * no external hosts' NICs, on the monotonic clock): the seed for the
+ * default lab, else the copy of the file in its directory (--name LAB);
+ * glues the namespaces' kernels to it as the lab's plan names them
+ * (src/topo/lab.c, real.c: for the seed a TAP into vm-a and vm-b, the
+ * AF_PACKET wire in illan-io), and runs one epoll loop until SIGINT or
+ * SIGTERM, which arrive through a signalfd. Idle, it sleeps in epoll_wait.
+ * The loop also serves a unix control socket (ctlsrv.c, nonblocking,
+ * bounded; ctl.c is its client): one command line per connection, the
+ * answer, then close —
+ *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu", "lab"} as JSON
  *   stats       every counter, "object counter value" one a line
  *   stats-json  {"counters": {"object": {"counter": value, ...}, ...}}
- *   flows       the bridge's datapath flows
+ *   flows       the bridges' datapath flows (each under its name when more than one)
  * anything else is answered "error: unknown command '...'".
  *
  * Start-up, in this order: the directory is checked (daemon_dir_open); if a
