@@ -695,36 +695,60 @@ static void daemon_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Rows in the order stats-json writes them: by the first row of their
+ * object, then as visited. */
+struct daemon_ord {
+	const struct counter_row *row;
+	size_t idx, first;
+};
+
+static int daemon_ord_by_obj(const void *a, const void *b)
+{
+	const struct daemon_ord *x = a, *y = b;
+	int c = strcmp(x->row->obj, y->row->obj);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int daemon_ord_by_first(const void *a, const void *b)
+{
+	const struct daemon_ord *x = a, *y = b;
+	if (x->first != y->first)
+		return (x->first > y->first) - (x->first < y->first);
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
 /* {"counters": {"obj": {"name": v, ...}, ...}} — objects in first-seen
- * order, each object's counters together even if visited apart. */
+ * order, each object's counters together even if visited apart. Two sorts,
+ * so a lab with hundreds of devices costs the loop one short turn. */
 static void daemon_write_stats_json(struct daemon *d, FILE *f)
 {
 	struct counter_table t = {0};
 	daemon_counters(d, &t);
-	bool *done = calloc(t.n ? t.n : 1, sizeof(bool));
-	fprintf(f, "{\"counters\": {");
-	bool first_obj = true;
-	for (size_t i = 0; i < t.n && done; i++) {
-		if (done[i])
-			continue;
-		fprintf(f, "%s\n  ", first_obj ? "" : ",");
-		first_obj = false;
-		daemon_json_str(f, t.rows[i].obj);
-		fprintf(f, ": {");
-		bool first = true;
-		for (size_t j = i; j < t.n; j++) {
-			if (done[j] || strcmp(t.rows[j].obj, t.rows[i].obj) != 0)
-				continue;
-			done[j] = true;
-			fprintf(f, "%s", first ? "" : ", ");
-			first = false;
-			daemon_json_str(f, t.rows[j].name);
-			fprintf(f, ": %" PRIu64, t.rows[j].v);
-		}
-		fprintf(f, "}");
+	struct daemon_ord *ord = calloc(t.n ? t.n : 1, sizeof(*ord));
+	for (size_t i = 0; i < t.n && ord; i++)
+		ord[i] = (struct daemon_ord){.row = &t.rows[i], .idx = i};
+	if (ord && t.n) {
+		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_obj);
+		for (size_t i = 0; i < t.n; i++)
+			ord[i].first = i && strcmp(ord[i].row->obj, ord[i - 1].row->obj) == 0 ? ord[i - 1].first
+											 : ord[i].idx;
+		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_first);
 	}
-	fprintf(f, "\n}}\n");
-	free(done);
+	fprintf(f, "{\"counters\": {");
+	for (size_t i = 0; i < t.n && ord; i++) {
+		bool new_obj = i == 0 || ord[i].first != ord[i - 1].first;
+		if (new_obj) {
+			fprintf(f, "%s\n  ", i ? "}," : "");
+			daemon_json_str(f, ord[i].row->obj);
+			fprintf(f, ": {");
+		} else {
+			fprintf(f, ", ");
+		}
+		daemon_json_str(f, ord[i].row->name);
+		fprintf(f, ": %" PRIu64, ord[i].row->v);
+	}
+	fprintf(f, "%s\n}}\n", t.n && ord ? "}" : "");
+	free(ord);
 	free(t.rows);
 }
 
@@ -758,6 +782,8 @@ static void daemon_write_status(struct daemon *d, FILE *f)
 static void daemon_write_flows(struct daemon *d, FILE *f)
 {
 	unsigned n = d->topo->desc->n_bridges;
+	if (!n)
+		fprintf(f, "(no bridges)\n");
 	for (unsigned b = 0; b < n; b++) {
 		if (n > 1)
 			fprintf(f, "%sbridge %s:\n", b ? "\n" : "", d->topo->desc->bridges[b].name);
