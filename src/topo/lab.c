@@ -24,7 +24,8 @@
 
 #include "lab.h"
 
-static void lab_err(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void lab_err(char *err, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void lab_err(char *err, size_t size, const char *fmt, ...)
 {
 	if (!err || !size)
@@ -89,7 +90,8 @@ static bool lab_dev_taken(const struct topo_desc *d, const struct lab *lab, cons
 		if (strcmp(d->switches[s].name, name) == 0)
 			return true;
 	for (unsigned c = 0; c < d->n_containers; c++)
-		if (strcmp(d->containers[c].veth, name) == 0 || strcmp(d->containers[c].name, name) == 0)
+		if (strcmp(d->containers[c].veth, name) == 0 ||
+		    strcmp(d->containers[c].name, name) == 0)
 			return true;
 	for (unsigned l = 0; l < lab->n_links; l++)
 		if (strcmp(lab->links[l].dev, name) == 0)
@@ -137,8 +139,7 @@ static void lab_dev_name(const struct topo_desc *d, const struct lab *lab, struc
 }
 
 /* lab_plan: see lab.h. */
-int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char *err,
-	     size_t err_size)
+int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char *err, size_t err_size)
 {
 	memset(lab, 0, sizeof(*lab));
 	lab->io_ns = -1;
@@ -147,7 +148,8 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 	if (name[0] && !lab_name_valid(name)) {
 		lab_err(err, err_size,
 			"lab name '%s': use 1-%d letters, digits, '-' or '_', beginning with a letter "
-			"or digit", name, LAB_NAME_MAX - 1);
+			"or digit",
+			name, LAB_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	snprintf(lab->name, sizeof(lab->name), "%s", name);
@@ -199,15 +201,18 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 		int peer = nic->peer[0] ? topo_desc_find_nic(d, nic->peer) : -1;
 		bool to_switch = peer < 0 && nic->peer[0] && topo_desc_find_switch(d, nic->peer) >= 0;
 		if (!to_switch && peer < 0) {
-			lab_err(err, err_size, "host %s: its NIC %s is wired to nothing, so its namespace "
-				"would reach nothing", ho->name, nic->name);
+			lab_err(err, err_size,
+				"host %s: its NIC %s is wired to nothing, so its namespace "
+				"would reach nothing",
+				ho->name, nic->name);
 			lab_free(lab);
 			return -EINVAL;
 		}
 		if (peer >= 0 && d->nics[peer].in_host) {
-			lab_err(err, err_size, "host %s: its NIC is wired to host %s's: two hosts back to "
-				"back are not supported in real mode yet", ho->name,
-				d->hosts[d->nics[peer].owner].name);
+			lab_err(err, err_size,
+				"host %s: its NIC is wired to host %s's: two hosts back to "
+				"back are not supported in real mode yet",
+				ho->name, d->hosts[d->nics[peer].owner].name);
 			lab_free(lab);
 			return -EINVAL;
 		}
@@ -233,11 +238,12 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 		lab->n_links++;
 	}
 	if (lab->n_links > first_wire) {
-		lab->io_ns = (int)lab_add_ns(lab, LAB_NS_IO, "", lab->name[0] ? LAB_IO_SUFFIX : LAB_DEFAULT_IO_NS);
+		lab->io_ns = (int)lab_add_ns(lab, LAB_NS_IO, "",
+					     lab->name[0] ? LAB_IO_SUFFIX : LAB_DEFAULT_IO_NS);
 	}
 	if (!lab->n_links) {
-		lab_err(err, err_size, "%s has no endpoint: real mode makes a namespace per endpoint",
-			d->name);
+		lab_err(err, err_size,
+			"%s has no endpoint: real mode makes a namespace per endpoint", d->name);
 		lab_free(lab);
 		return -EINVAL;
 	}

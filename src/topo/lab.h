@@ -31,10 +31,10 @@
 
 #include "desc.h"
 
-#define LAB_NAME_MAX 24          /* a lab's name: up to 23 characters */
-#define LAB_NS_MAX 64            /* a namespace's name */
-#define LAB_IFNAMSIZ 16          /* Linux's IFNAMSIZ: 15 characters and the NUL */
-#define LAB_DEV_MAX TOPO_NAME_MAX /* illan's netdev names (NETDEV_NAME_MAX) */
+#define LAB_NAME_MAX 24              /* a lab's name: up to 23 characters */
+#define LAB_NS_MAX 64                /* a namespace's name */
+#define LAB_IFNAMSIZ 16              /* Linux's IFNAMSIZ: 15 characters and the NUL */
+#define LAB_DEV_MAX TOPO_NAME_MAX    /* illan's netdev names (NETDEV_NAME_MAX) */
 #define LAB_DEFAULT_IO_NS "illan-io" /* the default lab's IO namespace */
 #define LAB_IO_SUFFIX "illan-io"     /* a named lab's: LAB-illan-io */
 
@@ -58,24 +58,24 @@ enum lab_link_kind {
 /* One kernel interface with an endpoint, and what it is glued to. */
 struct lab_link {
 	enum lab_link_kind kind;
-	unsigned ns;                 /* index in lab->ns: the endpoint's namespace */
-	char ifname[LAB_IFNAMSIZ];   /* its interface there: eth0, eth1, .. */
-	char dev[LAB_DEV_MAX];       /* illan's side (a stats object): tap-a, wire-x */
-	char attach[TOPO_NAME_MAX];  /* TAP: the adapter; wire: the NIC or the switch the host's cable plugs into */
-	bool attach_switch;          /* wire: attach names an external switch (a port is made for it) */
+	unsigned ns;               /* index in lab->ns: the endpoint's namespace */
+	char ifname[LAB_IFNAMSIZ]; /* its interface there: eth0, eth1, .. */
+	char dev[LAB_DEV_MAX];     /* illan's side (a stats object): tap-a, wire-x */
+	char attach[TOPO_NAME_MAX]; /* TAP: the adapter; wire: the NIC or the switch the host's cable plugs into */
+	bool attach_switch; /* wire: attach names an external switch (a port is made for it) */
 	char io_ifname[LAB_IFNAMSIZ]; /* wire: the cable's other end, in the IO namespace */
-	uint8_t mac[6];              /* wire: the host's interface's MAC, its NIC's; TAP: the
+	uint8_t mac[6];               /* wire: the host's interface's MAC, its NIC's; TAP: the
 				      * description's (the TAP takes the built adapter's) */
-	unsigned mtu;                /* as the description says (the adapter's or the host NIC's) */
-	struct topo_endpoint ep;     /* name, display name, addresses */
+	unsigned mtu;            /* as the description says (the adapter's or the host NIC's) */
+	struct topo_endpoint ep; /* name, display name, addresses */
 };
 
 struct lab {
 	char name[LAB_NAME_MAX]; /* "" : the default lab */
-	struct lab_ns *ns;       /* endpoint namespaces in declaration order (partitions, then hosts), */
-	unsigned n_ns;           /* then the IO namespace when there are wires */
-	int io_ns;               /* index of the IO namespace, -1 when no host has an endpoint */
-	struct lab_link *links;  /* TAPs in adapter order, then wires in host order */
+	struct lab_ns *ns; /* endpoint namespaces in declaration order (partitions, then hosts), */
+	unsigned n_ns;     /* then the IO namespace when there are wires */
+	int io_ns;         /* index of the IO namespace, -1 when no host has an endpoint */
+	struct lab_link *links; /* TAPs in adapter order, then wires in host order */
 	unsigned n_links;
 };
 

@@ -83,7 +83,8 @@ static int real_add_tap(struct real *r, const struct lab_link *l, char *err, siz
 	struct topo *t = r->topo;
 	struct topo_dev *td = topo_find_dev(t, l->attach);
 	if (!td || !td->is_adapter) {
-		snprintf(err, err_size, "endpoint %s: no adapter %s in the topology", l->ep.name, l->attach);
+		snprintf(err, err_size, "endpoint %s: no adapter %s in the topology", l->ep.name,
+			 l->attach);
 		return -1;
 	}
 	struct netdev *vm = td->dev;
@@ -122,8 +123,8 @@ static struct netdev *real_switch_port(struct real *r, const struct lab_link *l,
 	struct topo *t = r->topo;
 	int s = topo_desc_find_switch(t->desc, l->attach);
 	if (s < 0 || !t->switch_pools[s] || !t->brs[t->desc->n_bridges + (unsigned)s]) {
-		snprintf(err, err_size, "host %s: no switch %s in the topology", r->lab->ns[l->ns].owner,
-			 l->attach);
+		snprintf(err, err_size, "host %s: no switch %s in the topology",
+			 r->lab->ns[l->ns].owner, l->attach);
 		return NULL;
 	}
 	*sw = t->brs[t->desc->n_bridges + (unsigned)s];
@@ -165,8 +166,8 @@ static int real_add_wire(struct real *r, const struct lab_link *l, char *err, si
 	} else {
 		struct topo_dev *td = topo_find_dev(t, l->attach);
 		if (!td || td->kind != TOPO_DEV_NIC) {
-			snprintf(err, err_size, "host %s: no NIC %s in the topology", r->lab->ns[l->ns].owner,
-				 l->attach);
+			snprintf(err, err_size, "host %s: no NIC %s in the topology",
+				 r->lab->ns[l->ns].owner, l->attach);
 			return -1;
 		}
 		w->nic = td->dev;

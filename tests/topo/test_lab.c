@@ -153,7 +153,8 @@ TEST(many_lpars_8)
 	CHECK(strcmp(lab.ns[0].name, "b-lpar01") == 0 && strcmp(lab.ns[7].name, "b-lpar08") == 0);
 	CHECK(strcmp(lab.ns[8].name, "b-host-x") == 0 && strcmp(lab.ns[9].name, "b-illan-io") == 0);
 	CHECK(strcmp(lab.links[0].dev, "tap-l01") == 0 && strcmp(lab.links[8].dev, "wire-x") == 0);
-	CHECK(strcmp(lab.links[8].attach, "phys") == 0 && strcmp(lab.links[8].io_ifname, "phys0") == 0);
+	CHECK(strcmp(lab.links[8].attach, "phys") == 0 &&
+	      strcmp(lab.links[8].io_ifname, "phys0") == 0);
 	check_names(&lab);
 	lab_free(&lab);
 	topo_desc_free(d);
@@ -188,16 +189,17 @@ TEST(hosts_on_a_switch_get_short_unique_cable_ends)
 
 	/* Three hosts on a switch with a long name, names that need cleaning
 	 * and endpoint names equal but for case. */
-	d = load_text("name: odd\n"
-		      "switches: [averyveryverylongswitch]\n"
-		      "partitions:\n"
-		      "  - name: \"p 1/x\"\n"
-		      "    adapters: [{name: e1, endpoint: {name: A, ipv4: 192.0.2.1/24}},\n"
-		      "               {name: e2, endpoint: {name: a, ipv4: 192.0.2.2/24}}]\n"
-		      "hosts:\n"
-		      "  - {name: h1, nic: {name: n1, wire: averyveryverylongswitch}, endpoint: {name: X, ipv4: 192.0.2.3/24}}\n"
-		      "  - {name: h2, nic: {name: n2, wire: averyveryverylongswitch}, endpoint: {name: Y, ipv4: 192.0.2.4/24}}\n"
-		      "  - {name: \".h3\", nic: {name: n3, wire: averyveryverylongswitch}, endpoint: {name: Z, ipv4: 192.0.2.5/24}}\n");
+	d = load_text(
+		"name: odd\n"
+		"switches: [averyveryverylongswitch]\n"
+		"partitions:\n"
+		"  - name: \"p 1/x\"\n"
+		"    adapters: [{name: e1, endpoint: {name: A, ipv4: 192.0.2.1/24}},\n"
+		"               {name: e2, endpoint: {name: a, ipv4: 192.0.2.2/24}}]\n"
+		"hosts:\n"
+		"  - {name: h1, nic: {name: n1, wire: averyveryverylongswitch}, endpoint: {name: X, ipv4: 192.0.2.3/24}}\n"
+		"  - {name: h2, nic: {name: n2, wire: averyveryverylongswitch}, endpoint: {name: Y, ipv4: 192.0.2.4/24}}\n"
+		"  - {name: \".h3\", nic: {name: n3, wire: averyveryverylongswitch}, endpoint: {name: Z, ipv4: 192.0.2.5/24}}\n");
 	REQUIRE(d);
 	REQUIRE(lab_plan(d, "o", &lab, err, sizeof(err)) == 0);
 	CHECK_EQ(lab.n_ns, 5); /* one partition (two TAPs), three hosts, IO */
@@ -225,9 +227,10 @@ TEST(what_real_mode_cannot_build_is_refused_with_the_reason)
 	CHECK(lab.ns == NULL && lab.links == NULL);
 	topo_desc_free(d);
 
-	d = load_text("hosts:\n"
-		      "  - {name: h1, nic: {name: n1, wire: n2}, endpoint: {name: X, ipv4: 192.0.2.3/24}}\n"
-		      "  - {name: h2, nic: {name: n2}, endpoint: {name: Y, ipv4: 192.0.2.4/24}}\n");
+	d = load_text(
+		"hosts:\n"
+		"  - {name: h1, nic: {name: n1, wire: n2}, endpoint: {name: X, ipv4: 192.0.2.3/24}}\n"
+		"  - {name: h2, nic: {name: n2}, endpoint: {name: Y, ipv4: 192.0.2.4/24}}\n");
 	REQUIRE(d);
 	CHECK_EQ(lab_plan(d, "c", &lab, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "back to back") != NULL);
