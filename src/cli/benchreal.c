@@ -1,8 +1,8 @@
 /*
  * benchreal.c — `illan bench --real` (root): TCP goodput measured with iperf3
- * between the kernels of namespaces vm-a and vm-b, in the same run, over
- *   - illan with all fixes (`illan netns up`),
- *   - illan with no offload (`illan netns up --no-offload`),
+ * between the kernels of the seed's VM A and VM B, in the same run, over
+ *   - illan with all fixes (`illan netns up --name illan-bench`),
+ *   - illan with no offload (`illan netns up --name illan-bench --no-offload`),
  *   - the bare forwarder (bench/bare_fwd.c): frames and their virtio-net
  *     headers copied between two TAPs — the ceiling for any user-space switch
  *     on this machine,
@@ -14,8 +14,11 @@
  * inside the namespaces; every external command runs under timeout(1); the
  * namespaces are deleted (and the daemon and forwarder stopped) before each
  * case, at the end, on error and on SIGINT/SIGTERM (atexit + signal flag).
- * Runs serialize with the real-traffic tests on /run/illan-real-tests.lock:
- * namespace names are global to the machine.
+ * Runs serialize with the real-traffic tests on /run/illan-real-tests.lock
+ * (they would share the CPUs). Every namespace is the bench's own lab's,
+ * illan-bench (illan-bench-vm-a, -vm-b, -host-x, -illan-io), so the
+ * default lab a user may have up, and the test suite's, are never touched;
+ * a lab of that name with a daemon running is refused, not torn down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,13 +38,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "daemon.h"
 #include "proc.h"
 
 #define BENCHREAL_LOCK "/run/illan-real-tests.lock"
 #define BENCHREAL_MAX_REPS 9
 #define BENCHREAL_PORT "5201"
+#define BENCHREAL_LAB "illan-bench"
+#define BENCHREAL_NS_A BENCHREAL_LAB "-vm-a"
+#define BENCHREAL_NS_B BENCHREAL_LAB "-vm-b"
+#define BENCHREAL_NS_IO BENCHREAL_LAB "-illan-io"
 
-static const char *const benchreal_namespaces[] = {"vm-a", "vm-b", "host-x", "illan-io"};
+static const char *const benchreal_namespaces[] = {BENCHREAL_NS_A, BENCHREAL_NS_B,
+						   BENCHREAL_LAB "-host-x", BENCHREAL_NS_IO};
 
 static char benchreal_self[PATH_MAX];  /* this illan */
 static char benchreal_fwd[PATH_MAX];   /* the bare forwarder */
@@ -113,7 +122,7 @@ static void benchreal_stop_forwarder(void)
 static void benchreal_teardown(void)
 {
 	benchreal_stop_forwarder();
-	benchreal_cmd(30, benchreal_self, "netns", "down", (char *)NULL);
+	benchreal_cmd(30, benchreal_self, "netns", "down", "--name", BENCHREAL_LAB, (char *)NULL);
 	for (size_t i = 0; i < sizeof(benchreal_namespaces) / sizeof(benchreal_namespaces[0]); i++) {
 		char path[128];
 		snprintf(path, sizeof(path), "/var/run/netns/%s", benchreal_namespaces[i]);
@@ -137,7 +146,7 @@ static void benchreal_atexit(void)
 /* Two namespaces with eth0 up at 192.0.2.1/24 and .2/24 (eth0 must exist). */
 static int benchreal_addresses(void)
 {
-	static const char *const ns[2] = {"vm-a", "vm-b"};
+	static const char *const ns[2] = {BENCHREAL_NS_A, BENCHREAL_NS_B};
 	static const char *const ip[2] = {"192.0.2.1/24", "192.0.2.2/24"};
 	for (int i = 0; i < 2; i++) {
 		if (benchreal_cmd(10, "ip", "-n", ns[i], "link", "set", "lo", "up", (char *)NULL) ||
@@ -156,35 +165,36 @@ static int benchreal_make_namespaces(const char *const *names, int n)
 	return 0;
 }
 
-/* The kernel bridge: br0 in illan-io with a veth to each VM namespace. */
+/* The kernel bridge: br0 in the IO namespace with a veth to each VM namespace. */
 static int benchreal_setup_kernel_bridge(void)
 {
-	static const char *const ns[3] = {"vm-a", "vm-b", "illan-io"};
+	static const char *const ns[3] = {BENCHREAL_NS_A, BENCHREAL_NS_B, BENCHREAL_NS_IO};
 	if (benchreal_make_namespaces(ns, 3))
 		return -1;
-	if (benchreal_cmd(10, "ip", "-n", "illan-io", "link", "add", "br0", "type", "bridge", (char *)NULL) ||
-	    benchreal_cmd(10, "ip", "-n", "illan-io", "link", "set", "br0", "up", (char *)NULL))
+	if (benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "add", "br0", "type", "bridge", (char *)NULL) ||
+	    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", "br0", "up", (char *)NULL))
 		return -1;
 	static const char *const side[2] = {"va", "vb"};
 	for (int i = 0; i < 2; i++) {
-		if (benchreal_cmd(10, "ip", "-n", "illan-io", "link", "add", (char *)side[i], "type", "veth",
+		if (benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "add", (char *)side[i], "type", "veth",
 				  "peer", "name", "eth0", "netns", (char *)ns[i], (char *)NULL) ||
-		    benchreal_cmd(10, "ip", "-n", "illan-io", "link", "set", (char *)side[i], "master", "br0",
+		    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", (char *)side[i], "master", "br0",
 				  (char *)NULL) ||
-		    benchreal_cmd(10, "ip", "-n", "illan-io", "link", "set", (char *)side[i], "up",
+		    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", (char *)side[i], "up",
 				  (char *)NULL))
 			return -1;
 	}
 	return benchreal_addresses();
 }
 
-/* The bare forwarder between TAPs in vm-a and vm-b; waits for "ready". */
+/* The bare forwarder between TAPs in VM A's and VM B's namespaces; waits
+ * for "ready". */
 static int benchreal_setup_bare(void)
 {
-	static const char *const ns[2] = {"vm-a", "vm-b"};
+	static const char *const ns[2] = {BENCHREAL_NS_A, BENCHREAL_NS_B};
 	if (benchreal_make_namespaces(ns, 2))
 		return -1;
-	char *argv[] = {benchreal_fwd, "vm-a", "vm-b", NULL};
+	char *argv[] = {benchreal_fwd, BENCHREAL_NS_A, BENCHREAL_NS_B, NULL};
 	int out_fd = -1;
 	pid_t pid = proc_spawn(argv, !benchreal_verbose, &out_fd);
 	if (pid < 0) {
@@ -207,12 +217,12 @@ static int benchreal_setup_bare(void)
 
 static int benchreal_setup_illan(bool no_offload)
 {
-	char *argv[] = {"timeout", "60", benchreal_self, "netns", "up", no_offload ? "--no-offload" : NULL,
-			NULL};
+	char *argv[] = {"timeout", "60", benchreal_self, "netns", "up", "--name", BENCHREAL_LAB,
+			no_offload ? "--no-offload" : NULL, NULL};
 	return benchreal_run(argv, NULL) == 0 ? 0 : -1;
 }
 
-/* Goodput of one iperf3 run vm-a -> vm-b in Gbit/s (receiver side, the first
+/* Goodput of one iperf3 run VM A -> VM B in Gbit/s (receiver side, the first
  * second omitted as warm-up), or -1. */
 static double benchreal_iperf(unsigned secs)
 {
@@ -220,7 +230,10 @@ static double benchreal_iperf(unsigned secs)
 	snprintf(tserv, sizeof(tserv), "%u", secs + 20);
 	snprintf(tcli, sizeof(tcli), "%u", secs + 15);
 	snprintf(tsecs, sizeof(tsecs), "%u", secs);
-	char *srv_argv[] = {"timeout", tserv, "ip", "netns", "exec", "vm-b", "iperf3", "-s", "-1",
+	/* the namespace names as variables: a macro-joined literal inside an
+	 * argument list reads as a missing comma (clang-tidy) */
+	char ns_a[] = BENCHREAL_NS_A, ns_b[] = BENCHREAL_NS_B;
+	char *srv_argv[] = {"timeout", tserv, "ip", "netns", "exec", ns_b, "iperf3", "-s", "-1",
 			    "-B", "192.0.2.2", "-p", BENCHREAL_PORT, NULL};
 	pid_t srv = proc_spawn(srv_argv, !benchreal_verbose, NULL);
 	if (srv < 0)
@@ -229,7 +242,7 @@ static double benchreal_iperf(unsigned secs)
 	double gbps = -1;
 	for (int attempt = 0; attempt < 20 && gbps < 0 && !benchreal_interrupted; attempt++) {
 		usleep(200000); /* the server binds; ARP resolves on the first try */
-		char *argv[] = {"timeout", tcli, "ip", "netns", "exec", "vm-a", "iperf3", "-c", "192.0.2.2",
+		char *argv[] = {"timeout", tcli, "ip", "netns", "exec", ns_a, "iperf3", "-c", "192.0.2.2",
 				"-p", BENCHREAL_PORT, "-t", tsecs, "-O", "1", "-J", NULL};
 		struct proc_out po = {.buf = out, .size = sizeof(out)};
 		int rc = benchreal_run(argv, &po);
@@ -319,7 +332,7 @@ static int benchreal_plot(const char *png, const struct benchreal_case *cs, unsi
 	char script[1024];
 	snprintf(script, sizeof(script),
 		 "set terminal png size 1000,600; set output '%s'; "
-		 "set title 'illan --real: iperf3 goodput vm-a -> vm-b'; set ylabel 'Gbit/s'; "
+		 "set title 'illan --real: iperf3 goodput VM A -> VM B'; set ylabel 'Gbit/s'; "
 		 "set style fill solid 0.6; set boxwidth 0.6; set grid ytics; set yrange [0:*]; unset key; "
 		 "plot '%s' using 1:3:xtic(2) with boxes",
 		 png, dat);
@@ -333,9 +346,10 @@ static void benchreal_usage(FILE *f)
 {
 	fprintf(f, "usage: illan bench --real [--seconds N] [--reps N] [--quick] [--json] [--plot FILE.png]\n"
 		   "                          [--bare-fwd PATH] [--verbose]\n"
-		   "  root only: iperf3 vm-a -> vm-b over illan (all fixes, no offload), the bare TAP\n"
-		   "  forwarder and the kernel bridge, in the same run. The namespaces vm-a, vm-b,\n"
-		   "  host-x and illan-io are (re)created and deleted.\n");
+		   "  root only: iperf3 VM A -> VM B over illan (all fixes, no offload), the bare TAP\n"
+		   "  forwarder and the kernel bridge, in the same run, in the bench's own lab\n"
+		   "  " BENCHREAL_LAB ": its namespaces (" BENCHREAL_LAB "-vm-a, ..) are (re)created and\n"
+		   "  deleted; the default lab and other labs are left alone.\n");
 }
 
 /* Where the bare forwarder is: --bare-fwd, $ILLAN_BARE_FWD, or next to this
@@ -462,6 +476,17 @@ int cmd_bench_real(int argc, char **argv)
 		}
 		sleep(1);
 	}
+	/* A lab of the bench's name with a running daemon is someone's: the
+	 * bench's own leftovers (no daemon) are what its teardown removes. */
+	struct daemon_paths lab;
+	if (daemon_paths_lab(&lab, NULL, BENCHREAL_LAB) == 0 && daemon_ctl_pid(&lab) != 0) {
+		fprintf(stderr, "illan bench --real: lab %s is up (its daemon answers at %s); the bench "
+				"uses that name: 'illan netns down --name %s' first\n",
+			BENCHREAL_LAB, lab.sock, BENCHREAL_LAB);
+		flock(lock, LOCK_UN);
+		close(lock);
+		return 1;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = benchreal_on_signal;
@@ -478,7 +503,7 @@ int cmd_bench_real(int argc, char **argv)
 		[BENCHREAL_KERNEL_BRIDGE] = {.name = "kernel bridge (veth)"},
 	};
 	if (!json)
-		printf("%-24s %10s   (iperf3 vm-a -> vm-b, %u s per run, median of %u)\n", "case", "Gbit/s",
+		printf("%-24s %10s   (iperf3 VM A -> VM B, %u s per run, median of %u)\n", "case", "Gbit/s",
 		       secs, reps);
 	for (unsigned r = 0; r < reps && !benchreal_interrupted; r++)
 		for (int w = 0; w < BENCHREAL_N && !benchreal_interrupted; w++) {

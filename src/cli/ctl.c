@@ -1,6 +1,7 @@
 /*
  * ctl.c — `illan stats [--json]` and `illan flows`: clients of the
- * real-traffic daemon's control socket (daemon.c). One connection per
+ * real-traffic daemon's control socket (daemon.c), the default lab's or,
+ * with --name LAB, that lab's (its directory under --dir). One connection per
  * question: the command on one line, the answer until the daemon closes;
  * an answer that begins "error:" is the daemon refusing (exit status 1).
  *   stats        every counter of every adapter, bridge, NIC and TAP, one a line
@@ -19,12 +20,17 @@
 #include "cli.h"
 #include "daemon.h"
 
-/* Send cmd to the daemon whose directory is dir; copy the answer to out.
- * Returns the exit status: 0, or 1 with a message on stderr. */
-static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE *out)
+/* Send cmd to the daemon of lab (NULL: the default lab) under dir; copy
+ * the answer to out. Returns the exit status: 0, or 1 with a message on
+ * stderr. */
+static int ctl_request(const char *prog, const char *dir, const char *lab, const char *cmd, FILE *out)
 {
 	struct daemon_paths paths;
-	daemon_paths_init(&paths, dir);
+	if (daemon_paths_lab(&paths, dir, lab) < 0) {
+		fprintf(stderr, "%s: --dir %s with --name %s: too long\n", prog, dir ? dir : DAEMON_DEFAULT_DIR,
+			lab);
+		return 1;
+	}
 	const char *path = paths.sock;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -42,9 +48,10 @@ static int ctl_request(const char *prog, const char *dir, const char *cmd, FILE 
 	struct timeval tv = {.tv_sec = 5};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "%s: no daemon answers at %s (%s); start one with 'illan netns up'%s\n",
-			prog, path, strerror(errno),
-			errno == EACCES ? " — and the control socket is root's only" : "");
+		int e = errno;
+		fprintf(stderr, "%s: no daemon answers at %s (%s); start one with 'illan netns up%s%s'%s\n",
+			prog, path, strerror(e), lab ? " --name " : "", lab ? lab : "",
+			e == EACCES ? " — and the control socket is root's only" : "");
 		close(fd);
 		return 1;
 	}
@@ -105,13 +112,20 @@ out:
 	return status;
 }
 
-/* --dir DIR and --json; returns false on anything else (usage printed). */
-static bool ctl_args(int argc, char **argv, const char **dir, bool *json, bool allow_json,
-		     const char *usage)
+/* --dir DIR, --name LAB and --json; returns false on anything else
+ * (usage printed) or a lab name lab_name_valid refuses. */
+static bool ctl_args(int argc, char **argv, const char **dir, const char **lab, bool *json,
+		     bool allow_json, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
 			*dir = argv[++i];
+		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
+			*lab = argv[++i];
+			if (!lab_name_valid(*lab)) {
+				fprintf(stderr, "bad --name '%s'\n%s", *lab, usage);
+				return false;
+			}
 		} else if (allow_json && strcmp(argv[i], "--json") == 0) {
 			*json = true;
 		} else {
@@ -125,23 +139,23 @@ static bool ctl_args(int argc, char **argv, const char **dir, bool *json, bool a
 /* cmd_stats: see cli.h. */
 int cmd_stats(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *lab = NULL;
 	bool json = false;
-	if (!ctl_args(argc, argv, &dir, &json, true,
-		      "usage: illan stats [--json] [--dir DIR]\n"
+	if (!ctl_args(argc, argv, &dir, &lab, &json, true,
+		      "usage: illan stats [--json] [--name LAB] [--dir DIR]\n"
 		      "  every counter of the running real-traffic daemon (illan netns up)\n"))
 		return 2;
-	return ctl_request("illan stats", dir, json ? "stats-json" : "stats", stdout);
+	return ctl_request("illan stats", dir, lab, json ? "stats-json" : "stats", stdout);
 }
 
 /* cmd_flows: see cli.h. */
 int cmd_flows(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *lab = NULL;
 	bool json = false;
-	if (!ctl_args(argc, argv, &dir, &json, false,
-		      "usage: illan flows [--dir DIR]\n"
-		      "  the bridge's datapath flows of the running daemon, with packet/byte counts\n"))
+	if (!ctl_args(argc, argv, &dir, &lab, &json, false,
+		      "usage: illan flows [--name LAB] [--dir DIR]\n"
+		      "  the bridges' datapath flows of the running daemon, with packet/byte counts\n"))
 		return 2;
-	return ctl_request("illan flows", dir, "flows", stdout);
+	return ctl_request("illan flows", dir, lab, "flows", stdout);
 }

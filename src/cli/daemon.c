@@ -2,17 +2,20 @@
  * daemon.c — `illan daemon`: the real-traffic emulator (daemon.h), and the
  * helpers its controller uses to start, find and recognise it.
  *
- * The daemon builds the seed topology in real mode (topo_seed_create with
- * no built-in stacks, on the monotonic clock), glues the namespaces'
- * kernels to it (src/topo/real.c: a TAP into vm-a and vm-b, the AF_PACKET
- * wire in illan-io), and runs one epoll loop until SIGINT or SIGTERM, which
- * arrive through a signalfd. Idle, it sleeps in epoll_wait. The loop also
- * serves a unix control socket (ctlsrv.c, nonblocking, bounded; ctl.c is
- * its client): one command line per connection, the answer, then close —
- *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu"} as JSON
+ * The daemon builds its lab's topology in real mode (no built-in stacks,
+ * no external hosts' NICs, on the monotonic clock): the seed for the
+ * default lab, else the copy of the file in its directory (--name LAB);
+ * glues the namespaces' kernels to it as the lab's plan names them
+ * (src/topo/lab.c, real.c: for the seed a TAP into vm-a and vm-b, the
+ * AF_PACKET wire in illan-io), and runs one epoll loop until SIGINT or
+ * SIGTERM, which arrive through a signalfd. Idle, it sleeps in epoll_wait.
+ * The loop also serves a unix control socket (ctlsrv.c, nonblocking,
+ * bounded; ctl.c is its client): one command line per connection, the
+ * answer, then close —
+ *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu", "lab"} as JSON
  *   stats       every counter, "object counter value" one a line
  *   stats-json  {"counters": {"object": {"counter": value, ...}, ...}}
- *   flows       the bridge's datapath flows
+ *   flows       the bridges' datapath flows (each under its name when more than one)
  * anything else is answered "error: unknown command '...'".
  *
  * Start-up, in this order: the directory is checked (daemon_dir_open); if a
@@ -54,21 +57,48 @@
 #include "ev/ev.h"
 #include "net/netdev.h"
 #include "pkt/pkt.h"
+#include "topo/lab.h"
 #include "topo/real.h"
 #include "topo/topo.h"
+#include "topo/topofile.h"
 
 /* daemon_paths_init: see daemon.h. */
 void daemon_paths_init(struct daemon_paths *p, const char *dir)
 {
 	snprintf(p->dir, sizeof(p->dir), "%s", dir ? dir : DAEMON_DEFAULT_DIR);
+	snprintf(p->base, sizeof(p->base), "%s", p->dir);
+	p->lab[0] = 0;
 	snprintf(p->pid, sizeof(p->pid), "%s/illan.pid", p->dir);
 	snprintf(p->sock, sizeof(p->sock), "%s/ctl.sock", p->dir);
 	snprintf(p->log, sizeof(p->log), "%s/daemon.log", p->dir);
 }
 
+/* daemon_paths_lab: see daemon.h. */
+int daemon_paths_lab(struct daemon_paths *p, const char *base, const char *lab)
+{
+	daemon_paths_init(p, base);
+	if (!lab || !lab[0])
+		return 0;
+	if (!lab_name_valid(lab))
+		return -EINVAL;
+	/* The socket's path must fit a sockaddr_un too (108 bytes). */
+	int n = snprintf(p->dir, sizeof(p->dir), "%s/%s", p->base, lab);
+	if (n < 0 || (size_t)n >= sizeof(p->dir) || (size_t)n + sizeof("/" DAEMON_SOCK_NAME) > 108)
+		return -ENAMETOOLONG;
+	snprintf(p->lab, sizeof(p->lab), "%s", lab);
+	snprintf(p->pid, sizeof(p->pid), "%s/illan.pid", p->dir);
+	snprintf(p->sock, sizeof(p->sock), "%s/ctl.sock", p->dir);
+	snprintf(p->log, sizeof(p->log), "%s/daemon.log", p->dir);
+	return 0;
+}
+
 /* daemon_fixes_format: see daemon.h. */
 void daemon_fixes_format(unsigned mask, char *out, size_t size)
 {
+	if (mask == TOPO_FIXES_FILE) {
+		snprintf(out, size, "file");
+		return;
+	}
 	if (mask == IBMVETH_FIX_ALL) {
 		snprintf(out, size, "all");
 		return;
@@ -231,6 +261,59 @@ int daemon_file_create(int dirfd, const char *name, int extra)
 	return fd < 0 ? -errno : fd;
 }
 
+/* daemon_fd_read: see daemon.h. */
+int daemon_fd_read(int fd, size_t max, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	char *b = malloc((size_t)st.st_size + 1);
+	if (!b)
+		return -ENOMEM;
+	/* Up to the size fstat saw, plus one byte to notice it grew. */
+	size_t n = 0;
+	while (n <= (size_t)st.st_size) {
+		ssize_t k = read(fd, b + n, (size_t)st.st_size + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int rc = -errno;
+			free(b);
+			return rc;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (n > (size_t)st.st_size) {
+		free(b); /* it grew while read: not what was checked */
+		return -EFBIG;
+	}
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* daemon_file_read: see daemon.h. */
+int daemon_file_read(int dirfd, const char *name, size_t max, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = daemon_fd_read(fd, max, buf, len);
+	close(fd);
+	return rc;
+}
+
 /* daemon_write_all: see daemon.h. */
 int daemon_write_all(int fd, const void *buf, size_t n)
 {
@@ -352,10 +435,18 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, in
 	argv[n++] = "daemon";
 	argv[n++] = "--dir";
 	argv[n++] = (char *)p->dir;
-	argv[n++] = "--fixes";
-	argv[n++] = fixes;
-	argv[n++] = "--mtu";
-	argv[n++] = mtu;
+	if (o->lab[0]) {
+		argv[n++] = "--name";
+		argv[n++] = (char *)o->lab;
+	}
+	if (o->fixes != TOPO_FIXES_FILE) {
+		argv[n++] = "--fixes";
+		argv[n++] = fixes;
+	}
+	if (o->mtu) {
+		argv[n++] = "--mtu";
+		argv[n++] = mtu;
+	}
 	if (o->no_offload)
 		argv[n++] = "--no-offload";
 	if (o->no_gro)
@@ -504,7 +595,8 @@ pid_t daemon_scan(const struct daemon_paths *p)
 
 struct daemon {
 	struct topo *topo;
-	struct real *real; /* the TAPs and the wire */
+	struct lab lab;    /* the names of what the lab made (namespaces, interfaces) */
+	struct real *real; /* the TAPs and the wires */
 	struct daemon_paths paths;
 	struct daemon_opts opts;
 	int dir_fd, sig_fd;
@@ -603,36 +695,60 @@ static void daemon_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Rows in the order stats-json writes them: by the first row of their
+ * object, then as visited. */
+struct daemon_ord {
+	const struct counter_row *row;
+	size_t idx, first;
+};
+
+static int daemon_ord_by_obj(const void *a, const void *b)
+{
+	const struct daemon_ord *x = a, *y = b;
+	int c = strcmp(x->row->obj, y->row->obj);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int daemon_ord_by_first(const void *a, const void *b)
+{
+	const struct daemon_ord *x = a, *y = b;
+	if (x->first != y->first)
+		return (x->first > y->first) - (x->first < y->first);
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
 /* {"counters": {"obj": {"name": v, ...}, ...}} — objects in first-seen
- * order, each object's counters together even if visited apart. */
+ * order, each object's counters together even if visited apart. Two sorts,
+ * so a lab with hundreds of devices costs the loop one short turn. */
 static void daemon_write_stats_json(struct daemon *d, FILE *f)
 {
 	struct counter_table t = {0};
 	daemon_counters(d, &t);
-	bool *done = calloc(t.n ? t.n : 1, sizeof(bool));
-	fprintf(f, "{\"counters\": {");
-	bool first_obj = true;
-	for (size_t i = 0; i < t.n && done; i++) {
-		if (done[i])
-			continue;
-		fprintf(f, "%s\n  ", first_obj ? "" : ",");
-		first_obj = false;
-		daemon_json_str(f, t.rows[i].obj);
-		fprintf(f, ": {");
-		bool first = true;
-		for (size_t j = i; j < t.n; j++) {
-			if (done[j] || strcmp(t.rows[j].obj, t.rows[i].obj) != 0)
-				continue;
-			done[j] = true;
-			fprintf(f, "%s", first ? "" : ", ");
-			first = false;
-			daemon_json_str(f, t.rows[j].name);
-			fprintf(f, ": %" PRIu64, t.rows[j].v);
-		}
-		fprintf(f, "}");
+	struct daemon_ord *ord = calloc(t.n ? t.n : 1, sizeof(*ord));
+	for (size_t i = 0; i < t.n && ord; i++)
+		ord[i] = (struct daemon_ord){.row = &t.rows[i], .idx = i};
+	if (ord && t.n) {
+		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_obj);
+		for (size_t i = 0; i < t.n; i++)
+			ord[i].first = i && strcmp(ord[i].row->obj, ord[i - 1].row->obj) == 0 ? ord[i - 1].first
+											 : ord[i].idx;
+		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_first);
 	}
-	fprintf(f, "\n}}\n");
-	free(done);
+	fprintf(f, "{\"counters\": {");
+	for (size_t i = 0; i < t.n && ord; i++) {
+		bool new_obj = i == 0 || ord[i].first != ord[i - 1].first;
+		if (new_obj) {
+			fprintf(f, "%s\n  ", i ? "}," : "");
+			daemon_json_str(f, ord[i].row->obj);
+			fprintf(f, ": {");
+		} else {
+			fprintf(f, ", ");
+		}
+		daemon_json_str(f, ord[i].row->name);
+		fprintf(f, ": %" PRIu64, ord[i].row->v);
+	}
+	fprintf(f, "%s\n}}\n", t.n && ord ? "}" : "");
+	free(ord);
 	free(t.rows);
 }
 
@@ -645,11 +761,34 @@ static void daemon_write_stats_text(struct daemon *d, FILE *f)
 	free(t.rows);
 }
 
+/* fixes: the mask, or null when each adapter runs its file's; mtu 0: the
+ * file's own per device. */
 static void daemon_write_status(struct daemon *d, FILE *f)
 {
-	fprintf(f, "{\"pid\": %d, \"uptime_ms\": %" PRIu64 ", \"fixes\": %u, \"offload\": %s, \"mtu\": %u}\n",
-		(int)getpid(), (ev_now(d->topo->loop) - d->started_ns) / 1000000, d->opts.fixes,
-		d->opts.no_offload ? "false" : "true", d->opts.mtu);
+	fprintf(f, "{\"pid\": %d, \"uptime_ms\": %" PRIu64 ", ", (int)getpid(),
+		(ev_now(d->topo->loop) - d->started_ns) / 1000000);
+	if (d->opts.fixes == TOPO_FIXES_FILE)
+		fprintf(f, "\"fixes\": null");
+	else
+		fprintf(f, "\"fixes\": %u", d->opts.fixes);
+	fprintf(f, ", \"offload\": %s, \"mtu\": %u, \"lab\": ", d->opts.no_offload ? "false" : "true",
+		d->opts.mtu);
+	daemon_json_str(f, d->lab.name);
+	fprintf(f, "}\n");
+}
+
+/* Every bridge's datapath flows; with more than one bridge, each under a
+ * line naming it (the seed's one bridge prints as it always has). */
+static void daemon_write_flows(struct daemon *d, FILE *f)
+{
+	unsigned n = d->topo->desc->n_bridges;
+	if (!n)
+		fprintf(f, "(no bridges)\n");
+	for (unsigned b = 0; b < n; b++) {
+		if (n > 1)
+			fprintf(f, "%sbridge %s:\n", b ? "\n" : "", d->topo->desc->bridges[b].name);
+		br_flows_print(d->topo->brs[b], f);
+	}
 }
 
 /* The control commands, in the order daemon_ctl_answer numbers them. */
@@ -670,7 +809,7 @@ static void daemon_ctl_answer(void *arg, unsigned cmd, FILE *f)
 		daemon_write_stats_json(d, f);
 		break;
 	default:
-		br_flows_print(d->topo->br, f);
+		daemon_write_flows(d, f);
 		break;
 	}
 }
@@ -721,24 +860,71 @@ static int daemon_ctl_listen(struct daemon *d)
 	return rc;
 }
 
-/* Glue the namespaces' kernels to the topology and say what each TAP got. */
+/* Glue the namespaces' kernels to the topology and say what each TAP and
+ * wire got. */
 static int daemon_attach(struct daemon *d, char *err, size_t err_size)
 {
-	d->real = real_create(d->topo, err, err_size);
+	d->real = real_create(d->topo, &d->lab, err, err_size);
 	if (!d->real)
 		return -1;
-	struct netdev *vms[2] = {d->topo->vm_a, d->topo->vm_b};
-	for (int e = 0; e < 2; e++)
-		daemon_log("%s: %s in %s, TUNSETOFFLOAD 0x%x (adapter features 0x%x)",
-			   d->real->tap[e]->name, REAL_IFNAME, real_ns_names[e], d->real->tap_offloads[e],
-			   vms[e]->features);
+	for (unsigned i = 0; i < d->real->n_taps; i++) {
+		const struct real_tap *rt = &d->real->taps[i];
+		daemon_log("%s: %s in %s, TUNSETOFFLOAD 0x%x (adapter %s features 0x%x)", rt->tap->name,
+			   rt->link->ifname, d->lab.ns[rt->link->ns].name, rt->offloads, rt->adapter->name,
+			   rt->adapter->features);
+	}
+	for (unsigned i = 0; i < d->real->n_wires; i++) {
+		const struct real_wire *w = &d->real->wires[i];
+		daemon_log("%s: %s in %s (cable from %s in %s), wire of %s", w->wire->name,
+			   w->link->io_ifname, d->lab.ns[d->lab.io_ns].name, w->link->ifname,
+			   d->lab.ns[w->link->ns].name, w->nic->name);
+	}
 	return 0;
+}
+
+/* The topology the lab runs: the built-in seed for the default lab, else
+ * the copy `netns up` wrote into the lab's directory, read through the
+ * checked directory (no symlink followed), refused on any error the
+ * checker finds. Plans the lab's names into d->lab. NULL with err set. */
+static struct topo_desc *daemon_load(struct daemon *d, char *err, size_t err_size)
+{
+	struct topo_desc *desc;
+	if (!d->opts.lab[0]) {
+		desc = topofile_load_seed(err, err_size);
+	} else {
+		char *text;
+		size_t len;
+		int rc = daemon_file_read(d->dir_fd, DAEMON_TOPO_NAME, TOPOFILE_MAX_SIZE, &text, &len);
+		if (rc < 0) {
+			snprintf(err, err_size, "%s/%s: %s", d->paths.dir, DAEMON_TOPO_NAME, strerror(-rc));
+			return NULL;
+		}
+		char name[sizeof(d->paths.dir) + sizeof(DAEMON_TOPO_NAME) + 1];
+		snprintf(name, sizeof(name), "%s/%s", d->paths.dir, DAEMON_TOPO_NAME);
+		desc = topofile_load_string(text, len, name, err, err_size);
+		free(text);
+	}
+	if (!desc)
+		return NULL;
+	struct topo_diag g;
+	unsigned n = topo_desc_check(desc, &g, 1);
+	if (n && g.error) {
+		topo_desc_diag_format(desc, &g, err, err_size);
+		topo_desc_free(desc);
+		return NULL;
+	}
+	if (lab_plan(desc, d->opts.lab, &d->lab, err, err_size) < 0) {
+		topo_desc_free(desc);
+		return NULL;
+	}
+	return desc;
 }
 
 static void daemon_teardown(struct daemon *d)
 {
 	real_destroy(d->real);
 	d->real = NULL;
+	lab_free(&d->lab);
 	ctlsrv_destroy(d->ctl);
 	d->ctl = NULL;
 	if (d->listening)
@@ -760,10 +946,13 @@ static void daemon_teardown(struct daemon *d)
 
 static void daemon_usage(FILE *f)
 {
-	fprintf(f, "usage: illan daemon [--dir DIR] [--fixes LIST] [--no-offload] [--no-gro] [--mtu N]\n"
-		   "  Runs the emulator between the TAPs in vm-a/vm-b and the veth in %s\n"
-		   "  (made by 'illan netns up', which starts this). Stops on SIGINT/SIGTERM.\n",
-		   REAL_NS_IO);
+	fprintf(f, "usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
+		   "                    [--mtu N]\n"
+		   "  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
+		   "  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
+		   "  vm-b, host-x, %s), made by 'illan netns up', which starts this. With\n"
+		   "  --name, the topology is DIR/%s. Stops on SIGINT/SIGTERM.\n",
+		   LAB_DEFAULT_IO_NS, DAEMON_TOPO_NAME);
 }
 
 /* cmd_daemon: see cli.h. Runs in the foreground; `netns up` backgrounds it. */
@@ -774,19 +963,29 @@ int cmd_daemon(int argc, char **argv)
 	d.dir_fd = d.sig_fd = -1;
 	d.opts.fixes = IBMVETH_FIX_ALL;
 	d.opts.mtu = 1500;
+	d.lab.io_ns = -1;
+	bool fixes_given = false, mtu_given = false;
 	const char *dir = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--dir") == 0 && i + 1 < argc) {
 			dir = argv[++i];
+		} else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
+			if (!lab_name_valid(argv[++i])) {
+				fprintf(stderr, "illan daemon: bad --name '%s'\n", argv[i]);
+				return 2;
+			}
+			snprintf(d.opts.lab, sizeof(d.opts.lab), "%s", argv[i]);
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
 			if (ibmveth_parse_fixes(argv[++i], &d.opts.fixes) < 0) {
 				fprintf(stderr, "illan daemon: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
 					argv[i]);
 				return 2;
 			}
+			fixes_given = true;
 		} else if (strcmp(a, "--mtu") == 0 && i + 1 < argc) {
 			d.opts.mtu = (unsigned)strtoul(argv[++i], NULL, 10);
+			mtu_given = true;
 		} else if (strcmp(a, "--no-offload") == 0) {
 			d.opts.no_offload = true;
 		} else if (strcmp(a, "--no-gro") == 0) {
@@ -799,8 +998,16 @@ int cmd_daemon(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* dir is the lab's own directory, as netns up passes it. A named lab
+	 * runs its file's fixes and MTUs unless told otherwise. */
 	daemon_paths_init(&d.paths, dir);
-	if (d.opts.mtu < 576 || d.opts.mtu > 9000) {
+	if (d.opts.lab[0]) {
+		if (!fixes_given)
+			d.opts.fixes = TOPO_FIXES_FILE;
+		if (!mtu_given)
+			d.opts.mtu = 0;
+	}
+	if ((d.opts.mtu || !d.opts.lab[0]) && (d.opts.mtu < 576 || d.opts.mtu > 9000)) {
 		fprintf(stderr, "illan daemon: --mtu must be 576..9000\n");
 		return 2;
 	}
@@ -837,7 +1044,8 @@ int cmd_daemon(int argc, char **argv)
 	cfg.monotonic = true;
 	int status = 1;
 	int rc;
-	d.topo = topo_seed_create(&cfg, err, sizeof(err));
+	struct topo_desc *desc = daemon_load(&d, err, sizeof(err));
+	d.topo = desc ? topo_create(desc, &cfg, err, sizeof(err)) : NULL;
 	if (!d.topo) {
 		daemon_log("cannot build the topology: %s", err);
 		goto out;
@@ -870,9 +1078,14 @@ int cmd_daemon(int argc, char **argv)
 		daemon_log("control socket %s: %s", d.paths.sock, strerror(-rc));
 		goto out;
 	}
-	if (daemon_log("ready: fixes 0x%x, %s, mtu %u, gro %s, control %s", d.opts.fixes,
-		       d.opts.no_offload ? "no offload" : "offloads on", d.opts.mtu,
-		       d.opts.no_gro ? "off" : "on", d.paths.sock) < 0)
+	char fixes[32] = "as the file says", mtu[16] = "the file's";
+	if (d.opts.fixes != TOPO_FIXES_FILE)
+		snprintf(fixes, sizeof(fixes), "0x%x", d.opts.fixes);
+	if (d.opts.mtu)
+		snprintf(mtu, sizeof(mtu), "%u", d.opts.mtu);
+	if (daemon_log("ready: fixes %s, %s, mtu %s, gro %s, control %s%s%s", fixes,
+		       d.opts.no_offload ? "no offload" : "offloads on", mtu, d.opts.no_gro ? "off" : "on",
+		       d.paths.sock, d.lab.name[0] ? ", lab " : "", d.lab.name) < 0)
 		goto out; /* a daemon whose log is lost is not started */
 	while (!d.stop)
 		ev_run_once(d.topo->loop, UINT64_MAX);

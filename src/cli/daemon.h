@@ -10,7 +10,12 @@
  *
  * The directory (default /run/illan) holds illan.pid (written once the
  * daemon is ready, removed when it stops), ctl.sock (the control socket,
- * root's only: mode 0600) and daemon.log (its stdout and stderr).
+ * root's only: mode 0600) and daemon.log (its stdout and stderr). That is
+ * the default lab's (the seed, under its fixed names); a lab with a name
+ * (`netns up --name LAB`, lab.h) has the directory DIR/LAB, which holds
+ * those files and topology.yaml, the copy of the topology it runs (written
+ * by `netns up` before anything is made, read by the daemon, `netns down`
+ * and `netns status`), and which `netns down` removes.
  *
  * File safety, since root writes there: the directory and every directory
  * above it must belong to root or the caller and be writable by nobody
@@ -27,6 +32,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "topo/lab.h"
+
 #define DAEMON_DEFAULT_DIR "/run/illan"
 
 /* What --fixes takes, for usage and error messages. */
@@ -39,23 +46,36 @@
 #define DAEMON_PID_NAME "illan.pid"
 #define DAEMON_SOCK_NAME "ctl.sock"
 #define DAEMON_LOG_NAME "daemon.log"
+#define DAEMON_TOPO_NAME "topology.yaml"
 
 struct daemon_paths {
 	char dir[200], pid[256], sock[256], log[256];
+	char base[200]; /* --dir: the default lab's directory, and the named labs' parent */
+	char lab[LAB_NAME_MAX]; /* the lab's name, "" for the default lab */
 };
 
-/* Fill p for the daemon directory dir (NULL: DAEMON_DEFAULT_DIR). */
+/* Fill p for the daemon directory dir (NULL: DAEMON_DEFAULT_DIR): the
+ * default lab's. */
 void daemon_paths_init(struct daemon_paths *p, const char *dir);
 
+/* Fill p for lab (NULL or "": the default lab, as daemon_paths_init) under
+ * base (NULL: DAEMON_DEFAULT_DIR): the directory base/lab. Returns 0, or
+ * -EINVAL for a name lab_name_valid refuses, -ENAMETOOLONG when the paths
+ * do not fit. */
+int daemon_paths_lab(struct daemon_paths *p, const char *base, const char *lab);
+
 /* Write a fix mask (IBMVETH_FIX_* bits) as --fixes words that
- * ibmveth_parse_fixes reads back: "all", "none" or "1,3,4". */
+ * ibmveth_parse_fixes reads back: "all", "none" or "1,3,4"; TOPO_FIXES_FILE
+ * (each adapter as its topology file says) as "file". */
 void daemon_fixes_format(unsigned mask, char *out, size_t size);
 
 /* How the daemon builds and runs the topology. */
 struct daemon_opts {
-	unsigned fixes; /* IBMVETH_FIX_* bits */
+	unsigned fixes; /* IBMVETH_FIX_* bits, or TOPO_FIXES_FILE (not passed: the file's) */
 	bool no_offload, no_gro;
-	unsigned mtu;   /* 576..9000 */
+	unsigned mtu;   /* 576..9000, or 0 (not passed: each device's own from the file) */
+	char lab[LAB_NAME_MAX]; /* "" : the default lab (the seed); else --name, and the
+			 * daemon reads its topology from DAEMON_TOPO_NAME */
 };
 
 /*
@@ -80,12 +100,21 @@ int daemon_dir_open(const char *dir, bool create, char *err, size_t err_size);
  */
 int daemon_file_create(int dirfd, const char *name, int extra);
 
+/* Read name in the directory dirfd whole, without following a symlink or
+ * blocking on a FIFO: a regular file of at most max bytes. *buf (malloc'd,
+ * NUL-terminated, the caller frees it) and *len on success. Returns 0 or
+ * -errno (-EINVAL: not a regular file, -EFBIG: larger than max). */
+int daemon_file_read(int dirfd, const char *name, size_t max, char **buf, size_t *len);
+/* The same from an open fd (a regular file, read from its current offset). */
+int daemon_fd_read(int fd, size_t max, char **buf, size_t *len);
+
 /* Write all n bytes of buf to fd (EINTR retried; a write that stores
  * nothing is -ENOSPC). Returns 0 or -errno. */
 int daemon_write_all(int fd, const void *buf, size_t n);
 
 /*
- * Start `illan daemon --dir DIR ...` (this very program) in the background:
+ * Start `illan daemon --dir DIR ...` (this very program) in the background
+ * (with --name LAB for a named lab; --fixes and --mtu when o sets them):
  * a new session, stdin /dev/null, stdout and stderr onto log_fd (the log the
  * caller created with daemon_file_create), no other fd inherited. Returns
  * its pid (the caller's child, to be waited for), or -errno if fork failed.
