@@ -451,6 +451,10 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, in
 		argv[n++] = "--no-offload";
 	if (o->no_gro)
 		argv[n++] = "--no-gro";
+	if (o->driver[0]) {
+		argv[n++] = "--driver";
+		argv[n++] = (char *)o->driver;
+	}
 	argv[n] = NULL;
 	pid_t pid = fork();
 	if (pid < 0)
@@ -947,6 +951,7 @@ static void daemon_teardown(struct daemon *d)
 static void daemon_usage(FILE *f)
 {
 	fprintf(f, "usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
+		   "                    [--driver illan|kernel-VERSION]\n"
 		   "                    [--mtu N]\n"
 		   "  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
 		   "  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
@@ -990,6 +995,8 @@ int cmd_daemon(int argc, char **argv)
 			d.opts.no_offload = true;
 		} else if (strcmp(a, "--no-gro") == 0) {
 			d.opts.no_gro = true;
+		} else if (strcmp(a, "--driver") == 0 && i + 1 < argc) {
+			snprintf(d.opts.driver, sizeof(d.opts.driver), "%s", argv[++i]);
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			daemon_usage(stdout);
 			return 0;
@@ -1040,6 +1047,7 @@ int cmd_daemon(int argc, char **argv)
 	cfg.no_offload = d.opts.no_offload;
 	cfg.mtu = d.opts.mtu;
 	cfg.gro = !d.opts.no_gro;
+	cfg.driver = d.opts.driver[0] ? d.opts.driver : NULL;
 	cfg.real = true;
 	cfg.monotonic = true;
 	int status = 1;

@@ -74,6 +74,7 @@ struct daemon_opts {
 	unsigned fixes; /* IBMVETH_FIX_* bits, or TOPO_FIXES_FILE (not passed: the file's) */
 	bool no_offload, no_gro;
 	unsigned mtu;   /* 576..9000, or 0 (not passed: each device's own from the file) */
+	char driver[32]; /* every adapter's driver ("illan", "kernel-6.1"), or "": the file's */
 	char lab[LAB_NAME_MAX]; /* "" : the default lab (the seed); else --name, and the
 			 * daemon reads its topology from DAEMON_TOPO_NAME */
 };

@@ -913,7 +913,7 @@ static void netns_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: illan netns up [FILE] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
-		"                      [--mtu N] [--dir DIR]\n"
+		"                      [--mtu N] [--driver illan|kernel-VERSION] [--dir DIR]\n"
 		"       illan netns down [FILE] [--name LAB] [--dir DIR]\n"
 		"       illan netns status [FILE] [--name LAB] [--json] [--dir DIR]\n"
 		"  up: one network namespace per partition and external host with an endpoint,\n"
@@ -998,6 +998,15 @@ int cmd_netns(int argc, char **argv)
 			o.d.no_offload = true;
 		} else if (strcmp(a, "--no-gro") == 0) {
 			o.d.no_gro = true;
+		} else if (strcmp(a, "--driver") == 0 && i + 1 < argc) {
+			const char *v = argv[++i];
+			if ((strcmp(v, "illan") != 0 && strncmp(v, "kernel-", 7) != 0) ||
+			    strlen(v) >= sizeof(o.d.driver)) {
+				fprintf(stderr, "illan netns: --driver '%s': expected illan or kernel-VERSION "
+						"(illan run --driver list)\n", v);
+				return 2;
+			}
+			snprintf(o.d.driver, sizeof(o.d.driver), "%s", v);
 		} else if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (a[0] != '-' && !o.file) {

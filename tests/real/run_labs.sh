@@ -28,6 +28,8 @@ NSS="vm-a vm-b host-x illan-io"
 for n in vm-a vm-b host-x illan-io; do NSS="$NSS $LA-$n"; done
 for n in lpar01 lpar02 lpar03 lpar04 lpar05 lpar06 lpar07 lpar08 host-x illan-io; do NSS="$NSS $LB-$n"; done
 NSS="$NSS $LC-vm-a $LC-vm-b $LC-host-x $LC-illan-io $LC-web"
+LD=illantest-d   # the seed with the real kernel driver in every adapter
+NSS="$NSS $LD-vm-a $LD-vm-b $LD-host-x $LD-illan-io"
 
 # Nothing of any lab: namespaces, processes in them, interfaces in our
 # namespace, daemons of the default lab's or a lab's directory, the labs'
@@ -35,12 +37,12 @@ NSS="$NSS $LC-vm-a $LC-vm-b $LC-host-x $LC-illan-io $LC-web"
 nothing_left() {
   bad=0
   base=$DIR
-  for d in "$base" "$base/$LA" "$base/$LB" "$base/$LC"; do
+  for d in "$base" "$base/$LA" "$base/$LB" "$base/$LC" "$base/$LD"; do
     DIR=$d
     leftovers || bad=1
   done
   DIR=$base
-  for l in $LA $LB $LC; do
+  for l in $LA $LB $LC $LD; do
     [ -e "$DIR/$l" ] && { note "left: directory $DIR/$l"; bad=1; }
   done
   return $bad
@@ -65,7 +67,7 @@ if [ "${1:-}" != --body ]; then
   : >"$STATE/inodes"
   cleanup() {
     ns_killall
-    for l in "--name $LB" "--name $LA" "--name $LC" ""; do
+    for l in "--name $LB" "--name $LA" "--name $LC" "--name $LD" ""; do
       timeout 30 "$ILLAN" netns down $l >/dev/null 2>&1
     done
     ns_killall
@@ -282,6 +284,28 @@ if up "netns up --name $LA (the seed) while $LB is up" --name $LA; then
 else
   notok "lab $LA cases not run (netns up failed)"
   down --name $LB
+fi
+
+# ---- the real Linux ibmveth.c in every adapter of a lab (issue 17) ---------------
+KDRV=$("$ILLAN" run --driver list 2>/dev/null | awk '/^kernel-/ { print $1; exit }')
+if [ -z "$KDRV" ]; then
+  skip "lab with the kernel driver" "no kernel driver built (linux-source packages)"
+elif up "netns up --name $LD --driver $KDRV: the seed on the real driver comes up" --name $LD --driver "$KDRV"; then
+  check "$KDRV: VM A pings VM B and host X, IPv4 and IPv6" sh -c "
+    in_ns() { ns=\$1; shift; ip netns exec \"\$ns\" \"\$@\"; }
+    in_ns $LD-vm-a ping -4 -c 1 -W 2 192.0.2.2 >/dev/null && in_ns $LD-vm-a ping -6 -c 1 -W 2 2001:db8::2 >/dev/null &&
+    in_ns $LD-vm-a ping -4 -c 1 -W 2 192.0.2.3 >/dev/null"
+  quiet in_ns $LD-vm-b timeout 20 iperf3 -s -1 -D -p 5301
+  sleep 0.5
+  check "$KDRV: iperf3 VM A -> VM B, real Linux TCP over the real drivers" sh -c "
+    ip netns exec $LD-vm-a timeout 15 iperf3 -c 192.0.2.2 -p 5301 -t 1 -J > '$STATE/kd.json' &&
+    python3 -c \"import json; d=json.load(open('$STATE/kd.json')); assert d['end']['sum_received']['bytes'] > 0\""
+  check "$KDRV: the driver's own counters (ethtool -S, the layer's) are in illan stats" sh -c "
+    [ \"\$(stat_get $LD vm-a log_errors)\" != -1 ] 2>/dev/null || timeout 10 '$ILLAN' stats --name $LD | grep -q 'vm-a .*log_errors'"
+  down --name $LD
+  check "down --name $LD: nothing of it left" sh -c "[ -z \"\$(ip netns list | grep '^$LD-')\" ] && [ ! -e '$DIR/$LD' ]"
+else
+  down --name $LD
 fi
 ns_record
 check "after every lab is down: no namespace, process, interface, daemon or lab directory left" nothing_left
