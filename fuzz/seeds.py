@@ -5,7 +5,8 @@ Well-formed frames (TCP/UDP over IPv4 with and without options, IPv6 with and
 without extension headers, 0-2 VLAN tags, correct checksums) wrapped in each
 target's input format, so libFuzzer starts from the shapes the code handles
 and mutates from there. Run once; fuzz/run.sh then grows and minimizes the
-corpus. Usage: python3 fuzz/seeds.py [CORPUS_ROOT]
+corpus. Usage: python3 fuzz/seeds.py [CORPUS_ROOT [TARGET...]] — with
+targets named, only their seeds are written.
 """
 import os
 import struct
@@ -90,7 +91,12 @@ def shapes():
     return out
 
 
+ONLY = set(sys.argv[2:])
+
+
 def write(root, target, items):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(root, target)
     os.makedirs(d, exist_ok=True)
     for i, b in enumerate(items):
@@ -162,6 +168,26 @@ def main():
     br_items = [bytes([0]) + "\n".join(rules).encode(), bytes([1]) + rules[0].encode()]
     br_items += [bytes([0]) + r.encode() for r in rules]
     write(root, "fuzz_br_text", br_items)
+    # fuzz_ctl: records [op][conn][args] (see fuzz/fuzz_ctl.c): open, send a
+    # word with \n / \r\n / nothing, send chunks, shut down, read, wait.
+    def word(c, w, how):
+        return bytes([5, c, w, how])
+    def chunk(c, b):
+        return bytes([1, c, len(b)]) + b
+    ctl_items = [
+        b"status\n",
+        bytes([0, 0]) + word(0, 0, 0) + bytes([4, 0]),
+        bytes([0, 0]) + word(0, 1, 2) + bytes([7, 0, 4, 0]),
+        bytes([0, 1]) + chunk(1, b"sta") + chunk(1, b"ts") + chunk(1, b"-json\n") + bytes([4, 1]),
+        bytes([0, 0]) + chunk(0, b"stats") + bytes([2, 0, 4, 0]),
+        bytes([0, 0, 0, 1, 0, 2, 0, 3]) + word(3, 0, 0) + bytes([4, 0, 4, 3]),
+        bytes([0, 0]) + word(0, 3, 0) + bytes([6, 0, 20, 6, 0, 60, 4, 0]),
+        bytes([0, 0, 0, 1, 0, 2]) + word(0, 3, 0) + word(1, 3, 0) + word(2, 3, 0) + bytes([0, 3, 4, 3, 3, 0]),
+        bytes([0, 0]) + chunk(0, b"x" * 255) + chunk(0, b"y" * 10) + bytes([4, 0]),
+        bytes([0, 0]) + chunk(0, b"no such\x1b[0m\n") + bytes([4, 0]),
+        bytes([0, 0]) + chunk(0, b"") + bytes([3, 0, 0, 0]) + word(0, 2, 1) + bytes([4, 0]),
+    ]
+    write(root, "fuzz_ctl", ctl_items)
 
 
 if __name__ == "__main__":
