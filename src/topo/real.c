@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "real.h"
 #include "drv/physnic/physnic.h"
@@ -71,17 +72,19 @@ static void real_add_ipv6_groups(struct netdev *vm, const uint8_t mac[6], const 
 	netdev_mc_add(vm, sn_ll);
 }
 
-/* real_create: see real.h. */
-struct real *real_create(struct topo *t, char *err, size_t err_size)
+/* real_create and real_create_on: fds NULL opens the kernels' devices. */
+static struct real *real_glue(struct topo *t, const int fds[3], char *err, size_t err_size)
 {
+	int fd_left = 0; /* fds[fd_left..2] are still ours to close on failure */
+	struct real *r = NULL;
 	if (!t->cfg.real) {
 		snprintf(err, err_size, "the topology was not built for real traffic (cfg.real)");
-		return NULL;
+		goto fail;
 	}
-	struct real *r = calloc(1, sizeof(*r));
+	r = calloc(1, sizeof(*r));
 	if (!r) {
 		snprintf(err, err_size, "out of memory");
-		return NULL;
+		goto fail;
 	}
 	r->topo = t;
 	struct netdev *vms[2] = {t->vm_a, t->vm_b};
@@ -98,7 +101,10 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 			 * its ibmveth can map them as it maps its stack's. */
 			.pool = vms[e]->pool,
 			.loop = t->loop,
+			.adopt_fd = fds != NULL,
+			.fd = fds ? fds[e] : -1,
 		};
+		fd_left = e + 1; /* tap_create takes fds[e], success or not */
 		r->tap[e] = tap_create(&tc, err, err_size);
 		if (!r->tap[e])
 			goto fail;
@@ -120,7 +126,10 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 		.mtu = t->cfg.mtu,
 		.wire = true,
 		.loop = t->loop,
+		.adopt_fd = fds != NULL,
+		.fd = fds ? fds[2] : -1,
 	};
+	fd_left = 3;
 	r->wire = tap_create(&wc, err, err_size);
 	if (!r->wire)
 		goto fail;
@@ -129,7 +138,22 @@ struct real *real_create(struct topo *t, char *err, size_t err_size)
 	return r;
 fail:
 	real_destroy(r);
+	for (int i = fd_left; fds && i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return NULL;
+}
+
+/* real_create: see real.h. */
+struct real *real_create(struct topo *t, char *err, size_t err_size)
+{
+	return real_glue(t, NULL, err, err_size);
+}
+
+/* real_create_on: see real.h. */
+struct real *real_create_on(struct topo *t, const int fds[3], char *err, size_t err_size)
+{
+	return real_glue(t, fds, err, err_size);
 }
 
 /* real_destroy: see real.h. */

@@ -55,6 +55,16 @@ struct real {
  */
 struct real *real_create(struct topo *t, char *err, size_t err_size);
 
+/*
+ * As real_create, but with no kernel: the TAPs of vm-a and vm-b and the wire
+ * read and write fds[0], fds[1] and fds[2] — datagram sockets whose peers
+ * play the kernels (one frame with its virtio-net header per datagram; see
+ * tap_config.adopt_fd) — so the whole real-mode read path runs without root
+ * or namespaces (the TAP/AF_PACKET fuzz target, tests). Takes the three
+ * fds, also on failure.
+ */
+struct real *real_create_on(struct topo *t, const int fds[3], char *err, size_t err_size);
+
 /* Detach t's devices from the TAPs and the wire and free those (the
  * multicast groups and the trunks' promiscuity stay). NULL is a no-op. */
 void real_destroy(struct real *r);
