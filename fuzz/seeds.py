@@ -188,6 +188,34 @@ def main():
         bytes([0, 0]) + chunk(0, b"") + bytes([3, 0, 0, 0]) + word(0, 2, 1) + bytes([4, 0]),
     ]
     write(root, "fuzz_ctl", ctl_items)
+    # fuzz_tap_rx: records [how][len16][virtio-net header + frame]; how: bits
+    # 0-1 the writing kernel (vm-a, vm-b, host-x), bit 2 its own MAC as
+    # source, bits 3-4 an endpoint's MAC as destination (A, B, X).
+    def vnet(flags=0, gso=0, hdr_len=0, gso_size=0, cs=0, co=0):
+        return struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, cs, co)
+    def rec(k, dst, payload):
+        return struct.pack(">BH", k | 4 | ((dst + 1) << 3), len(payload)) + payload
+    arp = (bytes([0xff] * 6) + bytes(6) + b"\x08\x06" +
+           struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + bytes(6) + bytes([192, 0, 2, 1]) +
+           bytes(6) + bytes([192, 0, 2, 2]))
+    tap_items = []
+    for k in range(3):
+        for dst in range(3):
+            if dst == k:
+                continue
+            f4, f6 = frame(4, "tcp", 100), frame(6, "tcp", 100)
+            tap_items.append(rec(k, dst, vnet() + f4))
+            tap_items.append(rec(k, dst, vnet(1, 0, 0, 0, l4_off(f4), 16) + f4))
+            tap_items.append(rec(k, dst, vnet(1, 0, 0, 0, l4_off(f6), 16) + f6))
+            big4, big6 = frame(4, "tcp", 4000), frame(6, "tcp", 4000)
+            tap_items.append(rec(k, dst, vnet(1, 1, l4_off(big4) + 20, 1448, l4_off(big4), 16) + big4))
+            tap_items.append(rec(k, dst, vnet(1, 4, l4_off(big6) + 20, 1428, l4_off(big6), 16) + big6))
+            u4 = frame(4, "udp", 300, vlans=1)
+            tap_items.append(rec(k, dst, vnet(1, 0, 0, 0, l4_off(u4), 6) + u4))
+        tap_items.append(struct.pack(">BH", k, len(arp) + 10) + vnet() + arp)
+    tap_items.append(rec(0, 1, vnet() + frame(4, "tcp", 100)) + rec(1, 0, vnet() + frame(4, "tcp", 100)) +
+                     rec(2, 1, vnet() + frame(6, "udp", 50)))
+    write(root, "fuzz_tap_rx", tap_items)
 
 
 if __name__ == "__main__":
