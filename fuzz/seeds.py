@@ -216,6 +216,44 @@ def main():
     tap_items.append(rec(0, 1, vnet() + frame(4, "tcp", 100)) + rec(1, 0, vnet() + frame(4, "tcp", 100)) +
                      rec(2, 1, vnet() + frame(6, "udp", 50)))
     write(root, "fuzz_tap_rx", tap_items)
+    # fuzz_bridge: records [ctl][csum_start 2][csum_offset][gso_size 2][len 2][frame];
+    # ctl: bit 0 bridge, bits 1-2 in port, 3 needs_csum, 4 GSO, 5 frag_list,
+    # 6 UNNECESSARY, 7 time passes.
+    def brec(ctl, f, cs=0, co=0, gso=0):
+        return struct.pack(">BHBHH", ctl, cs, co, gso, len(f)) + f
+    br_items = []
+    for f in fr:
+        l4 = l4_off(f)
+        for ctl in (0x00, 0x01, 0x02, 0x08, 0x18, 0x38, 0x40, 0x0B):
+            cs, co = (l4, 16) if ctl & 8 else (0, 0)
+            br_items.append(brec(ctl, f, cs, co, 1000 if ctl & 0x10 else 0))
+    # learning both ways, then a hit; a flood; time passing
+    a, b = frame(4, "tcp", 200), frame(4, "tcp", 200)
+    b = b[6:12] + b[0:6] + b[12:]
+    br_items.append(brec(0, a) + brec(2, b) + brec(0, a) + brec(0x80, a))
+    br_items.append(brec(6, bytes([0xff] * 6) + a[6:]) + brec(7, bytes([0xff] * 6) + a[6:]))
+    write(root, "fuzz_bridge", br_items)
+    # fuzz_stack: records [op][args] (see fuzz/fuzz_stack.c).
+    def flow(direction, fam, n):
+        return bytes([0, direction, fam]) + struct.pack(">H", n)
+    deliver_all = bytes([7]) * 12
+    st_items = [
+        flow(0, 0, 3000) + deliver_all,
+        flow(1, 1, 5000) + deliver_all,
+        flow(2, 0, 1000) + deliver_all + bytes([6]) + struct.pack(">H", 60000) + deliver_all,
+        flow(0, 0, 8000) + bytes([7, 7, 7, 3, 0, 7, 7, 6, 0x0f, 0xff, 7, 7, 7, 7]),
+        flow(1, 0, 2000) + bytes([7, 7, 5, 2, 47, 0x12, 53, 0x04, 7, 7, 5, 1, 38, 0xff, 7, 7]),
+        flow(3, 1, 4000) + bytes([7, 7, 2, 1, 5, 3, 60, 0x01, 61, 0x02, 62, 0x03, 7, 7, 7, 7]),
+    ]
+    arp_req = (bytes([0xff] * 6) + bytes([2, 0, 0, 0, 0, 9]) + b"\x08\x06" +
+               struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + bytes([2, 0, 0, 0, 0, 9]) +
+               bytes([192, 0, 2, 9]) + bytes(6) + bytes([192, 0, 2, 1]))
+    st_items.append(bytes([4, 0]) + struct.pack(">H", len(arp_req)) + arp_req)
+    syn = frame(4, "tcp", 0, flags=0x02)
+    syn = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]) + syn[12:]
+    st_items.append(bytes([4, 0]) + struct.pack(">H", len(syn)) + syn)
+    st_items.append(bytes([4, 2]) + struct.pack(">H", len(syn)) + syn)
+    write(root, "fuzz_stack", st_items)
 
 
 if __name__ == "__main__":
