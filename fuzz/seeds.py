@@ -5,7 +5,8 @@ Well-formed frames (TCP/UDP over IPv4 with and without options, IPv6 with and
 without extension headers, 0-2 VLAN tags, correct checksums) wrapped in each
 target's input format, so libFuzzer starts from the shapes the code handles
 and mutates from there. Run once; fuzz/run.sh then grows and minimizes the
-corpus. Usage: python3 fuzz/seeds.py [CORPUS_ROOT]
+corpus. Usage: python3 fuzz/seeds.py [CORPUS_ROOT [TARGET...]] — with
+targets named, only their seeds are written.
 """
 import os
 import struct
@@ -90,7 +91,12 @@ def shapes():
     return out
 
 
+ONLY = set(sys.argv[2:])
+
+
 def write(root, target, items):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(root, target)
     os.makedirs(d, exist_ok=True)
     for i, b in enumerate(items):
@@ -162,6 +168,92 @@ def main():
     br_items = [bytes([0]) + "\n".join(rules).encode(), bytes([1]) + rules[0].encode()]
     br_items += [bytes([0]) + r.encode() for r in rules]
     write(root, "fuzz_br_text", br_items)
+    # fuzz_ctl: records [op][conn][args] (see fuzz/fuzz_ctl.c): open, send a
+    # word with \n / \r\n / nothing, send chunks, shut down, read, wait.
+    def word(c, w, how):
+        return bytes([5, c, w, how])
+    def chunk(c, b):
+        return bytes([1, c, len(b)]) + b
+    ctl_items = [
+        b"status\n",
+        bytes([0, 0]) + word(0, 0, 0) + bytes([4, 0]),
+        bytes([0, 0]) + word(0, 1, 2) + bytes([7, 0, 4, 0]),
+        bytes([0, 1]) + chunk(1, b"sta") + chunk(1, b"ts") + chunk(1, b"-json\n") + bytes([4, 1]),
+        bytes([0, 0]) + chunk(0, b"stats") + bytes([2, 0, 4, 0]),
+        bytes([0, 0, 0, 1, 0, 2, 0, 3]) + word(3, 0, 0) + bytes([4, 0, 4, 3]),
+        bytes([0, 0]) + word(0, 3, 0) + bytes([6, 0, 20, 6, 0, 60, 4, 0]),
+        bytes([0, 0, 0, 1, 0, 2]) + word(0, 3, 0) + word(1, 3, 0) + word(2, 3, 0) + bytes([0, 3, 4, 3, 3, 0]),
+        bytes([0, 0]) + chunk(0, b"x" * 255) + chunk(0, b"y" * 10) + bytes([4, 0]),
+        bytes([0, 0]) + chunk(0, b"no such\x1b[0m\n") + bytes([4, 0]),
+        bytes([0, 0]) + chunk(0, b"") + bytes([3, 0, 0, 0]) + word(0, 2, 1) + bytes([4, 0]),
+    ]
+    write(root, "fuzz_ctl", ctl_items)
+    # fuzz_tap_rx: records [how][len16][virtio-net header + frame]; how: bits
+    # 0-1 the writing kernel (vm-a, vm-b, host-x), bit 2 its own MAC as
+    # source, bits 3-4 an endpoint's MAC as destination (A, B, X).
+    def vnet(flags=0, gso=0, hdr_len=0, gso_size=0, cs=0, co=0):
+        return struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, cs, co)
+    def rec(k, dst, payload):
+        return struct.pack(">BH", k | 4 | ((dst + 1) << 3), len(payload)) + payload
+    arp = (bytes([0xff] * 6) + bytes(6) + b"\x08\x06" +
+           struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + bytes(6) + bytes([192, 0, 2, 1]) +
+           bytes(6) + bytes([192, 0, 2, 2]))
+    tap_items = []
+    for k in range(3):
+        for dst in range(3):
+            if dst == k:
+                continue
+            f4, f6 = frame(4, "tcp", 100), frame(6, "tcp", 100)
+            tap_items.append(rec(k, dst, vnet() + f4))
+            tap_items.append(rec(k, dst, vnet(1, 0, 0, 0, l4_off(f4), 16) + f4))
+            tap_items.append(rec(k, dst, vnet(1, 0, 0, 0, l4_off(f6), 16) + f6))
+            big4, big6 = frame(4, "tcp", 4000), frame(6, "tcp", 4000)
+            tap_items.append(rec(k, dst, vnet(1, 1, l4_off(big4) + 20, 1448, l4_off(big4), 16) + big4))
+            tap_items.append(rec(k, dst, vnet(1, 4, l4_off(big6) + 20, 1428, l4_off(big6), 16) + big6))
+            u4 = frame(4, "udp", 300, vlans=1)
+            tap_items.append(rec(k, dst, vnet(1, 0, 0, 0, l4_off(u4), 6) + u4))
+        tap_items.append(struct.pack(">BH", k, len(arp) + 10) + vnet() + arp)
+    tap_items.append(rec(0, 1, vnet() + frame(4, "tcp", 100)) + rec(1, 0, vnet() + frame(4, "tcp", 100)) +
+                     rec(2, 1, vnet() + frame(6, "udp", 50)))
+    write(root, "fuzz_tap_rx", tap_items)
+    # fuzz_bridge: records [ctl][csum_start 2][csum_offset][gso_size 2][len 2][frame];
+    # ctl: bit 0 bridge, bits 1-2 in port, 3 needs_csum, 4 GSO, 5 frag_list,
+    # 6 UNNECESSARY, 7 time passes.
+    def brec(ctl, f, cs=0, co=0, gso=0):
+        return struct.pack(">BHBHH", ctl, cs, co, gso, len(f)) + f
+    br_items = []
+    for f in fr:
+        l4 = l4_off(f)
+        for ctl in (0x00, 0x01, 0x02, 0x08, 0x18, 0x38, 0x40, 0x0B):
+            cs, co = (l4, 16) if ctl & 8 else (0, 0)
+            br_items.append(brec(ctl, f, cs, co, 1000 if ctl & 0x10 else 0))
+    # learning both ways, then a hit; a flood; time passing
+    a, b = frame(4, "tcp", 200), frame(4, "tcp", 200)
+    b = b[6:12] + b[0:6] + b[12:]
+    br_items.append(brec(0, a) + brec(2, b) + brec(0, a) + brec(0x80, a))
+    br_items.append(brec(6, bytes([0xff] * 6) + a[6:]) + brec(7, bytes([0xff] * 6) + a[6:]))
+    write(root, "fuzz_bridge", br_items)
+    # fuzz_stack: records [op][args] (see fuzz/fuzz_stack.c).
+    def flow(direction, fam, n):
+        return bytes([0, direction, fam]) + struct.pack(">H", n)
+    deliver_all = bytes([7]) * 12
+    st_items = [
+        flow(0, 0, 3000) + deliver_all,
+        flow(1, 1, 5000) + deliver_all,
+        flow(2, 0, 1000) + deliver_all + bytes([6]) + struct.pack(">H", 60000) + deliver_all,
+        flow(0, 0, 8000) + bytes([7, 7, 7, 3, 0, 7, 7, 6, 0x0f, 0xff, 7, 7, 7, 7]),
+        flow(1, 0, 2000) + bytes([7, 7, 5, 2, 47, 0x12, 53, 0x04, 7, 7, 5, 1, 38, 0xff, 7, 7]),
+        flow(3, 1, 4000) + bytes([7, 7, 2, 1, 5, 3, 60, 0x01, 61, 0x02, 62, 0x03, 7, 7, 7, 7]),
+    ]
+    arp_req = (bytes([0xff] * 6) + bytes([2, 0, 0, 0, 0, 9]) + b"\x08\x06" +
+               struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + bytes([2, 0, 0, 0, 0, 9]) +
+               bytes([192, 0, 2, 9]) + bytes(6) + bytes([192, 0, 2, 1]))
+    st_items.append(bytes([4, 0]) + struct.pack(">H", len(arp_req)) + arp_req)
+    syn = frame(4, "tcp", 0, flags=0x02)
+    syn = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]) + syn[12:]
+    st_items.append(bytes([4, 0]) + struct.pack(">H", len(syn)) + syn)
+    st_items.append(bytes([4, 2]) + struct.pack(">H", len(syn)) + syn)
+    write(root, "fuzz_stack", st_items)
 
 
 if __name__ == "__main__":

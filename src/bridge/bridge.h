@@ -227,6 +227,7 @@ unsigned br_n_macs(const struct br *br);
 	X(T, drop_parse, "bridge could not parse the frame", 0)                                \
 	BR_FLOW_DROPS(BR_FLOW_DROP_COUNTER, X, T)                                              \
 	X(T, drop_headroom, "bridge: no headroom for a VLAN tag", 0)                           \
+	X(T, drop_too_big, "bridge: frame longer than the output port's MTU", 0)               \
 	X(T, drop_upcall, "bridge upcall failed", 0)                                           \
 	X(T, drop_nomem, "bridge out of memory", 0)
 

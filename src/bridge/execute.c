@@ -96,6 +96,18 @@ static void br_output(struct br *br, unsigned port_no, struct pkt *p)
 		pkt_free(p);
 		return;
 	}
+	/* As ovs_vport_send (and the Linux bridge's is_skb_forwardable): a
+	 * frame that is not GSO and is longer than the port's MTU past its
+	 * Ethernet header (and one in-band tag) is dropped, not sent. */
+	const uint8_t *d = pkt_data(p);
+	uint32_t l2 = ETH_HLEN;
+	if (pkt_headlen(p) >= ETH_HLEN && br_is_vlan_tpid(hdr_get16(d + 2 * ETH_ALEN)))
+		l2 += VLAN_HLEN;
+	if (!pkt_is_gso(p) && p->len > port->dev->mtu + l2) {
+		br->c.drop_too_big++;
+		pkt_free(p);
+		return;
+	}
 	br->c.tx_packets++;
 	port->tx_packets++;
 	pkt_trace(p, "br_output");

@@ -479,7 +479,7 @@ int cmd_bench_real(int argc, char **argv)
 	/* A lab of the bench's name with a running daemon is someone's: the
 	 * bench's own leftovers (no daemon) are what its teardown removes. */
 	struct daemon_paths lab;
-	if (daemon_paths_lab(&lab, NULL, BENCHREAL_LAB) == 0 && daemon_ctl_pid(&lab) != 0) {
+	if (daemon_paths_lab(&lab, NULL, BENCHREAL_LAB) == 0 && daemon_ctl_pid(&lab, NULL) != 0) {
 		fprintf(stderr, "illan bench --real: lab %s is up (its daemon answers at %s); the bench "
 				"uses that name: 'illan netns down --name %s' first\n",
 			BENCHREAL_LAB, lab.sock, BENCHREAL_LAB);

@@ -96,7 +96,9 @@ static bool ctlsrv_extended(const char *const *words, const char *buf, size_t le
 enum ctlsrv_parse ctlsrv_parse(const char *buf, size_t n, bool eof, const char *const *words,
 			       size_t *req_len)
 {
-	const char *nl = n ? memchr(buf, '\n', n) : NULL;
+	/* A request is at most CTLSRV_REQ_MAX bytes, its newline included. */
+	size_t scan = n < CTLSRV_REQ_MAX ? n : CTLSRV_REQ_MAX;
+	const char *nl = scan ? memchr(buf, '\n', scan) : NULL;
 	if (nl) {
 		size_t len = (size_t)(nl - buf);
 		if (len && buf[len - 1] == '\r')

@@ -398,8 +398,10 @@ out_close:
 }
 
 /* daemon_ctl_pid: see daemon.h. */
-pid_t daemon_ctl_pid(const struct daemon_paths *p)
+pid_t daemon_ctl_pid(const struct daemon_paths *p, bool *ours)
 {
+	if (ours)
+		*ours = false;
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
@@ -414,10 +416,13 @@ pid_t daemon_ctl_pid(const struct daemon_paths *p)
 	free(buf);
 	if (rc == -EACCES || rc == -EPERM)
 		return -EACCES;
-	/* The answer names a live `illan daemon` of this directory, or it is
-	 * not believed (a pid recycled since, a stand-in). */
-	if (pid <= 1 || pid > INT_MAX || !daemon_is_ours((pid_t)pid, p->dir))
+	if (pid <= 1 || pid > INT_MAX || (kill((pid_t)pid, 0) < 0 && errno != EPERM))
 		return 0;
+	/* Signalled only when its command line is this directory's daemon:
+	 * the answer may come from a stand-in, or from a daemon started by
+	 * hand with --dir spelt otherwise. */
+	if (ours)
+		*ours = daemon_is_ours((pid_t)pid, p->dir);
 	return (pid_t)pid;
 }
 
@@ -1033,7 +1038,7 @@ int cmd_daemon(int argc, char **argv)
 		daemon_log("%s", err);
 		return 1;
 	}
-	pid_t other = daemon_ctl_pid(&d.paths);
+	pid_t other = daemon_ctl_pid(&d.paths, NULL);
 	if (other != 0) {
 		daemon_log("a daemon (pid %d) already answers at %s: not starting another", (int)other,
 			   d.paths.sock);

@@ -134,10 +134,13 @@ int daemon_ctl_ask(const char *sock_path, const char *cmd, FILE *out, int timeou
 
 /*
  * The pid of the daemon that answers `status` at p->sock, 0 when none
- * answers, or -EACCES when the socket is there but not ours to use (root's
- * daemon seen by another user).
+ * answers (or its answer names no live process), or -EACCES when the
+ * socket is there but not ours to use (root's daemon seen by another
+ * user). *ours (may be NULL) says whether that process's command line is
+ * the daemon of p->dir — what must hold before it is signalled; a daemon
+ * that answers is running either way.
  */
-pid_t daemon_ctl_pid(const struct daemon_paths *p);
+pid_t daemon_ctl_pid(const struct daemon_paths *p, bool *ours);
 
 /*
  * The pid of the daemon of p->dir if its pidfile names a live one, else 0.

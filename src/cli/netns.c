@@ -201,8 +201,12 @@ static void netns_stop_daemon(const struct daemon_paths *p, bool verbose)
 	 * pid file may be empty), or found in /proc — and then only ours. */
 	pid_t pid = daemon_find_pid(p);
 	if (!pid) {
-		pid = daemon_ctl_pid(p);
-		if (pid < 0)
+		bool ours;
+		pid = daemon_ctl_pid(p, &ours);
+		if (pid > 0 && !ours)
+			fprintf(stderr, "illan netns down: process %d answers at %s, but its command line "
+				"is not 'illan daemon --dir %s': not signalled\n", (int)pid, p->sock, p->dir);
+		if (pid < 0 || !ours)
 			pid = 0;
 	}
 	if (!pid)
@@ -330,7 +334,7 @@ static int netns_down(struct netns_lab *nl, bool verbose)
 static int wait_ready(const struct daemon_paths *p, pid_t child, int *status)
 {
 	for (int i = 0; i < 200; i++) { /* 20 s */
-		if (daemon_ctl_pid(p) == child)
+		if (daemon_ctl_pid(p, NULL) == child)
 			return daemon_find_pid(p) == child ? 0 : -EBADF;
 		int st;
 		if (waitpid(child, &st, WNOHANG) == child) {
@@ -580,7 +584,7 @@ static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char
 	}
 	/* A daemon that answers is up, whatever its pid file says (it may be
 	 * empty): nothing is changed. */
-	pid_t running = daemon_ctl_pid(p);
+	pid_t running = daemon_ctl_pid(p, NULL);
 	if (running <= 0)
 		running = daemon_find_pid(p);
 	if (running > 0) {
@@ -790,7 +794,7 @@ static int netns_status(struct netns_lab *nl, bool json)
 	/* The socket first: a daemon that answers is running even if its pid
 	 * file is empty; without root the socket is closed to us (mode 0600)
 	 * and the pid file is what we have. */
-	pid_t pid = daemon_ctl_pid(p);
+	pid_t pid = daemon_ctl_pid(p, NULL);
 	bool denied = pid == -EACCES, answers = pid > 0;
 	pid_t pid_file = daemon_find_pid(p);
 	if (pid <= 0)

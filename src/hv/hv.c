@@ -279,6 +279,19 @@ uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align)
 	return addr;
 }
 
+/* hv_lmem_mark: see hv.h. */
+size_t hv_lmem_mark(const struct hv_partition *part)
+{
+	return part->bump;
+}
+
+/* hv_lmem_release: see hv.h. */
+void hv_lmem_release(struct hv_partition *part, size_t mark)
+{
+	if (mark >= HV_LMEM_FIRST && mark <= part->bump)
+		part->bump = mark;
+}
+
 /* hv_lmem_ptr: see hv.h. */
 void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len)
 {

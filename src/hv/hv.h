@@ -197,6 +197,18 @@ size_t hv_lmem_size(const struct hv_partition *part);
  * is bad or does not fit. */
 uint64_t hv_lmem_alloc(struct hv_partition *part, size_t size, size_t align);
 
+/*
+ * The partition OS taking back, at once, everything it allocated since
+ * mark (a value hv_lmem_mark returned earlier): later hv_lmem_alloc calls
+ * hand that memory out again, its bytes as they were left. For a driver
+ * instance removed and probed again in the same memory (the ibmveth fuzz
+ * target reuses one partition so); the caller guarantees nothing registered
+ * with the hypervisor still points into the range. A mark above the current
+ * one is ignored.
+ */
+size_t hv_lmem_mark(const struct hv_partition *part);
+void hv_lmem_release(struct hv_partition *part, size_t mark);
+
 /* Host pointer for [laddr, laddr+len) if inside the partition's memory, else
  * NULL. */
 void *hv_lmem_ptr(struct hv_partition *part, uint64_t laddr, size_t len);

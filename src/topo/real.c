@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "real.h"
 #include "bridge/bridge.h"
@@ -78,13 +79,17 @@ static void real_add_ipv6_groups(struct netdev *vm, const uint8_t mac[6], const 
 	}
 }
 
-static int real_add_tap(struct real *r, const struct lab_link *l, char *err, size_t err_size)
+/* fd < 0: open the kernel's TAP; else adopt fd (real_create_on), which is
+ * taken whatever happens. */
+static int real_add_tap(struct real *r, const struct lab_link *l, int fd, char *err, size_t err_size)
 {
 	struct topo *t = r->topo;
 	struct topo_dev *td = topo_find_dev(t, l->attach);
 	if (!td || !td->is_adapter) {
 		snprintf(err, err_size, "endpoint %s: no adapter %s in the topology", l->ep.name,
 			 l->attach);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	struct netdev *vm = td->dev;
@@ -100,6 +105,8 @@ static int real_add_tap(struct real *r, const struct lab_link *l, char *err, siz
 		 * so its ibmveth can map them as it maps its stack's. */
 		.pool = vm->pool,
 		.loop = t->loop,
+		.adopt_fd = fd >= 0,
+		.fd = fd,
 	};
 	struct real_tap *rt = &r->taps[r->n_taps];
 	rt->tap = tap_create(&tc, err, err_size);
@@ -152,7 +159,8 @@ static struct netdev *real_switch_port(struct real *r, const struct lab_link *l,
 	return port;
 }
 
-static int real_add_wire(struct real *r, const struct lab_link *l, char *err, size_t err_size)
+/* fd as real_add_tap's. */
+static int real_add_wire(struct real *r, const struct lab_link *l, int fd, char *err, size_t err_size)
 {
 	struct topo *t = r->topo;
 	struct real_wire *w = &r->wires[r->n_wires];
@@ -161,13 +169,18 @@ static int real_add_wire(struct real *r, const struct lab_link *l, char *err, si
 	w->link = l;
 	if (l->attach_switch) {
 		w->nic = real_switch_port(r, l, &w->sw, err, err_size);
-		if (!w->nic)
+		if (!w->nic) {
+			if (fd >= 0)
+				close(fd);
 			return -1;
+		}
 	} else {
 		struct topo_dev *td = topo_find_dev(t, l->attach);
 		if (!td || td->kind != TOPO_DEV_NIC) {
 			snprintf(err, err_size, "host %s: no NIC %s in the topology",
 				 r->lab->ns[l->ns].owner, l->attach);
+			if (fd >= 0)
+				close(fd);
 			return -1;
 		}
 		w->nic = td->dev;
@@ -185,6 +198,8 @@ static int real_add_wire(struct real *r, const struct lab_link *l, char *err, si
 		.mtu = mtu,
 		.wire = true,
 		.loop = t->loop,
+		.adopt_fd = fd >= 0,
+		.fd = fd,
 	};
 	w->wire = tap_create(&wc, err, err_size);
 	if (!w->wire) {
@@ -200,21 +215,30 @@ static int real_add_wire(struct real *r, const struct lab_link *l, char *err, si
 	return 0;
 }
 
-/* real_create: see real.h. */
-struct real *real_create(struct topo *t, const struct lab *lab, char *err, size_t err_size)
+/* real_create and real_create_on: fds NULL opens the kernels' devices;
+ * else link i of the lab adopts fds[i] (n_fds of them), each taken whatever
+ * happens. */
+static struct real *real_glue(struct topo *t, const struct lab *lab, const int *fds, unsigned n_fds,
+			      char *err, size_t err_size)
 {
+	unsigned fd_next = 0; /* fds[fd_next..] are still ours to close on failure */
+	struct real *r = NULL;
 	if (!t->cfg.real) {
 		snprintf(err, err_size, "the topology was not built for real traffic (cfg.real)");
-		return NULL;
+		goto fail;
+	}
+	if (fds && n_fds != lab->n_links) {
+		snprintf(err, err_size, "%u fds for %u links", n_fds, lab->n_links);
+		goto fail;
 	}
 	if (lab->io_ns < 0) {
 		for (unsigned i = 0; i < lab->n_links; i++)
 			if (lab->links[i].kind == LAB_LINK_WIRE) {
 				snprintf(err, err_size, "the lab has wires but no IO namespace");
-				return NULL;
+				goto fail;
 			}
 	}
-	struct real *r = calloc(1, sizeof(*r));
+	r = calloc(1, sizeof(*r));
 	if (r) {
 		r->taps = calloc(lab->n_links + 1, sizeof(*r->taps));
 		r->wires = calloc(lab->n_links + 1, sizeof(*r->wires));
@@ -225,15 +249,18 @@ struct real *real_create(struct topo *t, const struct lab *lab, char *err, size_
 			free(r->wires);
 		}
 		free(r);
+		r = NULL;
 		snprintf(err, err_size, "out of memory");
-		return NULL;
+		goto fail;
 	}
 	r->topo = t;
 	r->lab = lab;
 	for (unsigned i = 0; i < lab->n_links; i++) {
 		const struct lab_link *l = &lab->links[i];
-		int rc = l->kind == LAB_LINK_TAP ? real_add_tap(r, l, err, err_size)
-						 : real_add_wire(r, l, err, err_size);
+		int fd = fds ? fds[i] : -1;
+		fd_next = i + 1; /* real_add_* take fds[i], success or not */
+		int rc = l->kind == LAB_LINK_TAP ? real_add_tap(r, l, fd, err, err_size)
+						 : real_add_wire(r, l, fd, err, err_size);
 		if (rc < 0)
 			goto fail;
 	}
@@ -249,7 +276,23 @@ struct real *real_create(struct topo *t, const struct lab *lab, char *err, size_
 	return r;
 fail:
 	real_destroy(r);
+	for (unsigned i = fd_next; fds && i < n_fds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return NULL;
+}
+
+/* real_create: see real.h. */
+struct real *real_create(struct topo *t, const struct lab *lab, char *err, size_t err_size)
+{
+	return real_glue(t, lab, NULL, 0, err, err_size);
+}
+
+/* real_create_on: see real.h. */
+struct real *real_create_on(struct topo *t, const struct lab *lab, const int *fds, unsigned n_fds,
+			    char *err, size_t err_size)
+{
+	return real_glue(t, lab, fds, n_fds, err, err_size);
 }
 
 /* real_destroy: see real.h. */

@@ -77,6 +77,17 @@ struct real {
  */
 struct real *real_create(struct topo *t, const struct lab *lab, char *err, size_t err_size);
 
+/*
+ * As real_create, but with no kernel: link i of lab (the TAPs in adapter
+ * order, then the hosts' cables) reads and writes fds[i] — datagram
+ * sockets whose peers play the kernels (one frame with its virtio-net
+ * header per datagram; see tap_config.adopt_fd) — so the whole real-mode
+ * read path runs without root or namespaces (the TAP/AF_PACKET fuzz target,
+ * tests). n_fds must be lab->n_links. Takes the fds, also on failure.
+ */
+struct real *real_create_on(struct topo *t, const struct lab *lab, const int *fds, unsigned n_fds,
+			    char *err, size_t err_size);
+
 /* Detach t's devices from the TAPs and the wires, free those and the
  * switch ports made for hosts (the multicast groups and the adapters'
  * promiscuity stay). NULL is a no-op. */

@@ -298,6 +298,9 @@ sys.exit(0 if d[\"running\"] is True and d[\"pid\"] == $pid and d[\"answers\"] i
   down
   check "netns down with an empty pid file stops the daemon that answers" gone "$pid"
   check "netns down: nothing left" leftovers
+  check "the abused daemon stopped cleanly (no leak, no sanitizer report in its log)" sh -c "
+    grep -q 'signal 15: stopping' $DIR/daemon.log &&
+    ! grep -q 'outstanding at teardown\|Sanitizer\|runtime error' $DIR/daemon.log"
 else
   notok "control socket cases not run (netns up failed)"
 fi

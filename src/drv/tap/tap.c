@@ -596,6 +596,25 @@ static int open_dev(struct tap *t, const struct tap_config *cfg, char *err, size
 	return 0;
 }
 
+/* Take the caller's fd in place of a kernel device (tap_config.adopt_fd):
+ * nonblocking and close-on-exec, as our own are. Returns 0 or -errno (the
+ * fd is closed then). */
+static int adopt_fd(struct tap *t, const struct tap_config *cfg, char *err, size_t err_size)
+{
+	int fl = cfg->fd < 0 ? -1 : fcntl(cfg->fd, F_GETFL);
+	if (fl < 0 || fcntl(cfg->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(cfg->fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int rc = cfg->fd < 0 ? -EBADF : -errno;
+		snprintf(err, err_size, "tap %s: adopt fd %d: %s", cfg->ifname, cfg->fd, strerror(-rc));
+		if (cfg->fd >= 0)
+			close(cfg->fd);
+		return rc;
+	}
+	t->fd = cfg->fd;
+	t->offloads = cfg->kind == TAP_KIND_TUN ? cfg->offloads : 0;
+	return 0;
+}
+
 /* The TAP's counter sets (see tap.h). Returns 0 or netdev_add_counter_set's error. */
 static int tap_add_counters(struct netdev *dev, struct tap *t)
 {
@@ -614,14 +633,15 @@ static int tap_add_counters(struct netdev *dev, struct tap *t)
  */
 struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_size)
 {
+	struct netdev *dev = NULL;
 	if (!cfg->ifname || !cfg->loop) {
 		snprintf(err, err_size, "tap: ifname and loop are required");
-		return NULL;
+		goto out_fd;
 	}
-	struct netdev *dev = netdev_alloc(cfg->name ? cfg->name : cfg->ifname, sizeof(struct tap));
+	dev = netdev_alloc(cfg->name ? cfg->name : cfg->ifname, sizeof(struct tap));
 	if (!dev) {
 		snprintf(err, err_size, "tap: out of memory");
-		return NULL;
+		goto out_fd;
 	}
 	struct tap *t = dev->priv;
 	memset(t, 0, sizeof(*t));
@@ -661,14 +681,23 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 	if (cfg->mac)
 		memcpy(dev->mac, cfg->mac, 6);
 
-	int saved;
-	int rc = tap_netns_enter(cfg->netns, &saved);
-	if (rc < 0) {
-		snprintf(err, err_size, "enter namespace %s: %s", cfg->netns, strerror(-rc));
-		goto out_free;
+	int rc;
+	if (cfg->adopt_fd) {
+		rc = adopt_fd(t, cfg, err, err_size); /* the fd is the device's from here */
+		if (rc < 0) {
+			netdev_free(dev);
+			return NULL;
+		}
+	} else {
+		int saved;
+		rc = tap_netns_enter(cfg->netns, &saved);
+		if (rc < 0) {
+			snprintf(err, err_size, "enter namespace %s: %s", cfg->netns, strerror(-rc));
+			goto out_free;
+		}
+		rc = open_dev(t, cfg, err, err_size);
+		tap_netns_leave(saved);
 	}
-	rc = open_dev(t, cfg, err, err_size);
-	tap_netns_leave(saved);
 	if (rc < 0)
 		goto out_free;
 	rc = tap_add_counters(dev, t);
@@ -683,7 +712,13 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 		goto out_free;
 	}
 	return dev;
-out_free:
-	netdev_free(dev); /* ops->destroy closes the fd and the pool */
+out_free:;
+	bool taken = t->fd >= 0;
+	netdev_free(dev); /* ops->destroy closes the device's fd and the pool */
+	if (taken)
+		return NULL;
+out_fd:
+	if (cfg->adopt_fd && cfg->fd >= 0)
+		close(cfg->fd); /* given to us, not taken yet */
 	return NULL;
 }

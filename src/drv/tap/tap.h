@@ -85,12 +85,21 @@ struct tap_config {
 	bool wire;
 	struct pkt_pool *pool; /* received packets; NULL: the device's own pool */
 	struct ev_loop *loop;
+	/* With adopt_fd: no kernel device is opened; fd (a datagram socket
+	 * whose peer plays the kernel: one frame with its virtio-net header
+	 * per datagram) is taken instead and read the way kind says — readv
+	 * as a TAP, recvmsg(MSG_TRUNC) as AF_PACKET — so the whole read path
+	 * runs without root (tests, the fuzz target). netns, mac and the
+	 * kernel-side settings are ignored; the device owns fd (closed by
+	 * netdev_free, and on failure). */
+	bool adopt_fd;
+	int fd;
 };
 
 /*
  * Create, configure (MAC, MTU, up, offloads) and open the device. Needs
- * CAP_NET_ADMIN (and CAP_SYS_ADMIN to enter another namespace). Returns the
- * netdev, or NULL with a reason in err.
+ * CAP_NET_ADMIN (and CAP_SYS_ADMIN to enter another namespace), except
+ * with cfg->adopt_fd. Returns the netdev, or NULL with a reason in err.
  */
 struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_size);
 
