@@ -214,6 +214,13 @@ struct hv_adapter *hv_adapter_find(struct hv_partition *part, uint64_t ua)
 	return NULL;
 }
 
+/* hv_set_observer: see hv.h. */
+void hv_set_observer(struct hv *hv, hv_observer_fn fn, void *arg)
+{
+	hv->observe = fn;
+	hv->observe_arg = fn ? arg : NULL;
+}
+
 /* hv_adapter_get_stats: see hv.h. */
 int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st)
 {

@@ -358,6 +358,49 @@ long h_vio_signal(struct hv_partition *part, uint64_t ua, uint64_t mode);
  */
 long hv_hcall(struct hv_partition *part, uint64_t opcode, const uint64_t args[9], uint64_t rets[4]);
 
+/* ---- Observation ------------------------------------------------------------
+ * One optional observer per hypervisor sees the two places where a driver and
+ * the hypervisor meet on the data path, for tests that compare drivers hop by
+ * hop (tests/kibmveth/test_differential.c) and for tools that record them:
+ *   HV_OBS_SEND  every H_SEND_LOGICAL_LAN naming an adapter of the caller,
+ *                as made, before any other check: the six descriptor
+ *                registers and the mss register (0 when the driver passed
+ *                none), whatever the call then returns;
+ *   HV_OBS_RXQ   every receive-queue entry the hypervisor writes, right after
+ *                its flags_off (the frame is whole in the buffer by then),
+ *                before the receiver's interrupt.
+ * The observer runs inside the hcall: it must only read (no hcall, no
+ * hv_* call that changes state). The event and the memory it points to are
+ * valid only during the call. With no observer installed each place costs
+ * one NULL test. */
+enum hv_obs_kind {
+	HV_OBS_SEND,
+	HV_OBS_RXQ,
+};
+
+struct hv_obs {
+	enum hv_obs_kind kind;
+	struct hv_partition *part; /* the sender (SEND) or the receiver (RXQ) */
+	uint64_t ua;               /* its adapter */
+	/* HV_OBS_SEND: the descriptor registers d1..d6 as passed (NULL if the
+	 * caller passed none), and mss */
+	const uint64_t *desc;
+	uint64_t mss;
+	/* HV_OBS_RXQ: the entry as written, in host order (flags_off with TOGGLE,
+	 * VALID, LRG_PKT, NO_CSUM, CSUM_GOOD and the offset; length), and the
+	 * receive buffer: the correlator at +0, for LRG_PKT the mss as a be64 at
+	 * +8, the frame at the entry's offset */
+	uint32_t flags_off;
+	uint32_t length;
+	const uint8_t *buf;
+};
+
+typedef void (*hv_observer_fn)(void *arg, const struct hv_obs *ev);
+
+/* Install fn (called with arg) as hv's observer, replacing any; fn NULL
+ * removes it. */
+void hv_set_observer(struct hv *hv, hv_observer_fn fn, void *arg);
+
 /* ---- Fault injection ------------------------------------------------------ */
 
 /* Make the next n H_SEND_LOGICAL_LAN calls from part (to any of its adapters

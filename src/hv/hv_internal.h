@@ -134,6 +134,9 @@ struct hv {
 	struct hv_partition *parts;
 	struct hv_vswitch *vswitches;
 	uint64_t next_ua;
+	/* The observer (hv_set_observer), or NULL: called by vsw.c */
+	hv_observer_fn observe;
+	void *observe_arg;
 
 	struct vsw_scratch send; /* (vsw.c) */
 };

@@ -315,6 +315,16 @@ static void vsw_rx_post(struct hv_adapter *r, const uint8_t *buf, uint32_t off, 
 	if (!r->rxq_toggle)
 		fo |= IBMVETH_RXQ_TOGGLE;
 	hv_put_be32(e->flags_off, fo);
+	struct hv *hv = r->part->hv;
+	if (hv->observe) {
+		struct hv_obs ev = {.kind = HV_OBS_RXQ,
+				    .part = r->part,
+				    .ua = r->ua,
+				    .flags_off = fo,
+				    .length = len,
+				    .buf = buf};
+		hv->observe(hv->observe_arg, &ev);
+	}
 	r->rxq_ptr += PAPR_RXQ_ENTRY_SIZE;
 	if (r->rxq_ptr + PAPR_RXQ_ENTRY_SIZE > r->rxq_len) {
 		r->rxq_ptr = 0;
@@ -612,6 +622,11 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 		return H_PARAMETER;
 	}
 	struct hv *hv = part->hv;
+	if (hv->observe) {
+		struct hv_obs ev = {
+			.kind = HV_OBS_SEND, .part = part, .ua = ua, .desc = desc, .mss = mss};
+		hv->observe(hv->observe_arg, &ev);
+	}
 	if (part->inject_n) {
 		part->inject_n--;
 		return part->inject_code;

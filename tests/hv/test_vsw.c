@@ -4,7 +4,7 @@
  * disallowed and double tags are discarded), delivery by MAC within a VLAN,
  * broadcast and multicast, trunk priority, the ACTIVE_TRUNK attribute and
  * failover (one definition of the active trunk for both), VEB versus VEPA,
- * vswitch isolation.
+ * vswitch isolation, the observer (hv_set_observer).
  */
 #include "test.h"
 #include "hv_test_util.h"
@@ -442,6 +442,84 @@ TEST(two_adapters_in_one_partition)
 	CHECK_EQ(rx.len, len);
 	CHECK_MEM(hv_lmem_ptr(p, over + 8, len), f, len);
 	hv_destroy(hv);
+}
+
+/* What the observer saw: every call's registers, every entry written. */
+struct obs_log {
+	unsigned n_send, n_rxq;
+	struct hv_partition *send_part;
+	uint64_t send_ua, desc0, desc1, mss;
+	struct hv_partition *rxq_part[4];
+	uint32_t rxq_fo[4], rxq_len[4];
+	uint64_t rxq_corr[4];
+};
+
+static void obs_record(void *arg, const struct hv_obs *ev)
+{
+	struct obs_log *l = arg;
+	if (ev->kind == HV_OBS_SEND) {
+		l->n_send++;
+		l->send_part = ev->part;
+		l->send_ua = ev->ua;
+		l->desc0 = ev->desc[0];
+		l->desc1 = ev->desc[1];
+		l->mss = ev->mss;
+		return;
+	}
+	if (l->n_rxq < 4) {
+		l->rxq_part[l->n_rxq] = ev->part;
+		l->rxq_fo[l->n_rxq] = ev->flags_off;
+		l->rxq_len[l->n_rxq] = ev->length;
+		memcpy(&l->rxq_corr[l->n_rxq], ev->buf, 8);
+	}
+	l->n_rxq++;
+}
+
+TEST(observer_sees_each_send_and_each_rxq_entry)
+{
+	struct net *n = net_new();
+	struct tad *a = net_add(n, 0, 1, NULL, 0, 0, true);
+	struct tad *b = net_add(n, 0, 1, NULL, 0, 0, true);
+	struct tad *c = net_add(n, 0, 1, NULL, 0, 0, true);
+	struct obs_log l;
+	memset(&l, 0, sizeof(l));
+	hv_set_observer(n->hv, obs_record, &l);
+
+	/* a broadcast: one call, an entry for each of the other two, exactly as
+	 * the receivers then read them */
+	uint8_t f[256];
+	uint32_t len = t_build_raw(f, BCAST, a->mac, -1, 80, 7);
+	CHECK_EQ(t_send(a, f, len, IBMVETH_BUF_CSUM_GOOD, 1000), H_SUCCESS);
+	CHECK_EQ(l.n_send, 1);
+	CHECK(l.send_part == a->part && l.send_ua == a->ua);
+	CHECK_U64(l.desc0,
+		  papr_desc(IBMVETH_BUF_VALID | IBMVETH_BUF_CSUM_GOOD | len, (uint32_t)a->tx));
+	CHECK_U64(l.desc1, 0);
+	CHECK_U64(l.mss, 1000); /* the register as passed, honoured or not */
+	REQUIRE(l.n_rxq == 2);
+	struct tad *r[2] = {b, c};
+	for (unsigned i = 0; i < 2; i++) {
+		struct trx rx;
+		REQUIRE(t_recv(r[i], &rx));
+		CHECK(l.rxq_part[i] == r[i]->part);
+		CHECK_EQ(l.rxq_fo[i], rx.flags_off);
+		CHECK_EQ(l.rxq_len[i], len);
+		CHECK_U64(l.rxq_corr[i], rx.corr);
+	}
+
+	/* a refused call is seen too (to the sender's own MAC: H_PARAMETER) */
+	len = t_build_raw(f, a->mac, a->mac, -1, 80, 7);
+	CHECK_EQ(t_send(a, f, len, 0, 0), H_PARAMETER);
+	CHECK_EQ(l.n_send, 2);
+	CHECK_EQ(l.n_rxq, 2);
+
+	/* removed: nothing more */
+	hv_set_observer(n->hv, NULL, &l);
+	len = t_build_raw(f, BCAST, a->mac, -1, 80, 7);
+	CHECK_EQ(t_send(a, f, len, 0, 0), H_SUCCESS);
+	CHECK_EQ(l.n_send, 2);
+	CHECK_EQ(l.n_rxq, 2);
+	net_free(n);
 }
 
 TEST_MAIN()
