@@ -56,7 +56,7 @@ if [ "${1:-}" != --body ]; then
   for p in curl iperf3 "$PY"; do
     command -v "$p" >/dev/null 2>&1 || { echo "1..0 # SKIP $p missing"; exit 77; }
   done
-  take_lock $((SECS + 120))
+  take_lock 120
   STATE=$(mktemp -d /tmp/illan-soak.XXXXXX) || exit 1
   export STATE
   N=0

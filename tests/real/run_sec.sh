@@ -18,7 +18,7 @@
 # real-traffic scripts by /run/illan-real-tests.lock; the cases run bounded
 # (BODY_LIMIT) and everything is cleaned up on every exit path.
 set -u
-BODY_LIMIT=${ILLAN_SEC_LIMIT:-240}   # seconds; meson's timeout is 400
+BODY_LIMIT=${ILLAN_SEC_LIMIT:-180}   # seconds; meson's timeout is 400
 DIR=/run/illan
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +29,7 @@ if [ "${1:-}" != --body ]; then
   ILLAN=${1:?usage: run_sec.sh path/to/illan path/to/lookalike}
   LOOK=${2:?usage: run_sec.sh path/to/illan path/to/lookalike}
   need_real
-  take_lock 300
+  take_lock 120
   STATE=$(mktemp -d /tmp/illan-sec.XXXXXX) || exit 1
   export STATE
   N=0
