@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "hv/hv_internal.h"
 
@@ -21,6 +23,42 @@ COUNTER_SET_DEFINE(hv_adapter_counters, "hv-adapter", struct hv_adapter_stats,
 		   HV_ADAPTER_COUNTERS);
 COUNTER_SET_DEFINE(hv_partition_counters, "hv-partition", struct hv_partition_stats,
 		   HV_PARTITION_COUNTERS);
+
+/*
+ * A partition's logical memory is an anonymous mapping of its own, between
+ * two PROT_NONE pages. Partitions are sized for the most their drivers may
+ * take (a packet pool of 64 KiB buffers, ...), and most of it is never
+ * touched: mapped pages cost nothing until used, where calloc'd ones are
+ * cleared (and, with MALLOC_PERTURB_, filled first) in full. The guard pages
+ * make an access just outside the partition fault at once.
+ */
+static size_t hv_page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	return ps > 0 ? (size_t)ps : 4096;
+}
+
+static uint8_t *hv_lmem_map(size_t mem_size, size_t *map_size)
+{
+	size_t page = hv_page_size();
+	size_t body = (mem_size + page - 1) & ~(page - 1);
+	size_t total = body + 2 * page;
+	uint8_t *m = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (mprotect(m + page, body, PROT_READ | PROT_WRITE) != 0) {
+		munmap(m, total);
+		return NULL;
+	}
+	*map_size = total;
+	return m + page;
+}
+
+static void hv_lmem_unmap(uint8_t *mem, size_t map_size)
+{
+	if (mem)
+		munmap(mem - hv_page_size(), map_size);
+}
 
 /* hv_objects_init: see hv_internal.h. */
 void hv_objects_init(struct hv *hv)
@@ -48,7 +86,7 @@ void hv_objects_free(struct hv *hv)
 			hv_adapter_free(a);
 			a = anext;
 		}
-		free(part->mem);
+		hv_lmem_unmap(part->mem, part->map_size);
 		free(part);
 		part = pnext;
 	}
@@ -98,7 +136,7 @@ struct hv_partition *hv_partition_create(struct hv *hv, const char *name, size_t
 	struct hv_partition *part = calloc(1, sizeof(*part));
 	if (!part)
 		return NULL;
-	part->mem = calloc(1, mem_size);
+	part->mem = hv_lmem_map(mem_size, &part->map_size);
 	if (!part->mem)
 		goto err_free_part;
 	snprintf(part->name, sizeof(part->name), "%s", name ? name : "");

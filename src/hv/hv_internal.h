@@ -111,6 +111,7 @@ struct hv_partition {
 	char name[32];
 	uint8_t *mem;
 	size_t mem_size;
+	size_t map_size; /* the mapping behind mem, guard pages included (hv.c) */
 	size_t bump; /* next free logical address of hv_lmem_alloc */
 	struct hv_adapter *adapters;
 	long inject_code;
