@@ -81,8 +81,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_pattern: pattern does not check\n");
 		return 1;
 	}
-	static const char *const names[] = {"memcpy", "pattern_fill", "pattern_check", "csum_partial",
-					    "csum_partial_copy", "memcpy into 33-buffer ring"};
+	static const char *const names[] = {
+		"memcpy",       "pattern_fill",      "pattern_check",
+		"csum_partial", "csum_partial_copy", "memcpy into 33-buffer ring"};
 	ring = aligned_alloc(64, (size_t)RING_BUFS * BUF_SIZE);
 	if (!ring)
 		return 1;

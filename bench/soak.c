@@ -57,8 +57,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (has_val && !num(argv[i + 1], &v) &&
-			   (!strcmp(a, "--seconds") || !strcmp(a, "--seed") || !strcmp(a, "--rounds") ||
-			    !strcmp(a, "--from") ||
+			   (!strcmp(a, "--seconds") || !strcmp(a, "--seed") ||
+			    !strcmp(a, "--rounds") || !strcmp(a, "--from") ||
 			    !strcmp(a, "--rss-bound") || !strcmp(a, "--max-bytes"))) {
 			i++;
 			if (!strcmp(a, "--seconds") && v > 0 && v <= 86400)

@@ -83,7 +83,8 @@ static void setup_once(void)
 		return;
 	loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 	FUZZ_CHECK(loop);
-	const uint32_t all = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 | NETIF_F_FRAGLIST;
+	const uint32_t all = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |
+			     NETIF_F_FRAGLIST;
 	const uint32_t features[N_PORTS] = {all, 0, NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM,
 					    all & ~NETIF_F_FRAGLIST};
 	for (int b = 0; b < 2; b++) {
@@ -93,7 +94,8 @@ static void setup_once(void)
 			char name[16];
 			snprintf(name, sizeof(name), "fz-br%d-%d", b, i);
 			ports[b][i] = port_dev(name, features[i]);
-			struct br_port_config pc = {.port_no = (unsigned)i + 1, .tag = i == 3 ? 10 : 0};
+			struct br_port_config pc = {.port_no = (unsigned)i + 1,
+						    .tag = i == 3 ? 10 : 0};
 			FUZZ_CHECK(br_add_port(bridges[b], ports[b][i], &pc) == i + 1);
 		}
 	}
@@ -127,13 +129,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ctl & 0x80) /* time passes: 1..256 s, the first frame byte's worth */
 			ev_run_until(loop, NULL, NULL,
 				     ev_now(loop) + (1ull + (got ? b[0] : 0)) * 1000000000ull);
-		struct pkt *p = ctl & 0x20 ? fuzz_pkt_frags(b, got, got / 3, 1 + got / 4) : fuzz_pkt(b, got);
+		struct pkt *p = ctl & 0x20 ? fuzz_pkt_frags(b, got, got / 3, 1 + got / 4)
+					   : fuzz_pkt(b, got);
 		if (!p)
 			continue;
 		if (ctl & 0x10) {
 			struct hdr_info h;
-			req.gso_type = hdr_parse(b, (uint32_t)got, &h) == 0 && h.ip_version == 6 ?
-					       PKT_GSO_TCPV6 : PKT_GSO_TCPV4;
+			req.gso_type = hdr_parse(b, (uint32_t)got, &h) == 0 && h.ip_version == 6
+					       ? PKT_GSO_TCPV6
+					       : PKT_GSO_TCPV4;
 		}
 		if (pkt_offload_apply(p, &req, NULL) < 0) {
 			pkt_free(p);

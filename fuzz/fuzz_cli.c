@@ -98,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(o.cfg.mtu == 0 || (o.cfg.mtu >= 576 && o.cfg.mtu <= 65394));
 		FUZZ_CHECK(o.bytes >= 1 && o.bytes <= (1ull << 40));
 		FUZZ_CHECK(o.reply_bytes >= 1 && o.reply_bytes <= (1ull << 40));
-		FUZZ_CHECK(o.cfg.fixes == TOPO_FIXES_FILE || (o.cfg.fixes & ~(unsigned)IBMVETH_FIX_ALL) == 0);
+		FUZZ_CHECK(o.cfg.fixes == TOPO_FIXES_FILE ||
+			   (o.cfg.fixes & ~(unsigned)IBMVETH_FIX_ALL) == 0);
 		FUZZ_CHECK(!o.file || fuzz_cli_in_args(o.file, args, n));
 		FUZZ_CHECK(!o.so.trace_file || fuzz_cli_in_args(o.so.trace_file, args, n));
 		FUZZ_CHECK(!o.so.pcap_dir || fuzz_cli_in_args(o.so.pcap_dir, args, n));

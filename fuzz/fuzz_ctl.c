@@ -220,7 +220,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t w = fuzz_u8(&in), how = fuzz_u8(&in);
 			char line[32];
 			int n = snprintf(line, sizeof(line), "%s%s", words[w % 4],
-					 how % 3 == 0 ? "\n" : how % 3 == 1 ? "\r\n" : "");
+					 how % 3 == 0   ? "\n"
+					 : how % 3 == 1 ? "\r\n"
+							: "");
 			if (c->fd >= 0)
 				(void)send(c->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 			break;

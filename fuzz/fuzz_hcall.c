@@ -158,16 +158,19 @@ static uint64_t pick_arg(struct world *w, struct fuzz_in *in)
 }
 
 static const uint64_t opcodes[] = {
-	H_REGISTER_LOGICAL_LAN, H_FREE_LOGICAL_LAN,   H_ADD_LOGICAL_LAN_BUFFER,
-	H_SEND_LOGICAL_LAN,     H_MULTICAST_CTRL,     H_CHANGE_LOGICAL_LAN_MAC,
-	H_ILLAN_ATTRIBUTES,     H_VIO_SIGNAL,         H_ADD_LOGICAL_LAN_BUFFERS,
-	H_SEND_LOGICAL_LAN,     H_ADD_LOGICAL_LAN_BUFFER,
+	H_REGISTER_LOGICAL_LAN,    H_FREE_LOGICAL_LAN,
+	H_ADD_LOGICAL_LAN_BUFFER,  H_SEND_LOGICAL_LAN,
+	H_MULTICAST_CTRL,          H_CHANGE_LOGICAL_LAN_MAC,
+	H_ILLAN_ATTRIBUTES,        H_VIO_SIGNAL,
+	H_ADD_LOGICAL_LAN_BUFFERS, H_SEND_LOGICAL_LAN,
+	H_ADD_LOGICAL_LAN_BUFFER,
 };
 
 static void attacker_call(struct world *w, struct fuzz_in *in)
 {
 	uint8_t o = fuzz_u8(in);
-	uint64_t opcode = o < 240 ? opcodes[o % (sizeof(opcodes) / sizeof(opcodes[0]))] : fuzz_u16(in);
+	uint64_t opcode = o < 240 ? opcodes[o % (sizeof(opcodes) / sizeof(opcodes[0]))]
+				  : fuzz_u16(in);
 	uint64_t args[9] = {0}, rets[4];
 	uint8_t n_args = (uint8_t)(fuzz_u8(in) % 10);
 	args[0] = pick_ua(w, fuzz_u8(in));

@@ -53,12 +53,12 @@ struct rig {
 	struct hv *hv;
 	struct ev_loop *loop;
 	struct hv_partition *vm, *peer_part;
-	uint64_t ua;                /* the driver's adapter */
-	uint8_t mac[6];             /* its MAC */
-	size_t lmem_mark;           /* partition memory before the driver's */
-	struct netdev *dev;         /* probed with dev_cfg */
+	uint64_t ua;        /* the driver's adapter */
+	uint8_t mac[6];     /* its MAC */
+	size_t lmem_mark;   /* partition memory before the driver's */
+	struct netdev *dev; /* probed with dev_cfg */
 	uint8_t dev_cfg;
-	uint64_t trouble;           /* trouble_count() when the input began */
+	uint64_t trouble; /* trouble_count() when the input began */
 	struct hos_ad peer;
 	unsigned delivered;
 };
@@ -107,7 +107,8 @@ static struct rig *rig_get(bool trunk)
 	r->lmem_mark = hv_lmem_mark(r->vm);
 	/* The peer: with a trunk as receiver it sends on VLAN 10 from a client. */
 	struct hv_adapter_config pc = hos_cfg(0x20, 0, 10, 0);
-	FUZZ_CHECK(hos_adapter(&r->peer, r->hv, r->peer_part, &pc, 4) && hos_open(&r->peer) == H_SUCCESS);
+	FUZZ_CHECK(hos_adapter(&r->peer, r->hv, r->peer_part, &pc, 4) &&
+		   hos_open(&r->peer) == H_SUCCESS);
 	/* Large sends need LRG_SR_ENABLED on the sender. */
 	h_illan_attributes(r->peer_part, r->peer.ua, 0, IBMVETH_ILLAN_LRG_SR_ENABLED, NULL);
 	return r;
@@ -249,8 +250,8 @@ static struct rig *rig_up(uint8_t cfg)
 		params.old_large_send = cfg & 0x20;
 		struct ibmveth_of_node of = {.mcast_filter_size = 8, .illan_options = !(cfg & 0x40)};
 		memcpy(of.mac, r->mac, 6);
-		r->dev = ibmveth_create(cfg & 1 ? "fz-veth1" : "fz-veth0", r->vm, r->ua, &of, r->loop,
-					&params);
+		r->dev = ibmveth_create(cfg & 1 ? "fz-veth1" : "fz-veth0", r->vm, r->ua, &of,
+					r->loop, &params);
 		FUZZ_CHECK(r->dev);
 		r->dev_cfg = cfg;
 		netdev_set_rx_handler(r->dev, rx_check, r);
@@ -350,7 +351,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 7: {
 			uint8_t pool = fuzz_u8(&in), idx = fuzz_u8(&in);
-			uint64_t la = ibmveth_pool_buffer_laddr(r->dev, pool % IBMVETH_NUM_BUFF_POOLS, idx);
+			uint64_t la = ibmveth_pool_buffer_laddr(r->dev,
+								pool % IBMVETH_NUM_BUFF_POOLS, idx);
 			uint8_t *b = la == UINT64_MAX ? NULL : hv_lmem_ptr(r->vm, la, 8);
 			uint64_t c = fuzz_u64(&in);
 			if (b) {
@@ -375,7 +377,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (what & 1)
 					hdr_put32(e + 4, fuzz_u32(&in)); /* length */
 				if (what & 2)
-					hdr_put32(e, (hdr_get32(e) & 0xC0000000u) | (fuzz_u32(&in) & 0x3FFFFFFFu));
+					hdr_put32(e, (hdr_get32(e) & 0xC0000000u) |
+							     (fuzz_u32(&in) & 0x3FFFFFFFu));
 				undo_written(u);
 			}
 			ev_run_until(r->loop, NULL, NULL, UINT64_MAX);

@@ -40,7 +40,6 @@ enum {
 
 #define CTRL_LEN 16
 
-
 static enum netdev_tx dummy_xmit(struct netdev *dev, struct pkt *p)
 {
 	(void)dev;
@@ -68,8 +67,8 @@ static struct netdev *dummy_dev(void)
 		dev->min_mtu = 68;
 		dev->max_mtu = 65535;
 		dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
-				   NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |
-				   NETIF_F_FRAGLIST | NETIF_F_TSO_ECN | NETIF_F_TSO_MANGLEID;
+				   NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 | NETIF_F_FRAGLIST |
+				   NETIF_F_TSO_ECN | NETIF_F_TSO_MANGLEID;
 		dev->pool = fuzz_pool();
 		FUZZ_CHECK(netdev_register(dev) == 0);
 		FUZZ_CHECK(netdev_open(dev) == 0);
@@ -79,8 +78,8 @@ static struct netdev *dummy_dev(void)
 
 static uint32_t feature_bits(uint8_t b)
 {
-	static const uint32_t map[8] = {NETIF_F_SG, NETIF_F_IP_CSUM, NETIF_F_IPV6_CSUM,
-					NETIF_F_HW_CSUM, NETIF_F_TSO, NETIF_F_TSO6,
+	static const uint32_t map[8] = {NETIF_F_SG,       NETIF_F_IP_CSUM, NETIF_F_IPV6_CSUM,
+					NETIF_F_HW_CSUM,  NETIF_F_TSO,     NETIF_F_TSO6,
 					NETIF_F_FRAGLIST, NETIF_F_TSO_ECN};
 	uint32_t f = 0;
 	for (int i = 0; i < 8; i++)

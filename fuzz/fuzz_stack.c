@@ -130,9 +130,14 @@ static struct netdev *make_dev(const char *name, const struct netdev_ops *ops, u
 static struct stack *make_stack(const char *name, struct netdev *dev, uint8_t last)
 {
 	struct stack_config c = {
-		.has_ip4 = true, .ip4 = {192, 0, 2, last}, .prefix4 = 24,
-		.has_ip6 = true, .ip6 = {0x20, 0x01, 0x0d, 0xb8, [15] = last}, .prefix6 = 64,
-		.rcv_wnd = 65536, .seed = last,
+		.has_ip4 = true,
+		.ip4 = {192, 0, 2, last},
+		.prefix4 = 24,
+		.has_ip6 = true,
+		.ip6 = {0x20, 0x01, 0x0d, 0xb8, [15] = last},
+		.prefix6 = 64,
+		.rcv_wnd = 65536,
+		.seed = last,
 	};
 	struct stack *s = stack_create(loop, name, dev, &c);
 	FUZZ_CHECK(s);
@@ -190,7 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!loop) {
 		loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 		FUZZ_CHECK(loop);
-		dev_s = make_dev("fz-s", &ops_s, NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6, 1);
+		dev_s = make_dev("fz-s", &ops_s,
+				 NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6, 1);
 		dev_p = make_dev("fz-p", &ops_p, 0, 2);
 	}
 	struct stack *s = make_stack("S", dev_s, 1), *p = make_stack("P", dev_p, 2);
@@ -214,7 +220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.seed = dir,
 				.start_ns = ev_now(loop),
 			};
-			struct stack_flow *f = dir & 1 ? stack_flow_start(p, s, &spec) : stack_flow_start(s, p, &spec);
+			struct stack_flow *f = dir & 1 ? stack_flow_start(p, s, &spec)
+						       : stack_flow_start(s, p, &spec);
 			if (f)
 				flows[n_flows++] = f;
 			break;
@@ -241,7 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mangle(&in);
 			break;
 		case 6:
-			ev_run_until(loop, NULL, NULL, ev_now(loop) + (uint64_t)fuzz_u16(&in) * 1000000ull);
+			ev_run_until(loop, NULL, NULL,
+				     ev_now(loop) + (uint64_t)fuzz_u16(&in) * 1000000ull);
 			break;
 		default:
 			for (int i = 0; i < 64 && (q_s.n || q_p.n); i++) {
@@ -259,7 +267,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < n_flows; i++) {
 		const struct stack_flow_result *r = stack_flow_result(flows[i]);
 		if (r->ok)
-			FUZZ_CHECK(r->intact && r->bytes_delivered == r->bytes_sent && !r->bytes_corrupt);
+			FUZZ_CHECK(r->intact && r->bytes_delivered == r->bytes_sent &&
+				   !r->bytes_corrupt);
 		stack_flow_free(flows[i]);
 	}
 	stack_destroy(s);

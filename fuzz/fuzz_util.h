@@ -21,13 +21,12 @@
 #include "pkt/pkt.h"
 
 /* An invariant the code under test promises; a failure is a finding. */
-#define FUZZ_CHECK(c)                                                              \
-	do {                                                                       \
-		if (!(c)) {                                                        \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, \
-				__LINE__, #c);                                     \
-			abort();                                                   \
-		}                                                                  \
+#define FUZZ_CHECK(c)                                                                             \
+	do {                                                                                      \
+		if (!(c)) {                                                                       \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                                  \
+		}                                                                                 \
 	} while (0)
 
 struct fuzz_in {
@@ -80,7 +79,9 @@ static inline struct pkt_pool *fuzz_pool(void)
 	static struct pkt_pool *pool;
 	if (!pool) {
 		struct pkt_pool_class c[] = {
-			{256, 512}, {2048, 512}, {PKT_HEADROOM + PKT_MAX_LEN + 64, 16},
+			{256, 512},
+			{2048, 512},
+			{PKT_HEADROOM + PKT_MAX_LEN + 64, 16},
 		};
 		pool = pkt_pool_create("fuzz", c, 3, NULL, 0);
 		FUZZ_CHECK(pool);

@@ -36,64 +36,63 @@ static inline void test_register(const char *name, void (*fn)(void))
 		test_cases[test_n_cases++] = (struct test_case){name, fn};
 }
 
-#define TEST(name)                                                                 \
-	static void name(void);                                                    \
-	__attribute__((constructor)) static void test_reg_##name(void)             \
-	{                                                                          \
-		test_register(#name, name);                                        \
-	}                                                                          \
+#define TEST(name)                                                     \
+	static void name(void);                                        \
+	__attribute__((constructor)) static void test_reg_##name(void) \
+	{                                                              \
+		test_register(#name, name);                            \
+	}                                                              \
 	static void name(void)
 
-#define TEST_FAILF(...)                                                            \
-	do {                                                                       \
-		test_failures_in_case++;                                           \
-		printf("# %s:%d: ", __FILE__, __LINE__);                            \
-		printf(__VA_ARGS__);                                               \
-		printf("\n");                                                      \
+#define TEST_FAILF(...)                                  \
+	do {                                             \
+		test_failures_in_case++;                 \
+		printf("# %s:%d: ", __FILE__, __LINE__); \
+		printf(__VA_ARGS__);                     \
+		printf("\n");                            \
 	} while (0)
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond))                                                       \
-			TEST_FAILF("CHECK(%s) failed", #cond);                     \
+#define CHECK(cond)                                            \
+	do {                                                   \
+		if (!(cond))                                   \
+			TEST_FAILF("CHECK(%s) failed", #cond); \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                             \
-	do {                                                                       \
-		long long test_a_ = (long long)(a), test_b_ = (long long)(b);      \
-		if (test_a_ != test_b_)                                            \
-			TEST_FAILF("CHECK_EQ(%s, %s): %lld != %lld", #a, #b, test_a_, \
-				   test_b_);                                       \
+#define CHECK_EQ(a, b)                                                                          \
+	do {                                                                                    \
+		long long test_a_ = (long long)(a), test_b_ = (long long)(b);                   \
+		if (test_a_ != test_b_)                                                         \
+			TEST_FAILF("CHECK_EQ(%s, %s): %lld != %lld", #a, #b, test_a_, test_b_); \
 	} while (0)
 
-#define CHECK_U64(a, b)                                                            \
-	do {                                                                       \
-		uint64_t test_a_ = (uint64_t)(a), test_b_ = (uint64_t)(b);         \
-		if (test_a_ != test_b_)                                            \
-			TEST_FAILF("CHECK_U64(%s, %s): %" PRIu64 " != %" PRIu64, #a, #b, \
-				   test_a_, test_b_);                              \
+#define CHECK_U64(a, b)                                                                           \
+	do {                                                                                      \
+		uint64_t test_a_ = (uint64_t)(a), test_b_ = (uint64_t)(b);                        \
+		if (test_a_ != test_b_)                                                           \
+			TEST_FAILF("CHECK_U64(%s, %s): %" PRIu64 " != %" PRIu64, #a, #b, test_a_, \
+				   test_b_);                                                      \
 	} while (0)
 
-#define CHECK_MEM(a, b, n)                                                         \
-	do {                                                                       \
-		if (memcmp((a), (b), (n)) != 0)                                    \
-			TEST_FAILF("CHECK_MEM(%s, %s, %s) differ", #a, #b, #n);    \
+#define CHECK_MEM(a, b, n)                                                      \
+	do {                                                                    \
+		if (memcmp((a), (b), (n)) != 0)                                 \
+			TEST_FAILF("CHECK_MEM(%s, %s, %s) differ", #a, #b, #n); \
 	} while (0)
 
 /* Fail and leave the current case at once (for a precondition). */
-#define REQUIRE(cond)                                                              \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			TEST_FAILF("REQUIRE(%s) failed", #cond);                   \
-			longjmp(test_abort_jmp, 1);                                \
-		}                                                                  \
+#define REQUIRE(cond)                                            \
+	do {                                                     \
+		if (!(cond)) {                                   \
+			TEST_FAILF("REQUIRE(%s) failed", #cond); \
+			longjmp(test_abort_jmp, 1);              \
+		}                                                \
 	} while (0)
 
 /* Skip the current case (e.g. a capability is missing), with a reason. */
-#define TEST_SKIP(reason)                                                          \
-	do {                                                                       \
-		test_skip_reason = (reason);                                       \
-		longjmp(test_abort_jmp, 1);                                        \
+#define TEST_SKIP(reason)                    \
+	do {                                 \
+		test_skip_reason = (reason); \
+		longjmp(test_abort_jmp, 1);  \
 	} while (0)
 
 static inline int test_main(int argc, char **argv)
@@ -134,7 +133,10 @@ static inline int test_main(int argc, char **argv)
 	return 0;
 }
 
-#define TEST_MAIN()                                                                \
-	int main(int argc, char **argv) { return test_main(argc, argv); }
+#define TEST_MAIN()                           \
+	int main(int argc, char **argv)       \
+	{                                     \
+		return test_main(argc, argv); \
+	}
 
 #endif

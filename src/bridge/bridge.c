@@ -34,10 +34,8 @@
 COUNTER_SET_DEFINE(br_counters, "bridge", struct br_stats, BR_COUNTERS);
 
 #define BR_DROP_NAME(X, T, reason, f, drop, flags) [BR_DROP_##reason] = &#f[sizeof("drop_") - 1],
-const char *const br_drop_names[BR_DROP_MAX] = {
-	[BR_DROP_NONE] = "none",
-	BR_FLOW_DROPS(BR_DROP_NAME, _, _)
-};
+const char *const br_drop_names[BR_DROP_MAX] = {[BR_DROP_NONE] = "none",
+						BR_FLOW_DROPS(BR_DROP_NAME, _, _)};
 
 /* br_get_counter: see bridge.h. */
 bool br_get_counter(const struct br *br, const char *name, uint64_t *value)
@@ -142,8 +140,7 @@ unsigned br_n_flows(const struct br *br)
 }
 
 /* Visit every flow (see bridge.h). */
-void br_flow_dump(const struct br *br, void (*fn)(void *arg, const struct br_flow_info *f),
-		  void *arg)
+void br_flow_dump(const struct br *br, void (*fn)(void *arg, const struct br_flow_info *f), void *arg)
 {
 	for (unsigned b = 0; b < br->n_buckets; b++) {
 		for (const struct br_flow *f = br->buckets[b]; f; f = f->hnext) {
@@ -175,8 +172,7 @@ static struct br_dp_action *br_actions_dup(const struct br_xlate *x)
 	return a;
 }
 
-static void br_flow_set_actions(struct br_flow *f, const struct br_xlate *x,
-				struct br_dp_action *acts)
+static void br_flow_set_actions(struct br_flow *f, const struct br_xlate *x, struct br_dp_action *acts)
 {
 	free(f->actions);
 	f->actions = acts;

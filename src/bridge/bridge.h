@@ -47,13 +47,13 @@
 
 enum br_kind { BR_OVS, BR_LINUX };
 
-#define BR_MAX_PORTS 64          /* port numbers 1..BR_MAX_PORTS */
-#define BR_MAX_ACTIONS 16        /* actions per rule */
-#define BR_MAX_FLOWS 65536       /* datapath flow limit (beyond: executed, not installed) */
-#define BR_MAX_MACS 8192         /* MAC table size (full: the oldest entry is evicted) */
-#define BR_FLOW_IDLE_NS_DEFAULT 10000000000ull /* OVS other_config:max-idle 10 s */
+#define BR_MAX_PORTS 64    /* port numbers 1..BR_MAX_PORTS */
+#define BR_MAX_ACTIONS 16  /* actions per rule */
+#define BR_MAX_FLOWS 65536 /* datapath flow limit (beyond: executed, not installed) */
+#define BR_MAX_MACS 8192   /* MAC table size (full: the oldest entry is evicted) */
+#define BR_FLOW_IDLE_NS_DEFAULT 10000000000ull  /* OVS other_config:max-idle 10 s */
 #define BR_MAC_AGING_NS_DEFAULT 300000000000ull /* OVS mac-aging-time, Linux ageing_time: 300 s */
-#define BR_VLAN_NONE 0xffffu     /* match: the frame carries no tag (OVS dl_vlan=0xffff) */
+#define BR_VLAN_NONE 0xffffu /* match: the frame carries no tag (OVS dl_vlan=0xffff) */
 
 struct br;
 
@@ -117,8 +117,8 @@ struct br_match {
 };
 
 enum br_action_type {
-	BR_ACT_NORMAL,   /* MAC learning switch, per VLAN */
-	BR_ACT_OUTPUT,   /* arg: port number (never back out of in_port) */
+	BR_ACT_NORMAL,    /* MAC learning switch, per VLAN */
+	BR_ACT_OUTPUT,    /* arg: port number (never back out of in_port) */
 	BR_ACT_PUSH_VLAN, /* arg: TCI (VID | PCP << 13) */
 	BR_ACT_POP_VLAN,
 	BR_ACT_SET_VLAN, /* arg: VID; pushes a tag when the frame has none */
@@ -173,7 +173,7 @@ struct br_flow_info {
 	unsigned n_actions;
 	const char *drop_reason; /* when n_actions has no output */
 	uint64_t packets, bytes;
-	uint64_t used_ns;    /* last hit (or install) on the loop's clock */
+	uint64_t used_ns; /* last hit (or install) on the loop's clock */
 	uint64_t created_ns;
 };
 
@@ -202,33 +202,33 @@ unsigned br_n_macs(const struct br *br);
  * Every counter of a bridge, once, as ev/counter.h lists them:
  * X(T, name, drop phrase or NULL, COUNTER_* flags). upcall_errors and
  * drop_upcall count the same failures; only the latter reports a drop. */
-#define BR_COUNTERS(X, T)                                                                      \
-	X(T, hits, NULL, 0)                      /* datapath flow hits (fast path) */          \
-	X(T, misses, NULL, 0)                    /* datapath misses */                         \
-	X(T, upcalls, NULL, 0)                   /* packets up, each GSO segment one */        \
-	X(T, upcall_csum_completions, NULL, 0)   /* PARTIAL completed in an upcall */          \
-	X(T, upcall_gso_segments, NULL, 0)       /* segments made in upcalls */                \
-	X(T, upcall_errors, NULL, 0)                                                           \
-	X(T, flows, NULL, COUNTER_GAUGE)         /* datapath flows installed now */            \
-	X(T, flows_installed, NULL, 0)                                                         \
-	X(T, flows_expired, NULL, 0)                                                           \
-	X(T, flows_flushed, NULL, 0)                                                           \
-	X(T, flow_limit_hits, NULL, 0)           /* executed, not installed */                 \
-	X(T, revalidated_flows, NULL, 0)         /* actions changed by revalidation */         \
-	X(T, learned_macs, NULL, COUNTER_GAUGE)  /* MAC entries now */                         \
-	X(T, macs_learned, NULL, 0)                                                            \
-	X(T, mac_moves, NULL, 0)                                                               \
-	X(T, macs_aged, NULL, 0)                                                               \
-	X(T, macs_evicted, NULL, 0)                                                            \
-	X(T, forwarded, NULL, 0)                 /* packets with at least one output */        \
-	X(T, flooded, NULL, 0)                   /* of those, flooded by NORMAL */             \
-	X(T, rx_packets, NULL, 0)                                                              \
-	X(T, tx_packets, NULL, 0)                /* one per output */                          \
-	X(T, drop_parse, "bridge could not parse the frame", 0)                                \
-	BR_FLOW_DROPS(BR_FLOW_DROP_COUNTER, X, T)                                              \
-	X(T, drop_headroom, "bridge: no headroom for a VLAN tag", 0)                           \
-	X(T, drop_too_big, "bridge: frame longer than the output port's MTU", 0)               \
-	X(T, drop_upcall, "bridge upcall failed", 0)                                           \
+#define BR_COUNTERS(X, T)                                                             \
+	X(T, hits, NULL, 0)                    /* datapath flow hits (fast path) */   \
+	X(T, misses, NULL, 0)                  /* datapath misses */                  \
+	X(T, upcalls, NULL, 0)                 /* packets up, each GSO segment one */ \
+	X(T, upcall_csum_completions, NULL, 0) /* PARTIAL completed in an upcall */   \
+	X(T, upcall_gso_segments, NULL, 0)     /* segments made in upcalls */         \
+	X(T, upcall_errors, NULL, 0)                                                  \
+	X(T, flows, NULL, COUNTER_GAUGE) /* datapath flows installed now */           \
+	X(T, flows_installed, NULL, 0)                                                \
+	X(T, flows_expired, NULL, 0)                                                  \
+	X(T, flows_flushed, NULL, 0)                                                  \
+	X(T, flow_limit_hits, NULL, 0)          /* executed, not installed */         \
+	X(T, revalidated_flows, NULL, 0)        /* actions changed by revalidation */ \
+	X(T, learned_macs, NULL, COUNTER_GAUGE) /* MAC entries now */                 \
+	X(T, macs_learned, NULL, 0)                                                   \
+	X(T, mac_moves, NULL, 0)                                                      \
+	X(T, macs_aged, NULL, 0)                                                      \
+	X(T, macs_evicted, NULL, 0)                                                   \
+	X(T, forwarded, NULL, 0) /* packets with at least one output */               \
+	X(T, flooded, NULL, 0)   /* of those, flooded by NORMAL */                    \
+	X(T, rx_packets, NULL, 0)                                                     \
+	X(T, tx_packets, NULL, 0) /* one per output */                                \
+	X(T, drop_parse, "bridge could not parse the frame", 0)                       \
+	BR_FLOW_DROPS(BR_FLOW_DROP_COUNTER, X, T)                                     \
+	X(T, drop_headroom, "bridge: no headroom for a VLAN tag", 0)                  \
+	X(T, drop_too_big, "bridge: frame longer than the output port's MTU", 0)      \
+	X(T, drop_upcall, "bridge upcall failed", 0)                                  \
 	X(T, drop_nomem, "bridge out of memory", 0)
 
 /* The drops a datapath flow can carry: the translation's verdict, kept with
@@ -237,14 +237,14 @@ unsigned br_n_macs(const struct br *br);
  * own names for them: D(X, T, REASON, drop_<reason>, drop phrase, flags),
  * where BR_DROP_<REASON> is the reason's internal name and <reason> the
  * word flow dumps print. */
-#define BR_FLOW_DROPS(D, X, T)                                                                 \
-	D(X, T, ACTION, drop_action, "bridge rule said drop", 0)                               \
-	D(X, T, NO_RULE, drop_no_rule, "no bridge rule matched", 0)                            \
-	D(X, T, VLAN, drop_vlan, "bridge: VLAN not allowed on the port", 0)                    \
-	D(X, T, SAME_PORT, drop_same_port, "bridge: destination is on the port it came from",  \
-	  COUNTER_HARMLESS)                                                                    \
-	D(X, T, NO_PORT, drop_no_port, "bridge: output port missing", 0)                       \
-	D(X, T, RESERVED_MAC, drop_reserved_mac, "bridge: reserved destination MAC",           \
+#define BR_FLOW_DROPS(D, X, T)                                                                \
+	D(X, T, ACTION, drop_action, "bridge rule said drop", 0)                              \
+	D(X, T, NO_RULE, drop_no_rule, "no bridge rule matched", 0)                           \
+	D(X, T, VLAN, drop_vlan, "bridge: VLAN not allowed on the port", 0)                   \
+	D(X, T, SAME_PORT, drop_same_port, "bridge: destination is on the port it came from", \
+	  COUNTER_HARMLESS)                                                                   \
+	D(X, T, NO_PORT, drop_no_port, "bridge: output port missing", 0)                      \
+	D(X, T, RESERVED_MAC, drop_reserved_mac, "bridge: reserved destination MAC",          \
 	  COUNTER_HARMLESS)
 #define BR_FLOW_DROP_COUNTER(X, T, reason, f, drop, flags) X(T, f, drop, flags)
 

@@ -35,11 +35,7 @@
 /* Why a datapath flow outputs nothing: one member per entry of
  * BR_FLOW_DROPS (bridge.h), in its order. */
 #define BR_DROP_ENUM(X, T, reason, f, drop, flags) BR_DROP_##reason,
-enum br_drop {
-	BR_DROP_NONE,
-	BR_FLOW_DROPS(BR_DROP_ENUM, _, _)
-	BR_DROP_MAX
-};
+enum br_drop { BR_DROP_NONE, BR_FLOW_DROPS(BR_DROP_ENUM, _, _) BR_DROP_MAX };
 /* Each reason's word in flow dumps (bridge.c): its counter's name without
  * "drop_"; "none" for BR_DROP_NONE. */
 extern const char *const br_drop_names[BR_DROP_MAX];
@@ -75,7 +71,7 @@ struct br_flow {
 	enum br_drop drop; /* why nothing is output, when nothing is */
 	bool uses_normal;  /* revalidate on MAC table changes */
 	bool flood;
-	int learn_vid;     /* VLAN the key's source MAC is learned in, -1 none */
+	int learn_vid; /* VLAN the key's source MAC is learned in, -1 none */
 	uint64_t packets, bytes;
 	uint64_t created, used, pushed; /* pushed: `used` already pushed to the MAC table */
 };
@@ -181,12 +177,12 @@ struct br_xlate {
 	struct br_dp_action acts[BR_XLATE_MAX];
 	unsigned n;
 	unsigned n_outputs;
-	enum br_drop drop;  /* first reason something was not output */
-	uint16_t cur_tci;   /* the packet's outer tag at this point, BR_TCI_PRESENT set, 0 none */
+	enum br_drop drop; /* first reason something was not output */
+	uint16_t cur_tci;  /* the packet's outer tag at this point, BR_TCI_PRESENT set, 0 none */
 	bool uses_normal;
 	bool flood;
-	bool learned;       /* the MAC table changed (revalidate others) */
-	int learn_vid;      /* VLAN the source MAC was learned in, -1 none */
+	bool learned;  /* the MAC table changed (revalidate others) */
+	int learn_vid; /* VLAN the source MAC was learned in, -1 none */
 };
 
 /* Translate key k into datapath actions in *x, from the rules (BR_OVS) or

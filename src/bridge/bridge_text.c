@@ -24,8 +24,7 @@ struct br_buf {
 	size_t len; /* wanted, may exceed size */
 };
 
-__attribute__((format(printf, 2, 3))) static void br_buf_printf(struct br_buf *b, const char *fmt,
-								 ...)
+__attribute__((format(printf, 2, 3))) static void br_buf_printf(struct br_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	size_t room = b->len < b->size ? b->size - b->len : 0;
@@ -72,13 +71,15 @@ static void br_buf_actions(struct br_buf *b, const struct br_dp_action *a, unsig
 			br_buf_printf(b, "%u", a[i].arg);
 			break;
 		case BR_DP_PUSH_VLAN:
-			br_buf_printf(b, "push_vlan(vid=%u,pcp=%u)", a[i].arg & 0xfffu, a[i].arg >> 13);
+			br_buf_printf(b, "push_vlan(vid=%u,pcp=%u)", a[i].arg & 0xfffu,
+				      a[i].arg >> 13);
 			break;
 		case BR_DP_POP_VLAN:
 			br_buf_printf(b, "pop_vlan");
 			break;
 		case BR_DP_SET_VLAN:
-			br_buf_printf(b, "set(vlan(vid=%u,pcp=%u))", a[i].arg & 0xfffu, a[i].arg >> 13);
+			br_buf_printf(b, "set(vlan(vid=%u,pcp=%u))", a[i].arg & 0xfffu,
+				      a[i].arg >> 13);
 			break;
 		}
 	}
@@ -107,8 +108,9 @@ int br_flow_format(const struct br_flow_info *f, uint64_t now_ns, char *buf, siz
 		br_buf_ip(&b, k->ip_version, k->nw_dst);
 		br_buf_printf(&b, ",proto=%u)", k->nw_proto);
 		if (k->nw_proto == IPPROTO_TCP_ || k->nw_proto == IPPROTO_UDP_)
-			br_buf_printf(&b, ",%s(src=%u,dst=%u)", k->nw_proto == IPPROTO_TCP_ ? "tcp" : "udp",
-				      k->tp_src, k->tp_dst);
+			br_buf_printf(&b, ",%s(src=%u,dst=%u)",
+				      k->nw_proto == IPPROTO_TCP_ ? "tcp" : "udp", k->tp_src,
+				      k->tp_dst);
 	}
 	br_buf_printf(&b, ", packets:%llu, bytes:%llu, used:", (unsigned long long)f->packets,
 		      (unsigned long long)f->bytes);

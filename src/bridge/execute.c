@@ -21,10 +21,7 @@
 /* Drop reasons a flow can carry, as counter offsets (index 0 = none), from
  * the list that declares those counters. */
 #define BR_DROP_OFF(X, T, reason, f, drop, flags) [BR_DROP_##reason] = offsetof(struct br_stats, f),
-static const size_t br_drop_off[BR_DROP_MAX] = {
-	[BR_DROP_NONE] = 0,
-	BR_FLOW_DROPS(BR_DROP_OFF, _, _)
-};
+static const size_t br_drop_off[BR_DROP_MAX] = {[BR_DROP_NONE] = 0, BR_FLOW_DROPS(BR_DROP_OFF, _, _)};
 
 static void br_count_drop(struct br *br, enum br_drop reason)
 {

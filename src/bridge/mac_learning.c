@@ -62,7 +62,8 @@ static struct br_mac *br_mac_find(const struct br *br, uint16_t vid, const uint8
 
 static void br_mac_unlink(struct br *br, struct br_mac *victim)
 {
-	struct br_mac **pp = &br->mac_buckets[br_mac_hash(victim->vid, victim->mac) & (BR_MAC_BUCKETS - 1)];
+	struct br_mac **pp =
+		&br->mac_buckets[br_mac_hash(victim->vid, victim->mac) & (BR_MAC_BUCKETS - 1)];
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == victim) {
 			*pp = victim->hnext;
@@ -153,7 +154,6 @@ void br_mac_forget_port(struct br *br, unsigned port)
 		}
 	}
 }
-
 
 /* br_mac_push_use: see bridge_priv.h. */
 void br_mac_push_use(struct br *br, uint16_t vid, const uint8_t *mac, unsigned port, uint64_t used)

@@ -45,8 +45,9 @@ static bool br_match_key(const struct br_match *m, const struct br_flow_key *k)
 	if ((f & BR_F_DL_DST) && memcmp(m->dl_dst, k->dl_dst, 6) != 0)
 		return false;
 	if (f & BR_F_DL_VLAN) {
-		if (m->vlan_vid == BR_VLAN_NONE ? k->vlan_tci != 0
-						: (!k->vlan_tci || (k->vlan_tci & BR_VID_MASK) != m->vlan_vid))
+		if (m->vlan_vid == BR_VLAN_NONE
+			    ? k->vlan_tci != 0
+			    : (!k->vlan_tci || (k->vlan_tci & BR_VID_MASK) != m->vlan_vid))
 			return false;
 	}
 	if ((f & BR_F_DL_TYPE) && m->dl_type != k->dl_type)
@@ -329,4 +330,3 @@ void br_xlate(struct br *br, const struct br_flow_key *k, bool may_learn, struct
 	if (!x->n_outputs)
 		br_xlate_note_drop(x, BR_DROP_ACTION);
 }
-

@@ -166,8 +166,11 @@ struct hop_profile {
  * the timed flow. */
 static void hop_costs_once(struct hop_profile *hp, uint64_t bytes)
 {
-	struct bench_case c = {.family = 4, .mtu = 1500, .fixes = hp->fixes,
-			       .no_offload = hp->no_offload, .x_to_b = hp->x_to_b};
+	struct bench_case c = {.family = 4,
+			       .mtu = 1500,
+			       .fixes = hp->fixes,
+			       .no_offload = hp->no_offload,
+			       .x_to_b = hp->x_to_b};
 	snprintf(c.name, sizeof(c.name), "profile %s", hp->name);
 	prof_reset();
 	prof_enabled = true;
@@ -281,11 +284,12 @@ static int write_plot(const char *png, const struct bench_case *cs, unsigned n, 
 
 static void usage_bench(FILE *f)
 {
-	fprintf(f, "usage: illan bench [FILE] [--quick] [--json] [--plot FILE.png] [--bytes N] [--reps N] [--real]\n"
-		   "  embedded: memcpy reference, A->B and X->B goodput per configuration (IPv4/IPv6,\n"
-		   "  MTU 1500/9000), per-layer cost, ratios. --real (root): iperf3 through namespaces.\n"
-		   "  FILE: a topology file's flows, all at once, under all fixes, no offload, fix 1 off\n"
-		   "  and fix 4 off; aggregate goodput per wall second and ratios to all fixes.\n");
+	fprintf(f,
+		"usage: illan bench [FILE] [--quick] [--json] [--plot FILE.png] [--bytes N] [--reps N] [--real]\n"
+		"  embedded: memcpy reference, A->B and X->B goodput per configuration (IPv4/IPv6,\n"
+		"  MTU 1500/9000), per-layer cost, ratios. --real (root): iperf3 through namespaces.\n"
+		"  FILE: a topology file's flows, all at once, under all fixes, no offload, fix 1 off\n"
+		"  and fix 4 off; aggregate goodput per wall second and ratios to all fixes.\n");
 }
 
 /* One configuration of `illan bench FILE`: every flow of the file at once,
@@ -365,22 +369,26 @@ static int bench_file(const char *path, uint64_t bytes, unsigned reps, bool json
 	if (json) {
 		json_t *cases = json_array();
 		for (unsigned c = 0; c < N; c++)
-			json_array_append_new(cases, json_pack("{s:s, s:f, s:f}", "name", cfgs[c].name, "gbps",
-							       med[c], "vs_all_fixes",
+			json_array_append_new(cases, json_pack("{s:s, s:f, s:f}", "name", cfgs[c].name,
+							       "gbps", med[c], "vs_all_fixes",
 							       med[0] > 0 ? med[c] / med[0] : 0.0));
-		json_t *root = json_pack("{s:s, s:I, s:i, s:b, s:o}", "file", path, "bytes_per_flow",
-					 (json_int_t)bytes, "reps", reps, "ok", all_ok, "cases", cases);
+		json_t *root = json_pack("{s:s, s:I, s:i, s:b, s:o}", "file", path,
+					 "bytes_per_flow", (json_int_t)bytes, "reps", reps, "ok",
+					 all_ok, "cases", cases);
 		json_dumpf(root, stdout, JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(root);
 	} else {
-		printf("illan bench %s: every flow at once, %" PRIu64 " MiB each, median of %u rounds\n\n", path,
-		       bytes >> 20, reps);
+		printf("illan bench %s: every flow at once, %" PRIu64
+		       " MiB each, median of %u rounds\n\n",
+		       path, bytes >> 20, reps);
 		printf("%-12s %10s %14s\n", "config", "Gbit/s", "vs all-fixes");
 		for (unsigned c = 0; c < N; c++)
-			printf("%-12s %10.2f %14.2f\n", cfgs[c].name, med[c], med[0] > 0 ? med[c] / med[0] : 0);
+			printf("%-12s %10.2f %14.2f\n", cfgs[c].name, med[c],
+			       med[0] > 0 ? med[c] / med[0] : 0);
 		if (!all_ok)
-			printf("\nnot every flow delivered every byte in every round (see illan run %s)\n", path);
+			printf("\nnot every flow delivered every byte in every round (see illan run %s)\n",
+			       path);
 	}
 	return 0;
 }
@@ -389,17 +397,17 @@ static int bench_file(const char *path, uint64_t bytes, unsigned reps, bool json
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"json", no_argument, NULL, 'j'},
+		{"quick", no_argument, NULL, 'q'},      {"json", no_argument, NULL, 'j'},
 		{"plot", required_argument, NULL, 'p'}, {"bytes", required_argument, NULL, 'b'},
-		{"reps", required_argument, NULL, 'r'},
-		{"only", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"reps", required_argument, NULL, 'r'}, {"only", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	/* --real has options of its own: hand over before parsing */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--real") == 0) {
 			if (!cmd_bench_real) {
-				fprintf(stderr, "illan bench: --real is not built into this binary\n");
+				fprintf(stderr,
+					"illan bench: --real is not built into this binary\n");
 				return 2;
 			}
 			return cmd_bench_real(argc, argv);
@@ -456,11 +464,13 @@ int cmd_bench(int argc, char **argv)
 	if (optind < argc) {
 		const char *file = argv[optind++];
 		if (optind < argc) {
-			fprintf(stderr, "illan bench: one topology FILE at most ('%s')\n", argv[optind]);
+			fprintf(stderr, "illan bench: one topology FILE at most ('%s')\n",
+				argv[optind]);
 			return 2;
 		}
 		if (plot || only) {
-			fprintf(stderr, "illan bench: --plot and --only are for the seed's benchmark\n");
+			fprintf(stderr,
+				"illan bench: --plot and --only are for the seed's benchmark\n");
 			return 2;
 		}
 		return bench_file(file, bytes, reps, json);
@@ -477,9 +487,11 @@ int cmd_bench(int argc, char **argv)
 			unsigned mtu = mtus[mi];
 			add_case(cs, &n, "A->B all-fixes", fam, mtu, all, false, false);
 			add_case(cs, &n, "A->B no-offload", fam, mtu, all, true, false);
-			add_case(cs, &n, "A->B fix1-off", fam, mtu, all & ~IBMVETH_FIX_TRUNK_OFFLOAD, false, false);
+			add_case(cs, &n, "A->B fix1-off", fam, mtu,
+				 all & ~IBMVETH_FIX_TRUNK_OFFLOAD, false, false);
 			add_case(cs, &n, "X->B fix4-on", fam, mtu, all, false, true);
-			add_case(cs, &n, "X->B fix4-off", fam, mtu, all & ~IBMVETH_FIX_FRAGLIST_LINEARIZE, false, true);
+			add_case(cs, &n, "X->B fix4-off", fam, mtu,
+				 all & ~IBMVETH_FIX_FRAGLIST_LINEARIZE, false, true);
 		}
 
 	if (only) {
@@ -504,7 +516,8 @@ int cmd_bench(int argc, char **argv)
 	 */
 	double mc[BENCH_MAX_REPS] = {0};
 	if (!json)
-		printf("%-28s %10s %s\n", "case", "Gbit/s", "(median of reps; payload per wall second)");
+		printf("%-28s %10s %s\n", "case", "Gbit/s",
+		       "(median of reps; payload per wall second)");
 	for (unsigned r = 0; r < reps; r++) {
 		mc[r] = only ? 0 : memcpy_gbytes(0.05);
 		for (unsigned i = 0; i < n; i++) {
@@ -520,8 +533,8 @@ int cmd_bench(int argc, char **argv)
 	memcpy(tmp, mc, sizeof(tmp));
 	double memcpy_gb = median(tmp, reps); /* GB/s */
 	if (!json && !only)
-		printf("%-28s %10.2f   (%.2f GB/s, hot 64 KiB blocks)\n", "memcpy reference", memcpy_gb * 8,
-		       memcpy_gb);
+		printf("%-28s %10.2f   (%.2f GB/s, hot 64 KiB blocks)\n", "memcpy reference",
+		       memcpy_gb * 8, memcpy_gb);
 	for (unsigned i = 0; i < n; i++) {
 		struct bench_case *bc = &cs[i];
 		memcpy(tmp, bc->samples, sizeof(tmp));
@@ -536,7 +549,8 @@ int cmd_bench(int argc, char **argv)
 		{.name = "A->B all-fixes", .fixes = IBMVETH_FIX_ALL},
 		{.name = "A->B no-offload", .fixes = IBMVETH_FIX_ALL, .no_offload = true},
 		{.name = "X->B fix4-on", .fixes = IBMVETH_FIX_ALL, .x_to_b = true},
-		{.name = "X->B fix4-off", .fixes = IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE,
+		{.name = "X->B fix4-off",
+		 .fixes = IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE,
 		 .x_to_b = true},
 	};
 	const unsigned n_hops = only ? 0 : sizeof(hops) / sizeof(hops[0]);
@@ -545,25 +559,26 @@ int cmd_bench(int argc, char **argv)
 
 	const struct bench_case *ab = find(cs, n, "A->B all-fixes", 4, 1500);
 	double offload_speedup = ratio(ab, find(cs, n, "A->B no-offload", 4, 1500));
-	double fraglist_speedup = ratio(find(cs, n, "X->B fix4-on", 4, 1500), find(cs, n, "X->B fix4-off", 4, 1500));
+	double fraglist_speedup =
+		ratio(find(cs, n, "X->B fix4-on", 4, 1500), find(cs, n, "X->B fix4-off", 4, 1500));
 	double path_eff = efficiency(ab, mc);
 	double fix1_speedup = ratio(ab, find(cs, n, "A->B fix1-off", 4, 1500));
 
 	if (json) {
 		printf("{\"memcpy_gbytes_per_s\": %.4f,\n \"cases\": [", memcpy_gb);
 		for (unsigned i = 0; i < n; i++)
-			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", i ? "," : "", cs[i].name,
-			       cs[i].gbps, cs[i].ok ? "true" : "false");
+			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", i ? "," : "",
+			       cs[i].name, cs[i].gbps, cs[i].ok ? "true" : "false");
 		printf("],\n \"hops\": {");
 		for (unsigned i = 0; i < n_hops; i++) {
-			printf("%s\n  \"%s v4 mtu1500\": {\"ns_per_64k\": %.1f", i ? "," : "", hops[i].name,
-			       hops[i].ns_per_64k);
+			printf("%s\n  \"%s v4 mtu1500\": {\"ns_per_64k\": %.1f", i ? "," : "",
+			       hops[i].name, hops[i].ns_per_64k);
 			for (unsigned s = 0; s < prof_n_sections(); s++) {
 				const struct hop_cost *h = &hops[i].hc[s];
 				printf(", \"%s\": {\"calls\": %" PRIu64 ", \"ns_per_packet\": %.1f, "
 				       "\"ns_per_byte\": %.4f, \"share\": %.3f}",
-				       prof_section_at(s)->name, h->calls, h->ns_per_pkt, h->ns_per_byte,
-				       h->share);
+				       prof_section_at(s)->name, h->calls, h->ns_per_pkt,
+				       h->ns_per_byte, h->share);
 			}
 			printf("}");
 		}
@@ -575,25 +590,30 @@ int cmd_bench(int argc, char **argv)
 			printf("\nper-layer cost, %s, IPv4 MTU 1500 (exclusive time, least disturbed of the reps; "
 			       "%.0f ns per 64 KiB moved):\n",
 			       hops[i].name, hops[i].ns_per_64k);
-			printf("  %-14s %10s %10s %10s %8s\n", "layer", "calls", "ns/call", "ns/byte", "share");
+			printf("  %-14s %10s %10s %10s %8s\n", "layer", "calls", "ns/call",
+			       "ns/byte", "share");
 			for (unsigned s = 0; s < prof_n_sections(); s++) {
 				const struct hop_cost *h = &hops[i].hc[s];
 				if (h->calls)
 					printf("  %-14s %10" PRIu64 " %10.1f %10.4f %7.1f%%\n",
-					       prof_section_at(s)->name, h->calls, h->ns_per_pkt, h->ns_per_byte,
-					       h->share * 100);
+					       prof_section_at(s)->name, h->calls, h->ns_per_pkt,
+					       h->ns_per_byte, h->share * 100);
 			}
 		}
 		printf("\nratios (same run):\n");
-		printf("  offload speedup   (A->B all fixes / no offload)   %6.2fx  (target >= 4)\n", offload_speedup);
-		printf("  fraglist speedup  (X->B fix 4 on / off)           %6.2fx  (target >= 3)\n", fraglist_speedup);
+		printf("  offload speedup   (A->B all fixes / no offload)   %6.2fx  (target >= 4)\n",
+		       offload_speedup);
+		printf("  fraglist speedup  (X->B fix 4 on / off)           %6.2fx  (target >= 3)\n",
+		       fraglist_speedup);
 		printf("  fix 1 speedup     (A->B all fixes / fix 1 off)    %6.2fx\n", fix1_speedup);
-		printf("  path efficiency   (A->B goodput / hot memcpy)     %6.3f   (target >= 0.25)\n", path_eff);
+		printf("  path efficiency   (A->B goodput / hot memcpy)     %6.3f   (target >= 0.25)\n",
+		       path_eff);
 	}
 	if (plot) {
 		int rc = write_plot(plot, cs, n, memcpy_gb * 8);
 		if (rc)
-			fprintf(stderr, "illan bench: could not plot to %s (is gnuplot installed?)\n", plot);
+			fprintf(stderr,
+				"illan bench: could not plot to %s (is gnuplot installed?)\n", plot);
 		else if (!json)
 			printf("\nplot written to %s\n", plot);
 	}

@@ -52,9 +52,9 @@
 static const char *const benchreal_namespaces[] = {BENCHREAL_NS_A, BENCHREAL_NS_B,
 						   BENCHREAL_LAB "-host-x", BENCHREAL_NS_IO};
 
-static char benchreal_self[PATH_MAX];  /* this illan */
-static char benchreal_fwd[PATH_MAX];   /* the bare forwarder */
-static pid_t benchreal_fwd_pid;        /* running forwarder, 0 if none */
+static char benchreal_self[PATH_MAX]; /* this illan */
+static char benchreal_fwd[PATH_MAX];  /* the bare forwarder */
+static pid_t benchreal_fwd_pid;       /* running forwarder, 0 if none */
 static volatile sig_atomic_t benchreal_interrupted;
 static bool benchreal_cleanup_armed;
 static bool benchreal_verbose;
@@ -130,7 +130,8 @@ static void benchreal_teardown(void)
 			/* stray processes (an iperf3 whose timeout has not hit yet) */
 			benchreal_cmd(10, "sh", "-c", "ip netns pids \"$0\" | xargs -r kill -9",
 				      (char *)benchreal_namespaces[i], (char *)NULL);
-			benchreal_cmd(10, "ip", "netns", "del", (char *)benchreal_namespaces[i], (char *)NULL);
+			benchreal_cmd(10, "ip", "netns", "del", (char *)benchreal_namespaces[i],
+				      (char *)NULL);
 		}
 	}
 }
@@ -151,7 +152,8 @@ static int benchreal_addresses(void)
 	for (int i = 0; i < 2; i++) {
 		if (benchreal_cmd(10, "ip", "-n", ns[i], "link", "set", "lo", "up", (char *)NULL) ||
 		    benchreal_cmd(10, "ip", "-n", ns[i], "link", "set", "eth0", "up", (char *)NULL) ||
-		    benchreal_cmd(10, "ip", "-n", ns[i], "addr", "add", ip[i], "dev", "eth0", (char *)NULL))
+		    benchreal_cmd(10, "ip", "-n", ns[i], "addr", "add", ip[i], "dev", "eth0",
+				  (char *)NULL))
 			return -1;
 	}
 	return 0;
@@ -171,17 +173,19 @@ static int benchreal_setup_kernel_bridge(void)
 	static const char *const ns[3] = {BENCHREAL_NS_A, BENCHREAL_NS_B, BENCHREAL_NS_IO};
 	if (benchreal_make_namespaces(ns, 3))
 		return -1;
-	if (benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "add", "br0", "type", "bridge", (char *)NULL) ||
+	if (benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "add", "br0", "type", "bridge",
+			  (char *)NULL) ||
 	    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", "br0", "up", (char *)NULL))
 		return -1;
 	static const char *const side[2] = {"va", "vb"};
 	for (int i = 0; i < 2; i++) {
-		if (benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "add", (char *)side[i], "type", "veth",
-				  "peer", "name", "eth0", "netns", (char *)ns[i], (char *)NULL) ||
-		    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", (char *)side[i], "master", "br0",
+		if (benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "add", (char *)side[i],
+				  "type", "veth", "peer", "name", "eth0", "netns", (char *)ns[i],
 				  (char *)NULL) ||
-		    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", (char *)side[i], "up",
-				  (char *)NULL))
+		    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", (char *)side[i],
+				  "master", "br0", (char *)NULL) ||
+		    benchreal_cmd(10, "ip", "-n", BENCHREAL_NS_IO, "link", "set", (char *)side[i],
+				  "up", (char *)NULL))
 			return -1;
 	}
 	return benchreal_addresses();
@@ -198,7 +202,8 @@ static int benchreal_setup_bare(void)
 	int out_fd = -1;
 	pid_t pid = proc_spawn(argv, !benchreal_verbose, &out_fd);
 	if (pid < 0) {
-		fprintf(stderr, "illan bench --real: cannot run %s: %s\n", benchreal_fwd, strerror((int)-pid));
+		fprintf(stderr, "illan bench --real: cannot run %s: %s\n", benchreal_fwd,
+			strerror((int)-pid));
 		return -1;
 	}
 	benchreal_fwd_pid = pid;
@@ -209,7 +214,8 @@ static int benchreal_setup_bare(void)
 	while (r < 0 && errno == EINTR && !benchreal_interrupted);
 	close(out_fd);
 	if (r <= 0 || strncmp(buf, "ready", 5) != 0) {
-		fprintf(stderr, "illan bench --real: the bare forwarder (%s) did not start\n", benchreal_fwd);
+		fprintf(stderr, "illan bench --real: the bare forwarder (%s) did not start\n",
+			benchreal_fwd);
 		return -1;
 	}
 	return benchreal_addresses();
@@ -217,8 +223,9 @@ static int benchreal_setup_bare(void)
 
 static int benchreal_setup_illan(bool no_offload)
 {
-	char *argv[] = {"timeout", "60", benchreal_self, "netns", "up", "--name", BENCHREAL_LAB,
-			no_offload ? "--no-offload" : NULL, NULL};
+	char *argv[] = {"timeout", "60",     benchreal_self, "netns",
+			"up",      "--name", BENCHREAL_LAB,  no_offload ? "--no-offload" : NULL,
+			NULL};
 	return benchreal_run(argv, NULL) == 0 ? 0 : -1;
 }
 
@@ -233,8 +240,8 @@ static double benchreal_iperf(unsigned secs)
 	/* the namespace names as variables: a macro-joined literal inside an
 	 * argument list reads as a missing comma (clang-tidy) */
 	char ns_a[] = BENCHREAL_NS_A, ns_b[] = BENCHREAL_NS_B;
-	char *srv_argv[] = {"timeout", tserv, "ip", "netns", "exec", ns_b, "iperf3", "-s", "-1",
-			    "-B", "192.0.2.2", "-p", BENCHREAL_PORT, NULL};
+	char *srv_argv[] = {"timeout", tserv, "ip", "netns",     "exec", ns_b,           "iperf3",
+			    "-s",      "-1",  "-B", "192.0.2.2", "-p",   BENCHREAL_PORT, NULL};
 	pid_t srv = proc_spawn(srv_argv, !benchreal_verbose, NULL);
 	if (srv < 0)
 		return -1;
@@ -242,15 +249,18 @@ static double benchreal_iperf(unsigned secs)
 	double gbps = -1;
 	for (int attempt = 0; attempt < 20 && gbps < 0 && !benchreal_interrupted; attempt++) {
 		usleep(200000); /* the server binds; ARP resolves on the first try */
-		char *argv[] = {"timeout", tcli, "ip", "netns", "exec", ns_a, "iperf3", "-c", "192.0.2.2",
-				"-p", BENCHREAL_PORT, "-t", tsecs, "-O", "1", "-J", NULL};
+		char *argv[] = {"timeout",      tcli,     "ip",  "netns",     "exec",
+				ns_a,           "iperf3", "-c",  "192.0.2.2", "-p",
+				BENCHREAL_PORT, "-t",     tsecs, "-O",        "1",
+				"-J",           NULL};
 		struct proc_out po = {.buf = out, .size = sizeof(out)};
 		int rc = benchreal_run(argv, &po);
 		const char *s = strstr(out, "\"sum_received\"");
 		const char *b = s ? strstr(s, "\"bits_per_second\"") : NULL;
 		if (rc == 0 && b)
 			gbps = strtod(strchr(b, ':') + 1, NULL) / 1e9;
-		else if (strstr(out, "Connection refused") == NULL && strstr(out, "unable to connect") == NULL)
+		else if (strstr(out, "Connection refused") == NULL &&
+			 strstr(out, "unable to connect") == NULL)
 			break; /* not a server-not-yet-up failure */
 	}
 	kill(srv, SIGTERM);
@@ -344,12 +354,13 @@ static int benchreal_plot(const char *png, const struct benchreal_case *cs, unsi
 
 static void benchreal_usage(FILE *f)
 {
-	fprintf(f, "usage: illan bench --real [--seconds N] [--reps N] [--quick] [--json] [--plot FILE.png]\n"
-		   "                          [--bare-fwd PATH] [--verbose]\n"
-		   "  root only: iperf3 VM A -> VM B over illan (all fixes, no offload), the bare TAP\n"
-		   "  forwarder and the kernel bridge, in the same run, in the bench's own lab\n"
-		   "  " BENCHREAL_LAB ": its namespaces (" BENCHREAL_LAB "-vm-a, ..) are (re)created and\n"
-		   "  deleted; the default lab and other labs are left alone.\n");
+	fprintf(f,
+		"usage: illan bench --real [--seconds N] [--reps N] [--quick] [--json] [--plot FILE.png]\n"
+		"                          [--bare-fwd PATH] [--verbose]\n"
+		"  root only: iperf3 VM A -> VM B over illan (all fixes, no offload), the bare TAP\n"
+		"  forwarder and the kernel bridge, in the same run, in the bench's own lab\n"
+		"  " BENCHREAL_LAB ": its namespaces (" BENCHREAL_LAB "-vm-a, ..) are (re)created and\n"
+		"  deleted; the default lab and other labs are left alone.\n");
 }
 
 /* Where the bare forwarder is: --bare-fwd, $ILLAN_BARE_FWD, or next to this
@@ -360,7 +371,8 @@ static bool benchreal_find_forwarder(const char *given)
 		given = getenv("ILLAN_BARE_FWD");
 	if (given) {
 		/* a path, never a PATH search (proc_spawn searches a bare name) */
-		snprintf(benchreal_fwd, sizeof(benchreal_fwd), "%s%s", strchr(given, '/') ? "" : "./", given);
+		snprintf(benchreal_fwd, sizeof(benchreal_fwd), "%s%s",
+			 strchr(given, '/') ? "" : "./", given);
 		return access(benchreal_fwd, X_OK) == 0;
 	}
 	char dir[PATH_MAX];
@@ -368,7 +380,8 @@ static bool benchreal_find_forwarder(const char *given)
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
-	static const char *const rel[] = {"/../../bench/bare_fwd", "/bare_fwd", "/../libexec/illan/bare_fwd"};
+	static const char *const rel[] = {"/../../bench/bare_fwd", "/bare_fwd",
+					  "/../libexec/illan/bare_fwd"};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		int k = snprintf(benchreal_fwd, sizeof(benchreal_fwd), "%s%s", dir, rel[i]);
 		if (k > 0 && (size_t)k < sizeof(benchreal_fwd) && access(benchreal_fwd, X_OK) == 0)
@@ -381,12 +394,18 @@ static bool benchreal_find_forwarder(const char *given)
 int cmd_bench_real(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"real", no_argument, NULL, 'R'},         {"quick", no_argument, NULL, 'q'},
-		{"json", no_argument, NULL, 'j'},         {"plot", required_argument, NULL, 'p'},
-		{"reps", required_argument, NULL, 'r'},   {"seconds", required_argument, NULL, 's'},
-		{"bare-fwd", required_argument, NULL, 'f'}, {"verbose", no_argument, NULL, 'v'},
-		{"bytes", required_argument, NULL, 'b'},  {"only", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"real", no_argument, NULL, 'R'},
+		{"quick", no_argument, NULL, 'q'},
+		{"json", no_argument, NULL, 'j'},
+		{"plot", required_argument, NULL, 'p'},
+		{"reps", required_argument, NULL, 'r'},
+		{"seconds", required_argument, NULL, 's'},
+		{"bare-fwd", required_argument, NULL, 'f'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"only", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	bool json = false;
 	const char *plot = NULL, *fwd = NULL;
@@ -420,7 +439,8 @@ int cmd_bench_real(int argc, char **argv)
 		case 'r':
 			reps = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || reps == 0 || reps > BENCHREAL_MAX_REPS) {
-				fprintf(stderr, "illan bench --real: --reps takes 1..%d\n", BENCHREAL_MAX_REPS);
+				fprintf(stderr, "illan bench --real: --reps takes 1..%d\n",
+					BENCHREAL_MAX_REPS);
 				return 2;
 			}
 			break;
@@ -445,7 +465,8 @@ int cmd_bench_real(int argc, char **argv)
 	}
 	ssize_t k = readlink("/proc/self/exe", benchreal_self, sizeof(benchreal_self) - 1);
 	if (k <= 0) {
-		fprintf(stderr, "illan bench --real: cannot find this program: %s\n", strerror(errno));
+		fprintf(stderr, "illan bench --real: cannot find this program: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	benchreal_self[k] = 0;
@@ -467,7 +488,8 @@ int cmd_bench_real(int argc, char **argv)
 	int waited = 0;
 	while (flock(lock, LOCK_EX | LOCK_NB) != 0) {
 		if (waited == 0)
-			fprintf(stderr, "illan bench --real: waiting for %s (real-traffic tests running)\n",
+			fprintf(stderr,
+				"illan bench --real: waiting for %s (real-traffic tests running)\n",
 				BENCHREAL_LOCK);
 		if (++waited > 900) {
 			fprintf(stderr, "illan bench --real: could not take %s\n", BENCHREAL_LOCK);
@@ -480,8 +502,9 @@ int cmd_bench_real(int argc, char **argv)
 	 * bench's own leftovers (no daemon) are what its teardown removes. */
 	struct daemon_paths lab;
 	if (daemon_paths_lab(&lab, NULL, BENCHREAL_LAB) == 0 && daemon_ctl_pid(&lab, NULL) != 0) {
-		fprintf(stderr, "illan bench --real: lab %s is up (its daemon answers at %s); the bench "
-				"uses that name: 'illan netns down --name %s' first\n",
+		fprintf(stderr,
+			"illan bench --real: lab %s is up (its daemon answers at %s); the bench "
+			"uses that name: 'illan netns down --name %s' first\n",
 			BENCHREAL_LAB, lab.sock, BENCHREAL_LAB);
 		flock(lock, LOCK_UN);
 		close(lock);
@@ -503,8 +526,8 @@ int cmd_bench_real(int argc, char **argv)
 		[BENCHREAL_KERNEL_BRIDGE] = {.name = "kernel bridge (veth)"},
 	};
 	if (!json)
-		printf("%-24s %10s   (iperf3 VM A -> VM B, %u s per run, median of %u)\n", "case", "Gbit/s",
-		       secs, reps);
+		printf("%-24s %10s   (iperf3 VM A -> VM B, %u s per run, median of %u)\n", "case",
+		       "Gbit/s", secs, reps);
 	for (unsigned r = 0; r < reps && !benchreal_interrupted; r++)
 		for (int w = 0; w < BENCHREAL_N && !benchreal_interrupted; w++) {
 			double g = benchreal_one((enum benchreal_which)w, secs);
@@ -528,10 +551,11 @@ int cmd_bench_real(int argc, char **argv)
 	double vs_bare = benchreal_ratio(&cs[BENCHREAL_ILLAN], &cs[BENCHREAL_BARE]);
 	double vs_kernel = benchreal_ratio(&cs[BENCHREAL_ILLAN], &cs[BENCHREAL_KERNEL_BRIDGE]);
 	if (json) {
-		printf("{\"mode\": \"real\", \"seconds\": %u, \"reps\": %u,\n \"cases\": [", secs, reps);
+		printf("{\"mode\": \"real\", \"seconds\": %u, \"reps\": %u,\n \"cases\": [", secs,
+		       reps);
 		for (int w = 0; w < BENCHREAL_N; w++)
-			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", w ? "," : "", cs[w].name,
-			       cs[w].gbps, cs[w].ok ? "true" : "false");
+			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", w ? "," : "",
+			       cs[w].name, cs[w].gbps, cs[w].ok ? "true" : "false");
 		printf("],\n \"ratios\": {\"offload_speedup\": %.3f, \"vs_bare_forwarder\": %.3f, "
 		       "\"vs_kernel_bridge\": %.3f}}\n",
 		       offload, vs_bare, vs_kernel);
@@ -548,7 +572,8 @@ int cmd_bench_real(int argc, char **argv)
 	}
 	if (plot) {
 		if (benchreal_plot(plot, cs, BENCHREAL_N) != 0)
-			fprintf(stderr, "illan bench --real: could not plot to %s (is gnuplot installed?)\n",
+			fprintf(stderr,
+				"illan bench --real: could not plot to %s (is gnuplot installed?)\n",
 				plot);
 		else if (!json)
 			printf("\nplot written to %s\n", plot);

@@ -27,8 +27,8 @@ static int ctl_request(const char *prog, const char *dir, const char *lab, const
 {
 	struct daemon_paths paths;
 	if (daemon_paths_lab(&paths, dir, lab) < 0) {
-		fprintf(stderr, "%s: --dir %s with --name %s: too long\n", prog, dir ? dir : DAEMON_DEFAULT_DIR,
-			lab);
+		fprintf(stderr, "%s: --dir %s with --name %s: too long\n", prog,
+			dir ? dir : DAEMON_DEFAULT_DIR, lab);
 		return 1;
 	}
 	const char *path = paths.sock;
@@ -49,7 +49,8 @@ static int ctl_request(const char *prog, const char *dir, const char *lab, const
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
-		fprintf(stderr, "%s: no daemon answers at %s (%s); start one with 'illan netns up%s%s'%s\n",
+		fprintf(stderr,
+			"%s: no daemon answers at %s (%s); start one with 'illan netns up%s%s'%s\n",
 			prog, path, strerror(e), lab ? " --name " : "", lab ? lab : "",
 			e == EACCES ? " — and the control socket is root's only" : "");
 		close(fd);

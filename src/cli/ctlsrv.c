@@ -34,12 +34,12 @@ struct ctlsrv_conn {
 	struct ev_timer timer;
 	int fd;
 	enum ctlsrv_state state;
-	bool settling;            /* a word another extends, waiting settle_ns */
-	uint64_t deadline_ns;     /* of the current state */
-	uint64_t settle_ns;       /* when settling ends */
+	bool settling;        /* a word another extends, waiting settle_ns */
+	uint64_t deadline_ns; /* of the current state */
+	uint64_t settle_ns;   /* when settling ends */
 	char req[CTLSRV_REQ_MAX];
 	size_t req_len;
-	char *out;                /* the answer (malloc'd by open_memstream) */
+	char *out; /* the answer (malloc'd by open_memstream) */
 	size_t out_len, out_off;
 };
 
@@ -52,14 +52,14 @@ struct ctlsrv {
 	int listen_fd;
 	struct ev_fd listen_w;
 	bool listen_watched;
-	struct ev_timer accept_pause; /* re-watch the listening socket after EMFILE */
+	struct ev_timer accept_pause;    /* re-watch the listening socket after EMFILE */
 	struct ctlsrv_conn *head, *tail; /* live, oldest first */
 	struct ctlsrv_conn *dead;        /* closed, freed by reap */
 	struct ev_task reap;
 	struct ctlsrv_stats st;
 };
 
-#define CTLSRV_CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define CTLSRV_CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define CTLSRV_STR_(x) #x
 #define CTLSRV_STR(x) CTLSRV_STR_(x)
 
@@ -280,7 +280,9 @@ static void ctlsrv_read(struct ctlsrv_conn *c)
 		return;
 	case CTLSRV_TOO_LONG:
 		s->st.ctl_too_long++;
-		ctlsrv_answer(c, 0, "request too long (at most " CTLSRV_STR(CTLSRV_REQ_MAX) " bytes with its newline)");
+		ctlsrv_answer(c, 0,
+			      "request too long (at most " CTLSRV_STR(
+				      CTLSRV_REQ_MAX) " bytes with its newline)");
 		return;
 	case CTLSRV_SETTLE:
 		c->settling = true;
@@ -321,8 +323,8 @@ static void ctlsrv_conn_timer(struct ev_timer *t)
 	s->st.ctl_timeouts++;
 	if (c->state == CONN_READING) {
 		/* One try at saying why, never waited on. */
-		static const char msg[] = "error: no complete request within "
-					  CTLSRV_STR(CTLSRV_REQ_TIMEOUT_MS) " ms\n";
+		static const char msg[] = "error: no complete request within " CTLSRV_STR(
+			CTLSRV_REQ_TIMEOUT_MS) " ms\n";
 		(void)send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
 	ctlsrv_close(c);

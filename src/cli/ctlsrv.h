@@ -56,7 +56,7 @@
 #include "ev/counter.h"
 #include "ev/ev.h"
 
-#define CTLSRV_REQ_MAX 256            /* bytes of a request, its newline included */
+#define CTLSRV_REQ_MAX 256 /* bytes of a request, its newline included */
 #define CTLSRV_MAX_CONNS 32
 #define CTLSRV_REQ_TIMEOUT_MS 2000    /* from accept to a complete request */
 #define CTLSRV_WRITE_TIMEOUT_MS 10000 /* from a complete request to the answer taken */
@@ -65,19 +65,17 @@
 #define CTLSRV_ACCEPT_PAUSE_MS 100
 
 /* The server's counters ("daemon" object in `illan stats`). */
-#define CTLSRV_COUNTERS(X, T)                                                             \
-	X(T, ctl_connections, NULL, 0)                                                     \
-	X(T, ctl_requests, NULL, 0)                                                        \
-	X(T, ctl_unknown, "the control request named no command", COUNTER_HARMLESS)       \
-	X(T, ctl_too_long, "the control request was too long", COUNTER_HARMLESS)          \
-	X(T, ctl_timeouts, "a control client was too slow and was closed", COUNTER_HARMLESS) \
-	X(T, ctl_evicted, "an idle control client was closed to admit another",           \
-	  COUNTER_HARMLESS)                                                                \
-	X(T, ctl_refused, "a control client was refused: every slot was answering",        \
-	  COUNTER_HARMLESS)                                                                \
-	X(T, ctl_peer_gone, "a control client went away before its answer", COUNTER_HARMLESS) \
-	X(T, ctl_accept_errors, NULL, 0)                                                   \
-	X(T, ctl_answer_nomem, "no memory to build a control answer", 0)                  \
+#define CTLSRV_COUNTERS(X, T)                                                                         \
+	X(T, ctl_connections, NULL, 0)                                                                \
+	X(T, ctl_requests, NULL, 0)                                                                   \
+	X(T, ctl_unknown, "the control request named no command", COUNTER_HARMLESS)                   \
+	X(T, ctl_too_long, "the control request was too long", COUNTER_HARMLESS)                      \
+	X(T, ctl_timeouts, "a control client was too slow and was closed", COUNTER_HARMLESS)          \
+	X(T, ctl_evicted, "an idle control client was closed to admit another", COUNTER_HARMLESS)     \
+	X(T, ctl_refused, "a control client was refused: every slot was answering", COUNTER_HARMLESS) \
+	X(T, ctl_peer_gone, "a control client went away before its answer", COUNTER_HARMLESS)         \
+	X(T, ctl_accept_errors, NULL, 0)                                                              \
+	X(T, ctl_answer_nomem, "no memory to build a control answer", 0)                              \
 	X(T, ctl_open, NULL, COUNTER_GAUGE)
 
 struct ctlsrv_stats {

@@ -111,7 +111,8 @@ void daemon_fixes_format(unsigned mask, char *out, size_t size)
 	out[0] = 0;
 	for (unsigned i = 0; i < 4; i++)
 		if (mask & (1u << i))
-			n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%u", n ? "," : "", i + 1);
+			n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%u",
+					      n ? "," : "", i + 1);
 }
 
 /* ---- the daemon's directory and files ------------------------------------- */
@@ -129,7 +130,8 @@ static int daemon_dir_check(int fd, const char *shown, const char *dir, bool las
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(err, err_size,
 			 "refusing --dir %s: %s belongs to uid %u, not root: its owner could replace the "
-			 "daemon's files there", dir, shown, (unsigned)st.st_uid);
+			 "daemon's files there",
+			 dir, shown, (unsigned)st.st_uid);
 		return -EPERM;
 	}
 	bool sticky = (st.st_mode & S_ISVTX) && !last;
@@ -231,9 +233,10 @@ int daemon_dir_open(const char *dir, bool create, char *err, size_t err_size)
 		int next = openat(fd, step, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0) {
 			rc = -errno;
-			snprintf(err, err_size, "--dir %s: %s%s%s: %s", dir, shown, shown_len > 1 ? "/" : "",
-				 step, errno == ELOOP ? "a symlink appeared while it was checked" :
-				 strerror(errno));
+			snprintf(err, err_size, "--dir %s: %s%s%s: %s", dir, shown,
+				 shown_len > 1 ? "/" : "", step,
+				 errno == ELOOP ? "a symlink appeared while it was checked"
+						: strerror(errno));
 			close(fd);
 			return rc;
 		}
@@ -257,7 +260,8 @@ int daemon_file_create(int dirfd, const char *name, int extra)
 {
 	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 		return -errno;
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra, 0644);
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra,
+			0644);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -739,8 +743,9 @@ static void daemon_write_stats_json(struct daemon *d, FILE *f)
 	if (ord && t.n) {
 		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_obj);
 		for (size_t i = 0; i < t.n; i++)
-			ord[i].first = i && strcmp(ord[i].row->obj, ord[i - 1].row->obj) == 0 ? ord[i - 1].first
-											 : ord[i].idx;
+			ord[i].first = i && strcmp(ord[i].row->obj, ord[i - 1].row->obj) == 0
+					       ? ord[i - 1].first
+					       : ord[i].idx;
 		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_first);
 	}
 	fprintf(f, "{\"counters\": {");
@@ -878,9 +883,9 @@ static int daemon_attach(struct daemon *d, char *err, size_t err_size)
 		return -1;
 	for (unsigned i = 0; i < d->real->n_taps; i++) {
 		const struct real_tap *rt = &d->real->taps[i];
-		daemon_log("%s: %s in %s, TUNSETOFFLOAD 0x%x (adapter %s features 0x%x)", rt->tap->name,
-			   rt->link->ifname, d->lab.ns[rt->link->ns].name, rt->offloads, rt->adapter->name,
-			   rt->adapter->features);
+		daemon_log("%s: %s in %s, TUNSETOFFLOAD 0x%x (adapter %s features 0x%x)",
+			   rt->tap->name, rt->link->ifname, d->lab.ns[rt->link->ns].name,
+			   rt->offloads, rt->adapter->name, rt->adapter->features);
 	}
 	for (unsigned i = 0; i < d->real->n_wires; i++) {
 		const struct real_wire *w = &d->real->wires[i];
@@ -903,9 +908,11 @@ static struct topo_desc *daemon_load(struct daemon *d, char *err, size_t err_siz
 	} else {
 		char *text;
 		size_t len;
-		int rc = daemon_file_read(d->dir_fd, DAEMON_TOPO_NAME, TOPOFILE_MAX_SIZE, &text, &len);
+		int rc = daemon_file_read(d->dir_fd, DAEMON_TOPO_NAME, TOPOFILE_MAX_SIZE, &text,
+					  &len);
 		if (rc < 0) {
-			snprintf(err, err_size, "%s/%s: %s", d->paths.dir, DAEMON_TOPO_NAME, strerror(-rc));
+			snprintf(err, err_size, "%s/%s: %s", d->paths.dir, DAEMON_TOPO_NAME,
+				 strerror(-rc));
 			return NULL;
 		}
 		char name[sizeof(d->paths.dir) + sizeof(DAEMON_TOPO_NAME) + 1];
@@ -955,14 +962,15 @@ static void daemon_teardown(struct daemon *d)
 
 static void daemon_usage(FILE *f)
 {
-	fprintf(f, "usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
-		   "                    [--driver illan|kernel-VERSION]\n"
-		   "                    [--mtu N]\n"
-		   "  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
-		   "  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
-		   "  vm-b, host-x, %s), made by 'illan netns up', which starts this. With\n"
-		   "  --name, the topology is DIR/%s. Stops on SIGINT/SIGTERM.\n",
-		   LAB_DEFAULT_IO_NS, DAEMON_TOPO_NAME);
+	fprintf(f,
+		"usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
+		"                    [--driver illan|kernel-VERSION]\n"
+		"                    [--mtu N]\n"
+		"  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
+		"  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
+		"  vm-b, host-x, %s), made by 'illan netns up', which starts this. With\n"
+		"  --name, the topology is DIR/%s. Stops on SIGINT/SIGTERM.\n",
+		LAB_DEFAULT_IO_NS, DAEMON_TOPO_NAME);
 }
 
 /* cmd_daemon: see cli.h. Runs in the foreground; `netns up` backgrounds it. */
@@ -988,7 +996,8 @@ int cmd_daemon(int argc, char **argv)
 			snprintf(d.opts.lab, sizeof(d.opts.lab), "%s", argv[i]);
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
 			if (ibmveth_parse_fixes(argv[++i], &d.opts.fixes) < 0) {
-				fprintf(stderr, "illan daemon: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
+				fprintf(stderr,
+					"illan daemon: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
 					argv[i]);
 				return 2;
 			}
@@ -1040,8 +1049,8 @@ int cmd_daemon(int argc, char **argv)
 	}
 	pid_t other = daemon_ctl_pid(&d.paths, NULL);
 	if (other != 0) {
-		daemon_log("a daemon (pid %d) already answers at %s: not starting another", (int)other,
-			   d.paths.sock);
+		daemon_log("a daemon (pid %d) already answers at %s: not starting another",
+			   (int)other, d.paths.sock);
 		close(d.dir_fd);
 		return 1;
 	}
@@ -1097,8 +1106,9 @@ int cmd_daemon(int argc, char **argv)
 	if (d.opts.mtu)
 		snprintf(mtu, sizeof(mtu), "%u", d.opts.mtu);
 	if (daemon_log("ready: fixes %s, %s, mtu %s, gro %s, control %s%s%s", fixes,
-		       d.opts.no_offload ? "no offload" : "offloads on", mtu, d.opts.no_gro ? "off" : "on",
-		       d.paths.sock, d.lab.name[0] ? ", lab " : "", d.lab.name) < 0)
+		       d.opts.no_offload ? "no offload" : "offloads on", mtu,
+		       d.opts.no_gro ? "off" : "on", d.paths.sock, d.lab.name[0] ? ", lab " : "",
+		       d.lab.name) < 0)
 		goto out; /* a daemon whose log is lost is not started */
 	while (!d.stop)
 		ev_run_once(d.topo->loop, UINT64_MAX);

@@ -38,8 +38,8 @@
 
 /* What --fixes takes, for usage and error messages. */
 #define DAEMON_FIXES_HELP                                                                          \
-	"all (default), none, or a comma list of the fixes to keep on: numbers 1-4 and/or\n"        \
-	"           names (trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize),\n"  \
+	"all (default), none, or a comma list of the fixes to keep on: numbers 1-4 and/or\n"       \
+	"           names (trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize),\n" \
 	"           as 'illan run --fixes' takes; e.g. 1,3,4 switches fix 2 off\n"
 
 /* The files' names in the directory. */
@@ -50,7 +50,7 @@
 
 struct daemon_paths {
 	char dir[200], pid[256], sock[256], log[256];
-	char base[200]; /* --dir: the default lab's directory, and the named labs' parent */
+	char base[200];         /* --dir: the default lab's directory, and the named labs' parent */
 	char lab[LAB_NAME_MAX]; /* the lab's name, "" for the default lab */
 };
 
@@ -73,7 +73,7 @@ void daemon_fixes_format(unsigned mask, char *out, size_t size);
 struct daemon_opts {
 	unsigned fixes; /* IBMVETH_FIX_* bits, or TOPO_FIXES_FILE (not passed: the file's) */
 	bool no_offload, no_gro;
-	unsigned mtu;   /* 576..9000, or 0 (not passed: each device's own from the file) */
+	unsigned mtu;    /* 576..9000, or 0 (not passed: each device's own from the file) */
 	char driver[32]; /* every adapter's driver ("illan", "kernel-6.1"), or "": the file's */
 	char lab[LAB_NAME_MAX]; /* "" : the default lab (the seed); else --name, and the
 			 * daemon reads its topology from DAEMON_TOPO_NAME */

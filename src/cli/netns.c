@@ -204,8 +204,10 @@ static void netns_stop_daemon(const struct daemon_paths *p, bool verbose)
 		bool ours;
 		pid = daemon_ctl_pid(p, &ours);
 		if (pid > 0 && !ours)
-			fprintf(stderr, "illan netns down: process %d answers at %s, but its command line "
-				"is not 'illan daemon --dir %s': not signalled\n", (int)pid, p->sock, p->dir);
+			fprintf(stderr,
+				"illan netns down: process %d answers at %s, but its command line "
+				"is not 'illan daemon --dir %s': not signalled\n",
+				(int)pid, p->sock, p->dir);
 		if (pid < 0 || !ours)
 			pid = 0;
 	}
@@ -250,8 +252,8 @@ static int netns_del(const char *ns, bool verbose)
 		for (char *c = pids; *c; c++)
 			if (*c == '\n')
 				*c = ' ';
-		fprintf(stderr, "illan netns down: processes still in %s (%s%s) keep it alive\n", ns, pids,
-			out.truncated ? " ..." : "");
+		fprintf(stderr, "illan netns down: processes still in %s (%s%s) keep it alive\n",
+			ns, pids, out.truncated ? " ..." : "");
 	}
 	if (runv(false, "ip", "netns", "del", ns, (char *)NULL) != 0)
 		return 1;
@@ -300,7 +302,8 @@ static int netns_down(struct netns_lab *nl, bool verbose)
 		const char *io = lab->io_ns >= 0 ? lab->ns[lab->io_ns].name : NULL;
 		for (unsigned i = 0; io && ns_exists(io) && i < lab->n_links; i++)
 			if (lab->links[i].kind == LAB_LINK_WIRE)
-				runv(true, "ip", "-n", io, "link", "del", lab->links[i].io_ifname, (char *)NULL);
+				runv(true, "ip", "-n", io, "link", "del", lab->links[i].io_ifname,
+				     (char *)NULL);
 		for (unsigned i = 0; i < lab->n_ns; i++)
 			if (ns_exists(lab->ns[i].name))
 				rc |= netns_del(lab->ns[i].name, verbose);
@@ -317,7 +320,8 @@ static int netns_down(struct netns_lab *nl, bool verbose)
 		if (gone) {
 			int r = netns_rmdir_lab(p);
 			if (r < 0) {
-				fprintf(stderr, "illan netns down: cannot remove %s: %s\n", p->dir, strerror(-r));
+				fprintf(stderr, "illan netns down: cannot remove %s: %s\n", p->dir,
+					strerror(-r));
 				rc = 1;
 			} else if (verbose) {
 				printf("removed %s\n", p->dir);
@@ -379,7 +383,6 @@ static void print_log_tail(const char *log)
 	fclose(f);
 }
 
-
 /* Are a and b in one subnet of family 4 or 6 (a's prefix)? */
 static bool netns_same_subnet(const struct topo_addr *a, const struct topo_addr *b, int family)
 {
@@ -427,11 +430,13 @@ static int netns_ping_check(const struct netns_lab *nl)
 			netns_bare_addr(full, addr, sizeof(addr));
 			int ok = 1;
 			for (int tries = 0; tries < (strict ? 5 : 3) && ok != 0; tries++)
-				ok = runv(true, "ip", "netns", "exec", ns, "ping", family == 4 ? "-4" : "-6", "-c",
-					  "1", "-W", "1", addr, (char *)NULL);
+				ok = runv(true, "ip", "netns", "exec", ns, "ping",
+					  family == 4 ? "-4" : "-6", "-c", "1", "-W", "1", addr,
+					  (char *)NULL);
 			if (ok == 0)
 				continue;
-			fprintf(stderr, "illan netns up: %s%s cannot ping %s (%s) through the emulator%s\n",
+			fprintf(stderr,
+				"illan netns up: %s%s cannot ping %s (%s) through the emulator%s\n",
 				strict ? "" : "warning: ", ns, addr, l->ep.name,
 				strict ? "" : " (does the topology carry it? illan topo check FILE)");
 			if (strict)
@@ -469,18 +474,18 @@ static int netns_make(const struct netns_lab *nl, const struct netns_opts *o)
 		char mtu[16], mac[18];
 		snprintf(mtu, sizeof(mtu), "%u", o->d.mtu ? o->d.mtu : l->mtu);
 		topo_desc_format_mac(l->mac, mac);
-		if (runv(false, "ip", "-n", io, "link", "add", l->io_ifname, "mtu", mtu, "type", "veth", "peer",
-			 "name", l->ifname, "netns", host, (char *)NULL) ||
-		    runv(false, "ip", "-n", host, "link", "set", l->ifname, "address", mac, "mtu", mtu, "up",
-			 (char *)NULL))
+		if (runv(false, "ip", "-n", io, "link", "add", l->io_ifname, "mtu", mtu, "type",
+			 "veth", "peer", "name", l->ifname, "netns", host, (char *)NULL) ||
+		    runv(false, "ip", "-n", host, "link", "set", l->ifname, "address", mac, "mtu",
+			 mtu, "up", (char *)NULL))
 			return -1;
 		/* The host sends MSS-sized frames (its NIC does no TSO), and the
 		 * IO server's cable end does not merge them before illan's NIC
 		 * sees them. */
-		if (runv(false, "ip", "netns", "exec", host, "ethtool", "-K", l->ifname, "tso", "off", "gso",
-			 "off", (char *)NULL) ||
-		    runv(false, "ip", "netns", "exec", io, "ethtool", "-K", l->io_ifname, "gro", "off",
-			 (char *)NULL))
+		if (runv(false, "ip", "netns", "exec", host, "ethtool", "-K", l->ifname, "tso",
+			 "off", "gso", "off", (char *)NULL) ||
+		    runv(false, "ip", "netns", "exec", io, "ethtool", "-K", l->io_ifname, "gro",
+			 "off", (char *)NULL))
 			return -1;
 	}
 	return 0;
@@ -495,9 +500,10 @@ static int netns_addresses(const struct lab *lab)
 		char v4[64], v6[64];
 		lab_format_ip4(&l->ep.addr, v4, sizeof(v4));
 		lab_format_ip6(&l->ep.addr, v6, sizeof(v6));
-		if ((v4[0] && runv(false, "ip", "-n", ns, "addr", "add", v4, "dev", l->ifname, (char *)NULL)) ||
-		    (v6[0] && runv(false, "ip", "-n", ns, "addr", "add", v6, "dev", l->ifname, "nodad",
-				   (char *)NULL)))
+		if ((v4[0] && runv(false, "ip", "-n", ns, "addr", "add", v4, "dev", l->ifname,
+				   (char *)NULL)) ||
+		    (v6[0] && runv(false, "ip", "-n", ns, "addr", "add", v6, "dev", l->ifname,
+				   "nodad", (char *)NULL)))
 			return -1;
 	}
 	return 0;
@@ -537,8 +543,10 @@ static void netns_print_up(const struct netns_lab *nl, const struct netns_opts *
 		snprintf(mtu, sizeof(mtu), "%u", o->d.mtu);
 	printf("illan netns up: %s%s%s, %u namespaces; daemon %d (fixes %s%s, mtu %s), log %s\n",
 	       lab->name[0] ? "lab " : "the default lab (the seed)", lab->name,
-	       o->file ? "" : lab->name[0] ? " (the seed)" : "", lab->n_ns, (int)child, fixes,
-	       o->d.no_offload ? ", no offload" : "", mtu, nl->p.log);
+	       o->file        ? ""
+	       : lab->name[0] ? " (the seed)"
+			      : "",
+	       lab->n_ns, (int)child, fixes, o->d.no_offload ? ", no offload" : "", mtu, nl->p.log);
 	int w = 8;
 	for (unsigned i = 0; i < lab->n_links; i++)
 		if ((int)strlen(lab->ns[lab->links[i].ns].name) > w)
@@ -548,8 +556,9 @@ static void netns_print_up(const struct netns_lab *nl, const struct netns_opts *
 		char v4[64], v6[64];
 		lab_format_ip4(&l->ep.addr, v4, sizeof(v4));
 		lab_format_ip6(&l->ep.addr, v6, sizeof(v6));
-		printf("  %-*s %-5s %-18s %-24s %s\n", w, lab->ns[l->ns].name, l->ifname, v4[0] ? v4 : "-",
-		       v6[0] ? v6 : "-", l->ep.display[0] ? l->ep.display : l->ep.name);
+		printf("  %-*s %-5s %-18s %-24s %s\n", w, lab->ns[l->ns].name, l->ifname,
+		       v4[0] ? v4 : "-", v6[0] ? v6 : "-",
+		       l->ep.display[0] ? l->ep.display : l->ep.name);
 	}
 	char addr[64], full[64] = "";
 	if (lab->n_links > 1)
@@ -557,8 +566,8 @@ static void netns_print_up(const struct netns_lab *nl, const struct netns_opts *
 	netns_lab_args(nl, o, args, sizeof(args));
 	printf("  try: ip netns exec %s ping %s; illan stats%s; illan netns status%s; "
 	       "illan netns down%s\n",
-	       lab->ns[lab->links[0].ns].name, full[0] ? netns_bare_addr(full, addr, sizeof(addr)) : "ADDR",
-	       args, args, args);
+	       lab->ns[lab->links[0].ns].name,
+	       full[0] ? netns_bare_addr(full, addr, sizeof(addr)) : "ADDR", args, args, args);
 }
 
 static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char *text, size_t len)
@@ -567,7 +576,8 @@ static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char
 	if (!need_root("up"))
 		return 1;
 	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
-		fprintf(stderr, "illan netns up: /dev/net/tun is missing (modprobe tun) — TAP devices need it\n");
+		fprintf(stderr,
+			"illan netns up: /dev/net/tun is missing (modprobe tun) — TAP devices need it\n");
 		return 1;
 	}
 	char err[512];
@@ -589,7 +599,8 @@ static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char
 		running = daemon_find_pid(p);
 	if (running > 0) {
 		char args[300];
-		fprintf(stderr, "illan netns up: already up (daemon %d); 'illan netns down%s' first\n",
+		fprintf(stderr,
+			"illan netns up: already up (daemon %d); 'illan netns down%s' first\n",
 			(int)running, netns_lab_args(nl, o, args, sizeof(args)));
 		if (dir_fd >= 0)
 			close(dir_fd);
@@ -613,17 +624,18 @@ static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char
 		for (unsigned i = 0; i < nl->lab.n_ns; i++) {
 			if (!ns_exists(nl->lab.ns[i].name))
 				continue;
-			fprintf(stderr, "illan netns up: namespace %s exists and is not lab %s's; choose "
-				"another --name (or 'ip netns del %s')\n", nl->lab.ns[i].name, p->lab,
-				nl->lab.ns[i].name);
+			fprintf(stderr,
+				"illan netns up: namespace %s exists and is not lab %s's; choose "
+				"another --name (or 'ip netns del %s')\n",
+				nl->lab.ns[i].name, p->lab, nl->lab.ns[i].name);
 			close(dir_fd);
 			netns_rmdir_lab(p);
 			return 1;
 		}
 		int rc = netns_write_topology(dir_fd, text, len);
 		if (rc < 0) {
-			fprintf(stderr, "illan netns up: cannot write %s/%s: %s\n", p->dir, DAEMON_TOPO_NAME,
-				strerror(-rc));
+			fprintf(stderr, "illan netns up: cannot write %s/%s: %s\n", p->dir,
+				DAEMON_TOPO_NAME, strerror(-rc));
 			say_if_full(p->dir);
 			unlinkat(dir_fd, DAEMON_TOPO_NAME, 0);
 			close(dir_fd);
@@ -643,13 +655,15 @@ static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char
 	}
 	{
 		char head[200];
-		int n = snprintf(head, sizeof(head), "illan netns up: starting the daemon (%s%s, mtu %u)\n",
+		int n = snprintf(head, sizeof(head),
+				 "illan netns up: starting the daemon (%s%s, mtu %u)\n",
 				 p->lab[0] ? "lab " : "the default lab", p->lab, o->d.mtu);
 		int wrc = daemon_write_all(log_fd, head, (size_t)n);
 		if (wrc == 0 && fsync(log_fd) < 0)
 			wrc = -errno;
 		if (wrc < 0) {
-			fprintf(stderr, "illan netns up: cannot write %s: %s\n", p->log, strerror(-wrc));
+			fprintf(stderr, "illan netns up: cannot write %s: %s\n", p->log,
+				strerror(-wrc));
 			say_if_full(p->dir);
 			goto fail;
 		}
@@ -667,11 +681,14 @@ static int netns_up(struct netns_lab *nl, const struct netns_opts *o, const char
 	int rc = wait_ready(p, child, &exit_status);
 	if (rc < 0) {
 		if (rc == -ECHILD)
-			fprintf(stderr, "illan netns up: the daemon exited during start-up (status %d)\n",
+			fprintf(stderr,
+				"illan netns up: the daemon exited during start-up (status %d)\n",
 				exit_status);
 		else if (rc == -EBADF)
-			fprintf(stderr, "illan netns up: the daemon answers, but its pid file %s does not "
-				"name it\n", p->pid);
+			fprintf(stderr,
+				"illan netns up: the daemon answers, but its pid file %s does not "
+				"name it\n",
+				p->pid);
 		else
 			fprintf(stderr, "illan netns up: the daemon did not answer within 20 s\n");
 		print_log_tail(p->log);
@@ -700,8 +717,9 @@ static void ns_addr(const char *ns, const char *ifname, int family, char *out, s
 	out[0] = 0;
 	char buf[4096];
 	struct proc_out o = {.buf = buf, .size = sizeof(buf)};
-	char *argv[] = {"ip", "-n", (char *)ns, "-o", family == 6 ? "-6" : "-4", "addr", "show",
-			"dev", (char *)ifname, "scope", "global", NULL};
+	char *argv[] = {"ip",     "-n",   (char *)ns, "-o",           family == 6 ? "-6" : "-4",
+			"addr",   "show", "dev",      (char *)ifname, "scope",
+			"global", NULL};
 	if (proc_run(argv, false, &o) != 0)
 		return;
 	char *s = strstr(buf, family == 6 ? " inet6 " : " inet ");
@@ -826,8 +844,12 @@ static int netns_status(struct netns_lab *nl, bool json)
 			json_object_set_new(e, "name", json_string(lab->ns[i].name));
 			json_object_set_new(e, "exists", json_boolean(r && r->exists));
 			json_object_set_new(e, "interface", json_string(r ? r->ifname : ""));
-			json_object_set_new(e, "ipv4", r && r->unknown ? json_null() : json_string(r ? r->v4 : ""));
-			json_object_set_new(e, "ipv6", r && r->unknown ? json_null() : json_string(r ? r->v6 : ""));
+			json_object_set_new(e, "ipv4",
+					    r && r->unknown ? json_null()
+							    : json_string(r ? r->v4 : ""));
+			json_object_set_new(e, "ipv6",
+					    r && r->unknown ? json_null()
+							    : json_string(r ? r->v6 : ""));
 			json_array_append_new(nss, e);
 		}
 		for (unsigned i = 0; i < lab->n_links; i++) {
@@ -837,11 +859,13 @@ static int netns_status(struct netns_lab *nl, bool json)
 			lab_format_ip6(&l->ep.addr, v6, sizeof(v6));
 			json_t *e = json_object();
 			json_object_set_new(e, "device", json_string(l->dev));
-			json_object_set_new(e, "kind", json_string(l->kind == LAB_LINK_TAP ? "tap" : "wire"));
+			json_object_set_new(e, "kind",
+					    json_string(l->kind == LAB_LINK_TAP ? "tap" : "wire"));
 			json_object_set_new(e, "namespace", json_string(lab->ns[l->ns].name));
 			json_object_set_new(e, "interface", json_string(l->ifname));
 			if (l->kind == LAB_LINK_WIRE) {
-				json_object_set_new(e, "io_namespace", json_string(lab->ns[lab->io_ns].name));
+				json_object_set_new(e, "io_namespace",
+						    json_string(lab->ns[lab->io_ns].name));
 				json_object_set_new(e, "io_interface", json_string(l->io_ifname));
 			}
 			json_object_set_new(e, "attached_to", json_string(l->attach));
@@ -884,20 +908,26 @@ static int netns_status(struct netns_lab *nl, bool json)
 	}
 	for (unsigned i = 0; i < n_rows; i++) {
 		const struct netns_row *r = &rows[i];
-		printf("%-*s %-8s %-*s %-16s %s\n", w, r->ns, r->exists ? "present" : "absent", wi, r->ifname,
-		       r->unknown ? "?" : r->v4[0] ? r->v4 : "-", r->unknown ? "?" : r->v6[0] ? r->v6 : "-");
+		printf("%-*s %-8s %-*s %-16s %s\n", w, r->ns, r->exists ? "present" : "absent", wi,
+		       r->ifname,
+		       r->unknown ? "?"
+		       : r->v4[0] ? r->v4
+				  : "-",
+		       r->unknown ? "?"
+		       : r->v6[0] ? r->v6
+				  : "-");
 	}
 	if (any_unknown)
 		printf("addresses: needs root (reading them enters the namespaces: CAP_SYS_ADMIN)\n");
 	for (unsigned i = 0; nl->planned && i < lab->n_links; i++) {
 		const struct lab_link *l = &lab->links[i];
 		if (l->kind == LAB_LINK_TAP)
-			printf("  %s %s = TAP %s -> %s %s (endpoint %s)\n", lab->ns[l->ns].name, l->ifname,
-			       l->dev, netns_attach_kind(l), l->attach, l->ep.name);
+			printf("  %s %s = TAP %s -> %s %s (endpoint %s)\n", lab->ns[l->ns].name,
+			       l->ifname, l->dev, netns_attach_kind(l), l->attach, l->ep.name);
 		else
 			printf("  %s %s = veth to %s %s = wire %s -> %s %s (endpoint %s)\n",
-			       lab->ns[l->ns].name, l->ifname, lab->ns[lab->io_ns].name, l->io_ifname, l->dev,
-			       netns_attach_kind(l), l->attach, l->ep.name);
+			       lab->ns[l->ns].name, l->ifname, lab->ns[lab->io_ns].name,
+			       l->io_ifname, l->dev, netns_attach_kind(l), l->attach, l->ep.name);
 	}
 	if (pid)
 		printf("daemon   running  pid %d, log %s%s\n", (int)pid, p->log,
@@ -906,7 +936,8 @@ static int netns_status(struct netns_lab *nl, bool json)
 		printf("daemon   stopped\n");
 	size_t n_others = others ? json_array_size(others) : 0;
 	for (size_t i = 0; i < n_others; i++)
-		printf("%s%s%s", i ? ", " : "other labs: ", json_string_value(json_array_get(others, i)),
+		printf("%s%s%s",
+		       i ? ", " : "other labs: ", json_string_value(json_array_get(others, i)),
 		       i + 1 == n_others ? " (illan netns status --name LAB)\n" : "");
 	json_decref(others);
 	free(rows);
@@ -923,7 +954,8 @@ static void netns_usage(FILE *f)
 		"  up: one network namespace per partition and external host with an endpoint,\n"
 		"  joined by the emulated PowerVM path; root only. Without FILE and --name: the\n"
 		"  seed as the default lab (vm-a, vm-b, host-x, illan-io; files in DIR, default\n"
-		"  " DAEMON_DEFAULT_DIR "). A lab named LAB (--name, or FILE's topology name) prefixes\n"
+		"  " DAEMON_DEFAULT_DIR
+		"). A lab named LAB (--name, or FILE's topology name) prefixes\n"
 		"  its namespaces with LAB- and keeps its files in DIR/LAB; stats and flows take\n"
 		"  --name too. Containers are not supported in real mode yet.\n"
 		"  --fixes: " DAEMON_FIXES_HELP);
@@ -978,13 +1010,16 @@ int cmd_netns(int argc, char **argv)
 		} else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
 			o.name = argv[++i];
 			if (!lab_name_valid(o.name)) {
-				fprintf(stderr, "illan netns: bad --name '%s': 1-%d letters, digits, '-' or '_', "
-					"beginning with a letter or digit\n", o.name, LAB_NAME_MAX - 1);
+				fprintf(stderr,
+					"illan netns: bad --name '%s': 1-%d letters, digits, '-' or '_', "
+					"beginning with a letter or digit\n",
+					o.name, LAB_NAME_MAX - 1);
 				return 2;
 			}
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
 			if (ibmveth_parse_fixes(argv[++i], &o.d.fixes) < 0) {
-				fprintf(stderr, "illan netns: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
+				fprintf(stderr,
+					"illan netns: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
 					argv[i]);
 				return 2;
 			}
@@ -1006,8 +1041,10 @@ int cmd_netns(int argc, char **argv)
 			const char *v = argv[++i];
 			if ((strcmp(v, "illan") != 0 && strncmp(v, "kernel-", 7) != 0) ||
 			    strlen(v) >= sizeof(o.d.driver)) {
-				fprintf(stderr, "illan netns: --driver '%s': expected illan or kernel-VERSION "
-						"(illan run --driver list)\n", v);
+				fprintf(stderr,
+					"illan netns: --driver '%s': expected illan or kernel-VERSION "
+					"(illan run --driver list)\n",
+					v);
 				return 2;
 			}
 			snprintf(o.d.driver, sizeof(o.d.driver), "%s", v);
@@ -1047,14 +1084,17 @@ int cmd_netns(int argc, char **argv)
 		return 1;
 	}
 	if (up && o.file && netns_check(desc)) {
-		fprintf(stderr, "illan netns up: %s has errors (illan topo check %s lists every finding)\n",
+		fprintf(stderr,
+			"illan netns up: %s has errors (illan topo check %s lists every finding)\n",
 			o.file, o.file);
 		goto fail;
 	}
 	const char *name = o.name ? o.name : o.file ? desc->name : "";
 	if (!o.name && o.file && !lab_name_valid(name)) {
-		fprintf(stderr, "illan netns %s: the topology's name '%s' cannot name a lab (letters, digits, "
-			"'-', '_'): give --name LAB\n", sub, name);
+		fprintf(stderr,
+			"illan netns %s: the topology's name '%s' cannot name a lab (letters, digits, "
+			"'-', '_'): give --name LAB\n",
+			sub, name);
 		goto fail;
 	}
 	struct netns_lab nl;
@@ -1062,8 +1102,8 @@ int cmd_netns(int argc, char **argv)
 	nl.lab.io_ns = -1;
 	int rc = daemon_paths_lab(&nl.p, o.dir, name);
 	if (rc < 0) {
-		fprintf(stderr, "illan netns %s: --dir %s with lab %s: %s\n", sub, o.dir ? o.dir : DAEMON_DEFAULT_DIR,
-			name, strerror(-rc));
+		fprintf(stderr, "illan netns %s: --dir %s with lab %s: %s\n", sub,
+			o.dir ? o.dir : DAEMON_DEFAULT_DIR, name, strerror(-rc));
 		goto fail;
 	}
 	int status;

@@ -33,22 +33,22 @@ struct run_opts {
 	uint64_t bytes, reply_bytes;
 	bool bytes_set, reply_set; /* given on the command line: override the file */
 	bool json;
-	const char *file;          /* NULL: the built-in seed */
-	const char *report;        /* --report FILE.svg|.png|.dot, or NULL */
+	const char *file;   /* NULL: the built-in seed */
+	const char *report; /* --report FILE.svg|.png|.dot, or NULL */
 };
 
 /* What a run really used, read from the topology before teardown. */
 struct run_info {
 	char topology[TOPO_NAME_MAX];
 	char file[256];
-	unsigned fixes;    /* TOPO_FIXES_FILE when adapters differ */
+	unsigned fixes; /* TOPO_FIXES_FILE when adapters differ */
 	unsigned mtu;
 	uint64_t seed;
 	unsigned n_parts, n_adapters, n_bridges, n_nics, n_hosts, n_events_fired;
-	json_t *config;    /* the whole configuration, for JSON */
+	json_t *config;         /* the whole configuration, for JSON */
 	struct topo_desc *desc; /* a copy for --report (the topology is gone by then) */
-	json_t *klog;      /* the kernel drivers' log lines: [{device, level, line, count}] */
-	const char *driver; /* --driver, or NULL */
+	json_t *klog;           /* the kernel drivers' log lines: [{device, level, line, count}] */
+	const char *driver;     /* --driver, or NULL */
 };
 
 struct klog_walk {
@@ -67,14 +67,15 @@ static void klog_line(void *arg, int level, const char *line)
 	{
 		if (!strcmp(json_string_value(json_object_get(e, "device")), w->dev) &&
 		    !strcmp(json_string_value(json_object_get(e, "line")), line)) {
-			json_object_set_new(e, "count",
-					    json_integer(json_integer_value(json_object_get(e, "count")) + 1));
+			json_object_set_new(
+				e, "count",
+				json_integer(json_integer_value(json_object_get(e, "count")) + 1));
 			return;
 		}
 	}
 	if (json_array_size(w->arr) < 64)
-		json_array_append_new(w->arr, json_pack("{s:s, s:i, s:s, s:i}", "device", w->dev, "level",
-							level, "line", line, "count", 1));
+		json_array_append_new(w->arr, json_pack("{s:s, s:i, s:s, s:i}", "device", w->dev,
+							"level", level, "line", line, "count", 1));
 }
 
 /* Parse a byte count with an optional K/M/G suffix (binary). */
@@ -146,13 +147,20 @@ static void usage_run(FILE *f)
 static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix)
 {
 	static const struct option longopts[] = {
-		{"fixes", required_argument, NULL, 'f'},   {"no-offload", no_argument, NULL, 'n'},
-		{"family", required_argument, NULL, '4'},  {"bytes", required_argument, NULL, 'b'},
-		{"reply-bytes", required_argument, NULL, 'r'}, {"mtu", required_argument, NULL, 'm'},
-		{"seed", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'j'},
-		{"trace", required_argument, NULL, 't'},   {"pcap", required_argument, NULL, 'p'},
-		{"no-gro", no_argument, NULL, 'g'},        {"linux-bridge", no_argument, NULL, 'l'},
-		{"veb", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
+		{"fixes", required_argument, NULL, 'f'},
+		{"no-offload", no_argument, NULL, 'n'},
+		{"family", required_argument, NULL, '4'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"reply-bytes", required_argument, NULL, 'r'},
+		{"mtu", required_argument, NULL, 'm'},
+		{"seed", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"trace", required_argument, NULL, 't'},
+		{"pcap", required_argument, NULL, 'p'},
+		{"no-gro", no_argument, NULL, 'g'},
+		{"linux-bridge", no_argument, NULL, 'l'},
+		{"veb", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
 		{"report", required_argument, NULL, 'R'},
 		{"driver", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
@@ -173,8 +181,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		switch (c) {
 		case 'f':
 			if (ibmveth_parse_fixes(optarg, &o->cfg.fixes)) {
-				fprintf(stderr, "illan: --fixes '%s': expected all, none, or a list of 1-4 / "
-						"trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize\n",
+				fprintf(stderr,
+					"illan: --fixes '%s': expected all, none, or a list of 1-4 / "
+					"trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -193,7 +202,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		case 'r': {
 			uint64_t n;
 			if (parse_size(optarg, &n) || n == 0 || n > (1ull << 40)) {
-				fprintf(stderr, "illan: --%s '%s': expected a byte count from 1 to 1T\n",
+				fprintf(stderr,
+					"illan: --%s '%s': expected a byte count from 1 to 1T\n",
 					c == 'b' ? "bytes" : "reply-bytes", optarg);
 				return -EINVAL;
 			}
@@ -205,8 +215,10 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 		}
 		case 'm':
 			if (parse_uint(optarg, 65535, &v) || v < 576 || v > 65394) {
-				fprintf(stderr, "illan: --mtu '%s': expected 576..65394 (the virtual "
-						"Ethernet carries frames up to 65408 bytes)\n", optarg);
+				fprintf(stderr,
+					"illan: --mtu '%s': expected 576..65394 (the virtual "
+					"Ethernet carries frames up to 65408 bytes)\n",
+					optarg);
 				return -EINVAL;
 			}
 			o->cfg.mtu = (unsigned)v;
@@ -247,17 +259,23 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 				return 1;
 			}
 			if (strcmp(optarg, "illan") != 0 && strncmp(optarg, "kernel-", 7) != 0) {
-				fprintf(stderr, "illan: --driver '%s': expected illan or kernel-VERSION "
-						"(--driver list)\n", optarg);
+				fprintf(stderr,
+					"illan: --driver '%s': expected illan or kernel-VERSION "
+					"(--driver list)\n",
+					optarg);
 				return -EINVAL;
 			}
 			o->cfg.driver = optarg;
 			break;
 		case 'R': {
 			const char *dot = strrchr(optarg, '.');
-			if (matrix || !dot || (strcmp(dot, ".svg") != 0 && strcmp(dot, ".png") != 0 && strcmp(dot, ".dot") != 0)) {
-				fprintf(stderr, "illan: --report '%s': expected FILE.svg, FILE.png or FILE.dot "
-						"(for `illan run`)\n", optarg);
+			if (matrix || !dot ||
+			    (strcmp(dot, ".svg") != 0 && strcmp(dot, ".png") != 0 &&
+			     strcmp(dot, ".dot") != 0)) {
+				fprintf(stderr,
+					"illan: --report '%s': expected FILE.svg, FILE.png or FILE.dot "
+					"(for `illan run`)\n",
+					optarg);
 				return -EINVAL;
 			}
 			o->report = optarg;
@@ -267,7 +285,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			usage_run(stdout);
 			return 1;
 		default:
-			fprintf(stderr, "illan: unknown or incomplete option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "illan: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
 			usage_run(stderr);
 			return -EINVAL;
 		}
@@ -275,11 +294,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 	if (optind < argc)
 		o->file = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "illan: unexpected argument '%s' (one topology FILE at most)\n", argv[optind]);
+		fprintf(stderr, "illan: unexpected argument '%s' (one topology FILE at most)\n",
+			argv[optind]);
 		return -EINVAL;
 	}
 	if (o->so.family == 6 && o->cfg.mtu && o->cfg.mtu < 1280) {
-		fprintf(stderr, "illan: IPv6 needs an MTU of at least 1280 (RFC 8200), not %u\n", o->cfg.mtu);
+		fprintf(stderr, "illan: IPv6 needs an MTU of at least 1280 (RFC 8200), not %u\n",
+			o->cfg.mtu);
 		return -EINVAL;
 	}
 	return 0;
@@ -293,8 +314,8 @@ static void fixes_list(unsigned fixes, char *buf, size_t size, bool names)
 		if (!(fixes & (1u << i)))
 			continue;
 		if (names)
-			off += (size_t)snprintf(buf + off, size - off, "%s%d (%s)", off ? ", " : "", i + 1,
-						fix_names[i]);
+			off += (size_t)snprintf(buf + off, size - off, "%s%d (%s)", off ? ", " : "",
+						i + 1, fix_names[i]);
 		else
 			off += (size_t)snprintf(buf + off, size - off, "%s%d", off ? "," : "", i + 1);
 		if (off >= size)
@@ -329,8 +350,8 @@ static struct topo_desc *load_topology(const struct run_opts *o)
 	if (n > 16)
 		fprintf(stderr, "%s: ... and %u more findings (illan topo check)\n", d->file, n - 16);
 	if (errors) {
-		fprintf(stderr, "illan: %s has errors (illan topo check %s lists every finding)\n", d->file,
-			d->file);
+		fprintf(stderr, "illan: %s has errors (illan topo check %s lists every finding)\n",
+			d->file, d->file);
 		topo_desc_free(d);
 		return NULL;
 	}
@@ -354,7 +375,8 @@ static unsigned effective_fixes(const struct topo *t)
 		const struct topo_dev *td = &t->devs[i];
 		if (!td->is_adapter)
 			continue;
-		unsigned f = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : td->adapter->driver.fixes;
+		unsigned f = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes
+							     : td->adapter->driver.fixes;
 		if (first)
 			fixes = f, first = false;
 		else if (f != fixes)
@@ -373,8 +395,8 @@ static json_t *config_json(const struct run_opts *o, const struct topo *t)
 	json_t *vs = json_array();
 	for (unsigned v = 0; v < d->n_vswitches; v++) {
 		bool veb = t->cfg.veb || d->vswitches[v].mode == TOPO_VSW_VEB;
-		json_array_append_new(vs, json_pack("{s:s, s:s}", "name", d->vswitches[v].name, "mode",
-						    veb ? "veb" : "vepa"));
+		json_array_append_new(vs, json_pack("{s:s, s:s}", "name", d->vswitches[v].name,
+						    "mode", veb ? "veb" : "vepa"));
 	}
 	json_object_set_new(c, "vswitches", vs);
 	json_t *parts = json_array();
@@ -387,31 +409,35 @@ static json_t *config_json(const struct run_opts *o, const struct topo *t)
 			for (unsigned k = 0; k < a->n_vids; k++)
 				json_array_append_new(vids, json_integer(a->vids[k]));
 			json_array_append_new(
-				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:s, s:i}", "name", a->name, "pvid",
-					       a->pvid, "vids", vids, "trunk_priority", a->trunk_priority,
-					       "csum_offload", a->csum_offload && !t->cfg.no_offload, "large_send",
-					       a->large_send && !t->cfg.no_offload, "driver", a->driver.kind,
-					       "fixes",
-					       t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : a->driver.fixes));
+				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:s, s:i}", "name",
+					       a->name, "pvid", a->pvid, "vids", vids,
+					       "trunk_priority", a->trunk_priority, "csum_offload",
+					       a->csum_offload && !t->cfg.no_offload, "large_send",
+					       a->large_send && !t->cfg.no_offload, "driver",
+					       a->driver.kind, "fixes",
+					       t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes
+									       : a->driver.fixes));
 		}
 		json_array_append_new(parts, json_pack("{s:s, s:s, s:o}", "name", tp->name, "role",
-						       tp->role == TOPO_ROLE_IO_SERVER ? "io-server" : "client",
+						       tp->role == TOPO_ROLE_IO_SERVER ? "io-server"
+										       : "client",
 						       "adapters", ads));
 	}
 	json_object_set_new(c, "partitions", parts);
 	json_t *brs = json_array();
 	for (unsigned b = 0; b < d->n_bridges; b++) {
 		bool linux_br = t->cfg.linux_bridge || d->bridges[b].kind == TOPO_BR_LINUX;
-		json_array_append_new(brs, json_pack("{s:s, s:s}", "name", d->bridges[b].name, "kind",
-						     linux_br ? "linux" : "ovs"));
+		json_array_append_new(brs, json_pack("{s:s, s:s}", "name", d->bridges[b].name,
+						     "kind", linux_br ? "linux" : "ovs"));
 	}
 	json_object_set_new(c, "bridges", brs);
 	json_t *nics = json_array();
 	for (unsigned n = 0; n < d->n_nics; n++)
-		json_array_append_new(nics, json_pack("{s:s, s:b, s:b, s:b}", "name", d->nics[n].name, "gro",
-						      d->nics[n].gro && t->cfg.gro, "tso",
-						      d->nics[n].tso && !t->cfg.no_offload, "tx_csum",
-						      d->nics[n].tx_csum && !t->cfg.no_offload));
+		json_array_append_new(nics,
+				      json_pack("{s:s, s:b, s:b, s:b}", "name", d->nics[n].name,
+						"gro", d->nics[n].gro && t->cfg.gro, "tso",
+						d->nics[n].tso && !t->cfg.no_offload, "tx_csum",
+						d->nics[n].tx_csum && !t->cfg.no_offload));
 	json_object_set_new(c, "nics", nics);
 	json_object_set_new(c, "options",
 			    json_pack("{s:b, s:b, s:b, s:b, s:I, s:I, s:s?, s:s?}", "no_offload",
@@ -534,7 +560,8 @@ static int write_report(const struct run_opts *o, const struct run_info *info,
 	const char *ext = strrchr(o->report, '.');
 	bool dot_only = strcmp(ext, ".dot") == 0;
 	char tmp[] = "/tmp/illan-report-XXXXXX";
-	int fd = dot_only ? open(o->report, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)
+	int fd = dot_only ? open(o->report, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+				 0644)
 			  : mkstemp(tmp);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
@@ -558,8 +585,8 @@ static int write_report(const struct run_opts *o, const struct run_info *info,
 	int st = proc_run(argv, false, NULL);
 	unlink(tmp);
 	if (st) {
-		fprintf(stderr, "illan: --report %s: Graphviz's dot %s (apt-get install graphviz)\n", o->report,
-			st < 0 ? "is not installed" : "failed");
+		fprintf(stderr, "illan: --report %s: Graphviz's dot %s (apt-get install graphviz)\n",
+			o->report, st < 0 ? "is not installed" : "failed");
 		return -1;
 	}
 	return 0;
@@ -613,8 +640,9 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "ok", json_boolean(r->ok && !leaked));
-	json_object_set_new(root, "fixes", info->fixes == TOPO_FIXES_FILE ? json_string("per adapter")
-									    : fixes_json(info->fixes));
+	json_object_set_new(root, "fixes",
+			    info->fixes == TOPO_FIXES_FILE ? json_string("per adapter")
+							   : fixes_json(info->fixes));
 	json_object_set_new(root, "offload", json_boolean(!o->cfg.no_offload));
 	json_object_set_new(root, "family", json_integer(o->so.family));
 	json_object_set_new(root, "mtu", json_integer(info->mtu));
@@ -632,13 +660,17 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 		json_object_set_new(jf, "name", json_string(fr->name));
 		json_object_set_new(jf, "ok", json_boolean(fr->ok));
 		json_object_set_new(jf, "connected", json_boolean(fr->connected));
-		json_object_set_new(jf, "syn_retransmits", json_integer((json_int_t)fr->syn_retransmits));
-		json_object_set_new(jf, "synack_retransmits", json_integer((json_int_t)fr->synack_retransmits));
+		json_object_set_new(jf, "syn_retransmits",
+				    json_integer((json_int_t)fr->syn_retransmits));
+		json_object_set_new(jf, "synack_retransmits",
+				    json_integer((json_int_t)fr->synack_retransmits));
 		json_object_set_new(jf, "retransmits", json_integer((json_int_t)fr->retransmits));
 		json_object_set_new(jf, "bytes_sent", json_integer((json_int_t)fr->bytes_sent));
-		json_object_set_new(jf, "bytes_delivered", json_integer((json_int_t)fr->bytes_delivered));
+		json_object_set_new(jf, "bytes_delivered",
+				    json_integer((json_int_t)fr->bytes_delivered));
 		json_object_set_new(jf, "reply_sent", json_integer((json_int_t)fr->reply_sent));
-		json_object_set_new(jf, "reply_delivered", json_integer((json_int_t)fr->reply_delivered));
+		json_object_set_new(jf, "reply_delivered",
+				    json_integer((json_int_t)fr->reply_delivered));
 		json_object_set_new(jf, "intact", json_boolean(fr->intact));
 		json_object_set_new(jf, "goodput_gbps", json_real(fr->goodput_gbps));
 		json_object_set_new(jf, "wall_s", json_real(fr->wall_s));
@@ -653,8 +685,8 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 	for (unsigned i = 0; i < r->n_expl; i++)
 		json_array_append_new(drops, json_pack("{s:I, s:i, s:b, s:s}", "count",
 						       (json_int_t)r->expl[i].count, "seed_issue",
-						       r->expl[i].seed_issue, "harmless", r->expl[i].harmless,
-						       "text", r->expl[i].text));
+						       r->expl[i].seed_issue, "harmless",
+						       r->expl[i].harmless, "text", r->expl[i].text));
 	json_object_set_new(root, "drops", drops);
 	json_object_set_new(root, "counters", snap_json_sums(t));
 	json_object_set_new(root, "objects", snap_json_objects(t));
@@ -668,19 +700,23 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 {
 	char fx[160];
 	if (info->driver && strcmp(info->driver, "illan") != 0)
-		snprintf(fx, sizeof(fx), "none apply: every adapter runs %s (a kernel driver is what its "
-					 "tree is)", info->driver);
+		snprintf(fx, sizeof(fx),
+			 "none apply: every adapter runs %s (a kernel driver is what its "
+			 "tree is)",
+			 info->driver);
 	else if (info->fixes == TOPO_FIXES_FILE)
 		snprintf(fx, sizeof(fx), "per adapter, as the file says");
 	else
 		fixes_list(info->fixes, fx, sizeof(fx), true);
 	if (!o->file)
-		fprintf(f, "illan run: seed topology (VM A, VM B, IO server with OVS-style bridge, host X)\n");
+		fprintf(f,
+			"illan run: seed topology (VM A, VM B, IO server with OVS-style bridge, host X)\n");
 	else
-		fprintf(f, "illan run: %s (topology %s: %u partitions, %u virtual adapters, %u bridges, "
-			   "%u NICs, %u hosts)\n",
-			info->file, info->topology, info->n_parts, info->n_adapters, info->n_bridges,
-			info->n_nics, info->n_hosts);
+		fprintf(f,
+			"illan run: %s (topology %s: %u partitions, %u virtual adapters, %u bridges, "
+			"%u NICs, %u hosts)\n",
+			info->file, info->topology, info->n_parts, info->n_adapters,
+			info->n_bridges, info->n_nics, info->n_hosts);
 	fprintf(f, "  fixes: %s\n  offloads %s, IPv%d, MTU %u, seed %" PRIu64 "\n\n", fx,
 		o->cfg.no_offload ? "off (--no-offload)" : "on", o->so.family, info->mtu, info->seed);
 	for (unsigned i = 0; i < r->n_flows; i++) {
@@ -692,15 +728,19 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 			fprintf(f, ", %" PRIu64 " SYN-ACK retransmissions", fr->synack_retransmits);
 		if (fr->retransmits)
 			fprintf(f, ", %" PRIu64 " data retransmissions", fr->retransmits);
-		fprintf(f, "\n  sent %" PRIu64 " bytes, %" PRIu64 " delivered%s; reply %" PRIu64
-			   " sent, %" PRIu64 " delivered\n",
-			fr->bytes_sent, fr->bytes_delivered, fr->intact ? " intact" : " (CORRUPTED bytes seen)",
-			fr->reply_sent, fr->reply_delivered);
-		fprintf(f, "  goodput %.2f Gbit/s (%.3f s wall, %.3f s virtual)%s%s\n", fr->goodput_gbps,
-			fr->wall_s, fr->virtual_s, fr->failure[0] ? "; failed: " : "", fr->failure);
+		fprintf(f,
+			"\n  sent %" PRIu64 " bytes, %" PRIu64 " delivered%s; reply %" PRIu64
+			" sent, %" PRIu64 " delivered\n",
+			fr->bytes_sent, fr->bytes_delivered,
+			fr->intact ? " intact" : " (CORRUPTED bytes seen)", fr->reply_sent,
+			fr->reply_delivered);
+		fprintf(f, "  goodput %.2f Gbit/s (%.3f s wall, %.3f s virtual)%s%s\n",
+			fr->goodput_gbps, fr->wall_s, fr->virtual_s,
+			fr->failure[0] ? "; failed: " : "", fr->failure);
 		if (fr->stall_s >= 0.001)
-			fprintf(f, "  longest stall: %.3f s of virtual time without a byte delivered "
-				   "(from %.3f s to %.3f s)\n",
+			fprintf(f,
+				"  longest stall: %.3f s of virtual time without a byte delivered "
+				"(from %.3f s to %.3f s)\n",
 				fr->stall_s, fr->stall_from_s, fr->stall_from_s + fr->stall_s);
 	}
 	fprintf(f, "\ndrops:%s\n", r->n_expl ? "" : " none");
@@ -712,22 +752,26 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 		json_t *e;
 		json_array_foreach(info->klog, i, e)
 		{
-			fprintf(f, "  %" PRId64 "x %s: %s\n", (int64_t)json_integer_value(json_object_get(e, "count")),
+			fprintf(f, "  %" PRId64 "x %s: %s\n",
+				(int64_t)json_integer_value(json_object_get(e, "count")),
 				json_string_value(json_object_get(e, "device")),
 				json_string_value(json_object_get(e, "line")));
 		}
 	}
-	fprintf(f, "\ncounters: tcp_bad_checksum %" PRIu64 ", upcalls %" PRIu64 ", sw_gso_segments %" PRIu64
-		   ", sw_checksums %" PRIu64 ", hv_sw_checksums %" PRIu64 ", hv_sw_segments %" PRIu64
-		   ", tx_large_packets %" PRIu64 ", rx_large_packets %" PRIu64 "\n",
+	fprintf(f,
+		"\ncounters: tcp_bad_checksum %" PRIu64 ", upcalls %" PRIu64
+		", sw_gso_segments %" PRIu64 ", sw_checksums %" PRIu64 ", hv_sw_checksums %" PRIu64
+		", hv_sw_segments %" PRIu64 ", tx_large_packets %" PRIu64
+		", rx_large_packets %" PRIu64 "\n",
 		snap_sum(t, "tcp_bad_checksum"), snap_sum(t, "upcalls"),
 		snap_sum(t, "sw_gso_segments"), snap_sum(t, "sw_checksums"),
 		snap_sum(t, "hv_sw_checksums"), snap_sum(t, "hv_sw_segments"),
 		snap_sum(t, "tx_large_packets"), snap_sum(t, "rx_large_packets"));
 	if (leaked)
 		fprintf(f, "LEAK: %" PRIu64 " packets still outstanding at teardown\n", leaked);
-	fprintf(f, "\nresult: %s\n", r->ok && !leaked ? "OK — every flow delivered every byte intact"
-						      : "FAILED — not every flow delivered every byte intact");
+	fprintf(f, "\nresult: %s\n",
+		r->ok && !leaked ? "OK — every flow delivered every byte intact"
+				 : "FAILED — not every flow delivered every byte intact");
 }
 
 /* `illan run`: see usage_run. Exit 0 only if every flow delivered every byte
@@ -790,13 +834,14 @@ int cmd_matrix(int argc, char **argv)
 		       o.cfg.mtu || !o.file ? mtu : "as the file says", o.bytes,
 		       o.cfg.no_offload ? "off" : "on");
 		if (!o.file) {
-			printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s %s\n", "fixes", "A->B", "X->B",
-			       "SYN-rexmit", "bad-csum", "sw-path", "A->B", "X->B", "verdict");
-			printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s\n", "", "", "", "", "", "", "Gbit/s",
-			       "Gbit/s");
+			printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s %s\n", "fixes", "A->B",
+			       "X->B", "SYN-rexmit", "bad-csum", "sw-path", "A->B", "X->B",
+			       "verdict");
+			printf("%-9s %-9s %-9s %-10s %-10s %-8s %-9s %-9s\n", "", "", "", "", "",
+			       "", "Gbit/s", "Gbit/s");
 		} else {
-			printf("%-9s %-9s %-10s %-10s %-8s %s\n", "fixes", "flows-ok", "SYN-rexmit", "bad-csum",
-			       "sw-path", "verdict");
+			printf("%-9s %-9s %-10s %-10s %-8s %s\n", "fixes", "flows-ok", "SYN-rexmit",
+			       "bad-csum", "sw-path", "verdict");
 		}
 	} else {
 		printf("{\"rows\": [");
@@ -811,7 +856,8 @@ int cmd_matrix(int argc, char **argv)
 		if (!t)
 			return 1;
 		uint64_t bad = topo_counter_sum(t, "tcp_bad_checksum");
-		uint64_t sw = topo_counter_sum(t, "hv_sw_checksums") + topo_counter_sum(t, "hv_sw_segments") +
+		uint64_t sw = topo_counter_sum(t, "hv_sw_checksums") +
+			      topo_counter_sum(t, "hv_sw_segments") +
 			      topo_counter_sum(t, "sw_gso_segments");
 		uint64_t rexmit = 0;
 		bool connected = true, intact = true;
@@ -834,10 +880,11 @@ int cmd_matrix(int argc, char **argv)
 			for (unsigned i = 0; i < res.n_flows && off < sizeof(verdict); i++) {
 				const struct scenario_flow_result *fr = &res.flows[i];
 				const char *st = !fr->ok ? "fails"
-						 : fr->syn_retransmits + fr->synack_retransmits ? "loses first packets"
-												 : "ok";
-				off += (size_t)snprintf(verdict + off, sizeof(verdict) - off, "%s %s %s",
-							i ? "," : "", fr->name, st);
+						 : fr->syn_retransmits + fr->synack_retransmits
+							 ? "loses first packets"
+							 : "ok";
+				off += (size_t)snprintf(verdict + off, sizeof(verdict) - off,
+							"%s %s %s", i ? "," : "", fr->name, st);
 			}
 		} else if (rexmit) {
 			snprintf(verdict, sizeof(verdict), "works, loses first packets");
@@ -851,10 +898,11 @@ int cmd_matrix(int argc, char **argv)
 		char fx[32];
 		fixes_list(fixes, fx, sizeof(fx), false);
 		if (o.json) {
-			json_t *row = json_pack("{s:o, s:b, s:I, s:I, s:I, s:s}", "fixes", fixes_json(fixes),
-						"flows_ok", connected, "syn_retransmits", (json_int_t)rexmit,
-						"tcp_bad_checksum", (json_int_t)bad, "software_path",
-						(json_int_t)sw, "verdict", verdict);
+			json_t *row = json_pack("{s:o, s:b, s:I, s:I, s:I, s:s}", "fixes",
+						fixes_json(fixes), "flows_ok", connected,
+						"syn_retransmits", (json_int_t)rexmit,
+						"tcp_bad_checksum", (json_int_t)bad,
+						"software_path", (json_int_t)sw, "verdict", verdict);
 			json_t *gp = json_array();
 			for (unsigned i = 0; i < res.n_flows; i++)
 				json_array_append_new(gp, json_real(res.flows[i].goodput_gbps));
@@ -866,12 +914,14 @@ int cmd_matrix(int argc, char **argv)
 		} else if (o.file) {
 			char okcol[24];
 			snprintf(okcol, sizeof(okcol), "%u/%u", n_ok, res.n_flows);
-			printf("%-9s %-9s %-10" PRIu64 " %-10" PRIu64 " %-8" PRIu64 " %s\n", fx, okcol, rexmit,
-			       bad, sw, verdict);
+			printf("%-9s %-9s %-10" PRIu64 " %-10" PRIu64 " %-8" PRIu64 " %s\n", fx,
+			       okcol, rexmit, bad, sw, verdict);
 		} else {
-			printf("%-9s %-9s %-9s %-10" PRIu64 " %-10" PRIu64 " %-8" PRIu64 " %-9.2f %-9.2f %s\n", fx,
-			       res.flows[0].ok ? "ok" : "FAIL", res.flows[1].ok ? "ok" : "FAIL", rexmit, bad, sw,
-			       res.flows[0].goodput_gbps, res.flows[1].goodput_gbps, verdict);
+			printf("%-9s %-9s %-9s %-10" PRIu64 " %-10" PRIu64 " %-8" PRIu64
+			       " %-9.2f %-9.2f %s\n",
+			       fx, res.flows[0].ok ? "ok" : "FAIL", res.flows[1].ok ? "ok" : "FAIL",
+			       rexmit, bad, sw, res.flows[0].goodput_gbps,
+			       res.flows[1].goodput_gbps, verdict);
 		}
 		fflush(stdout);
 	}

@@ -16,11 +16,12 @@
 
 static void usage_topo(FILE *f)
 {
-	fprintf(f, "usage: illan topo check FILE     validate a topology file and explain every finding\n"
-		   "       illan topo show FILE [--dot]\n"
-		   "                                 draw it: a text picture, or Graphviz DOT\n"
-		   "                                 (illan topo show FILE --dot | dot -Tsvg > topo.svg)\n"
-		   "FILE 'seed' means the built-in seed topology (examples/seed.yaml).\n");
+	fprintf(f,
+		"usage: illan topo check FILE     validate a topology file and explain every finding\n"
+		"       illan topo show FILE [--dot]\n"
+		"                                 draw it: a text picture, or Graphviz DOT\n"
+		"                                 (illan topo show FILE --dot | dot -Tsvg > topo.svg)\n"
+		"FILE 'seed' means the built-in seed topology (examples/seed.yaml).\n");
 }
 
 /* Load FILE, or the built-in seed for "seed". Prints the error. */

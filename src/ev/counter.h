@@ -38,15 +38,15 @@ enum {
 };
 
 struct counter_desc {
-	const char *name;   /* the field's name */
-	size_t off;         /* offset of its uint64_t in the struct */
-	const char *drop;   /* plain words when it counts a drop, else NULL */
-	unsigned flags;     /* COUNTER_* */
+	const char *name; /* the field's name */
+	size_t off;       /* offset of its uint64_t in the struct */
+	const char *drop; /* plain words when it counts a drop, else NULL */
+	unsigned flags;   /* COUNTER_* */
 };
 
 /* The counters of one struct, in declaration order. */
 struct counter_set {
-	const char *kind;                 /* e.g. "hv-adapter", "bridge" */
+	const char *kind; /* e.g. "hv-adapter", "bridge" */
 	const struct counter_desc *descs;
 	size_t n;
 };
@@ -58,14 +58,14 @@ struct counter_set {
 /* Define `const struct counter_set var` from a list, and enter it in the
  * registry of every set the program has (counter_sets_each), so a test can
  * prove that every counter of every set reaches the reports. */
-#define COUNTER_SET_DEFINE(var, kind, T, LIST)                                    \
-	static const struct counter_desc var##_descs_[] = {LIST(COUNTER_DESC, T)}; \
-	const struct counter_set var = {kind, var##_descs_,                        \
+#define COUNTER_SET_DEFINE(var, kind, T, LIST)                                           \
+	static const struct counter_desc var##_descs_[] = {LIST(COUNTER_DESC, T)};       \
+	const struct counter_set var = {kind, var##_descs_,                              \
 					sizeof(var##_descs_) / sizeof(var##_descs_[0])}; \
-	__attribute__((constructor)) static void var##_register_(void)             \
-	{                                                                          \
-		counter_set_register(&var);                                        \
-	}                                                                          \
+	__attribute__((constructor)) static void var##_register_(void)                   \
+	{                                                                                \
+		counter_set_register(&var);                                              \
+	}                                                                                \
 	struct counter_set_dummy_
 
 /* Enter set in the registry (COUNTER_SET_DEFINE does it at start-up). */

@@ -86,8 +86,7 @@ unsigned ev_run_once(struct ev_loop *loop, uint64_t max_wait_ns);
  * deadline_ns (UINT64_MAX for none). stop is checked between steps and may be
  * NULL. Returns true if stop() ended the run.
  */
-bool ev_run_until(struct ev_loop *loop, bool (*stop)(void *arg), void *arg,
-		  uint64_t deadline_ns);
+bool ev_run_until(struct ev_loop *loop, bool (*stop)(void *arg), void *arg, uint64_t deadline_ns);
 
 /* Ask a running ev_run_until to return after the current step (signal-safe). */
 void ev_loop_break(struct ev_loop *loop);

@@ -32,7 +32,10 @@ struct prof_section {
 	uint64_t ns, calls, bytes;
 	bool registered;
 };
-#define PROF_SECTION_INIT(n) {.name = (n)}
+#define PROF_SECTION_INIT(n) \
+	{                    \
+		.name = (n)  \
+	}
 
 /* At most this many sections are listed (and reset); more are timed, unlisted. */
 #define PROF_MAX_SECTIONS 32
@@ -80,7 +83,7 @@ static inline void prof_scope_end(struct prof_scope *scope)
 {
 	prof_exit(scope->section, scope->bytes);
 }
-#define PROF_SCOPE(var, section, bytes)                                         \
+#define PROF_SCOPE(var, section, bytes)                                          \
 	struct prof_scope var __attribute__((cleanup(prof_scope_end), unused)) = \
 		prof_scope_begin((section), (bytes))
 

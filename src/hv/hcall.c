@@ -254,7 +254,7 @@ long h_add_logical_lan_buffers(struct hv_partition *part, uint64_t ua, const uin
 	return H_SUCCESS;
 }
 
-#define HCALL_MCAST_KNOWN \
+#define HCALL_MCAST_KNOWN                                                  \
 	(IbmVethMcastReceptionModifyBit | IbmVethMcastReceptionEnableBit | \
 	 IbmVethMcastFilterModifyBit | IbmVethMcastFilterEnableBit | 0x3ull)
 

@@ -19,8 +19,7 @@
 
 #include "hv/hv_internal.h"
 
-COUNTER_SET_DEFINE(hv_adapter_counters, "hv-adapter", struct hv_adapter_stats,
-		   HV_ADAPTER_COUNTERS);
+COUNTER_SET_DEFINE(hv_adapter_counters, "hv-adapter", struct hv_adapter_stats, HV_ADAPTER_COUNTERS);
 COUNTER_SET_DEFINE(hv_partition_counters, "hv-partition", struct hv_partition_stats,
 		   HV_PARTITION_COUNTERS);
 

@@ -39,13 +39,13 @@ enum hv_vsw_mode {
 };
 
 struct hv_adapter_config {
-	uint8_t mac[6];          /* permanent MAC */
-	unsigned vswitch;        /* vswitch number, created on first use (VEB) */
-	uint16_t pvid;           /* port VLAN ID, 1..4094 */
+	uint8_t mac[6];             /* permanent MAC */
+	unsigned vswitch;           /* vswitch number, created on first use (VEB) */
+	uint16_t pvid;              /* port VLAN ID, 1..4094 */
 	uint16_t vids[HV_MAX_VIDS]; /* additional VIDs (IEEE mode) */
 	unsigned n_vids;
-	unsigned trunk_priority; /* 0 = client adapter, 1..15 = trunk (1 highest) */
-	uint64_t fw_attrs;       /* read-only attributes the firmware offers:
+	unsigned trunk_priority;    /* 0 = client adapter, 1..15 = trunk (1 highest) */
+	uint64_t fw_attrs;          /* read-only attributes the firmware offers:
 				  * PADDED_PKT_CSUM, LRG_SND_SUPPORT, RX_MULTI_BUFF_SUPPORT */
 	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots */
 };
@@ -56,63 +56,63 @@ struct hv_adapter_config {
  * or refused frame, is what the run report and `illan why` say. The order is
  * the struct's: append only.
  */
-#define HV_ADAPTER_COUNTERS(X, T)                                                       \
-	/* frames accepted by H_SEND_LOGICAL_LAN, and their bytes */                    \
-	X(T, tx_frames, NULL, 0)                                                        \
-	X(T, tx_bytes, NULL, 0)                                                         \
-	/* frames written into this adapter's buffers, and their bytes */               \
-	X(T, rx_frames, NULL, 0)                                                        \
-	X(T, rx_bytes, NULL, 0)                                                         \
-	/* drops for lack of a fitting buffer (also the be64 at buffer-list +4088) */   \
-	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)              \
-	/* frames for this adapter while its LAN was not registered */                  \
-	X(T, rx_not_open, "receiving adapter not registered", 0)                        \
-	/* multicast the filter did not accept (harmless: not addressed to it) */       \
-	X(T, rx_filtered, "multicast not accepted by the adapter's filter",             \
-	  COUNTER_HARMLESS)                                                             \
-	/* frames sent on a VLAN the adapter is not on (H_DROPPED) */                   \
-	X(T, vlan_discards, "VLAN not allowed on the sending adapter", 0)               \
-	/* unicast with no local adapter and no trunk to take it */                     \
-	X(T, no_destination, "no adapter or trunk on the VLAN has that MAC", 0)         \
-	/* frames to the sender's own current MAC (H_PARAMETER) */                      \
-	X(T, self_sends, "frame to the sender's own MAC refused", 0)                    \
-	/* TCP checksums the hypervisor computed for this receiver */                   \
-	X(T, hv_sw_checksums, NULL, 0)                                                  \
-	/* segments the hypervisor cut for this receiver */                             \
-	X(T, hv_sw_segments, NULL, 0)                                                   \
-	/* large frames delivered whole with LRG_PKT */                                 \
-	X(T, lrg_delivered, NULL, 0)                                                    \
-	/* hcall addresses outside the partition's memory (H_PARAMETER) */              \
-	X(T, addr_errors, "hcall refused: address outside the partition's memory", 0)   \
-	/* other H_PARAMETER refusals */                                                \
-	X(T, param_errors, "hcall refused: bad parameter", 0)                           \
-	/* interrupts raised */                                                         \
-	X(T, irqs, NULL, 0)                                                             \
-	/* (the counters below were added after the first contract: append only) */     \
-	/* sends while not registered (H_DROPPED, as QEMU) */                           \
-	X(T, tx_not_open, "sent while the adapter was not registered", 0)               \
+#define HV_ADAPTER_COUNTERS(X, T)                                                             \
+	/* frames accepted by H_SEND_LOGICAL_LAN, and their bytes */                          \
+	X(T, tx_frames, NULL, 0)                                                              \
+	X(T, tx_bytes, NULL, 0)                                                               \
+	/* frames written into this adapter's buffers, and their bytes */                     \
+	X(T, rx_frames, NULL, 0)                                                              \
+	X(T, rx_bytes, NULL, 0)                                                               \
+	/* drops for lack of a fitting buffer (also the be64 at buffer-list +4088) */         \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)                    \
+	/* frames for this adapter while its LAN was not registered */                        \
+	X(T, rx_not_open, "receiving adapter not registered", 0)                              \
+	/* multicast the filter did not accept (harmless: not addressed to it) */             \
+	X(T, rx_filtered, "multicast not accepted by the adapter's filter", COUNTER_HARMLESS) \
+	/* frames sent on a VLAN the adapter is not on (H_DROPPED) */                         \
+	X(T, vlan_discards, "VLAN not allowed on the sending adapter", 0)                     \
+	/* unicast with no local adapter and no trunk to take it */                           \
+	X(T, no_destination, "no adapter or trunk on the VLAN has that MAC", 0)               \
+	/* frames to the sender's own current MAC (H_PARAMETER) */                            \
+	X(T, self_sends, "frame to the sender's own MAC refused", 0)                          \
+	/* TCP checksums the hypervisor computed for this receiver */                         \
+	X(T, hv_sw_checksums, NULL, 0)                                                        \
+	/* segments the hypervisor cut for this receiver */                                   \
+	X(T, hv_sw_segments, NULL, 0)                                                         \
+	/* large frames delivered whole with LRG_PKT */                                       \
+	X(T, lrg_delivered, NULL, 0)                                                          \
+	/* hcall addresses outside the partition's memory (H_PARAMETER) */                    \
+	X(T, addr_errors, "hcall refused: address outside the partition's memory", 0)         \
+	/* other H_PARAMETER refusals */                                                      \
+	X(T, param_errors, "hcall refused: bad parameter", 0)                                 \
+	/* interrupts raised */                                                               \
+	X(T, irqs, NULL, 0)                                                                   \
+	/* (the counters below were added after the first contract: append only) */           \
+	/* sends while not registered (H_DROPPED, as QEMU) */                                 \
+	X(T, tx_not_open, "sent while the adapter was not registered", 0)                     \
 	/* H_RESOURCE refusals: frame over 64 KiB, registered twice, not open,          \
-	 * rx pools or filter table full */                                             \
-	X(T, resource_errors, "hcall refused: frame over 64 KiB or no room left", 0)    \
+	 * rx pools or filter table full */     \
+	X(T, resource_errors, "hcall refused: frame over 64 KiB or no room left", 0)          \
 	/* offloads the hypervisor could not perform for this receiver: a NO_CSUM       \
 	 * frame not TCP over IP (sent on unchecksummed) or a large send it could       \
-	 * not cut (dropped) */                                                         \
-	X(T, hv_sw_errors, "the hypervisor could not perform the sender's offload", 0)  \
+	 * not cut (dropped) */     \
+	X(T, hv_sw_errors, "the hypervisor could not perform the sender's offload", 0)        \
 	/* frames a trunk sent on a VLAN it is not the active trunk of (H_DROPPED):   \
-	 * see vsw.c, h_send_logical_lan */                                              \
-	X(T, standby_discards, "sent by a standby trunk (PowerVM carries one active trunk per VLAN)", 0)
+	 * see vsw.c, h_send_logical_lan */       \
+	X(T, standby_discards,                                                                \
+	  "sent by a standby trunk (PowerVM carries one active trunk per VLAN)", 0)
 
 struct hv_adapter_stats {
 	HV_ADAPTER_COUNTERS(COUNTER_FIELD, _)
 };
 
 /* Counters per partition, for calls that name no adapter of its own. */
-#define HV_PARTITION_COUNTERS(X, T)                                                     \
-	/* every hcall the partition made */                                            \
-	X(T, hcalls, NULL, 0)                                                           \
-	/* unit address unknown or another partition's (H_PARAMETER) */                 \
-	X(T, bad_unit, "hcall refused: no such adapter in the partition", 0)            \
-	/* hv_hcall with an unknown opcode (H_FUNCTION); no frame is lost */            \
+#define HV_PARTITION_COUNTERS(X, T)                                          \
+	/* every hcall the partition made */                                 \
+	X(T, hcalls, NULL, 0)                                                \
+	/* unit address unknown or another partition's (H_PARAMETER) */      \
+	X(T, bad_unit, "hcall refused: no such adapter in the partition", 0) \
+	/* hv_hcall with an unknown opcode (H_FUNCTION); no frame is lost */ \
 	X(T, bad_opcode, NULL, 0)
 
 struct hv_partition_stats {

@@ -34,7 +34,7 @@ struct pkt_pool;
 #define HV_MCAST_FILTER_MAX (PAPR_FILTER_LIST_SIZE / 8)
 
 /* Attribute bits the firmware may offer (read-only to the partition). */
-#define HV_FW_OFFERABLE \
+#define HV_FW_OFFERABLE                                                        \
 	(IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT | IBMVETH_ILLAN_LRG_SND_SUPPORT | \
 	 IBMVETH_ILLAN_PADDED_PKT_CSUM)
 
@@ -112,7 +112,7 @@ struct hv_partition {
 	uint8_t *mem;
 	size_t mem_size;
 	size_t map_size; /* the mapping behind mem, guard pages included (hv.c) */
-	size_t bump; /* next free logical address of hv_lmem_alloc */
+	size_t bump;     /* next free logical address of hv_lmem_alloc */
 	struct hv_adapter *adapters;
 	long inject_code;
 	unsigned inject_n;

@@ -89,9 +89,18 @@ static inline uint64_t papr_desc(uint32_t flags_len, uint32_t addr)
 {
 	return (uint64_t)flags_len << 32 | addr;
 }
-static inline uint32_t papr_desc_flags_len(uint64_t d) { return (uint32_t)(d >> 32); }
-static inline uint32_t papr_desc_len(uint64_t d) { return (uint32_t)(d >> 32) & IBMVETH_BUF_LEN_MASK; }
-static inline uint32_t papr_desc_addr(uint64_t d) { return (uint32_t)d; }
+static inline uint32_t papr_desc_flags_len(uint64_t d)
+{
+	return (uint32_t)(d >> 32);
+}
+static inline uint32_t papr_desc_len(uint64_t d)
+{
+	return (uint32_t)(d >> 32) & IBMVETH_BUF_LEN_MASK;
+}
+static inline uint32_t papr_desc_addr(uint64_t d)
+{
+	return (uint32_t)d;
+}
 
 /*
  * Receive-queue entry (struct ibmveth_rx_q_entry), 16 bytes, big-endian in

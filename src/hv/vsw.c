@@ -47,7 +47,7 @@ struct vsw_frame {
 	const uint8_t *body;
 	uint32_t body_len;
 	uint16_t vid;
-	uint16_t tci;    /* priority and VID for a tagged delivery */
+	uint16_t tci; /* priority and VID for a tagged delivery */
 	uint64_t dst;
 	uint32_t bd_flags; /* NO_CSUM / CSUM_GOOD of the sender's descriptor */
 	uint16_t mss;      /* honoured large-send mss, 0 = none */
@@ -407,7 +407,8 @@ static void vsw_copy_and_checksum(uint8_t *to, struct vsw_frame *f)
 		sum = csum_add(sum, (uint16_t)~sent); /* as if the field were 0 */
 		const uint8_t *ip = b + f->l3_body;
 		if (f->fam == VSW_FAM_TCP4)
-			f->csum_val = csum_tcpudp_magic(ip + 12, ip + 16, f->l4_len, IPPROTO_TCP_, sum);
+			f->csum_val =
+				csum_tcpudp_magic(ip + 12, ip + 16, f->l4_len, IPPROTO_TCP_, sum);
 		else
 			f->csum_val = csum_ipv6_magic(ip + 8, ip + 24, f->l4_len, IPPROTO_TCP_, sum);
 		f->csum_done = true;
@@ -470,9 +471,9 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 static struct pkt_pool *vsw_seg_pool(struct hv *hv)
 {
 	if (!hv->send.seg_pool)
-		hv->send.seg_pool = pkt_pool_create("hv-segment", vsw_seg_classes,
-						    sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]),
-						    NULL, 0);
+		hv->send.seg_pool = pkt_pool_create(
+			"hv-segment", vsw_seg_classes,
+			sizeof(vsw_seg_classes) / sizeof(vsw_seg_classes[0]), NULL, 0);
 	return hv->send.seg_pool;
 }
 
@@ -541,7 +542,8 @@ static void vsw_deliver_segmented(struct hv *hv, struct hv_adapter *r, const str
 		if (offload) {
 			flags = f->bd_flags & VSW_CSUM_FLAGS;
 			if ((uint32_t)h.l4_off + TCP_CSUM_OFFSET + 2 <= slen)
-				sd[h.l4_off + TCP_CSUM_OFFSET] = sd[h.l4_off + TCP_CSUM_OFFSET + 1] = 0;
+				sd[h.l4_off + TCP_CSUM_OFFSET] =
+					sd[h.l4_off + TCP_CSUM_OFFSET + 1] = 0;
 		} else {
 			r->stats.hv_sw_checksums++;
 		}

@@ -44,8 +44,9 @@ static size_t kc_hash(size_t off, size_t cap)
  * blocks fill less than a quarter of it (churn alone never grows it). */
 static int kc_table_grow(struct kc_heap *h)
 {
-	size_t cap = !h->table_cap ? 64 : (h->st.n_live + 1) * 4 < h->table_cap ? h->table_cap
-										 : h->table_cap * 2;
+	size_t cap = !h->table_cap                           ? 64
+		     : (h->st.n_live + 1) * 4 < h->table_cap ? h->table_cap
+							     : h->table_cap * 2;
 	struct kc_block **t = calloc(cap, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -284,8 +285,7 @@ void kc_heap_get_stats(const struct kc_heap *h, struct kc_heap_stats *st)
 }
 
 /* kc_heap_each_live: see kc_heap.h. */
-void kc_heap_each_live(const struct kc_heap *h, void (*fn)(void *arg, void *p, size_t size),
-		       void *arg)
+void kc_heap_each_live(const struct kc_heap *h, void (*fn)(void *arg, void *p, size_t size), void *arg)
 {
 	for (const struct kc_block *b = h->first; b; b = b->next)
 		if (b->live)

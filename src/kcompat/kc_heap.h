@@ -28,11 +28,11 @@
 struct kc_heap;
 
 struct kc_heap_stats {
-	size_t size;         /* bytes in the region */
-	size_t in_use;       /* bytes in live blocks (after rounding) */
-	size_t peak;         /* largest in_use seen */
-	size_t largest_free; /* longest free block */
-	size_t n_live;       /* live blocks */
+	size_t size;          /* bytes in the region */
+	size_t in_use;        /* bytes in live blocks (after rounding) */
+	size_t peak;          /* largest in_use seen */
+	size_t largest_free;  /* longest free block */
+	size_t n_live;        /* live blocks */
 	size_t n_free_blocks; /* free blocks (fragments) */
 	uint64_t allocs, frees, failures, bad_frees;
 };

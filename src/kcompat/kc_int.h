@@ -131,8 +131,7 @@ void kc_host_enter(void);
 void kc_host_exit(void);
 
 /* Add a line to kd's log (kd NULL: stderr only with ILLAN_KLOG). */
-void kc_log(struct kc_dev *kd, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void kc_log(struct kc_dev *kd, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Oops the current instance with a message (does not return). */
 __attribute__((noreturn)) void kc_oops(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -84,8 +84,9 @@ void kc_mem_fini(struct kc_dev *kd)
 		kc_heap_get_stats(kd->heap, &hs);
 		if (hs.n_live) {
 			kd->st.leaked_allocs += hs.n_live;
-			kc_log(kd, KC_LOG_WARNING, "%s: remove left %zu allocations (%zu bytes); reclaimed",
-			       kd->name, hs.n_live, hs.in_use);
+			kc_log(kd, KC_LOG_WARNING,
+			       "%s: remove left %zu allocations (%zu bytes); reclaimed", kd->name,
+			       hs.n_live, hs.in_use);
 			kc_heap_reclaim(kd->heap);
 		}
 	}
@@ -102,8 +103,8 @@ void kc_mem_fini(struct kc_dev *kd)
 	if (kd->pool) {
 		unsigned left = pkt_pool_destroy(kd->pool);
 		if (left)
-			kc_log(NULL, KC_LOG_WARNING, "%s: %u packets of its pool still held elsewhere",
-			       kd->name, left);
+			kc_log(NULL, KC_LOG_WARNING,
+			       "%s: %u packets of its pool still held elsewhere", kd->name, left);
 	}
 	kd->pool = NULL;
 }
@@ -134,8 +135,9 @@ static struct kc_dma_map *kc_map_find(struct kc_dev *kd, uint64_t addr)
 
 static int kc_map_rehash(struct kc_dev *kd)
 {
-	size_t cap = !kd->maps_cap ? 1024 : (kd->maps_live + 1) * 4 < kd->maps_cap ? kd->maps_cap
-										  : kd->maps_cap * 2;
+	size_t cap = !kd->maps_cap                            ? 1024
+		     : (kd->maps_live + 1) * 4 < kd->maps_cap ? kd->maps_cap
+							      : kd->maps_cap * 2;
 	struct kc_dma_map *t = calloc(cap, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

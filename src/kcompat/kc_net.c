@@ -102,10 +102,10 @@ void kc_net_sync(struct kc_dev *kd)
 	if (!dev || !nd)
 		return;
 	struct net_device_stats *k = &dev->stats, *seen = &kd->kstats_seen;
-#define KC_SYNC(f)                                                                       \
-	do {                                                                             \
-		nd->stats.f += (uint64_t)(k->f - seen->f);                               \
-		seen->f = k->f;                                                          \
+#define KC_SYNC(f)                                         \
+	do {                                               \
+		nd->stats.f += (uint64_t)(k->f - seen->f); \
+		seen->f = k->f;                            \
 	} while (0)
 	KC_SYNC(tx_packets);
 	KC_SYNC(tx_bytes);
@@ -142,14 +142,16 @@ static void kc_net_counters(struct kc_dev *kd)
 				kd->estat_descs[i] = (struct counter_desc){
 					kd->estat_names[i], i * sizeof(kd->estats[0]), NULL, 0};
 			}
-			kd->estat_set = (struct counter_set){"ethtool", kd->estat_descs, kd->n_estats};
+			kd->estat_set =
+				(struct counter_set){"ethtool", kd->estat_descs, kd->n_estats};
 			if (netdev_add_counter_set(kd->ndev, &kd->estat_set, kd->estats))
-				kc_log(kd, KC_LOG_WARNING, "%s: ethtool stats clash with a counter name",
-				       kd->name);
+				kc_log(kd, KC_LOG_WARNING,
+				       "%s: ethtool stats clash with a counter name", kd->name);
 		}
 	}
 	if (netdev_add_counter_set(kd->ndev, &kc_dev_counters, &kd->st))
-		kc_log(kd, KC_LOG_WARNING, "%s: the layer's counters clash with a counter name", kd->name);
+		kc_log(kd, KC_LOG_WARNING, "%s: the layer's counters clash with a counter name",
+		       kd->name);
 }
 
 /* ---- net_device lifecycle ----------------------------------------------------------- */
@@ -243,7 +245,8 @@ int register_netdev(struct net_device *dev)
 {
 	struct kc_dev *kd = dev->kc;
 	if (!kd || kd->kdev != dev || kd->registered) {
-		kc_log(kd, KC_LOG_ERR, "register_netdev: %s is not this instance's device", dev->name);
+		kc_log(kd, KC_LOG_ERR, "register_netdev: %s is not this instance's device",
+		       dev->name);
 		return -EINVAL;
 	}
 	int rc = kc_net_register(kd);
@@ -528,7 +531,8 @@ static bool kc_needs_sw(const struct sk_buff *skb, netdev_features_t f)
 {
 	const struct skb_shared_info *sh = &skb->kc_shinfo;
 	if (sh->gso_size) {
-		netdev_features_t need = sh->gso_type & KC_SKB_GSO_TCPV6 ? KC_NETIF_F_TSO6 : KC_NETIF_F_TSO;
+		netdev_features_t need = sh->gso_type & KC_SKB_GSO_TCPV6 ? KC_NETIF_F_TSO6
+									 : KC_NETIF_F_TSO;
 		if (sh->gso_type & KC_SKB_GSO_TCP_ECN)
 			need |= KC_NETIF_F_TSO_ECN;
 		if ((f & need) != need)

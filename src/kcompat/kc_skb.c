@@ -336,7 +336,7 @@ struct pkt *kc_skb_to_pkt(struct sk_buff *skb)
 	struct pkt *p = skb->kc_pkt;
 	uint32_t data = (uint32_t)(skb->data - skb->head);
 	uint32_t mac = skb->mac_header != KC_HDR_UNSET && skb->mac_header <= data ? skb->mac_header
-										     : data;
+										  : data;
 	kc_skb_sync_to_pkt(skb);
 	p->data = mac;
 	p->len = skb->len + (data - mac);
@@ -420,7 +420,8 @@ __be16 eth_type_trans(struct sk_buff *skb, struct net_device *dev)
 	skb->data += ETH_HLEN;
 	if (eth[0] & 1) {
 		static const unsigned char bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-		skb->pkt_type = memcmp(eth, bcast, 6) == 0 ? KC_PACKET_BROADCAST : KC_PACKET_MULTICAST;
+		skb->pkt_type = memcmp(eth, bcast, 6) == 0 ? KC_PACKET_BROADCAST
+							   : KC_PACKET_MULTICAST;
 	} else if (memcmp(eth, dev->dev_addr, 6) != 0) {
 		skb->pkt_type = KC_PACKET_OTHERHOST;
 	} else {

@@ -370,10 +370,15 @@ struct kc_dev *kc_dev_probe(struct kc_module *mod, const char *name, struct hv_p
 	if (rc || kd->dead || !kd->registered) {
 		struct kc_last_err le = {{0}};
 		kc_dev_log_each(kd, kc_last_err_fn, &le);
-		kc_seterr(err, err_size, "%s (%s) probe of %s: %s%s%s", mod->name, kc_module_tag(mod),
-			  name,
-			  kd->dead ? "oops: " : rc ? "returned an error" : "registered no net_device",
-			  kd->dead ? kd->oops : le.line[0] ? ": " : "", kd->dead ? "" : le.line);
+		kc_seterr(err, err_size, "%s (%s) probe of %s: %s%s%s", mod->name,
+			  kc_module_tag(mod), name,
+			  kd->dead ? "oops: "
+			  : rc     ? "returned an error"
+				   : "registered no net_device",
+			  kd->dead     ? kd->oops
+			  : le.line[0] ? ": "
+				       : "",
+			  kd->dead ? "" : le.line);
 		if (kd->registered && kd->ndev) {
 			netdev_free(kd->ndev); /* runs kc_dev_destroy */
 			return NULL;

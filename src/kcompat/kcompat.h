@@ -66,51 +66,51 @@ struct kc_vio_config {
 };
 
 #define KC_HEAP_DEFAULT (2u << 20)
-#define KC_LOG_LINES 64      /* log lines kept per instance (older ones roll off) */
+#define KC_LOG_LINES 64 /* log lines kept per instance (older ones roll off) */
 #define KC_LOG_LINE_MAX 200
 
 /*
  * Counters per instance (ev/counter.h), also registered as netdev
  * counters beside the driver's own ethtool -S names. Append only.
  */
-#define KC_DEV_COUNTERS(X, T)                                                            \
-	/* BUGs and faults of the driver: each stops the instance */                     \
-	X(T, oopses, "the kernel driver hit a BUG or a fault and stopped", 0)            \
-	/* packets handed to an instance stopped by an oops (dropped) */                 \
-	X(T, tx_dead, "sent to a kernel driver stopped by an oops", 0)                   \
-	/* packets for a transmit queue the driver had stopped (no qdisc holds them) */  \
-	X(T, tx_queue_stopped, "sent while the driver's transmit queue was stopped", 0)  \
-	/* NETDEV_TX_BUSY answers (no qdisc to requeue to: dropped) */                   \
-	X(T, tx_busy, "the driver answered NETDEV_TX_BUSY", 0)                           \
+#define KC_DEV_COUNTERS(X, T)                                                              \
+	/* BUGs and faults of the driver: each stops the instance */                       \
+	X(T, oopses, "the kernel driver hit a BUG or a fault and stopped", 0)              \
+	/* packets handed to an instance stopped by an oops (dropped) */                   \
+	X(T, tx_dead, "sent to a kernel driver stopped by an oops", 0)                     \
+	/* packets for a transmit queue the driver had stopped (no qdisc holds them) */    \
+	X(T, tx_queue_stopped, "sent while the driver's transmit queue was stopped", 0)    \
+	/* NETDEV_TX_BUSY answers (no qdisc to requeue to: dropped) */                     \
+	X(T, tx_busy, "the driver answered NETDEV_TX_BUSY", 0)                             \
 	/* packets software-segmented or checksummed because ndo_features_check          \
-	 * took an offload away for them */                                              \
-	X(T, tx_features_check_sw, NULL, 0)                                              \
-	/* interrupts and polls refused after an oops */                                 \
-	X(T, entries_refused, NULL, 0)                                                   \
-	/* hcalls the driver made, and those that returned other than H_SUCCESS */       \
-	X(T, hcalls, NULL, 0)                                                            \
-	X(T, hcall_errors, NULL, 0)                                                      \
+	 * took an offload away for them */ \
+	X(T, tx_features_check_sw, NULL, 0)                                                \
+	/* interrupts and polls refused after an oops */                                   \
+	X(T, entries_refused, NULL, 0)                                                     \
+	/* hcalls the driver made, and those that returned other than H_SUCCESS */         \
+	X(T, hcalls, NULL, 0)                                                              \
+	X(T, hcall_errors, NULL, 0)                                                        \
 	/* streaming DMA mappings made, refused (outside the partition or above          \
-	 * 4 GiB), unmapped without a mapping, and addresses injected as bad */          \
-	X(T, dma_maps, NULL, 0)                                                          \
-	X(T, dma_map_errors, NULL, 0)                                                    \
-	X(T, dma_bad_unmaps, NULL, 0)                                                    \
-	X(T, dma_faults_injected, NULL, 0)                                               \
-	/* kernel allocations that failed, frees of memory not allocated */              \
-	X(T, alloc_failures, NULL, 0)                                                    \
-	X(T, bad_frees, NULL, 0)                                                         \
+	 * 4 GiB), unmapped without a mapping, and addresses injected as bad */ \
+	X(T, dma_maps, NULL, 0)                                                            \
+	X(T, dma_map_errors, NULL, 0)                                                      \
+	X(T, dma_bad_unmaps, NULL, 0)                                                      \
+	X(T, dma_faults_injected, NULL, 0)                                                 \
+	/* kernel allocations that failed, frees of memory not allocated */                \
+	X(T, alloc_failures, NULL, 0)                                                      \
+	X(T, bad_frees, NULL, 0)                                                           \
 	/* skbs the driver freed with kfree_skb / dev_kfree_skb_any (the kernel's        \
-	 * drop monitor counts these) */                                                 \
-	X(T, skb_kfree, NULL, 0)                                                         \
-	/* skbs allocated: none left means the pool ran dry (replenish_no_mem) */        \
-	X(T, skb_alloc_failures, NULL, 0)                                                \
-	/* what a remove left behind (reclaimed by the layer) */                         \
-	X(T, leaked_skbs, NULL, 0)                                                       \
-	X(T, leaked_allocs, NULL, 0)                                                     \
-	X(T, leaked_dma_maps, NULL, 0)                                                   \
-	/* the driver's log lines by level, and WARN_ONs */                              \
-	X(T, log_errors, NULL, 0)                                                        \
-	X(T, log_warnings, NULL, 0)                                                      \
+	 * drop monitor counts these) */ \
+	X(T, skb_kfree, NULL, 0)                                                           \
+	/* skbs allocated: none left means the pool ran dry (replenish_no_mem) */          \
+	X(T, skb_alloc_failures, NULL, 0)                                                  \
+	/* what a remove left behind (reclaimed by the layer) */                           \
+	X(T, leaked_skbs, NULL, 0)                                                         \
+	X(T, leaked_allocs, NULL, 0)                                                       \
+	X(T, leaked_dma_maps, NULL, 0)                                                     \
+	/* the driver's log lines by level, and WARN_ONs */                                \
+	X(T, log_errors, NULL, 0)                                                          \
+	X(T, log_warnings, NULL, 0)                                                        \
 	X(T, warns, NULL, 0)
 
 struct kc_dev_stats {

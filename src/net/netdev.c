@@ -424,8 +424,7 @@ static bool netdev_gso_ok(const struct pkt *p, uint32_t f)
 }
 
 /* skb_csum_hwoffload_help: 0 if the device checksums p, else checksum it. */
-static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_t f,
-				      uint16_t protocol)
+static int netdev_csum_hwoffload_help(struct netdev *dev, struct pkt *p, uint32_t f, uint16_t protocol)
 {
 	if (f & NETIF_F_HW_CSUM)
 		return 0;
@@ -453,9 +452,8 @@ struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p)
 	uint16_t protocol = netdev_pkt_protocol(p, &tagged);
 	uint32_t f = netdev_skb_features(dev, p, protocol, tagged);
 
-	if (pkt_is_gso(p) &&
-	    (!netdev_gso_ok(p, f) ||
-	     (p->ip_summed != CHECKSUM_PARTIAL && p->ip_summed != CHECKSUM_UNNECESSARY))) {
+	if (pkt_is_gso(p) && (!netdev_gso_ok(p, f) || (p->ip_summed != CHECKSUM_PARTIAL &&
+						       p->ip_summed != CHECKSUM_UNNECESSARY))) {
 		int err = 0;
 		struct pkt *segs = gso_segment(p, netdev_can_checksum_protocol(f, protocol), &err);
 		if (!segs)

@@ -32,7 +32,7 @@
 #define NETIF_F_TSO (1u << 5)
 #define NETIF_F_TSO6 (1u << 6)
 #define NETIF_F_FRAGLIST (1u << 7)
-#define NETIF_F_GSO (1u << 8)       /* software GSO allowed (always, as Linux) */
+#define NETIF_F_GSO (1u << 8) /* software GSO allowed (always, as Linux) */
 #define NETIF_F_GRO (1u << 9)
 #define NETIF_F_TSO_ECN (1u << 10)      /* TSO of SKB_GSO_TCP_ECN packets */
 #define NETIF_F_TSO_MANGLEID (1u << 11) /* TSO may change a fixed IPv4 ID */
@@ -89,24 +89,24 @@ struct netdev_ops {
  * does in software. One list gives the field, the name `illan stats` and
  * netdev_get_counter use, and the words for a drop (src/ev/counter.h).
  */
-#define NETDEV_COUNTERS(X, T)                                                            \
-	X(T, rx_packets, NULL, 0)                                                        \
-	X(T, rx_bytes, NULL, 0)                                                          \
-	X(T, rx_dropped, "received with nobody above the device", 0)                    \
-	X(T, rx_errors, "receive error at the device (bad frame, header or read)", 0)   \
-	X(T, tx_packets, NULL, 0)                                                        \
-	X(T, tx_bytes, NULL, 0)                                                          \
-	X(T, tx_dropped, "transmit dropped", 0)                                          \
-	X(T, tx_errors, "transmit error at the device", 0)                              \
-	/* segments validate_xmit produced in software */                                \
-	X(T, sw_gso_segments, NULL, 0)                                                   \
-	/* packets it had to segment */                                                  \
-	X(T, sw_gso_packets, NULL, 0)                                                    \
-	/* checksums it completed in software */                                         \
-	X(T, sw_checksums, NULL, 0)                                                      \
-	/* packets it linearized */                                                      \
-	X(T, linearized, NULL, 0)                                                        \
-	/* its failures (packet freed) */                                                \
+#define NETDEV_COUNTERS(X, T)                                                         \
+	X(T, rx_packets, NULL, 0)                                                     \
+	X(T, rx_bytes, NULL, 0)                                                       \
+	X(T, rx_dropped, "received with nobody above the device", 0)                  \
+	X(T, rx_errors, "receive error at the device (bad frame, header or read)", 0) \
+	X(T, tx_packets, NULL, 0)                                                     \
+	X(T, tx_bytes, NULL, 0)                                                       \
+	X(T, tx_dropped, "transmit dropped", 0)                                       \
+	X(T, tx_errors, "transmit error at the device", 0)                            \
+	/* segments validate_xmit produced in software */                             \
+	X(T, sw_gso_segments, NULL, 0)                                                \
+	/* packets it had to segment */                                               \
+	X(T, sw_gso_packets, NULL, 0)                                                 \
+	/* checksums it completed in software */                                      \
+	X(T, sw_checksums, NULL, 0)                                                   \
+	/* packets it linearized */                                                   \
+	X(T, linearized, NULL, 0)                                                     \
+	/* its failures (packet freed) */                                             \
 	X(T, xmit_errors, "validate_xmit failed (software GSO or checksum)", 0)
 
 struct netdev_stats {
@@ -129,8 +129,8 @@ struct netdev {
 	int ifindex;
 	uint8_t mac[6];
 	unsigned mtu, min_mtu, max_mtu;
-	uint32_t features;    /* what is on now */
-	uint32_t hw_features; /* what may be toggled */
+	uint32_t features;        /* what is on now */
+	uint32_t hw_features;     /* what may be toggled */
 	uint32_t wanted_features; /* what the user asked for (netdev_set_features) */
 	/* Features for packets carrying an 802.1Q tag (in-band or vlan_present),
 	 * as Linux's vlan_features: 0 unless the driver sets it, so tagged

@@ -85,8 +85,7 @@ static uint64_t csum_words_c(const uint8_t *p, size_t len)
 	if (len)
 		a2 += csum_tail_byte(*p);
 	/* Each accumulator stays far below 2^64 for any len < 2^40. */
-	uint64_t s = (uint64_t)csum_fold64(a0) + csum_fold64(a1) + csum_fold64(a2) +
-		     csum_fold64(a3);
+	uint64_t s = (uint64_t)csum_fold64(a0) + csum_fold64(a1) + csum_fold64(a2) + csum_fold64(a3);
 	return s;
 }
 
@@ -176,7 +175,10 @@ uint16_t csum_fold(uint32_t sum)
 
 /* Byte-swap a 32-bit sum: a block that starts at an odd stream offset has its
  * bytes paired the other way round (Linux's csum_block_add/csum_shift). */
-static inline uint32_t csum_ror8(uint32_t s) { return (s >> 8) | (s << 24); }
+static inline uint32_t csum_ror8(uint32_t s)
+{
+	return (s >> 8) | (s << 24);
+}
 
 /* csum_block_add: see csum.h. */
 uint32_t csum_block_add(uint32_t sum, uint32_t block_sum, size_t offset)
@@ -251,7 +253,7 @@ uint16_t csum_ipv6_magic(const void *saddr16, const void *daddr16, uint32_t len,
 /* csum_replace2: see csum.h. */
 void csum_replace2(uint16_t *check, uint16_t old, uint16_t new_)
 {
-	uint32_t s = (uint16_t)~*check;
+	uint32_t s = (uint16_t) ~*check;
 	s = csum_add(s, (uint16_t)~old);
 	s = csum_add(s, new_);
 	*check = csum_fold(s);
@@ -260,7 +262,7 @@ void csum_replace2(uint16_t *check, uint16_t old, uint16_t new_)
 /* csum_replace4: see csum.h. */
 void csum_replace4(uint16_t *check, uint32_t old, uint32_t new_)
 {
-	uint32_t s = (uint16_t)~*check;
+	uint32_t s = (uint16_t) ~*check;
 	s = csum_add(s, ~old);
 	s = csum_add(s, new_);
 	*check = csum_fold(s);

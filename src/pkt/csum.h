@@ -38,14 +38,14 @@ uint16_t ip_fast_csum(const void *iph, unsigned ihl);
  * length) and IPv6 (RFC 8200 §8.1: addresses, 32-bit upper-layer length,
  * next header). Addresses in network order as they sit in the header, len in
  * host order. The _magic forms return the folded, complemented checksum. */
-uint32_t csum_tcpudp_nofold(const void *saddr4, const void *daddr4, uint32_t len,
-			    uint8_t proto, uint32_t sum);
-uint16_t csum_tcpudp_magic(const void *saddr4, const void *daddr4, uint32_t len,
-			   uint8_t proto, uint32_t sum);
-uint32_t csum_ipv6_nofold(const void *saddr16, const void *daddr16, uint32_t len,
-			  uint8_t proto, uint32_t sum);
-uint16_t csum_ipv6_magic(const void *saddr16, const void *daddr16, uint32_t len,
-			 uint8_t proto, uint32_t sum);
+uint32_t csum_tcpudp_nofold(const void *saddr4, const void *daddr4, uint32_t len, uint8_t proto,
+			    uint32_t sum);
+uint16_t csum_tcpudp_magic(const void *saddr4, const void *daddr4, uint32_t len, uint8_t proto,
+			   uint32_t sum);
+uint32_t csum_ipv6_nofold(const void *saddr16, const void *daddr16, uint32_t len, uint8_t proto,
+			  uint32_t sum);
+uint16_t csum_ipv6_magic(const void *saddr16, const void *daddr16, uint32_t len, uint8_t proto,
+			 uint32_t sum);
 /* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): update the stored checksum at
  * check (memory order) when a 16-bit or 32-bit field changes from old to
  * new_ (memory order too). Ones'-complement throughout, so no 0xffff-from-0

@@ -172,7 +172,7 @@ static bool gro_can_merge(const struct pkt *a, const struct gro_flow *f, const u
 		return false; /* doff differs */
 	if (fb & TCP_CWR)
 		return false;
-	if ((fb ^ ta[13]) & (uint8_t)~(TCP_CWR | TCP_FIN | TCP_PSH))
+	if ((fb ^ ta[13]) & (uint8_t) ~(TCP_CWR | TCP_FIN | TCP_PSH))
 		return false;
 	if (memcmp(ta + 8, tb + 8, 4) != 0 || memcmp(ta + 14, tb + 14, 2) != 0)
 		return false; /* ack_seq, window (tcp_flag_word) */

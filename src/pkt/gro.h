@@ -27,14 +27,14 @@
 
 /* GRO's counters (src/ev/counter.h); the owner of a gro_ctx reports them
  * (the physical NIC registers gro_counters on its netdev). */
-#define GRO_COUNTERS(X, T)                                                     \
-	/* segments appended to a held packet */                               \
-	X(T, gro_merged, NULL, 0)                                              \
-	/* packets that started a held flow */                                 \
-	X(T, gro_held, NULL, 0)                                                \
-	/* packets delivered after being held */                               \
-	X(T, gro_flushed, NULL, 0)                                             \
-	/* packets GRO does not touch */                                       \
+#define GRO_COUNTERS(X, T)                       \
+	/* segments appended to a held packet */ \
+	X(T, gro_merged, NULL, 0)                \
+	/* packets that started a held flow */   \
+	X(T, gro_held, NULL, 0)                  \
+	/* packets delivered after being held */ \
+	X(T, gro_flushed, NULL, 0)               \
+	/* packets GRO does not touch */         \
 	X(T, gro_passthrough, NULL, 0)
 
 struct gro_stats {
@@ -45,12 +45,12 @@ extern const struct counter_set gro_counters;
 
 /* Per held flow (GRO's own bookkeeping, index-parallel to flows[]). */
 struct gro_flow {
-	struct pkt *tail;   /* last frag_list member, for O(1) appends */
-	uint32_t next_seq;  /* sequence number the next segment must carry */
-	uint16_t mss;       /* payload length of the first segment */
-	uint16_t count;     /* segments held */
-	uint16_t last_id;   /* IPv4 id of the last segment */
-	uint8_t id_mode;    /* 0 undecided, 1 incrementing, 2 fixed */
+	struct pkt *tail;  /* last frag_list member, for O(1) appends */
+	uint32_t next_seq; /* sequence number the next segment must carry */
+	uint16_t mss;      /* payload length of the first segment */
+	uint16_t count;    /* segments held */
+	uint16_t last_id;  /* IPv4 id of the last segment */
+	uint8_t id_mode;   /* 0 undecided, 1 incrementing, 2 fixed */
 	uint16_t l3_off, l4_off, hlen;
 };
 

@@ -127,7 +127,7 @@ struct pkt *gso_segment(struct pkt *p, bool csum_offload, int *err)
 		hdr_put32(th + 4, seq + off);
 		uint8_t f = flags;
 		if (i + 1 < n)
-			f &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			f &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (i > 0)
 			f &= (uint8_t)~TCP_CWR;
 		th[13] = f;

@@ -189,8 +189,7 @@ int hdr_parse_head(const uint8_t *frame, uint32_t avail, uint32_t len, struct hd
 }
 
 /* hdr_parse_ip: see hdr.h. */
-int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off,
-		 struct hdr_info *h)
+int hdr_parse_ip(const uint8_t *frame, uint32_t avail, uint32_t len, uint32_t off, struct hdr_info *h)
 {
 	memset(h, 0, sizeof(*h));
 	if (avail > len)

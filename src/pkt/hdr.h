@@ -89,9 +89,18 @@ static_assert(sizeof(struct hdr_tcp) == TCP_HLEN, "TCP header is 20 bytes");
 static_assert(offsetof(struct hdr_tcp, check) == TCP_CSUM_OFFSET, "TCP checksum at 16");
 
 /* IPv4 version and header length in bytes; TCP header length in bytes. */
-static inline unsigned hdr_ip_version(const struct hdr_ip *ip) { return ip->version_ihl >> 4; }
-static inline unsigned hdr_ip_hlen(const struct hdr_ip *ip) { return (ip->version_ihl & 0xfu) * 4u; }
-static inline unsigned hdr_tcp_hlen(const struct hdr_tcp *th) { return (th->doff_res >> 4) * 4u; }
+static inline unsigned hdr_ip_version(const struct hdr_ip *ip)
+{
+	return ip->version_ihl >> 4;
+}
+static inline unsigned hdr_ip_hlen(const struct hdr_ip *ip)
+{
+	return (ip->version_ihl & 0xfu) * 4u;
+}
+static inline unsigned hdr_tcp_hlen(const struct hdr_tcp *th)
+{
+	return (th->doff_res >> 4) * 4u;
+}
 
 /* TCP flag bits (struct hdr_tcp flags, byte 13 of the header). */
 #define TCP_FIN 0x01
@@ -105,18 +114,18 @@ static inline unsigned hdr_tcp_hlen(const struct hdr_tcp *th) { return (th->doff
 
 /* Result of parsing a frame. Offsets are from the start of the frame. */
 struct hdr_info {
-	uint8_t n_vlans;        /* 0, 1 or 2 in-band tags */
+	uint8_t n_vlans; /* 0, 1 or 2 in-band tags */
 	uint16_t vlan_tpid[2];
-	uint16_t vlan_tci[2];   /* outer first */
-	uint16_t ethertype;     /* after the tags, host order */
-	uint16_t l3_off;        /* 0 if not IPv4/IPv6 */
-	uint8_t ip_version;     /* 4, 6 or 0 */
-	uint16_t l3_hlen;       /* IPv4 ihl*4; IPv6 40 + extension headers */
-	uint32_t l3_tot_len;    /* length the IP header claims (IPv6: 40 + payload_len) */
-	bool is_fragment;       /* IPv4 MF/offset or IPv6 fragment header */
-	uint8_t l4_proto;       /* final protocol / next header */
-	uint16_t l4_off;        /* 0 if no L4 header parsed */
-	uint16_t l4_hlen;       /* TCP doff*4, UDP 8 */
+	uint16_t vlan_tci[2]; /* outer first */
+	uint16_t ethertype;   /* after the tags, host order */
+	uint16_t l3_off;      /* 0 if not IPv4/IPv6 */
+	uint8_t ip_version;   /* 4, 6 or 0 */
+	uint16_t l3_hlen;     /* IPv4 ihl*4; IPv6 40 + extension headers */
+	uint32_t l3_tot_len;  /* length the IP header claims (IPv6: 40 + payload_len) */
+	bool is_fragment;     /* IPv4 MF/offset or IPv6 fragment header */
+	uint8_t l4_proto;     /* final protocol / next header */
+	uint16_t l4_off;      /* 0 if no L4 header parsed */
+	uint16_t l4_hlen;     /* TCP doff*4, UDP 8 */
 };
 
 /*
@@ -160,7 +169,10 @@ struct pkt;
 int pkt_parse_headers(struct pkt *p, struct hdr_info *h);
 
 /* Big-endian loads and stores on unaligned bytes. */
-static inline uint16_t hdr_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t hdr_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t hdr_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -169,10 +181,17 @@ static inline uint64_t hdr_get64(const uint8_t *p)
 {
 	return (uint64_t)hdr_get32(p) << 32 | hdr_get32(p + 4);
 }
-static inline void hdr_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void hdr_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 static inline void hdr_put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 #endif

@@ -124,8 +124,7 @@ bool pkt_l4_csum_ok(const struct pkt *p)
 #define PKT_OFFLOAD_GSO_KNOWN (PKT_GSO_TCPV4 | PKT_GSO_TCPV6 | PKT_GSO_TCP_ECN)
 
 /* pkt_offload_apply: see pkt.h. */
-int pkt_offload_apply(struct pkt *p, const struct pkt_offload_req *req,
-		      struct pkt_offload_errors *err)
+int pkt_offload_apply(struct pkt *p, const struct pkt_offload_req *req, struct pkt_offload_errors *err)
 {
 	struct pkt_offload_errors dummy;
 	if (!err) {

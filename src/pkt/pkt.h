@@ -84,10 +84,10 @@ struct pkt {
 	struct pkt *frag_list; /* continuation buffers holding payload only (GRO) */
 	struct pkt_pool *pool; /* the pool the buffer (and this struct) came from */
 
-	uint8_t *head;  /* start of the buffer */
-	uint32_t size;  /* bytes in the buffer at head */
-	uint32_t data;  /* offset of the first packet byte from head (headroom) */
-	uint32_t len;   /* total packet bytes, linear + frag_list */
+	uint8_t *head;     /* start of the buffer */
+	uint32_t size;     /* bytes in the buffer at head */
+	uint32_t data;     /* offset of the first packet byte from head (headroom) */
+	uint32_t len;      /* total packet bytes, linear + frag_list */
 	uint32_t data_len; /* bytes held in frag_list (0 for a linear packet) */
 
 	/* Header offsets from head, PKT_HDR_UNSET when unknown. */
@@ -96,10 +96,10 @@ struct pkt {
 	uint32_t transport_header;
 	uint16_t protocol; /* ethertype of the network header, host order */
 
-	uint8_t ip_summed;  /* enum pkt_ip_summed */
+	uint8_t ip_summed; /* enum pkt_ip_summed */
 	uint8_t csum_level;
-	uint32_t csum;       /* CHECKSUM_COMPLETE only */
-	uint32_t csum_start; /* offset from head */
+	uint32_t csum;        /* CHECKSUM_COMPLETE only */
+	uint32_t csum_start;  /* offset from head */
 	uint16_t csum_offset; /* from csum_start to the checksum field */
 
 	uint16_t gso_size; /* MSS, 0 = not GSO */
@@ -185,15 +185,30 @@ void pkt_reset_meta(struct pkt *p);
  * and linkage are untouched. */
 void pkt_copy_meta(struct pkt *to, const struct pkt *from);
 
-static inline uint8_t *pkt_data(const struct pkt *p) { return p->head + p->data; }
-static inline uint32_t pkt_headlen(const struct pkt *p) { return p->len - p->data_len; }
-static inline uint32_t pkt_headroom(const struct pkt *p) { return p->data; }
+static inline uint8_t *pkt_data(const struct pkt *p)
+{
+	return p->head + p->data;
+}
+static inline uint32_t pkt_headlen(const struct pkt *p)
+{
+	return p->len - p->data_len;
+}
+static inline uint32_t pkt_headroom(const struct pkt *p)
+{
+	return p->data;
+}
 static inline uint32_t pkt_tailroom(const struct pkt *p)
 {
 	return p->size - p->data - pkt_headlen(p);
 }
-static inline bool pkt_is_gso(const struct pkt *p) { return p->gso_size != 0; }
-static inline bool pkt_has_frag_list(const struct pkt *p) { return p->frag_list != NULL; }
+static inline bool pkt_is_gso(const struct pkt *p)
+{
+	return p->gso_size != 0;
+}
+static inline bool pkt_has_frag_list(const struct pkt *p)
+{
+	return p->frag_list != NULL;
+}
 
 /* Grow the linear tail by n bytes (contents undefined); returns a pointer to
  * them, or NULL (no tailroom, or the packet has a frag_list). */
@@ -285,9 +300,9 @@ bool pkt_l4_csum_ok(const struct pkt *p);
 /* Untrusted offload metadata (virtio-net style), checked before it is trusted. */
 struct pkt_offload_req {
 	bool needs_csum;
-	uint16_t csum_start;  /* from the start of the frame */
+	uint16_t csum_start; /* from the start of the frame */
 	uint16_t csum_offset;
-	uint32_t gso_type;    /* PKT_GSO_TCPV4 / TCPV6 (+ECN), 0 = none */
+	uint32_t gso_type; /* PKT_GSO_TCPV4 / TCPV6 (+ECN), 0 = none */
 	uint16_t gso_size;
 };
 struct pkt_offload_errors {

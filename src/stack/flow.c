@@ -68,7 +68,8 @@ void flow_check(struct stack_flow *f)
 	if (!f->res.ok)
 		snprintf(f->res.failure, sizeof f->res.failure,
 			 "closed with %llu of %llu bytes and %llu of %llu reply bytes intact",
-			 (unsigned long long)f->res.bytes_delivered, (unsigned long long)f->spec.bytes,
+			 (unsigned long long)f->res.bytes_delivered,
+			 (unsigned long long)f->spec.bytes,
 			 (unsigned long long)f->res.reply_delivered,
 			 (unsigned long long)f->spec.reply_bytes);
 	if (f->spec.on_done)
@@ -163,9 +164,18 @@ void stack_flow_free(struct stack_flow *f)
 	free(f);
 }
 
-const struct stack_flow_result *stack_flow_result(const struct stack_flow *f) { return &f->res; }
-const char *stack_flow_name(const struct stack_flow *f) { return f->name; }
-bool stack_flow_done(const struct stack_flow *f) { return f->res.done; }
+const struct stack_flow_result *stack_flow_result(const struct stack_flow *f)
+{
+	return &f->res;
+}
+const char *stack_flow_name(const struct stack_flow *f)
+{
+	return f->name;
+}
+bool stack_flow_done(const struct stack_flow *f)
+{
+	return f->res.done;
+}
 
 /* Detach every flow of s (see stack_int.h). */
 void flow_stack_destroy(struct stack *s)

@@ -116,7 +116,7 @@ static uint64_t pattern_check_words_c(const uint8_t *d, const uint64_t *t, uint6
 
 #ifdef PATTERN_HAVE_X86
 __attribute__((target("avx2"))) static void pattern_fill_words_avx2(uint8_t *d, const uint64_t *t,
-								   uint64_t key, uint32_t n)
+								    uint64_t key, uint32_t n)
 {
 	const __m256i k = _mm256_set1_epi64x((long long)key);
 	uint32_t j = 0;
@@ -133,9 +133,8 @@ __attribute__((target("avx2"))) static void pattern_fill_words_avx2(uint8_t *d, 
 	pattern_fill_words_c(d + 8 * j, t + j, key, n - j);
 }
 
-__attribute__((target("avx2"))) static uint64_t pattern_check_words_avx2(const uint8_t *d,
-									 const uint64_t *t,
-									 uint64_t key, uint32_t n)
+__attribute__((target("avx2"))) static uint64_t
+pattern_check_words_avx2(const uint8_t *d, const uint64_t *t, uint64_t key, uint32_t n)
 {
 	const __m256i k = _mm256_set1_epi64x((long long)key);
 	__m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
@@ -147,8 +146,10 @@ __attribute__((target("avx2"))) static uint64_t pattern_check_words_avx2(const u
 		__m256i x1 = _mm256_xor_si256(_mm256_loadu_si256(dv + 1), _mm256_loadu_si256(tv + 1));
 		__m256i x2 = _mm256_xor_si256(_mm256_loadu_si256(dv + 2), _mm256_loadu_si256(tv + 2));
 		__m256i x3 = _mm256_xor_si256(_mm256_loadu_si256(dv + 3), _mm256_loadu_si256(tv + 3));
-		acc0 = _mm256_or_si256(acc0, _mm256_or_si256(_mm256_xor_si256(x0, k), _mm256_xor_si256(x1, k)));
-		acc1 = _mm256_or_si256(acc1, _mm256_or_si256(_mm256_xor_si256(x2, k), _mm256_xor_si256(x3, k)));
+		acc0 = _mm256_or_si256(acc0, _mm256_or_si256(_mm256_xor_si256(x0, k),
+							     _mm256_xor_si256(x1, k)));
+		acc1 = _mm256_or_si256(acc1, _mm256_or_si256(_mm256_xor_si256(x2, k),
+							     _mm256_xor_si256(x3, k)));
 	}
 	acc0 = _mm256_or_si256(acc0, acc1);
 	uint64_t lanes[4];

@@ -51,7 +51,10 @@ uint64_t stack_rand(struct stack *s)
 	return x * 0x2545F4914F6CDD1Dull;
 }
 
-static unsigned addr_len(int family) { return family == 4 ? 4 : 16; }
+static unsigned addr_len(int family)
+{
+	return family == 4 ? 4 : 16;
+}
 
 const uint8_t *stack_addr(const struct stack *s, int family)
 {
@@ -73,8 +76,7 @@ bool stack_tso_ok_for(const struct stack *s, int family)
 {
 	/* sk_can_gso: TSO for the family, and TSO needs checksum offload */
 	uint32_t f = s->dev->features;
-	return stack_csum_ok_for(s, family) &&
-	       (f & (family == 4 ? NETIF_F_TSO : NETIF_F_TSO6)) != 0;
+	return stack_csum_ok_for(s, family) && (f & (family == 4 ? NETIF_F_TSO : NETIF_F_TSO6)) != 0;
 }
 
 void stack_drop(struct stack *s, struct pkt *p, uint64_t *ctr, const char *reason)
@@ -183,7 +185,7 @@ static void arp_send(struct stack *s, uint16_t op, const uint8_t *eth_dst, const
 	memcpy(f + 6, s->dev->mac, 6);
 	hdr_put16(f + 12, ETH_P_ARP);
 	uint8_t *a = f + ETH_HLEN;
-	hdr_put16(a, 1);        /* ARPHRD_ETHER */
+	hdr_put16(a, 1); /* ARPHRD_ETHER */
 	hdr_put16(a + 2, ETH_P_IP);
 	a[4] = 6;
 	a[5] = 4;
@@ -442,7 +444,7 @@ static bool tcp_csum_valid(const struct pkt *p)
 	case CHECKSUM_UNNECESSARY: /* the device verified it (csum_level 0 = TCP) */
 	case CHECKSUM_PARTIAL:     /* from a Linux on the same host: never on a wire */
 		return true;
-	default:                   /* NONE; COMPLETE modelled as NONE */
+	default: /* NONE; COMPLETE modelled as NONE */
 		return pkt_l4_csum_ok(p);
 	}
 }
@@ -693,8 +695,14 @@ void stack_destroy(struct stack *s)
 	free(s);
 }
 
-const char *stack_name(const struct stack *s) { return s->name; }
-struct netdev *stack_dev(const struct stack *s) { return s->dev; }
+const char *stack_name(const struct stack *s)
+{
+	return s->name;
+}
+struct netdev *stack_dev(const struct stack *s)
+{
+	return s->dev;
+}
 
 void stack_set_drop_hook(struct stack *s, stack_drop_fn fn, void *arg)
 {

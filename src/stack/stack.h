@@ -58,17 +58,17 @@ struct stack_config {
 	uint8_t ip6[16];
 	unsigned prefix6;
 	/* TCP tunables; 0 selects the Linux default shown. */
-	uint32_t rcv_wnd;         /* receive window advertised, bytes (262144) */
-	unsigned syn_retries;     /* tcp_syn_retries (6) */
-	unsigned synack_retries;  /* tcp_synack_retries (5) */
-	unsigned retries2;        /* tcp_retries2 (15) */
-	uint64_t rto_init_ns;     /* TCP_TIMEOUT_INIT (1 s) */
-	uint64_t rto_min_ns;      /* TCP_RTO_MIN (200 ms) */
-	uint64_t rto_max_ns;      /* TCP_RTO_MAX (120 s) */
-	uint64_t time_wait_ns;    /* TCP_TIMEWAIT_LEN (60 s) */
-	uint32_t init_cwnd;       /* segments (TCP_INIT_CWND 10) */
-	bool no_arp;              /* do not answer or send ARP/ND (static only) */
-	uint64_t seed;            /* for ISNs, IP ids and ephemeral ports */
+	uint32_t rcv_wnd;        /* receive window advertised, bytes (262144) */
+	unsigned syn_retries;    /* tcp_syn_retries (6) */
+	unsigned synack_retries; /* tcp_synack_retries (5) */
+	unsigned retries2;       /* tcp_retries2 (15) */
+	uint64_t rto_init_ns;    /* TCP_TIMEOUT_INIT (1 s) */
+	uint64_t rto_min_ns;     /* TCP_RTO_MIN (200 ms) */
+	uint64_t rto_max_ns;     /* TCP_RTO_MAX (120 s) */
+	uint64_t time_wait_ns;   /* TCP_TIMEWAIT_LEN (60 s) */
+	uint32_t init_cwnd;      /* segments (TCP_INIT_CWND 10) */
+	bool no_arp;             /* do not answer or send ARP/ND (static only) */
+	uint64_t seed;           /* for ISNs, IP ids and ephemeral ports */
 };
 
 /*
@@ -106,8 +106,7 @@ void stack_for_each_counter(const struct stack *s, counter_visit_fn *fn, void *a
 /* Called for every packet the stack drops on receive, before it is freed,
  * with the name of the counter it was counted in (e.g. "tcp_bad_checksum").
  * The packet must not be kept. NULL removes the hook. */
-typedef void (*stack_drop_fn)(void *arg, struct stack *s, const struct pkt *p,
-			      const char *reason);
+typedef void (*stack_drop_fn)(void *arg, struct stack *s, const struct pkt *p, const char *reason);
 void stack_set_drop_hook(struct stack *s, stack_drop_fn fn, void *arg);
 
 /* ---- The test pattern ------------------------------------------------------
@@ -143,25 +142,25 @@ struct stack_flow_spec {
 };
 
 struct stack_flow_result {
-	bool done;             /* finished: success or failure */
-	bool ok;               /* done, connected, every byte both ways delivered intact */
-	bool connected;        /* the client reached ESTABLISHED */
-	bool intact;           /* no received byte differed from the pattern (both ways) */
+	bool done;                   /* finished: success or failure */
+	bool ok;                     /* done, connected, every byte both ways delivered intact */
+	bool connected;              /* the client reached ESTABLISHED */
+	bool intact;                 /* no received byte differed from the pattern (both ways) */
 	uint64_t syn_retransmits;    /* client SYN retransmissions */
 	uint64_t synack_retransmits; /* server SYN-ACK retransmissions */
-	uint64_t retransmits;  /* data/FIN segments retransmitted, both ends */
-	uint64_t bytes_sent;   /* distinct payload bytes the client sent */
-	uint64_t bytes_delivered; /* pattern-matching bytes the server received in order */
-	uint64_t reply_sent;   /* distinct payload bytes the server sent */
-	uint64_t reply_delivered; /* pattern-matching bytes the client received */
-	uint64_t bytes_corrupt; /* received in order but not matching (both ways) */
+	uint64_t retransmits;        /* data/FIN segments retransmitted, both ends */
+	uint64_t bytes_sent;         /* distinct payload bytes the client sent */
+	uint64_t bytes_delivered;    /* pattern-matching bytes the server received in order */
+	uint64_t reply_sent;         /* distinct payload bytes the server sent */
+	uint64_t reply_delivered;    /* pattern-matching bytes the client received */
+	uint64_t bytes_corrupt;      /* received in order but not matching (both ways) */
 	uint64_t t_start_ns, t_connected_ns, t_first_byte_ns, t_complete_ns;
 	/* The longest time without a byte delivered either way, from the start
 	 * to the end (a SYN lost counts, as does an outage mid-transfer), and
 	 * when it began: what a failover costs a flow, in virtual time. */
 	uint64_t longest_stall_ns, stall_from_ns;
 	uint64_t t_last_progress_ns; /* internal: the last delivery (or the start) */
-	char failure[128];     /* empty, or why the flow failed */
+	char failure[128];           /* empty, or why the flow failed */
 };
 
 /*

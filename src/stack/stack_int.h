@@ -13,74 +13,77 @@
 #include "pkt/hdr.h"
 #include "stack/stack.h"
 
-#define STACK_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define STACK_CONTAINER_OF(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* Every stack-wide counter, in the order stack_for_each_counter visits (see
  * ev/counter.h): name, the words for a drop it counts (NULL: no drop), flags. */
-#define STACK_COUNTERS(X, T)                                                                            \
-	X(T, rx_frames, NULL, 0)            /* frames the device handed up */                           \
-	X(T, rx_malformed, "malformed frame", 0) /* headers truncated or invalid (hdr_parse refused) */ \
-	/* unicast to another MAC (PACKET_OTHERHOST): a flooded frame, not a loss */                    \
-	X(T, rx_other_host, "unicast frame for another host (flooded by the bridge)", COUNTER_HARMLESS) \
-	X(T, rx_vlan_drop, "VLAN-tagged frame (the host stack takes none)", 0)                          \
-	X(T, rx_unknown_ethertype, "unknown ethertype", 0)                                              \
-	X(T, rx_linearized, NULL, 0)        /* frag_list packets flattened before parsing */            \
-	X(T, rx_nomem, "no memory to receive it", 0) /* could not linearize */                          \
-	X(T, arp_rx, NULL, 0)                                                                           \
-	X(T, arp_malformed, "malformed ARP", 0)                                                         \
-	X(T, arp_requests_sent, NULL, 0)                                                                \
-	X(T, arp_replies_sent, NULL, 0)                                                                 \
-	X(T, nd_rx, NULL, 0)                                                                            \
-	X(T, nd_ns_sent, NULL, 0)                                                                       \
-	X(T, nd_na_sent, NULL, 0)                                                                       \
-	X(T, icmp6_bad_checksum, "ICMPv6 checksum bad", 0)                                              \
-	X(T, icmp6_malformed, "malformed ICMPv6", 0)                                                    \
-	X(T, icmp6_unhandled, "ICMPv6 message other than neighbour discovery", 0)                       \
-	X(T, neigh_resolved, NULL, 0)       /* entries completed by ARP/ND */                           \
-	/* resolutions given up (packets dropped) */                                                    \
-	X(T, neigh_failed, "neighbour address not resolved (ARP/ND unanswered)", 0)                     \
-	/* packets pushed out of a full unresolved queue */                                             \
-	X(T, neigh_queue_drops, "packet waiting for neighbour resolution dropped", 0)                   \
-	/* IPv4 header checksum (IPSTATS_MIB_CSUMERRORS) */                                             \
-	X(T, ip_bad_checksum, "IPv4 header checksum bad", 0)                                            \
-	/* destination address not ours (no forwarding) */                                              \
-	X(T, ip_not_ours, "IP destination is not this host", 0)                                         \
-	/* fragments: no reassembly (we always send DF) */                                              \
-	X(T, ip_frag_drop, "IP fragment (not reassembled)", 0)                                          \
-	X(T, ip_unknown_proto, "unknown IP protocol", 0)                                                \
-	X(T, tcp_rx_segments, NULL, 0)      /* TCP packets accepted by checksum validation */           \
-	X(T, tcp_rx_gso, NULL, 0)           /* of which GSO super-frames, consumed whole */             \
-	X(T, tcp_bad_checksum, "TCP checksum bad", 0) /* TcpInCsumErrors */                             \
-	X(T, tcp_malformed, "malformed TCP header", 0)                                                  \
-	/* no connection or listener: RST sent */                                                       \
-	X(T, tcp_no_socket, "no socket for it (nobody listening, or that end had already given up)", 0) \
-	X(T, tcp_rst_sent, NULL, 0)                                                                     \
+#define STACK_COUNTERS(X, T)                                                                              \
+	X(T, rx_frames, NULL, 0)                 /* frames the device handed up */                        \
+	X(T, rx_malformed, "malformed frame", 0) /* headers truncated or invalid (hdr_parse refused) */   \
+	/* unicast to another MAC (PACKET_OTHERHOST): a flooded frame, not a loss */                      \
+	X(T, rx_other_host, "unicast frame for another host (flooded by the bridge)",                     \
+	  COUNTER_HARMLESS)                                                                               \
+	X(T, rx_vlan_drop, "VLAN-tagged frame (the host stack takes none)", 0)                            \
+	X(T, rx_unknown_ethertype, "unknown ethertype", 0)                                                \
+	X(T, rx_linearized, NULL, 0) /* frag_list packets flattened before parsing */                     \
+	X(T, rx_nomem, "no memory to receive it", 0) /* could not linearize */                            \
+	X(T, arp_rx, NULL, 0)                                                                             \
+	X(T, arp_malformed, "malformed ARP", 0)                                                           \
+	X(T, arp_requests_sent, NULL, 0)                                                                  \
+	X(T, arp_replies_sent, NULL, 0)                                                                   \
+	X(T, nd_rx, NULL, 0)                                                                              \
+	X(T, nd_ns_sent, NULL, 0)                                                                         \
+	X(T, nd_na_sent, NULL, 0)                                                                         \
+	X(T, icmp6_bad_checksum, "ICMPv6 checksum bad", 0)                                                \
+	X(T, icmp6_malformed, "malformed ICMPv6", 0)                                                      \
+	X(T, icmp6_unhandled, "ICMPv6 message other than neighbour discovery", 0)                         \
+	X(T, neigh_resolved, NULL, 0) /* entries completed by ARP/ND */                                   \
+	/* resolutions given up (packets dropped) */                                                      \
+	X(T, neigh_failed, "neighbour address not resolved (ARP/ND unanswered)", 0)                       \
+	/* packets pushed out of a full unresolved queue */                                               \
+	X(T, neigh_queue_drops, "packet waiting for neighbour resolution dropped", 0)                     \
+	/* IPv4 header checksum (IPSTATS_MIB_CSUMERRORS) */                                               \
+	X(T, ip_bad_checksum, "IPv4 header checksum bad", 0)                                              \
+	/* destination address not ours (no forwarding) */                                                \
+	X(T, ip_not_ours, "IP destination is not this host", 0)                                           \
+	/* fragments: no reassembly (we always send DF) */                                                \
+	X(T, ip_frag_drop, "IP fragment (not reassembled)", 0)                                            \
+	X(T, ip_unknown_proto, "unknown IP protocol", 0)                                                  \
+	X(T, tcp_rx_segments, NULL, 0) /* TCP packets accepted by checksum validation */                  \
+	X(T, tcp_rx_gso, NULL, 0)      /* of which GSO super-frames, consumed whole */                    \
+	X(T, tcp_bad_checksum, "TCP checksum bad", 0) /* TcpInCsumErrors */                               \
+	X(T, tcp_malformed, "malformed TCP header", 0)                                                    \
+	/* no connection or listener: RST sent */                                                         \
+	X(T, tcp_no_socket,                                                                               \
+	  "no socket for it (nobody listening, or that end had already given up)", 0)                     \
+	X(T, tcp_rst_sent, NULL, 0)                                                                       \
 	/* RSTs received; one for no socket is dropped and reported under this name, but                \
-	 * most close a connection: not counted as drops */                                             \
-	X(T, tcp_rst_rx, NULL, 0)                                                                       \
-	/* out-of-order segments dropped (no OFO queue) */                                              \
-	X(T, tcp_ofo_drop, "out-of-order TCP segment dropped (retransmitted later)", 0)                 \
-	X(T, tcp_dup_data, NULL, 0)         /* segments wholly already received (DelayedACKLost) */     \
-	X(T, tcp_beyond_window, "segment beyond the receive window", 0)                                 \
-	X(T, tcp_ack_unsent, "TCP ACK for data never sent", 0) /* dropped, ACK sent */                  \
-	/* TCP packets handed to the device (a TSO frame is 1) */                                       \
-	X(T, tcp_tx_packets, NULL, 0)                                                                   \
-	X(T, tcp_tx_pure_acks, NULL, 0)     /* of which pure ACKs (no data, SYN, FIN or RST) */         \
-	X(T, tcp_delayed_acks, NULL, 0)     /* ACKs sent by the delayed-ACK timer (DelayedACKs) */      \
-	X(T, tcp_tx_segments, NULL, 0)      /* TCP segments they stand for (TSO: gso_segs) */           \
-	X(T, tcp_tx_tso, NULL, 0)           /* TSO super-frames sent */                                 \
-	X(T, tcp_tx_partial, NULL, 0)       /* packets sent CHECKSUM_PARTIAL (device completes) */      \
-	X(T, tcp_tx_sw_csum, NULL, 0)       /* packets checksummed by the stack (no CSO) */             \
-	X(T, tcp_retransmits, NULL, 0)      /* TcpRetransSegs: data/FIN segments sent again */          \
-	X(T, syn_retransmits, NULL, 0)                                                                  \
-	X(T, synack_retransmits, NULL, 0)                                                               \
-	X(T, tcp_timeouts, NULL, 0)         /* RTO expiries in a synchronized state */                  \
-	X(T, tcp_fast_retransmits, NULL, 0) /* three duplicate ACKs */                                  \
-	X(T, tcp_dup_acks_rx, NULL, 0)                                                                  \
-	X(T, tcp_established, NULL, 0)                                                                  \
-	X(T, tcp_conn_failed, NULL, 0)                                                                  \
-	X(T, tx_alloc_fail, "no buffer to send", 0) /* no buffer in dev->pool */                        \
-	/* dev_queue_xmit returned an error, or the packet could not be marked PARTIAL */               \
+	 * most close a connection: not counted as drops */ \
+	X(T, tcp_rst_rx, NULL, 0)                                                                         \
+	/* out-of-order segments dropped (no OFO queue) */                                                \
+	X(T, tcp_ofo_drop, "out-of-order TCP segment dropped (retransmitted later)", 0)                   \
+	X(T, tcp_dup_data, NULL, 0) /* segments wholly already received (DelayedACKLost) */               \
+	X(T, tcp_beyond_window, "segment beyond the receive window", 0)                                   \
+	X(T, tcp_ack_unsent, "TCP ACK for data never sent", 0) /* dropped, ACK sent */                    \
+	/* TCP packets handed to the device (a TSO frame is 1) */                                         \
+	X(T, tcp_tx_packets, NULL, 0)                                                                     \
+	X(T, tcp_tx_pure_acks, NULL, 0) /* of which pure ACKs (no data, SYN, FIN or RST) */               \
+	X(T, tcp_delayed_acks, NULL, 0) /* ACKs sent by the delayed-ACK timer (DelayedACKs) */            \
+	X(T, tcp_tx_segments, NULL, 0)  /* TCP segments they stand for (TSO: gso_segs) */                 \
+	X(T, tcp_tx_tso, NULL, 0)       /* TSO super-frames sent */                                       \
+	X(T, tcp_tx_partial, NULL, 0)   /* packets sent CHECKSUM_PARTIAL (device completes) */            \
+	X(T, tcp_tx_sw_csum, NULL, 0)   /* packets checksummed by the stack (no CSO) */                   \
+	X(T, tcp_retransmits, NULL, 0)  /* TcpRetransSegs: data/FIN segments sent again */                \
+	X(T, syn_retransmits, NULL, 0)                                                                    \
+	X(T, synack_retransmits, NULL, 0)                                                                 \
+	X(T, tcp_timeouts, NULL, 0)         /* RTO expiries in a synchronized state */                    \
+	X(T, tcp_fast_retransmits, NULL, 0) /* three duplicate ACKs */                                    \
+	X(T, tcp_dup_acks_rx, NULL, 0)                                                                    \
+	X(T, tcp_established, NULL, 0)                                                                    \
+	X(T, tcp_conn_failed, NULL, 0)                                                                    \
+	X(T, tx_alloc_fail, "no buffer to send", 0) /* no buffer in dev->pool */                          \
+	/* dev_queue_xmit returned an error, or the packet could not be marked PARTIAL */                 \
 	X(T, tx_errors, "the device refused the packet (dev_queue_xmit failed)", 0)
 
 struct stack_stats {
@@ -90,8 +93,8 @@ struct stack_stats {
 enum neigh_state { NEIGH_FREE, NEIGH_INCOMPLETE, NEIGH_REACHABLE, NEIGH_STATIC };
 
 #define STACK_NEIGH_MAX 32
-#define STACK_NEIGH_QLEN 3    /* unres_qlen in packets, as Linux's old default */
-#define STACK_NEIGH_PROBES 3  /* mcast_solicit */
+#define STACK_NEIGH_QLEN 3   /* unres_qlen in packets, as Linux's old default */
+#define STACK_NEIGH_PROBES 3 /* mcast_solicit */
 
 struct neigh {
 	struct stack *s;

@@ -31,8 +31,8 @@
 #define TCP_MSS_DEFAULT6 1220u /* IPv6 minimum MTU 1280 - 60 */
 #define TCP_SYN_OPTLEN 8       /* MSS (4) + NOP + window scale (3) */
 #define TCP_MAX_WSCALE 14
-#define TCP_MIN_MSS 88u        /* include/net/tcp.h */
-#define TCP_HDR_LEN 20u        /* tcp_header_len: no timestamps here */
+#define TCP_MIN_MSS 88u /* include/net/tcp.h */
+#define TCP_HDR_LEN 20u /* tcp_header_len: no timestamps here */
 
 /* Delayed ACKs (include/net/tcp.h, net/ipv4/tcp_input.c), on the loop's clock */
 #define TCP_ATO_MIN_NS 40000000ull     /* TCP_ATO_MIN = TCP_DELACK_MIN = HZ/25 */
@@ -81,29 +81,29 @@ struct tcp_conn {
 	/* When to acknowledge what we received: Linux's icsk_ack state (see
 	 * "acknowledging received data" below) */
 	struct ev_timer delack_timer; /* ICSK_TIME_DACK */
-	uint64_t rcv_wup;       /* rcv_nxt when our last ACK left */
-	uint32_t rcv_mss;       /* icsk_ack.rcv_mss: the peer's MSS, as measured */
-	uint32_t last_seg_size; /* icsk_ack.last_seg_size */
-	unsigned quick;         /* quick ACKs left (icsk_ack.quick) */
-	unsigned ack_retry;     /* icsk_ack.retry: failed pure ACKs in a row */
-	uint64_t ato;           /* icsk_ack.ato, ns; 0 until the first data */
-	uint64_t lrcvtime;      /* when the last data arrived */
-	uint64_t delack_when;   /* icsk_ack.timeout */
-	bool ack_sched;         /* ICSK_ACK_SCHED: received data not yet acknowledged */
-	bool ack_timer;         /* ICSK_ACK_TIMER: delack_timer armed for it */
-	bool ack_pushed;        /* ICSK_ACK_PUSHED: a short (or pushed) segment came */
-	bool ack_pushed2;       /* ICSK_ACK_PUSHED2: two of them */
-	bool ack_now;           /* ICSK_ACK_NOW: acknowledge the next check at once */
-	bool pingpong;          /* inet_csk_in_pingpong_mode (tcp_pingpong_thresh 1) */
-	bool ack_at_output;     /* ACK no later than the output task (see tcp_output) */
-	bool rx_unread;         /* data arrived since the application last read */
-	bool ofo_seen;          /* out-of-order data dropped since the last in-order */
+	uint64_t rcv_wup;             /* rcv_nxt when our last ACK left */
+	uint32_t rcv_mss;             /* icsk_ack.rcv_mss: the peer's MSS, as measured */
+	uint32_t last_seg_size;       /* icsk_ack.last_seg_size */
+	unsigned quick;               /* quick ACKs left (icsk_ack.quick) */
+	unsigned ack_retry;           /* icsk_ack.retry: failed pure ACKs in a row */
+	uint64_t ato;                 /* icsk_ack.ato, ns; 0 until the first data */
+	uint64_t lrcvtime;            /* when the last data arrived */
+	uint64_t delack_when;         /* icsk_ack.timeout */
+	bool ack_sched;               /* ICSK_ACK_SCHED: received data not yet acknowledged */
+	bool ack_timer;               /* ICSK_ACK_TIMER: delack_timer armed for it */
+	bool ack_pushed;              /* ICSK_ACK_PUSHED: a short (or pushed) segment came */
+	bool ack_pushed2;             /* ICSK_ACK_PUSHED2: two of them */
+	bool ack_now;                 /* ICSK_ACK_NOW: acknowledge the next check at once */
+	bool pingpong;                /* inet_csk_in_pingpong_mode (tcp_pingpong_thresh 1) */
+	bool ack_at_output;           /* ACK no later than the output task (see tcp_output) */
+	bool rx_unread;               /* data arrived since the application last read */
+	bool ofo_seen;                /* out-of-order data dropped since the last in-order */
 
 	/* the application: a pattern stream each way */
 	uint64_t tx_seed, rx_seed;
-	uint64_t tx_total;  /* bytes to send once tx_ready */
+	uint64_t tx_total; /* bytes to send once tx_ready */
 	bool tx_ready;
-	bool fin_queued;    /* close() after the data */
+	bool fin_queued; /* close() after the data */
 	uint64_t rx_expected;
 	bool fin_rcvd;
 
@@ -124,9 +124,15 @@ static void tcp_output(struct tcp_conn *c);
 static void tcp_event_ack_sent(struct tcp_conn *c);
 static void conn_fail(struct tcp_conn *c, const char *reason);
 
-static uint64_t now(const struct tcp_conn *c) { return ev_now(c->s->loop); }
+static uint64_t now(const struct tcp_conn *c)
+{
+	return ev_now(c->s->loop);
+}
 
-static unsigned alen(int family) { return family == 4 ? 4 : 16; }
+static unsigned alen(int family)
+{
+	return family == 4 ? 4 : 16;
+}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -152,7 +158,7 @@ struct tcp_tx {
 	uint16_t mss_opt;
 	uint8_t wscale_opt;
 	uint16_t ip_id;
-	uint64_t pat_seed;    /* payload = pattern(pat_seed, pat_off ..) */
+	uint64_t pat_seed; /* payload = pattern(pat_seed, pat_off ..) */
 	uint64_t pat_off;
 	uint32_t trace_id;
 };
@@ -285,19 +291,20 @@ static int tcp_xmit(struct tcp_conn *c, uint64_t pos, uint32_t len, uint8_t flag
 	struct stack *s = c->s;
 	bool syn = flags & TCP_SYN;
 	struct tcp_tx t = {
-		.seg = {
-			.family = c->family,
-			.saddr = c->laddr,
-			.daddr = c->raddr,
-			.sport = c->lport,
-			.dport = c->rport,
-			.seq = c->iss + (uint32_t)pos,
-			.ack = (flags & TCP_ACK) ? c->irs + (uint32_t)c->rcv_nxt : 0,
-			.flags = flags,
-			.wnd = tcp_wnd_field(c, syn),
-			.plen = len,
-			.gso_size = c->mss,
-		},
+		.seg =
+			{
+				.family = c->family,
+				.saddr = c->laddr,
+				.daddr = c->raddr,
+				.sport = c->lport,
+				.dport = c->rport,
+				.seq = c->iss + (uint32_t)pos,
+				.ack = (flags & TCP_ACK) ? c->irs + (uint32_t)c->rcv_nxt : 0,
+				.flags = flags,
+				.wnd = tcp_wnd_field(c, syn),
+				.plen = len,
+				.gso_size = c->mss,
+			},
 		.syn_opts = syn,
 		.mss_opt = tcp_mss_for_mtu(s, c->family),
 		.wscale_opt = c->rcv_wscale,
@@ -342,13 +349,14 @@ static void tcp_send_reset(struct stack *s, const struct tcp_seg *g)
 	if (g->flags & TCP_RST)
 		return;
 	struct tcp_tx t = {
-		.seg = {
-			.family = g->family,
-			.saddr = g->daddr,
-			.daddr = g->saddr,
-			.sport = g->dport,
-			.dport = g->sport,
-		},
+		.seg =
+			{
+				.family = g->family,
+				.saddr = g->daddr,
+				.daddr = g->saddr,
+				.sport = g->dport,
+				.dport = g->sport,
+			},
 	};
 	if (g->flags & TCP_ACK) {
 		t.seg.seq = g->ack;
@@ -401,7 +409,10 @@ static void tcp_send_reset(struct stack *s, const struct tcp_seg *g)
  * on our reply or FIN when the application sends one at once, as ours does.
  */
 
-static bool tcp_in_quickack_mode(const struct tcp_conn *c) { return c->quick && !c->pingpong; }
+static bool tcp_in_quickack_mode(const struct tcp_conn *c)
+{
+	return c->quick && !c->pingpong;
+}
 
 /* tcp_incr_quickack */
 static void tcp_incr_quickack(struct tcp_conn *c, unsigned max_quickacks)
@@ -534,7 +545,7 @@ static void tcp_send_delayed_ack(struct tcp_conn *c)
 		if (c->have_rtt) {
 			/* bounded by the RTT measured, never below TCP_DELACK_MIN */
 			uint64_t rtt = (uint64_t)c->srtt > TCP_ATO_MIN_NS ? (uint64_t)c->srtt
-									 : TCP_ATO_MIN_NS;
+									  : TCP_ATO_MIN_NS;
 			if (rtt < max_ato)
 				max_ato = rtt;
 		}
@@ -610,9 +621,8 @@ static bool tcp_cleanup_rbuf(struct tcp_conn *c)
 {
 	bool copied = c->rx_unread;
 	c->rx_unread = false;
-	if (c->ack_sched &&
-	    (c->rcv_nxt - c->rcv_wup > c->rcv_mss ||
-	     (copied && (c->ack_pushed2 || (c->ack_pushed && !c->pingpong)))))
+	if (c->ack_sched && (c->rcv_nxt - c->rcv_wup > c->rcv_mss ||
+			     (copied && (c->ack_pushed2 || (c->ack_pushed && !c->pingpong)))))
 		return true;
 	if (copied && !c->fin_rcvd) {
 		/* the window left from our last advertisement, against what we
@@ -1123,7 +1133,8 @@ static void tcp_ack_rcv(struct tcp_conn *c, const struct tcp_seg *g, bool *drop)
 				cw += (acked * c->mss) / (cw ? cw : 1) + 1; /* congestion avoidance */
 			c->cwnd = cw > (1u << 30) ? (1u << 30) : (uint32_t)cw;
 		} else {
-			c->cwnd += (uint32_t)(acked < c->mss ? acked : c->mss); /* slow start after loss */
+			c->cwnd += (uint32_t)(acked < c->mss ? acked
+							     : c->mss); /* slow start after loss */
 		}
 		if (c->snd_una >= c->snd_max)
 			ev_timer_cancel(s->loop, &c->rto_timer);
@@ -1138,8 +1149,7 @@ static void tcp_ack_rcv(struct tcp_conn *c, const struct tcp_seg *g, bool *drop)
 			 * followed the hole, so go back to snd_una */
 			s->ctr.tcp_fast_retransmits++;
 			uint64_t flight = c->snd_max - c->snd_una;
-			c->ssthresh =
-				(uint32_t)(flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss);
+			c->ssthresh = (uint32_t)(flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss);
 			c->cwnd = c->ssthresh;
 			c->in_recovery = true;
 			c->recover = c->snd_max;
@@ -1408,10 +1418,16 @@ void tcp_conn_detach(struct tcp_conn *c)
 }
 
 /* tcp_conn_finished: see stack_int.h. */
-bool tcp_conn_finished(const struct tcp_conn *c) { return c->finished; }
+bool tcp_conn_finished(const struct tcp_conn *c)
+{
+	return c->finished;
+}
 
 /* tcp_conn_stack: see stack_int.h. */
-struct stack *tcp_conn_stack(const struct tcp_conn *c) { return c->s; }
+struct stack *tcp_conn_stack(const struct tcp_conn *c)
+{
+	return c->s;
+}
 
 /* A connection failed: fail its flow (which aborts both ends), or, if it
  * has none, just stop it. */

@@ -186,7 +186,8 @@ int topo_desc_find_endpoint(const struct topo_desc *d, const char *name, struct 
 		for (unsigned i = 0; i < d->parts[p].n_adapters; i++) {
 			const struct topo_adapter *a = &d->parts[p].adapters[i];
 			if (a->ep.present && strcmp(a->ep.name, name) == 0) {
-				r = (struct topo_ep_ref){TOPO_EPK_ADAPTER, p, i, &a->ep, a->mac, a->mtu};
+				r = (struct topo_ep_ref){TOPO_EPK_ADAPTER, p,      i,
+							 &a->ep,           a->mac, a->mtu};
 				goto found;
 			}
 		}
@@ -201,8 +202,8 @@ int topo_desc_find_endpoint(const struct topo_desc *d, const char *name, struct 
 	for (unsigned c = 0; c < d->n_containers; c++) {
 		const struct topo_container *co = &d->containers[c];
 		if (co->ep.present && strcmp(co->ep.name, name) == 0) {
-			r = (struct topo_ep_ref){TOPO_EPK_CONTAINER, co->partition, c, &co->ep, co->mac,
-						 co->mtu};
+			r = (struct topo_ep_ref){
+				TOPO_EPK_CONTAINER, co->partition, c, &co->ep, co->mac, co->mtu};
 			goto found;
 		}
 	}
@@ -232,7 +233,8 @@ bool topo_desc_active_trunk(const struct topo_desc *d, unsigned vsw, uint16_t vi
 	for (unsigned p = 0; p < d->n_parts; p++)
 		for (unsigned i = 0; i < d->parts[p].n_adapters; i++) {
 			const struct topo_adapter *a = &d->parts[p].adapters[i];
-			if (!a->trunk_priority || a->vswitch != vsw || !topo_desc_adapter_on_vlan(a, vid))
+			if (!a->trunk_priority || a->vswitch != vsw ||
+			    !topo_desc_adapter_on_vlan(a, vid))
 				continue;
 			if (!best || a->trunk_priority < best->trunk_priority) {
 				best = a;
@@ -289,7 +291,11 @@ static void desc_fill_macs(struct topo_desc *d)
 		if (!mac_zero(macs[i]))
 			continue;
 		for (;;) {
-			uint8_t cand[6] = {0x02, 0x1a, 0x7a, (uint8_t)(next >> 16), (uint8_t)(next >> 8),
+			uint8_t cand[6] = {0x02,
+					   0x1a,
+					   0x7a,
+					   (uint8_t)(next >> 16),
+					   (uint8_t)(next >> 8),
 					   (uint8_t)next};
 			next++;
 			bool used = false;
@@ -340,7 +346,8 @@ void topo_desc_complete(struct topo_desc *d)
 			if (k == 1)
 				snprintf(fl->name, sizeof(fl->name), "%s->%s", fl->from, fl->to);
 			else
-				snprintf(fl->name, sizeof(fl->name), "%s->%s/%u", fl->from, fl->to, k);
+				snprintf(fl->name, sizeof(fl->name), "%s->%s/%u", fl->from, fl->to,
+					 k);
 			bool taken = false;
 			for (unsigned g = 0; g < d->n_flows && !taken; g++)
 				taken = g != f && strcmp(d->flows[g].name, fl->name) == 0;
@@ -376,7 +383,7 @@ static struct topo_src pick(struct topo_src field, struct topo_src obj)
 }
 
 __attribute__((format(printf, 4, 5))) static void chk_add(struct chk *c, bool error,
-							   struct topo_src src, const char *fmt, ...)
+							  struct topo_src src, const char *fmt, ...)
 {
 	c->total++;
 	if (error)
@@ -468,8 +475,8 @@ static void chk_name_chars(struct chk *c, const char *what, const char *name, st
 		}
 		if (ifname && (*p == '/' || *p == ':' || *p == ' ')) {
 			ERR(c, src,
-			    "%s %s: Linux does not allow '/', ':' or spaces in interface names", what,
-			    name);
+			    "%s %s: Linux does not allow '/', ':' or spaces in interface names",
+			    what, name);
 			return;
 		}
 	}
@@ -484,8 +491,8 @@ static void chk_names(struct chk *c)
 {
 	const struct topo_desc *d = c->d;
 	unsigned cap = TOPO_MAX_PARTS * (TOPO_MAX_ADAPTERS + 1) + TOPO_MAX_NICS + TOPO_MAX_BRIDGES +
-		       TOPO_MAX_SWITCHES + 2 * TOPO_MAX_CONTAINERS + TOPO_MAX_HOSTS + TOPO_MAX_FLOWS +
-		       TOPO_MAX_VSWITCHES;
+		       TOPO_MAX_SWITCHES + 2 * TOPO_MAX_CONTAINERS + TOPO_MAX_HOSTS +
+		       TOPO_MAX_FLOWS + TOPO_MAX_VSWITCHES;
 	struct chk_name *names = malloc(cap * sizeof(*names));
 	if (!names)
 		return;
@@ -503,7 +510,8 @@ static void chk_names(struct chk *c)
 	}
 	for (unsigned i = 0; i < d->n_containers; i++) {
 		chk_name_chars(c, "container", d->containers[i].name, d->containers[i].src, false);
-		names[n++] = (struct chk_name){d->containers[i].name, "container", d->containers[i].src};
+		names[n++] =
+			(struct chk_name){d->containers[i].name, "container", d->containers[i].src};
 	}
 	chk_unique(c, names, n, "partitions, hosts and containers need names of their own");
 
@@ -545,7 +553,8 @@ static void chk_names(struct chk *c)
 		}
 	for (unsigned h = 0; h < d->n_hosts; h++)
 		if (d->hosts[h].ep.present)
-			names[n++] = (struct chk_name){d->hosts[h].ep.name, "endpoint", d->hosts[h].ep.src};
+			names[n++] = (struct chk_name){d->hosts[h].ep.name, "endpoint",
+						       d->hosts[h].ep.src};
 	for (unsigned i = 0; i < d->n_containers; i++)
 		if (d->containers[i].ep.present)
 			names[n++] = (struct chk_name){d->containers[i].ep.name, "endpoint",
@@ -608,28 +617,28 @@ static void chk_endpoint_addr(struct chk *c, const struct topo_endpoint *ep, uns
 		ERR(c, ep->src, "endpoint %s has no address: give it ipv4, ipv6 or both", ep->name);
 	if (ad->has_ip4) {
 		if (ad->prefix4 < 1 || ad->prefix4 > 32)
-			ERR(c, pick(ad->src_ip4, ep->src), "endpoint %s: IPv4 prefix /%u: expected 1–32",
-			    ep->name, ad->prefix4);
+			ERR(c, pick(ad->src_ip4, ep->src),
+			    "endpoint %s: IPv4 prefix /%u: expected 1–32", ep->name, ad->prefix4);
 		else if (ad->prefix4 <= 30) {
 			uint32_t a = (uint32_t)ad->ip4[0] << 24 | (uint32_t)ad->ip4[1] << 16 |
 				     (uint32_t)ad->ip4[2] << 8 | ad->ip4[3];
 			uint32_t host = a & (0xffffffffu >> ad->prefix4);
 			if (host == 0 || host == (0xffffffffu >> ad->prefix4))
 				WARN(c, pick(ad->src_ip4, ep->src),
-				     "endpoint %s: %u.%u.%u.%u/%u is the %s address of its subnet", ep->name,
-				     ad->ip4[0], ad->ip4[1], ad->ip4[2], ad->ip4[3], ad->prefix4,
-				     host ? "broadcast" : "network");
+				     "endpoint %s: %u.%u.%u.%u/%u is the %s address of its subnet",
+				     ep->name, ad->ip4[0], ad->ip4[1], ad->ip4[2], ad->ip4[3],
+				     ad->prefix4, host ? "broadcast" : "network");
 		}
 		if (ad->ip4[0] == 0 || ad->ip4[0] == 127 || ad->ip4[0] >= 224)
 			ERR(c, pick(ad->src_ip4, ep->src),
-			    "endpoint %s: %u.%u.%u.%u is not a unicast host address", ep->name, ad->ip4[0],
-			    ad->ip4[1], ad->ip4[2], ad->ip4[3]);
+			    "endpoint %s: %u.%u.%u.%u is not a unicast host address", ep->name,
+			    ad->ip4[0], ad->ip4[1], ad->ip4[2], ad->ip4[3]);
 	}
 	if (ad->has_ip6) {
 		static const uint8_t zero[16];
 		if (ad->prefix6 < 1 || ad->prefix6 > 128)
-			ERR(c, pick(ad->src_ip6, ep->src), "endpoint %s: IPv6 prefix /%u: expected 1–128",
-			    ep->name, ad->prefix6);
+			ERR(c, pick(ad->src_ip6, ep->src),
+			    "endpoint %s: IPv6 prefix /%u: expected 1–128", ep->name, ad->prefix6);
 		if (ad->ip6[0] == 0xff || memcmp(ad->ip6, zero, 16) == 0 ||
 		    (memcmp(ad->ip6, zero, 15) == 0 && ad->ip6[15] == 1))
 			ERR(c, pick(ad->src_ip6, ep->src),
@@ -659,15 +668,16 @@ static void chk_adapter(struct chk *c, const struct topo_partition *p, const str
 		ERR(c, a->src, "adapter %s: vswitch %u does not exist", a->name, a->vswitch);
 	if (!vid_ok(a->pvid))
 		ERR(c, pick(a->src_pvid, a->src),
-		    "adapter %s: VID %u: VIDs are 1–4094 (IEEE 802.1Q reserves 0 and 4095)", a->name,
-		    a->pvid);
+		    "adapter %s: VID %u: VIDs are 1–4094 (IEEE 802.1Q reserves 0 and 4095)",
+		    a->name, a->pvid);
 	if (a->n_vids > TOPO_MAX_VIDS)
 		ERR(c, a->src, "adapter %s: %u additional VIDs: PowerVM allows up to %d", a->name,
 		    a->n_vids, TOPO_MAX_VIDS);
 	for (unsigned i = 0; i < a->n_vids && i < TOPO_MAX_VIDS; i++) {
 		struct topo_src s = pick(a->src_vids[i], a->src);
 		if (!vid_ok(a->vids[i])) {
-			ERR(c, s, "adapter %s: VID %u: VIDs are 1–4094 (IEEE 802.1Q reserves 0 and 4095)",
+			ERR(c, s,
+			    "adapter %s: VID %u: VIDs are 1–4094 (IEEE 802.1Q reserves 0 and 4095)",
 			    a->name, a->vids[i]);
 			continue;
 		}
@@ -684,8 +694,8 @@ static void chk_adapter(struct chk *c, const struct topo_partition *p, const str
 			}
 	}
 	if (a->trunk_priority > TOPO_TRUNK_PRI_MAX)
-		ERR(c, pick(a->src_trunk, a->src), "adapter %s: trunk priority %u: PowerVM allows 1–15",
-		    a->name, a->trunk_priority);
+		ERR(c, pick(a->src_trunk, a->src),
+		    "adapter %s: trunk priority %u: PowerVM allows 1–15", a->name, a->trunk_priority);
 	if (a->trunk_priority && p->role == TOPO_ROLE_CLIENT)
 		ERR(c, pick(a->src_trunk, a->src),
 		    "adapter %s is a trunk (priority %u) in client partition %s: PowerVM gives "
@@ -778,7 +788,8 @@ static void chk_vlans(struct chk *c)
 				    "trunks of one priority on a VLAN (the HMC says so); give the "
 				    "standby priority %u",
 				    b->name, a->name, a->trunk_priority, v,
-				    a->trunk_priority < TOPO_TRUNK_PRI_MAX ? a->trunk_priority + 1 : 1);
+				    a->trunk_priority < TOPO_TRUNK_PRI_MAX ? a->trunk_priority + 1
+									   : 1);
 			}
 			if (a->mtu != b->mtu && !(a->trunk_priority && b->trunk_priority))
 				WARN(c, pick(a->src_mtu, a->src),
@@ -819,13 +830,15 @@ static void chk_vlans(struct chk *c)
 				continue;
 			fmt_vlan(d, a->vswitch, vid, v, sizeof(v));
 			if (vepa)
-				WARN(c, k ? pick(a->src_vids[k - 1], a->src) : pick(a->src_pvid, a->src),
+				WARN(c,
+				     k ? pick(a->src_vids[k - 1], a->src) : pick(a->src_pvid, a->src),
 				     "%s has no active trunk: in VEPA mode every frame a client sends "
 				     "goes to the trunk, so all traffic on it is dropped (first client: "
 				     "%s)",
 				     v, a->name);
 			else
-				WARN(c, k ? pick(a->src_vids[k - 1], a->src) : pick(a->src_pvid, a->src),
+				WARN(c,
+				     k ? pick(a->src_vids[k - 1], a->src) : pick(a->src_pvid, a->src),
 				     "%s has no active trunk: frames to external destinations on it "
 				     "are dropped (first client: %s)",
 				     v, a->name);
@@ -848,7 +861,8 @@ static char part_device(const struct topo_desc *d, unsigned p, const char *name,
 			return 'a';
 		}
 	for (unsigned i = 0; i < d->n_nics; i++)
-		if (!d->nics[i].in_host && d->nics[i].owner == p && strcmp(d->nics[i].name, name) == 0) {
+		if (!d->nics[i].in_host && d->nics[i].owner == p &&
+		    strcmp(d->nics[i].name, name) == 0) {
 			*index = i;
 			return 'n';
 		}
@@ -868,7 +882,8 @@ static const char *device_home(const struct topo_desc *d, const char *name)
 		return d->parts[p].name;
 	int n = topo_desc_find_nic(d, name);
 	if (n >= 0)
-		return d->nics[n].in_host ? d->hosts[d->nics[n].owner].name : d->parts[d->nics[n].owner].name;
+		return d->nics[n].in_host ? d->hosts[d->nics[n].owner].name
+					  : d->parts[d->nics[n].owner].name;
 	for (unsigned i = 0; i < d->n_containers; i++)
 		if (strcmp(d->containers[i].veth, name) == 0)
 			return d->parts[d->containers[i].partition].name;
@@ -882,8 +897,8 @@ static void chk_partitions(struct chk *c)
 	for (unsigned p = 0; p < d->n_parts; p++) {
 		const struct topo_partition *pt = &d->parts[p];
 		if (pt->n_adapters > TOPO_MAX_ADAPTERS) {
-			ERR(c, pt->src, "partition %s: %u adapters: illan allows up to %d", pt->name,
-			    pt->n_adapters, TOPO_MAX_ADAPTERS);
+			ERR(c, pt->src, "partition %s: %u adapters: illan allows up to %d",
+			    pt->name, pt->n_adapters, TOPO_MAX_ADAPTERS);
 			continue;
 		}
 		for (unsigned i = 0; i < pt->n_adapters; i++)
@@ -897,7 +912,8 @@ static void chk_partitions(struct chk *c)
 			ERR(c, pt->src,
 			    "partition %s: memory %" PRIu64 "M is less than its %u adapter(s) need "
 			    "(%zuM each for buffers, queues and lists)",
-			    pt->name, pt->memory >> 20, pt->n_adapters, (need + (1u << 20) - 1) >> 20);
+			    pt->name, pt->memory >> 20, pt->n_adapters,
+			    (need + (1u << 20) - 1) >> 20);
 		bool has_trunk = false, has_nic = false;
 		for (unsigned i = 0; i < pt->n_adapters; i++)
 			has_trunk |= pt->adapters[i].trunk_priority != 0;
@@ -905,9 +921,11 @@ static void chk_partitions(struct chk *c)
 			has_nic |= !d->nics[i].in_host && d->nics[i].owner == p;
 		if (pt->role == TOPO_ROLE_IO_SERVER && !has_trunk)
 			WARN(c, pt->src,
-			     "IO server %s has no trunk adapter: it bridges no VLAN to anything", pt->name);
+			     "IO server %s has no trunk adapter: it bridges no VLAN to anything",
+			     pt->name);
 		if (!pt->n_adapters && !has_nic)
-			WARN(c, pt->src, "partition %s has no adapter and no NIC: it is cut off", pt->name);
+			WARN(c, pt->src, "partition %s has no adapter and no NIC: it is cut off",
+			     pt->name);
 	}
 }
 
@@ -917,7 +935,8 @@ static void chk_bridges(struct chk *c)
 	for (unsigned b = 0; b < d->n_bridges; b++) {
 		const struct topo_bridge *br = &d->bridges[b];
 		if (br->partition >= d->n_parts) {
-			ERR(c, br->src, "bridge %s: partition %u does not exist", br->name, br->partition);
+			ERR(c, br->src, "bridge %s: partition %u does not exist", br->name,
+			    br->partition);
 			continue;
 		}
 		const struct topo_partition *pt = &d->parts[br->partition];
@@ -936,13 +955,15 @@ static void chk_bridges(struct chk *c)
 					    "bridge's ports are devices of its own partition)",
 					    po->dev, pt->name, po->dev, home);
 				else
-					ERR(c, po->src, "bridge port %s: no such device in partition %s",
+					ERR(c, po->src,
+					    "bridge port %s: no such device in partition %s",
 					    po->dev, pt->name);
 				continue;
 			}
 			for (unsigned r = 0; r < q; r++)
 				if (strcmp(br->ports[r].dev, po->dev) == 0)
-					ERR(c, po->src, "bridge %s lists port %s twice", br->name, po->dev);
+					ERR(c, po->src, "bridge %s lists port %s twice", br->name,
+					    po->dev);
 			for (unsigned b2 = 0; b2 < b; b2++)
 				for (unsigned r = 0; r < d->bridges[b2].n_ports; r++)
 					if (strcmp(d->bridges[b2].ports[r].dev, po->dev) == 0)
@@ -951,7 +972,8 @@ static void chk_bridges(struct chk *c)
 						    "one bridge at most",
 						    po->dev, d->bridges[b2].name, br->name);
 			if (po->tag && !vid_ok(po->tag))
-				ERR(c, po->src, "bridge port %s: tag %u: VIDs are 1–4094", po->dev, po->tag);
+				ERR(c, po->src, "bridge port %s: tag %u: VIDs are 1–4094", po->dev,
+				    po->tag);
 			if (po->tag && po->n_trunks)
 				ERR(c, po->src,
 				    "bridge port %s has both tag and trunks: a port is an access port "
@@ -959,7 +981,8 @@ static void chk_bridges(struct chk *c)
 				    po->dev);
 			for (unsigned k = 0; k < po->n_trunks && k < TOPO_MAX_VIDS; k++)
 				if (!vid_ok(po->trunks[k]))
-					ERR(c, po->src, "bridge port %s: trunk VLAN %u: VIDs are 1–4094",
+					ERR(c, po->src,
+					    "bridge port %s: trunk VLAN %u: VIDs are 1–4094",
 					    po->dev, po->trunks[k]);
 			if (kind == 'a') {
 				const struct topo_adapter *a = &pt->adapters[idx];
@@ -1009,7 +1032,8 @@ static void chk_nics(struct chk *c)
 		int m = topo_desc_find_nic(d, n->peer);
 		if (m < 0) {
 			if (topo_desc_find_switch(d, n->peer) < 0)
-				ERR(c, ps, "NIC %s: wire %s: no such NIC or switch", n->name, n->peer);
+				ERR(c, ps, "NIC %s: wire %s: no such NIC or switch", n->name,
+				    n->peer);
 			continue;
 		}
 		const struct topo_nic *o = &d->nics[m];
@@ -1031,7 +1055,8 @@ static void chk_nics(struct chk *c)
 		for (unsigned i = 0; i < d->n_nics; i++)
 			k += strcmp(d->nics[i].peer, d->switches[s].name) == 0;
 		if (k < 2)
-			WARN(c, d->switches[s].src, "switch %s has %u NIC%s plugged in: it connects nothing",
+			WARN(c, d->switches[s].src,
+			     "switch %s has %u NIC%s plugged in: it connects nothing",
 			     d->switches[s].name, k, k == 1 ? "" : "s");
 	}
 	/* MACs among NICs and containers (adapters are checked per VLAN). */
@@ -1071,7 +1096,8 @@ static void chk_hosts_containers(struct chk *c)
 		chk_mac(c, "container", co->name, co->mac, pick(co->src_mac, co->src));
 		chk_mtu(c, "container", co->name, co->mtu, pick(co->src_mtu, co->src));
 		if (!co->ep.present)
-			WARN(c, co->src, "container %s has no endpoint: nothing runs in it", co->name);
+			WARN(c, co->src, "container %s has no endpoint: nothing runs in it",
+			     co->name);
 		else
 			chk_endpoint_addr(c, &co->ep, co->mtu);
 		bool bridged = false;
@@ -1114,14 +1140,14 @@ static void chk_addresses(struct chk *c)
 			if (a->has_ip4 && b->has_ip4 && memcmp(a->ip4, b->ip4, 4) == 0) {
 				inet_ntop(AF_INET, a->ip4, s, sizeof(s));
 				ERR(c, pick(a->src_ip4, eps[i]->src),
-				    "endpoints %s and %s share %s: addresses identify endpoints", eps[j]->name,
-				    eps[i]->name, s);
+				    "endpoints %s and %s share %s: addresses identify endpoints",
+				    eps[j]->name, eps[i]->name, s);
 			}
 			if (a->has_ip6 && b->has_ip6 && memcmp(a->ip6, b->ip6, 16) == 0) {
 				inet_ntop(AF_INET6, a->ip6, s, sizeof(s));
 				ERR(c, pick(a->src_ip6, eps[i]->src),
-				    "endpoints %s and %s share %s: addresses identify endpoints", eps[j]->name,
-				    eps[i]->name, s);
+				    "endpoints %s and %s share %s: addresses identify endpoints",
+				    eps[j]->name, eps[i]->name, s);
 			}
 		}
 	free(eps);
@@ -1255,7 +1281,8 @@ static void path_hv(struct path *pa, unsigned dev, unsigned vid, const uint8_t m
 			const struct topo_adapter *r = &d->parts[p].adapters[i];
 			unsigned rdev = p * TOPO_MAX_ADAPTERS + i;
 			if (rdev == dev || r->trunk_priority || r->vswitch != s->vswitch ||
-			    !topo_desc_adapter_on_vlan(r, (uint16_t)vid) || memcmp(r->mac, mac, 6) != 0)
+			    !topo_desc_adapter_on_vlan(r, (uint16_t)vid) ||
+			    memcmp(r->mac, mac, 6) != 0)
 				continue;
 			path_hv_deliver(pa, rdev, vid);
 			return;
@@ -1449,7 +1476,8 @@ static bool client_bridge_behind(const struct topo_desc *d, const struct topo_ep
 				client = br->ports[q].dev;
 		}
 		if (has_veth && client) {
-			snprintf(buf, size, " (%s is behind bridge %s on client adapter %s: see there)",
+			snprintf(buf, size,
+				 " (%s is behind bridge %s on client adapter %s: see there)",
 				 co->ep.name, br->name, client);
 			return true;
 		}
@@ -1470,25 +1498,25 @@ static void chk_flows(struct chk *c, bool paths)
 		struct topo_ep_ref a, b;
 		bool ok = true;
 		if (topo_desc_find_endpoint(d, fl->from, &a) < 0) {
-			ERR(c, pick(fl->src_from, fl->src), "flow %s: from %s: no endpoint named %s",
-			    fl->name, fl->from, fl->from);
+			ERR(c, pick(fl->src_from, fl->src),
+			    "flow %s: from %s: no endpoint named %s", fl->name, fl->from, fl->from);
 			ok = false;
 		}
 		if (topo_desc_find_endpoint(d, fl->to, &b) < 0) {
-			ERR(c, pick(fl->src_to, fl->src), "flow %s: to %s: no endpoint named %s", fl->name,
-			    fl->to, fl->to);
+			ERR(c, pick(fl->src_to, fl->src), "flow %s: to %s: no endpoint named %s",
+			    fl->name, fl->to, fl->to);
 			ok = false;
 		}
 		if (fl->bytes < 1 || fl->bytes > TOPO_BYTES_MAX)
 			ERR(c, pick(fl->src_bytes, fl->src),
-			    "flow %s: bytes %" PRIu64 ": illan sends 1 byte to 1T per flow", fl->name,
-			    fl->bytes);
+			    "flow %s: bytes %" PRIu64 ": illan sends 1 byte to 1T per flow",
+			    fl->name, fl->bytes);
 		if (fl->reply_bytes < 1 || fl->reply_bytes > TOPO_BYTES_MAX)
 			ERR(c, fl->src, "flow %s: reply_bytes %" PRIu64 ": illan sends 1 byte to 1T",
 			    fl->name, fl->reply_bytes);
 		if (!fl->port)
-			ERR(c, pick(fl->src_port, fl->src), "flow %s: port 0: TCP ports are 1–65535",
-			    fl->name);
+			ERR(c, pick(fl->src_port, fl->src),
+			    "flow %s: port 0: TCP ports are 1–65535", fl->name);
 		for (unsigned g = 0; g < f; g++)
 			if (d->flows[g].port == fl->port && strcmp(d->flows[g].to, fl->to) == 0)
 				ERR(c, pick(fl->src_port, fl->src),
@@ -1551,10 +1579,14 @@ static void chk_flows(struct chk *c, bool paths)
 /* ---- Events --------------------------------------------------------------- */
 
 static const char *const ev_words[TOPO_EV_N_KINDS] = {
-	[TOPO_EV_PARTITION_STOP] = "stop",      [TOPO_EV_PARTITION_START] = "start",
-	[TOPO_EV_ADAPTER_FREE] = "close",       [TOPO_EV_ADAPTER_OPEN] = "open",
-	[TOPO_EV_LINK_DOWN] = "link_down",      [TOPO_EV_LINK_UP] = "link_up",
-	[TOPO_EV_MTU] = "mtu",                  [TOPO_EV_OFFLOADS] = "offloads",
+	[TOPO_EV_PARTITION_STOP] = "stop",
+	[TOPO_EV_PARTITION_START] = "start",
+	[TOPO_EV_ADAPTER_FREE] = "close",
+	[TOPO_EV_ADAPTER_OPEN] = "open",
+	[TOPO_EV_LINK_DOWN] = "link_down",
+	[TOPO_EV_LINK_UP] = "link_up",
+	[TOPO_EV_MTU] = "mtu",
+	[TOPO_EV_OFFLOADS] = "offloads",
 };
 
 static void chk_events(struct chk *c)
@@ -1606,27 +1638,33 @@ static void chk_events(struct chk *c)
 			break;
 		}
 		if (want) {
-			const char *is = pt >= 0 ? "a partition" : ad >= 0 ? "an adapter" : nic >= 0 ? "a NIC" : NULL;
+			const char *is = pt >= 0    ? "a partition"
+					 : ad >= 0  ? "an adapter"
+					 : nic >= 0 ? "a NIC"
+						    : NULL;
 			if (is)
-				ERR(c, ts, "event at %s: %s %s: %s is %s; %s takes %s", at, w, ev->target,
-				    ev->target, is, w, want);
+				ERR(c, ts, "event at %s: %s %s: %s is %s; %s takes %s", at, w,
+				    ev->target, ev->target, is, w, want);
 			else
-				ERR(c, ts, "event at %s: %s %s: no %s named %s", at, w, ev->target, noun,
-				    ev->target);
+				ERR(c, ts, "event at %s: %s %s: no %s named %s", at, w, ev->target,
+				    noun, ev->target);
 			continue;
 		}
 		if (ev->kind == TOPO_EV_MTU && (ev->value < TOPO_MTU_MIN || ev->value > TOPO_MTU_MAX))
-			ERR(c, pick(ev->src_value, ev->src), "event at %s: MTU %u: illan allows %u–%u", at,
-			    ev->value, TOPO_MTU_MIN, TOPO_MTU_MAX);
+			ERR(c, pick(ev->src_value, ev->src),
+			    "event at %s: MTU %u: illan allows %u–%u", at, ev->value, TOPO_MTU_MIN,
+			    TOPO_MTU_MAX);
 		if (ev->kind == TOPO_EV_OFFLOADS && !ev->has_csum && !ev->has_large_send)
-			ERR(c, ev->src, "event at %s: offloads %s changes nothing: give csum, large_send "
-					"or both", at, ev->target);
+			ERR(c, ev->src,
+			    "event at %s: offloads %s changes nothing: give csum, large_send "
+			    "or both",
+			    at, ev->target);
 		if (!off_since || !when || slot < 0)
 			continue;
-		bool going_off = ev->kind == TOPO_EV_PARTITION_STOP || ev->kind == TOPO_EV_ADAPTER_FREE ||
-				 ev->kind == TOPO_EV_LINK_DOWN;
-		bool going_on = ev->kind == TOPO_EV_PARTITION_START || ev->kind == TOPO_EV_ADAPTER_OPEN ||
-				ev->kind == TOPO_EV_LINK_UP;
+		bool going_off = ev->kind == TOPO_EV_PARTITION_STOP ||
+				 ev->kind == TOPO_EV_ADAPTER_FREE || ev->kind == TOPO_EV_LINK_DOWN;
+		bool going_on = ev->kind == TOPO_EV_PARTITION_START ||
+				ev->kind == TOPO_EV_ADAPTER_OPEN || ev->kind == TOPO_EV_LINK_UP;
 		char then[32];
 		topo_desc_format_time(when[slot], then, sizeof(then));
 		if (going_off && off_since[slot])
@@ -1634,7 +1672,7 @@ static void chk_events(struct chk *c)
 			     ev->target,
 			     ev->kind == TOPO_EV_PARTITION_STOP ? "stopped"
 			     : ev->kind == TOPO_EV_ADAPTER_FREE ? "closed"
-								 : "down",
+								: "down",
 			     then);
 		else if (going_on && !off_since[slot])
 			WARN(c, ev->src, "event at %s: %s %s: it is %s, so nothing happens", at, w,
@@ -1671,8 +1709,9 @@ unsigned topo_desc_check(const struct topo_desc *d, struct topo_diag *out, unsig
 	struct chk c;
 	memset(&c, 0, sizeof(c));
 	c.d = d;
-	if (d->n_vswitches < 1 || d->n_vswitches > TOPO_MAX_VSWITCHES || d->n_parts > TOPO_MAX_PARTS ||
-	    d->n_nics > TOPO_MAX_NICS || d->n_bridges > TOPO_MAX_BRIDGES || d->n_hosts > TOPO_MAX_HOSTS ||
+	if (d->n_vswitches < 1 || d->n_vswitches > TOPO_MAX_VSWITCHES ||
+	    d->n_parts > TOPO_MAX_PARTS || d->n_nics > TOPO_MAX_NICS ||
+	    d->n_bridges > TOPO_MAX_BRIDGES || d->n_hosts > TOPO_MAX_HOSTS ||
 	    d->n_flows > TOPO_MAX_FLOWS || d->n_events > TOPO_MAX_EVENTS ||
 	    d->n_switches > TOPO_MAX_SWITCHES || d->n_containers > TOPO_MAX_CONTAINERS) {
 		ERR(&c, desc_nowhere,
@@ -1731,8 +1770,7 @@ done:
 }
 
 /* topo_desc_diag_format: see desc.h. */
-int topo_desc_diag_format(const struct topo_desc *d, const struct topo_diag *g, char *buf,
-			  size_t size)
+int topo_desc_diag_format(const struct topo_desc *d, const struct topo_diag *g, char *buf, size_t size)
 {
 	const char *kind = g->error ? "error" : "warning";
 	const char *file = d->file[0] ? d->file : "(built in)";

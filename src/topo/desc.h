@@ -20,23 +20,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOPO_NAME_MAX 32       /* names of objects (netdev names have 32 bytes too) */
-#define TOPO_MAX_VSWITCHES 16  /* hypervisor switches of one managed system */
-#define TOPO_MAX_PARTS 256     /* partitions */
-#define TOPO_MAX_ADAPTERS 8    /* virtual Ethernet adapters per partition */
-#define TOPO_MAX_VIDS 20       /* additional VIDs per adapter: PowerVM's limit (HMC) */
-#define TOPO_MAX_BRIDGES 32    /* bridges in the whole system */
-#define TOPO_MAX_BR_PORTS 16   /* ports per bridge */
-#define TOPO_MAX_NICS 64       /* physical NICs in the whole system */
-#define TOPO_MAX_HOSTS 64      /* external hosts */
-#define TOPO_MAX_FLOWS 256     /* traffic flows */
-#define TOPO_MAX_EVENTS 64     /* timed events */
-#define TOPO_MAX_SWITCHES 16   /* external Ethernet switches */
-#define TOPO_MAX_CONTAINERS 64 /* containers in the whole system */
-#define TOPO_TRUNK_PRI_MAX 15  /* PowerVM: trunk priority 1 (highest) .. 15 */
-#define TOPO_VID_MAX 4094      /* IEEE 802.1Q: VIDs 1..4094 (0 and 4095 reserved) */
-#define TOPO_MTU_MIN 576       /* illan's range for every device's MTU, as `illan run --mtu`: */
-#define TOPO_MTU_MAX 65394     /*  the virtual Ethernet carries frames up to 65408 bytes */
+#define TOPO_NAME_MAX 32         /* names of objects (netdev names have 32 bytes too) */
+#define TOPO_MAX_VSWITCHES 16    /* hypervisor switches of one managed system */
+#define TOPO_MAX_PARTS 256       /* partitions */
+#define TOPO_MAX_ADAPTERS 8      /* virtual Ethernet adapters per partition */
+#define TOPO_MAX_VIDS 20         /* additional VIDs per adapter: PowerVM's limit (HMC) */
+#define TOPO_MAX_BRIDGES 32      /* bridges in the whole system */
+#define TOPO_MAX_BR_PORTS 16     /* ports per bridge */
+#define TOPO_MAX_NICS 64         /* physical NICs in the whole system */
+#define TOPO_MAX_HOSTS 64        /* external hosts */
+#define TOPO_MAX_FLOWS 256       /* traffic flows */
+#define TOPO_MAX_EVENTS 64       /* timed events */
+#define TOPO_MAX_SWITCHES 16     /* external Ethernet switches */
+#define TOPO_MAX_CONTAINERS 64   /* containers in the whole system */
+#define TOPO_TRUNK_PRI_MAX 15    /* PowerVM: trunk priority 1 (highest) .. 15 */
+#define TOPO_VID_MAX 4094        /* IEEE 802.1Q: VIDs 1..4094 (0 and 4095 reserved) */
+#define TOPO_MTU_MIN 576         /* illan's range for every device's MTU, as `illan run --mtu`: */
+#define TOPO_MTU_MAX 65394       /*  the virtual Ethernet carries frames up to 65408 bytes */
 #define TOPO_POOL_COUNT_MAX 4096 /* buffers per ibmveth receive pool (IBMVETH_MAX_POOL_COUNT) */
 #define TOPO_MEMORY_MAX (4ull << 30) /* ibmveth descriptors carry 32-bit addresses */
 #define TOPO_BYTES_MAX (1ull << 40)  /* per flow and direction, as `illan run --bytes` */
@@ -80,26 +80,26 @@ struct topo_endpoint {
 struct topo_driver {
 	char kind[TOPO_NAME_MAX]; /* default "illan" */
 	unsigned fixes;           /* IBMVETH_FIX_* bits, default all */
-	bool fixes_set;           /* the file named fixes (the command line may override otherwise) */
+	bool fixes_set; /* the file named fixes (the command line may override otherwise) */
 };
 
 struct topo_adapter {
-	char name[TOPO_NAME_MAX]; /* netdev name, unique in the system */
-	uint8_t mac[6];           /* always valid after topo_desc_complete */
-	bool mac_set;             /* the file gave it; else topo_desc_complete made
+	char name[TOPO_NAME_MAX];     /* netdev name, unique in the system */
+	uint8_t mac[6];               /* always valid after topo_desc_complete */
+	bool mac_set;                 /* the file gave it; else topo_desc_complete made
 				   * one up: unique, locally administered */
-	unsigned vswitch;         /* index into desc->vswitches, default 0 */
-	uint16_t pvid;            /* port VLAN ID, 1..4094, default 1 */
+	unsigned vswitch;             /* index into desc->vswitches, default 0 */
+	uint16_t pvid;                /* port VLAN ID, 1..4094, default 1 */
 	uint16_t vids[TOPO_MAX_VIDS]; /* additional VLAN IDs (IEEE 802.1Q) */
 	unsigned n_vids;
-	unsigned trunk_priority;  /* 0: not a trunk; 1..15 */
-	bool csum_offload;        /* firmware offers checksum offload; default on */
-	bool large_send;          /* firmware offers large send; default on */
-	unsigned mtu;             /* default: desc->mtu */
-	unsigned pool_sizes[5];   /* buffers per receive pool; 0 = driver default */
+	unsigned trunk_priority;    /* 0: not a trunk; 1..15 */
+	bool csum_offload;          /* firmware offers checksum offload; default on */
+	bool large_send;            /* firmware offers large send; default on */
+	unsigned mtu;               /* default: desc->mtu */
+	unsigned pool_sizes[5];     /* buffers per receive pool; 0 = driver default */
 	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots, default 256 */
 	struct topo_driver driver;
-	struct topo_endpoint ep;  /* a built-in stack on this adapter (client partitions) */
+	struct topo_endpoint ep; /* a built-in stack on this adapter (client partitions) */
 	struct topo_src src;
 	struct topo_src src_mac, src_pvid, src_vids[TOPO_MAX_VIDS], src_trunk, src_mtu;
 };
@@ -109,7 +109,7 @@ enum topo_role { TOPO_ROLE_CLIENT, TOPO_ROLE_IO_SERVER };
 struct topo_partition {
 	char name[TOPO_NAME_MAX];
 	enum topo_role role;
-	uint64_t memory;          /* bytes of logical memory; 0 = what the adapters need */
+	uint64_t memory; /* bytes of logical memory; 0 = what the adapters need */
 	struct topo_adapter adapters[TOPO_MAX_ADAPTERS];
 	unsigned n_adapters;
 	struct topo_src src;
@@ -124,7 +124,7 @@ enum topo_bridge_kind { TOPO_BR_OVS, TOPO_BR_LINUX };
  * VLAN tag) or trunks (the VLANs a trunk port carries; none = all). */
 struct topo_br_port {
 	char dev[TOPO_NAME_MAX];
-	uint16_t tag;             /* 0: not an access port */
+	uint16_t tag; /* 0: not an access port */
 	uint16_t trunks[TOPO_MAX_VIDS];
 	unsigned n_trunks;
 	struct topo_src src;
@@ -151,13 +151,13 @@ struct topo_bridge {
  * topo_desc_check refuses two NICs that disagree. */
 struct topo_nic {
 	char name[TOPO_NAME_MAX];
-	bool in_host;             /* owner is hosts[owner], else parts[owner] */
+	bool in_host; /* owner is hosts[owner], else parts[owner] */
 	unsigned owner;
-	uint8_t mac[6];           /* always valid after topo_desc_complete */
+	uint8_t mac[6]; /* always valid after topo_desc_complete */
 	bool mac_set;
 	bool gro, tso, tx_csum, rx_csum; /* server NIC defaults: all on; a host's: all off */
 	unsigned mtu;                    /* default desc->mtu */
-	char peer[TOPO_NAME_MAX];        /* the NIC or switch at the other end of its wire ("" = none) */
+	char peer[TOPO_NAME_MAX]; /* the NIC or switch at the other end of its wire ("" = none) */
 	struct topo_src src;
 	struct topo_src src_mac, src_peer, src_mtu;
 };
@@ -185,8 +185,8 @@ struct topo_container {
 	char veth[TOPO_NAME_MAX]; /* the partition end's name, default "veth-" + name (cut to fit) */
 	uint8_t mac[6];           /* the container end's MAC, always valid after complete */
 	bool mac_set;
-	unsigned mtu;             /* both ends, default desc->mtu */
-	struct topo_endpoint ep;  /* the container's built-in stack */
+	unsigned mtu;            /* both ends, default desc->mtu */
+	struct topo_endpoint ep; /* the container's built-in stack */
 	struct topo_src src;
 	struct topo_src src_mac, src_mtu;
 };
@@ -194,7 +194,7 @@ struct topo_container {
 /* An external host: one NIC, optionally running the built-in stack. */
 struct topo_host {
 	char name[TOPO_NAME_MAX];
-	unsigned nic;             /* index into desc->nics */
+	unsigned nic; /* index into desc->nics */
 	struct topo_endpoint ep;
 	struct topo_src src;
 };
@@ -204,14 +204,14 @@ struct topo_host {
 struct topo_flow {
 	char name[2 * TOPO_NAME_MAX + 8]; /* default "FROM->TO" ("FROM->TO/2" for a second one) */
 	char from[TOPO_NAME_MAX], to[TOPO_NAME_MAX];
-	uint64_t bytes;           /* default desc->bytes */
-	uint64_t reply_bytes;     /* default desc->reply_bytes */
+	uint64_t bytes;       /* default desc->bytes */
+	uint64_t reply_bytes; /* default desc->reply_bytes */
 	/* The file gave them (here or at the top): a command's own defaults
 	 * (`illan matrix` runs shorter flows than `illan run`) apply only where
 	 * it did not. */
 	bool bytes_given, reply_given;
-	uint16_t port;            /* server port, default 5001 + index */
-	uint64_t start_ns;        /* virtual time it starts, default 0 */
+	uint16_t port;     /* server port, default 5001 + index */
+	uint64_t start_ns; /* virtual time it starts, default 0 */
 	struct topo_src src;
 	struct topo_src src_from, src_to, src_port, src_bytes;
 };
@@ -225,33 +225,33 @@ enum topo_event_kind {
 	TOPO_EV_ADAPTER_OPEN,    /* it is opened again */
 	TOPO_EV_LINK_DOWN,       /* a NIC's wire goes down */
 	TOPO_EV_LINK_UP,
-	TOPO_EV_MTU,             /* an adapter's or NIC's MTU changes (value) */
-	TOPO_EV_OFFLOADS,        /* an adapter's offloads change as ethtool -K would (csum, large_send) */
+	TOPO_EV_MTU,      /* an adapter's or NIC's MTU changes (value) */
+	TOPO_EV_OFFLOADS, /* an adapter's offloads change as ethtool -K would (csum, large_send) */
 };
 #define TOPO_EV_N_KINDS (TOPO_EV_OFFLOADS + 1)
 
 struct topo_event {
 	uint64_t at_ns;
 	enum topo_event_kind kind;
-	char target[TOPO_NAME_MAX]; /* partition, adapter or NIC name */
-	unsigned value;             /* MTU for TOPO_EV_MTU */
-	bool csum, large_send;      /* for TOPO_EV_OFFLOADS: the new settings, */
+	char target[TOPO_NAME_MAX];    /* partition, adapter or NIC name */
+	unsigned value;                /* MTU for TOPO_EV_MTU */
+	bool csum, large_send;         /* for TOPO_EV_OFFLOADS: the new settings, */
 	bool has_csum, has_large_send; /* for those the event names (others stay) */
 	struct topo_src src;
 	struct topo_src src_target, src_value;
 };
 
 struct topo_desc {
-	char file[256];           /* where it was read from ("" = built in) */
-	char name[TOPO_NAME_MAX]; /* the topology's (lab's) name, default from the file name */
-	unsigned mtu;             /* default for every device: 1500 */
-	uint64_t bytes, reply_bytes; /* default flow volumes (128M, 4M) */
+	char file[256];                /* where it was read from ("" = built in) */
+	char name[TOPO_NAME_MAX];      /* the topology's (lab's) name, default from the file name */
+	unsigned mtu;                  /* default for every device: 1500 */
+	uint64_t bytes, reply_bytes;   /* default flow volumes (128M, 4M) */
 	bool bytes_given, reply_given; /* the file set them */
-	uint64_t seed;            /* deterministic choices, default 1 */
+	uint64_t seed;                 /* deterministic choices, default 1 */
 	struct topo_src src_mtu;
 
 	struct topo_vswitch vswitches[TOPO_MAX_VSWITCHES];
-	unsigned n_vswitches;     /* at least 1 after defaults */
+	unsigned n_vswitches;         /* at least 1 after defaults */
 	struct topo_partition *parts; /* TOPO_MAX_PARTS entries allocated */
 	unsigned n_parts;
 	struct topo_bridge bridges[TOPO_MAX_BRIDGES];
@@ -312,8 +312,8 @@ struct topo_ep_ref {
 	enum topo_ep_kind kind;
 	unsigned part, index;
 	const struct topo_endpoint *ep;
-	const uint8_t *mac;       /* the MAC of the device the stack owns */
-	unsigned mtu;             /* that device's MTU */
+	const uint8_t *mac; /* the MAC of the device the stack owns */
+	unsigned mtu;       /* that device's MTU */
 };
 /* An endpoint by name: 0 with *ref filled, or -1 when absent. */
 int topo_desc_find_endpoint(const struct topo_desc *d, const char *name, struct topo_ep_ref *ref);

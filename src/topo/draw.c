@@ -96,9 +96,10 @@ static const char *draw_owner_of(const struct topo_desc *d, const char *name)
 static bool draw_sane(const struct topo_desc *d)
 {
 	if (d->n_vswitches > TOPO_MAX_VSWITCHES || d->n_parts > TOPO_MAX_PARTS ||
-	    d->n_nics > TOPO_MAX_NICS || d->n_bridges > TOPO_MAX_BRIDGES || d->n_hosts > TOPO_MAX_HOSTS ||
-	    d->n_flows > TOPO_MAX_FLOWS || d->n_events > TOPO_MAX_EVENTS ||
-	    d->n_switches > TOPO_MAX_SWITCHES || d->n_containers > TOPO_MAX_CONTAINERS)
+	    d->n_nics > TOPO_MAX_NICS || d->n_bridges > TOPO_MAX_BRIDGES ||
+	    d->n_hosts > TOPO_MAX_HOSTS || d->n_flows > TOPO_MAX_FLOWS ||
+	    d->n_events > TOPO_MAX_EVENTS || d->n_switches > TOPO_MAX_SWITCHES ||
+	    d->n_containers > TOPO_MAX_CONTAINERS)
 		return false;
 	for (unsigned p = 0; p < d->n_parts; p++)
 		if (d->parts[p].n_adapters > TOPO_MAX_ADAPTERS)
@@ -165,14 +166,17 @@ static void txt_adapter(struct draw_txt *t, const struct topo_adapter *a, bool l
 				active++;
 		}
 		fprintf(t->out, "  priority %u (%s)", a->trunk_priority,
-			active == total ? "active" : active ? "active on some VLANs" : "standby");
+			active == total ? "active"
+			: active        ? "active on some VLANs"
+					: "standby");
 	}
 	if (a->mtu != d->mtu)
 		fprintf(t->out, "  MTU %u", a->mtu);
 	if (!a->csum_offload || !a->large_send)
-		fprintf(t->out, "  %s", !a->csum_offload && !a->large_send ? "no offloads"
-					 : !a->csum_offload		       ? "no csum offload"
-									       : "no large send");
+		fprintf(t->out, "  %s",
+			!a->csum_offload && !a->large_send ? "no offloads"
+			: !a->csum_offload                 ? "no csum offload"
+							   : "no large send");
 	if (a->driver.fixes_set || strcmp(a->driver.kind, "illan") != 0)
 		fprintf(t->out, "  driver %s fixes 0x%x", a->driver.kind, a->driver.fixes);
 	txt_marks(t, a->name);
@@ -182,8 +186,7 @@ static void txt_adapter(struct draw_txt *t, const struct topo_adapter *a, bool l
 
 static void txt_nic(struct draw_txt *t, const struct topo_nic *n, bool last, const char *indent)
 {
-	fprintf(t->out, "%s%s NIC %s  %s ", indent, last ? "└─" : "├─", n->name,
-		draw_mac(n->mac).s);
+	fprintf(t->out, "%s%s NIC %s  %s ", indent, last ? "└─" : "├─", n->name, draw_mac(n->mac).s);
 	if (!n->gro && !n->tso && !n->tx_csum && !n->rx_csum)
 		fprintf(t->out, " no offloads");
 	else
@@ -233,20 +236,26 @@ static void txt_vlans(struct draw_txt *t)
 			for (int trunks = 0; trunks < 2; trunks++)
 				for (unsigned p = 0; p < d->n_parts; p++)
 					for (unsigned i = 0; i < d->parts[p].n_adapters; i++) {
-						const struct topo_adapter *a = &d->parts[p].adapters[i];
+						const struct topo_adapter *a =
+							&d->parts[p].adapters[i];
 						if (a->vswitch != s || !a->trunk_priority != !trunks ||
 						    !topo_desc_adapter_on_vlan(a, (uint16_t)vid))
 							continue;
 						if (!n++)
-							col = (unsigned)fprintf(t->out, "  VLAN %-4u ", vid);
+							col = (unsigned)fprintf(t->out,
+										"  VLAN %-4u ", vid);
 						if (col > 90)
-							col = (unsigned)fprintf(t->out, "\n            ");
+							col = (unsigned)fprintf(t->out,
+										"\n            ");
 						int w;
 						if (trunks)
-							w = fprintf(t->out, "  ⇄ %s (%s, priority %u%s)", a->name,
-								    d->parts[p].name, a->trunk_priority,
-								    has_trunk && ap == p && ai == i ? ", active"
-												    : "");
+							w = fprintf(t->out,
+								    "  ⇄ %s (%s, priority %u%s)",
+								    a->name, d->parts[p].name,
+								    a->trunk_priority,
+								    has_trunk && ap == p && ai == i
+									    ? ", active"
+									    : "");
 						else
 							w = fprintf(t->out, " %s", a->name);
 						col += w > 0 ? (unsigned)w : 0;
@@ -265,7 +274,8 @@ int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *ou
 	struct draw_txt t = {out, d, ov};
 	if (!draw_sane(d))
 		return -EINVAL;
-	fprintf(out, "topology %s%s%s, MTU %u\n\n", d->name, d->file[0] ? " — " : "", d->file, d->mtu);
+	fprintf(out, "topology %s%s%s, MTU %u\n\n", d->name, d->file[0] ? " — " : "", d->file,
+		d->mtu);
 	txt_vlans(&t);
 
 	for (unsigned p = 0; p < d->n_parts; p++) {
@@ -296,8 +306,8 @@ int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *ou
 			if (c->partition != p)
 				continue;
 			bool last = --left == 0;
-			fprintf(out, "  %s container %s  veth %s ── %s", last ? "└─" : "├─", c->name,
-				c->veth, draw_mac(c->mac).s);
+			fprintf(out, "  %s container %s  veth %s ── %s", last ? "└─" : "├─",
+				c->name, c->veth, draw_mac(c->mac).s);
 			txt_marks(&t, c->veth);
 			if (c->ep.present)
 				txt_endpoint(&t, &c->ep, last ? "       " : "  │    ");
@@ -330,8 +340,8 @@ int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *ou
 			char b[32], r[32], at[32];
 			draw_size(fl->bytes, b, sizeof(b));
 			draw_size(fl->reply_bytes, r, sizeof(r));
-			fprintf(out, "  %-16s %s → %s  port %u  %s, reply %s", fl->name, fl->from, fl->to,
-				fl->port, b, r);
+			fprintf(out, "  %-16s %s → %s  port %u  %s, reply %s", fl->name, fl->from,
+				fl->to, fl->port, b, r);
 			if (fl->start_ns) {
 				topo_desc_format_time(fl->start_ns, at, sizeof(at));
 				fprintf(out, "  from %s", at);
@@ -349,7 +359,8 @@ int draw_text(const struct topo_desc *d, const struct draw_overlay *ov, FILE *ou
 			char at[32];
 			topo_desc_format_time(ev->at_ns, at, sizeof(at));
 			fprintf(out, "  %-8s %s %s", at,
-				(unsigned)ev->kind < TOPO_EV_N_KINDS ? words[ev->kind] : "?", ev->target);
+				(unsigned)ev->kind < TOPO_EV_N_KINDS ? words[ev->kind] : "?",
+				ev->target);
 			if (ev->kind == TOPO_EV_MTU)
 				fprintf(out, " → %u", ev->value);
 			if (ev->kind == TOPO_EV_OFFLOADS) {
@@ -390,7 +401,10 @@ static void dot_str(FILE *out, const char *s)
 			p++;
 			continue;
 		}
-		unsigned len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+		unsigned len = c >= 0xf0 && c < 0xf5   ? 4
+			       : c >= 0xe0             ? 3
+			       : c >= 0xc2 && c < 0xe0 ? 2
+						       : 0;
 		bool ok = len != 0;
 		for (unsigned i = 1; ok && i < len; i++)
 			ok = (p[i] & 0xc0) == 0x80;
@@ -453,7 +467,8 @@ static void dot_dev_id(const struct topo_desc *d, unsigned part, const char *nam
 			return;
 		}
 	for (unsigned i = 0; i < d->n_nics; i++)
-		if (!d->nics[i].in_host && d->nics[i].owner == part && strcmp(d->nics[i].name, name) == 0) {
+		if (!d->nics[i].in_host && d->nics[i].owner == part &&
+		    strcmp(d->nics[i].name, name) == 0) {
 			snprintf(id, size, "n%u", i);
 			return;
 		}
@@ -465,8 +480,7 @@ static void dot_dev_id(const struct topo_desc *d, unsigned part, const char *nam
 	id[0] = 0;
 }
 
-static void dot_endpoint(FILE *out, const struct topo_endpoint *ep, const char *id,
-			 const char *dev_id)
+static void dot_endpoint(FILE *out, const struct topo_endpoint *ep, const char *id, const char *dev_id)
 {
 	char addr[128];
 	draw_addr(&ep->addr, addr, sizeof(addr));
@@ -507,8 +521,9 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 			if (!used)
 				continue;
 			bool trunked = topo_desc_active_trunk(d, s, (uint16_t)vid, NULL, NULL);
-			fprintf(out, "    v%u_%u [shape=box, style=\"rounded,filled\", fillcolor=%s, ", s, vid,
-				trunked ? "lightblue" : "mistyrose");
+			fprintf(out,
+				"    v%u_%u [shape=box, style=\"rounded,filled\", fillcolor=%s, ",
+				s, vid, trunked ? "lightblue" : "mistyrose");
 			dot_label(out, "VLAN %u%s", vid, trunked ? "" : "\nno trunk");
 			fputs("];\n", out);
 		}
@@ -547,7 +562,8 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 			if (n->in_host || n->owner != p)
 				continue;
 			fprintf(out, "    n%u [shape=box3d, ", i);
-			dot_label(out, "NIC %s\n%s%s", n->name, draw_mac(n->mac).s, n->gro ? "\nGRO" : "");
+			dot_label(out, "NIC %s\n%s%s", n->name, draw_mac(n->mac).s,
+				  n->gro ? "\nGRO" : "");
 			dot_end_node(out, ov, n->name);
 		}
 		for (unsigned i = 0; i < d->n_containers; i++) {
@@ -572,7 +588,8 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 			if (br->partition != p)
 				continue;
 			fprintf(out, "    b%u [shape=hexagon, style=filled, fillcolor=honeydew, ", b);
-			dot_label(out, "%s\n(%s)", br->name, br->kind == TOPO_BR_OVS ? "ovs" : "linux");
+			dot_label(out, "%s\n(%s)", br->name,
+				  br->kind == TOPO_BR_OVS ? "ovs" : "linux");
 			dot_end_node(out, ov, br->name);
 		}
 		fputs("  }\n", out);
@@ -619,7 +636,8 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 					continue;
 				unsigned ap = 0, ai = 0;
 				bool active = a->trunk_priority &&
-					      topo_desc_active_trunk(d, a->vswitch, (uint16_t)vid, &ap, &ai) &&
+					      topo_desc_active_trunk(d, a->vswitch, (uint16_t)vid,
+								     &ap, &ai) &&
 					      ap == p && ai == i;
 				fprintf(out, "  p%ua%u -- v%u_%u [", p, i, a->vswitch, vid);
 				if (a->trunk_priority)
@@ -628,7 +646,8 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 				else
 					dot_label(out, "%s %u", k ? "VID" : "PVID", vid);
 				if (a->trunk_priority)
-					fprintf(out, ", penwidth=2, style=\"%s\"", k ? "bold,dashed" : "bold");
+					fprintf(out, ", penwidth=2, style=\"%s\"",
+						k ? "bold,dashed" : "bold");
 				else if (k)
 					fputs(", style=dashed", out);
 				fputs("];\n", out);
@@ -658,7 +677,8 @@ int draw_dot(const struct topo_desc *d, const struct draw_overlay *ov, FILE *out
 		int m = topo_desc_find_nic(d, n->peer);
 		int s = topo_desc_find_switch(d, n->peer);
 		if (m >= 0 && ((unsigned)m > i || strcmp(d->nics[m].peer, n->name) != 0))
-			fprintf(out, "  n%u -- n%d [style=bold, penwidth=3, color=gray30, label=\"wire\"];\n",
+			fprintf(out,
+				"  n%u -- n%d [style=bold, penwidth=3, color=gray30, label=\"wire\"];\n",
 				i, m);
 		else if (s >= 0)
 			fprintf(out, "  n%u -- s%d [style=bold, penwidth=3, color=gray30];\n", i, s);

@@ -20,10 +20,10 @@
 /* What to mark on the picture. Names are device names (adapters, NICs,
  * veths, bridges, switches); unknown names are ignored. */
 struct draw_overlay {
-	const char *const *path;   /* the devices a flow's frames cross, in order */
+	const char *const *path; /* the devices a flow's frames cross, in order */
 	unsigned n_path;
-	const char *drop_at;       /* where a frame was dropped, or NULL */
-	const char *drop_reason;   /* why, in plain words, or NULL */
+	const char *drop_at;     /* where a frame was dropped, or NULL */
+	const char *drop_reason; /* why, in plain words, or NULL */
 };
 
 /* Write the text picture of d to out (UTF-8 line drawing). ov may be NULL.

@@ -29,8 +29,7 @@ void scenario_options_default(struct scenario_options *o)
 	o->explain = true;
 }
 
-unsigned scenario_default_flows(struct scenario_flow_spec *specs, uint64_t bytes,
-				uint64_t reply_bytes)
+unsigned scenario_default_flows(struct scenario_flow_spec *specs, uint64_t bytes, uint64_t reply_bytes)
 {
 	memset(specs, 0, 2 * sizeof(*specs));
 	snprintf(specs[0].name, sizeof(specs[0].name), "A->B");
@@ -117,8 +116,8 @@ static void count_drops(void *arg, const char *obj, const struct counter_desc *d
 	for (unsigned e = 0; e < w->t->n_eps; e++)
 		if (w->t->eps[e].stack && strcmp(obj, stack_name(w->t->eps[e].stack)) == 0)
 			is_stack = true;
-	if (is_stack && strcmp(name, "tcp_ofo_drop") != 0 && strcmp(name, "neigh_queue_drops") != 0 &&
-	    strcmp(name, "tx_alloc_fail") != 0)
+	if (is_stack && strcmp(name, "tcp_ofo_drop") != 0 &&
+	    strcmp(name, "neigh_queue_drops") != 0 && strcmp(name, "tx_alloc_fail") != 0)
 		return;
 	if (strcmp(name, "no_destination") == 0) {
 		char text[240];
@@ -126,10 +125,12 @@ static void count_drops(void *arg, const char *obj, const struct counter_desc *d
 		if (trunk)
 			snprintf(text, sizeof(text),
 				 "dropped at %s: no local adapter for the destination on its VLAN (a bridge "
-				 "flood; frames from a trunk reach only local adapters) — harmless", obj);
+				 "flood; frames from a trunk reach only local adapters) — harmless",
+				 obj);
 		else
 			snprintf(text, sizeof(text),
-				 "dropped at %s: no adapter and no trunk for the destination (no_destination)", obj);
+				 "dropped at %s: no adapter and no trunk for the destination (no_destination)",
+				 obj);
 		trace_add_text(w->tr, text, trunk, v);
 		return;
 	}
@@ -182,7 +183,8 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			rc = -EINVAL;
 			goto out;
 		}
-		st.flows[i] = stack_flow_start(t->eps[sp->client].stack, t->eps[sp->server].stack, &fs);
+		st.flows[i] =
+			stack_flow_start(t->eps[sp->client].stack, t->eps[sp->server].stack, &fs);
 		if (!st.flows[i]) {
 			snprintf(err, err_size, "cannot start flow %s", sp->name);
 			rc = -EINVAL;
@@ -218,8 +220,9 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		double end = st.done_wall[i] ? st.done_wall[i] : t1;
 		r->wall_s = end - t0;
 		r->goodput_gbps = r->wall_s > 0
-			? (double)(fr->bytes_delivered + fr->reply_delivered) * 8 / r->wall_s / 1e9
-			: 0;
+					  ? (double)(fr->bytes_delivered + fr->reply_delivered) *
+						    8 / r->wall_s / 1e9
+					  : 0;
 		uint64_t tend = fr->done ? fr->t_complete_ns : ev_now(t->loop); /* 0 is a time */
 		r->virtual_s = (double)(tend - fr->t_start_ns) / 1e9;
 		uint64_t stall = fr->longest_stall_ns, from = fr->stall_from_ns;
@@ -230,7 +233,8 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		r->stall_s = (double)stall / 1e9;
 		r->stall_from_s = (double)(from - v0) / 1e9;
 		if (!fr->done)
-			snprintf(r->failure, sizeof(r->failure), "not finished after %.0f s of virtual time",
+			snprintf(r->failure, sizeof(r->failure),
+				 "not finished after %.0f s of virtual time",
 				 (double)o->virtual_limit_ns / 1e9);
 		else
 			snprintf(r->failure, sizeof(r->failure), "%s", fr->failure);
@@ -242,7 +246,8 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		uint64_t lost = trace_explanations_lost(st.tr);
 		if (lost) {
 			char text[96];
-			snprintf(text, sizeof(text), "drops of further kinds not itemised (more than %d kinds)",
+			snprintf(text, sizeof(text),
+				 "drops of further kinds not itemised (more than %d kinds)",
 				 TRACE_MAX_EXPLAIN);
 			trace_add_text(st.tr, text, false, lost);
 		}

@@ -18,21 +18,21 @@
 
 struct scenario_flow_spec {
 	char name[2 * TOPO_NAME_MAX + 2]; /* "A->B" */
-	unsigned client, server;    /* indices into topo->eps */
+	unsigned client, server;          /* indices into topo->eps */
 	uint64_t bytes, reply_bytes;
 	uint16_t port;
-	uint64_t start_ns;          /* virtual time after the run's start */
+	uint64_t start_ns; /* virtual time after the run's start */
 };
 
 struct scenario_flow_result {
 	char name[2 * TOPO_NAME_MAX + 2];
-	bool ok;             /* connected, every byte both ways delivered intact */
+	bool ok; /* connected, every byte both ways delivered intact */
 	bool connected;
 	bool intact;
 	uint64_t syn_retransmits, synack_retransmits, retransmits;
-	uint64_t bytes_sent, bytes_delivered;   /* client to server */
-	uint64_t reply_sent, reply_delivered;   /* server to client */
-	double wall_s;       /* wall-clock seconds from start to completion */
+	uint64_t bytes_sent, bytes_delivered; /* client to server */
+	uint64_t reply_sent, reply_delivered; /* server to client */
+	double wall_s;                        /* wall-clock seconds from start to completion */
 	double goodput_gbps; /* payload bits delivered (both ways) per wall second */
 	double virtual_s;    /* virtual time to completion */
 	double stall_s;      /* longest virtual time without delivery either way */
@@ -41,12 +41,12 @@ struct scenario_flow_result {
 };
 
 struct scenario_options {
-	int family;             /* 4 or 6 */
+	int family;                /* 4 or 6 */
 	uint64_t virtual_limit_ns; /* give up after this much virtual time */
-	const char *trace_file; /* NULL: none */
-	const char *pcap_dir;   /* NULL: none */
-	unsigned trace_first;   /* packets of each flow direction traced (8) */
-	bool explain;           /* record hops to explain drops (default on) */
+	const char *trace_file;    /* NULL: none */
+	const char *pcap_dir;      /* NULL: none */
+	unsigned trace_first;      /* packets of each flow direction traced (8) */
+	bool explain;              /* record hops to explain drops (default on) */
 };
 
 struct scenario_result {

@@ -16,7 +16,7 @@
 
 struct snap_entry {
 	char obj[TOPO_NAME_MAX + 16];
-	char name[48];                /* the counter's name, copied */
+	char name[48]; /* the counter's name, copied */
 	/* The counter's descriptor when it belongs to a registered (static)
 	 * set, valid after the topology is gone; NULL for a set a driver built
 	 * at run time (a kernel driver's ethtool -S names), whose descriptors

@@ -128,8 +128,8 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	const char *kind = t->cfg.driver ? t->cfg.driver : a->driver.kind;
 	bool kernel = strncmp(kind, "kernel-", 7) == 0;
 	if (strcmp(kind, "illan") != 0 && !kernel) {
-		seterr(err, err_size, "%sadapter %s: driver '%s': expected illan or kernel-VERSION", loc,
-		       a->name, kind);
+		seterr(err, err_size, "%sadapter %s: driver '%s': expected illan or kernel-VERSION",
+		       loc, a->name, kind);
 		return -EINVAL;
 	}
 	struct hv_adapter_config ac;
@@ -187,8 +187,13 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 		}
 	}
 	struct topo_dev *td = add_dev(t);
-	*td = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_ADAPTER, .is_adapter = true, .adapter = a,
-				.part = (int)p, .hvp = part, .ua = ua};
+	*td = (struct topo_dev){.dev = dev,
+				.kind = TOPO_DEV_ADAPTER,
+				.is_adapter = true,
+				.adapter = a,
+				.part = (int)p,
+				.hvp = part,
+				.ua = ua};
 	unsigned mtu = dev_mtu(t, a->mtu);
 	int rc = open_at_mtu(dev, mtu);
 	if (rc) {
@@ -252,8 +257,8 @@ static int make_nic(struct topo *t, unsigned idx, char *err, size_t err_size)
 		return -ENOMEM;
 	}
 	struct topo_dev *td = add_dev(t);
-	*td = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_NIC, .nic = n,
-				.part = n->in_host ? -1 : (int)n->owner};
+	*td = (struct topo_dev){
+		.dev = dev, .kind = TOPO_DEV_NIC, .nic = n, .part = n->in_host ? -1 : (int)n->owner};
 	if (netdev_open(dev)) {
 		seterr(err, err_size, "%scannot open NIC %s", loc, n->name);
 		return -EINVAL;
@@ -283,7 +288,8 @@ static int make_bridge(struct topo *t, unsigned b, char *err, size_t err_size)
 		struct br_port_config pcfg = {.port_no = 0, .tag = bp->tag};
 		if (br_add_port(t->brs[b], td->dev, &pcfg) < 0) {
 			where(t, &bp->src, loc, sizeof(loc));
-			seterr(err, err_size, "%sbridge %s: cannot add port %s", loc, bd->name, bp->dev);
+			seterr(err, err_size, "%sbridge %s: cannot add port %s", loc, bd->name,
+			       bp->dev);
 			return -EINVAL;
 		}
 	}
@@ -303,16 +309,17 @@ static int make_container(struct topo *t, unsigned i, char *err, size_t err_size
 		seterr(err, err_size, "%scannot create the veth pair of container %s", loc, c->name);
 		return -ENOMEM;
 	}
-	*add_dev(t) = (struct topo_dev){.dev = pe, .kind = TOPO_DEV_VETH, .container = c,
-					 .part = (int)c->partition};
-	*add_dev(t) = (struct topo_dev){.dev = ce, .kind = TOPO_DEV_VETH, .container = c,
-					 .part = (int)c->partition};
+	*add_dev(t) = (struct topo_dev){
+		.dev = pe, .kind = TOPO_DEV_VETH, .container = c, .part = (int)c->partition};
+	*add_dev(t) = (struct topo_dev){
+		.dev = ce, .kind = TOPO_DEV_VETH, .container = c, .part = (int)c->partition};
 	uint8_t pmac[6];
 	made_up_mac(pmac, 0x40, c->partition, i);
 	unsigned mtu = dev_mtu(t, c->mtu);
 	if (netdev_set_mac(ce, c->mac) || netdev_set_mac(pe, pmac) || open_at_mtu(pe, mtu) ||
 	    open_at_mtu(ce, mtu)) {
-		seterr(err, err_size, "%scannot open the veth pair of container %s (mtu %u)", loc, c->name, mtu);
+		seterr(err, err_size, "%scannot open the veth pair of container %s (mtu %u)", loc,
+		       c->name, mtu);
 		return -EINVAL;
 	}
 	return 0;
@@ -349,12 +356,15 @@ static int make_switch(struct topo *t, unsigned s_idx, char *err, size_t err_siz
 		snprintf(name, sizeof(name), "%.20s.p%u", sw->name, ++port);
 		struct netdev *dev = physnic_create(name, t->switch_pools[s_idx], t->loop, &pc);
 		if (!dev) {
-			seterr(err, err_size, "%scannot create port %s of switch %s", loc, name, sw->name);
+			seterr(err, err_size, "%scannot create port %s of switch %s", loc, name,
+			       sw->name);
 			return -ENOMEM;
 		}
 		*add_dev(t) = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_SWITCH_PORT, .part = -1};
-		if (netdev_open(dev) || physnic_link(end->dev, dev) || br_add_port(br, dev, NULL) < 0) {
-			seterr(err, err_size, "%scannot wire %s to switch %s", loc, nic->name, sw->name);
+		if (netdev_open(dev) || physnic_link(end->dev, dev) ||
+		    br_add_port(br, dev, NULL) < 0) {
+			seterr(err, err_size, "%scannot wire %s to switch %s", loc, nic->name,
+			       sw->name);
 			return -EINVAL;
 		}
 	}
@@ -435,9 +445,11 @@ static int make_stacks(struct topo *t, char *err, size_t err_size)
 			const struct topo_ep *a = &t->eps[e], *b = &t->eps[o];
 			if (o == e)
 				continue;
-			if (a->addr.has_ip4 && b->addr.has_ip4 && same_prefix(a->ip4, b->ip4, a->addr.prefix4))
+			if (a->addr.has_ip4 && b->addr.has_ip4 &&
+			    same_prefix(a->ip4, b->ip4, a->addr.prefix4))
 				stack_add_neighbour(a->stack, 4, b->ip4, b->mac);
-			if (a->addr.has_ip6 && b->addr.has_ip6 && same_prefix(a->ip6, b->ip6, a->addr.prefix6))
+			if (a->addr.has_ip6 && b->addr.has_ip6 &&
+			    same_prefix(a->ip6, b->ip6, a->addr.prefix6))
 				stack_add_neighbour(a->stack, 6, b->ip6, b->mac);
 		}
 	return 0;
@@ -460,7 +472,8 @@ static void set_part_up(struct topo *t, unsigned p, bool up)
 
 static void event_fire(struct ev_timer *tm)
 {
-	struct topo_event_rt *rt = (struct topo_event_rt *)((char *)tm - offsetof(struct topo_event_rt, timer));
+	struct topo_event_rt *rt =
+		(struct topo_event_rt *)((char *)tm - offsetof(struct topo_event_rt, timer));
 	struct topo *t = rt->t;
 	const struct topo_event *ev = rt->ev;
 	t->n_events_fired++;
@@ -568,7 +581,8 @@ static int build(struct topo *t, char *err, size_t err_size)
 	for (unsigned v = 0; v < d->n_vswitches; v++) {
 		bool veb = t->cfg.veb || d->vswitches[v].mode == TOPO_VSW_VEB;
 		if (hv_vswitch_set_mode(t->hv, v, veb ? HV_VSW_VEB : HV_VSW_VEPA)) {
-			seterr(err, err_size, "%svswitch %s refused", where(t, &d->vswitches[v].src, loc, sizeof(loc)),
+			seterr(err, err_size, "%svswitch %s refused",
+			       where(t, &d->vswitches[v].src, loc, sizeof(loc)),
 			       d->vswitches[v].name);
 			return -EINVAL;
 		}
@@ -596,7 +610,8 @@ static int build(struct topo *t, char *err, size_t err_size)
 				continue; /* real mode: the host is a namespace */
 			if (pass == 1 && !t->host_pools[d->nics[n].owner]) {
 				const struct topo_host *h = &d->hosts[d->nics[n].owner];
-				t->host_pools[d->nics[n].owner] = pkt_pool_create(h->name, host_pool_classes, 3, NULL, 0);
+				t->host_pools[d->nics[n].owner] =
+					pkt_pool_create(h->name, host_pool_classes, 3, NULL, 0);
 				if (!t->host_pools[d->nics[n].owner]) {
 					seterr(err, err_size, "out of memory");
 					return -ENOMEM;
@@ -628,12 +643,13 @@ static int build(struct topo *t, char *err, size_t err_size)
 		int peer = nic->peer[0] ? topo_desc_find_nic(d, nic->peer) : -1; /* -1: a switch */
 		if (peer < 0 || (unsigned)peer < n)
 			continue;
-		struct topo_dev *a = topo_find_dev(t, nic->name), *b = topo_find_dev(t, d->nics[peer].name);
+		struct topo_dev *a = topo_find_dev(t, nic->name),
+				*b = topo_find_dev(t, d->nics[peer].name);
 		if (!a || !b)
 			continue; /* real mode: the host's side is a namespace */
 		if (physnic_link(a->dev, b->dev)) {
-			seterr(err, err_size, "%scannot wire %s to %s", where(t, &nic->src, loc, sizeof(loc)),
-			       nic->name, nic->peer);
+			seterr(err, err_size, "%scannot wire %s to %s",
+			       where(t, &nic->src, loc, sizeof(loc)), nic->name, nic->peer);
 			return -EINVAL;
 		}
 	}
@@ -841,7 +857,8 @@ static uint64_t counter_or_die(struct topo *t, const char *obj, const char *name
 {
 	uint64_t v;
 	if (topo_counter_checked(t, obj, name, &v)) {
-		fprintf(stderr, "topo_counter: no counter %s%s%s\n", obj ? obj : "", obj ? "." : "", name);
+		fprintf(stderr, "topo_counter: no counter %s%s%s\n", obj ? obj : "", obj ? "." : "",
+			name);
 		abort();
 	}
 	return v;

@@ -48,15 +48,15 @@ enum topo_seed_ep { TOPO_EP_A, TOPO_EP_B, TOPO_EP_X, TOPO_N_EP };
  * fixes value other than TOPO_FIXES_FILE replaces the file's. */
 #define TOPO_FIXES_FILE 0x80000000u
 struct topo_config {
-	unsigned fixes;    /* IBMVETH_FIX_* bits for every illan driver, or TOPO_FIXES_FILE */
-	bool no_offload;   /* every adapter and NIC without CSO/LSO (the baseline) */
-	unsigned mtu;      /* every device; 0: each device's own (default 1500) */
-	uint64_t seed;     /* deterministic choices (ports, ISNs, patterns); 0: the file's */
-	bool gro;          /* false: GRO off on every NIC; true: as the file says */
-	bool linux_bridge; /* every bridge Linux-bridge style */
-	bool veb;          /* every hypervisor switch in VEB mode */
-	bool real;         /* no built-in stacks or hosts: the caller attaches endpoints */
-	bool monotonic;    /* real clock (real mode) instead of the virtual one */
+	unsigned fixes;     /* IBMVETH_FIX_* bits for every illan driver, or TOPO_FIXES_FILE */
+	bool no_offload;    /* every adapter and NIC without CSO/LSO (the baseline) */
+	unsigned mtu;       /* every device; 0: each device's own (default 1500) */
+	uint64_t seed;      /* deterministic choices (ports, ISNs, patterns); 0: the file's */
+	bool gro;           /* false: GRO off on every NIC; true: as the file says */
+	bool linux_bridge;  /* every bridge Linux-bridge style */
+	bool veb;           /* every hypervisor switch in VEB mode */
+	bool real;          /* no built-in stacks or hosts: the caller attaches endpoints */
+	bool monotonic;     /* real clock (real mode) instead of the virtual one */
 	const char *driver; /* every adapter's driver ("illan", "kernel-6.1"), or NULL: the file's */
 };
 
@@ -75,13 +75,13 @@ enum topo_dev_kind {
 struct topo_dev {
 	struct netdev *dev;
 	enum topo_dev_kind kind;
-	bool is_adapter;                    /* kind == TOPO_DEV_ADAPTER */
-	const struct topo_adapter *adapter; /* adapters */
-	const struct topo_nic *nic;         /* NICs */
+	bool is_adapter;                        /* kind == TOPO_DEV_ADAPTER */
+	const struct topo_adapter *adapter;     /* adapters */
+	const struct topo_nic *nic;             /* NICs */
 	const struct topo_container *container; /* veth ends */
-	int part;                           /* partition index, -1 for none (hosts, switches) */
-	struct hv_partition *hvp;           /* adapters */
-	uint64_t ua;                        /* adapters: unit address */
+	int part;                               /* partition index, -1 for none (hosts, switches) */
+	struct hv_partition *hvp;               /* adapters */
+	uint64_t ua;                            /* adapters: unit address */
 };
 
 /* An endpoint: a built-in stack (embedded mode) on one device. */
@@ -89,7 +89,7 @@ struct topo_ep {
 	char name[TOPO_NAME_MAX];    /* "A" */
 	char display[TOPO_NAME_MAX]; /* "VM A" */
 	struct netdev *dev;
-	struct stack *stack;         /* NULL in real mode */
+	struct stack *stack; /* NULL in real mode */
 	uint8_t mac[6];
 	uint8_t ip4[4], ip6[16];
 	struct topo_addr addr;
@@ -105,13 +105,13 @@ struct topo {
 	struct hv_partition **parts; /* desc->n_parts */
 	struct topo_dev *devs;       /* adapters (declaration order), then NICs */
 	unsigned n_devs;
-	struct br **brs;             /* desc->n_bridges, then one per external switch */
+	struct br **brs; /* desc->n_bridges, then one per external switch */
 	unsigned n_brs;
 	struct topo_ep *eps;
 	unsigned n_eps;
-	struct pkt_pool **host_pools; /* desc->n_hosts: external hosts' memory */
-	struct pkt_pool **nic_pools;  /* per NIC in a partition without adapters */
-	struct pkt_pool **part_pools; /* per partition without adapters (its veths) */
+	struct pkt_pool **host_pools;   /* desc->n_hosts: external hosts' memory */
+	struct pkt_pool **nic_pools;    /* per NIC in a partition without adapters */
+	struct pkt_pool **part_pools;   /* per partition without adapters (its veths) */
 	struct pkt_pool **switch_pools; /* desc->n_switches: external switches' memory */
 	struct topo_event_rt *events;
 	unsigned n_events_fired;

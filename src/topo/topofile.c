@@ -29,11 +29,11 @@ enum tf_kind { TF_SCALAR, TF_SEQ, TF_MAP };
  * children alternate key and value. */
 struct tf_node {
 	uint8_t kind;
-	bool plain;           /* an unquoted scalar (only those can be null) */
-	unsigned line, col;   /* from 1 */
-	uint32_t text, len;   /* scalar: offset in tf.str (NUL-terminated) and length */
+	bool plain;            /* an unquoted scalar (only those can be null) */
+	unsigned line, col;    /* from 1 */
+	uint32_t text, len;    /* scalar: offset in tf.str (NUL-terminated) and length */
 	int first, last, next; /* child chain; -1 ends it */
-	unsigned n;           /* children */
+	unsigned n;            /* children */
 };
 
 struct tf {
@@ -52,8 +52,7 @@ struct tf {
 	struct topo_driver driver; /* the file's default driver (top-level driver:) */
 };
 
-__attribute__((format(printf, 3, 4))) static void tf_err(struct tf *t, int node, const char *fmt,
-							  ...)
+__attribute__((format(printf, 3, 4))) static void tf_err(struct tf *t, int node, const char *fmt, ...)
 {
 	if (t->failed)
 		return;
@@ -211,7 +210,8 @@ static bool tf_build(struct tf *t)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
-				tf_err(t, -1, "a second YAML document at %u:%u: a topology file holds one",
+				tf_err(t, -1,
+				       "a second YAML document at %u:%u: a topology file holds one",
 				       (unsigned)m.line + 1, (unsigned)m.column + 1);
 			}
 			break;
@@ -233,9 +233,10 @@ static bool tf_build(struct tf *t)
 					       TOPOFILE_MAX_DEPTH);
 				break;
 			}
-			n = tf_node_new(t, ev.type == YAML_SCALAR_EVENT	       ? TF_SCALAR
-					   : ev.type == YAML_SEQUENCE_START_EVENT ? TF_SEQ
-										  : TF_MAP,
+			n = tf_node_new(t,
+					ev.type == YAML_SCALAR_EVENT           ? TF_SCALAR
+					: ev.type == YAML_SEQUENCE_START_EVENT ? TF_SEQ
+									       : TF_MAP,
 					&m);
 			if (n < 0)
 				break;
@@ -350,8 +351,8 @@ static bool tf_map(struct tf *t, int n, const char *what, const char *const *key
 		const char *key = tf_text(t, k);
 		for (int j = m->first; j != k; j = t->nodes[t->nodes[j].next].next)
 			if (t->nodes[j].kind == TF_SCALAR && strcmp(tf_text(t, j), key) == 0) {
-				tf_err(t, k, "%s: key '%s' appears twice (first at line %u)", what, key,
-				       t->nodes[j].line);
+				tf_err(t, k, "%s: key '%s' appears twice (first at line %u)", what,
+				       key, t->nodes[j].line);
 				return false;
 			}
 		bool known = false;
@@ -371,7 +372,8 @@ static bool tf_map(struct tf *t, int n, const char *what, const char *const *key
 				best = dist;
 				snprintf(hint, sizeof(hint), " (did you mean %s?)", keys[i]);
 			}
-			int w = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", keys[i]);
+			int w = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+					 keys[i]);
 			if (w > 0 && (size_t)w < sizeof(list) - len)
 				len += (size_t)w;
 		}
@@ -420,8 +422,8 @@ static bool tf_name(struct tf *t, int v, const char *key, char *out, size_t size
 	if (!s)
 		return false;
 	if (t->nodes[v].len >= size) {
-		tf_err(t, v, "%s: %s is %u characters long: names hold at most %zu", key, TF_GOT(t, v),
-		       t->nodes[v].len, size - 1);
+		tf_err(t, v, "%s: %s is %u characters long: names hold at most %zu", key,
+		       TF_GOT(t, v), t->nodes[v].len, size - 1);
 		return false;
 	}
 	for (unsigned i = 0; i < t->nodes[v].len; i++)
@@ -616,8 +618,7 @@ static bool tf_mac(struct tf *t, int v, const char *key, uint8_t mac[6])
 }
 
 /* "192.0.2.1/24" or "2001:db8::1/64" (the prefix may be left out). */
-static bool tf_ip(struct tf *t, int v, const char *key, int family, uint8_t *addr,
-		  unsigned *prefix)
+static bool tf_ip(struct tf *t, int v, const char *key, int family, uint8_t *addr, unsigned *prefix)
 {
 	const char *s = t->nodes[v].kind == TF_SCALAR ? tf_text(t, v) : NULL;
 	const char *example = family == AF_INET ? "192.0.2.1/24" : "2001:db8::1/64";
@@ -744,8 +745,10 @@ static bool tf_fixes(struct tf *t, int v, unsigned *out)
 	if (t->nodes[v].kind == TF_SEQ) {
 		for (int i = tf_first(t, v); i >= 0; i = tf_next(t, i)) {
 			unsigned one;
-			if (t->nodes[i].kind != TF_SCALAR || ibmveth_parse_fixes(tf_text(t, i), &one)) {
-				tf_err(t, i, "fixes: expected %s, got %s", tf_fixes_words, TF_GOT(t, i));
+			if (t->nodes[i].kind != TF_SCALAR ||
+			    ibmveth_parse_fixes(tf_text(t, i), &one)) {
+				tf_err(t, i, "fixes: expected %s, got %s", tf_fixes_words,
+				       TF_GOT(t, i));
 				return false;
 			}
 			fixes |= one;
@@ -804,9 +807,20 @@ static bool tf_vid_list(struct tf *t, int v, const char *key, uint16_t *vids, un
 
 static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 {
-	static const char *const keys[] = {
-		"name", "mac", "vswitch", "pvid", "additional_vids", "trunk_priority", "csum_offload",
-		"large_send", "mtu", "rx_pools", "mcast_filter_size", "driver", "endpoint", NULL};
+	static const char *const keys[] = {"name",
+					   "mac",
+					   "vswitch",
+					   "pvid",
+					   "additional_vids",
+					   "trunk_priority",
+					   "csum_offload",
+					   "large_send",
+					   "mtu",
+					   "rx_pools",
+					   "mcast_filter_size",
+					   "driver",
+					   "endpoint",
+					   NULL};
 	struct topo_desc *d = t->d;
 	if (!tf_map(t, v, "an adapter", keys))
 		return false;
@@ -852,7 +866,8 @@ static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 		}
 		a->src_trunk = tf_src(t, x);
 	}
-	if ((x = tf_get(t, v, "csum_offload")) >= 0 && !tf_bool(t, x, "csum_offload", &a->csum_offload))
+	if ((x = tf_get(t, v, "csum_offload")) >= 0 &&
+	    !tf_bool(t, x, "csum_offload", &a->csum_offload))
 		return false;
 	if ((x = tf_get(t, v, "large_send")) >= 0 && !tf_bool(t, x, "large_send", &a->large_send))
 		return false;
@@ -892,7 +907,8 @@ static bool tf_nic(struct tf *t, int v, bool in_host, unsigned owner, unsigned *
 	if (!tf_map(t, v, "a NIC", keys))
 		return false;
 	if (d->n_nics == TOPO_MAX_NICS) {
-		tf_err(t, v, "more than %d NICs: illan allows up to %d", TOPO_MAX_NICS, TOPO_MAX_NICS);
+		tf_err(t, v, "more than %d NICs: illan allows up to %d", TOPO_MAX_NICS,
+		       TOPO_MAX_NICS);
 		return false;
 	}
 	struct topo_nic *n = &d->nics[d->n_nics];
@@ -1137,7 +1153,7 @@ static bool tf_switch(struct tf *t, int v)
 
 static bool tf_flow(struct tf *t, int v)
 {
-	static const char *const keys[] = {"name", "from",  "to",    "bytes",
+	static const char *const keys[] = {"name",        "from", "to",    "bytes",
 					   "reply_bytes", "port", "start", NULL};
 	struct topo_desc *d = t->d;
 	if (!tf_map(t, v, "a flow", keys))
@@ -1148,7 +1164,8 @@ static bool tf_flow(struct tf *t, int v)
 	int x;
 	if ((x = tf_get(t, v, "name")) >= 0 && !tf_name(t, x, "name", f->name, sizeof(f->name)))
 		return false;
-	if ((x = tf_need(t, v, "from", "a flow")) < 0 || !tf_name(t, x, "from", f->from, sizeof(f->from)))
+	if ((x = tf_need(t, v, "from", "a flow")) < 0 ||
+	    !tf_name(t, x, "from", f->from, sizeof(f->from)))
 		return false;
 	f->src_from = tf_src(t, x);
 	if ((x = tf_need(t, v, "to", "a flow")) < 0 || !tf_name(t, x, "to", f->to, sizeof(f->to)))
@@ -1184,8 +1201,7 @@ static bool tf_flow(struct tf *t, int v)
 
 /* mtu: {adapter: NAME | nic: NAME, value: N} and offloads: {adapter: NAME,
  * csum: BOOL, large_send: BOOL}. */
-static bool tf_event_target(struct tf *t, int v, const char *what, bool nic_ok,
-			    struct topo_event *e)
+static bool tf_event_target(struct tf *t, int v, const char *what, bool nic_ok, struct topo_event *e)
 {
 	int a = tf_get(t, v, "adapter"), n = nic_ok ? tf_get(t, v, "nic") : -1;
 	if ((a < 0) == (n < 0)) {
@@ -1202,8 +1218,8 @@ static bool tf_event_target(struct tf *t, int v, const char *what, bool nic_ok,
 
 static bool tf_event(struct tf *t, int v)
 {
-	static const char *const keys[] = {"at",   "stop",    "start", "close", "open", "link_down",
-					   "link_up", "mtu", "offloads", NULL};
+	static const char *const keys[] = {"at",        "stop",    "start", "close",    "open",
+					   "link_down", "link_up", "mtu",   "offloads", NULL};
 	static const struct {
 		const char *key;
 		enum topo_event_kind kind;
@@ -1228,7 +1244,8 @@ static bool tf_event(struct tf *t, int v)
 		if (!strcmp(key, "at"))
 			continue;
 		if (action) {
-			tf_err(t, k, "an event does one thing: this one has both %s and %s", action, key);
+			tf_err(t, k, "an event does one thing: this one has both %s and %s", action,
+			       key);
 			return false;
 		}
 		action = key;
@@ -1276,7 +1293,8 @@ static bool tf_event(struct tf *t, int v)
 			e->has_large_send = true;
 		}
 		if (!e->has_csum && !e->has_large_send) {
-			tf_err(t, av, "an offloads event changes nothing: give csum, large_send or both");
+			tf_err(t, av,
+			       "an offloads event changes nothing: give csum, large_send or both");
 			return false;
 		}
 	}
@@ -1301,7 +1319,7 @@ static bool tf_list(struct tf *t, const char *key, unsigned max, const char *wha
 
 static bool tf_top(struct tf *t)
 {
-	static const char *const keys[] = {"name",   "mtu",      "seed",       "bytes",
+	static const char *const keys[] = {"name",        "mtu",    "seed",      "bytes",
 					   "reply_bytes", "driver", "vswitches", "switches",
 					   "partitions",  "hosts",  "flows",     "events",
 					   NULL};
@@ -1341,8 +1359,9 @@ static bool tf_top(struct tf *t)
 		if (!tf_seq(t, x, "vswitches", TOPO_MAX_VSWITCHES, "vswitches"))
 			return false;
 		if (tf_first(t, x) < 0) {
-			tf_err(t, x, "vswitches: a system has at least one (leave the key out for "
-				     "ETHERNET0 in VEPA mode)");
+			tf_err(t, x,
+			       "vswitches: a system has at least one (leave the key out for "
+			       "ETHERNET0 in VEPA mode)");
 			return false;
 		}
 		d->n_vswitches = 0;
@@ -1386,7 +1405,8 @@ struct topo_desc *topofile_load_string(const char *text, size_t len, const char 
 	if (err && err_size)
 		err[0] = 0;
 	if (len > TOPOFILE_MAX_SIZE) {
-		tf_err(&t, -1, "%zu bytes: topology files are at most %u bytes", len, TOPOFILE_MAX_SIZE);
+		tf_err(&t, -1, "%zu bytes: topology files are at most %u bytes", len,
+		       TOPOFILE_MAX_SIZE);
 		return NULL;
 	}
 	t.d = topo_desc_new();

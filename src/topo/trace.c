@@ -275,8 +275,10 @@ static void print_hop(struct trace *tr, const struct trace_rec *r, const struct 
 	struct trace_flow *f = flow_of(tr, &r->key, &dir);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double us = (double)(now.tv_sec - tr->t0.tv_sec) * 1e6 + (double)(now.tv_nsec - tr->t0.tv_nsec) / 1e3;
-	fprintf(tr->out, "%10.1fus %-8s %-5s %-7s seq=%-10u %-12s ip_summed=%-11s csum=0x%04x gso_size=%-5u frag_list=%s len=%u\n",
+	double us = (double)(now.tv_sec - tr->t0.tv_sec) * 1e6 +
+		    (double)(now.tv_nsec - tr->t0.tv_nsec) / 1e3;
+	fprintf(tr->out,
+		"%10.1fus %-8s %-5s %-7s seq=%-10u %-12s ip_summed=%-11s csum=0x%04x gso_size=%-5u frag_list=%s len=%u\n",
 		us, f ? f->name : "-", dir ? "reply" : "fwd", what_of(&r->key, r), r->key.seq,
 		hp->where, summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
 		hp->frag_list ? "yes" : "no", hp->len);
@@ -381,7 +383,8 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 			return NULL;
 		}
 		if (stat(pcap_dir, &st) || !S_ISDIR(st.st_mode) || access(pcap_dir, W_OK)) {
-			snprintf(err, err_size, "pcap directory %s is not a writable directory", pcap_dir);
+			snprintf(err, err_size, "pcap directory %s is not a writable directory",
+				 pcap_dir);
 			trace_destroy(tr);
 			return NULL;
 		}
@@ -416,8 +419,8 @@ void trace_destroy(struct trace *tr)
 	free(tr);
 }
 
-void trace_add_flow(struct trace *tr, const char *name, int family, const uint8_t *a,
-		    uint16_t pa, const uint8_t *b, uint16_t pb)
+void trace_add_flow(struct trace *tr, const char *name, int family, const uint8_t *a, uint16_t pa,
+		    const uint8_t *b, uint16_t pb)
 {
 	if (tr->n_flows == TRACE_FLOWS)
 		return;
@@ -473,7 +476,8 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 		if (h->ip_summed == CHECKSUM_UNNECESSARY) {
 			for (unsigned j = i + 1; j < n_hops; j++) {
 				const struct trace_hop *o = &hops[j];
-				if (strcmp(o->where, "phys tx") == 0 && o->ip_summed != CHECKSUM_PARTIAL) {
+				if (strcmp(o->where, "phys tx") == 0 &&
+				    o->ip_summed != CHECKSUM_PARTIAL) {
 					snprintf(out, out_size,
 						 "%s dropped at %s: TCP checksum bad, packet left the physical NIC with "
 						 "checksum 0 (nothing to complete) because it arrived "
@@ -484,7 +488,8 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 				if (is_trunk(o->where) && ends_with(o->where, " tx") &&
 				    o->ip_summed != CHECKSUM_PARTIAL) {
 					char dev[32];
-					snprintf(dev, sizeof(dev), "%.*s", (int)(strlen(o->where) - 3), o->where);
+					snprintf(dev, sizeof(dev), "%.*s",
+						 (int)(strlen(o->where) - 3), o->where);
 					snprintf(out, out_size,
 						 "%s dropped at %s: TCP checksum bad, packet left %s without "
 						 "NO_CSUM|CSUM_GOOD because it arrived CHECKSUM_UNNECESSARY — seed issue 2",
@@ -502,15 +507,18 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 						 "%s dropped at %s: TCP checksum bad, the OVS upcall completed the "
 						 "checksum from a zeroed pseudo-header seed (%.*s handed it up "
 						 "CHECKSUM_PARTIAL with checksum field 0) — seed issue 3",
-						 what, endpoint, (int)(strlen(h->where) - 3), h->where);
+						 what, endpoint, (int)(strlen(h->where) - 3),
+						 h->where);
 					return 3;
 				}
-				if (strcmp(o->where, "phys tx") == 0 && o->ip_summed == CHECKSUM_PARTIAL) {
+				if (strcmp(o->where, "phys tx") == 0 &&
+				    o->ip_summed == CHECKSUM_PARTIAL) {
 					snprintf(out, out_size,
 						 "%s dropped at %s: TCP checksum bad, the physical NIC completed the "
 						 "checksum from a zeroed pseudo-header seed (%.*s handed it up "
 						 "CHECKSUM_PARTIAL with checksum field 0) — seed issue 3",
-						 what, endpoint, (int)(strlen(h->where) - 3), h->where);
+						 what, endpoint, (int)(strlen(h->where) - 3),
+						 h->where);
 					return 3;
 				}
 			}
@@ -520,20 +528,24 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 		/* A unicast frame to a MAC the bridge has not learned yet is
 		 * flooded to every port (NORMAL); the hosts it was not for refuse
 		 * it, as a NIC's unicast filter would. Not a loss. */
-		snprintf(out, out_size, "%s reached %s, which it was not addressed to: the bridge flooded "
-			 "it (destination MAC not learned yet) — harmless", what, endpoint);
+		snprintf(out, out_size,
+			 "%s reached %s, which it was not addressed to: the bridge flooded "
+			 "it (destination MAC not learned yet) — harmless",
+			 what, endpoint);
 		return 0;
 	}
 	if (bad_csum && n_hops) {
-		snprintf(out, out_size, "%s dropped at %s: TCP checksum bad (last hop %s, %s, field 0x%04x)",
-			 what, endpoint, hops[n_hops - 1].where, summed_name(hops[n_hops - 1].ip_summed),
+		snprintf(out, out_size,
+			 "%s dropped at %s: TCP checksum bad (last hop %s, %s, field 0x%04x)", what,
+			 endpoint, hops[n_hops - 1].where, summed_name(hops[n_hops - 1].ip_summed),
 			 hops[n_hops - 1].csum_field);
 	} else {
 		const struct counter_desc *ph = phrase_of(reason);
 		if (ph)
 			snprintf(out, out_size, "%s dropped at %s: %s", what, endpoint, ph->drop);
 		else
-			snprintf(out, out_size, "%s dropped at %s: counted in %s", what, endpoint, reason);
+			snprintf(out, out_size, "%s dropped at %s: counted in %s", what, endpoint,
+				 reason);
 	}
 	return 0;
 }

@@ -48,8 +48,8 @@ void trace_destroy(struct trace *tr);
 
 /* Name a flow for the output: packets between (addr a, port pa) and (b, pb)
  * belong to it. family 4 or 6, addresses in network order. */
-void trace_add_flow(struct trace *tr, const char *name, int family, const uint8_t *a,
-		    uint16_t pa, const uint8_t *b, uint16_t pb);
+void trace_add_flow(struct trace *tr, const char *name, int family, const uint8_t *a, uint16_t pa,
+		    const uint8_t *b, uint16_t pb);
 /* Name an endpoint stack ("A" → "VM A") for explanations. */
 void trace_name_endpoint(struct trace *tr, const char *stack_name, const char *display);
 

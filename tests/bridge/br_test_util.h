@@ -42,7 +42,8 @@ static inline uint16_t ref_fold(uint32_t s)
 static inline bool ref_tcp4_offsets(const uint8_t *f, uint32_t len, uint32_t *l3, uint32_t *l4)
 {
 	uint32_t off = 12;
-	while (off + 2 <= len && (hdr_get16(f + off) == ETH_P_8021Q || hdr_get16(f + off) == ETH_P_8021AD))
+	while (off + 2 <= len &&
+	       (hdr_get16(f + off) == ETH_P_8021Q || hdr_get16(f + off) == ETH_P_8021AD))
 		off += 4;
 	if (off + 2 > len || hdr_get16(f + off) != ETH_P_IP)
 		return false;
@@ -175,7 +176,8 @@ static inline uint32_t tb_tcp4_bytes(const struct tb_tcp *t, enum tb_csum mode, 
 	switch (mode) {
 	case TB_FULL:
 	case TB_BAD: {
-		uint16_t c = (uint16_t)~ref_fold(ref_sum(buf + l4, tcp_len, ref_tcp4_seed(buf + l3, tcp_len)));
+		uint16_t c = (uint16_t)~ref_fold(
+			ref_sum(buf + l4, tcp_len, ref_tcp4_seed(buf + l3, tcp_len)));
 		if (mode == TB_BAD)
 			c ^= 0x5a5a;
 		hdr_put16(buf + l4 + 16, c);
@@ -337,8 +339,8 @@ static const struct netdev_ops dummy_ops = {
 	.destroy = dummy_destroy,
 };
 
-#define DUMMY_ALL_FEATURES                                                                         \
-	(NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |            \
+#define DUMMY_ALL_FEATURES                                                               \
+	(NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | NETIF_F_TSO | NETIF_F_TSO6 | \
 	 NETIF_F_RXCSUM)
 
 /* An open dummy device with exactly `features` (plus the soft ones). */

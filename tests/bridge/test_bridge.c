@@ -205,9 +205,10 @@ TEST(ovs_miss_then_hit_two_connections)
 	CHECK_EQ(fi.actions[0].type, BR_DP_OUTPUT);
 	CHECK_EQ(fi.actions[0].arg, 2);
 	br_flow_format(&fi, ev_now(f.loop), line, sizeof(line));
-	CHECK(strcmp(line, "in_port(1),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),"
-			   "eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6),"
-			   "tcp(src=40000,dst=80), packets:2, bytes:208, used:0.000s, actions:2") == 0);
+	CHECK(strcmp(line,
+		     "in_port(1),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),"
+		     "eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6),"
+		     "tcp(src=40000,dst=80), packets:2, bytes:208, used:0.000s, actions:2") == 0);
 	if (strstr(line, "actions:2") == NULL)
 		printf("# %s\n", line);
 	fi = find_flow(f.br, 2, &synack);
@@ -549,7 +550,8 @@ TEST(vlan_push_pop_rules_keep_partial_csum_consistent)
 
 	fx_init(&f, BR_OVS, 2, NULL);
 	REQUIRE(br_rule_add_text(f.br, "priority=100,in_port=1,actions=push_vlan:20,output:2") > 0);
-	REQUIRE(br_rule_add_text(f.br, "priority=100,in_port=2,dl_vlan=20,actions=strip_vlan,output:1") > 0);
+	REQUIRE(br_rule_add_text(
+			f.br, "priority=100,in_port=2,dl_vlan=20,actions=strip_vlan,output:1") > 0);
 	t.payload_len = 200;
 	send_tcp(&f, 0, &t, TB_SEED); /* miss */
 	dummy_drain(f.d[1]);
@@ -600,7 +602,8 @@ TEST(vlan_push_on_gso_fast_path_then_software_segmentation)
 	unsigned n = 0;
 
 	fx_init(&f, BR_OVS, 2, feats);
-	REQUIRE(br_rule_add_text(f.br, "priority=100,in_port=1,actions=push_vlan:0x6014,output:2") > 0);
+	REQUIRE(br_rule_add_text(f.br, "priority=100,in_port=1,actions=push_vlan:0x6014,output:2") >
+		0);
 	send_tcp(&f, 0, &t, TB_FULL); /* miss: installs the flow */
 	dummy_drain(f.d[1]);
 	t.payload_len = 3 * 1000;
@@ -976,9 +979,10 @@ TEST(flow_extract_ipv6_qinq_and_every_truncation)
 	memset(&fi, 0, sizeof(fi));
 	fi.key = &k;
 	br_flow_format(&fi, 0, line, sizeof(line));
-	CHECK(strcmp(line, "in_port(3),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),"
-			   "vlan(vid=100,pcp=1),eth_type(0x86dd),ipv6(src=fe80::1,dst=fe80::2,proto=6),"
-			   "tcp(src=5555,dst=443), packets:0, bytes:0, used:never, actions:drop") == 0);
+	CHECK(strcmp(line,
+		     "in_port(3),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),"
+		     "vlan(vid=100,pcp=1),eth_type(0x86dd),ipv6(src=fe80::1,dst=fe80::2,proto=6),"
+		     "tcp(src=5555,dst=443), packets:0, bytes:0, used:never, actions:drop") == 0);
 	/* A tiny buffer: the formatter says how much it wanted. */
 	CHECK(br_flow_format(&fi, 0, line, 8) > 100);
 	CHECK_EQ(strlen(line), 7);

@@ -53,8 +53,8 @@ static int wire_send(void *arg, const uint8_t *frame, uint32_t len)
 static struct netdev *veth(struct rig *r, struct hv_partition *part, const char *name,
 			   const uint8_t *mac, unsigned trunk_priority, bool old_large_send)
 {
-	struct hv_adapter_config cfg = {.vswitch = 0, .pvid = 1, .trunk_priority = trunk_priority,
-					.fw_attrs = FW_ALL};
+	struct hv_adapter_config cfg = {
+		.vswitch = 0, .pvid = 1, .trunk_priority = trunk_priority, .fw_attrs = FW_ALL};
 	memcpy(cfg.mac, mac, 6);
 	uint64_t ua = hv_adapter_create(r->hv, part, &cfg);
 	REQUIRE(ua != 0);
@@ -152,9 +152,15 @@ static unsigned posted(struct netdev *dev)
 /* Client to the host: TCP over IPv4, payload bytes, GSO with mss (0: none). */
 static void client_send(struct rig *r, uint32_t payload, uint16_t mss)
 {
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_TCP, .payload = payload,
-			     .ip_summed = CHECKSUM_PARTIAL, .src = tu_mac_a, .dst = mac_host,
-			     .df = true, .fill = 1, .gso_size = mss};
+	struct tu_frame f = {.ip_version = 4,
+			     .l4 = TU_TCP,
+			     .payload = payload,
+			     .ip_summed = CHECKSUM_PARTIAL,
+			     .src = tu_mac_a,
+			     .dst = mac_host,
+			     .df = true,
+			     .fill = 1,
+			     .gso_size = mss};
 	struct pkt *p = tu_build(r->client->pool, &f);
 	REQUIRE(p);
 	CHECK_EQ(dev_queue_xmit(r->client, p), 0);

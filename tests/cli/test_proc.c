@@ -44,8 +44,8 @@ TEST(long_output_is_drained_and_truncation_reported)
 	struct proc_out out = {.buf = buf, .size = sizeof(buf)};
 	/* 44000 bytes from the shell's own echo: had the runner stopped
 	 * reading, the shell would die of SIGPIPE (status 141). */
-	char *argv[] = {"sh", "-c", "i=0; while [ $i -lt 4000 ]; do echo 0123456789; i=$((i+1)); done",
-			NULL};
+	char *argv[] = {"sh", "-c",
+			"i=0; while [ $i -lt 4000 ]; do echo 0123456789; i=$((i+1)); done", NULL};
 	CHECK_EQ(proc_run(argv, true, &out), 0);
 	CHECK_U64(out.total, 44000);
 	CHECK_U64(out.len, sizeof(buf) - 1);

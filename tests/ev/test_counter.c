@@ -6,9 +6,9 @@
 
 #include "test.h"
 
-#define DEMO_COUNTERS(X, T)                                   \
-	X(T, rx_frames, NULL, 0)                              \
-	X(T, rx_bad, "bad frame", 0)                          \
+#define DEMO_COUNTERS(X, T)                                               \
+	X(T, rx_frames, NULL, 0)                                          \
+	X(T, rx_bad, "bad frame", 0)                                      \
 	X(T, rx_refused, "refused where not addressed", COUNTER_HARMLESS) \
 	X(T, flows, NULL, COUNTER_GAUGE)
 

@@ -11,7 +11,10 @@ static struct ev_loop *g_loop;
 static char order[64];
 static unsigned n_order;
 
-struct rec_task { struct ev_task t; char tag; };
+struct rec_task {
+	struct ev_task t;
+	char tag;
+};
 
 /* A timer that records when it fired against the deadline it was armed for,
  * and may cancel another timer from its callback. */
@@ -66,7 +69,8 @@ static void check_fired_in_deadline_order(void)
 {
 	for (unsigned i = 1; i < n_fired; i++)
 		if (fired_deadlines[i] < fired_deadlines[i - 1])
-			TEST_FAILF("deadline %llu fired after %llu", (unsigned long long)fired_deadlines[i],
+			TEST_FAILF("deadline %llu fired after %llu",
+				   (unsigned long long)fired_deadlines[i],
 				   (unsigned long long)fired_deadlines[i - 1]);
 }
 

@@ -91,8 +91,8 @@ static inline long hos_post(struct hos_ad *a, unsigned i)
 {
 	uint8_t *b = hv_lmem_ptr(a->part, a->bufs[i], HOS_BUF_SIZE);
 	memcpy(b, &a->bufs[i], 8);
-	return h_add_logical_lan_buffer(a->part, a->ua,
-					papr_desc(IBMVETH_BUF_VALID | HOS_BUF_SIZE, (uint32_t)a->bufs[i]));
+	return h_add_logical_lan_buffer(
+		a->part, a->ua, papr_desc(IBMVETH_BUF_VALID | HOS_BUF_SIZE, (uint32_t)a->bufs[i]));
 }
 
 /* Register the LAN and post every buffer. Returns the register rc. */

@@ -47,13 +47,13 @@ struct soak_opts {
 	uint64_t first_round; /* round numbers start here (to replay one round) */
 	bool dump_counters;   /* print every nonzero counter of each round */
 	uint64_t seed;
-	double warmup_frac;   /* fraction of the time before the RSS baseline */
-	uint64_t rss_bound_kib; /* allowed growth after warm-up */
-	bool check_rss;       /* false: RSS reported, not judged (sanitizers) */
+	double warmup_frac;      /* fraction of the time before the RSS baseline */
+	uint64_t rss_bound_kib;  /* allowed growth after warm-up */
+	bool check_rss;          /* false: RSS reported, not judged (sanitizers) */
 	uint64_t max_flow_bytes; /* largest client->server volume of a flow */
-	FILE *out;            /* per-round lines and the verdict; NULL: quiet */
-	bool quiet_rounds;    /* print a round's line only when it has a violation */
-	const char *prefix;   /* before every line printed ("# " in a TAP test) */
+	FILE *out;               /* per-round lines and the verdict; NULL: quiet */
+	bool quiet_rounds;       /* print a round's line only when it has a violation */
+	const char *prefix;      /* before every line printed ("# " in a TAP test) */
 };
 
 struct soak_stats {
@@ -85,7 +85,7 @@ static inline double soak_now(void)
 
 /* Print one line (fmt has no newline) to o->out with o->prefix. */
 __attribute__((format(printf, 2, 3))) static inline void soak_say(const struct soak_opts *o,
-								   const char *fmt, ...)
+								  const char *fmt, ...)
 {
 	if (!o->out)
 		return;
@@ -148,7 +148,8 @@ struct soak_losses {
 	const struct soak_opts *print; /* non-NULL: print each nonzero loss counter */
 };
 
-static inline void soak_loss_visit(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
+static inline void soak_loss_visit(void *arg, const char *obj, const struct counter_desc *d,
+				   uint64_t v)
 {
 	struct soak_losses *l = arg;
 	if (!v || !soak_is_loss_counter(d))
@@ -158,7 +159,8 @@ static inline void soak_loss_visit(void *arg, const char *obj, const struct coun
 		soak_say(l->print, "    %s %s %" PRIu64, obj, d->name, v);
 }
 
-static inline void soak_dump_visit(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
+static inline void soak_dump_visit(void *arg, const char *obj, const struct counter_desc *d,
+				   uint64_t v)
 {
 	if (v)
 		soak_say(arg, "    %s %s %" PRIu64, obj, d->name, v);
@@ -195,10 +197,12 @@ static inline unsigned soak_round(const struct soak_opts *o, uint64_t round, str
 		unsigned s = (c + 1 + (unsigned)(soak_rand(&rs) % (TOPO_N_EP - 1))) % TOPO_N_EP;
 		specs[i].client = (enum topo_seed_ep)c;
 		specs[i].server = (enum topo_seed_ep)s;
-		snprintf(specs[i].name, sizeof(specs[i].name), "%s->%s#%u", ep_name[c], ep_name[s], i);
+		snprintf(specs[i].name, sizeof(specs[i].name), "%s->%s#%u", ep_name[c], ep_name[s],
+			 i);
 		specs[i].port = (uint16_t)(5001 + i);
 		specs[i].bytes = soak_size(&rs, o->max_flow_bytes);
-		specs[i].reply_bytes = soak_rand(&rs) % 4 == 0 ? 0 : soak_size(&rs, o->max_flow_bytes / 4);
+		specs[i].reply_bytes =
+			soak_rand(&rs) % 4 == 0 ? 0 : soak_size(&rs, o->max_flow_bytes / 4);
 		offered += specs[i].bytes + specs[i].reply_bytes;
 	}
 
@@ -233,8 +237,8 @@ static inline unsigned soak_round(const struct soak_opts *o, uint64_t round, str
 				soak_say(o,
 					 "%s: flow %s failed: %s (%" PRIu64 "/%" PRIu64
 					 " bytes, %" PRIu64 "/%" PRIu64 " reply)",
-					 desc, r->name, r->failure, r->bytes_delivered, specs[i].bytes,
-					 r->reply_delivered, specs[i].reply_bytes);
+					 desc, r->name, r->failure, r->bytes_delivered,
+					 specs[i].bytes, r->reply_delivered, specs[i].reply_bytes);
 			}
 		}
 		for (unsigned i = 0; i < res.n_expl; i++) {
@@ -243,8 +247,8 @@ static inline unsigned soak_round(const struct soak_opts *o, uint64_t round, str
 				continue;
 			}
 			bad++;
-			soak_say(o, "%s: drop not harmless: %" PRIu64 "x %s", desc, res.expl[i].count,
-				 res.expl[i].text);
+			soak_say(o, "%s: drop not harmless: %" PRIu64 "x %s", desc,
+				 res.expl[i].count, res.expl[i].text);
 		}
 		uint64_t bad_csum = topo_counter_sum(t, "tcp_bad_checksum");
 		if (bad_csum) {
@@ -257,8 +261,8 @@ static inline unsigned soak_round(const struct soak_opts *o, uint64_t round, str
 		st->loss_counted += loss.total;
 		if (retrans && !loss.total) {
 			bad++;
-			soak_say(o, "%s: %" PRIu64 " retransmissions with no loss counter moved", desc,
-				 retrans);
+			soak_say(o, "%s: %" PRIu64 " retransmissions with no loss counter moved",
+				 desc, retrans);
 		}
 		if ((bad || retrans) && loss.total) {
 			soak_say(o, "%s: %" PRIu64 " retransmissions; loss counters:", desc, retrans);
@@ -323,15 +327,17 @@ static inline int soak_run(const struct soak_opts *o, struct soak_stats *st)
 		 "soak: %" PRIu64 " rounds, %" PRIu64 " flows, %.1f MiB delivered intact in %.1f s; "
 		 "%" PRIu64 " harmless drops, %" PRIu64 " retransmissions, %" PRIu64
 		 " counted losses; %" PRIu64 " violations",
-		 st->rounds, st->flows, (double)st->bytes / (1 << 20), st->wall_s, st->harmless_drops,
-		 st->retransmits, st->loss_counted, st->violations);
+		 st->rounds, st->flows, (double)st->bytes / (1 << 20), st->wall_s,
+		 st->harmless_drops, st->retransmits, st->loss_counted, st->violations);
 	soak_say(o,
 		 "soak: rss start %" PRIu64 " KiB, after warm-up %" PRIu64 " KiB, middle %" PRIu64
 		 " KiB, end %" PRIu64 " KiB, peak after warm-up %" PRIu64 " KiB; bound +%" PRIu64
 		 " KiB after warm-up: %s",
 		 st->rss_start_kib, st->rss_warm_kib, st->rss_mid_kib, st->rss_end_kib, peak,
 		 o->rss_bound_kib,
-		 !o->check_rss ? "not judged (sanitizer build)" : st->rss_ok ? "flat" : "GREW");
+		 !o->check_rss ? "not judged (sanitizer build)"
+		 : st->rss_ok  ? "flat"
+			       : "GREW");
 	soak_say(o, "soak: %s", clean ? "PASS" : "FAIL");
 	return clean ? 0 : 1;
 }

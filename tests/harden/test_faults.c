@@ -78,12 +78,15 @@ static void rx_b(void *arg, struct netdev *dev, struct pkt *p)
 	pkt_free(p);
 }
 
-static void run(void) { ev_run_until(R.loop, NULL, NULL, UINT64_MAX); }
+static void run(void)
+{
+	ev_run_until(R.loop, NULL, NULL, UINT64_MAX);
+}
 
 static struct netdev *veth(const char *name, struct hv_partition *part, const uint8_t *mac)
 {
-	struct hv_adapter_config cfg = {.vswitch = 0, .pvid = 1, .fw_attrs = FW_ALL,
-					.mcast_filter_size = 8};
+	struct hv_adapter_config cfg = {
+		.vswitch = 0, .pvid = 1, .fw_attrs = FW_ALL, .mcast_filter_size = 8};
 	memcpy(cfg.mac, mac, 6);
 	uint64_t ua = hv_adapter_create(R.hv, part, &cfg);
 	if (!ua)
@@ -139,8 +142,9 @@ static uint64_t ctr(struct netdev *d, const char *name)
 /* Every counter that records data not delivered, over both ends. */
 static uint64_t drops(void)
 {
-	static const char *names[] = {"tx_dropped", "xmit_errors", "rx_dropped", "tx_send_failed",
-				      "rx_no_buffer", "rx_bad_frame", "rx_invalid_buffer"};
+	static const char *names[] = {"tx_dropped",       "xmit_errors",  "rx_dropped",
+				      "tx_send_failed",   "rx_no_buffer", "rx_bad_frame",
+				      "rx_invalid_buffer"};
 	uint64_t n = 0;
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		n += ctr(R.a, names[i]) + ctr(R.b, names[i]);
@@ -158,18 +162,23 @@ static uint64_t traffic(void)
 		uint16_t gso;
 		unsigned frags;
 	} f[] = {
-		{4, 40, CHECKSUM_PARTIAL, 0, 0},     /* below rx copybreak */
+		{4, 40, CHECKSUM_PARTIAL, 0, 0}, /* below rx copybreak */
 		{6, 1000, CHECKSUM_PARTIAL, 0, 0},
 		{4, 1400, CHECKSUM_NONE, 0, 0},
 		{4, 20000, CHECKSUM_PARTIAL, 1448, 0}, /* large send */
 		{6, 9000, CHECKSUM_PARTIAL, 1428, 0},
-		{4, 6000, CHECKSUM_PARTIAL, 1448, 3},  /* GRO-shaped frag_list */
+		{4, 6000, CHECKSUM_PARTIAL, 1448, 3}, /* GRO-shaped frag_list */
 	};
 	uint64_t offered = 0;
 	for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		struct tu_frame tf = {.ip_version = f[i].ipv, .l4 = TU_TCP, .payload = f[i].payload,
-				      .ip_summed = f[i].ip_summed, .gso_size = f[i].gso,
-				      .seq = 1000 * i, .fill = (uint8_t)i, .df = true};
+		struct tu_frame tf = {.ip_version = f[i].ipv,
+				      .l4 = TU_TCP,
+				      .payload = f[i].payload,
+				      .ip_summed = f[i].ip_summed,
+				      .gso_size = f[i].gso,
+				      .seq = 1000 * i,
+				      .fill = (uint8_t)i,
+				      .df = true};
 		struct pkt *p = tu_build(R.a->pool, &tf);
 		if (!p)
 			continue;
@@ -294,8 +303,12 @@ TEST(hypervisor_busy_dropped_resource_handled_as_the_kernel_does)
 			break;
 		}
 		hv_inject_send_result(R.pa, code, n);
-		struct tu_frame tf = {.ip_version = 4, .l4 = TU_TCP, .payload = 200 + rnd(1000),
-				      .ip_summed = CHECKSUM_PARTIAL, .seq = i, .fill = (uint8_t)i};
+		struct tu_frame tf = {.ip_version = 4,
+				      .l4 = TU_TCP,
+				      .payload = 200 + rnd(1000),
+				      .ip_summed = CHECKSUM_PARTIAL,
+				      .seq = i,
+				      .fill = (uint8_t)i};
 		struct pkt *p = tu_build(R.a->pool, &tf);
 		REQUIRE(p);
 		CHECK_EQ(dev_queue_xmit(R.a, p), 0);
@@ -347,8 +360,12 @@ static unsigned posted(struct netdev *d)
 static void burst(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct tu_frame tf = {.ip_version = 4, .l4 = TU_TCP, .payload = 300,
-				      .ip_summed = CHECKSUM_PARTIAL, .seq = i, .fill = (uint8_t)i};
+		struct tu_frame tf = {.ip_version = 4,
+				      .l4 = TU_TCP,
+				      .payload = 300,
+				      .ip_summed = CHECKSUM_PARTIAL,
+				      .seq = i,
+				      .fill = (uint8_t)i};
 		struct pkt *p = tu_build(R.a->pool, &tf);
 		REQUIRE(p);
 		CHECK_EQ(dev_queue_xmit(R.a, p), 0);

@@ -95,8 +95,8 @@ TEST(descriptors_outside_own_memory_are_refused)
 	static const struct {
 		uint32_t addr, len;
 	} bad[] = {
-		{PMEM, 64}, {PMEM - 63, 64}, {PMEM - 1, 2}, {UINT32_MAX - 10, 64}, {UINT32_MAX, 0xFFFF},
-		{0xFFFFFFF0u, 0x20},
+		{PMEM, 64},           {PMEM - 63, 64},     {PMEM - 1, 2}, {UINT32_MAX - 10, 64},
+		{UINT32_MAX, 0xFFFF}, {0xFFFFFFF0u, 0x20},
 	};
 	struct hv_adapter_stats st0 = stats(&a);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -173,8 +173,8 @@ TEST(another_partitions_unit_address_is_refused)
 	/* A, using B's unit address with A's own (valid) memory. */
 	CHECK_EQ(h_free_logical_lan(pa, b.ua), H_PARAMETER);
 	CHECK_EQ(h_register_logical_lan(pa, b.ua, a.buf_list,
-					papr_desc(IBMVETH_BUF_VALID | 512, (uint32_t)a.rxq), a.filter,
-					papr_mac_to_u64(a.mac)),
+					papr_desc(IBMVETH_BUF_VALID | 512, (uint32_t)a.rxq),
+					a.filter, papr_mac_to_u64(a.mac)),
 		 H_PARAMETER);
 	CHECK_EQ(h_add_logical_lan_buffer(pa, b.ua, d8[0]), H_PARAMETER);
 	CHECK_EQ(h_add_logical_lan_buffers(pa, b.ua, d8), H_PARAMETER);
@@ -205,10 +205,10 @@ TEST(tags_a_client_is_not_on_never_reach_another_vlan)
 	ad(&c20, p20, 2, 20, 0);
 	ad(&t, pt, 9, 1, 1); /* a trunk on VLAN 1 only */
 	static const uint32_t tagsets[][2] = {
-		{0x81000014, 0},          /* VLAN 20 */
+		{0x81000014, 0},               /* VLAN 20 */
 		{0x81000000 | 20 | 0xE000, 0}, /* VLAN 20 with priority bits */
-		{0x8100000a, 0x81000014}, /* own PVID outside, 20 inside */
-		{0x88a8000a, 0x81000014}, /* 802.1ad outer */
+		{0x8100000a, 0x81000014},      /* own PVID outside, 20 inside */
+		{0x88a8000a, 0x81000014},      /* 802.1ad outer */
 		{0x88a80014, 0x8100000a},
 		{0x81000014, 0x8100000a}, /* 20 outside, own PVID inside */
 		{0x81000000, 0},          /* priority tag (VID 0) */

@@ -36,9 +36,9 @@
 
 struct fault_outcome {
 	bool built, ran;
-	bool lost;        /* some flow retransmitted or failed */
-	uint64_t losses;  /* named loss counters summed */
-	unsigned failed;  /* flows not ok (each with a reason) */
+	bool lost;       /* some flow retransmitted or failed */
+	uint64_t losses; /* named loss counters summed */
+	unsigned failed; /* flows not ok (each with a reason) */
 };
 
 static uint64_t loss_sum(struct topo *t)
@@ -91,12 +91,15 @@ static struct fault_outcome fault_run(uint64_t k, int family, uint64_t *setup_al
 		for (unsigned i = 0; i < res.n_flows; i++) {
 			const struct scenario_flow_result *r = &res.flows[i];
 			if (!r->intact)
-				TEST_FAILF("site %" PRIu64 ": flow %s delivered corrupted data", k, r->name);
+				TEST_FAILF("site %" PRIu64 ": flow %s delivered corrupted data", k,
+					   r->name);
 			if (!r->ok && !r->failure[0])
-				TEST_FAILF("site %" PRIu64 ": flow %s failed with no reason", k, r->name);
+				TEST_FAILF("site %" PRIu64 ": flow %s failed with no reason", k,
+					   r->name);
 			if (r->bytes_delivered > specs[i].bytes ||
 			    r->reply_delivered > specs[i].reply_bytes)
-				TEST_FAILF("site %" PRIu64 ": flow %s delivered more than sent", k, r->name);
+				TEST_FAILF("site %" PRIu64 ": flow %s delivered more than sent", k,
+					   r->name);
 			if (!r->ok)
 				oc.failed++;
 			if (!r->ok || r->retransmits || r->syn_retransmits || r->synack_retransmits)
@@ -104,19 +107,20 @@ static struct fault_outcome fault_run(uint64_t k, int family, uint64_t *setup_al
 		}
 		oc.losses = loss_sum(t);
 		if (oc.lost && oc.losses == 0) {
-			TEST_FAILF("site %" PRIu64 " (IPv%d): data lost with no loss counter moved", k,
-				   family);
+			TEST_FAILF("site %" PRIu64 " (IPv%d): data lost with no loss counter moved",
+				   k, family);
 			for (unsigned i = 0; i < res.n_flows; i++)
-				printf("#   %s ok %d retrans %" PRIu64 "/%" PRIu64 "/%" PRIu64 " %s\n",
+				printf("#   %s ok %d retrans %" PRIu64 "/%" PRIu64 "/%" PRIu64
+				       " %s\n",
 				       res.flows[i].name, res.flows[i].ok, res.flows[i].retransmits,
-				       res.flows[i].syn_retransmits, res.flows[i].synack_retransmits,
-				       res.flows[i].failure);
+				       res.flows[i].syn_retransmits,
+				       res.flows[i].synack_retransmits, res.flows[i].failure);
 		}
 	}
 	uint64_t leaked = topo_destroy(t);
 	if (leaked || pkt_outstanding_total())
-		TEST_FAILF("site %" PRIu64 ": leaked %" PRIu64 " packets (%" PRIu64 " outstanding)", k,
-			   leaked, pkt_outstanding_total());
+		TEST_FAILF("site %" PRIu64 ": leaked %" PRIu64 " packets (%" PRIu64 " outstanding)",
+			   k, leaked, pkt_outstanding_total());
 	return oc;
 }
 
@@ -141,8 +145,8 @@ static void fault_sweep(int family)
 	unsigned refused = 0, errored = 0, lossy = 0, clean_runs = 0, failed = 0;
 	for (uint64_t j = 0; j < runs; j++) {
 		uint64_t k = j < setup_runs
-			? (setup_runs == 1 ? 1 : 1 + j * (setup - 1) / (setup_runs - 1))
-			: setup + 1 + (j - setup_runs);
+				     ? (setup_runs == 1 ? 1 : 1 + j * (setup - 1) / (setup_runs - 1))
+				     : setup + 1 + (j - setup_runs);
 		struct fault_outcome oc = fault_run(k, family, NULL, NULL);
 		failed += oc.failed;
 		if (!oc.built)

@@ -39,9 +39,9 @@ struct trx {
 	uint32_t flags_off;
 	uint32_t len;
 	uint32_t off;
-	uint64_t corr;   /* = logical address of the buffer (what we posted) */
-	uint8_t *buf;    /* host pointer to the buffer */
-	uint8_t *frame;  /* buf + off */
+	uint64_t corr;  /* = logical address of the buffer (what we posted) */
+	uint8_t *buf;   /* host pointer to the buffer */
+	uint8_t *frame; /* buf + off */
 };
 
 static inline void t_mac(uint8_t mac[6], uint8_t last)
@@ -96,7 +96,8 @@ static inline long t_open(struct tad *t)
 	t->rxq_idx = 0;
 	t->toggle = true;
 	return h_register_logical_lan(t->part, t->ua, t->buf_list,
-				      papr_desc(IBMVETH_BUF_VALID | (t->rxq_entries * 16), (uint32_t)t->rxq),
+				      papr_desc(IBMVETH_BUF_VALID | (t->rxq_entries * 16),
+						(uint32_t)t->rxq),
 				      t->filter, papr_mac_to_u64(t->mac));
 }
 
@@ -110,7 +111,8 @@ static inline unsigned t_post(struct tad *t, uint32_t size, unsigned n)
 			break;
 		uint8_t *b = hv_lmem_ptr(t->part, a, size);
 		memcpy(b, &a, 8);
-		if (h_add_logical_lan_buffer(t->part, t->ua, papr_desc(IBMVETH_BUF_VALID | size, (uint32_t)a)) !=
+		if (h_add_logical_lan_buffer(t->part, t->ua,
+					     papr_desc(IBMVETH_BUF_VALID | size, (uint32_t)a)) !=
 		    H_SUCCESS)
 			break;
 		ok++;
@@ -122,7 +124,8 @@ static inline long t_send(struct tad *t, const void *frame, uint32_t len, uint32
 {
 	uint8_t *tx = hv_lmem_ptr(t->part, t->tx, len);
 	memcpy(tx, frame, len);
-	uint64_t d[6] = {papr_desc(IBMVETH_BUF_VALID | flags | len, (uint32_t)t->tx), 0, 0, 0, 0, 0};
+	uint64_t d[6] = {
+		papr_desc(IBMVETH_BUF_VALID | flags | len, (uint32_t)t->tx), 0, 0, 0, 0, 0};
 	uint64_t tok = 99;
 	long rc = h_send_logical_lan(t->part, t->ua, d, 0, &tok, mss);
 	return rc;
@@ -224,12 +227,12 @@ static inline bool t_tcp_csum_ok(const uint8_t *frame, uint32_t l3)
 
 struct tframe {
 	uint8_t dst[6], src[6];
-	int vlan;        /* -1 untagged, else tci */
-	int ipv;         /* 4 or 6 */
+	int vlan; /* -1 untagged, else tci */
+	int ipv;  /* 4 or 6 */
 	uint32_t seq;
 	uint8_t tcp_flags;
 	uint32_t payload;
-	bool zero_csum;  /* leave the TCP checksum 0 (as ibmveth sends NO_CSUM) */
+	bool zero_csum; /* leave the TCP checksum 0 (as ibmveth sends NO_CSUM) */
 };
 
 /* Build an Ethernet [802.1Q] IPv4/IPv6 TCP frame; returns its length. The
@@ -311,8 +314,8 @@ static inline uint32_t t_build_tcp(uint8_t *out, const struct tframe *f)
 }
 
 /* A small non-IP frame (ethertype 0x88b5, local experimental). */
-static inline uint32_t t_build_raw(uint8_t *out, const uint8_t dst[6], const uint8_t src[6], int vlan,
-				   uint32_t payload, uint8_t fill)
+static inline uint32_t t_build_raw(uint8_t *out, const uint8_t dst[6], const uint8_t src[6],
+				   int vlan, uint32_t payload, uint8_t fill)
 {
 	uint32_t o = 12;
 	memcpy(out, dst, 6);

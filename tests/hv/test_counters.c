@@ -44,7 +44,7 @@ TEST(sets_cover_every_field)
 TEST(drop_counters_have_phrases)
 {
 	static const char *const drops[] = {
-		"rx_no_buffer",   "rx_not_open", "rx_filtered",  "vlan_discards",
+		"rx_no_buffer",   "rx_not_open", "rx_filtered",     "vlan_discards",
 		"self_sends",     "tx_not_open", "resource_errors", "hv_sw_errors",
 		"no_destination", "addr_errors", "param_errors",
 	};
@@ -52,7 +52,7 @@ TEST(drop_counters_have_phrases)
 		const struct counter_desc *d = counter_set_find(&hv_adapter_counters, drops[i]);
 		CHECK(d && d->drop && d->drop[0]);
 	}
-	static const char *const plain[] = {"tx_frames", "rx_bytes", "hv_sw_checksums",
+	static const char *const plain[] = {"tx_frames",      "rx_bytes",      "hv_sw_checksums",
 					    "hv_sw_segments", "lrg_delivered", "irqs"};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		const struct counter_desc *d = counter_set_find(&hv_adapter_counters, plain[i]);

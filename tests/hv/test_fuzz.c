@@ -31,13 +31,16 @@ static uint64_t rnd(void)
 	x ^= x << 17;
 	return rng_state = x;
 }
-static uint32_t rn(uint32_t n) { return n ? (uint32_t)(rnd() % n) : 0; }
+static uint32_t rn(uint32_t n)
+{
+	return n ? (uint32_t)(rnd() % n) : 0;
+}
 
 struct fad {
 	struct tad t;
 	unsigned pi;
-	bool open;      /* as the return codes told us */
-	uint64_t rxq;   /* registered queue, for reaping */
+	bool open;    /* as the return codes told us */
+	uint64_t rxq; /* registered queue, for reaping */
 	uint32_t rxq_len;
 	uint32_t idx;
 	bool toggle;
@@ -109,9 +112,10 @@ static void os_write(unsigned pi, uint64_t addr, const void *src, uint32_t len)
 
 static bool is_papr_code(long rc)
 {
-	static const long codes[] = {H_SUCCESS,  H_BUSY,      H_CLOSED,    H_NOT_AVAILABLE, H_CONSTRAINED,
-				     H_PARTIAL,  H_HARDWARE,  H_FUNCTION,  H_PRIVILEGE,     H_PARAMETER,
-				     H_NO_MEM,   H_AUTHORITY, H_PERMISSION, H_DROPPED,      H_RESOURCE};
+	static const long codes[] = {H_SUCCESS,     H_BUSY,      H_CLOSED,   H_NOT_AVAILABLE,
+				     H_CONSTRAINED, H_PARTIAL,   H_HARDWARE, H_FUNCTION,
+				     H_PRIVILEGE,   H_PARAMETER, H_NO_MEM,   H_AUTHORITY,
+				     H_PERMISSION,  H_DROPPED,   H_RESOURCE};
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		if (rc == codes[i])
 			return true;
@@ -220,8 +224,8 @@ static void reap(struct fad *a)
 			break;
 		W->reaped++;
 		uint32_t off = fo & 0xFFFF, len = t_be32(e + 4);
-		if (!(fo & IBMVETH_RXQ_VALID) || (off != 8 && off != 16) || len > PAPR_MAX_FRAME + 4 ||
-		    (fo & 0x38FF0000u))
+		if (!(fo & IBMVETH_RXQ_VALID) || (off != 8 && off != 16) ||
+		    len > PAPR_MAX_FRAME + 4 || (fo & 0x38FF0000u))
 			W->bad_entries++;
 		a->idx += 16;
 		if (a->idx + 16 > a->rxq_len) {
@@ -345,8 +349,10 @@ static long well_formed(unsigned pi)
 				a->open = false;
 			return rc;
 		}
-		uint64_t rxqd = papr_desc(IBMVETH_BUF_VALID | (uint32_t)(16 * (1 + rn(64))), (uint32_t)(base + 0x2000));
-		rc = h_register_logical_lan(p, a->t.ua, base, rxqd, base + 0x1000, papr_mac_to_u64(a->t.mac));
+		uint64_t rxqd = papr_desc(IBMVETH_BUF_VALID | (uint32_t)(16 * (1 + rn(64))),
+					  (uint32_t)(base + 0x2000));
+		rc = h_register_logical_lan(p, a->t.ua, base, rxqd, base + 0x1000,
+					    papr_mac_to_u64(a->t.mac));
 		note_register(a, rc, base, rxqd);
 		return rc;
 	}
@@ -395,25 +401,36 @@ static long well_formed(unsigned pi)
 		return h_illan_attributes(p, a->t.ua, bits[rn(6)], bits[rn(6)], rn(2) ? &at : NULL);
 	}
 	case 8: {
-		static const uint64_t cmds[] = {IbmVethMcastEnableRecv, IbmVethMcastDisableRecv,
-						IbmVethMcastEnableFiltering, IbmVethMcastDisableFiltering,
-						IbmVethMcastAddFilter, IbmVethMcastRemoveFilter,
-						IbmVethMcastClearFilterTable};
-		return h_multicast_ctrl(p, a->t.ua, cmds[rn(7)] | (rn(10) ? 0 : cmds[rn(7)]), rnd_mac());
+		static const uint64_t cmds[] = {
+			IbmVethMcastEnableRecv,      IbmVethMcastDisableRecv,
+			IbmVethMcastEnableFiltering, IbmVethMcastDisableFiltering,
+			IbmVethMcastAddFilter,       IbmVethMcastRemoveFilter,
+			IbmVethMcastClearFilterTable};
+		return h_multicast_ctrl(p, a->t.ua, cmds[rn(7)] | (rn(10) ? 0 : cmds[rn(7)]),
+					rnd_mac());
 	}
 	default:
 		if (rn(4) == 0)
-			return h_change_logical_lan_mac(p, a->t.ua, rn(2) ? papr_mac_to_u64(a->t.mac) : rnd_mac());
+			return h_change_logical_lan_mac(
+				p, a->t.ua, rn(2) ? papr_mac_to_u64(a->t.mac) : rnd_mac());
 		return h_vio_signal(p, a->t.ua, rn(3));
 	}
 }
 
 static long random_hcall(unsigned pi)
 {
-	static const uint64_t ops[] = {H_VIO_SIGNAL,         H_REGISTER_LOGICAL_LAN, H_FREE_LOGICAL_LAN,
-				       H_ADD_LOGICAL_LAN_BUFFER, H_SEND_LOGICAL_LAN, H_MULTICAST_CTRL,
-				       H_CHANGE_LOGICAL_LAN_MAC, H_ILLAN_ATTRIBUTES, H_ADD_LOGICAL_LAN_BUFFERS,
-				       0x1D4,                 0,                      0x2A8};
+	static const uint64_t ops[] = {H_VIO_SIGNAL,
+				       H_REGISTER_LOGICAL_LAN,
+				       H_FREE_LOGICAL_LAN,
+				       H_ADD_LOGICAL_LAN_BUFFER,
+				       H_SEND_LOGICAL_LAN,
+				       H_MULTICAST_CTRL,
+				       H_CHANGE_LOGICAL_LAN_MAC,
+				       H_ILLAN_ATTRIBUTES,
+				       H_ADD_LOGICAL_LAN_BUFFERS,
+				       0x1D4,
+				       0,
+				       0x2A8};
 	uint64_t op = ops[rn(sizeof(ops) / sizeof(ops[0]))];
 	uint64_t args[9], rets[4];
 	args[0] = rnd_ua(pi);
@@ -480,16 +497,17 @@ static void world_up(uint64_t seed)
 	} spec[N_ADS] = {
 		{0, 0, 10, 20, 0, IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT},
 		{1, 0, 10, 0, 0, IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT},
-		{2, 0, 20, 0, 0, IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT |
-				     IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT},
+		{2, 0, 20, 0, 0,
+		 IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT |
+			 IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT},
 		{3, 0, 4000, 10, 1, IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT},
 		{3, 0, 4000, 20, 2, 0},
 		{0, 1, 10, 0, 0, IBMVETH_ILLAN_LRG_SND_SUPPORT},
 		{1, 1, 10, 0, 1, IBMVETH_ILLAN_PADDED_PKT_CSUM},
 	};
 	for (unsigned i = 0; i < N_ADS; i++) {
-		struct hv_adapter_config c = t_cfg((uint8_t)(0x40 + i), spec[i].vsw, spec[i].pvid, spec[i].pri,
-						   spec[i].fw);
+		struct hv_adapter_config c = t_cfg((uint8_t)(0x40 + i), spec[i].vsw, spec[i].pvid,
+						   spec[i].pri, spec[i].fw);
 		if (spec[i].vid) {
 			c.vids[0] = spec[i].vid;
 			c.n_vids = 1;
@@ -561,8 +579,8 @@ static void run(uint64_t seed, unsigned iters)
 	 * a queue with buffers in the caller's own memory */
 	printf("# seed %#llx: %llu calls, %llu entries reaped (%llu odd), %llu sw checksums, %llu sw segments, "
 	       "%llu lrg\n",
-	       (unsigned long long)seed, (unsigned long long)W->calls, (unsigned long long)W->reaped,
-	       (unsigned long long)W->bad_entries,
+	       (unsigned long long)seed, (unsigned long long)W->calls,
+	       (unsigned long long)W->reaped, (unsigned long long)W->bad_entries,
 	       (unsigned long long)sw_sum, (unsigned long long)sw_seg, (unsigned long long)lrg);
 	printf("# tx %llu rx %llu no-buffer %llu not-open %llu\n", (unsigned long long)txf,
 	       (unsigned long long)rxf, (unsigned long long)nobuf, (unsigned long long)notopen);
@@ -571,8 +589,17 @@ static void run(uint64_t seed, unsigned iters)
 	world_down();
 }
 
-TEST(fuzz_seed_1) { run(0x9E3779B97F4A7C15ull, 40000); }
-TEST(fuzz_seed_2) { run(0xD1B54A32D192ED03ull, 40000); }
-TEST(fuzz_seed_3) { run(0x2545F4914F6CDD1Dull, 40000); }
+TEST(fuzz_seed_1)
+{
+	run(0x9E3779B97F4A7C15ull, 40000);
+}
+TEST(fuzz_seed_2)
+{
+	run(0xD1B54A32D192ED03ull, 40000);
+}
+TEST(fuzz_seed_3)
+{
+	run(0x2545F4914F6CDD1Dull, 40000);
+}
 
 TEST_MAIN()

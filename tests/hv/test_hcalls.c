@@ -170,32 +170,40 @@ TEST(register_errors_change_nothing)
 	hv_partition_get_stats(e.pb, &ps);
 	CHECK_U64(ps.bad_unit, 2);
 	/* buffer list misaligned, out of memory */
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list + 8, rxq, b->filter, mac), H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list + 8, rxq, b->filter, mac),
+		 H_PARAMETER);
 	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, MEM, rxq, b->filter, mac), H_PARAMETER);
 	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, 1ull << 40, rxq, b->filter, mac), H_PARAMETER);
 	/* filter list misaligned, out of memory */
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter + 16, mac), H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter + 16, mac),
+		 H_PARAMETER);
 	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, MEM, mac), H_PARAMETER);
 	/* rx queue: no VALID, misaligned address, length not a multiple of 16, 0, outside */
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, papr_desc(1024, (uint32_t)b->rxq), b->filter,
-					mac),
-		 H_PARAMETER);
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list,
-					papr_desc(IBMVETH_BUF_VALID | 1024, (uint32_t)b->rxq + 8), b->filter, mac),
-		 H_PARAMETER);
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list,
-					papr_desc(IBMVETH_BUF_VALID | 1000, (uint32_t)b->rxq), b->filter, mac),
-		 H_PARAMETER);
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, papr_desc(IBMVETH_BUF_VALID, (uint32_t)b->rxq),
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, papr_desc(1024, (uint32_t)b->rxq),
 					b->filter, mac),
 		 H_PARAMETER);
 	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list,
-					papr_desc(IBMVETH_BUF_VALID | 4096, MEM - 2048), b->filter, mac),
+					papr_desc(IBMVETH_BUF_VALID | 1024, (uint32_t)b->rxq + 8),
+					b->filter, mac),
+		 H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list,
+					papr_desc(IBMVETH_BUF_VALID | 1000, (uint32_t)b->rxq),
+					b->filter, mac),
+		 H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list,
+					papr_desc(IBMVETH_BUF_VALID, (uint32_t)b->rxq), b->filter,
+					mac),
+		 H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list,
+					papr_desc(IBMVETH_BUF_VALID | 4096, MEM - 2048), b->filter,
+					mac),
 		 H_PARAMETER);
 	/* MAC: multicast, zero, wider than 48 bits */
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter, 0x010000000001ull), H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter, 0x010000000001ull),
+		 H_PARAMETER);
 	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter, 0), H_PARAMETER);
-	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter, 1ull << 50), H_PARAMETER);
+	CHECK_EQ(h_register_logical_lan(e.pb, b->ua, b->buf_list, rxq, b->filter, 1ull << 50),
+		 H_PARAMETER);
 	struct hv_adapter_stats st = t_stats(b);
 	CHECK_U64(st.addr_errors, 4);
 	CHECK_U64(st.param_errors, 9);
@@ -204,7 +212,8 @@ TEST(register_errors_change_nothing)
 	for (unsigned i = 0; i < 4096; i++)
 		untouched &= bl[i] == 0xAA;
 	CHECK(untouched);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)b->tx)),
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)b->tx)),
 		 H_RESOURCE);
 	env_down(&e);
 }
@@ -238,37 +247,52 @@ TEST(add_buffer_paths)
 	env_up(&e, 0, 0);
 	struct tad *b = &e.b;
 	uint64_t buf = hv_lmem_alloc(e.pb, 65536, 16);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, 5, papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)buf)), H_PARAMETER);
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, 5, papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)buf)),
+		 H_PARAMETER);
 	/* closed: a good descriptor is H_RESOURCE, a bad one still H_PARAMETER */
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)buf)), H_RESOURCE);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 62, (uint32_t)buf)), H_PARAMETER);
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)buf)),
+		 H_RESOURCE);
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 62, (uint32_t)buf)),
+		 H_PARAMETER);
 	CHECK_EQ(t_open(b), H_SUCCESS);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(64, (uint32_t)buf)), H_PARAMETER); /* no VALID */
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)buf + 2)),
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(64, (uint32_t)buf)),
+		 H_PARAMETER); /* no VALID */
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 64, (uint32_t)buf + 2)),
 		 H_PARAMETER);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 66, (uint32_t)buf)),
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 66, (uint32_t)buf)),
 		 H_PARAMETER);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 12, (uint32_t)buf)),
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 12, (uint32_t)buf)),
 		 H_PARAMETER);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, MEM - 60)), H_PARAMETER);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 0xFFFFFC, 0)), H_PARAMETER);
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, MEM - 60)),
+		 H_PARAMETER);
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 0xFFFFFC, 0)),
+		 H_PARAMETER);
 	struct hv_adapter_stats st = t_stats(b);
 	CHECK_U64(st.param_errors, 5);
 	CHECK_U64(st.addr_errors, 2);
 	CHECK_U64(st.resource_errors, 1);
 	/* the buffer exactly at the end of memory is fine */
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, MEM - 64)), H_SUCCESS);
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 64, MEM - 64)),
+		 H_SUCCESS);
 	/* five pool sizes, then a sixth is refused */
 	for (uint32_t s = 128; s <= 1024; s *= 2)
-		CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | s, (uint32_t)buf)),
+		CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+						  papr_desc(IBMVETH_BUF_VALID | s, (uint32_t)buf)),
 			 H_SUCCESS);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 4096, (uint32_t)buf)),
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, b->ua,
+					  papr_desc(IBMVETH_BUF_VALID | 4096, (uint32_t)buf)),
 		 H_RESOURCE);
 	/* a pool holds at most 4096 descriptors */
 	long rc = H_SUCCESS;
 	unsigned n = 0;
 	while (rc == H_SUCCESS && n < 5000) {
-		rc = h_add_logical_lan_buffer(e.pb, b->ua, papr_desc(IBMVETH_BUF_VALID | 128, (uint32_t)buf));
+		rc = h_add_logical_lan_buffer(e.pb, b->ua,
+					      papr_desc(IBMVETH_BUF_VALID | 128, (uint32_t)buf));
 		n++;
 	}
 	CHECK_EQ(rc, H_RESOURCE);
@@ -330,7 +354,8 @@ TEST(rx_entry_layout_and_correlator)
 	uint8_t *bp = hv_lmem_ptr(e.pb, buf, 2048);
 	const uint8_t corr[8] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4};
 	memcpy(bp, corr, 8);
-	CHECK_EQ(h_add_logical_lan_buffer(e.pb, e.b.ua, papr_desc(IBMVETH_BUF_VALID | 2048, (uint32_t)buf)),
+	CHECK_EQ(h_add_logical_lan_buffer(e.pb, e.b.ua,
+					  papr_desc(IBMVETH_BUF_VALID | 2048, (uint32_t)buf)),
 		 H_SUCCESS);
 	uint8_t f[200];
 	uint32_t len = t_build_raw(f, e.b.mac, e.a.mac, -1, 100, 0x77);
@@ -367,7 +392,8 @@ TEST(toggle_wrap_over_thousands)
 	bool desc_toggle = false;
 	for (uint32_t n = 0; n < 6000; n++) {
 		/* one buffer, reposted after each frame as the driver recycles */
-		REQUIRE(h_add_logical_lan_buffer(e.pb, e.b.ua, papr_desc(IBMVETH_BUF_VALID | 256, (uint32_t)buf)) ==
+		REQUIRE(h_add_logical_lan_buffer(e.pb, e.b.ua,
+						 papr_desc(IBMVETH_BUF_VALID | 256, (uint32_t)buf)) ==
 			H_SUCCESS);
 		REQUIRE(send_n(&e, n, 46) == H_SUCCESS);
 		struct trx rx;
@@ -376,7 +402,8 @@ TEST(toggle_wrap_over_thousands)
 			bad++;
 			continue;
 		}
-		if (((rx.flags_off >> 31) != 0) != expect_toggle || !(rx.flags_off & IBMVETH_RXQ_VALID))
+		if (((rx.flags_off >> 31) != 0) != expect_toggle ||
+		    !(rx.flags_off & IBMVETH_RXQ_VALID))
 			bad++;
 		uint32_t got = t_be32(rx.frame + 14);
 		if (got != n)
@@ -434,7 +461,8 @@ TEST(buffer_selection_smallest_fitting_lifo)
 	for (int i = 3; i >= 0; i--) {
 		memcpy(hv_lmem_ptr(e.pb, bufs[i], 8), &bufs[i], 8);
 		CHECK_EQ(h_add_logical_lan_buffer(e.pb, e.b.ua,
-						  papr_desc(IBMVETH_BUF_VALID | sizes[i], (uint32_t)bufs[i])),
+						  papr_desc(IBMVETH_BUF_VALID | sizes[i],
+							    (uint32_t)bufs[i])),
 			 H_SUCCESS);
 	}
 	struct trx rx;
@@ -484,7 +512,11 @@ TEST(send_paths)
 	CHECK_U64(t_stats(&e.a).tx_frames, 0);
 	/* more than 64 KiB */
 	uint64_t big[6] = {papr_desc(IBMVETH_BUF_VALID | 40000, (uint32_t)e.a.tx),
-			   papr_desc(IBMVETH_BUF_VALID | 30000, (uint32_t)e.a.tx), 0, 0, 0, 0};
+			   papr_desc(IBMVETH_BUF_VALID | 30000, (uint32_t)e.a.tx),
+			   0,
+			   0,
+			   0,
+			   0};
 	CHECK_EQ(h_send_logical_lan(e.pa, e.a.ua, big, 0, &tok, 0), H_RESOURCE);
 	CHECK_U64(t_stats(&e.a).resource_errors, 1);
 	/* a descriptor past the end of memory */
@@ -571,12 +603,14 @@ TEST(multicast_ctrl_paths)
 	uint64_t mc = 0x01005e000001ull;
 	CHECK_EQ(h_multicast_ctrl(e.pb, 1, IbmVethMcastEnableRecv, 0), H_PARAMETER);
 	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, 0x100000, 0), H_PARAMETER); /* unknown bit */
-	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastAddFilter, 0x020000000001ull), H_PARAMETER);
+	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastAddFilter, 0x020000000001ull),
+		 H_PARAMETER);
 	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastAddFilter, 1ull << 48 | mc), H_PARAMETER);
 	CHECK_U64(t_stats(&e.b).param_errors, 3);
 	/* closed adapters are answered */
-	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastEnableRecv | IbmVethMcastDisableFiltering |
-						       IbmVethMcastClearFilterTable,
+	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua,
+				  IbmVethMcastEnableRecv | IbmVethMcastDisableFiltering |
+					  IbmVethMcastClearFilterTable,
 				  0),
 		 H_SUCCESS);
 	for (unsigned i = 0; i < 8; i++)
@@ -584,10 +618,12 @@ TEST(multicast_ctrl_paths)
 	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastAddFilter, mc), H_SUCCESS); /* present */
 	/* table full (8 slots), and the failed call changes nothing: filtering
 	 * stays off although the command asked to enable it */
-	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastEnableFiltering | IbmVethMcastAddFilter, mc + 8),
+	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastEnableFiltering | IbmVethMcastAddFilter,
+				  mc + 8),
 		 H_RESOURCE);
 	CHECK_U64(t_stats(&e.b).resource_errors, 1);
-	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastRemoveFilter, mc + 100), H_SUCCESS); /* absent */
+	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastRemoveFilter, mc + 100),
+		 H_SUCCESS); /* absent */
 	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastRemoveFilter, mc + 7), H_SUCCESS);
 	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastAddFilter, mc + 8), H_SUCCESS);
 	/* delivery: filtering off => group mc+50 reaches B */
@@ -617,7 +653,8 @@ TEST(multicast_ctrl_paths)
 	CHECK_EQ(t_drain(&e.b), 1);
 	CHECK_U64(t_stats(&e.b).rx_filtered, 3);
 	/* clear the table with reception re-enabled and filtering on: nothing passes */
-	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua, IbmVethMcastEnableRecv | IbmVethMcastClearFilterTable, 0),
+	CHECK_EQ(h_multicast_ctrl(e.pb, e.b.ua,
+				  IbmVethMcastEnableRecv | IbmVethMcastClearFilterTable, 0),
 		 H_SUCCESS);
 	CHECK_EQ(t_send(&e.a, f, len, 0, 0), H_SUCCESS);
 	CHECK_EQ(t_drain(&e.b), 0);
@@ -703,10 +740,12 @@ TEST(illan_attributes_rules)
 	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, IBMVETH_ILLAN_IPV6_TCP_CSUM, 0, &at), H_SUCCESS);
 	CHECK_U64(at, fw | IBMVETH_ILLAN_IPV4_TCP_CSUM | IBMVETH_ILLAN_LRG_SR_ENABLED);
 	/* read-only bits, in either mask */
-	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, IBMVETH_ILLAN_PADDED_PKT_CSUM, 0, &at), H_PARAMETER);
+	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, IBMVETH_ILLAN_PADDED_PKT_CSUM, 0, &at),
+		 H_PARAMETER);
 	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, 0, IBMVETH_ILLAN_ACTIVE_TRUNK, &at), H_PARAMETER);
 	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, 0, 0x300, &at), H_PARAMETER);
-	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, 0, IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT, &at), H_PARAMETER);
+	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, 0, IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT, &at),
+		 H_PARAMETER);
 	CHECK_EQ(h_illan_attributes(e.pa, e.a.ua, 0, 1ull << 63, &at), H_PARAMETER);
 	CHECK_U64(at, fw | IBMVETH_ILLAN_IPV4_TCP_CSUM | IBMVETH_ILLAN_LRG_SR_ENABLED); /* unchanged */
 	/* B's firmware offers nothing: offloads cannot be enabled, can be reset */
@@ -793,7 +832,7 @@ TEST(irq_handler_runs_inside_the_hcall)
 	CHECK_EQ(h_vio_signal(e.pb, e.b.ua, VIO_IRQ_ENABLE), H_SUCCESS);
 	CHECK_EQ(send_n(&e, 1, 60), H_SUCCESS);
 	CHECK_EQ(send_n(&e, 2, 60), H_SUCCESS);
-	CHECK_EQ(n.calls, 1); /* the handler disabled the signal */
+	CHECK_EQ(n.calls, 1);   /* the handler disabled the signal */
 	CHECK_EQ(n.rc, H_BUSY); /* a send from inside a send is refused */
 	CHECK_EQ(t_drain(&e.b), 2);
 	env_down(&e);
@@ -816,9 +855,15 @@ TEST(hcall_dispatcher)
 	CHECK_EQ(hv_hcall(e.pa, H_ILLAN_ATTRIBUTES, args, rets), H_SUCCESS);
 	CHECK_U64(rets[0], IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_IPV4_TCP_CSUM);
 	CHECK_U64(rets[1], 0);
-	uint64_t r[9] = {e.a.ua, e.a.buf_list,
-			 papr_desc(IBMVETH_BUF_VALID | e.a.rxq_entries * 16, (uint32_t)e.a.rxq), e.a.filter,
-			 papr_mac_to_u64(e.a.mac), 0, 0, 0, 0};
+	uint64_t r[9] = {e.a.ua,
+			 e.a.buf_list,
+			 papr_desc(IBMVETH_BUF_VALID | e.a.rxq_entries * 16, (uint32_t)e.a.rxq),
+			 e.a.filter,
+			 papr_mac_to_u64(e.a.mac),
+			 0,
+			 0,
+			 0,
+			 0};
 	CHECK_EQ(hv_hcall(e.pa, H_REGISTER_LOGICAL_LAN, r, NULL), H_SUCCESS);
 	CHECK_EQ(t_open(&e.b), H_SUCCESS);
 	e.a.toggle = true;
@@ -838,7 +883,8 @@ TEST(hcall_dispatcher)
 	papr_u64_to_mac(0x0200000000AAull, amac);
 	uint32_t len = t_build_raw(f, amac, e.b.mac, -1, 60, 9);
 	memcpy(hv_lmem_ptr(e.pb, e.b.tx, len), f, len);
-	uint64_t s[9] = {e.b.ua, papr_desc(IBMVETH_BUF_VALID | len, (uint32_t)e.b.tx), 0, 0, 0, 0, 0, 0, 0};
+	uint64_t s[9] = {
+		e.b.ua, papr_desc(IBMVETH_BUF_VALID | len, (uint32_t)e.b.tx), 0, 0, 0, 0, 0, 0, 0};
 	rets[0] = 5;
 	CHECK_EQ(hv_hcall(e.pb, H_SEND_LOGICAL_LAN, s, rets), H_SUCCESS);
 	CHECK_U64(rets[0], 0);

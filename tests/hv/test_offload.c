@@ -282,7 +282,8 @@ TEST(large_send_to_a_large_receive_partition_whole)
 
 /* Check segments of the PAY-byte frame (IPv4 or IPv6, l3 at l3off) reaped
  * from rx: geometry, sequence numbers, flags, payload, checksum. */
-static void check_segments(struct tad *rx, int ipv, uint32_t l3off, uint32_t want_rxq_flags, bool csum_full)
+static void check_segments(struct tad *rx, int ipv, uint32_t l3off, uint32_t want_rxq_flags,
+			   bool csum_full)
 {
 	uint32_t iphl = ipv == 4 ? 20 : 40, hlen = l3off + iphl + 20;
 	uint32_t n = (PAY + MSS - 1) / MSS, got_n = 0, bad = 0;
@@ -416,7 +417,8 @@ TEST(large_send_that_cannot_be_segmented)
 	/* the smallest mss over the largest frame */
 	uint32_t big = tcp_frame(&r, none->mac, 4, 65536 - 54, true);
 	CHECK_EQ(t_send(&r.tx, frame_buf, big, CSO | IBMVETH_BUF_LRG_SND, HV_MIN_LRG_MSS), H_SUCCESS);
-	CHECK_U64(t_stats(none).hv_sw_segments, 1 + (65536 - 54 + HV_MIN_LRG_MSS - 1) / HV_MIN_LRG_MSS);
+	CHECK_U64(t_stats(none).hv_sw_segments,
+		  1 + (65536 - 54 + HV_MIN_LRG_MSS - 1) / HV_MIN_LRG_MSS);
 	CHECK_U64(t_stats(none).hv_sw_errors, 1);
 	rig_down(&r);
 }
@@ -437,7 +439,8 @@ TEST(seed_issue_1_trunk_without_offloads_costs_the_hypervisor)
 		REQUIRE(hv_vswitch_set_mode(hv, 0, HV_VSW_VEPA) == 0);
 		REQUIRE(h_illan_attributes(pa, a.ua, 0, PAPR_ILLAN_OS_SETTABLE, NULL) == H_SUCCESS);
 		if (fixed)
-			REQUIRE(h_illan_attributes(pio, t.ua, 0, PAPR_ILLAN_OS_SETTABLE, NULL) == H_SUCCESS);
+			REQUIRE(h_illan_attributes(pio, t.ua, 0, PAPR_ILLAN_OS_SETTABLE, NULL) ==
+				H_SUCCESS);
 		REQUIRE(t_open(&a) == H_SUCCESS && t_open(&t) == H_SUCCESS);
 		REQUIRE(t_post(&t, 2048, 200) == 200 && t_post(&t, BIG, 4) == 4);
 		struct tframe f;

@@ -431,7 +431,9 @@ TEST(two_adapters_in_one_partition)
 	REQUIRE(t_open(&a) == H_SUCCESS);
 	REQUIRE(t_open(&b) == H_SUCCESS);
 	uint64_t over = a.tx + 4;
-	CHECK_EQ(h_add_logical_lan_buffer(p, b.ua, papr_desc(IBMVETH_BUF_VALID | 2048, (uint32_t)over)), H_SUCCESS);
+	CHECK_EQ(h_add_logical_lan_buffer(p, b.ua,
+					  papr_desc(IBMVETH_BUF_VALID | 2048, (uint32_t)over)),
+		 H_SUCCESS);
 	uint8_t f[256];
 	uint32_t len = t_build_raw(f, b.mac, a.mac, -1, 150, 0);
 	for (uint32_t i = 14; i < len; i++)

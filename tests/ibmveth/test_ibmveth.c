@@ -72,10 +72,10 @@ struct node_cfg {
 	unsigned vswitch;
 	unsigned trunk_priority;
 	uint64_t fw_attrs;
-	bool no_cso;                  /* no "ibm,illan-options" */
+	bool no_cso; /* no "ibm,illan-options" */
 	const struct ibmveth_params *params;
 	unsigned mcast_filter_size;
-	struct hv_partition *part;    /* share a partition (IO server) */
+	struct hv_partition *part; /* share a partition (IO server) */
 };
 
 static void node_init(struct node *n, const struct node_cfg *c)
@@ -86,7 +86,8 @@ static void node_init(struct node *n, const struct node_cfg *c)
 		n->part = hv_partition_create(R.hv, c->name, 2 * ibmveth_lmem_needed());
 		REQUIRE(n->part);
 	}
-	struct hv_adapter_config cfg = {.vswitch = c->vswitch, .pvid = 1,
+	struct hv_adapter_config cfg = {.vswitch = c->vswitch,
+					.pvid = 1,
 					.trunk_priority = c->trunk_priority,
 					.fw_attrs = c->fw_attrs,
 					.mcast_filter_size = c->mcast_filter_size};
@@ -185,9 +186,14 @@ static struct pkt *frame(struct node *n, struct tu_frame f)
 
 static struct tu_frame tcp(int v, uint32_t payload)
 {
-	return (struct tu_frame){.ip_version = v, .l4 = TU_TCP, .payload = payload,
-				 .ip_summed = CHECKSUM_PARTIAL, .src = tu_mac_a, .dst = tu_mac_b,
-				 .df = true, .fill = 3};
+	return (struct tu_frame){.ip_version = v,
+				 .l4 = TU_TCP,
+				 .payload = payload,
+				 .ip_summed = CHECKSUM_PARTIAL,
+				 .src = tu_mac_a,
+				 .dst = tu_mac_b,
+				 .df = true,
+				 .fill = 3};
 }
 
 /* ---- parameters ------------------------------------------------------------ */
@@ -245,8 +251,12 @@ TEST(probe_client_features_and_firmware)
 	CHECK(!(ibmveth_illan_attributes(a) & IBMVETH_ILLAN_IPV4_TCP_CSUM));
 	/* the adapter was closed and reopened: still receives */
 	run();
-	CHECK_EQ(dev_queue_xmit(R.b.dev, frame(&R.b, (struct tu_frame){.ip_version = 4, .l4 = TU_UDP,
-					     .payload = 300, .src = tu_mac_b, .dst = tu_mac_a})), 0);
+	CHECK_EQ(dev_queue_xmit(R.b.dev, frame(&R.b, (struct tu_frame){.ip_version = 4,
+								       .l4 = TU_UDP,
+								       .payload = 300,
+								       .src = tu_mac_b,
+								       .dst = tu_mac_a})),
+		 0);
 	run();
 	CHECK_EQ(R.a.cap.n, 1);
 	rig_down();
@@ -311,9 +321,13 @@ static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned 
 	struct ibmveth_params *pp = &p[k++ % 4];
 	ibmveth_params_default(pp);
 	pp->fixes = fixes;
-	struct node_cfg c = {.name = name, .mac = tu_mac_c,
-			     .vswitch = vswitch, .trunk_priority = 1, .fw_attrs = FW_ALL,
-			     .params = pp, .part = part};
+	struct node_cfg c = {.name = name,
+			     .mac = tu_mac_c,
+			     .vswitch = vswitch,
+			     .trunk_priority = 1,
+			     .fw_attrs = FW_ALL,
+			     .params = pp,
+			     .part = part};
 	static const uint8_t mac_t2[6] = {0x02, 0, 0, 0, 0, 0x0d};
 	if (n == &R.t2)
 		c.mac = mac_t2;
@@ -340,7 +354,8 @@ TEST(trunk_features_with_and_without_fixes_1_and_4)
 	CHECK(t->features & NETIF_F_FRAGLIST);
 	CHECK_U64(ctr(t, "fw_enabled_ipv4_csum"), 0);
 	CHECK_U64(ctr(t, "fw_enabled_large_send"), 0);
-	CHECK(!(ibmveth_illan_attributes(t) & (IBMVETH_ILLAN_IPV4_TCP_CSUM | IBMVETH_ILLAN_LRG_SR_ENABLED)));
+	CHECK(!(ibmveth_illan_attributes(t) &
+		(IBMVETH_ILLAN_IPV4_TCP_CSUM | IBMVETH_ILLAN_LRG_SR_ENABLED)));
 	/* asking again is refused: -EIO, still without */
 	CHECK_EQ(netdev_set_features(t, t->hw_features), -EIO);
 	CHECK(!(t->features & NETIF_F_CSUM_MASK));
@@ -417,8 +432,12 @@ TEST(mtu_change_activates_pools)
 TEST(tx_small_through_bounce_and_large_mapped)
 {
 	rig_up(NULL, NULL);
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 30, .src = tu_mac_a,
-			     .dst = tu_mac_b, .fill = 9};
+	struct tu_frame f = {.ip_version = 4,
+			     .l4 = TU_UDP,
+			     .payload = 30,
+			     .src = tu_mac_a,
+			     .dst = tu_mac_b,
+			     .fill = 9};
 	struct pkt *small = frame(&R.a, f);
 	uint8_t want[2000];
 	uint32_t small_len = small->len;
@@ -502,8 +521,12 @@ TEST(tx_udp_partial_completed_in_software)
 	 * does not hold for this code). The receiver sees CHECKSUM_NONE with a
 	 * good checksum, and the hypervisor summed nothing. */
 	rig_up(NULL, NULL);
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 700, .src = tu_mac_a,
-			     .dst = tu_mac_b, .ip_summed = CHECKSUM_PARTIAL};
+	struct tu_frame f = {.ip_version = 4,
+			     .l4 = TU_UDP,
+			     .payload = 700,
+			     .src = tu_mac_a,
+			     .dst = tu_mac_b,
+			     .ip_summed = CHECKSUM_PARTIAL};
 	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
 	f.ip_version = 6;
 	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
@@ -516,7 +539,7 @@ TEST(tx_udp_partial_completed_in_software)
 	}
 	CHECK_U64(R.a.dev->stats.tx_packets, 2);
 	CHECK_U64(R.a.dev->stats.sw_checksums, 0); /* the driver's, not validate_xmit's */
-	CHECK_U64(hvst(&R.b).hv_sw_checksums, 0); /* nobody else summed them */
+	CHECK_U64(hvst(&R.b).hv_sw_checksums, 0);  /* nobody else summed them */
 	rig_down();
 }
 
@@ -639,8 +662,8 @@ TEST(tx_frame_over_64k_refused_by_hypervisor)
 {
 	rig_up(NULL, NULL);
 	/* 60000 + 6000 bytes in two pieces of partition memory, two descriptors */
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 60000, .src = tu_mac_a,
-			     .dst = tu_mac_b};
+	struct tu_frame f = {
+		.ip_version = 4, .l4 = TU_UDP, .payload = 60000, .src = tu_mac_a, .dst = tu_mac_b};
 	struct pkt *p = frame(&R.a, f);
 	struct pkt *m = pkt_alloc(R.a.dev->pool, 6000, 0);
 	REQUIRE(m);
@@ -678,8 +701,12 @@ TEST(tx_unmappable_packet_bounced_or_dropped)
 TEST(tx_fragments_as_descriptors_and_linearized_beyond_five)
 {
 	rig_up(NULL, NULL);
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 3000, .src = tu_mac_a,
-			     .dst = tu_mac_b, .fill = 1};
+	struct tu_frame f = {.ip_version = 4,
+			     .l4 = TU_UDP,
+			     .payload = 3000,
+			     .src = tu_mac_a,
+			     .dst = tu_mac_b,
+			     .fill = 1};
 	struct pkt *p = frame(&R.a, f);
 	struct pkt *ref = pkt_copy(p, R.heap);
 	REQUIRE(ref);
@@ -767,8 +794,11 @@ TEST(rx_budget_and_queue_wrap_100k_frames_no_leak)
 	static const uint32_t sizes[] = {20, 400, 1400, 3000};
 	unsigned sent = 0;
 	for (unsigned i = 0; i < 100000; i++) {
-		struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = sizes[i % 4],
-				     .src = tu_mac_a, .dst = tu_mac_b};
+		struct tu_frame f = {.ip_version = 4,
+				     .l4 = TU_UDP,
+				     .payload = sizes[i % 4],
+				     .src = tu_mac_a,
+				     .dst = tu_mac_b};
 		struct pkt *p = tu_build(R.a.dev->pool, &f);
 		REQUIRE(p);
 		dev_queue_xmit(R.a.dev, p);
@@ -812,7 +842,8 @@ TEST(mac_change_and_multicast)
 	CHECK_EQ(R.b.cap.n, 1);
 	static const uint8_t mc[6] = {0x01, 0, 0x5e, 0, 0, 9};
 	CHECK_EQ(netdev_mc_add(R.b.dev, mc), 0);
-	f = (struct tu_frame){.ip_version = 4, .l4 = TU_UDP, .payload = 100, .src = tu_mac_a, .dst = mc};
+	f = (struct tu_frame){
+		.ip_version = 4, .l4 = TU_UDP, .payload = 100, .src = tu_mac_a, .dst = mc};
 	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
 	run();
 	CHECK_EQ(R.b.cap.n, 2);
@@ -913,7 +944,8 @@ static void io_server(unsigned fixes)
 TEST(trunk_forwarding_cso_syn_reaches_b_intact)
 {
 	for (unsigned with_fix2 = 0; with_fix2 < 2; with_fix2++) {
-		io_server(with_fix2 ? IBMVETH_FIX_ALL : IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL);
+		io_server(with_fix2 ? IBMVETH_FIX_ALL
+				    : IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL);
 		struct tu_frame f = tcp(4, 0);
 		f.tcp_flags = TCP_SYN;
 		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
@@ -935,7 +967,8 @@ TEST(trunk_forwarding_cso_syn_reaches_b_intact)
 TEST(trunk_fraglist_gso_linearized_by_driver_fix4)
 {
 	for (unsigned with_fix4 = 0; with_fix4 < 2; with_fix4++) {
-		io_server(with_fix4 ? IBMVETH_FIX_ALL : IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE);
+		io_server(with_fix4 ? IBMVETH_FIX_ALL
+				    : IBMVETH_FIX_ALL & ~IBMVETH_FIX_FRAGLIST_LINEARIZE);
 		/* a GRO-shaped packet in the IO server's memory (as from its NIC) */
 		struct tu_frame f = tcp(4, 1448 * 20);
 		f.gso_size = 1448;
@@ -1012,7 +1045,9 @@ TEST(trunk_tx_lrg_snd_only_for_partial_with_fix2)
 	 * large send with the mss without it. */
 	for (unsigned with_fix2 = 0; with_fix2 < 2; with_fix2++) {
 		rig_up(NULL, NULL);
-		trunk_up(&R.t, "trunk", with_fix2 ? IBMVETH_FIX_ALL : IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL,
+		trunk_up(&R.t, "trunk",
+			 with_fix2 ? IBMVETH_FIX_ALL
+				   : IBMVETH_FIX_ALL & ~IBMVETH_FIX_TRUNK_CSUM_PARTIAL,
 			 0, NULL);
 		REQUIRE(R.t.dev->features & NETIF_F_TSO);
 		REQUIRE(ctr(R.t.dev, "fw_enabled_large_send") == 1);
@@ -1065,7 +1100,8 @@ TEST(trunk_rx_csum_good_with_nonzero_field_stays_unnecessary)
 		uint32_t l4 = 14 + (v == 4 ? 20 : 40);
 		uint16_t field = hdr_get16(b + l4 + 16);
 		REQUIRE(field != 0);
-		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0), H_SUCCESS);
+		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
+			 H_SUCCESS);
 		run();
 		REQUIRE(R.t.cap.n == 1);
 		struct pkt *r = R.t.cap.p[0];
@@ -1075,7 +1111,8 @@ TEST(trunk_rx_csum_good_with_nonzero_field_stays_unnecessary)
 		CHECK_MEM(pkt_data(r), b, len);
 		/* the zero-field case right after: PARTIAL with the seed */
 		hdr_put16(b + l4 + 16, 0);
-		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0), H_SUCCESS);
+		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
+			 H_SUCCESS);
 		run();
 		REQUIRE(R.t.cap.n == 2);
 		CHECK_EQ(R.t.cap.p[1]->ip_summed, CHECKSUM_PARTIAL);
@@ -1089,7 +1126,8 @@ TEST(rx_correlator_index_beyond_pool_resets_adapter)
 	/* A valid pool number with an index past the pool's size: the bound
 	 * check (not the NULL slot test) must refuse it, before any read of the
 	 * pool's arrays (ASan would see the out-of-bounds read). */
-	static const uint64_t bad[] = {(1ull << 32) | 5000, (1ull << 32) | 512, (4ull << 32) | 0xffffffffu};
+	static const uint64_t bad[] = {(1ull << 32) | 5000, (1ull << 32) | 512,
+				       (4ull << 32) | 0xffffffffu};
 	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		rig_up(NULL, NULL);
 		struct ibmveth_pool_info pi;
@@ -1127,9 +1165,9 @@ TEST(rx_entry_length_outside_buffer_or_runt_dropped)
 		REQUIRE(hdr_get32(e) & IBMVETH_RXQ_VALID);
 		REQUIRE(hdr_get32(e + 4) == 14 + 20 + 20 + 1000);
 		uint32_t len = k == PAST_END ? 2048 - off + 1
-			     : k == WRAP    ? 0xfffffffcu /* off + len wraps to off - 4 in 32 bits */
-			     : k == RUNT    ? ETH_HLEN - 1
-					    : 0;
+			       : k == WRAP ? 0xfffffffcu /* off + len wraps to off - 4 in 32 bits */
+			       : k == RUNT ? ETH_HLEN - 1
+					   : 0;
 		hdr_put32(e + 4, len);
 		run();
 		CHECK_EQ(R.b.cap.n, 0);
@@ -1155,8 +1193,12 @@ TEST(tx_short_frame_goes_through_the_bounce_buffer)
 	 * without any attempt to map it (tx_map_failed stays 0). Were it mapped
 	 * like a long one, the map would fail first. */
 	rig_up(NULL, NULL);
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 30, .src = tu_mac_a,
-			     .dst = tu_mac_b, .fill = 5};
+	struct tu_frame f = {.ip_version = 4,
+			     .l4 = TU_UDP,
+			     .payload = 30,
+			     .src = tu_mac_a,
+			     .dst = tu_mac_b,
+			     .fill = 5};
 	struct pkt *p = tu_build(R.heap, &f);
 	REQUIRE(p);
 	uint8_t want[128];
@@ -1182,8 +1224,10 @@ TEST(tx_short_frame_goes_through_the_bounce_buffer)
 
 TEST(multicast_filtering_promiscuous_and_list_beyond_table)
 {
-	struct node_cfg a = {.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .mcast_filter_size = 8};
-	struct node_cfg b = {.name = "vethB", .mac = tu_mac_b, .fw_attrs = FW_ALL, .mcast_filter_size = 4};
+	struct node_cfg a = {
+		.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .mcast_filter_size = 8};
+	struct node_cfg b = {
+		.name = "vethB", .mac = tu_mac_b, .fw_attrs = FW_ALL, .mcast_filter_size = 4};
 	rig_up(&a, &b);
 	static const uint8_t g1[6] = {0x01, 0, 0x5e, 0, 0, 1}, g2[6] = {0x01, 0, 0x5e, 0, 0, 2};
 	struct tu_frame f = {.ip_version = 4, .l4 = TU_UDP, .payload = 100, .src = tu_mac_a};
@@ -1251,8 +1295,8 @@ TEST(old_method_mss_one_forwarded_by_a_trunk_refused_and_counted)
 	struct pkt *p = tu_build(R.heap, &f);
 	REQUIRE(p);
 	uint8_t *ip = pkt_data(p) + 14;
-	hdr_put16(ip + 10, 0xffff);    /* "-1 tells phyp it is a largesend packet" */
-	hdr_put16(ip + 20 + 16, 1);    /* the MSS */
+	hdr_put16(ip + 10, 0xffff); /* "-1 tells phyp it is a largesend packet" */
+	hdr_put16(ip + 20 + 16, 1); /* the MSS */
 	CHECK_EQ(raw_send(&R.a, pkt_data(p), p->len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
 		 H_SUCCESS);
 	pkt_free(p);
@@ -1277,7 +1321,8 @@ TEST(never_opened_priority1_trunk_keeps_standby_traffic_and_bit_away)
 	rig_up(NULL, NULL);
 	struct hv_partition *vios = hv_partition_create(R.hv, "vios", 3 * ibmveth_lmem_needed());
 	REQUIRE(vios);
-	struct hv_adapter_config c1 = {.vswitch = 0, .pvid = 1, .trunk_priority = 1, .fw_attrs = FW_ALL};
+	struct hv_adapter_config c1 = {
+		.vswitch = 0, .pvid = 1, .trunk_priority = 1, .fw_attrs = FW_ALL};
 	memcpy(c1.mac, tu_mac_c, 6);
 	uint64_t ua1 = hv_adapter_create(R.hv, vios, &c1);
 	REQUIRE(ua1);
@@ -1285,7 +1330,10 @@ TEST(never_opened_priority1_trunk_keeps_standby_traffic_and_bit_away)
 	memcpy(of.mac, tu_mac_c, 6);
 	struct netdev *t1 = ibmveth_create("trunk1", vios, ua1, &of, R.loop, NULL);
 	REQUIRE(t1);
-	struct node_cfg c2 = {.name = "trunk2", .mac = tu_mac_a, .trunk_priority = 2, .fw_attrs = FW_ALL,
+	struct node_cfg c2 = {.name = "trunk2",
+			      .mac = tu_mac_a,
+			      .trunk_priority = 2,
+			      .fw_attrs = FW_ALL,
 			      .part = vios};
 	static const uint8_t mac_t2[6] = {0x02, 0, 0, 0, 0, 0x0d};
 	c2.mac = mac_t2;

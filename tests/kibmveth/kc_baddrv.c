@@ -96,8 +96,8 @@ static int bad_open(struct net_device *dev)
 	if (dma_mapping_error(d, ad->buf_list_dma) || dma_mapping_error(d, ad->filter_list_dma) ||
 	    dma_mapping_error(d, ad->txbuf_dma))
 		return -ENOMEM;
-	long rc = plpar_hcall_norets(H_REGISTER_LOGICAL_LAN, ad->vdev->unit_address,
-				     ad->buf_list_dma, bad_desc(0x80000000u | BAD_RXQ_SIZE, (u32)ad->rxq_dma),
+	long rc = plpar_hcall_norets(H_REGISTER_LOGICAL_LAN, ad->vdev->unit_address, ad->buf_list_dma,
+				     bad_desc(0x80000000u | BAD_RXQ_SIZE, (u32)ad->rxq_dma),
 				     ad->filter_list_dma, ether_addr_to_u64(dev->dev_addr));
 	if (rc != H_SUCCESS) {
 		netdev_err(dev, "h_register_logical_lan failed with %ld", rc);

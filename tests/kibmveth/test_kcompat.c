@@ -95,7 +95,8 @@ TEST(heap_random_history)
 		void *p = kc_heap_alloc(h, size, align);
 		if (!p)
 			continue;
-		CHECK(((uintptr_t)((uint8_t *)p - heap_mem) + 0x200000) % (align < 16 ? 16 : align) == 0);
+		CHECK(((uintptr_t)((uint8_t *)p - heap_mem) + 0x200000) % (align < 16 ? 16 : align) ==
+		      0);
 		CHECK((uint8_t *)p + size <= heap_mem + sizeof(heap_mem));
 		memset(p, (uint8_t)i, size);
 		blk[i] = p;

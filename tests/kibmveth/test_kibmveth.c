@@ -97,7 +97,8 @@ static void node_up(struct node *n, const struct node_cfg *c)
 	n->part = hv_partition_create(R.hv, c->name,
 				      kibmveth_lmem_needed() + ibmveth_lmem_needed() + (8u << 20));
 	REQUIRE(n->part);
-	struct hv_adapter_config ac = {.pvid = 1, .fw_attrs = c->fw_attrs,
+	struct hv_adapter_config ac = {.pvid = 1,
+				       .fw_attrs = c->fw_attrs,
 				       .trunk_priority = c->trunk_priority,
 				       .mcast_filter_size = 256};
 	memcpy(ac.mac, c->mac, 6);
@@ -137,8 +138,10 @@ static void rig_up(const char *da, const char *db)
 	R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 	REQUIRE(R.hv && R.loop);
 	hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
-	node_up(&R.a, &(struct node_cfg){.driver = da, .name = "kvm-a", .mac = MAC_A, .fw_attrs = FW_ALL});
-	node_up(&R.b, &(struct node_cfg){.driver = db, .name = "kvm-b", .mac = MAC_B, .fw_attrs = FW_ALL});
+	node_up(&R.a,
+		&(struct node_cfg){.driver = da, .name = "kvm-a", .mac = MAC_A, .fw_attrs = FW_ALL});
+	node_up(&R.b,
+		&(struct node_cfg){.driver = db, .name = "kvm-b", .mac = MAC_B, .fw_attrs = FW_ALL});
 	run(); /* the initial replenish cycle: ibmveth_open kicks its interrupt */
 }
 
@@ -164,10 +167,10 @@ static const char *kver(unsigned i)
 	return buf[i % 4];
 }
 
-#define NEED_KERNEL()                                                                   \
-	do {                                                                            \
-		if (!kibmveth_n_versions())                                             \
-			TEST_SKIP("no kernel source was installed at build time");      \
+#define NEED_KERNEL()                                                              \
+	do {                                                                       \
+		if (!kibmveth_n_versions())                                        \
+			TEST_SKIP("no kernel source was installed at build time"); \
 	} while (0)
 
 /* ---- Frames ---------------------------------------------------------------------- */
@@ -316,7 +319,10 @@ static const uint8_t IP4_A[4] = {192, 0, 2, 1}, IP4_B[4] = {192, 0, 2, 2};
 static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 
-static bool flow_done_stop(void *arg) { return stack_flow_done(arg); }
+static bool flow_done_stop(void *arg)
+{
+	return stack_flow_done(arg);
+}
 
 static uint64_t dev_ctr(struct netdev *d, const char *name)
 {
@@ -336,8 +342,12 @@ static void tcp_flows(unsigned mtu)
 		REQUIRE(netdev_set_mtu(R.b.dev, mtu) == 0);
 		run();
 	}
-	struct stack_config ca = {.has_ip4 = true, .prefix4 = 24, .has_ip6 = true, .prefix6 = 64,
-				  .no_arp = true, .seed = 7};
+	struct stack_config ca = {.has_ip4 = true,
+				  .prefix4 = 24,
+				  .has_ip6 = true,
+				  .prefix6 = 64,
+				  .no_arp = true,
+				  .seed = 7};
 	struct stack_config cb = ca;
 	memcpy(ca.ip4, IP4_A, 4);
 	memcpy(ca.ip6, IP6_A, 16);
@@ -352,8 +362,12 @@ static void tcp_flows(unsigned mtu)
 	stack_add_neighbour(sb, 4, IP4_A, MAC_A);
 	stack_add_neighbour(sb, 6, IP6_A, MAC_A);
 	for (int fam = 4; fam <= 6; fam += 2) {
-		struct stack_flow_spec sp = {.name = "k", .family = fam, .port = 5201,
-					     .bytes = 1u << 20, .reply_bytes = 1u << 20, .seed = 42,
+		struct stack_flow_spec sp = {.name = "k",
+					     .family = fam,
+					     .port = 5201,
+					     .bytes = 1u << 20,
+					     .reply_bytes = 1u << 20,
+					     .seed = 42,
 					     .start_ns = ev_now(R.loop)};
 		struct stack_flow *f = stack_flow_start(sa, sb, &sp);
 		REQUIRE(f);
@@ -512,21 +526,27 @@ TEST(sysfs_pools)
 		rig_up(kver(v), kver(v));
 		struct kc_dev *kd = kibmveth_kc(R.a.dev);
 		char buf[64];
-		CHECK(kc_sysfs_show(kd, "pool0/num", buf, sizeof(buf)) > 0 && strcmp(buf, "256\n") == 0);
-		CHECK(kc_sysfs_show(kd, "pool4/size", buf, sizeof(buf)) > 0 && strcmp(buf, "65536\n") == 0);
-		CHECK(kc_sysfs_show(kd, "pool2/active", buf, sizeof(buf)) > 0 && strcmp(buf, "0\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool0/num", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "256\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool4/size", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "65536\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool2/active", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "0\n") == 0);
 		uint64_t ok0 = dev_ctr(R.a.dev, "replenish_add_buff_success");
 		CHECK_EQ(kc_sysfs_store(kd, "pool2/active", "1"), 1);
 		run();
-		CHECK(kc_sysfs_show(kd, "pool2/active", buf, sizeof(buf)) > 0 && strcmp(buf, "1\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool2/active", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "1\n") == 0);
 		/* the reopen posted every pool again, pool 2's 256 included */
-		CHECK_U64(dev_ctr(R.a.dev, "replenish_add_buff_success") - ok0, 256 + 512 + 256 + 256);
+		CHECK_U64(dev_ctr(R.a.dev, "replenish_add_buff_success") - ok0,
+			  256 + 512 + 256 + 256);
 		CHECK_EQ(kc_sysfs_store(kd, "pool0/num", "5000"), -EINVAL);
 		CHECK_EQ(kc_sysfs_store(kd, "pool0/size", "10"), -EINVAL);
 		CHECK_EQ(kc_sysfs_store(kd, "pool9/num", "1"), -ENOENT);
 		CHECK_EQ(kc_sysfs_store(kd, "pool1/num", "64"), 2);
 		run();
-		CHECK(kc_sysfs_show(kd, "pool1/num", buf, sizeof(buf)) > 0 && strcmp(buf, "64\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool1/num", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "64\n") == 0);
 		/* the only pool that holds a 1500-byte frame cannot go */
 		CHECK_EQ(kc_sysfs_store(kd, "pool2/active", "0"), 1);
 		CHECK_EQ(kc_sysfs_store(kd, "pool1/active", "0"), 1); /* pool 4 still holds 1522 */
@@ -542,12 +562,17 @@ TEST(sysfs_pools)
 		R.hv = hv_create();
 		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
-		node_up(&R.a, &(struct node_cfg){.driver = kver(v), .name = "kvm-a", .mac = MAC_A,
-						 .fw_attrs = FW_ALL, .params = &kp});
+		node_up(&R.a, &(struct node_cfg){.driver = kver(v),
+						 .name = "kvm-a",
+						 .mac = MAC_A,
+						 .fw_attrs = FW_ALL,
+						 .params = &kp});
 		run();
 		kd = kibmveth_kc(R.a.dev);
-		CHECK(kc_sysfs_show(kd, "pool0/num", buf, sizeof(buf)) > 0 && strcmp(buf, "100\n") == 0);
-		CHECK(kc_sysfs_show(kd, "pool3/active", buf, sizeof(buf)) > 0 && strcmp(buf, "1\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool0/num", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "100\n") == 0);
+		CHECK(kc_sysfs_show(kd, "pool3/active", buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "1\n") == 0);
 		rig_down();
 	}
 }
@@ -564,15 +589,21 @@ TEST(ethtool_channels)
 		R.hv = hv_create();
 		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
-		node_up(&R.a, &(struct node_cfg){.driver = kver(v), .name = "kvm-a", .mac = MAC_A,
-						 .fw_attrs = FW_ALL, .params = &kp});
-		node_up(&R.b, &(struct node_cfg){.driver = kver(v), .name = "kvm-b", .mac = MAC_B,
-						 .fw_attrs = FW_ALL, .params = &kp});
+		node_up(&R.a, &(struct node_cfg){.driver = kver(v),
+						 .name = "kvm-a",
+						 .mac = MAC_A,
+						 .fw_attrs = FW_ALL,
+						 .params = &kp});
+		node_up(&R.b, &(struct node_cfg){.driver = kver(v),
+						 .name = "kvm-b",
+						 .mac = MAC_B,
+						 .fw_attrs = FW_ALL,
+						 .params = &kp});
 		run();
 		struct kc_dev *kd = kibmveth_kc(R.a.dev);
 		unsigned tx = 0, max = 0;
 		CHECK_EQ(kc_ethtool_get_channels(kd, &tx, &max), 0);
-		CHECK_EQ(tx, 8);  /* IBMVETH_DEFAULT_QUEUES */
+		CHECK_EQ(tx, 8);   /* IBMVETH_DEFAULT_QUEUES */
 		CHECK_EQ(max, 16); /* IBMVETH_MAX_QUEUES */
 		struct snap s8, s2;
 		snap(R.a.dev, &s8);
@@ -765,10 +796,15 @@ TEST(fraglist_on_an_active_trunk)
 		R.hv = hv_create();
 		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
-		node_up(&R.a, &(struct node_cfg){.driver = kver(0), .name = "kvm-a", .mac = MAC_A,
+		node_up(&R.a, &(struct node_cfg){.driver = kver(0),
+						 .name = "kvm-a",
+						 .mac = MAC_A,
 						 .fw_attrs = FW_ALL});
-		node_up(&R.b, &(struct node_cfg){.driver = drv, .name = "trunk", .mac = MAC_B,
-						 .fw_attrs = FW_ALL, .trunk_priority = 1});
+		node_up(&R.b, &(struct node_cfg){.driver = drv,
+						 .name = "trunk",
+						 .mac = MAC_B,
+						 .fw_attrs = FW_ALL,
+						 .trunk_priority = 1});
 		run();
 		CHECK(R.b.dev->features & NETIF_F_FRAGLIST);
 		CHECK_EQ(dev_queue_xmit(R.b.dev, frame_fraglist(R.b.dev, MAC_A, MAC_B)), 0);
@@ -776,7 +812,8 @@ TEST(fraglist_on_an_active_trunk)
 		if (v < kibmveth_n_versions()) {
 			CHECK_EQ(R.a.cap.total, 0);
 			CHECK_U64(R.b.dev->stats.tx_dropped, 1);
-			CHECK(log_has(R.b.dev, "tx: incorrect packet len copied into ltb (1054 != 54)"));
+			CHECK(log_has(R.b.dev,
+				      "tx: incorrect packet len copied into ltb (1054 != 54)"));
 		} else {
 			CHECK_EQ(R.a.cap.total, 1);
 			CHECK(R.a.cap.n == 1 && R.a.cap.p[0]->len == 1054);
@@ -802,12 +839,9 @@ struct dkind {
 };
 
 static const struct dkind dkinds[] = {
-	{"tcp4 partial", 4, false, true, 500, 0},
-	{"tcp6 partial", 6, false, true, 500, 0},
-	{"tcp4 none", 4, false, false, 500, 0},
-	{"udp4 partial", 4, true, true, 500, 0},
-	{"tcp4 tso", 4, false, true, 8000, 1448},
-	{"tcp6 tso", 6, false, true, 8000, 1428},
+	{"tcp4 partial", 4, false, true, 500, 0},        {"tcp6 partial", 6, false, true, 500, 0},
+	{"tcp4 none", 4, false, false, 500, 0},          {"udp4 partial", 4, true, true, 500, 0},
+	{"tcp4 tso", 4, false, true, 8000, 1448},        {"tcp6 tso", 6, false, true, 8000, 1428},
 	{"tcp4 tso mss 100", 4, false, true, 1000, 100},
 };
 #define N_DKINDS (sizeof(dkinds) / sizeof(dkinds[0]))
@@ -883,7 +917,7 @@ struct dout {
 	uint32_t gso_type[64];
 	int32_t csum_start[64]; /* from the frame's start; -1 unless PARTIAL */
 	uint16_t l4_check[64];
-	bool l4_ok[64];       /* the full checksum is right (NONE: as received) */
+	bool l4_ok[64]; /* the full checksum is right (NONE: as received) */
 	uint64_t lrg, hv_seg, hv_csum, fc_sw;
 };
 
@@ -897,14 +931,21 @@ static void dout_take(struct dout *o)
 		o->ip_summed[i] = q->ip_summed;
 		o->gso_size[i] = q->gso_size;
 		o->gso_type[i] = q->gso_type;
-		o->csum_start[i] = q->ip_summed == CHECKSUM_PARTIAL ? (int32_t)(q->csum_start - q->data) : -1;
+		o->csum_start[i] =
+			q->ip_summed == CHECKSUM_PARTIAL ? (int32_t)(q->csum_start - q->data) : -1;
 		if (q->transport_header != PKT_HDR_UNSET) {
 			const uint8_t *th = q->head + q->transport_header;
-			o->l4_check[i] = hdr_get16(th + (q->network_header != PKT_HDR_UNSET &&
-								 (q->head + q->network_header)[q->protocol == ETH_P_IP ? 9 : 6] == IPPROTO_UDP_
-							 ? UDP_CSUM_OFFSET
-							 : TCP_CSUM_OFFSET));
-			o->l4_ok[i] = q->gso_size == 0 && q->ip_summed != CHECKSUM_PARTIAL ? pkt_l4_csum_ok(q) : true;
+			o->l4_check[i] = hdr_get16(
+				th +
+				(q->network_header != PKT_HDR_UNSET &&
+						 (q->head +
+						  q->network_header)[q->protocol == ETH_P_IP ? 9 : 6] ==
+							 IPPROTO_UDP_
+					 ? UDP_CSUM_OFFSET
+					 : TCP_CSUM_OFFSET));
+			o->l4_ok[i] = q->gso_size == 0 && q->ip_summed != CHECKSUM_PARTIAL
+					      ? pkt_l4_csum_ok(q)
+					      : true;
 		}
 		o->n++;
 	}
@@ -919,7 +960,8 @@ static void dout_take(struct dout *o)
 
 static void dout_print(const char *who, const struct dout *o)
 {
-	printf("#   %-12s n=%u lrg=%" PRIu64 " hv_seg=%" PRIu64 " hv_csum=%" PRIu64 " fc_sw=%" PRIu64 ":",
+	printf("#   %-12s n=%u lrg=%" PRIu64 " hv_seg=%" PRIu64 " hv_csum=%" PRIu64
+	       " fc_sw=%" PRIu64 ":",
 	       who, o->n, o->lrg, o->hv_seg, o->hv_csum, o->fc_sw);
 	for (unsigned i = 0; i < o->n && i < 3; i++)
 		printf(" [len %u summed %u gso %u/%#x cstart %d check %#06x%s]", o->len[i],
@@ -1030,17 +1072,21 @@ TEST(seed_path_x_to_b_through_a_kernel_trunk)
 		R.hv = hv_create();
 		R.loop = ev_loop_create(EV_CLOCK_VIRTUAL);
 		hv_vswitch_set_mode(R.hv, 0, HV_VSW_VEB);
-		node_up(&R.a, &(struct node_cfg){.driver = kver(0), .name = "vm-b", .mac = MAC_B,
-						 .fw_attrs = FW_ALL});
-		node_up(&R.b, &(struct node_cfg){.driver = trunk, .name = "trunk-out",
+		node_up(&R.a,
+			&(struct node_cfg){
+				.driver = kver(0), .name = "vm-b", .mac = MAC_B, .fw_attrs = FW_ALL});
+		node_up(&R.b, &(struct node_cfg){.driver = trunk,
+						 .name = "trunk-out",
 						 .mac = (const uint8_t[6]){2, 0, 0, 0, 1, 2},
-						 .fw_attrs = FW_ALL, .trunk_priority = 1});
+						 .fw_attrs = FW_ALL,
+						 .trunk_priority = 1});
 		run();
 		struct physnic_config pc;
 		physnic_config_init(&pc);
 		memcpy(pc.mac, (const uint8_t[6]){2, 0, 0, 0, 1, 3}, 6);
 		struct netdev *phys = physnic_create("phys", R.b.dev->pool, R.loop, &pc);
-		struct pkt_pool_class xc[] = {{2048 + PKT_HEADROOM, 2048}, {65536 + PKT_HEADROOM, 16}};
+		struct pkt_pool_class xc[] = {{2048 + PKT_HEADROOM, 2048},
+					      {65536 + PKT_HEADROOM, 16}};
 		struct pkt_pool *xpool = pkt_pool_create("host-x", xc, 2, NULL, 0);
 		struct physnic_config xcfg;
 		physnic_config_init_plain(&xcfg);
@@ -1061,8 +1107,12 @@ TEST(seed_path_x_to_b_through_a_kernel_trunk)
 		REQUIRE(sx && sb);
 		stack_add_neighbour(sx, 4, IP4_B, MAC_B);
 		stack_add_neighbour(sb, 4, IP4_X, MAC_X);
-		struct stack_flow_spec sp = {.name = "x-b", .family = 4, .port = 5201,
-					     .bytes = 256u << 10, .reply_bytes = 4096, .seed = 9,
+		struct stack_flow_spec sp = {.name = "x-b",
+					     .family = 4,
+					     .port = 5201,
+					     .bytes = 256u << 10,
+					     .reply_bytes = 4096,
+					     .seed = 9,
 					     .start_ns = ev_now(R.loop)};
 		struct stack_flow *f = stack_flow_start(sx, sb, &sp);
 		REQUIRE(f);
@@ -1070,8 +1120,9 @@ TEST(seed_path_x_to_b_through_a_kernel_trunk)
 		const struct stack_flow_result *r = stack_flow_result(f);
 		uint64_t sw = 0;
 		netdev_get_counter(R.b.dev, "sw_gso_segments", &sw);
-		printf("# X->B through a %s trunk: %s, %" PRIu64 " of %u bytes, trunk tx_dropped %" PRIu64
-		       "\n", trunk, r->ok ? "complete" : "not complete", r->bytes_delivered, 256u << 10,
+		printf("# X->B through a %s trunk: %s, %" PRIu64
+		       " of %u bytes, trunk tx_dropped %" PRIu64 "\n",
+		       trunk, r->ok ? "complete" : "not complete", r->bytes_delivered, 256u << 10,
 		       R.b.dev->stats.tx_dropped);
 		if (v < kibmveth_n_versions()) {
 			CHECK(!r->ok);

@@ -21,14 +21,14 @@ struct tu_frame {
 	const uint8_t *dst, *src; /* MACs */
 	int ip_version;           /* 4 or 6 */
 	enum tu_l4 l4;
-	uint32_t payload;         /* L4 payload bytes */
-	uint8_t ip_summed;        /* CHECKSUM_PARTIAL: seed in the field; NONE: full checksum */
-	uint16_t gso_size;        /* nonzero: GSO (TCP only), PARTIAL */
-	uint16_t vlan;            /* nonzero: one in-band 802.1Q tag with this VID */
-	uint8_t tcp_flags;        /* default ACK|PSH */
+	uint32_t payload;  /* L4 payload bytes */
+	uint8_t ip_summed; /* CHECKSUM_PARTIAL: seed in the field; NONE: full checksum */
+	uint16_t gso_size; /* nonzero: GSO (TCP only), PARTIAL */
+	uint16_t vlan;     /* nonzero: one in-band 802.1Q tag with this VID */
+	uint8_t tcp_flags; /* default ACK|PSH */
 	uint32_t seq;
-	uint8_t fill;             /* payload byte seed */
-	bool df;                  /* IPv4 DF bit */
+	uint8_t fill; /* payload byte seed */
+	bool df;      /* IPv4 DF bit */
 };
 
 static const uint8_t tu_mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
@@ -69,8 +69,10 @@ static inline struct pkt *tu_build(struct pkt_pool *pool, const struct tu_frame 
 		hdr_put16(ip + 4, (uint16_t)(l4 + f->payload));
 		ip[6] = proto;
 		ip[7] = 64;
-		ip[8] = 0xfd; ip[23] = 1;  /* fd00::1 */
-		ip[24] = 0xfd; ip[39] = 2; /* fd00::2 */
+		ip[8] = 0xfd;
+		ip[23] = 1; /* fd00::1 */
+		ip[24] = 0xfd;
+		ip[39] = 2; /* fd00::2 */
 	} else {
 		ip[0] = 0x45;
 		hdr_put16(ip + 2, (uint16_t)(l3 + l4 + f->payload));
@@ -79,8 +81,10 @@ static inline struct pkt *tu_build(struct pkt_pool *pool, const struct tu_frame 
 			ip[6] = 0x40;
 		ip[8] = 64;
 		ip[9] = proto;
-		ip[12] = 10; ip[15] = 1;
-		ip[16] = 10; ip[19] = 2;
+		ip[12] = 10;
+		ip[15] = 1;
+		ip[16] = 10;
+		ip[19] = 2;
 		uint16_t c = ip_fast_csum(ip, 5);
 		memcpy(ip + 10, &c, 2);
 	}
@@ -161,8 +165,9 @@ static inline bool tu_l4_ok(const struct pkt *p)
 		return false;
 	const uint8_t *ip = pkt_data(p) + h.l3_off;
 	uint32_t l4len = h.l3_off + h.l3_tot_len - h.l4_off;
-	uint32_t sum = h.ip_version == 6 ? csum_ipv6_nofold(ip + 8, ip + 24, l4len, h.l4_proto, 0)
-					 : csum_tcpudp_nofold(ip + 12, ip + 16, l4len, h.l4_proto, 0);
+	uint32_t sum = h.ip_version == 6
+			       ? csum_ipv6_nofold(ip + 8, ip + 24, l4len, h.l4_proto, 0)
+			       : csum_tcpudp_nofold(ip + 12, ip + 16, l4len, h.l4_proto, 0);
 	return csum_fold(csum_partial(pkt_data(p) + h.l4_off, l4len, sum)) == 0;
 }
 
@@ -184,8 +189,9 @@ static inline uint16_t tu_seed(const struct pkt *p)
 		return 0xdead;
 	const uint8_t *ip = pkt_data(p) + h.l3_off;
 	uint32_t l4len = p->len - h.l4_off;
-	uint32_t sum = h.ip_version == 6 ? csum_ipv6_nofold(ip + 8, ip + 24, l4len, h.l4_proto, 0)
-					 : csum_tcpudp_nofold(ip + 12, ip + 16, l4len, h.l4_proto, 0);
+	uint32_t sum = h.ip_version == 6
+			       ? csum_ipv6_nofold(ip + 8, ip + 24, l4len, h.l4_proto, 0)
+			       : csum_tcpudp_nofold(ip + 12, ip + 16, l4len, h.l4_proto, 0);
 	uint16_t seed = (uint16_t)~csum_fold(sum);
 	uint8_t b[2];
 	memcpy(b, &seed, 2);

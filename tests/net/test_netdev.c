@@ -102,7 +102,10 @@ static struct netdev *dummy_new(const char *name, uint32_t features)
 	return dev;
 }
 
-static struct dummy *D(struct netdev *dev) { return dev->priv; }
+static struct dummy *D(struct netdev *dev)
+{
+	return dev->priv;
+}
 
 static void setup(void)
 {
@@ -119,8 +122,12 @@ static void teardown(void)
 
 static struct pkt *tcp4(uint32_t payload, uint16_t gso)
 {
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_TCP, .payload = payload,
-			     .ip_summed = CHECKSUM_PARTIAL, .gso_size = gso, .df = true};
+	struct tu_frame f = {.ip_version = 4,
+			     .l4 = TU_TCP,
+			     .payload = payload,
+			     .ip_summed = CHECKSUM_PARTIAL,
+			     .gso_size = gso,
+			     .df = true};
 	struct pkt *p = tu_build(pool, &f);
 	REQUIRE(p);
 	return p;
@@ -156,7 +163,7 @@ TEST(set_features_fixups)
 {
 	setup();
 	struct netdev *dev = dummy_new("dF", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO |
-						   NETIF_F_TSO6 | NETIF_F_IPV6_CSUM);
+						     NETIF_F_TSO6 | NETIF_F_IPV6_CSUM);
 	CHECK(dev->features & NETIF_F_TSO);
 	/* turning off IP_CSUM takes TSO with it (netdev_fix_features) */
 	uint32_t w = dev->features & ~NETIF_F_IP_CSUM;
@@ -233,12 +240,12 @@ TEST(mtu_mac_mc_promisc)
 }
 
 /* Two counter sets a driver might register. */
-#define DUMMY_RX_COUNTERS(X, T)                                                \
-	X(T, dummy_rx_a, NULL, 0)                                              \
+#define DUMMY_RX_COUNTERS(X, T)   \
+	X(T, dummy_rx_a, NULL, 0) \
 	X(T, dummy_rx_b, "dummy refused it", 0)
-#define DUMMY_TX_COUNTERS(X, T)                                                \
-	X(T, dummy_tx_a, NULL, 0)                                              \
-	X(T, dummy_tx_level, NULL, COUNTER_GAUGE)                              \
+#define DUMMY_TX_COUNTERS(X, T)                   \
+	X(T, dummy_tx_a, NULL, 0)                 \
+	X(T, dummy_tx_level, NULL, COUNTER_GAUGE) \
 	X(T, dummy_tx_c, "dummy lost it", COUNTER_HARMLESS)
 struct dummy_rx_stats {
 	DUMMY_RX_COUNTERS(COUNTER_FIELD, _)
@@ -395,7 +402,8 @@ TEST(counter_sets_limited)
 	for (unsigned i = 0; i < NETDEV_MAX_COUNTER_SETS; i++)
 		CHECK_EQ(netdev_add_counter_set(dev, &sets[i], &lim[i]), 0);
 	CHECK_EQ(netdev_add_counter_set(dev, &sets[NETDEV_MAX_COUNTER_SETS],
-					 &lim[NETDEV_MAX_COUNTER_SETS]), -ENOSPC);
+					&lim[NETDEV_MAX_COUNTER_SETS]),
+		 -ENOSPC);
 	uint64_t v;
 	CHECK(!netdev_get_counter(dev, "lim4", &v));
 	netdev_free(dev);
@@ -524,8 +532,8 @@ TEST(xmit_frag_list_gso_needs_fraglist)
 {
 	setup();
 	struct netdev *no = dummy_new("dL0", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO);
-	struct netdev *yes = dummy_new("dL1", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO |
-						      NETIF_F_FRAGLIST);
+	struct netdev *yes =
+		dummy_new("dL1", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO | NETIF_F_FRAGLIST);
 	struct pkt *p = tcp4(6000, 1500);
 	REQUIRE(tu_split_frag_list(p, pool, 1500, 3) == 0);
 	CHECK_EQ(dev_queue_xmit(no, p), 0);
@@ -578,11 +586,13 @@ TEST(xmit_partial_checksum_help_when_lacking_feature)
 	CHECK_U64(v4->stats.sw_checksums, 0);
 	CHECK_EQ(D(v4)->sent[0]->ip_summed, CHECKSUM_PARTIAL);
 	/* UDP over IPv4: the csum_offset is UDP's, the device takes it */
-	struct tu_frame fu = {.ip_version = 4, .l4 = TU_UDP, .payload = 100, .ip_summed = CHECKSUM_PARTIAL};
+	struct tu_frame fu = {
+		.ip_version = 4, .l4 = TU_UDP, .payload = 100, .ip_summed = CHECKSUM_PARTIAL};
 	CHECK_EQ(dev_queue_xmit(v4, tu_build(pool, &fu)), 0);
 	CHECK_U64(v4->stats.sw_checksums, 0);
 	/* IPv6 to an IPv4-only device: software */
-	struct tu_frame f6 = {.ip_version = 6, .l4 = TU_TCP, .payload = 100, .ip_summed = CHECKSUM_PARTIAL};
+	struct tu_frame f6 = {
+		.ip_version = 6, .l4 = TU_TCP, .payload = 100, .ip_summed = CHECKSUM_PARTIAL};
 	CHECK_EQ(dev_queue_xmit(v4, tu_build(pool, &f6)), 0);
 	CHECK_U64(v4->stats.sw_checksums, 1);
 	CHECK(tu_l4_ok(D(v4)->sent[2]));
@@ -608,7 +618,8 @@ TEST(xmit_vlan_tagged_uses_vlan_features)
 	setup();
 	struct netdev *dev = dummy_new("dV", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO);
 	/* in-band tag, no vlan_features: software checksum and GSO */
-	struct tu_frame f = {.ip_version = 4, .l4 = TU_TCP, .payload = 2000, .gso_size = 1000, .vlan = 20};
+	struct tu_frame f = {
+		.ip_version = 4, .l4 = TU_TCP, .payload = 2000, .gso_size = 1000, .vlan = 20};
 	CHECK_EQ(dev_queue_xmit(dev, tu_build(pool, &f)), 0);
 	CHECK_EQ(D(dev)->n_sent, 2);
 	CHECK_U64(dev->stats.sw_gso_packets, 1);

@@ -518,7 +518,8 @@ TEST(rx_checksum_off_and_padded_frames)
 
 	physnic_config_init_plain(&cfg);
 	fx_init(&f, &cfg);
-	CHECK_EQ(f.nic->features & (NETIF_F_CSUM_MASK | NETIF_F_TSO_MASK | NETIF_F_RXCSUM | NETIF_F_GRO),
+	CHECK_EQ(f.nic->features &
+			 (NETIF_F_CSUM_MASK | NETIF_F_TSO_MASK | NETIF_F_RXCSUM | NETIF_F_GRO),
 		 0);
 	wire_in(&f, &t, TB_FULL);
 	/* A padded pure ACK as it comes off a real wire: 60 bytes. */

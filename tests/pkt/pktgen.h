@@ -65,19 +65,19 @@ static inline uint16_t ref_seed(const uint8_t *ip, uint32_t l4len, uint8_t proto
 
 /* What to build. */
 struct gen_tcp {
-	int ipv;               /* 4 or 6 */
-	int n_vlans;           /* 0..2 */
-	uint32_t payload;      /* payload bytes */
+	int ipv;          /* 4 or 6 */
+	int n_vlans;      /* 0..2 */
+	uint32_t payload; /* payload bytes */
 	uint32_t seq, ack;
-	uint8_t flags;         /* TCP_* */
+	uint8_t flags; /* TCP_* */
 	uint16_t ip_id;
 	uint8_t ip_opt_words;  /* IPv4 options, 32-bit words */
 	uint8_t tcp_opt_words; /* TCP options, 32-bit words (NOPs) */
 	uint8_t ttl;
-	bool udp;              /* UDP instead of TCP */
-	bool v6_ext;           /* IPv6: a hop-by-hop + dstopts header before L4 */
-	bool csum;             /* fill a correct L4 checksum (else 0) */
-	uint8_t pay_seed;      /* payload byte i = pay_seed + i*7 + (i>>8) */
+	bool udp;         /* UDP instead of TCP */
+	bool v6_ext;      /* IPv6: a hop-by-hop + dstopts header before L4 */
+	bool csum;        /* fill a correct L4 checksum (else 0) */
+	uint8_t pay_seed; /* payload byte i = pay_seed + i*7 + (i>>8) */
 };
 
 static inline uint8_t gen_pay_byte(const struct gen_tcp *g, uint32_t i)
@@ -86,7 +86,10 @@ static inline uint8_t gen_pay_byte(const struct gen_tcp *g, uint32_t i)
 }
 
 /* Header layout lengths. */
-static inline uint32_t gen_l2len(const struct gen_tcp *g) { return ETH_HLEN + 4u * (uint32_t)g->n_vlans; }
+static inline uint32_t gen_l2len(const struct gen_tcp *g)
+{
+	return ETH_HLEN + 4u * (uint32_t)g->n_vlans;
+}
 static inline uint32_t gen_l3hlen(const struct gen_tcp *g)
 {
 	if (g->ipv == 4)
@@ -101,7 +104,10 @@ static inline uint32_t gen_hlen(const struct gen_tcp *g)
 {
 	return gen_l2len(g) + gen_l3hlen(g) + gen_l4hlen(g);
 }
-static inline uint32_t gen_len(const struct gen_tcp *g) { return gen_hlen(g) + g->payload; }
+static inline uint32_t gen_len(const struct gen_tcp *g)
+{
+	return gen_hlen(g) + g->payload;
+}
 
 /* Write the frame into f (gen_len bytes). Returns the length. */
 static inline uint32_t gen_frame(uint8_t *f, const struct gen_tcp *g)
@@ -206,7 +212,9 @@ static inline struct pkt *gen_pkt(struct pkt_pool *pool, const struct gen_tcp *g
 static inline struct pkt_pool *gen_pool(const char *name)
 {
 	struct pkt_pool_class c[] = {
-		{256, 256}, {2048, 512}, {PKT_HEADROOM + PKT_MAX_LEN + 64, 16},
+		{256, 256},
+		{2048, 512},
+		{PKT_HEADROOM + PKT_MAX_LEN + 64, 16},
 	};
 	return pkt_pool_create(name, c, 3, NULL, 0);
 }

@@ -169,8 +169,12 @@ TEST(pseudo_headers)
 	static uint8_t f[2000];
 	for (int v = 4; v <= 6; v += 2) {
 		for (int udp = 0; udp < 2; udp++) {
-			struct gen_tcp g = {.ipv = v, .payload = 1001, .csum = true, .udp = udp,
-					    .seq = 7, .pay_seed = 3};
+			struct gen_tcp g = {.ipv = v,
+					    .payload = 1001,
+					    .csum = true,
+					    .udp = udp,
+					    .seq = 7,
+					    .pay_seed = 3};
 			gen_frame(f, &g);
 			uint8_t *ip = f + ETH_HLEN, *l4 = ip + gen_l3hlen(&g);
 			uint32_t l4len = gen_l4hlen(&g) + g.payload;

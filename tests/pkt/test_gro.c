@@ -56,9 +56,14 @@ static void teardown(struct sink *s)
 /* Segment i of a stream: seq base + i*mss, id + i, payload continuing. */
 static struct gen_tcp seg_desc(int ipv, uint32_t i, uint32_t mss, uint32_t len, uint8_t flags)
 {
-	struct gen_tcp g = {.ipv = ipv, .payload = len, .seq = 1000 + i * mss, .ack = 77,
-			    .flags = (uint8_t)(TCP_ACK | flags), .ip_id = (uint16_t)(500 + i),
-			    .csum = true, .pay_seed = (uint8_t)i,
+	struct gen_tcp g = {.ipv = ipv,
+			    .payload = len,
+			    .seq = 1000 + i * mss,
+			    .ack = 77,
+			    .flags = (uint8_t)(TCP_ACK | flags),
+			    .ip_id = (uint16_t)(500 + i),
+			    .csum = true,
+			    .pay_seed = (uint8_t)i,
 			    .tcp_opt_words = 3};
 	return g;
 }
@@ -229,14 +234,38 @@ static void cut_case(const char *what, int ipv, void (*alter)(struct gen_tcp *),
 	pkt_free_list(s.list);
 }
 
-static void alter_gap(struct gen_tcp *g) { g->seq += 1; }
-static void alter_ack(struct gen_tcp *g) { g->ack += 1; }
-static void alter_ece(struct gen_tcp *g) { g->flags |= TCP_ECE; }
-static void alter_cwr(struct gen_tcp *g) { g->flags |= TCP_CWR; }
-static void alter_longer(struct gen_tcp *g) { g->payload += 1; }
-static void alter_id(struct gen_tcp *g) { g->ip_id += 5; }
-static void alter_ttl(struct gen_tcp *g) { g->ttl = 9; }
-static void alter_opts(struct gen_tcp *g) { g->ip_opt_words = 1; }
+static void alter_gap(struct gen_tcp *g)
+{
+	g->seq += 1;
+}
+static void alter_ack(struct gen_tcp *g)
+{
+	g->ack += 1;
+}
+static void alter_ece(struct gen_tcp *g)
+{
+	g->flags |= TCP_ECE;
+}
+static void alter_cwr(struct gen_tcp *g)
+{
+	g->flags |= TCP_CWR;
+}
+static void alter_longer(struct gen_tcp *g)
+{
+	g->payload += 1;
+}
+static void alter_id(struct gen_tcp *g)
+{
+	g->ip_id += 5;
+}
+static void alter_ttl(struct gen_tcp *g)
+{
+	g->ttl = 9;
+}
+static void alter_opts(struct gen_tcp *g)
+{
+	g->ip_opt_words = 1;
+}
 
 TEST(flushes_on_gap_flag_ack_length_id_options)
 {

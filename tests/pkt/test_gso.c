@@ -18,7 +18,10 @@ static struct pkt_pool *pool;
 static void setup(void)
 {
 	struct pkt_pool_class c[] = {
-		{256, 4096}, {2048, 1024}, {16384, 64}, {PKT_HEADROOM + PKT_MAX_LEN + 64, 8},
+		{256, 4096},
+		{2048, 1024},
+		{16384, 64},
+		{PKT_HEADROOM + PKT_MAX_LEN + 64, 8},
 	};
 	pool = pkt_pool_create("gso", c, 4, NULL, 0);
 	REQUIRE(pool);
@@ -158,14 +161,18 @@ static void run_case(const struct gen_tcp *g, uint16_t mss, uint32_t piece, bool
 TEST(ipv4_linear_and_frag_list)
 {
 	setup();
-	struct gen_tcp g = {.ipv = 4, .payload = 10000, .seq = 0xfffff000, .ack = 99,
-			    .flags = TCP_ACK | TCP_PSH | TCP_FIN | TCP_CWR, .ip_id = 0xfffe,
+	struct gen_tcp g = {.ipv = 4,
+			    .payload = 10000,
+			    .seq = 0xfffff000,
+			    .ack = 99,
+			    .flags = TCP_ACK | TCP_PSH | TCP_FIN | TCP_CWR,
+			    .ip_id = 0xfffe,
 			    .pay_seed = 1};
 	for (int off = 0; off < 2; off++) {
 		run_case(&g, 1448, 0, off, SEED_RIGHT, false);
 		run_case(&g, 1448, 1448, off, SEED_RIGHT, false); /* members line up */
 		run_case(&g, 1448, 1001, off, SEED_RIGHT, false); /* they do not */
-		run_case(&g, 1448, 7, off, SEED_RIGHT, false);   /* many tiny members */
+		run_case(&g, 1448, 7, off, SEED_RIGHT, false);    /* many tiny members */
 		run_case(&g, 1000, 0, off, SEED_RIGHT, true);     /* FIXEDID */
 		run_case(&g, 536, 0, off, INPUT_NONE, false);     /* seed computed */
 	}
@@ -175,8 +182,14 @@ TEST(ipv4_linear_and_frag_list)
 TEST(ipv4_options_vlans_tcp_options)
 {
 	setup();
-	struct gen_tcp g = {.ipv = 4, .n_vlans = 2, .ip_opt_words = 3, .tcp_opt_words = 3,
-			    .payload = 9001, .seq = 5, .flags = TCP_ACK | TCP_PSH, .ip_id = 77,
+	struct gen_tcp g = {.ipv = 4,
+			    .n_vlans = 2,
+			    .ip_opt_words = 3,
+			    .tcp_opt_words = 3,
+			    .payload = 9001,
+			    .seq = 5,
+			    .flags = TCP_ACK | TCP_PSH,
+			    .ip_id = 77,
 			    .pay_seed = 2};
 	for (int off = 0; off < 2; off++) {
 		run_case(&g, 1436, 0, off, SEED_RIGHT, false);
@@ -188,16 +201,26 @@ TEST(ipv4_options_vlans_tcp_options)
 TEST(ipv6_linear_and_frag_list)
 {
 	setup();
-	struct gen_tcp g = {.ipv = 6, .payload = 65000, .seq = 123456, .ack = 1,
-			    .flags = TCP_ACK | TCP_PSH | TCP_CWR, .pay_seed = 3};
+	struct gen_tcp g = {.ipv = 6,
+			    .payload = 65000,
+			    .seq = 123456,
+			    .ack = 1,
+			    .flags = TCP_ACK | TCP_PSH | TCP_CWR,
+			    .pay_seed = 3};
 	for (int off = 0; off < 2; off++) {
 		run_case(&g, 1428, 0, off, SEED_RIGHT, false);
 		run_case(&g, 1428, 1428, off, SEED_RIGHT, false);
 		run_case(&g, 8948, 7000, off, SEED_RIGHT, false);
 		run_case(&g, 1428, 0, off, INPUT_NONE, false);
 	}
-	struct gen_tcp e = {.ipv = 6, .n_vlans = 1, .v6_ext = true, .tcp_opt_words = 2,
-			    .payload = 3333, .seq = 9, .flags = TCP_ACK | TCP_FIN, .pay_seed = 4};
+	struct gen_tcp e = {.ipv = 6,
+			    .n_vlans = 1,
+			    .v6_ext = true,
+			    .tcp_opt_words = 2,
+			    .payload = 3333,
+			    .seq = 9,
+			    .flags = TCP_ACK | TCP_FIN,
+			    .pay_seed = 4};
 	run_case(&e, 1000, 0, false, SEED_RIGHT, false);
 	run_case(&e, 1000, 999, true, SEED_RIGHT, false);
 	teardown();
@@ -207,8 +230,11 @@ TEST(gso_size_at_least_payload_is_one_segment)
 {
 	setup();
 	for (int v = 4; v <= 6; v += 2) {
-		struct gen_tcp g = {.ipv = v, .payload = 1448, .seq = 1,
-				    .flags = TCP_ACK | TCP_PSH | TCP_CWR, .ip_id = 3};
+		struct gen_tcp g = {.ipv = v,
+				    .payload = 1448,
+				    .seq = 1,
+				    .flags = TCP_ACK | TCP_PSH | TCP_CWR,
+				    .ip_id = 3};
 		for (uint16_t mss = 1448; mss <= 1449; mss++) {
 			for (int off = 0; off < 2; off++) {
 				struct pkt *p = make_super(&g, mss, off ? 500 : 0, SEED_RIGHT, false);

@@ -25,12 +25,18 @@ static void teardown(void)
 	CHECK_U64(pkt_outstanding_total(), 0);
 }
 
-static uint8_t *l3(struct pkt *p, const struct gen_tcp *g) { return pkt_data(p) + gen_l2len(g); }
+static uint8_t *l3(struct pkt *p, const struct gen_tcp *g)
+{
+	return pkt_data(p) + gen_l2len(g);
+}
 static uint8_t *l4(struct pkt *p, const struct gen_tcp *g)
 {
 	return l3(p, g) + gen_l3hlen(g);
 }
-static uint32_t l4len(const struct gen_tcp *g) { return gen_l4hlen(g) + g->payload; }
+static uint32_t l4len(const struct gen_tcp *g)
+{
+	return gen_l4hlen(g) + g->payload;
+}
 
 TEST(partial_csum_set_bounds)
 {
@@ -94,8 +100,11 @@ TEST(checksum_help_right_seed)
 	setup();
 	for (int v = 4; v <= 6; v += 2) {
 		for (uint32_t pay = 0; pay < 1500; pay += 333) {
-			struct gen_tcp g = {.ipv = v, .payload = pay, .pay_seed = (uint8_t)pay,
-					    .n_vlans = pay % 3 == 0, .v6_ext = pay % 2 == 1};
+			struct gen_tcp g = {.ipv = v,
+					    .payload = pay,
+					    .pay_seed = (uint8_t)pay,
+					    .n_vlans = pay % 3 == 0,
+					    .v6_ext = pay % 2 == 1};
 			struct pkt *p = partial_pkt(&g, true);
 			REQUIRE(p);
 			CHECK_EQ(pkt_checksum_help(p), 0);
@@ -237,8 +246,8 @@ TEST(tcp_pseudo_seed)
 {
 	setup();
 	for (int v = 4; v <= 6; v += 2) {
-		struct gen_tcp g = {.ipv = v, .payload = 1234, .n_vlans = 1, .v6_ext = true,
-				    .ip_opt_words = 1};
+		struct gen_tcp g = {
+			.ipv = v, .payload = 1234, .n_vlans = 1, .v6_ext = true, .ip_opt_words = 1};
 		struct pkt *p = gen_pkt(pool, &g);
 		REQUIRE(p);
 		/* Headers unset: refused. */

@@ -38,11 +38,11 @@ enum lo_verdict { LO_PASS, LO_DROP };
 struct lo_frame {
 	uint8_t tcp_flags;
 	bool is_tcp;
-	uint32_t len;     /* TCP payload bytes */
+	uint32_t len; /* TCP payload bytes */
 	uint32_t seq;
 	uint32_t ack;
-	uint16_t win;     /* the window field as sent */
-	uint64_t t_ns;    /* loop time when handed to the driver */
+	uint16_t win;  /* the window field as sent */
+	uint64_t t_ns; /* loop time when handed to the driver */
 	uint16_t ip_id;
 	bool df;
 	uint8_t ip_summed; /* as handed to the driver (after validate_xmit) */
@@ -50,7 +50,7 @@ struct lo_frame {
 	uint32_t gso_type;
 	uint32_t csum_start_rel; /* csum_start - data */
 	uint16_t csum_offset;
-	bool seed_ok;     /* PARTIAL: the field held the correct pseudo seed */
+	bool seed_ok; /* PARTIAL: the field held the correct pseudo seed */
 	uint32_t frame_len;
 };
 
@@ -63,12 +63,12 @@ struct lo {
 	struct ev_task task;
 	enum lo_rx_mode mode;
 	enum lo_verdict (*hook)(struct lo *lo, struct pkt *p);
-	unsigned n_seen;     /* frames after the mode conversion, hook included */
+	unsigned n_seen; /* frames after the mode conversion, hook included */
 	unsigned n_dropped;
 	unsigned n_tcp_data; /* TCP frames with payload */
 	struct lo_frame frames[LO_MAX_FRAMES];
-	unsigned n_frames;   /* frames handed to start_xmit */
-	int user;            /* per-test scratch */
+	unsigned n_frames; /* frames handed to start_xmit */
+	int user;          /* per-test scratch */
 	/* the newest TCP ACK handed to the peer (what the peer's sender knows) */
 	bool dlv_have;
 	uint32_t dlv_ack;
@@ -102,7 +102,8 @@ static void lo_task_fn(struct ev_task *t)
 
 static bool lo_parse(const struct pkt *p, struct hdr_info *h)
 {
-	return hdr_parse(pkt_data(p), pkt_headlen(p), h) == 0 && h->l4_off && h->l4_proto == IPPROTO_TCP_;
+	return hdr_parse(pkt_data(p), pkt_headlen(p), h) == 0 && h->l4_off &&
+	       h->l4_proto == IPPROTO_TCP_;
 }
 
 static void lo_record(struct lo *lo, const struct pkt *p)
@@ -279,8 +280,12 @@ static void pair_setup(struct pair *P, uint32_t features, enum lo_rx_mode mode, 
 	P->lb = P->b->priv;
 	P->la->peer = P->b;
 	P->lb->peer = P->a;
-	struct stack_config ca = {.has_ip4 = true, .prefix4 = 24, .has_ip6 = true, .prefix6 = 64,
-				  .seed = 1, .rcv_wnd = pair_rcv_wnd};
+	struct stack_config ca = {.has_ip4 = true,
+				  .prefix4 = 24,
+				  .has_ip6 = true,
+				  .prefix6 = 64,
+				  .seed = 1,
+				  .rcv_wnd = pair_rcv_wnd};
 	struct stack_config cb = ca;
 	memcpy(ca.ip4, ip4_a, 4);
 	memcpy(ca.ip6, ip6_a, 16);
@@ -326,13 +331,20 @@ static uint64_t ctr(const struct stack *s, const char *name)
 	return v;
 }
 
-static bool flow_done_stop(void *arg) { return stack_flow_done(arg); }
+static bool flow_done_stop(void *arg)
+{
+	return stack_flow_done(arg);
+}
 
 static struct stack_flow *start_flow(struct pair *P, int family, uint64_t bytes, uint64_t reply)
 {
 	struct stack_flow_spec sp = {
-		.name = "t", .family = family, .port = 5201, .bytes = bytes,
-		.reply_bytes = reply, .seed = 42,
+		.name = "t",
+		.family = family,
+		.port = 5201,
+		.bytes = bytes,
+		.reply_bytes = reply,
+		.seed = 42,
 	};
 	struct stack_flow *f = stack_flow_start(P->sa, P->sb, &sp);
 	REQUIRE(f);
@@ -473,16 +485,46 @@ static void transfer(int family, uint32_t features, enum lo_rx_mode mode)
 	pair_teardown(&P);
 }
 
-TEST(transfer_v4_none) { transfer(4, F_NONE, LO_WIRE); }
-TEST(transfer_v4_cso) { transfer(4, F_CSO, LO_WIRE); }
-TEST(transfer_v4_cso_asis) { transfer(4, F_CSO, LO_ASIS); }
-TEST(transfer_v4_tso_wire) { transfer(4, F_TSO, LO_WIRE); }
-TEST(transfer_v4_tso_asis) { transfer(4, F_TSO, LO_ASIS); }
-TEST(transfer_v6_none) { transfer(6, F_NONE, LO_WIRE); }
-TEST(transfer_v6_cso) { transfer(6, F_CSO, LO_WIRE); }
-TEST(transfer_v6_tso_wire) { transfer(6, F_TSO, LO_WIRE); }
-TEST(transfer_v6_tso_asis) { transfer(6, F_TSO, LO_ASIS); }
-TEST(transfer_v4_unnecessary) { transfer(4, F_TSO, LO_UNNECESSARY); }
+TEST(transfer_v4_none)
+{
+	transfer(4, F_NONE, LO_WIRE);
+}
+TEST(transfer_v4_cso)
+{
+	transfer(4, F_CSO, LO_WIRE);
+}
+TEST(transfer_v4_cso_asis)
+{
+	transfer(4, F_CSO, LO_ASIS);
+}
+TEST(transfer_v4_tso_wire)
+{
+	transfer(4, F_TSO, LO_WIRE);
+}
+TEST(transfer_v4_tso_asis)
+{
+	transfer(4, F_TSO, LO_ASIS);
+}
+TEST(transfer_v6_none)
+{
+	transfer(6, F_NONE, LO_WIRE);
+}
+TEST(transfer_v6_cso)
+{
+	transfer(6, F_CSO, LO_WIRE);
+}
+TEST(transfer_v6_tso_wire)
+{
+	transfer(6, F_TSO, LO_WIRE);
+}
+TEST(transfer_v6_tso_asis)
+{
+	transfer(6, F_TSO, LO_ASIS);
+}
+TEST(transfer_v4_unnecessary)
+{
+	transfer(4, F_TSO, LO_UNNECESSARY);
+}
 
 TEST(transfer_zero_bytes)
 {
@@ -527,8 +569,14 @@ static void resolve(int family)
 	pair_teardown(&P);
 }
 
-TEST(arp_resolves) { resolve(4); }
-TEST(nd_resolves) { resolve(6); }
+TEST(arp_resolves)
+{
+	resolve(4);
+}
+TEST(nd_resolves)
+{
+	resolve(6);
+}
 
 static enum lo_verdict drop_all(struct lo *lo, struct pkt *p)
 {
@@ -631,7 +679,7 @@ TEST(syn_all_dropped_fails)
 /* ---- checksum validation ---------------------------------------------------------------------- */
 
 struct mangle {
-	unsigned nth_data;  /* 1-based: which data frame to mangle (0: the SYN) */
+	unsigned nth_data; /* 1-based: which data frame to mangle (0: the SYN) */
 	enum { M_FLIP_PAYLOAD, M_ZERO_CSUM, M_FLIP_CSUM } how;
 	uint8_t ip_summed;
 };
@@ -645,7 +693,8 @@ static enum lo_verdict mangle_hook(struct lo *lo, struct pkt *p)
 	uint8_t *f = pkt_data(p);
 	bool syn = f[h.l4_off + 13] & TCP_SYN;
 	uint32_t plen = h.l3_off + h.l3_tot_len - h.l4_off - h.l4_hlen;
-	bool target = mg.nth_data == 0 ? syn && lo->user == 0 : plen > 0 && ++lo->user == (int)mg.nth_data;
+	bool target = mg.nth_data == 0 ? syn && lo->user == 0
+				       : plen > 0 && ++lo->user == (int)mg.nth_data;
 	if (mg.nth_data == 0 && syn)
 		lo->user++;
 	if (!target)
@@ -793,8 +842,14 @@ static void gso_rx_none(bool corrupt)
 	pair_teardown(&P);
 }
 
-TEST(gso_superframe_none_verified_whole) { gso_rx_none(false); }
-TEST(gso_superframe_none_corrupt_dropped) { gso_rx_none(true); }
+TEST(gso_superframe_none_verified_whole)
+{
+	gso_rx_none(false);
+}
+TEST(gso_superframe_none_corrupt_dropped)
+{
+	gso_rx_none(true);
+}
 
 /* (defined with the acknowledgement tests below) */
 static unsigned pure_acks(const struct lo *lo, const struct lo *peer, uint32_t *ack, uint64_t *t,
@@ -826,7 +881,7 @@ TEST(data_loss_mid_stream_fast_retransmit)
 	CHECK_U64(ctr(P.sa, "tcp_timeouts"), 0);
 	CHECK_U64(ctr(P.sb, "tcp_ofo_drop"), 10); /* the rest of that window */
 	CHECK_U64(r->retransmits, 11);            /* go-back-N resends it */
-	CHECK_U64(r->t_complete_ns, 0); /* no timer was needed */
+	CHECK_U64(r->t_complete_ns, 0);           /* no timer was needed */
 	/* the retransmission that fills the hole is acknowledged on its own at
 	 * once (RFC 5681 4.2; ICSK_ACK_NOW), though the quick ACKs are spent and
 	 * it is a single segment */
@@ -992,8 +1047,8 @@ TEST(stack_destroyed_under_flow)
 {
 	struct pair P;
 	pair_setup(&P, F_CSO, LO_WIRE, true);
-	struct stack_flow_spec sp = {.family = 4, .port = 80, .bytes = 10, .seed = 1,
-				     .start_ns = 1000000};
+	struct stack_flow_spec sp = {
+		.family = 4, .port = 80, .bytes = 10, .seed = 1, .start_ns = 1000000};
 	struct stack_flow *f = stack_flow_start(P.sa, P.sb, &sp);
 	REQUIRE(f);
 	CHECK(stack_flow_start(P.sa, P.sb, &sp) == NULL); /* port in use */
@@ -1050,7 +1105,8 @@ static void ack_every_second(int family, uint64_t bytes)
 	CHECK_EQ(n, want);
 	for (unsigned i = 0; i < n && i < want; i++) {
 		uint32_t segs = i < 16 ? i + 1 : 16 + 2 * (i - 15);
-		uint32_t exp = i + 1 == want && (full - 16) % 2 ? (uint32_t)bytes + 2 : 1 + segs * mss;
+		uint32_t exp = i + 1 == want && (full - 16) % 2 ? (uint32_t)bytes + 2
+								: 1 + segs * mss;
 		if (ack[i] != exp)
 			TEST_FAILF("pure ACK %u acknowledges %u, expected %u", i, ack[i], exp);
 		CHECK_U64(t[i], 0);
@@ -1067,9 +1123,18 @@ static void ack_every_second(int family, uint64_t bytes)
 	pair_teardown(&P);
 }
 
-TEST(ack_every_second_segment_odd_tail) { ack_every_second(4, 60000); }
-TEST(ack_every_second_segment_even_tail) { ack_every_second(4, 40 * 1460 + 140); }
-TEST(ack_every_second_segment_v6) { ack_every_second(6, 100000); }
+TEST(ack_every_second_segment_odd_tail)
+{
+	ack_every_second(4, 60000);
+}
+TEST(ack_every_second_segment_even_tail)
+{
+	ack_every_second(4, 40 * 1460 + 140);
+}
+TEST(ack_every_second_segment_v6)
+{
+	ack_every_second(6, 100000);
+}
 
 /* GSO packets arriving whole (a GRO'd receive): each stands for more than one
  * full segment, so each is acknowledged at once on its own, also long after
@@ -1094,8 +1159,8 @@ TEST(ack_each_gro_packet)
 		CHECK(fr->len > 1460);
 		uint32_t end = fr->seq + fr->len + !!(fr->tcp_flags & TCP_FIN) - isn;
 		if (data < n && ack[data] != end)
-			TEST_FAILF("data packet %u ends at %u, pure ACK %u acknowledges %u", data, end,
-				   data, ack[data]);
+			TEST_FAILF("data packet %u ends at %u, pure ACK %u acknowledges %u", data,
+				   end, data, ack[data]);
 		data++;
 	}
 	CHECK(data > 20); /* well past the 16 quick ACKs */
@@ -1305,13 +1370,34 @@ static void window_respected(int family, uint32_t features, enum lo_rx_mode mode
 	pair_teardown(&P);
 }
 
-TEST(window_8k_respected_tso) { window_respected(4, F_TSO, LO_WIRE, 8192); }
-TEST(window_8k_respected_tso_gro) { window_respected(4, F_TSO, LO_ASIS, 8192); }
-TEST(window_8k_respected_no_tso) { window_respected(4, F_CSO, LO_WIRE, 8192); }
-TEST(window_8k_respected_no_offload) { window_respected(4, F_NONE, LO_WIRE, 8192); }
-TEST(window_odd_respected_v6_tso) { window_respected(6, F_TSO, LO_WIRE, 5000); }
-TEST(window_odd_respected_v6_no_tso) { window_respected(6, F_CSO, LO_WIRE, 5000); }
-TEST(window_below_mss_respected) { window_respected(4, F_TSO, LO_WIRE, 1000); }
+TEST(window_8k_respected_tso)
+{
+	window_respected(4, F_TSO, LO_WIRE, 8192);
+}
+TEST(window_8k_respected_tso_gro)
+{
+	window_respected(4, F_TSO, LO_ASIS, 8192);
+}
+TEST(window_8k_respected_no_tso)
+{
+	window_respected(4, F_CSO, LO_WIRE, 8192);
+}
+TEST(window_8k_respected_no_offload)
+{
+	window_respected(4, F_NONE, LO_WIRE, 8192);
+}
+TEST(window_odd_respected_v6_tso)
+{
+	window_respected(6, F_TSO, LO_WIRE, 5000);
+}
+TEST(window_odd_respected_v6_no_tso)
+{
+	window_respected(6, F_CSO, LO_WIRE, 5000);
+}
+TEST(window_below_mss_respected)
+{
+	window_respected(4, F_TSO, LO_WIRE, 1000);
+}
 
 /* ---- malformed input -------------------------------------------------------------------------------------- */
 
@@ -1548,11 +1634,12 @@ TEST(every_stack_counter_visited_once)
 TEST(stack_drop_counters_have_phrases)
 {
 	static const char *const drops[] = {
-		"rx_malformed", "rx_other_host", "rx_vlan_drop", "rx_unknown_ethertype", "rx_nomem",
-		"arp_malformed", "icmp6_bad_checksum", "icmp6_malformed", "icmp6_unhandled",
-		"neigh_failed", "neigh_queue_drops", "ip_bad_checksum", "ip_not_ours", "ip_frag_drop",
-		"ip_unknown_proto", "tcp_bad_checksum", "tcp_malformed", "tcp_no_socket",
-		"tcp_ofo_drop", "tcp_beyond_window", "tcp_ack_unsent", "tx_alloc_fail", "tx_errors",
+		"rx_malformed",    "rx_other_host", "rx_vlan_drop",       "rx_unknown_ethertype",
+		"rx_nomem",        "arp_malformed", "icmp6_bad_checksum", "icmp6_malformed",
+		"icmp6_unhandled", "neigh_failed",  "neigh_queue_drops",  "ip_bad_checksum",
+		"ip_not_ours",     "ip_frag_drop",  "ip_unknown_proto",   "tcp_bad_checksum",
+		"tcp_malformed",   "tcp_no_socket", "tcp_ofo_drop",       "tcp_beyond_window",
+		"tcp_ack_unsent",  "tx_alloc_fail", "tx_errors",
 	};
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
 		const struct counter_desc *d = counter_set_find(&stack_counters, drops[i]);

@@ -157,8 +157,14 @@ static void run_for_ms(unsigned ms)
 static struct netdev *make_tap(unsigned offloads, struct seen *s)
 {
 	struct tap_config tc = {
-		.kind = TAP_KIND_TUN, .name = "tap-test", .netns = ns, .ifname = "eth0",
-		.mac = kernel_mac, .mtu = 1500, .offloads = offloads, .loop = loop,
+		.kind = TAP_KIND_TUN,
+		.name = "tap-test",
+		.netns = ns,
+		.ifname = "eth0",
+		.mac = kernel_mac,
+		.mtu = 1500,
+		.offloads = offloads,
+		.loop = loop,
 	};
 	char err[256];
 	struct netdev *dev = tap_create(&tc, err, sizeof(err));
@@ -324,8 +330,13 @@ TEST(packet_wire_completes_checksums_and_writes_frames)
 	REQUIRE(sh("ip -n %s neigh add 198.51.100.1 lladdr 02:00:00:00:00:0a dev x0 nud permanent",
 		   ns) == 0);
 	/* x0 keeps tx checksum offload: its UDP leaves CHECKSUM_PARTIAL. */
-	struct tap_config tc = {.kind = TAP_KIND_PACKET, .name = "wire-test", .netns = ns,
-				.ifname = "phys0", .mtu = 1500, .wire = true, .loop = loop};
+	struct tap_config tc = {.kind = TAP_KIND_PACKET,
+				.name = "wire-test",
+				.netns = ns,
+				.ifname = "phys0",
+				.mtu = 1500,
+				.wire = true,
+				.loop = loop};
 	char err[256];
 	struct netdev *dev = tap_create(&tc, err, sizeof(err));
 	if (!dev)

@@ -39,7 +39,8 @@ static struct pkt *tcp4(uint32_t payload, bool csum)
 
 TEST(decode_encode_little_endian)
 {
-	const uint8_t raw[VNET_HDR_LEN] = {0x01, 0x81, 0x36, 0x00, 0xa8, 0x05, 0x22, 0x00, 0x10, 0x00};
+	const uint8_t raw[VNET_HDR_LEN] = {0x01, 0x81, 0x36, 0x00, 0xa8,
+					   0x05, 0x22, 0x00, 0x10, 0x00};
 	struct vnet_hdr h;
 	vnet_hdr_decode(raw, &h);
 	CHECK_EQ(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -57,7 +58,8 @@ TEST(needs_csum_becomes_partial)
 {
 	setup();
 	struct pkt *p = tcp4(100, false);
-	struct vnet_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16};
+	struct vnet_hdr h = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16};
 	struct vnet_stats st = {0};
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, &st), 0);
 	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
@@ -75,7 +77,10 @@ TEST(gso_tcpv4_accepted_dodgy)
 	struct pkt *p = tcp4(3000, false);
 	struct vnet_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 			     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN,
-			     .gso_size = 1448, .hdr_len = 54, .csum_start = 34, .csum_offset = 16};
+			     .gso_size = 1448,
+			     .hdr_len = 54,
+			     .csum_start = 34,
+			     .csum_offset = 16};
 	struct vnet_stats st = {0};
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, &st), 0);
 	CHECK_EQ(p->gso_size, 1448);
@@ -92,8 +97,12 @@ TEST(gso_tcpv6_accepted)
 	struct gen_tcp g = {.ipv = 6, .payload = 4000, .flags = TCP_ACK};
 	struct pkt *p = gen_pkt(pool, &g);
 	REQUIRE(p);
-	struct vnet_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
-			     .gso_size = 1428, .hdr_len = 74, .csum_start = 54, .csum_offset = 16};
+	struct vnet_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			     .gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
+			     .gso_size = 1428,
+			     .hdr_len = 74,
+			     .csum_start = 54,
+			     .csum_offset = 16};
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, NULL), 0);
 	CHECK_EQ(p->gso_type, PKT_GSO_TCPV6 | PKT_GSO_DODGY);
 	CHECK_EQ(p->gso_size, 1428);
@@ -105,8 +114,11 @@ TEST(small_gso_is_not_gso)
 {
 	setup();
 	struct pkt *p = tcp4(1000, false);
-	struct vnet_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
-			     .gso_size = 1448, .csum_start = 34, .csum_offset = 16};
+	struct vnet_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+			     .gso_size = 1448,
+			     .csum_start = 34,
+			     .csum_offset = 16};
 	struct vnet_stats st = {0};
 	CHECK_EQ(vnet_hdr_to_pkt(p, &h, &st), 0);
 	CHECK(!pkt_is_gso(p));
@@ -150,29 +162,89 @@ struct bad_case {
 TEST(bad_headers_refused_and_counted)
 {
 	const struct bad_case cases[] = {
-		{"csum_start past the frame", {.flags = 1, .csum_start = 2000, .csum_offset = 16}, 100, 4,
+		{"csum_start past the frame",
+		 {.flags = 1, .csum_start = 2000, .csum_offset = 16},
+		 100,
+		 4,
 		 offsetof(struct vnet_stats, vnet_bad_csum_start)},
-		{"csum_start not at L4", {.flags = 1, .csum_start = 30, .csum_offset = 16}, 100, 4,
+		{"csum_start not at L4",
+		 {.flags = 1, .csum_start = 30, .csum_offset = 16},
+		 100,
+		 4,
 		 offsetof(struct vnet_stats, vnet_bad_csum_start)},
-		{"UDP offset on TCP", {.flags = 1, .csum_start = 34, .csum_offset = 6}, 100, 4,
+		{"UDP offset on TCP",
+		 {.flags = 1, .csum_start = 34, .csum_offset = 6},
+		 100,
+		 4,
 		 offsetof(struct vnet_stats, vnet_bad_csum_offset)},
-		{"offset past the frame", {.flags = 1, .csum_start = 34, .csum_offset = 60000}, 100, 4,
+		{"offset past the frame",
+		 {.flags = 1, .csum_start = 34, .csum_offset = 60000},
+		 100,
+		 4,
 		 offsetof(struct vnet_stats, vnet_bad_csum_offset)},
-		{"UFO", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_UDP, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
-		{"USO", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
-		{"ECN alone", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_ECN, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
-		{"unknown type", {.gso_type = 0x17, .gso_size = 1000}, 3000, 4,
+		{"UFO",
+		 {.flags = 1,
+		  .gso_type = VIRTIO_NET_HDR_GSO_UDP,
+		  .gso_size = 1000,
+		  .csum_start = 34,
+		  .csum_offset = 16},
+		 3000,
+		 4,
 		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
-		{"TCPV6 on IPv4", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV6, .gso_size = 1000, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_type)},
-		{"TCPV4 on IPv6", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1000, .csum_start = 54, .csum_offset = 16},
-		 3000, 6, offsetof(struct vnet_stats, vnet_bad_gso_type)},
-		{"gso_size 0", {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0, .csum_start = 34, .csum_offset = 16},
-		 3000, 4, offsetof(struct vnet_stats, vnet_bad_gso_size)},
-		{"hdr_len past the frame", {.flags = 1, .hdr_len = 5000, .csum_start = 34, .csum_offset = 16}, 100, 4,
+		{"USO",
+		 {.flags = 1,
+		  .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
+		  .gso_size = 1000,
+		  .csum_start = 34,
+		  .csum_offset = 16},
+		 3000,
+		 4,
+		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
+		{"ECN alone",
+		 {.flags = 1,
+		  .gso_type = VIRTIO_NET_HDR_GSO_ECN,
+		  .gso_size = 1000,
+		  .csum_start = 34,
+		  .csum_offset = 16},
+		 3000,
+		 4,
+		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
+		{"unknown type",
+		 {.gso_type = 0x17, .gso_size = 1000},
+		 3000,
+		 4,
+		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
+		{"TCPV6 on IPv4",
+		 {.flags = 1,
+		  .gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
+		  .gso_size = 1000,
+		  .csum_start = 34,
+		  .csum_offset = 16},
+		 3000,
+		 4,
+		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
+		{"TCPV4 on IPv6",
+		 {.flags = 1,
+		  .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		  .gso_size = 1000,
+		  .csum_start = 54,
+		  .csum_offset = 16},
+		 3000,
+		 6,
+		 offsetof(struct vnet_stats, vnet_bad_gso_type)},
+		{"gso_size 0",
+		 {.flags = 1,
+		  .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		  .gso_size = 0,
+		  .csum_start = 34,
+		  .csum_offset = 16},
+		 3000,
+		 4,
+		 offsetof(struct vnet_stats, vnet_bad_gso_size)},
+		{"hdr_len past the frame",
+		 {.flags = 1, .hdr_len = 5000, .csum_start = 34, .csum_offset = 16},
+		 100,
+		 4,
 		 offsetof(struct vnet_stats, vnet_bad_hdr_len)},
 	};
 	setup();
@@ -189,8 +261,9 @@ TEST(bad_headers_refused_and_counted)
 		memcpy(&v, (const char *)&st + c->counter, sizeof(v));
 		if (v != 1)
 			TEST_FAILF("%s: counter %llu", c->what, (unsigned long long)v);
-		uint64_t total = st.vnet_bad_csum_start + st.vnet_bad_csum_offset + st.vnet_bad_gso_size +
-				 st.vnet_bad_gso_type + st.vnet_bad_headers + st.vnet_bad_hdr_len + st.vnet_runt;
+		uint64_t total = st.vnet_bad_csum_start + st.vnet_bad_csum_offset +
+				 st.vnet_bad_gso_size + st.vnet_bad_gso_type + st.vnet_bad_headers +
+				 st.vnet_bad_hdr_len + st.vnet_runt;
 		if (total != 1)
 			TEST_FAILF("%s: %llu counters moved", c->what, (unsigned long long)total);
 		CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
@@ -227,8 +300,11 @@ TEST(every_truncation_of_offloaded_frame)
 		uint8_t frame[2048];
 		gen_frame(frame, &g);
 		memcpy(pkt_put(p, len), frame, len);
-		struct vnet_hdr h = {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 100,
-				     .csum_start = 34, .csum_offset = 16};
+		struct vnet_hdr h = {.flags = 1,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				     .gso_size = 100,
+				     .csum_start = 34,
+				     .csum_offset = 16};
 		struct vnet_stats st = {0};
 		int rc = vnet_hdr_to_pkt(p, &h, &st);
 		if (len == full)
@@ -244,8 +320,11 @@ TEST(partial_written_as_needs_csum)
 {
 	setup();
 	struct pkt *p = tcp4(3000, false);
-	struct vnet_hdr in = {.flags = 1, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
-			      .csum_start = 34, .csum_offset = 16};
+	struct vnet_hdr in = {.flags = 1,
+			      .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+			      .gso_size = 1448,
+			      .csum_start = 34,
+			      .csum_offset = 16};
 	REQUIRE(vnet_hdr_to_pkt(p, &in, NULL) == 0);
 	uint8_t field[2];
 	memcpy(field, pkt_data(p) + 50, 2);
@@ -270,8 +349,12 @@ TEST(partial_written_as_needs_csum)
  * as NEEDS_CSUM with the right seed; completing it gives a valid checksum. */
 static void unnecessary_case(int ipv, bool udp, uint32_t payload)
 {
-	struct gen_tcp g = {.ipv = ipv, .udp = udp, .payload = payload, .flags = TCP_ACK | TCP_PSH,
-			    .csum = true, .pay_seed = 3};
+	struct gen_tcp g = {.ipv = ipv,
+			    .udp = udp,
+			    .payload = payload,
+			    .flags = TCP_ACK | TCP_PSH,
+			    .csum = true,
+			    .pay_seed = 3};
 	struct pkt *p = gen_pkt(pool, &g);
 	REQUIRE(p);
 	uint32_t l4 = gen_l2len(&g) + gen_l3hlen(&g);

@@ -63,10 +63,14 @@ static void check_topology(struct topo *t)
 			/* only a kernel driver builds a set at run time (its
 			 * ethtool -S names): that one counter must be there */
 			json_t *o = json_object_get(objs, s->e[i].obj);
-			if (!kibmveth_is_kibmveth(topo_find_dev(t, s->e[i].obj) ? topo_find_dev(t, s->e[i].obj)->dev : NULL))
-				TEST_FAILF("%s.%s belongs to no registered set", s->e[i].obj, s->e[i].name);
+			if (!kibmveth_is_kibmveth(topo_find_dev(t, s->e[i].obj)
+							  ? topo_find_dev(t, s->e[i].obj)->dev
+							  : NULL))
+				TEST_FAILF("%s.%s belongs to no registered set", s->e[i].obj,
+					   s->e[i].name);
 			else if (!o || !json_object_get(o, s->e[i].name))
-				TEST_FAILF("%s.%s (run-time set) missing from the JSON", s->e[i].obj, s->e[i].name);
+				TEST_FAILF("%s.%s (run-time set) missing from the JSON",
+					   s->e[i].obj, s->e[i].name);
 			continue;
 		}
 		mark_seen(set);
@@ -77,8 +81,8 @@ static void check_topology(struct topo *t)
 			checked++;
 			if (!v) {
 				if (missing++ < 5)
-					TEST_FAILF("%s.%s (set %s) missing from the JSON", s->e[i].obj,
-						   set->descs[k].name, set->kind);
+					TEST_FAILF("%s.%s (set %s) missing from the JSON",
+						   s->e[i].obj, set->descs[k].name, set->kind);
 			}
 		}
 		json_t *v = obj ? json_object_get(obj, s->e[i].name) : NULL;

@@ -122,7 +122,8 @@ TEST(failover_every_byte_arrives_outage_bounded)
 		CHECK_U64(f->reply_delivered, 1u << 20);
 	}
 	/* before and after: no stall, no retransmission */
-	static const char *const calm[] = {"A->B before", "X->B before", "A->B failback", "X->B failback"};
+	static const char *const calm[] = {"A->B before", "X->B before", "A->B failback",
+					   "X->B failback"};
 	for (unsigned i = 0; i < 4; i++) {
 		const struct scenario_flow_result *f = flow(&res, calm[i]);
 		REQUIRE(f);
@@ -221,7 +222,7 @@ TEST(bridge_in_a_partition_what_powervm_carries)
 	static struct scenario_result res;
 	run(t, &res);
 	const struct scenario_flow_result *ax = flow(&res, "A->X"), *ac = flow(&res, "A->C"),
-					   *xc = flow(&res, "X->C");
+					  *xc = flow(&res, "X->C");
 	REQUIRE(ax && ac && xc);
 	CHECK(ax->ok);
 	/* frames for the container's MAC never reach vm-c's client adapter:

@@ -65,10 +65,22 @@ static void all_kernel(const char *driver, int family, unsigned mtu)
 	CHECK_U64(topo_destroy(t), 0);
 }
 
-TEST(seed_all_kernel_6_1_ipv4_mtu1500) { all_kernel("kernel-6.1", 4, 1500); }
-TEST(seed_all_kernel_6_1_ipv6_mtu9000) { all_kernel("kernel-6.1", 6, 9000); }
-TEST(seed_all_kernel_6_12_ipv6_mtu1500) { all_kernel("kernel-6.12", 6, 1500); }
-TEST(seed_all_kernel_6_12_ipv4_mtu9000) { all_kernel("kernel-6.12", 4, 9000); }
+TEST(seed_all_kernel_6_1_ipv4_mtu1500)
+{
+	all_kernel("kernel-6.1", 4, 1500);
+}
+TEST(seed_all_kernel_6_1_ipv6_mtu9000)
+{
+	all_kernel("kernel-6.1", 6, 9000);
+}
+TEST(seed_all_kernel_6_12_ipv6_mtu1500)
+{
+	all_kernel("kernel-6.12", 6, 1500);
+}
+TEST(seed_all_kernel_6_12_ipv4_mtu9000)
+{
+	all_kernel("kernel-6.12", 4, 9000);
+}
 
 TEST(mixed_6_1_and_6_12_with_model_trunks)
 {

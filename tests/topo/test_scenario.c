@@ -211,17 +211,53 @@ static void no_offload(int family)
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
 }
 
-TEST(all_fixes_ipv4) { all_fixes(4); }
-TEST(all_fixes_ipv6) { all_fixes(6); }
-TEST(fix1_off_ipv4_software_fallback) { fix1_off(4); }
-TEST(fix1_off_ipv6_software_fallback) { fix1_off(6); }
-TEST(fix2_off_ipv4_never_connects) { fix2_off(4); }
-TEST(fix2_off_ipv6_never_connects) { fix2_off(6); }
-TEST(fix3_off_ipv4_first_packet_lost) { fix3_off(4); }
-TEST(fix3_off_ipv6_first_packet_lost) { fix3_off(6); }
-TEST(fix4_off_ipv4_fraglist_resegmented) { fix4_off(4); }
-TEST(fix4_off_ipv6_fraglist_resegmented) { fix4_off(6); }
-TEST(no_offload_ipv4_baseline) { no_offload(4); }
-TEST(no_offload_ipv6_baseline) { no_offload(6); }
+TEST(all_fixes_ipv4)
+{
+	all_fixes(4);
+}
+TEST(all_fixes_ipv6)
+{
+	all_fixes(6);
+}
+TEST(fix1_off_ipv4_software_fallback)
+{
+	fix1_off(4);
+}
+TEST(fix1_off_ipv6_software_fallback)
+{
+	fix1_off(6);
+}
+TEST(fix2_off_ipv4_never_connects)
+{
+	fix2_off(4);
+}
+TEST(fix2_off_ipv6_never_connects)
+{
+	fix2_off(6);
+}
+TEST(fix3_off_ipv4_first_packet_lost)
+{
+	fix3_off(4);
+}
+TEST(fix3_off_ipv6_first_packet_lost)
+{
+	fix3_off(6);
+}
+TEST(fix4_off_ipv4_fraglist_resegmented)
+{
+	fix4_off(4);
+}
+TEST(fix4_off_ipv6_fraglist_resegmented)
+{
+	fix4_off(6);
+}
+TEST(no_offload_ipv4_baseline)
+{
+	no_offload(4);
+}
+TEST(no_offload_ipv6_baseline)
+{
+	no_offload(6);
+}
 
 TEST_MAIN()

@@ -132,8 +132,8 @@ static const struct topo_adapter *adapter(const struct topo_desc *d, const char 
  * its enum topo_seed_ep and desc.h's struct topo_endpoint share C's tag
  * namespace. */
 enum { EP_A, EP_B, EP_X };
-static const uint8_t seed_mac[3][6] = {{2, 0, 0, 0, 0, 0x0a}, {2, 0, 0, 0, 0, 0x0b},
-				       {2, 0, 0, 0, 0, 0x0c}};
+static const uint8_t seed_mac[3][6] = {
+	{2, 0, 0, 0, 0, 0x0a}, {2, 0, 0, 0, 0, 0x0b}, {2, 0, 0, 0, 0, 0x0c}};
 static const uint8_t seed_ip4[3][4] = {{192, 0, 2, 1}, {192, 0, 2, 2}, {192, 0, 2, 3}};
 static const uint8_t seed_ip6[3][16] = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1},
 					{0x20, 0x01, 0x0d, 0xb8, [15] = 2},
@@ -319,14 +319,15 @@ TEST(complete_is_idempotent_and_macs_are_unique)
 TEST(events_sorted_in_time_order)
 {
 	char err[512];
-	struct topo_desc *d = load_text("partitions: [{name: ios, role: io-server,\n"
-					"  adapters: [{name: t, trunk_priority: 1}], nics: [{name: n}]}]\n"
-					"events:\n"
-					"  - {at: 5s, start: ios}\n"
-					"  - {at: 1500ms, link_down: n}\n"
-					"  - {at: 2s, stop: ios}\n"
-					"  - {at: 1.5s, mtu: {nic: n, value: 9000}}\n",
-					err, sizeof(err));
+	struct topo_desc *d =
+		load_text("partitions: [{name: ios, role: io-server,\n"
+			  "  adapters: [{name: t, trunk_priority: 1}], nics: [{name: n}]}]\n"
+			  "events:\n"
+			  "  - {at: 5s, start: ios}\n"
+			  "  - {at: 1500ms, link_down: n}\n"
+			  "  - {at: 2s, stop: ios}\n"
+			  "  - {at: 1.5s, mtu: {nic: n, value: 9000}}\n",
+			  err, sizeof(err));
 	REQUIRE(d);
 	REQUIRE(d->n_events == 4);
 	CHECK_EQ(d->events[0].kind, TOPO_EV_LINK_DOWN);
@@ -345,15 +346,15 @@ struct bad {
 	const char *text;
 	const char *expect; /* in the message */
 	unsigned line, col;
-	bool error;         /* an error (else a warning) */
+	bool error; /* an error (else a warning) */
 };
 
 /* Two partitions and a bridge that the cases below vary. */
-#define IOS                                                                              \
-	"  - name: ios\n"                                                                \
-	"    role: io-server\n"                                                          \
-	"    adapters: [{name: trunk-in, pvid: 10, trunk_priority: 1}]\n"              \
-	"    nics: [{name: phys, wire: x-nic}]\n"                                        \
+#define IOS                                                               \
+	"  - name: ios\n"                                                 \
+	"    role: io-server\n"                                           \
+	"    adapters: [{name: trunk-in, pvid: 10, trunk_priority: 1}]\n" \
+	"    nics: [{name: phys, wire: x-nic}]\n"                         \
 	"    bridges: [{name: ovs0, ports: [trunk-in, phys]}]\n"
 #define HOST "hosts: [{name: hx, nic: {name: x-nic}, endpoint: {name: X, ipv4: 192.0.2.3}}]\n"
 
@@ -370,10 +371,10 @@ static const struct bad bads[] = {
 	{"partitions:\n  - name: a\n    adapters:\n      - {name: e, trunk_prio: 1}\n",
 	 "unknown key 'trunk_prio' in an adapter (did you mean trunk_priority?); allowed: name,", 4,
 	 19, true},
-	{"partitions:\n  - name: a\n    adapters: {name: e}\n", "adapters: expected a list, got a mapping",
-	 3, 15, true},
-	{"partitions:\n  - name: a\n    role: vios\n", "role: expected one of client, io-server; got 'vios'",
-	 3, 11, true},
+	{"partitions:\n  - name: a\n    adapters: {name: e}\n",
+	 "adapters: expected a list, got a mapping", 3, 15, true},
+	{"partitions:\n  - name: a\n    role: vios\n",
+	 "role: expected one of client, io-server; got 'vios'", 3, 11, true},
 	{"partitions: [{name: a, adapters: [{name: e, mac: 02:00:00:00:00}]}]\n",
 	 "mac: expected a MAC address like 02:00:00:00:00:0a", 1, 50, true},
 	{"partitions: [{name: a, adapters: [{name: e, endpoint: {name: A, ipv4: 192.0.2.300}}]}]\n",
@@ -383,14 +384,15 @@ static const struct bad bads[] = {
 	{"partitions: [{name: a-name-that-is-far-too-long-for-illan}]\n",
 	 "name: 'a-name-that-is-far-too-long-for-illan' is 37 characters long: names hold at most 31",
 	 1, 21, true},
-	{"events: [{at: soon, stop: x}]\n", "at: expected a time like 2s, 150ms or 1.5s, got 'soon'", 1,
-	 15, true},
+	{"events: [{at: soon, stop: x}]\n",
+	 "at: expected a time like 2s, 150ms or 1.5s, got 'soon'", 1, 15, true},
 	{"events: [{at: 2, stop: x}]\n", "at: expected a time like 2s", 1, 15, true},
 	{"events: [{at: 2s, stop: x, start: y}]\n",
 	 "an event does one thing: this one has both stop and start", 1, 28, true},
 	{"events: [{at: 2s}]\n", "an event needs what happens", 1, 10, true},
 	{"bytes: lots\n", "bytes: expected a size like 128M, 4K or 1500, got 'lots'", 1, 8, true},
-	{"flows: [{from: A, to: B, port: 0}]\n", "port: expected an integer 1–65535, got 0", 1, 32, true},
+	{"flows: [{from: A, to: B, port: 0}]\n", "port: expected an integer 1–65535, got 0", 1, 32,
+	 true},
 	{"partitions: [{name: a, adapters: [{name: e, vswitch: ETHERNET9}]}]\n",
 	 "vswitch: no vswitch named ETHERNET9", 1, 54, true},
 	{"partitions: [{name: a, adapters: [{name: e, csum_offload: maybe}]}]\n",
@@ -400,16 +402,16 @@ static const struct bad bads[] = {
 	{"name: a\nname: b\n", "key 'name' appears twice (first at line 1)", 2, 1, true},
 	{"", "the file is empty", 0, 0, true},
 	{"# nothing but a comment\n", "the file is empty", 0, 0, true},
-	{"just words\n", "a topology file: expected a mapping (key: value, ...), got 'just words'", 1, 1,
-	 true},
+	{"just words\n", "a topology file: expected a mapping (key: value, ...), got 'just words'",
+	 1, 1, true},
 	{"partitions: [\n  {name: a\n", "not valid YAML", 0, 0, true},
 	{"a: b: c\n", "not valid YAML: mapping values are not allowed in this context", 1, 5, true},
 	{"x: &anchor [1]\ny: *anchor\n", "YAML aliases (*anchor) are not supported", 2, 4, true},
 	{"name: a\n---\nname: b\n", "a second YAML document at 2:1", 0, 0, true},
-	{"a: \"\\x01\"\npartitions: [{name: \"p\\x01\"}]\n", "unknown key 'a' in a topology file", 1, 1,
-	 true},
-	{"partitions: [{name: \"p\\x01\"}]\n", "name: control characters are not allowed in names", 1,
-	 21, true},
+	{"a: \"\\x01\"\npartitions: [{name: \"p\\x01\"}]\n", "unknown key 'a' in a topology file",
+	 1, 1, true},
+	{"partitions: [{name: \"p\\x01\"}]\n", "name: control characters are not allowed in names",
+	 1, 21, true},
 	{"vswitches: []\n", "vswitches: a system has at least one", 1, 12, true},
 
 	/* The check: PowerVM's and illan's limits and references. */
@@ -426,9 +428,11 @@ static const struct bad bads[] = {
 	 "VID 10 is its PVID and an additional VID", 4, 51, true},
 	{"partitions:\n  - name: a\n    adapters:\n      - {name: e, pvid: 10, additional_vids: [20, 20]}\n",
 	 "additional VID 20 is listed twice", 4, 51, true},
-	{"partitions:\n" IOS "  - name: a\n    adapters: [{name: e, pvid: 10, mac: \"02:00:00:00:00:01\"}]\n"
+	{"partitions:\n" IOS
+	 "  - name: a\n    adapters: [{name: e, pvid: 10, mac: \"02:00:00:00:00:01\"}]\n"
 	 "  - name: b\n    adapters: [{name: f, pvid: 10, mac: \"02:00:00:00:00:01\"}]\n" HOST,
-	 "two adapters on VLAN 10 of vswitch ETHERNET0 share MAC 02:00:00:00:00:01: e (line 8) and f", 10, 41, true},
+	 "two adapters on VLAN 10 of vswitch ETHERNET0 share MAC 02:00:00:00:00:01: e (line 8) and f",
+	 10, 41, true},
 	{"partitions:\n" IOS "  - name: ios2\n    role: io-server\n"
 	 "    adapters: [{name: t2, pvid: 10, trunk_priority: 1}]\n" HOST,
 	 "trunks trunk-in and t2 both have priority 1 on VLAN 10 of vswitch ETHERNET0: PowerVM "
@@ -444,8 +448,8 @@ static const struct bad bads[] = {
 	 "bridge port phys: no such device in partition ios2 (phys is in ios", 9, 35, true},
 	{"partitions:\n  - name: a\n    adapters: [{name: e}, {name: e}]\n",
 	 "adapter e: the name is taken by adapter e (line 3)", 3, 27, true},
-	{"partitions:\n  - name: a\n  - name: a\n", "partition a: the name is taken by partition a", 3,
-	 5, true},
+	{"partitions:\n  - name: a\n  - name: a\n", "partition a: the name is taken by partition a",
+	 3, 5, true},
 	{"partitions:\n  - name: a\n    nics: [{name: a0}]\n  - name: b\n    adapters: [{name: a0}]\n",
 	 "adapter a0: the name is taken by NIC a0", 5, 16, true},
 	{"partitions:\n" IOS "  - name: a\n    adapters: [{name: e, pvid: 10, endpoint: {name: A, "
@@ -476,8 +480,8 @@ static const struct bad bads[] = {
 	{"partitions:\n  - name: a\n    adapters: [{name: e, endpoint: {name: A, ipv4: 192.0.2.1}}]\n"
 	 "flows: [{from: A, to: A}]\n",
 	 "flow A->A goes from A to itself", 4, 9, true},
-	{"partitions:\n  - name: a\n    memory: 8G\n", "partition a: memory 8192M: illan allows up to 4G",
-	 2, 5, true},
+	{"partitions:\n  - name: a\n    memory: 8G\n",
+	 "partition a: memory 8192M: illan allows up to 4G", 2, 5, true},
 	{"partitions:\n  - name: a\n    adapters: [{name: e, endpoint: {name: A, ipv4: 192.0.2.1}},\n"
 	 "               {name: f, endpoint: {name: B, ipv6: \"2001:db8::2\"}}]\n"
 	 "flows: [{from: A, to: B}]\n",
@@ -581,8 +585,8 @@ TEST(allowed_things_are_not_errors)
 	char err[512];
 	struct topo_desc *d = load_text(
 		"partitions:\n" IOS
-		"  - name: a\n    adapters: [{name: e, pvid: 10, endpoint: {name: A, ipv4: 192.0.2.1}}]\n"
-		HOST "flows: [{from: A, to: X}]\n"
+		"  - name: a\n    adapters: [{name: e, pvid: 10, endpoint: {name: A, ipv4: 192.0.2.1}}]\n" HOST
+		"flows: [{from: A, to: X}]\n"
 		"events: [{at: 5s, link_down: phys}, {at: 2s, stop: ios}, {at: 1s, close: e},\n"
 		"         {at: 3s, open: e}, {at: 6s, link_up: phys}]\n",
 		err, sizeof(err));
@@ -607,9 +611,10 @@ TEST(allowed_things_are_not_errors)
 TEST(check_orders_errors_first_and_counts_all)
 {
 	char err[512];
-	struct topo_desc *d = load_text("partitions:\n  - name: a\n    nics: [{name: n}]\n"
-					"  - name: b\n    adapters: [{name: e, pvid: 4095}, {name: f, pvid: 0}]\n",
-					err, sizeof(err));
+	struct topo_desc *d =
+		load_text("partitions:\n  - name: a\n    nics: [{name: n}]\n"
+			  "  - name: b\n    adapters: [{name: e, pvid: 4095}, {name: f, pvid: 0}]\n",
+			  err, sizeof(err));
 	REQUIRE(d);
 	struct topo_diag g[MAX_DIAGS];
 	unsigned n = topo_desc_check(d, g, MAX_DIAGS);
@@ -828,7 +833,8 @@ TEST(dot_accepts_every_example)
 			char *s = draw_to_string(d, true, with ? &ov : NULL);
 			REQUIRE(s);
 			if (dot_accepts(s) != 1)
-				TEST_FAILF("dot refused %s%s", examples[i], with ? " with an overlay" : "");
+				TEST_FAILF("dot refused %s%s", examples[i],
+					   with ? " with an overlay" : "");
 			free(s);
 		}
 		topo_desc_free(d);

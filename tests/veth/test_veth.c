@@ -64,8 +64,11 @@ TEST(delivers_later_with_metadata_untouched)
 {
 	struct fixture f;
 	setup(&f);
-	struct tu_frame tf = {.ip_version = 4, .l4 = TU_TCP, .payload = 1600,
-			      .ip_summed = CHECKSUM_PARTIAL, .gso_size = 1448};
+	struct tu_frame tf = {.ip_version = 4,
+			      .l4 = TU_TCP,
+			      .payload = 1600,
+			      .ip_summed = CHECKSUM_PARTIAL,
+			      .gso_size = 1448};
 	struct pkt *p = tu_build(f.pool, &tf);
 	CHECK(p != NULL);
 	if (!p)

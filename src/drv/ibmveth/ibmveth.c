@@ -46,8 +46,8 @@ static const struct ibmveth_pool_def {
 	unsigned count;
 	bool active;
 } ibmveth_pools[IBMVETH_NUM_BUFF_POOLS] = {
-	{512, 256, true},         {1024 * 2, 512, true},  {1024 * 16, 256, false},
-	{1024 * 32, 256, false},  {1024 * 64, 256, true},
+	{512, 256, true},        {1024 * 2, 512, true},  {1024 * 16, 256, false},
+	{1024 * 32, 256, false}, {1024 * 64, 256, true},
 };
 
 /*
@@ -81,7 +81,7 @@ struct ibmveth_mem {
  */
 struct ibmveth_buff_pool {
 	unsigned index;
-	unsigned size;      /* slots (buffers the pool may post) */
+	unsigned size; /* slots (buffers the pool may post) */
 	unsigned buff_size;
 	unsigned threshold; /* replenish below this */
 	bool active;
@@ -156,7 +156,7 @@ struct ibmveth_adapter {
 
 COUNTER_SET_DEFINE(ibmveth_counters, "ibmveth", struct ibmveth_stats, IBMVETH_COUNTERS);
 
-#define IBMVETH_CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define IBMVETH_CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static const struct netdev_ops ibmveth_netdev_ops;
 
@@ -174,7 +174,7 @@ static struct ibmveth_adapter *ibmveth_priv(const struct netdev *dev)
 /* ---- Parameters and fixes --------------------------------------------------- */
 
 static const char *const ibmveth_fix_names[4] = {"trunk-offload", "trunk-csum-partial",
-						  "pseudo-csum", "fraglist-linearize"};
+						 "pseudo-csum", "fraglist-linearize"};
 
 /* ibmveth_params_default: see ibmveth.h. */
 void ibmveth_params_default(struct ibmveth_params *p)
@@ -218,7 +218,8 @@ int ibmveth_parse_fixes(const char *s, unsigned *out)
 			found = true;
 		}
 		for (unsigned i = 0; i < 4 && !found; i++) {
-			if (strlen(ibmveth_fix_names[i]) == n && strncmp(tok, ibmveth_fix_names[i], n) == 0) {
+			if (strlen(ibmveth_fix_names[i]) == n &&
+			    strncmp(tok, ibmveth_fix_names[i], n) == 0) {
 				fixes |= 1u << i;
 				found = true;
 			}
@@ -243,8 +244,9 @@ static bool ibmveth_fix(const struct ibmveth_adapter *ad, unsigned fix)
 static void ibmveth_pool_classes(struct pkt_pool_class classes[IBMVETH_NUM_BUFF_POOLS])
 {
 	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++)
-		classes[i] = (struct pkt_pool_class){ibmveth_pools[i].buff_size,
-						     ibmveth_pools[i].count * IBMVETH_POOL_SPARE_FACTOR};
+		classes[i] =
+			(struct pkt_pool_class){ibmveth_pools[i].buff_size,
+						ibmveth_pools[i].count * IBMVETH_POOL_SPARE_FACTOR};
 }
 
 /* One receive-queue entry per buffer the pools may post, and one more. */
@@ -348,8 +350,8 @@ static void ibmveth_rxq_advance(struct ibmveth_adapter *ad)
 
 /* ---- Buffer pools ------------------------------------------------------------ */
 
-static void ibmveth_init_buffer_pool(struct ibmveth_buff_pool *pool, unsigned index,
-				     unsigned size, unsigned buff_size, bool active)
+static void ibmveth_init_buffer_pool(struct ibmveth_buff_pool *pool, unsigned index, unsigned size,
+				     unsigned buff_size, bool active)
 {
 	pool->index = index;
 	pool->size = size;
@@ -412,7 +414,8 @@ static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibm
 			pool->laddr[index] = laddr;
 			uint64_t correlator = (uint64_t)pool->index << 32 | index;
 			memcpy(p->head, &correlator, sizeof(correlator));
-			uint64_t desc = papr_desc(IBMVETH_BUF_VALID | pool->buff_size, (uint32_t)laddr);
+			uint64_t desc =
+				papr_desc(IBMVETH_BUF_VALID | pool->buff_size, (uint32_t)laddr);
 			rc = h_add_logical_lan_buffer(ad->part, ad->ua, desc);
 		}
 		if (rc != H_SUCCESS) {
@@ -635,8 +638,9 @@ static int ibmveth_set_csum_offload(struct netdev *dev, int data)
 	long ret = h_illan_attributes(ad->part, ad->ua, 0, 0, &attr);
 	if (ret == H_SUCCESS)
 		ad->attrs = attr;
-	bool trunk_ok = ibmveth_fix(ad, IBMVETH_FIX_TRUNK_OFFLOAD) ||
-			(!(attr & IBMVETH_ILLAN_ACTIVE_TRUNK) && !(attr & IBMVETH_ILLAN_TRUNK_PRI_MASK));
+	bool trunk_ok =
+		ibmveth_fix(ad, IBMVETH_FIX_TRUNK_OFFLOAD) ||
+		(!(attr & IBMVETH_ILLAN_ACTIVE_TRUNK) && !(attr & IBMVETH_ILLAN_TRUNK_PRI_MASK));
 
 	if (ret == H_SUCCESS && trunk_ok && (attr & IBMVETH_ILLAN_PADDED_PKT_CSUM)) {
 		long ret4 = ibmveth_attr_switch(dev, IBMVETH_ILLAN_IPV4_TCP_CSUM, data,
@@ -667,7 +671,8 @@ static int ibmveth_set_tso(struct netdev *dev, int data)
 	int rc = 0;
 	uint64_t attr = 0;
 	long ret1 = h_illan_attributes(ad->part, ad->ua, 0, 0, &attr);
-	if (ret1 == H_SUCCESS && (attr & IBMVETH_ILLAN_LRG_SND_SUPPORT) && !ad->params.old_large_send) {
+	if (ret1 == H_SUCCESS && (attr & IBMVETH_ILLAN_LRG_SND_SUPPORT) &&
+	    !ad->params.old_large_send) {
 		if (ibmveth_attr_switch(dev, IBMVETH_ILLAN_LRG_SR_ENABLED, data, NETIF_F_TSO_MASK,
 					&attr) != H_SUCCESS) {
 			rc = -EIO;
@@ -769,13 +774,17 @@ static void ibmveth_set_rx_mode(struct netdev *dev)
 	if (!ad->open)
 		return;
 	if (dev->promisc || dev->n_mc > ad->of.mcast_filter_size) {
-		h_multicast_ctrl(ad->part, ad->ua, IbmVethMcastEnableRecv | IbmVethMcastDisableFiltering, 0);
+		h_multicast_ctrl(ad->part, ad->ua,
+				 IbmVethMcastEnableRecv | IbmVethMcastDisableFiltering, 0);
 		return;
 	}
 	h_multicast_ctrl(ad->part, ad->ua,
-			 IbmVethMcastEnableRecv | IbmVethMcastDisableFiltering | IbmVethMcastClearFilterTable, 0);
+			 IbmVethMcastEnableRecv | IbmVethMcastDisableFiltering |
+				 IbmVethMcastClearFilterTable,
+			 0);
 	for (unsigned i = 0; i < dev->n_mc; i++)
-		h_multicast_ctrl(ad->part, ad->ua, IbmVethMcastAddFilter, papr_mac_to_u64(dev->mc_list[i]));
+		h_multicast_ctrl(ad->part, ad->ua, IbmVethMcastAddFilter,
+				 papr_mac_to_u64(dev->mc_list[i]));
 	h_multicast_ctrl(ad->part, ad->ua, IbmVethMcastEnableFiltering, 0);
 }
 
@@ -783,7 +792,8 @@ static void ibmveth_set_rx_mode(struct netdev *dev)
 
 /* ibmveth_send: H_BUSY retried up to 1024 times with the returned token;
  * H_SUCCESS and H_DROPPED count as sent. Returns true if sent. */
-static bool ibmveth_send(struct ibmveth_adapter *ad, const uint64_t descs[PAPR_SEND_DESCS], uint64_t mss)
+static bool ibmveth_send(struct ibmveth_adapter *ad, const uint64_t descs[PAPR_SEND_DESCS],
+			 uint64_t mss)
 {
 	unsigned retry_count = IBMVETH_SEND_RETRIES;
 	uint64_t token = 0;
@@ -885,9 +895,9 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 	/* "veth can't checksum offload UDP" */
 	if (p->ip_summed == CHECKSUM_PARTIAL && (protocol == ETH_P_IP || protocol == ETH_P_IPV6)) {
 		const uint8_t *l3 = ibmveth_l3(p, protocol == ETH_P_IP ? IPV4_HLEN : IPV6_HLEN);
-		uint8_t l4proto = !l3                     ? 0
+		uint8_t l4proto = !l3                    ? 0
 				  : protocol == ETH_P_IP ? ((const struct hdr_ip *)l3)->protocol
-							  : ((const struct hdr_ipv6 *)l3)->nexthdr;
+							 : ((const struct hdr_ipv6 *)l3)->nexthdr;
 		if (l4proto != IPPROTO_TCP_ && pkt_checksum_help(p) != 0) {
 			dev->stats.tx_dropped++; /* "tx: failed to checksum packet" */
 			goto out;
@@ -916,11 +926,13 @@ retry_bounce:
 	if (force_bounce || (!pkt_has_frag_list(p) && p->len < ad->params.tx_copybreak)) {
 		/* The bounce buffer holds mtu + 22 bytes (kmalloc'd at open); the
 		 * kernel would overrun it with a bigger forced bounce, illan drops. */
-		if (p->len > ad->netdev->mtu + IBMVETH_BUFF_OH || pkt_copy_bits(p, 0, ad->bounce, p->len)) {
+		if (p->len > ad->netdev->mtu + IBMVETH_BUFF_OH ||
+		    pkt_copy_bits(p, 0, ad->bounce, p->len)) {
 			dev->stats.tx_dropped++;
 			goto out;
 		}
-		descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->mem[IBMVETH_MEM_BOUNCE].laddr);
+		descs[0] =
+			papr_desc(desc_flags | p->len, (uint32_t)ad->mem[IBMVETH_MEM_BOUNCE].laddr);
 		ibmveth_tx_done(dev, ibmveth_send(ad, descs, 0), p->len);
 		goto out;
 	}
@@ -1007,7 +1019,9 @@ static void ibmveth_rx_mss_helper(struct pkt *p, uint16_t mss, bool lrg_pkt)
 	}
 	if (p->gso_size) {
 		uint32_t hdr_len = offset + hdr_tcp_hlen(th);
-		p->gso_segs = l3len > hdr_len ? (uint16_t)((l3len - hdr_len + p->gso_size - 1) / p->gso_size) : 0;
+		p->gso_segs = l3len > hdr_len
+				      ? (uint16_t)((l3len - hdr_len + p->gso_size - 1) / p->gso_size)
+				      : 0;
 	}
 }
 
@@ -1061,8 +1075,8 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 		const struct hdr_ip *ip4 = (const struct hdr_ip *)l3;
 		const struct hdr_ipv6 *ip6 = (const struct hdr_ipv6 *)l3;
 		uint16_t seed = proto == ETH_P_IP
-					? (uint16_t)~csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcplen,
-								       IPPROTO_TCP_, 0)
+					? (uint16_t)~csum_tcpudp_magic(ip4->saddr, ip4->daddr,
+								       tcplen, IPPROTO_TCP_, 0)
 					: (uint16_t)~csum_ipv6_magic(ip6->saddr, ip6->daddr, tcplen,
 								     IPPROTO_TCP_, 0);
 		memcpy(th->check, &seed, 2);

@@ -84,25 +84,25 @@ struct ibmveth_of_node {
  * -S's names in ibmveth_stats order, then illan's own for what the kernel
  * would WARN about (or crash on).
  */
-#define IBMVETH_COUNTERS(X, T)                                                         \
-	X(T, replenish_task_cycles, NULL, 0)                                           \
-	X(T, replenish_no_mem, NULL, 0)                                                \
-	X(T, replenish_add_buff_failure, NULL, 0)                                      \
-	X(T, replenish_add_buff_success, NULL, 0)                                      \
-	X(T, rx_invalid_buffer, "receive-queue entry without VALID", 0)                \
-	/* the hypervisor's count at buffer-list +4088, read at each replenish */     \
-	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)             \
-	X(T, tx_map_failed, NULL, 0)                                                   \
-	X(T, tx_send_failed, "H_SEND_LOGICAL_LAN failed", 0)                           \
-	/* 1 while firmware has the offload enabled */                                 \
-	X(T, fw_enabled_ipv4_csum, NULL, COUNTER_GAUGE)                                \
-	X(T, fw_enabled_ipv6_csum, NULL, COUNTER_GAUGE)                                \
-	X(T, tx_large_packets, NULL, 0)                                                \
-	X(T, rx_large_packets, NULL, 0)                                                \
-	X(T, fw_enabled_large_send, NULL, COUNTER_GAUGE)                               \
-	X(T, rx_bad_correlator, "receive-queue entry with a bad correlator", 0)        \
-	X(T, rx_bad_frame, "received frame with a bad length or offset", 0)            \
-	X(T, adapter_resets, NULL, 0)                                                  \
+#define IBMVETH_COUNTERS(X, T)                                                    \
+	X(T, replenish_task_cycles, NULL, 0)                                      \
+	X(T, replenish_no_mem, NULL, 0)                                           \
+	X(T, replenish_add_buff_failure, NULL, 0)                                 \
+	X(T, replenish_add_buff_success, NULL, 0)                                 \
+	X(T, rx_invalid_buffer, "receive-queue entry without VALID", 0)           \
+	/* the hypervisor's count at buffer-list +4088, read at each replenish */ \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)        \
+	X(T, tx_map_failed, NULL, 0)                                              \
+	X(T, tx_send_failed, "H_SEND_LOGICAL_LAN failed", 0)                      \
+	/* 1 while firmware has the offload enabled */                            \
+	X(T, fw_enabled_ipv4_csum, NULL, COUNTER_GAUGE)                           \
+	X(T, fw_enabled_ipv6_csum, NULL, COUNTER_GAUGE)                           \
+	X(T, tx_large_packets, NULL, 0)                                           \
+	X(T, rx_large_packets, NULL, 0)                                           \
+	X(T, fw_enabled_large_send, NULL, COUNTER_GAUGE)                          \
+	X(T, rx_bad_correlator, "receive-queue entry with a bad correlator", 0)   \
+	X(T, rx_bad_frame, "received frame with a bad length or offset", 0)       \
+	X(T, adapter_resets, NULL, 0)                                             \
 	X(T, irq_errors, NULL, 0)
 
 struct ibmveth_stats {
@@ -159,8 +159,7 @@ int ibmveth_get_pool_info(const struct netdev *dev, unsigned pool, struct ibmvet
 uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsigned index);
 /* Where the receive queue lives and the driver's cursor in it. Returns 0 or
  * -EINVAL. (Tests rewrite an entry as a faulty hypervisor would.) */
-int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index,
-		      unsigned *n_slots);
+int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index, unsigned *n_slots);
 /* Was ACTIVE_TRUNK set in the attributes at probe? (false for another
  * device) */
 bool ibmveth_is_active_trunk(const struct netdev *dev);

@@ -84,8 +84,7 @@ size_t kibmveth_lmem_needed(void)
 	return kc_lmem_needed(NULL);
 }
 
-static void kibmveth_seterr(char *err, size_t size, const char *fmt, const char *a,
-			    const char *b)
+static void kibmveth_seterr(char *err, size_t size, const char *fmt, const char *a, const char *b)
 {
 	if (err && size)
 		snprintf(err, size, fmt, a, b);
@@ -161,7 +160,8 @@ struct netdev *kibmveth_create(const char *version, const char *name, struct hv_
 		return NULL;
 	static const char *const attrs[3] = {"active", "num", "size"};
 	for (unsigned i = 0; i < KIBMVETH_NUM_POOLS; i++) {
-		const long vals[3] = {params->pool_active[i], params->pool_num[i], params->pool_size[i]};
+		const long vals[3] = {params->pool_active[i], params->pool_num[i],
+				      params->pool_size[i]};
 		for (unsigned a = 0; a < 3; a++) {
 			if (vals[a] < 0)
 				continue;
@@ -170,7 +170,8 @@ struct netdev *kibmveth_create(const char *version, const char *name, struct hv_
 			snprintf(val, sizeof(val), "%ld", vals[a]);
 			long rc = kc_sysfs_store(kd, path, val);
 			if (rc < 0) {
-				kibmveth_seterr(err, err_size, "%s=%s refused by the driver", path, val);
+				kibmveth_seterr(err, err_size, "%s=%s refused by the driver", path,
+						val);
 				netdev_free(kc_dev_netdev(kd));
 				return NULL;
 			}

@@ -568,8 +568,8 @@ int physnic_link(struct netdev *a, struct netdev *b)
 }
 
 /* physnic_set_wire: see physnic.h. */
-void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *frame, uint32_t len),
-		      void *arg)
+void physnic_set_wire(struct netdev *dev,
+		      int (*send)(void *arg, const uint8_t *frame, uint32_t len), void *arg)
 {
 	struct physnic *nic;
 

@@ -66,10 +66,10 @@ extern const struct counter_set physnic_counters;
 #define PHYSNIC_MIN_FRAME 60 /* ETH_ZLEN: shorter frames are padded on the wire */
 
 struct physnic_config {
-	bool tx_csum;   /* NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM (TCP/UDP only) */
-	bool tso;       /* NETIF_F_TSO | NETIF_F_TSO6 (needs tx_csum and SG) */
-	bool rx_csum;   /* NETIF_F_RXCSUM: verify TCP/UDP checksums on receive */
-	bool gro;       /* NETIF_F_GRO */
+	bool tx_csum;          /* NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM (TCP/UDP only) */
+	bool tso;              /* NETIF_F_TSO | NETIF_F_TSO6 (needs tx_csum and SG) */
+	bool rx_csum;          /* NETIF_F_RXCSUM: verify TCP/UDP checksums on receive */
+	bool gro;              /* NETIF_F_GRO */
 	unsigned mtu;          /* default 1500 */
 	unsigned rx_ring_size; /* frames the ring holds before dropping */
 	unsigned napi_budget;  /* frames per poll before yielding */
@@ -111,8 +111,8 @@ int physnic_link(struct netdev *a, struct netdev *b);
  * send returns 0 or -errno (counted in tx_wire_errors). send NULL removes the
  * wire. Cuts any back-to-back link.
  */
-void physnic_set_wire(struct netdev *dev, int (*send)(void *arg, const uint8_t *frame, uint32_t len),
-		      void *arg);
+void physnic_set_wire(struct netdev *dev,
+		      int (*send)(void *arg, const uint8_t *frame, uint32_t len), void *arg);
 
 /*
  * A frame arrived from the wire: copy it into a packet from the NIC's pool,

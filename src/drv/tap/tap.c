@@ -41,7 +41,7 @@
 #include "pkt/pkt.h"
 
 #define TAP_RX_BATCH 64
-#define TAP_AUX_SIZE 65600u  /* > the largest GSO frame a kernel hands us */
+#define TAP_AUX_SIZE 65600u /* > the largest GSO frame a kernel hands us */
 #define TAP_MAX_IOV 64
 
 struct tap {
@@ -56,7 +56,7 @@ struct tap {
 	bool watching;
 	struct pkt_pool *pool;
 	struct pkt_pool *own_pool; /* created here when the config gave none */
-	struct pkt *spare; /* a large packet kept for the next read (NULL: none) */
+	struct pkt *spare;         /* a large packet kept for the next read (NULL: none) */
 	uint8_t *aux;
 	struct vnet_stats vs;
 	struct tap_stats c;
@@ -66,11 +66,17 @@ struct tap {
 COUNTER_SET_DEFINE(tap_counters, "tap", struct tap_stats, TAP_COUNTERS);
 COUNTER_SET_DEFINE(tap_wire_counters, "tap-wire", struct tap_wire_stats, TAP_WIRE_COUNTERS);
 
-static struct tap *tap_of(const struct netdev *dev) { return dev->priv; }
+static struct tap *tap_of(const struct netdev *dev)
+{
+	return dev->priv;
+}
 static int tap_count_write(struct tap *t, ssize_t n, uint32_t len);
 
 /* tap_fd: see tap.h. */
-int tap_fd(const struct netdev *dev) { return tap_of(dev)->fd; }
+int tap_fd(const struct netdev *dev)
+{
+	return tap_of(dev)->fd;
+}
 
 /* tap_netns_enter: see tap.h. Entered for the duration of an open: sockets
  * and TAP devices belong to the namespace current when they are created. */
@@ -605,7 +611,8 @@ static int adopt_fd(struct tap *t, const struct tap_config *cfg, char *err, size
 	if (fl < 0 || fcntl(cfg->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(cfg->fd, F_SETFD, FD_CLOEXEC) < 0) {
 		int rc = cfg->fd < 0 ? -EBADF : -errno;
-		snprintf(err, err_size, "tap %s: adopt fd %d: %s", cfg->ifname, cfg->fd, strerror(-rc));
+		snprintf(err, err_size, "tap %s: adopt fd %d: %s", cfg->ifname, cfg->fd,
+			 strerror(-rc));
 		if (cfg->fd >= 0)
 			close(cfg->fd);
 		return rc;

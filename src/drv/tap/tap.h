@@ -39,17 +39,17 @@ struct pkt_pool;
  * VNET_COUNTERS (vnet.h), TAP_COUNTERS, and for a wire (TAP_KIND_PACKET with
  * cfg.wire) TAP_WIRE_COUNTERS.
  */
-#define TAP_COUNTERS(X, T)                                                        \
-	X(T, rx_nomem, "no memory to receive it", 0)                              \
-	X(T, rx_too_big, "frame from the kernel too big to receive", 0)           \
-	X(T, rx_read_errors, "reading from the kernel failed", 0)                 \
-	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0)           \
+#define TAP_COUNTERS(X, T)                                              \
+	X(T, rx_nomem, "no memory to receive it", 0)                    \
+	X(T, rx_too_big, "frame from the kernel too big to receive", 0) \
+	X(T, rx_read_errors, "reading from the kernel failed", 0)       \
+	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0) \
 	X(T, tx_write_errors, "writing to the kernel failed", 0)
 
 /* What a wire did to frames X's kernel left to "hardware". */
-#define TAP_WIRE_COUNTERS(X, T)                                                   \
-	X(T, wire_csum_completed, NULL, 0)                                        \
-	X(T, wire_gso_segments, NULL, 0)                                          \
+#define TAP_WIRE_COUNTERS(X, T)            \
+	X(T, wire_csum_completed, NULL, 0) \
+	X(T, wire_gso_segments, NULL, 0)   \
 	X(T, wire_errors, "could not complete or segment a frame for the wire", 0)
 
 struct tap_stats {
@@ -73,12 +73,12 @@ enum tap_kind {
 
 struct tap_config {
 	enum tap_kind kind;
-	const char *name;    /* the netdev's name in illan (stats), e.g. "tap-a" */
-	const char *netns;   /* namespace name (/run/netns/NAME) or path; NULL: ours */
-	const char *ifname;  /* the kernel interface */
-	const uint8_t *mac;  /* TUN: the kernel side's MAC; NULL keeps the kernel's */
-	unsigned mtu;        /* kernel side MTU (TUN) and receive sizing; 0: 1500 */
-	unsigned offloads;   /* TUN: TAP_TUN_F_* offered with TUNSETOFFLOAD */
+	const char *name;   /* the netdev's name in illan (stats), e.g. "tap-a" */
+	const char *netns;  /* namespace name (/run/netns/NAME) or path; NULL: ours */
+	const char *ifname; /* the kernel interface */
+	const uint8_t *mac; /* TUN: the kernel side's MAC; NULL keeps the kernel's */
+	unsigned mtu;       /* kernel side MTU (TUN) and receive sizing; 0: 1500 */
+	unsigned offloads;  /* TUN: TAP_TUN_F_* offered with TUNSETOFFLOAD */
 	/* PACKET: act as a physical wire — frames read are completed
 	 * (checksum_help) and segmented (GSO) before going up, since a wire
 	 * carries neither partial checksums nor super-frames. */

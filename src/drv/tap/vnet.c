@@ -12,7 +12,10 @@
 
 COUNTER_SET_DEFINE(vnet_counters, "vnet", struct vnet_stats, VNET_COUNTERS);
 
-static uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
 static void put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -194,7 +197,9 @@ int vnet_hdr_from_pkt(struct pkt *p, struct vnet_hdr *h, struct vnet_stats *st)
 	}
 	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		uint16_t hl = gso_hdr_len(p);
-		h->hdr_len = hl ? hl : (uint16_t)(pkt_headlen(p) > UINT16_MAX ? UINT16_MAX : pkt_headlen(p));
+		h->hdr_len =
+			hl ? hl
+			   : (uint16_t)(pkt_headlen(p) > UINT16_MAX ? UINT16_MAX : pkt_headlen(p));
 		st->vnet_tx_gso++;
 	}
 	return 0;

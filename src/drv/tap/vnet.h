@@ -62,21 +62,21 @@ struct vnet_hdr {
 /* Why headers from the kernel were refused (the first five are
  * pkt_offload_apply's verdicts, struct pkt_offload_errors), and what the
  * writer changed. The names are the TAP device's counters. */
-#define VNET_COUNTERS(X, T)                                                              \
-	X(T, vnet_bad_csum_start, "virtio-net header: csum_start not at the L4 header", 0) \
+#define VNET_COUNTERS(X, T)                                                                    \
+	X(T, vnet_bad_csum_start, "virtio-net header: csum_start not at the L4 header", 0)     \
 	X(T, vnet_bad_csum_offset, "virtio-net header: csum_offset not a TCP/UDP checksum", 0) \
-	X(T, vnet_bad_gso_size, "virtio-net header: GSO with gso_size 0", 0)              \
-	X(T, vnet_bad_gso_type, "virtio-net header: GSO type refused or not the frame's", 0) \
-	X(T, vnet_bad_headers, "virtio-net header on truncated or malformed headers", 0)  \
-	X(T, vnet_bad_hdr_len, "virtio-net header: hdr_len beyond the frame", 0)          \
-	X(T, vnet_runt, "frame from the kernel shorter than an Ethernet header", 0)        \
-	/* NEEDS_CSUM accepted as PARTIAL, GSO accepted */                               \
-	X(T, vnet_rx_partial, NULL, 0)                                                   \
-	X(T, vnet_rx_gso, NULL, 0)                                                       \
-	/* written as NEEDS_CSUM (PARTIAL, or UNNECESSARY seeded) */                     \
-	X(T, vnet_tx_needs_csum, NULL, 0)                                                \
-	X(T, vnet_tx_unnecessary_seeded, NULL, 0)                                        \
-	X(T, vnet_tx_gso, NULL, 0)                                                       \
+	X(T, vnet_bad_gso_size, "virtio-net header: GSO with gso_size 0", 0)                   \
+	X(T, vnet_bad_gso_type, "virtio-net header: GSO type refused or not the frame's", 0)   \
+	X(T, vnet_bad_headers, "virtio-net header on truncated or malformed headers", 0)       \
+	X(T, vnet_bad_hdr_len, "virtio-net header: hdr_len beyond the frame", 0)               \
+	X(T, vnet_runt, "frame from the kernel shorter than an Ethernet header", 0)            \
+	/* NEEDS_CSUM accepted as PARTIAL, GSO accepted */                                     \
+	X(T, vnet_rx_partial, NULL, 0)                                                         \
+	X(T, vnet_rx_gso, NULL, 0)                                                             \
+	/* written as NEEDS_CSUM (PARTIAL, or UNNECESSARY seeded) */                           \
+	X(T, vnet_tx_needs_csum, NULL, 0)                                                      \
+	X(T, vnet_tx_unnecessary_seeded, NULL, 0)                                              \
+	X(T, vnet_tx_gso, NULL, 0)                                                             \
 	X(T, vnet_tx_bad_meta, "offload metadata a virtio-net header cannot carry", 0)
 
 struct vnet_stats {

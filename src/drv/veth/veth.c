@@ -126,8 +126,8 @@ static const struct netdev_ops veth_ops = {
 
 /* Linux veth: NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | NETIF_F_RXCSUM
  * | the GSO software features (TSO, TSO6, TSO_ECN ...). */
-#define VETH_FEATURES                                                                       \
-	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_TSO |    \
+#define VETH_FEATURES                                                                     \
+	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_TSO | \
 	 NETIF_F_TSO6 | NETIF_F_TSO_ECN | NETIF_F_TSO_MANGLEID)
 
 static struct netdev *veth_one(const char *name, struct pkt_pool *pool, struct ev_loop *loop)

@@ -19,8 +19,8 @@
 #include "net/netdev.h"
 
 /* Counters of one end (beyond the standard ones). */
-#define VETH_COUNTERS(X, T)                                                          \
-	X(T, veth_peer_down, "veth: the other end was down (veth_xmit drops)", 0)   \
+#define VETH_COUNTERS(X, T)                                                       \
+	X(T, veth_peer_down, "veth: the other end was down (veth_xmit drops)", 0) \
 	X(T, veth_backlog_full, "veth: the peer's backlog was full", 0)
 
 struct veth_stats {

@@ -70,14 +70,15 @@
  * whatever was left in it).
  */
 #define KC_HCALL_ARGS(...) ((const unsigned long[]){__VA_ARGS__})
-#define KC_HCALL_NARGS(...) ((unsigned)(sizeof((unsigned long[]){__VA_ARGS__}) / sizeof(unsigned long)))
-#define plpar_hcall_norets(opcode, ...)                                                 \
+#define KC_HCALL_NARGS(...) \
+	((unsigned)(sizeof((unsigned long[]){__VA_ARGS__}) / sizeof(unsigned long)))
+#define plpar_hcall_norets(opcode, ...) \
 	kc_plpar_hcall((opcode), NULL, 0, KC_HCALL_ARGS(__VA_ARGS__), KC_HCALL_NARGS(__VA_ARGS__))
-#define plpar_hcall(opcode, retbuf, ...)                                                \
-	kc_plpar_hcall((opcode), (retbuf), PLPAR_HCALL_BUFSIZE, KC_HCALL_ARGS(__VA_ARGS__),    \
+#define plpar_hcall(opcode, retbuf, ...)                                                    \
+	kc_plpar_hcall((opcode), (retbuf), PLPAR_HCALL_BUFSIZE, KC_HCALL_ARGS(__VA_ARGS__), \
 		       KC_HCALL_NARGS(__VA_ARGS__))
-#define plpar_hcall9(opcode, retbuf, ...)                                               \
-	kc_plpar_hcall((opcode), (retbuf), PLPAR_HCALL9_BUFSIZE, KC_HCALL_ARGS(__VA_ARGS__),   \
+#define plpar_hcall9(opcode, retbuf, ...)                                                    \
+	kc_plpar_hcall((opcode), (retbuf), PLPAR_HCALL9_BUFSIZE, KC_HCALL_ARGS(__VA_ARGS__), \
 		       KC_HCALL_NARGS(__VA_ARGS__))
 
 #endif

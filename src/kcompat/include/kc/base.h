@@ -150,15 +150,15 @@ char *strchr(const char *s, int c);
 
 /* ---- include/linux/kernel.h, math.h, minmax.h, container_of.h --------------- */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 #define clamp(v, lo, hi) min(max(v, lo), hi)
-#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
-#define ALIGN(x, a) (((x) + ((__typeof__(x))(a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
+#define ALIGN(x, a) (((x) + ((__typeof__(x))(a)-1)) & ~((__typeof__(x))(a)-1))
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 #define BIT(n) (1ul << (n))
 #define BIT_ULL(n) (1ull << (n))
 #define U16_MAX ((u16)~0u)
@@ -180,21 +180,21 @@ char *strchr(const char *s, int c);
  * instance — the layer unwinds to the call that entered the driver, counts
  * it and stops the adapter (kc_core.c); a WARN is logged and counted. */
 #define BUG() kc_bug(__FILE__, __LINE__, "BUG()")
-#define BUG_ON(cond)                                                            \
-	do {                                                                    \
-		if (unlikely(cond))                                             \
-			kc_bug(__FILE__, __LINE__, "BUG_ON(" #cond ")");        \
+#define BUG_ON(cond)                                                     \
+	do {                                                             \
+		if (unlikely(cond))                                      \
+			kc_bug(__FILE__, __LINE__, "BUG_ON(" #cond ")"); \
 	} while (0)
 #define WARN_ON(cond) kc_warn(!!(cond), __FILE__, __LINE__, "WARN_ON(" #cond ")")
-#define WARN_ON_ONCE(cond)                                                      \
-	({                                                                      \
-		static bool kc_warned_;                                         \
-		bool kc_c_ = !!(cond);                                          \
-		if (kc_c_ && !kc_warned_) {                                     \
-			kc_warned_ = true;                                      \
+#define WARN_ON_ONCE(cond)                                                            \
+	({                                                                            \
+		static bool kc_warned_;                                               \
+		bool kc_c_ = !!(cond);                                                \
+		if (kc_c_ && !kc_warned_) {                                           \
+			kc_warned_ = true;                                            \
 			kc_warn(true, __FILE__, __LINE__, "WARN_ON_ONCE(" #cond ")"); \
-		}                                                               \
-		kc_c_;                                                          \
+		}                                                                     \
+		kc_c_;                                                                \
 	})
 #define WARN(cond, ...) kc_warn(!!(cond), __FILE__, __LINE__, #cond)
 #define BUILD_BUG_ON(cond) _Static_assert(!(cond), "BUILD_BUG_ON(" #cond ")")
@@ -216,22 +216,52 @@ char *strchr(const char *s, int c);
 #define pr_err(fmt, ...) printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...) printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...) printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_debug(fmt, ...)                                                      \
-	do {                                                                    \
-		if (kc_log_debug)                                               \
-			printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__);          \
+#define pr_debug(fmt, ...)                                             \
+	do {                                                           \
+		if (kc_log_debug)                                      \
+			printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__); \
 	} while (0)
 
 /* ---- include/linux/atomic.h (one thread: plain operations) ------------------- */
-#define ATOMIC_INIT(i) {(i)}
-static inline int atomic_read(const atomic_t *v) { return READ_ONCE(v->counter); }
-static inline void atomic_set(atomic_t *v, int i) { WRITE_ONCE(v->counter, i); }
-static inline void atomic_add(int i, atomic_t *v) { v->counter += i; }
-static inline void atomic_sub(int i, atomic_t *v) { v->counter -= i; }
-static inline void atomic_inc(atomic_t *v) { v->counter++; }
-static inline void atomic_dec(atomic_t *v) { v->counter--; }
-static inline int atomic_inc_return(atomic_t *v) { return ++v->counter; }
-static inline int atomic_dec_return(atomic_t *v) { return --v->counter; }
-static inline bool atomic_dec_and_test(atomic_t *v) { return --v->counter == 0; }
+#define ATOMIC_INIT(i) \
+	{              \
+		(i)    \
+	}
+static inline int atomic_read(const atomic_t *v)
+{
+	return READ_ONCE(v->counter);
+}
+static inline void atomic_set(atomic_t *v, int i)
+{
+	WRITE_ONCE(v->counter, i);
+}
+static inline void atomic_add(int i, atomic_t *v)
+{
+	v->counter += i;
+}
+static inline void atomic_sub(int i, atomic_t *v)
+{
+	v->counter -= i;
+}
+static inline void atomic_inc(atomic_t *v)
+{
+	v->counter++;
+}
+static inline void atomic_dec(atomic_t *v)
+{
+	v->counter--;
+}
+static inline int atomic_inc_return(atomic_t *v)
+{
+	return ++v->counter;
+}
+static inline int atomic_dec_return(atomic_t *v)
+{
+	return --v->counter;
+}
+static inline bool atomic_dec_and_test(atomic_t *v)
+{
+	return --v->counter == 0;
+}
 
 #endif

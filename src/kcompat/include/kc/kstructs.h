@@ -325,7 +325,7 @@ struct sk_buff {
 	struct pkt *kc_pkt;      /* whose buffer this is */
 	struct kc_dev *kc_owner; /* the instance that holds it (leak accounting) */
 	struct sk_buff *kc_live_prev, *kc_live_next;
-	bool kc_frag_member;     /* a frag_list member wrapper: freed with its head */
+	bool kc_frag_member; /* a frag_list member wrapper: freed with its head */
 };
 
 /* ---- Network devices (include/linux/netdevice.h, ethtool.h) ------------------ */
@@ -527,16 +527,16 @@ struct kc_module_param {
  * one function named by -DKC_MODULE_SYM.
  */
 struct kc_module {
-	const char *name;    /* KBUILD_MODNAME */
-	const char *tag;     /* the kernel version it was built from */
-	const char *file;    /* the driver's source file as compiled */
+	const char *name; /* KBUILD_MODNAME */
+	const char *tag;  /* the kernel version it was built from */
+	const char *file; /* the driver's source file as compiled */
 	int (*init)(void);
 	void (*exit)(void);
 	struct kc_module_param params[KC_MODULE_MAX_PARAMS];
 	unsigned n_params;
 	const char *license, *version, *description;
 	struct vio_driver *vio_driver;
-	int state;           /* 0 not loaded, 1 loaded, negative: init failed */
+	int state; /* 0 not loaded, 1 loaded, negative: init failed */
 };
 
 /* ---- The runtime (the .c files of src/kcompat), under kc_ symbols ---------------------- */
@@ -544,13 +544,13 @@ struct kc_module {
 /* Context, faults and logs (kc_core.c) */
 KC_NORETURN void kc_bug(const char *file, int line, const char *what) KC_SYM(bug);
 bool kc_warn(bool cond, const char *file, int line, const char *what) KC_SYM(warn);
-void kc_vlog(const struct net_device *ndev, const struct device *dev, int level,
-	     const char *fmt, va_list ap) KC_SYM(vlog);
+void kc_vlog(const struct net_device *ndev, const struct device *dev, int level, const char *fmt,
+	     va_list ap) KC_SYM(vlog);
 int printk(const char *fmt, ...) KC_SYM(printk) KC_PRINTF(1, 2);
 void netdev_printk(int level, const struct net_device *dev, const char *fmt, ...)
 	KC_SYM(netdev_printk) KC_PRINTF(3, 4);
-void dev_printk(int level, const struct device *dev, const char *fmt, ...)
-	KC_SYM(dev_printk) KC_PRINTF(3, 4);
+void dev_printk(int level, const struct device *dev, const char *fmt, ...) KC_SYM(dev_printk)
+	KC_PRINTF(3, 4);
 extern bool kc_log_debug;
 /* sprintf and snprintf keep libc's names in the runtime's own files, so the
  * kernel-API headers rename them to these. */
@@ -635,9 +635,8 @@ const void *vio_get_attribute(struct vio_dev *vdev, char *which, int *length)
 int request_irq(unsigned int irq, irqreturn_t (*handler)(int, void *), unsigned long flags,
 		const char *name, void *dev_id) KC_SYM(request_irq);
 const void *free_irq(unsigned int irq, void *dev_id) KC_SYM(free_irq);
-int kobject_init_and_add(struct kobject *kobj, const struct kobj_type *ktype,
-			 struct kobject *parent, const char *fmt, ...) KC_SYM(kobject_init_and_add)
-	KC_PRINTF(4, 5);
+int kobject_init_and_add(struct kobject *kobj, const struct kobj_type *ktype, struct kobject *parent,
+			 const char *fmt, ...) KC_SYM(kobject_init_and_add) KC_PRINTF(4, 5);
 int kobject_uevent(struct kobject *kobj, int action) KC_SYM(kobject_uevent);
 void kobject_put(struct kobject *kobj) KC_SYM(kobject_put);
 

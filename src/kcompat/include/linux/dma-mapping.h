@@ -18,7 +18,8 @@ enum dma_data_direction {
 #define DMA_MAPPING_ERROR KC_DMA_MAPPING_ERROR
 
 #define dma_map_single(dev, ptr, size, dir) dma_map_single_attrs((dev), (ptr), (size), (dir), 0)
-#define dma_unmap_single(dev, addr, size, dir) dma_unmap_single_attrs((dev), (addr), (size), (dir), 0)
+#define dma_unmap_single(dev, addr, size, dir) \
+	dma_unmap_single_attrs((dev), (addr), (size), (dir), 0)
 
 static inline int dma_mapping_error(struct device *dev, dma_addr_t addr)
 {

@@ -13,18 +13,30 @@ static inline bool is_zero_ether_addr(const u8 *addr)
 {
 	return (addr[0] | addr[1] | addr[2] | addr[3] | addr[4] | addr[5]) == 0;
 }
-static inline bool is_multicast_ether_addr(const u8 *addr) { return (addr[0] & 0x01) != 0; }
+static inline bool is_multicast_ether_addr(const u8 *addr)
+{
+	return (addr[0] & 0x01) != 0;
+}
 static inline bool is_broadcast_ether_addr(const u8 *addr)
 {
 	return (addr[0] & addr[1] & addr[2] & addr[3] & addr[4] & addr[5]) == 0xff;
 }
-static inline bool is_unicast_ether_addr(const u8 *addr) { return !is_multicast_ether_addr(addr); }
+static inline bool is_unicast_ether_addr(const u8 *addr)
+{
+	return !is_multicast_ether_addr(addr);
+}
 static inline bool is_valid_ether_addr(const u8 *addr)
 {
 	return !is_multicast_ether_addr(addr) && !is_zero_ether_addr(addr);
 }
-static inline bool ether_addr_equal(const u8 *a, const u8 *b) { return memcmp(a, b, ETH_ALEN) == 0; }
-static inline void ether_addr_copy(u8 *dst, const u8 *src) { memcpy(dst, src, ETH_ALEN); }
+static inline bool ether_addr_equal(const u8 *a, const u8 *b)
+{
+	return memcmp(a, b, ETH_ALEN) == 0;
+}
+static inline void ether_addr_copy(u8 *dst, const u8 *src)
+{
+	memcpy(dst, src, ETH_ALEN);
+}
 
 /* The address as a u64, first byte most significant (ether_addr_to_u64). */
 static inline u64 ether_addr_to_u64(const u8 *addr)

@@ -31,10 +31,9 @@ static inline bool skb_vlan_tagged_multi(const struct sk_buff *skb)
 static inline netdev_features_t vlan_features_check(struct sk_buff *skb, netdev_features_t features)
 {
 	if (skb_vlan_tagged_multi(skb))
-		features = netdev_intersect_features(features,
-						     NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_HW_CSUM |
-							     NETIF_F_FRAGLIST | NETIF_F_HW_VLAN_CTAG_TX |
-							     NETIF_F_HW_VLAN_STAG_TX);
+		features = netdev_intersect_features(
+			features, NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_HW_CSUM | NETIF_F_FRAGLIST |
+					  NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX);
 	return features;
 }
 

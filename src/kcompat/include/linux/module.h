@@ -44,58 +44,79 @@ struct kc_module *KC_MODULE_SYM(void)
 #define KC_MOD_CAT_(a, b) a##b
 #define KC_MOD_CAT(a, b) KC_MOD_CAT_(a, b)
 
-#define module_init(fn)                                                                 \
-	__attribute__((constructor)) static void kc_module_init_reg(void)               \
-	{                                                                               \
-		kc_this_module.init = (fn);                                             \
-	}                                                                               \
+#define module_init(fn)                                                   \
+	__attribute__((constructor)) static void kc_module_init_reg(void) \
+	{                                                                 \
+		kc_this_module.init = (fn);                               \
+	}                                                                 \
 	struct kc_module_dummy
-#define module_exit(fn)                                                                 \
-	__attribute__((constructor)) static void kc_module_exit_reg(void)               \
-	{                                                                               \
-		kc_this_module.exit = (fn);                                             \
-	}                                                                               \
+#define module_exit(fn)                                                   \
+	__attribute__((constructor)) static void kc_module_exit_reg(void) \
+	{                                                                 \
+		kc_this_module.exit = (fn);                               \
+	}                                                                 \
 	struct kc_module_dummy
 
 /* Parameters (include/linux/moduleparam.h): the variable's type is checked
  * against the parameter's, as param_check_<type> does. */
-static inline void *kc_param_check_bool(bool *p) { return p; }
-static inline void *kc_param_check_int(int *p) { return p; }
-static inline void *kc_param_check_uint(unsigned int *p) { return p; }
-static inline void *kc_param_check_long(long *p) { return p; }
-static inline void *kc_param_check_ulong(unsigned long *p) { return p; }
-static inline void *kc_param_check_ushort(unsigned short *p) { return p; }
-static inline void *kc_param_check_charp(char **p) { return p; }
+static inline void *kc_param_check_bool(bool *p)
+{
+	return p;
+}
+static inline void *kc_param_check_int(int *p)
+{
+	return p;
+}
+static inline void *kc_param_check_uint(unsigned int *p)
+{
+	return p;
+}
+static inline void *kc_param_check_long(long *p)
+{
+	return p;
+}
+static inline void *kc_param_check_ulong(unsigned long *p)
+{
+	return p;
+}
+static inline void *kc_param_check_ushort(unsigned short *p)
+{
+	return p;
+}
+static inline void *kc_param_check_charp(char **p)
+{
+	return p;
+}
 
-#define module_param_named(name, var, type, perm)                                       \
-	__attribute__((constructor)) static void kc_param_reg_##name(void)              \
-	{                                                                               \
-		kc_module_add_param(&kc_this_module, #name, KC_PARAM_##type,            \
-				    kc_param_check_##type(&(var)), (perm));             \
-	}                                                                               \
+#define module_param_named(name, var, type, perm)                            \
+	__attribute__((constructor)) static void kc_param_reg_##name(void)   \
+	{                                                                    \
+		kc_module_add_param(&kc_this_module, #name, KC_PARAM_##type, \
+				    kc_param_check_##type(&(var)), (perm));  \
+	}                                                                    \
 	struct kc_module_dummy
 /* (not through module_param_named: an argument passed on is expanded first,
  * and "bool" is a macro) */
-#define module_param(name, type, perm)                                                  \
-	__attribute__((constructor)) static void kc_param_reg_##name(void)              \
-	{                                                                               \
-		kc_module_add_param(&kc_this_module, #name, KC_PARAM_##type,            \
-				    kc_param_check_##type(&(name)), (perm));            \
-	}                                                                               \
+#define module_param(name, type, perm)                                       \
+	__attribute__((constructor)) static void kc_param_reg_##name(void)   \
+	{                                                                    \
+		kc_module_add_param(&kc_this_module, #name, KC_PARAM_##type, \
+				    kc_param_check_##type(&(name)), (perm)); \
+	}                                                                    \
 	struct kc_module_dummy
-#define MODULE_PARM_DESC(name, desc)                                                    \
-	__attribute__((constructor)) static void kc_param_desc_##name(void)             \
-	{                                                                               \
-		kc_module_param_desc(&kc_this_module, #name, (desc));                   \
-	}                                                                               \
+#define MODULE_PARM_DESC(name, desc)                                        \
+	__attribute__((constructor)) static void kc_param_desc_##name(void) \
+	{                                                                   \
+		kc_module_param_desc(&kc_this_module, #name, (desc));       \
+	}                                                                   \
 	struct kc_module_dummy
 
 /* modinfo */
-#define KC_MODINFO(field, value)                                                        \
+#define KC_MODINFO(field, value)                                                         \
 	__attribute__((constructor)) static void KC_MOD_CAT(kc_modinfo_, __LINE__)(void) \
-	{                                                                               \
-		kc_this_module.field = (value);                                         \
-	}                                                                               \
+	{                                                                                \
+		kc_this_module.field = (value);                                          \
+	}                                                                                \
 	struct kc_module_dummy
 #define MODULE_LICENSE(x) KC_MODINFO(license, x)
 #define MODULE_VERSION(x) KC_MODINFO(version, x)

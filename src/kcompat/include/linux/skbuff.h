@@ -38,9 +38,18 @@
 
 #define skb_shinfo(skb) (&(skb)->kc_shinfo)
 
-static inline unsigned int skb_headlen(const struct sk_buff *skb) { return skb->len - skb->data_len; }
-static inline bool skb_is_nonlinear(const struct sk_buff *skb) { return skb->data_len != 0; }
-static inline bool skb_is_gso(const struct sk_buff *skb) { return skb_shinfo(skb)->gso_size != 0; }
+static inline unsigned int skb_headlen(const struct sk_buff *skb)
+{
+	return skb->len - skb->data_len;
+}
+static inline bool skb_is_nonlinear(const struct sk_buff *skb)
+{
+	return skb->data_len != 0;
+}
+static inline bool skb_is_gso(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->gso_size != 0;
+}
 static inline bool skb_is_gso_v6(const struct sk_buff *skb)
 {
 	return (skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6) != 0;
@@ -49,11 +58,16 @@ static inline bool skb_has_frag_list(const struct sk_buff *skb)
 {
 	return skb_shinfo(skb)->frag_list != NULL;
 }
-#define skb_walk_frags(skb, iter)                                                       \
-	for (iter = skb_shinfo(skb)->frag_list; iter; iter = iter->next)
+#define skb_walk_frags(skb, iter) for (iter = skb_shinfo(skb)->frag_list; iter; iter = iter->next)
 
-static inline unsigned char *skb_tail_pointer(const struct sk_buff *skb) { return skb->head + skb->tail; }
-static inline unsigned char *skb_end_pointer(const struct sk_buff *skb) { return skb->head + skb->end; }
+static inline unsigned char *skb_tail_pointer(const struct sk_buff *skb)
+{
+	return skb->head + skb->tail;
+}
+static inline unsigned char *skb_end_pointer(const struct sk_buff *skb)
+{
+	return skb->head + skb->end;
+}
 static inline unsigned int skb_headroom(const struct sk_buff *skb)
 {
 	return (unsigned int)(skb->data - skb->head);
@@ -83,7 +97,10 @@ static inline void *skb_put(struct sk_buff *skb, unsigned int len)
 		kc_skb_panic(skb, len, "skb_over_panic");
 	return tmp;
 }
-static inline void *__skb_put(struct sk_buff *skb, unsigned int len) { return skb_put(skb, len); }
+static inline void *__skb_put(struct sk_buff *skb, unsigned int len)
+{
+	return skb_put(skb, len);
+}
 
 static inline void *skb_push(struct sk_buff *skb, unsigned int len)
 {
@@ -116,7 +133,10 @@ static inline void skb_copy_from_linear_data(const struct sk_buff *skb, void *to
 }
 
 /* Header offsets. */
-static inline unsigned char *skb_mac_header(const struct sk_buff *skb) { return skb->head + skb->mac_header; }
+static inline unsigned char *skb_mac_header(const struct sk_buff *skb)
+{
+	return skb->head + skb->mac_header;
+}
 static inline unsigned char *skb_network_header(const struct sk_buff *skb)
 {
 	return skb->head + skb->network_header;
@@ -125,7 +145,10 @@ static inline unsigned char *skb_transport_header(const struct sk_buff *skb)
 {
 	return skb->head + skb->transport_header;
 }
-static inline void skb_reset_mac_header(struct sk_buff *skb) { skb->mac_header = (u16)(skb->data - skb->head); }
+static inline void skb_reset_mac_header(struct sk_buff *skb)
+{
+	skb->mac_header = (u16)(skb->data - skb->head);
+}
 static inline void skb_reset_network_header(struct sk_buff *skb)
 {
 	skb->network_header = (u16)(skb->data - skb->head);
@@ -142,7 +165,10 @@ static inline void skb_set_transport_header(struct sk_buff *skb, int offset)
 {
 	skb->transport_header = (u16)(skb->data - skb->head + offset);
 }
-static inline bool skb_mac_header_was_set(const struct sk_buff *skb) { return skb->mac_header != KC_HDR_UNSET; }
+static inline bool skb_mac_header_was_set(const struct sk_buff *skb)
+{
+	return skb->mac_header != KC_HDR_UNSET;
+}
 static inline bool skb_transport_header_was_set(const struct sk_buff *skb)
 {
 	return skb->transport_header != KC_HDR_UNSET;
@@ -160,17 +186,29 @@ static inline int skb_checksum_start_offset(const struct sk_buff *skb)
 	return skb->csum_start - skb_headroom(skb);
 }
 
-static inline u16 skb_get_queue_mapping(const struct sk_buff *skb) { return skb->queue_mapping; }
-static inline void skb_set_queue_mapping(struct sk_buff *skb, u16 q) { skb->queue_mapping = q; }
+static inline u16 skb_get_queue_mapping(const struct sk_buff *skb)
+{
+	return skb->queue_mapping;
+}
+static inline void skb_set_queue_mapping(struct sk_buff *skb, u16 q)
+{
+	skb->queue_mapping = q;
+}
 
 /* Page fragments: the layer never builds any (nr_frags is 0), frag_list
  * members carry what a GRO engine merged. */
-static inline unsigned int skb_frag_size(const skb_frag_t *frag) { return frag->kc_len; }
+static inline unsigned int skb_frag_size(const skb_frag_t *frag)
+{
+	return frag->kc_len;
+}
 static inline void *skb_frag_address(const skb_frag_t *frag)
 {
 	return (char *)frag->kc_addr + frag->offset;
 }
-static inline void *skb_frag_address_safe(const skb_frag_t *frag) { return skb_frag_address(frag); }
+static inline void *skb_frag_address_safe(const skb_frag_t *frag)
+{
+	return skb_frag_address(frag);
+}
 
 static inline int skb_linearize(struct sk_buff *skb)
 {
@@ -181,7 +219,10 @@ static inline struct sk_buff *netdev_alloc_skb(struct net_device *dev, unsigned 
 {
 	return __netdev_alloc_skb(dev, len, 0);
 }
-static inline struct sk_buff *dev_alloc_skb(unsigned int len) { return __netdev_alloc_skb(NULL, len, 0); }
+static inline struct sk_buff *dev_alloc_skb(unsigned int len)
+{
+	return __netdev_alloc_skb(NULL, len, 0);
+}
 
 /* Freeing: kfree_skb and dev_kfree_skb_any count as drops (the kernel's
  * drop monitor sees them), consume_skb and dev_consume_skb_any do not. */

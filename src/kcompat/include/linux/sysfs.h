@@ -10,8 +10,8 @@
 #include <linux/kobject.h>
 
 /* The groups of a kobj_type: NAME_attrs[] gathered as NAME_groups[]. */
-#define ATTRIBUTE_GROUPS(_name)                                                         \
-	static const struct attribute_group _name##_group = {.attrs = _name##_attrs};   \
+#define ATTRIBUTE_GROUPS(_name)                                                       \
+	static const struct attribute_group _name##_group = {.attrs = _name##_attrs}; \
 	static const struct attribute_group *_name##_groups[] = {&_name##_group, NULL}
 
 #endif

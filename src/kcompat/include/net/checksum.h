@@ -13,8 +13,7 @@ static inline __sum16 ip_fast_csum(const void *iph, unsigned int ihl)
 {
 	return kc_ip_fast_csum(iph, ihl);
 }
-static inline __sum16 csum_tcpudp_magic(__be32 saddr, __be32 daddr, __u32 len, __u8 proto,
-					__wsum sum)
+static inline __sum16 csum_tcpudp_magic(__be32 saddr, __be32 daddr, __u32 len, __u8 proto, __wsum sum)
 {
 	return kc_csum_tcpudp_magic(saddr, daddr, len, proto, sum);
 }
