@@ -973,23 +973,6 @@ static int netns_read_file(const char *path, char **text, size_t *len)
 	return rc;
 }
 
-/* The findings of the checker on stderr, as `illan run` prints them.
- * Returns the number of errors. */
-static unsigned netns_check(const struct topo_desc *d)
-{
-	static struct topo_diag diag[16];
-	unsigned n = topo_desc_check(d, diag, 16), errors = 0;
-	for (unsigned i = 0; i < n && i < 16; i++) {
-		char line[640];
-		topo_desc_diag_format(d, &diag[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-		errors += diag[i].error;
-	}
-	if (n > 16)
-		fprintf(stderr, "%s: ... and %u more findings (illan topo check)\n", d->file, n - 16);
-	return errors;
-}
-
 /* cmd_netns: see cli.h. */
 int cmd_netns(int argc, char **argv)
 {
@@ -1083,7 +1066,7 @@ int cmd_netns(int argc, char **argv)
 		free(text);
 		return 1;
 	}
-	if (up && o.file && netns_check(desc)) {
+	if (up && o.file && topo_desc_report(desc, stderr, 16)) {
 		fprintf(stderr,
 			"illan netns up: %s has errors (illan topo check %s lists every finding)\n",
 			o.file, o.file);

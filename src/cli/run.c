@@ -339,16 +339,7 @@ static struct topo_desc *load_topology(const struct run_opts *o)
 	}
 	/* errors stop the run; warnings (a flow PowerVM cannot carry) are said
 	 * and the run goes on, so the report shows what they cost */
-	static struct topo_diag diag[16];
-	unsigned n = topo_desc_check(d, diag, 16), errors = 0;
-	for (unsigned i = 0; i < n && i < 16; i++) {
-		char line[640];
-		topo_desc_diag_format(d, &diag[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-		errors += diag[i].error;
-	}
-	if (n > 16)
-		fprintf(stderr, "%s: ... and %u more findings (illan topo check)\n", d->file, n - 16);
+	unsigned errors = topo_desc_report(d, stderr, 16);
 	if (errors) {
 		fprintf(stderr, "illan: %s has errors (illan topo check %s lists every finding)\n",
 			d->file, d->file);

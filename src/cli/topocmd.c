@@ -38,33 +38,12 @@ static struct topo_desc *load(const char *path)
 	return d;
 }
 
-/* Print every finding as FILE:LINE:COL: error|warning: text. Returns the
- * number of errors. */
-static unsigned report(const struct topo_desc *d, FILE *f)
-{
-	static struct topo_diag diags[TOPOCMD_MAX_DIAGS];
-	unsigned n = topo_desc_check(d, diags, TOPOCMD_MAX_DIAGS);
-	unsigned shown = n < TOPOCMD_MAX_DIAGS ? n : TOPOCMD_MAX_DIAGS, errors = 0;
-	for (unsigned i = 0; i < shown; i++) {
-		const struct topo_diag *g = &diags[i];
-		if (g->src.line)
-			fprintf(f, "%s:%u:%u: ", d->file, g->src.line, g->src.col);
-		else
-			fprintf(f, "%s: ", d->file);
-		fprintf(f, "%s: %s\n", g->error ? "error" : "warning", g->msg);
-		errors += g->error;
-	}
-	if (n > shown)
-		fprintf(f, "%s: ... and %u more findings\n", d->file, n - shown);
-	return errors;
-}
-
 static int topo_check(const char *path)
 {
 	struct topo_desc *d = load(path);
 	if (!d)
 		return 1;
-	unsigned errors = report(d, stderr);
+	unsigned errors = topo_desc_report(d, stderr, TOPOCMD_MAX_DIAGS);
 	if (!errors) {
 		unsigned n_ad = 0;
 		for (unsigned p = 0; p < d->n_parts; p++)
@@ -83,7 +62,7 @@ static int topo_show(const char *path, bool dot)
 	struct topo_desc *d = load(path);
 	if (!d)
 		return 1;
-	if (report(d, stderr)) {
+	if (topo_desc_report(d, stderr, TOPOCMD_MAX_DIAGS)) {
 		topo_desc_free(d);
 		return 1;
 	}

@@ -1779,3 +1779,29 @@ int topo_desc_diag_format(const struct topo_desc *d, const struct topo_diag *g, 
 				g->msg);
 	return snprintf(buf, size, "%s: %s: %s", file, kind, g->msg);
 }
+
+/* topo_desc_report: see desc.h. */
+unsigned topo_desc_report(const struct topo_desc *d, FILE *out, unsigned max)
+{
+	unsigned n = topo_desc_check(d, NULL, 0);
+	struct topo_diag *diag = n ? calloc(n, sizeof(*diag)) : NULL;
+	if (n && !diag) {
+		fprintf(out, "%s: out of memory checking it\n", d->file);
+		return 1;
+	}
+	topo_desc_check(d, diag, n);
+	unsigned errors = 0;
+	for (unsigned i = 0; i < n; i++) {
+		errors += diag[i].error;
+		if (i < max) {
+			char line[640];
+			topo_desc_diag_format(d, &diag[i], line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
+	}
+	if (n > max)
+		fprintf(out, "%s: ... and %u more findings (illan topo check lists them all)\n",
+			d->file, n - max);
+	free(diag);
+	return errors;
+}

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TOPO_NAME_MAX 32         /* names of objects (netdev names have 32 bytes too) */
 #define TOPO_MAX_VSWITCHES 16    /* hypervisor switches of one managed system */
@@ -349,6 +350,11 @@ struct topo_diag {
  * (which may exceed max); errors come first, each kind in file order.
  * Expects a completed description (topo_desc_complete). */
 unsigned topo_desc_check(const struct topo_desc *d, struct topo_diag *out, unsigned max);
+
+/* Check d (topo_desc_check) and print at most max findings to out, one a
+ * line as topo_desc_diag_format writes them, then "... and N more" when
+ * there were more. Returns the number of errors among all findings. */
+unsigned topo_desc_report(const struct topo_desc *d, FILE *out, unsigned max);
 
 /* "examples/x.yaml:12:7: error: <msg>" (the file and place when known) into
  * buf; returns what snprintf returns. */
