@@ -49,11 +49,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "ctlsrv.h"
 #include "daemon.h"
 #include "bridge/bridge.h"
 #include "drv/ibmveth/ibmveth.h"
+#include "drv/kibmveth/kibmveth.h"
 #include "ev/ev.h"
 #include "net/netdev.h"
 #include "pkt/pkt.h"
@@ -694,75 +697,67 @@ static void daemon_counters(struct daemon *d, struct counter_table *t)
 	daemon_table_add(t, "daemon", "pkts_outstanding", pkt_outstanding_total());
 }
 
-static void daemon_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* Rows in the order stats-json writes them: by the first row of their
- * object, then as visited. */
-struct daemon_ord {
-	const struct counter_row *row;
-	size_t idx, first;
+/* The kernel drivers' log lines (src/drv/kibmveth), per adapter, repeated
+ * lines counted: {"device", "level", "line", "count"}. */
+struct daemon_klog {
+	json_t *arr;
+	const char *dev;
 };
 
-static int daemon_ord_by_obj(const void *a, const void *b)
+static void daemon_klog_line(void *arg, int level, const char *line)
 {
-	const struct daemon_ord *x = a, *y = b;
-	int c = strcmp(x->row->obj, y->row->obj);
-	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+	struct daemon_klog *w = arg;
+	size_t i;
+	json_t *e;
+	json_array_foreach(w->arr, i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "device")), w->dev) &&
+		    !strcmp(json_string_value(json_object_get(e, "line")), line)) {
+			json_int_t c = json_integer_value(json_object_get(e, "count"));
+			json_object_set_new(e, "count", json_integer(c + 1));
+			return;
+		}
+	}
+	if (json_array_size(w->arr) < 64)
+		json_array_append_new(w->arr, json_pack("{s:s, s:i, s:s, s:i}", "device", w->dev,
+							"level", level, "line", line, "count", 1));
 }
 
-static int daemon_ord_by_first(const void *a, const void *b)
+static json_t *daemon_klog(struct daemon *d)
 {
-	const struct daemon_ord *x = a, *y = b;
-	if (x->first != y->first)
-		return (x->first > y->first) - (x->first < y->first);
-	return (x->idx > y->idx) - (x->idx < y->idx);
+	json_t *arr = json_array();
+	for (unsigned i = 0; arr && i < d->topo->n_devs; i++) {
+		const struct kc_dev *kd = kibmveth_kc(d->topo->devs[i].dev);
+		if (!kd)
+			continue;
+		struct daemon_klog w = {arr, d->topo->devs[i].dev->name};
+		kc_dev_log_each(kd, daemon_klog_line, &w);
+	}
+	return arr;
 }
 
-/* {"counters": {"obj": {"name": v, ...}, ...}} — objects in first-seen
- * order, each object's counters together even if visited apart. Two sorts,
- * so a lab with hundreds of devices costs the loop one short turn. */
+/* {"counters": {"obj": {"name": v, ...}, ...}, "kernel_log": [...]} —
+ * objects in first-seen order, each object's counters together even if
+ * visited apart; written with jansson, so names from a topology file are
+ * escaped as JSON requires. */
 static void daemon_write_stats_json(struct daemon *d, FILE *f)
 {
 	struct counter_table t = {0};
 	daemon_counters(d, &t);
-	struct daemon_ord *ord = calloc(t.n ? t.n : 1, sizeof(*ord));
-	for (size_t i = 0; i < t.n && ord; i++)
-		ord[i] = (struct daemon_ord){.row = &t.rows[i], .idx = i};
-	if (ord && t.n) {
-		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_obj);
-		for (size_t i = 0; i < t.n; i++)
-			ord[i].first = i && strcmp(ord[i].row->obj, ord[i - 1].row->obj) == 0
-					       ? ord[i - 1].first
-					       : ord[i].idx;
-		qsort(ord, t.n, sizeof(*ord), daemon_ord_by_first);
-	}
-	fprintf(f, "{\"counters\": {");
-	for (size_t i = 0; i < t.n && ord; i++) {
-		bool new_obj = i == 0 || ord[i].first != ord[i - 1].first;
-		if (new_obj) {
-			fprintf(f, "%s\n  ", i ? "}," : "");
-			daemon_json_str(f, ord[i].row->obj);
-			fprintf(f, ": {");
-		} else {
-			fprintf(f, ", ");
+	json_t *root = json_object(), *objs = json_object();
+	for (size_t i = 0; root && objs && i < t.n; i++) {
+		json_t *o = json_object_get(objs, t.rows[i].obj);
+		if (!o) {
+			o = json_object();
+			json_object_set_new(objs, t.rows[i].obj, o);
 		}
-		daemon_json_str(f, ord[i].row->name);
-		fprintf(f, ": %" PRIu64, ord[i].row->v);
+		json_object_set_new(o, t.rows[i].name, json_integer((json_int_t)t.rows[i].v));
 	}
-	fprintf(f, "%s\n}}\n", t.n && ord ? "}" : "");
-	free(ord);
+	json_object_set_new(root, "counters", objs);
+	json_object_set_new(root, "kernel_log", daemon_klog(d));
+	json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(root);
 	free(t.rows);
 }
 
@@ -773,22 +768,42 @@ static void daemon_write_stats_text(struct daemon *d, FILE *f)
 	for (size_t i = 0; i < t.n; i++)
 		fprintf(f, "%-12s %-28s %" PRIu64 "\n", t.rows[i].obj, t.rows[i].name, t.rows[i].v);
 	free(t.rows);
+	json_t *klog = daemon_klog(d);
+	if (json_array_size(klog)) {
+		fprintf(f, "kernel driver log:\n");
+		size_t i;
+		json_t *e;
+		json_array_foreach(klog, i, e)
+		{
+			fprintf(f, "  %" PRId64 "x %s: %s\n",
+				(int64_t)json_integer_value(json_object_get(e, "count")),
+				json_string_value(json_object_get(e, "device")),
+				json_string_value(json_object_get(e, "line")));
+		}
+	}
+	json_decref(klog);
 }
 
 /* fixes: the mask, or null when each adapter runs its file's; mtu 0: the
  * file's own per device. */
 static void daemon_write_status(struct daemon *d, FILE *f)
 {
-	fprintf(f, "{\"pid\": %d, \"uptime_ms\": %" PRIu64 ", ", (int)getpid(),
-		(ev_now(d->topo->loop) - d->started_ns) / 1000000);
-	if (d->opts.fixes == TOPO_FIXES_FILE)
-		fprintf(f, "\"fixes\": null");
-	else
-		fprintf(f, "\"fixes\": %u", d->opts.fixes);
-	fprintf(f, ", \"offload\": %s, \"mtu\": %u, \"lab\": ", d->opts.no_offload ? "false" : "true",
-		d->opts.mtu);
-	daemon_json_str(f, d->lab.name);
-	fprintf(f, "}\n");
+	json_t *st = json_object();
+	json_object_set_new(st, "pid", json_integer(getpid()));
+	json_object_set_new(
+		st, "uptime_ms",
+		json_integer((json_int_t)((ev_now(d->topo->loop) - d->started_ns) / 1000000)));
+	json_object_set_new(st, "fixes",
+			    d->opts.fixes == TOPO_FIXES_FILE ? json_null()
+							     : json_integer(d->opts.fixes));
+	json_object_set_new(st, "offload", json_boolean(!d->opts.no_offload));
+	json_object_set_new(st, "mtu", json_integer(d->opts.mtu));
+	json_object_set_new(st, "lab", json_string(d->lab.name));
+	json_object_set_new(st, "driver",
+			    d->opts.driver[0] ? json_string(d->opts.driver) : json_null());
+	json_dumpf(st, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(st);
 }
 
 /* Every bridge's datapath flows; with more than one bridge, each under a
