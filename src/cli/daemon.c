@@ -12,7 +12,7 @@
  * The loop also serves a unix control socket (ctlsrv.c, nonblocking,
  * bounded; ctl.c is its client): one command line per connection, the
  * answer, then close —
- *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu", "lab"} as JSON
+ *   status      {"pid", "uptime_ms", "fixes", "offload", "mtu", "lab", "driver"} as JSON
  *   stats       every counter, "object counter value" one a line
  *   stats-json  {"counters": {"object": {"counter": value, ...}, ...}}
  *   flows       the bridges' datapath flows (each under its name when more than one)
@@ -417,9 +417,12 @@ pid_t daemon_ctl_pid(const struct daemon_paths *p, bool *ours)
 	int rc = daemon_ctl_ask(p->sock, "status", f, 2000);
 	fclose(f);
 	long pid = 0;
-	const char *at = rc == 0 && buf ? strstr(buf, "\"pid\": ") : NULL;
-	if (at)
-		pid = strtol(at + 7, NULL, 10);
+	/* the answer is JSON (daemon_write_status): read it as JSON */
+	json_t *st = rc == 0 && buf ? json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	json_t *jp = st ? json_object_get(st, "pid") : NULL;
+	if (json_is_integer(jp))
+		pid = (long)json_integer_value(jp);
+	json_decref(st);
 	free(buf);
 	if (rc == -EACCES || rc == -EPERM)
 		return -EACCES;
@@ -801,7 +804,7 @@ static void daemon_write_status(struct daemon *d, FILE *f)
 	json_object_set_new(st, "lab", json_string(d->lab.name));
 	json_object_set_new(st, "driver",
 			    d->opts.driver[0] ? json_string(d->opts.driver) : json_null());
-	json_dumpf(st, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_dumpf(st, f, JSON_PRESERVE_ORDER); /* one line: {"pid": N, ...} */
 	fputc('\n', f);
 	json_decref(st);
 }
