@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ev/errbuf.h"
 #include "hv/hv.h"
 #include "kcompat/kc_int.h"
 #include "pkt/hdr.h"
@@ -256,16 +257,6 @@ long kc_sysfs_show(struct kc_dev *kd, const char *path, char *buf, size_t size)
 /* ---- Probe and remove
  * --------------------------------------------------------------------- */
 
-static void kc_seterr(char *err, size_t size, const char *fmt, ...)
-{
-	if (!err || !size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-}
-
 static long kc_do_probe(struct kc_dev *kd, void *arg)
 {
 	return kd->mod->vio_driver->probe(&kd->vdev, arg);
@@ -311,12 +302,12 @@ struct kc_dev *kc_dev_probe(struct kc_module *mod, const char *name, struct hv_p
 			    char *err, size_t err_size)
 {
 	if (!mod || !name || !*name || !part || !ua || ua > UINT32_MAX || !loop) {
-		kc_seterr(err, err_size, "bad arguments");
+		errbuf_set(err, err_size, "bad arguments");
 		return NULL;
 	}
 	if (strlen(name) >= KC_IFNAMSIZ || netdev_by_name(name)) {
-		kc_seterr(err, err_size, "name %s is taken or longer than %d bytes", name,
-			  KC_IFNAMSIZ - 1);
+		errbuf_set(err, err_size, "name %s is taken or longer than %d bytes", name,
+			   KC_IFNAMSIZ - 1);
 		return NULL;
 	}
 	if (kc_module_load(mod, err, err_size))
@@ -327,14 +318,14 @@ struct kc_dev *kc_dev_probe(struct kc_module *mod, const char *name, struct hv_p
 	       !(strcmp(id->type, "network") == 0 && strcmp(id->compat, "IBM,l-lan") == 0))
 		id++;
 	if (!id || !(id->type[0] || id->compat[0]) || !drv->probe) {
-		kc_seterr(err, err_size, "module %s (%s) does not drive network/IBM,l-lan devices",
-			  mod->name, kc_module_tag(mod));
+		errbuf_set(err, err_size, "module %s (%s) does not drive network/IBM,l-lan devices",
+			   mod->name, kc_module_tag(mod));
 		return NULL;
 	}
 
 	struct kc_dev *kd = calloc(1, sizeof(*kd));
 	if (!kd) {
-		kc_seterr(err, err_size, "out of memory");
+		errbuf_set(err, err_size, "out of memory");
 		return NULL;
 	}
 	snprintf(kd->name, sizeof(kd->name), "%s", name);
@@ -359,8 +350,8 @@ struct kc_dev *kc_dev_probe(struct kc_module *mod, const char *name, struct hv_p
 	hdr_put32((uint8_t *)&kd->prop_filters, kd->cfg.mcast_filter_size); /* be32 */
 	kc_dev_link(kd);
 	if (kc_mem_init(kd)) {
-		kc_seterr(err, err_size, "partition %s has not %zu bytes of memory below 4 GiB left",
-			  hv_partition_name(part), kc_lmem_needed(&kd->cfg));
+		errbuf_set(err, err_size, "partition %s has not %zu bytes of memory below 4 GiB left",
+			   hv_partition_name(part), kc_lmem_needed(&kd->cfg));
 		kc_dev_discard(kd);
 		return NULL;
 	}
@@ -370,15 +361,15 @@ struct kc_dev *kc_dev_probe(struct kc_module *mod, const char *name, struct hv_p
 	if (rc || kd->dead || !kd->registered) {
 		struct kc_last_err le = {{0}};
 		kc_dev_log_each(kd, kc_last_err_fn, &le);
-		kc_seterr(err, err_size, "%s (%s) probe of %s: %s%s%s", mod->name,
-			  kc_module_tag(mod), name,
-			  kd->dead ? "oops: "
-			  : rc     ? "returned an error"
-				   : "registered no net_device",
-			  kd->dead     ? kd->oops
-			  : le.line[0] ? ": "
-				       : "",
-			  kd->dead ? "" : le.line);
+		errbuf_set(err, err_size, "%s (%s) probe of %s: %s%s%s", mod->name,
+			   kc_module_tag(mod), name,
+			   kd->dead ? "oops: "
+			   : rc     ? "returned an error"
+				    : "registered no net_device",
+			   kd->dead     ? kd->oops
+			   : le.line[0] ? ": "
+					: "",
+			   kd->dead ? "" : le.line);
 		if (kd->registered && kd->ndev) {
 			netdev_free(kd->ndev); /* runs kc_dev_destroy */
 			return NULL;

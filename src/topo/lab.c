@@ -23,18 +23,7 @@
 #include <string.h>
 
 #include "lab.h"
-
-static void lab_err(char *err, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void lab_err(char *err, size_t size, const char *fmt, ...)
-{
-	if (!err || !size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-}
+#include "ev/errbuf.h"
 
 /* lab_name_valid: see lab.h. */
 bool lab_name_valid(const char *name)
@@ -146,18 +135,18 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 	if (!name)
 		name = "";
 	if (name[0] && !lab_name_valid(name)) {
-		lab_err(err, err_size,
-			"lab name '%s': use 1-%d letters, digits, '-' or '_', beginning with a letter "
-			"or digit",
-			name, LAB_NAME_MAX - 1);
+		errbuf_set(err, err_size,
+			   "lab name '%s': use 1-%d letters, digits, '-' or '_', beginning with a letter "
+			   "or digit",
+			   name, LAB_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	snprintf(lab->name, sizeof(lab->name), "%s", name);
 	for (unsigned c = 0; c < d->n_containers; c++)
 		if (d->containers[c].ep.present) {
-			lab_err(err, err_size,
-				"container %s (endpoint %s): containers are not supported in real mode yet",
-				d->containers[c].name, d->containers[c].ep.name);
+			errbuf_set(err, err_size,
+				   "container %s (endpoint %s): containers are not supported in real mode yet",
+				   d->containers[c].name, d->containers[c].ep.name);
 			return -EINVAL;
 		}
 	unsigned max_links = d->n_hosts;
@@ -167,7 +156,7 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 	lab->links = calloc(max_links + 1, sizeof(*lab->links));
 	if (!lab->ns || !lab->links) {
 		lab_free(lab);
-		lab_err(err, err_size, "out of memory");
+		errbuf_set(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	for (unsigned p = 0; p < d->n_parts; p++) {
@@ -201,18 +190,18 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 		int peer = nic->peer[0] ? topo_desc_find_nic(d, nic->peer) : -1;
 		bool to_switch = peer < 0 && nic->peer[0] && topo_desc_find_switch(d, nic->peer) >= 0;
 		if (!to_switch && peer < 0) {
-			lab_err(err, err_size,
-				"host %s: its NIC %s is wired to nothing, so its namespace "
-				"would reach nothing",
-				ho->name, nic->name);
+			errbuf_set(err, err_size,
+				   "host %s: its NIC %s is wired to nothing, so its namespace "
+				   "would reach nothing",
+				   ho->name, nic->name);
 			lab_free(lab);
 			return -EINVAL;
 		}
 		if (peer >= 0 && d->nics[peer].in_host) {
-			lab_err(err, err_size,
-				"host %s: its NIC is wired to host %s's: two hosts back to "
-				"back are not supported in real mode yet",
-				ho->name, d->hosts[d->nics[peer].owner].name);
+			errbuf_set(err, err_size,
+				   "host %s: its NIC is wired to host %s's: two hosts back to "
+				   "back are not supported in real mode yet",
+				   ho->name, d->hosts[d->nics[peer].owner].name);
 			lab_free(lab);
 			return -EINVAL;
 		}
@@ -242,8 +231,8 @@ int lab_plan(const struct topo_desc *d, const char *name, struct lab *lab, char 
 					     lab->name[0] ? LAB_IO_SUFFIX : LAB_DEFAULT_IO_NS);
 	}
 	if (!lab->n_links) {
-		lab_err(err, err_size,
-			"%s has no endpoint: real mode makes a namespace per endpoint", d->name);
+		errbuf_set(err, err_size,
+			   "%s has no endpoint: real mode makes a namespace per endpoint", d->name);
 		lab_free(lab);
 		return -EINVAL;
 	}

@@ -22,6 +22,7 @@
 #include "drv/kibmveth/kibmveth.h"
 #include "drv/physnic/physnic.h"
 #include "drv/veth/veth.h"
+#include "ev/errbuf.h"
 #include "ev/ev.h"
 #include "hv/hv.h"
 #include "net/netdev.h"
@@ -59,16 +60,6 @@ void topo_config_default(struct topo_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->fixes = TOPO_FIXES_FILE;
 	cfg->gro = true;
-}
-
-static void seterr(char *err, size_t size, const char *fmt, ...)
-{
-	if (!err || !size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
 }
 
 /* "examples/x.yaml:12:7: " for an object declared in a file, else "". */
@@ -128,8 +119,9 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	const char *kind = t->cfg.driver ? t->cfg.driver : a->driver.kind;
 	bool kernel = strncmp(kind, "kernel-", 7) == 0;
 	if (strcmp(kind, "illan") != 0 && !kernel) {
-		seterr(err, err_size, "%sadapter %s: driver '%s': expected illan or kernel-VERSION",
-		       loc, a->name, kind);
+		errbuf_set(err, err_size,
+			   "%sadapter %s: driver '%s': expected illan or kernel-VERSION", loc,
+			   a->name, kind);
 		return -EINVAL;
 	}
 	struct hv_adapter_config ac;
@@ -153,7 +145,7 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	ac.mcast_filter_size = a->mcast_filter_size ? a->mcast_filter_size : 256;
 	uint64_t ua = hv_adapter_create(t->hv, part, &ac);
 	if (!ua) {
-		seterr(err, err_size, "%sthe hypervisor refused adapter %s", loc, a->name);
+		errbuf_set(err, err_size, "%sthe hypervisor refused adapter %s", loc, a->name);
 		return -EINVAL;
 	}
 	struct netdev *dev;
@@ -168,7 +160,7 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 		char why[256] = "";
 		dev = kibmveth_create(kind, a->name, part, ua, &kof, t->loop, &kp, why, sizeof(why));
 		if (!dev) {
-			seterr(err, err_size, "%sadapter %s: %s", loc, a->name, why);
+			errbuf_set(err, err_size, "%sadapter %s: %s", loc, a->name, why);
 			return -EINVAL;
 		}
 	} else {
@@ -182,7 +174,7 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 		of.illan_options = ac.fw_attrs != 0;
 		dev = ibmveth_create(a->name, part, ua, &of, t->loop, &params);
 		if (!dev) {
-			seterr(err, err_size, "%sibmveth probe of %s failed", loc, a->name);
+			errbuf_set(err, err_size, "%sibmveth probe of %s failed", loc, a->name);
 			return -EINVAL;
 		}
 	}
@@ -197,7 +189,7 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	unsigned mtu = dev_mtu(t, a->mtu);
 	int rc = open_at_mtu(dev, mtu);
 	if (rc) {
-		seterr(err, err_size, "%s%s: %s (mtu %u)", loc, a->name, strerror(-rc), mtu);
+		errbuf_set(err, err_size, "%s%s: %s (mtu %u)", loc, a->name, strerror(-rc), mtu);
 		return rc;
 	}
 	return 0;
@@ -253,14 +245,14 @@ static int make_nic(struct topo *t, unsigned idx, char *err, size_t err_size)
 	struct pkt_pool *pool = nic_pool(t, n);
 	struct netdev *dev = pool ? physnic_create(n->name, pool, t->loop, &pc) : NULL;
 	if (!dev) {
-		seterr(err, err_size, "%scannot create NIC %s", loc, n->name);
+		errbuf_set(err, err_size, "%scannot create NIC %s", loc, n->name);
 		return -ENOMEM;
 	}
 	struct topo_dev *td = add_dev(t);
 	*td = (struct topo_dev){
 		.dev = dev, .kind = TOPO_DEV_NIC, .nic = n, .part = n->in_host ? -1 : (int)n->owner};
 	if (netdev_open(dev)) {
-		seterr(err, err_size, "%scannot open NIC %s", loc, n->name);
+		errbuf_set(err, err_size, "%scannot open NIC %s", loc, n->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -274,7 +266,7 @@ static int make_bridge(struct topo *t, unsigned b, char *err, size_t err_size)
 	bool linux_br = t->cfg.linux_bridge || bd->kind == TOPO_BR_LINUX;
 	t->brs[b] = br_create(bd->name, linux_br ? BR_LINUX : BR_OVS, t->loop);
 	if (!t->brs[b]) {
-		seterr(err, err_size, "%scannot create bridge %s", loc, bd->name);
+		errbuf_set(err, err_size, "%scannot create bridge %s", loc, bd->name);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < bd->n_ports; i++) {
@@ -282,14 +274,15 @@ static int make_bridge(struct topo *t, unsigned b, char *err, size_t err_size)
 		struct topo_dev *td = topo_find_dev(t, bp->dev);
 		if (!td) {
 			where(t, &bp->src, loc, sizeof(loc));
-			seterr(err, err_size, "%sbridge %s: no device %s", loc, bd->name, bp->dev);
+			errbuf_set(err, err_size, "%sbridge %s: no device %s", loc, bd->name,
+				   bp->dev);
 			return -EINVAL;
 		}
 		struct br_port_config pcfg = {.port_no = 0, .tag = bp->tag};
 		if (br_add_port(t->brs[b], td->dev, &pcfg) < 0) {
 			where(t, &bp->src, loc, sizeof(loc));
-			seterr(err, err_size, "%sbridge %s: cannot add port %s", loc, bd->name,
-			       bp->dev);
+			errbuf_set(err, err_size, "%sbridge %s: cannot add port %s", loc, bd->name,
+				   bp->dev);
 			return -EINVAL;
 		}
 	}
@@ -306,7 +299,8 @@ static int make_container(struct topo *t, unsigned i, char *err, size_t err_size
 	struct pkt_pool *pool = part_pool(t, c->partition);
 	struct netdev *pe = NULL, *ce = NULL;
 	if (!pool || veth_create_pair(c->veth, c->name, pool, t->loop, &pe, &ce)) {
-		seterr(err, err_size, "%scannot create the veth pair of container %s", loc, c->name);
+		errbuf_set(err, err_size, "%scannot create the veth pair of container %s", loc,
+			   c->name);
 		return -ENOMEM;
 	}
 	*add_dev(t) = (struct topo_dev){
@@ -318,8 +312,8 @@ static int make_container(struct topo *t, unsigned i, char *err, size_t err_size
 	unsigned mtu = dev_mtu(t, c->mtu);
 	if (netdev_set_mac(ce, c->mac) || netdev_set_mac(pe, pmac) || open_at_mtu(pe, mtu) ||
 	    open_at_mtu(ce, mtu)) {
-		seterr(err, err_size, "%scannot open the veth pair of container %s (mtu %u)", loc,
-		       c->name, mtu);
+		errbuf_set(err, err_size, "%scannot open the veth pair of container %s (mtu %u)",
+			   loc, c->name, mtu);
 		return -EINVAL;
 	}
 	return 0;
@@ -336,7 +330,7 @@ static int make_switch(struct topo *t, unsigned s_idx, char *err, size_t err_siz
 	t->switch_pools[s_idx] = pkt_pool_create(sw->name, host_pool_classes, 3, NULL, 0);
 	struct br *br = t->switch_pools[s_idx] ? br_create(sw->name, BR_LINUX, t->loop) : NULL;
 	if (!br) {
-		seterr(err, err_size, "%scannot create switch %s", loc, sw->name);
+		errbuf_set(err, err_size, "%scannot create switch %s", loc, sw->name);
 		return -ENOMEM;
 	}
 	t->brs[t->n_brs++] = br;
@@ -356,15 +350,15 @@ static int make_switch(struct topo *t, unsigned s_idx, char *err, size_t err_siz
 		snprintf(name, sizeof(name), "%.20s.p%u", sw->name, ++port);
 		struct netdev *dev = physnic_create(name, t->switch_pools[s_idx], t->loop, &pc);
 		if (!dev) {
-			seterr(err, err_size, "%scannot create port %s of switch %s", loc, name,
-			       sw->name);
+			errbuf_set(err, err_size, "%scannot create port %s of switch %s", loc, name,
+				   sw->name);
 			return -ENOMEM;
 		}
 		*add_dev(t) = (struct topo_dev){.dev = dev, .kind = TOPO_DEV_SWITCH_PORT, .part = -1};
 		if (netdev_open(dev) || physnic_link(end->dev, dev) ||
 		    br_add_port(br, dev, NULL) < 0) {
-			seterr(err, err_size, "%scannot wire %s to switch %s", loc, nic->name,
-			       sw->name);
+			errbuf_set(err, err_size, "%scannot wire %s to switch %s", loc, nic->name,
+				   sw->name);
 			return -EINVAL;
 		}
 	}
@@ -436,7 +430,7 @@ static int make_stacks(struct topo *t, char *err, size_t err_size)
 		sc.seed = t->cfg.seed * 1000003u + (uint64_t)e;
 		ep->stack = stack_create(t->loop, ep->name, ep->dev, &sc);
 		if (!ep->stack) {
-			seterr(err, err_size, "cannot create the stack of endpoint %s", ep->name);
+			errbuf_set(err, err_size, "cannot create the stack of endpoint %s", ep->name);
 			return -ENOMEM;
 		}
 	}
@@ -575,23 +569,23 @@ static int build(struct topo *t, char *err, size_t err_size)
 	t->hv = hv_create();
 	if (!t->parts || !t->devs || !t->brs || !t->eps || !t->host_pools || !t->nic_pools ||
 	    !t->part_pools || !t->switch_pools || !t->loop || !t->hv) {
-		seterr(err, err_size, "out of memory");
+		errbuf_set(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	for (unsigned v = 0; v < d->n_vswitches; v++) {
 		bool veb = t->cfg.veb || d->vswitches[v].mode == TOPO_VSW_VEB;
 		if (hv_vswitch_set_mode(t->hv, v, veb ? HV_VSW_VEB : HV_VSW_VEPA)) {
-			seterr(err, err_size, "%svswitch %s refused",
-			       where(t, &d->vswitches[v].src, loc, sizeof(loc)),
-			       d->vswitches[v].name);
+			errbuf_set(err, err_size, "%svswitch %s refused",
+				   where(t, &d->vswitches[v].src, loc, sizeof(loc)),
+				   d->vswitches[v].name);
 			return -EINVAL;
 		}
 	}
 	for (unsigned p = 0; p < d->n_parts; p++) {
 		t->parts[p] = hv_partition_create(t->hv, d->parts[p].name, part_memory(&d->parts[p]));
 		if (!t->parts[p]) {
-			seterr(err, err_size, "%scannot create partition %s",
-			       where(t, &d->parts[p].src, loc, sizeof(loc)), d->parts[p].name);
+			errbuf_set(err, err_size, "%scannot create partition %s",
+				   where(t, &d->parts[p].src, loc, sizeof(loc)), d->parts[p].name);
 			return -ENOMEM;
 		}
 	}
@@ -613,7 +607,7 @@ static int build(struct topo *t, char *err, size_t err_size)
 				t->host_pools[d->nics[n].owner] =
 					pkt_pool_create(h->name, host_pool_classes, 3, NULL, 0);
 				if (!t->host_pools[d->nics[n].owner]) {
-					seterr(err, err_size, "out of memory");
+					errbuf_set(err, err_size, "out of memory");
 					return -ENOMEM;
 				}
 			}
@@ -648,8 +642,8 @@ static int build(struct topo *t, char *err, size_t err_size)
 		if (!a || !b)
 			continue; /* real mode: the host's side is a namespace */
 		if (physnic_link(a->dev, b->dev)) {
-			seterr(err, err_size, "%scannot wire %s to %s",
-			       where(t, &nic->src, loc, sizeof(loc)), nic->name, nic->peer);
+			errbuf_set(err, err_size, "%scannot wire %s to %s",
+				   where(t, &nic->src, loc, sizeof(loc)), nic->name, nic->peer);
 			return -EINVAL;
 		}
 	}
@@ -668,13 +662,13 @@ struct topo *topo_create(struct topo_desc *desc, const struct topo_config *cfg, 
 			 size_t err_size)
 {
 	if (!desc) {
-		seterr(err, err_size, "no topology");
+		errbuf_set(err, err_size, "no topology");
 		return NULL;
 	}
 	struct topo *t = calloc(1, sizeof(*t));
 	if (!t) {
 		topo_desc_free(desc);
-		seterr(err, err_size, "out of memory");
+		errbuf_set(err, err_size, "out of memory");
 		return NULL;
 	}
 	t->desc = desc;
