@@ -286,6 +286,7 @@ static void usage_bench(FILE *f)
 {
 	fprintf(f,
 		"usage: illan bench [FILE] [--quick] [--json] [--plot FILE.png] [--bytes N] [--reps N] [--real]\n"
+		"       illan bench --scale [--quick] [--json] [--reps N]   (flows, fan-out, bring-up)\n"
 		"  embedded: memcpy reference, A->B and X->B goodput per configuration (IPv4/IPv6,\n"
 		"  MTU 1500/9000), per-layer cost, ratios. --real (root): iperf3 through namespaces.\n"
 		"  FILE: a topology file's flows, all at once, under all fixes, no offload, fix 1 off\n"
@@ -412,6 +413,8 @@ int cmd_bench(int argc, char **argv)
 			}
 			return cmd_bench_real(argc, argv);
 		}
+		if (strcmp(argv[i], "--scale") == 0)
+			return cmd_bench_scale(argc, argv);
 	}
 	bool quick = false, json = false;
 	const char *plot = NULL, *only = NULL;
