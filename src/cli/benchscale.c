@@ -46,6 +46,24 @@ extern const size_t bench_scale_flows_yaml_len, bench_scale_fanout_yaml_len;
 extern const char bench_many_lpars_yaml[], bench_failover_yaml[];
 extern const size_t bench_many_lpars_yaml_len, bench_failover_yaml_len;
 
+/* Under valgrind --tool=callgrind --collect-atstart=no (bench/callgrind.sh
+ * --scale), only the timed loops are counted, one dump per case. */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define SCALE_CALLGRIND_START() CALLGRIND_TOGGLE_COLLECT
+#define SCALE_CALLGRIND_STOP(what)             \
+	do {                                   \
+		CALLGRIND_TOGGLE_COLLECT;      \
+		CALLGRIND_DUMP_STATS_AT(what); \
+	} while (0)
+#endif
+#endif
+#ifndef SCALE_CALLGRIND_START
+#define SCALE_CALLGRIND_START() ((void)0)
+#define SCALE_CALLGRIND_STOP(what) ((void)(what))
+#endif
+
 #define SCALE_MAX_REPS 9
 /* Frames sent before the loop runs: fewer than any receive pool holds. */
 #define SCALE_BURST 16
@@ -191,11 +209,31 @@ struct scale_flows_result {
 	double ns_per_pkt;      /* CPU time */
 	double wall_ns_per_pkt; /* wall time */
 	uint64_t bridge_flows;  /* datapath flows the bridge held at the end */
-	bool ok;                /* every frame reached B's stack */
+	/* a profiled pass after the timed one: each layer's exclusive ns per
+	 * frame sent (the profiler's own cost included) */
+	double layer_ns[PROF_MAX_SECTIONS];
+	bool ok; /* every frame reached B's stack */
 };
 
+/* Send count frames A->B round robin over n_flows flows, the loop run
+ * after every burst. Returns how many could not be sent. */
+static uint64_t scale_send_flows(struct topo *t, const struct topo_ep *a, const struct topo_ep *b,
+				 unsigned n_flows, unsigned count)
+{
+	uint64_t failed = 0;
+	for (unsigned i = 0; i < count; i++) {
+		uint16_t sp, dp;
+		scale_flow_ports(i % n_flows, &sp, &dp);
+		failed += scale_send_udp(a, b, sp, dp) != 0;
+		if (i % SCALE_BURST == SCALE_BURST - 1)
+			scale_drain(t);
+	}
+	scale_drain(t);
+	return failed;
+}
+
 /* One flows case: n_flows flows installed by a warm-up pass, then n_pkts
- * frames round robin over them, timed. */
+ * frames round robin over them, timed, then a quarter as many profiled. */
 static void scale_flows_case(unsigned n_flows, unsigned n_pkts, struct scale_flows_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -204,7 +242,7 @@ static void scale_flows_case(unsigned n_flows, unsigned n_pkts, struct scale_flo
 	if (!t)
 		return;
 	const struct topo_ep *a = scale_ep(t, "A"), *b = scale_ep(t, "B");
-	uint64_t sent = 0, failed = 0;
+	uint64_t failed = 0;
 	/* one frame B->A first, so the bridge knows B's MAC: A's frames then
 	 * go to trunk-out alone, not flooded */
 	failed += scale_send_udp(b, a, 9, 9) != 0;
@@ -212,30 +250,26 @@ static void scale_flows_case(unsigned n_flows, unsigned n_pkts, struct scale_flo
 	/* warm-up: every flow at least once (its upcall and install), and the
 	 * memory the path cycles through touched */
 	unsigned warm = n_flows < SCALE_WARM ? SCALE_WARM : n_flows;
-	for (unsigned i = 0; i < warm; i++) {
-		uint16_t sp, dp;
-		scale_flow_ports(i % n_flows, &sp, &dp);
-		failed += scale_send_udp(a, b, sp, dp) != 0;
-		sent++;
-		if (i % SCALE_BURST == SCALE_BURST - 1)
-			scale_drain(t);
-	}
-	scale_drain(t);
+	failed += scale_send_flows(t, a, b, n_flows, warm);
 	struct scale_clock t0 = scale_now();
-	for (unsigned i = 0; i < n_pkts; i++) {
-		uint16_t sp, dp;
-		scale_flow_ports(i % n_flows, &sp, &dp);
-		failed += scale_send_udp(a, b, sp, dp) != 0;
-		if (i % SCALE_BURST == SCALE_BURST - 1)
-			scale_drain(t);
-	}
-	scale_drain(t);
+	SCALE_CALLGRIND_START();
+	failed += scale_send_flows(t, a, b, n_flows, n_pkts);
+	char what[32];
+	snprintf(what, sizeof(what), "flows %u", n_flows);
+	SCALE_CALLGRIND_STOP(what);
 	struct scale_clock t1 = scale_now();
-	sent += n_pkts;
 	r->ns_per_pkt = (t1.cpu - t0.cpu) * 1e9 / n_pkts;
 	r->wall_ns_per_pkt = (t1.wall - t0.wall) * 1e9 / n_pkts;
+	unsigned n_prof = n_pkts / 4 > n_flows ? n_pkts / 4 : n_flows;
+	prof_reset();
+	prof_enabled = true;
+	failed += scale_send_flows(t, a, b, n_flows, n_prof);
+	prof_enabled = false;
+	for (unsigned s = 0; s < prof_n_sections() && s < PROF_MAX_SECTIONS; s++)
+		r->layer_ns[s] = (double)prof_section_at(s)->ns / n_prof;
+	prof_reset();
 	r->bridge_flows = topo_counter_sum(t, "flows");
-	r->ok = !failed && topo_counter(t, "B", "ip_unknown_proto") == sent;
+	r->ok = !failed && topo_counter(t, "B", "ip_unknown_proto") == warm + n_pkts + n_prof;
 	if (topo_destroy(t))
 		r->ok = false;
 }
@@ -289,12 +323,16 @@ static void scale_fanout_case(unsigned n_rcv, unsigned n_bcasts, struct scale_fa
 	}
 	scale_drain(t);
 	struct scale_clock t0 = scale_now();
+	SCALE_CALLGRIND_START();
 	for (unsigned i = 0; i < n_bcasts; i++) {
 		failed += scale_send_arp(s) != 0;
 		if (i % SCALE_BURST == SCALE_BURST - 1)
 			scale_drain(t);
 	}
 	scale_drain(t);
+	char what[32];
+	snprintf(what, sizeof(what), "fanout %u", n_rcv);
+	SCALE_CALLGRIND_STOP(what);
 	struct scale_clock t1 = scale_now();
 	sent += n_bcasts;
 	r->ns_per_bcast = (t1.cpu - t0.cpu) * 1e9 / n_bcasts;
@@ -535,6 +573,7 @@ int cmd_bench_scale(int argc, char **argv)
 	static double flow_wall[SCALE_N_FLOWS][SCALE_MAX_REPS], fan_wall[SCALE_N_RCV][SCALE_MAX_REPS];
 	static double up_ms[SCALE_MAX_REPS], up_cpu_ms[SCALE_MAX_REPS], down_ms[SCALE_MAX_REPS];
 	uint64_t bridge_flows[SCALE_N_FLOWS] = {0};
+	static double layer_ns[SCALE_N_FLOWS][PROF_MAX_SECTIONS]; /* least of the rounds */
 	bool flows_ok = true, fan_ok = true, up_ok = true;
 	unsigned n_parts = 0;
 	for (unsigned r = 0; r < o.reps; r++) {
@@ -542,6 +581,9 @@ int cmd_bench_scale(int argc, char **argv)
 			struct scale_flows_result fr;
 			scale_flows_case(scale_n_flows[i], o.flow_pkts, &fr);
 			flow_ns[i][r] = fr.ns_per_pkt;
+			for (unsigned s = 0; s < PROF_MAX_SECTIONS; s++)
+				if (r == 0 || fr.layer_ns[s] < layer_ns[i][s])
+					layer_ns[i][s] = fr.layer_ns[s];
 			flow_wall[i][r] = fr.wall_ns_per_pkt;
 			bridge_flows[i] = fr.bridge_flows;
 			flows_ok &= fr.ok;
@@ -606,13 +648,20 @@ int cmd_bench_scale(int argc, char **argv)
 
 	if (o.json) {
 		json_t *flows = json_array(), *fan = json_array(), *copies = json_array();
-		for (unsigned i = 0; i < SCALE_N_FLOWS; i++)
-			json_array_append_new(flows, json_pack("{s:i, s:f, s:f, s:f, s:I}", "flows",
-							       scale_n_flows[i], "ns_per_packet",
-							       flow_med[i], "wall_ns_per_packet",
-							       flow_wall_med[i], "vs_1_flow",
-							       flow_vs1[i], "bridge_flows",
-							       (json_int_t)bridge_flows[i]));
+		for (unsigned i = 0; i < SCALE_N_FLOWS; i++) {
+			json_t *layers = json_object();
+			for (unsigned s = 0; s < prof_n_sections(); s++)
+				if (layer_ns[i][s] > 0)
+					json_object_set_new(layers, prof_section_at(s)->name,
+							    json_real(layer_ns[i][s]));
+			json_array_append_new(flows,
+					      json_pack("{s:i, s:f, s:f, s:f, s:I, s:o}", "flows",
+							scale_n_flows[i], "ns_per_packet",
+							flow_med[i], "wall_ns_per_packet",
+							flow_wall_med[i], "vs_1_flow", flow_vs1[i],
+							"bridge_flows", (json_int_t)bridge_flows[i],
+							"profiled_ns_per_packet_by_layer", layers));
+		}
 		for (unsigned i = 0; i < SCALE_N_RCV; i++)
 			json_array_append_new(
 				fan,
@@ -665,6 +714,23 @@ int cmd_bench_scale(int argc, char **argv)
 			       flow_med[i], flow_vs1[i], flow_wall_med[i], bridge_flows[i]);
 		printf("  ratio 100/1 %.2fx, 10k/1 %.2fx (target <= 1.5)%s\n", flow_vs1[1],
 		       flow_vs1[SCALE_N_FLOWS - 1], flows_ok ? "" : "   (FAILED: frames lost)");
+		printf("  where a packet's time goes (a profiled pass; ns per packet, the "
+		       "profiler's cost included):\n  %-14s",
+		       "layer");
+		for (unsigned i = 0; i < SCALE_N_FLOWS; i++)
+			printf(" %7u fl", scale_n_flows[i]);
+		printf("\n");
+		for (unsigned s = 0; s < prof_n_sections(); s++) {
+			bool any = false;
+			for (unsigned i = 0; i < SCALE_N_FLOWS; i++)
+				any |= layer_ns[i][s] >= 0.05;
+			if (!any)
+				continue;
+			printf("  %-14s", prof_section_at(s)->name);
+			for (unsigned i = 0; i < SCALE_N_FLOWS; i++)
+				printf(" %10.1f", layer_ns[i][s]);
+			printf("\n");
+		}
 	}
 	if (scale_wants(&o, "fanout")) {
 		printf("\nbroadcast fan-out (bench/scale-fanout.yaml: ARP requests on one VLAN, "

@@ -16,7 +16,7 @@ has() { grep -q -- "$1" "$tmp/out" || { echo "# missing: $1"; return 1; }; }
 
 check "bench --scale --quick exits 0" sh -c "'$ILLAN' bench --scale --quick >'$tmp/out' 2>'$tmp/err'"
 sed 's/^/# /' "$tmp/err" | head -5
-for key in "flows through the bridge" "^  1 " "^  100 " "^  10000 " "ratio 100/1" "10k/1" \
+for key in "flows through the bridge" "where a packet's time goes" "^  bridge " "^  1 " "^  100 " "^  10000 " "ratio 100/1" "10k/1" \
     "broadcast fan-out" "^  8 " "^  32 " "^  63 " "each added receiver costs" \
     "bring-up (examples/many-lpars.yaml, 65 partitions)" "target < 1000" \
     "failover (examples/dual-vios-failover.yaml): outage" "virtual time" \
@@ -37,7 +37,10 @@ for k in ("cases", "ratio_100_vs_1", "ratio_10k_vs_1", "target_10k_vs_1", "ok"):
     assert k in f, k
 assert [c["flows"] for c in f["cases"]] == [1, 100, 10000]
 for c in f["cases"]:
-    assert {"ns_per_packet", "wall_ns_per_packet", "vs_1_flow", "bridge_flows"} <= c.keys(), c
+    assert {"ns_per_packet", "wall_ns_per_packet", "vs_1_flow", "bridge_flows",
+            "profiled_ns_per_packet_by_layer"} <= c.keys(), c
+    # the profiled pass went through the bridge and both hypervisor crossings
+    assert {"bridge", "hv send+copy"} <= c["profiled_ns_per_packet_by_layer"].keys(), c
     # every flow was a datapath flow of its own (plus B->A's)
     assert c["bridge_flows"] == c["flows"] + 1, c
 assert f["ok"] is True
