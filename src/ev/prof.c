@@ -10,6 +10,7 @@
 #include <time.h>
 
 bool prof_enabled;
+uint64_t prof_copied_outside;
 
 #define PROF_DEPTH 32
 
@@ -71,6 +72,15 @@ void prof_add_bytes_slow(uint64_t bytes)
 		stack[depth - 1]->bytes += bytes;
 }
 
+/* prof_copied_slow: see prof.h. */
+void prof_copied_slow(uint64_t bytes)
+{
+	if (depth && depth <= PROF_DEPTH)
+		stack[depth - 1]->copied += bytes;
+	else
+		prof_copied_outside += bytes;
+}
+
 /* prof_reset: see prof.h. */
 void prof_reset(void)
 {
@@ -78,7 +88,9 @@ void prof_reset(void)
 		registry[i]->ns = 0;
 		registry[i]->calls = 0;
 		registry[i]->bytes = 0;
+		registry[i]->copied = 0;
 	}
+	prof_copied_outside = 0;
 	depth = 0;
 }
 

@@ -30,6 +30,7 @@
 struct prof_section {
 	const char *name;
 	uint64_t ns, calls, bytes;
+	uint64_t copied; /* frame bytes copied while this section was innermost */
 	bool registered;
 };
 #define PROF_SECTION_INIT(n) \
@@ -45,6 +46,7 @@ extern bool prof_enabled;
 void prof_enter_slow(struct prof_section *s);
 void prof_exit_slow(struct prof_section *s, uint64_t bytes);
 void prof_add_bytes_slow(uint64_t bytes);
+void prof_copied_slow(uint64_t bytes);
 
 /* Enter/leave section s (NULL: nothing happens, so a caller may pass a
  * section that is not set); bytes = what the section handled. Every enter
@@ -64,6 +66,22 @@ static inline void prof_add_bytes(uint64_t bytes)
 {
 	if (__builtin_expect(prof_enabled, 0))
 		prof_add_bytes_slow(bytes);
+}
+
+/*
+ * Copy accounting: every place that copies frame bytes (the hypervisor's
+ * copies between partitions, pkt copies and linearisation, GSO segments,
+ * a NIC's receive DMA, a driver's bounce or copybreak buffer) reports the
+ * bytes it copied here. They are charged to the innermost open section, or
+ * to prof_copied_outside when none is open, so `illan bench` can print
+ * bytes copied per byte delivered, layer by layer. Counted only while
+ * profiling is on; reading a header field into a local is not a copy.
+ */
+extern uint64_t prof_copied_outside;
+static inline void prof_copied(uint64_t bytes)
+{
+	if (__builtin_expect(prof_enabled, 0))
+		prof_copied_slow(bytes);
 }
 
 /* A section open until the end of the enclosing block, whatever return

@@ -263,6 +263,7 @@ static void vsw_variant_copy(uint8_t *to, const struct vsw_frame *f, bool tagged
 	/* memmove: a receiver in the sender's own partition may have posted a
 	 * buffer overlapping the sender's frame (harmless to anyone else). */
 	memmove(to + hl, f->body, len - hl);
+	prof_copied(len);
 }
 
 /* Record a frame dropped for lack of a buffer: the be64 counter at
@@ -399,8 +400,10 @@ static void vsw_copy_and_checksum(uint8_t *to, struct vsw_frame *f)
 	uint32_t l4 = f->l4_body, l4_end = f->l4_body + f->l4_len;
 	if (f->csum_done) {
 		memcpy(to, b, f->body_len);
+		prof_copied(f->body_len);
 	} else {
-		memcpy(to, b, l4);
+		memcpy(to, b, l4); /* with the rest: body_len - l4_len (the L4 part counts itself) */
+		prof_copied(f->body_len - f->l4_len);
 		uint32_t sum = csum_partial_copy(to + l4, b + l4, f->l4_len, 0);
 		uint16_t sent;
 		memcpy(&sent, b + l4 + TCP_CSUM_OFFSET, 2);
@@ -438,6 +441,7 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 		return;
 	uint8_t *frame = buf + off;
 	uint32_t hl = vsw_variant_head(frame, f, tagged);
+	prof_copied(hl);
 
 	uint32_t flags = 0;
 	bool compute = false;
@@ -456,6 +460,7 @@ static void vsw_deliver_whole(struct hv_adapter *r, struct vsw_frame *f)
 		r->stats.hv_sw_checksums++;
 	} else {
 		memcpy(frame + hl, f->body, f->body_len);
+		prof_copied(f->body_len);
 	}
 	if (f->mss) {
 		/* PHYP writes the MSS as a be64 at buffer+8 (ibmveth_poll reads
@@ -556,6 +561,7 @@ static void vsw_deliver_segmented(struct hv *hv, struct hv_adapter *r, const str
 		if (!buf)
 			continue;
 		memcpy(buf + PAPR_RX_OFFSET, sd, slen);
+		prof_copied(slen);
 		vsw_rx_post(r, buf, PAPR_RX_OFFSET, slen, flags);
 	}
 	pkt_free_list(segs);
@@ -675,6 +681,7 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 		for (unsigned i = 0; i < n_desc; i++) {
 			uint32_t l = papr_desc_len(desc[i]);
 			memcpy(hv->send.gather + at, part->mem + papr_desc_addr(desc[i]), l);
+			prof_copied(l);
 			at += l;
 		}
 		frame = hv->send.gather;
@@ -725,6 +732,7 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 		for (size_t i = 0; i < n; i++) {
 			if (hv->send.dests[i]->part == part) {
 				memcpy(hv->send.gather, frame, len);
+				prof_copied(len);
 				f.body = hv->send.gather + (f.body - frame);
 				break;
 			}

@@ -17,6 +17,8 @@
 
 #include <string.h>
 
+#include "ev/prof.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CSUM_HAVE_X86 1
 #include <immintrin.h>
@@ -154,6 +156,7 @@ uint32_t csum_partial_copy(void *dst, const void *src, size_t len, uint32_t sum)
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 	uint64_t acc = 0;
+	prof_copied(len);
 	while (len) {
 		size_t n = len > 4096 ? 4096 : len; /* even, so word pairing is kept */
 		memcpy(d, s, n);

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ev/prof.h"
 #include "pkt/csum.h"
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
@@ -111,6 +112,7 @@ struct pkt *gso_segment(struct pkt *p, bool csum_offload, int *err)
 			return gso_fail(segs, err, -ENOMEM);
 		uint8_t *d = pkt_put(q, hlen + seglen);
 		memcpy(d, src, hlen);
+		prof_copied(hlen);
 		uint32_t paysum = pkt_copy_and_csum_bits(p, hlen + off, d + hlen, seglen);
 
 		uint8_t *ip = d + h.l3_off, *th = d + h.l4_off;

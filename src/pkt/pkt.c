@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ev/prof.h"
 #include "pkt/csum.h"
 #include "pkt/pkt.h"
 #include "pkt/pkt_internal.h"
@@ -176,6 +177,7 @@ static int pkt_visit(const struct pkt *p, uint32_t off, uint32_t n, pkt_visit_fn
 static void pkt_copy_piece(const uint8_t *piece, uint32_t n, uint32_t pos, void *arg)
 {
 	memcpy((uint8_t *)arg + pos, piece, n);
+	prof_copied(n);
 }
 
 /* pkt_copy_bits: see pkt.h. */
@@ -248,6 +250,7 @@ int pkt_linearize(struct pkt *p)
 		if (!big)
 			return -ENOMEM;
 		memcpy(pkt_data(big), pkt_data(p), hl);
+		prof_copied(hl);
 		pkt_copy_bits(p, hl, pkt_data(big) + hl, p->data_len);
 		pkt_swap_buffers(p, big);
 		pkt_free(big); /* now holds p's old buffer */

@@ -2,7 +2,8 @@
  * test_prof.c — the section profiler (src/ev/prof.h): sections register on
  * first entry with profiling on, nested time is subtracted from the parent,
  * bytes go where they are charged, the event loop charges a task to the
- * section it carries, and PROF_SCOPE closes on every return.
+ * section it carries, PROF_SCOPE closes on every return, and copied bytes
+ * are charged to the innermost section (or outside any).
  */
 #include <time.h>
 
@@ -163,6 +164,29 @@ TEST(scope_closes_on_every_return)
 	CHECK_U64(sec_scope.calls, 2);
 	CHECK_U64(sec_scope.bytes, 51);
 	CHECK_U64(sec_b.calls, 1);
+}
+
+TEST(copies_go_to_the_innermost_section_or_outside)
+{
+	prof_enabled = true;
+	prof_reset();
+	prof_copied(7); /* nothing open */
+	prof_enter(&sec_a);
+	prof_copied(100);
+	prof_enter(&sec_b);
+	prof_copied(1000);
+	prof_exit(&sec_b, 0);
+	prof_copied(10);
+	prof_exit(&sec_a, 0);
+	prof_enabled = false;
+	prof_copied(50000); /* off: not counted */
+	CHECK_U64(sec_a.copied, 110);
+	CHECK_U64(sec_b.copied, 1000);
+	CHECK_U64(prof_copied_outside, 7);
+	prof_reset();
+	CHECK_U64(sec_a.copied, 0);
+	CHECK_U64(sec_b.copied, 0);
+	CHECK_U64(prof_copied_outside, 0);
 }
 
 TEST_MAIN()

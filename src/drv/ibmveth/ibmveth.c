@@ -1136,6 +1136,7 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 		np = pkt_alloc(dev->pool, length, PKT_HEADROOM);
 	if (np) {
 		memcpy(pkt_put(np, length), p->head + offset, length);
+		prof_copied(length);
 		ibmveth_rxq_recycle_buffer(ad, pool, index);
 		p = np;
 	} else {

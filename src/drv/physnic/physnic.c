@@ -284,6 +284,7 @@ int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 	}
 	dst = pkt_put(p, len);
 	memcpy(dst, frame, len);
+	prof_copied(len); /* the NIC's receive DMA */
 	slot = (nic->ring_head + nic->n_ring) % nic->ring_size;
 	nic->ring[slot] = p;
 	nic->n_ring++;
