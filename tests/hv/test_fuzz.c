@@ -112,10 +112,10 @@ static void os_write(unsigned pi, uint64_t addr, const void *src, uint32_t len)
 
 static bool is_papr_code(long rc)
 {
-	static const long codes[] = {H_SUCCESS,     H_BUSY,      H_CLOSED,   H_NOT_AVAILABLE,
-				     H_CONSTRAINED, H_PARTIAL,   H_HARDWARE, H_FUNCTION,
-				     H_PRIVILEGE,   H_PARAMETER, H_NO_MEM,   H_AUTHORITY,
-				     H_PERMISSION,  H_DROPPED,   H_RESOURCE};
+	static const long codes[] = {H_SUCCESS,     H_BUSY,      H_CLOSED,    H_NOT_AVAILABLE,
+				     H_CONSTRAINED, H_PARTIAL,   H_HARDWARE,  H_FUNCTION,
+				     H_PRIVILEGE,   H_PARAMETER, H_NO_MEM,    H_AUTHORITY,
+				     H_PERMISSION,  H_DROPPED,   H_DEST_PARM, H_RESOURCE};
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		if (rc == codes[i])
 			return true;
