@@ -1156,6 +1156,34 @@ TEST(port_mtu_allowance_per_kind_and_gso_unchecked)
 	}
 }
 
+/* A GSO packet with no more payload than gso_size: OVS's upcall segments
+ * it (queue_gso_packets) and tcp_gso_segment answers -EINVAL, so the miss
+ * is lost and counted (upcall_errors, drop_upcall); a Linux bridge makes no
+ * upcall and a TSO port takes it whole. */
+TEST(gso_within_one_segment_lost_at_the_upcall_as_ovs)
+{
+	for (int kind = 0; kind < 2; kind++) {
+		struct fx f;
+		struct tb_tcp t = tb_default(1, 2);
+		fx_init(&f, kind ? BR_LINUX : BR_OVS, 2, NULL);
+		t.payload_len = 1000;
+		struct pkt *p = tb_tcp4(f.pool, &t, TB_SEED);
+		REQUIRE(p);
+		p->gso_size = 1000; /* what ibmveth's receive of a small LRG_PKT frame leaves */
+		p->gso_type = PKT_GSO_TCPV4;
+		p->gso_segs = 1;
+		netdev_receive(f.d[0], p);
+		p = dummy_pop(f.d[1]);
+		CHECK((p != NULL) == (kind == 1));
+		pkt_free(p);
+		if (!kind) {
+			CHECK_U64(ctr(f.br, "upcall_errors"), 1);
+			CHECK_U64(ctr(f.br, "drop_upcall"), 1);
+		}
+		fx_fini(&f);
+	}
+}
+
 TEST(flow_limit_executes_without_installing)
 {
 	struct fx f;
