@@ -6,7 +6,9 @@
  * bridge learns VM B there, so host X's frames for VM B would go back into
  * VLAN 10 until VM B speaks again (measured in real mode: ~40 s); under
  * `deny` the hypervisor drops it (mac_discards) and the bridge learns
- * nothing.
+ * nothing. Each case then sends host X's frame for VM B into the IO
+ * server's NIC: black-holed into VLAN 10 after the spoof, delivered
+ * without it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,21 @@ static void spoof_from_a(struct topo *t)
 	ev_run_until(t->loop, NULL, NULL, ev_now(t->loop) + 1000000);
 }
 
+/* Host X's frame for VM B arrives at the IO server's NIC. */
+static void x_to_b(struct topo *t)
+{
+	struct pkt *p = pkt_alloc(t->phys->pool, 60, PKT_HEADROOM);
+	REQUIRE(p);
+	uint8_t *d = pkt_put(p, 60);
+	memset(d, 0x5b, 60);
+	memcpy(d, mac_b, 6);
+	memcpy(d + 6, mac_x, 6);
+	d[12] = 0x88;
+	d[13] = 0xb5;
+	netdev_receive(t->phys, p);
+	ev_run_until(t->loop, NULL, NULL, ev_now(t->loop) + 1000000);
+}
+
 TEST(allow_all_lets_a_pose_as_b_and_the_bridge_learns_b_on_trunk_in)
 {
 	struct topo *t = build_seed(NULL);
@@ -80,6 +97,10 @@ TEST(allow_all_lets_a_pose_as_b_and_the_bridge_learns_b_on_trunk_in)
 	CHECK_EQ(br_mac_lookup(t->br, 0, mac_b), in);
 	CHECK_U64(topo_counter(t, "hv:vm-a", "mac_discards"), 0);
 	CHECK_U64(topo_counter(t, "hv:vm-a", "tx_frames"), 1);
+	/* host X's frame for B now goes into VLAN 10, where B is not */
+	x_to_b(t);
+	CHECK_U64(topo_counter(t, "hv:vm-b", "rx_frames"), 0);
+	CHECK_U64(topo_counter(t, "hv:trunk-in", "no_destination"), 1);
 	CHECK_U64(topo_destroy(t), 0);
 }
 
@@ -93,6 +114,9 @@ TEST(deny_drops_the_frame_and_the_bridge_learns_nothing)
 	CHECK_U64(topo_counter(t, "hv:trunk-in", "rx_frames"), 0);
 	/* the driver counts H_DROPPED as sent, as ibmveth_start_xmit does */
 	CHECK_U64(t->vm_a->stats.tx_packets, 1);
+	/* host X's frame for B is flooded (B unknown) and reaches B */
+	x_to_b(t);
+	CHECK_U64(topo_counter(t, "hv:vm-b", "rx_frames"), 1);
 	CHECK_U64(topo_destroy(t), 0);
 }
 
