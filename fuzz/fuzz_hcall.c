@@ -86,6 +86,7 @@ static bool papr_code(long rc)
 	case H_FUNCTION:
 	case H_PRIVILEGE:
 	case H_PARAMETER:
+	case H_DEST_PARM:
 	case H_NO_MEM:
 	case H_AUTHORITY:
 	case H_PERMISSION:

@@ -93,15 +93,25 @@ static void br_output(struct br *br, unsigned port_no, struct pkt *p)
 		pkt_free(p);
 		return;
 	}
-	/* As ovs_vport_send (and the Linux bridge's is_skb_forwardable): a
-	 * frame that is not GSO and is longer than the port's MTU past its
-	 * Ethernet header (and one in-band tag) is dropped, not sent. */
+	/* A frame that is not GSO and is longer than the port allows is
+	 * dropped, not sent; a GSO packet is never checked here, whatever its
+	 * segments' size (both kernels exempt skb_is_gso). The allowance
+	 * differs by kind, as the kernels':
+	 *  - OVS (ovs_vport_send, packet_length): the MTU past the Ethernet
+	 *    header and, only if the frame carries one in-band, one tag; the
+	 *    drop also counts in the port device's tx_errors;
+	 *  - Linux bridge (br_dev_queue_push_xmit, is_skb_forwardable): the MTU
+	 *    plus the Ethernet header plus VLAN_HLEN for any frame, tagged or
+	 *    not; the kernel counts nothing, illan counts drop_too_big. */
 	const uint8_t *d = pkt_data(p);
 	uint32_t l2 = ETH_HLEN;
-	if (pkt_headlen(p) >= ETH_HLEN && br_is_vlan_tpid(hdr_get16(d + 2 * ETH_ALEN)))
+	if (br->kind == BR_LINUX ||
+	    (pkt_headlen(p) >= ETH_HLEN && br_is_vlan_tpid(hdr_get16(d + 2 * ETH_ALEN))))
 		l2 += VLAN_HLEN;
 	if (!pkt_is_gso(p) && p->len > port->dev->mtu + l2) {
 		br->c.drop_too_big++;
+		if (br->kind == BR_OVS)
+			port->dev->stats.tx_errors++;
 		pkt_free(p);
 		return;
 	}

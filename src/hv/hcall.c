@@ -95,6 +95,10 @@ long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf
 		return hcall_bad_addr(a);
 	if (!hv_mac_is_valid_unicast(mac))
 		return hcall_bad_param(a);
+	if (!hv_mac_allowed(a, mac)) {
+		a->stats.mac_denied++;
+		return H_PARAMETER;
+	}
 
 	uint8_t *bl = part->mem + buf_list;
 	hv_put_be64(bl + PAPR_BUFLIST_FILTER_DESC,
@@ -112,6 +116,7 @@ long h_register_logical_lan(struct hv_partition *part, uint64_t ua, uint64_t buf
 	for (unsigned i = 0; i < HV_RX_POOLS; i++)
 		a->pools[i].n = 0;
 	a->rx_bufs = 0;
+	a->rx_buf_max = 0;
 	a->signal_state = VIO_IRQ_DISABLE;
 	a->mac = mac;
 	a->open = true;
@@ -132,6 +137,7 @@ long h_free_logical_lan(struct hv_partition *part, uint64_t ua)
 	for (unsigned i = 0; i < HV_RX_POOLS; i++)
 		a->pools[i].n = 0;
 	a->rx_bufs = 0;
+	a->rx_buf_max = 0;
 	a->buf_list = a->filter_list = a->rxq_addr = 0;
 	a->rxq_len = a->rxq_ptr = 0;
 	a->signal_state = VIO_IRQ_DISABLE;
@@ -177,6 +183,8 @@ static void hcall_pool_add(struct hv_adapter *a, uint64_t desc)
 		p->buf_size = papr_desc_len(desc);
 	p->descs[p->n++] = desc;
 	a->rx_bufs++;
+	if (papr_desc_len(desc) > a->rx_buf_max)
+		a->rx_buf_max = papr_desc_len(desc);
 }
 
 /*
@@ -313,6 +321,12 @@ long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t m
 		return H_PARAMETER;
 	if (!hv_mac_is_valid_unicast(mac))
 		return hcall_bad_param(a);
+	/* The HMC's MAC address controls govern "MAC address overrides
+	 * specified at the operating system level": this call. */
+	if (!hv_mac_allowed(a, mac)) {
+		a->stats.mac_denied++;
+		return H_PARAMETER;
+	}
 	a->mac = mac;
 	return H_SUCCESS;
 }

@@ -194,7 +194,27 @@ static bool hv_config_ok(const struct hv_adapter_config *cfg)
 		return false;
 	if (cfg->mcast_filter_size > HV_MCAST_FILTER_MAX)
 		return false;
+	if (cfg->mac_policy != HV_MAC_ALLOW_ALL && cfg->mac_policy != HV_MAC_DENY &&
+	    cfg->mac_policy != HV_MAC_ALLOW_LIST)
+		return false;
+	if (cfg->n_mac_allowed > HV_MAC_ALLOWED_MAX ||
+	    (cfg->n_mac_allowed && cfg->mac_policy != HV_MAC_ALLOW_LIST))
+		return false;
+	for (unsigned i = 0; i < cfg->n_mac_allowed; i++)
+		if (!hv_mac_is_valid_unicast(papr_mac_to_u64(cfg->mac_allowed[i])))
+			return false;
 	return true;
+}
+
+/* hv_mac_allowed: see hv_internal.h. */
+bool hv_mac_allowed(const struct hv_adapter *a, uint64_t mac)
+{
+	if (a->cfg.mac_policy == HV_MAC_ALLOW_ALL || mac == papr_mac_to_u64(a->cfg.mac))
+		return true;
+	for (unsigned i = 0; i < a->cfg.n_mac_allowed; i++)
+		if (mac == papr_mac_to_u64(a->cfg.mac_allowed[i]))
+			return true;
+	return false;
 }
 
 /* hv_adapter_create: see hv.h. */

@@ -12,8 +12,8 @@
  *
  * Every I/O address an hcall takes is an offset into the calling partition's
  * logical memory; each access is checked against it (H_PARAMETER and the
- * addr_errors counter otherwise). A call with a bad argument returns its PAPR
- * code and changes nothing.
+ * addr_errors counter otherwise; H_DEST_PARM for a frame to send, as QEMU).
+ * A call with a bad argument returns its PAPR code and changes nothing.
  */
 #ifndef ILLAN_HV_H
 #define ILLAN_HV_H
@@ -33,6 +33,28 @@ struct hv_partition;
  * hypervisor cut a 64 KiB frame into thousands of segments. */
 #define HV_MIN_LRG_MSS 48u
 
+/* The largest frame the hypervisor carries: PowerVM's documented maximum
+ * for virtual Ethernet (IBM's PowerVM virtualization Redbooks: frames up to
+ * 65408 bytes, hence MTU 65394 untagged, 65390 tagged). QEMU's spapr_llan
+ * takes up to 65536 (its MAX_PACKET_SIZE); illan models PowerVM. A longer
+ * frame is refused by H_SEND_LOGICAL_LAN with QEMU's code for its own limit,
+ * H_RESOURCE, and counted tx_too_big. */
+#define HV_MAX_FRAME 65408u
+
+/*
+ * The HMC's MAC address controls ("MAC address controls using the HMC",
+ * IBM Power documentation): what a partition's OS may do with its adapter's
+ * MAC. By default all "operating-system-defined" MACs are allowed; the
+ * administrator may deny them all, or allow up to HV_MAC_ALLOWED_MAX listed
+ * ones. The permanent MAC (the one the HMC assigned) is always allowed.
+ */
+enum hv_mac_policy {
+	HV_MAC_ALLOW_ALL = 0, /* the default */
+	HV_MAC_DENY,          /* only the permanent MAC */
+	HV_MAC_ALLOW_LIST,    /* the permanent MAC and the listed ones */
+};
+#define HV_MAC_ALLOWED_MAX 4
+
 enum hv_vsw_mode {
 	HV_VSW_VEB,  /* the hypervisor switches between local adapters */
 	HV_VSW_VEPA, /* every client frame goes to the trunk (OVS / NovaLink mode) */
@@ -44,10 +66,13 @@ struct hv_adapter_config {
 	uint16_t pvid;              /* port VLAN ID, 1..4094 */
 	uint16_t vids[HV_MAX_VIDS]; /* additional VIDs (IEEE mode) */
 	unsigned n_vids;
-	unsigned trunk_priority;    /* 0 = client adapter, 1..15 = trunk (1 highest) */
-	uint64_t fw_attrs;          /* read-only attributes the firmware offers:
+	unsigned trunk_priority;       /* 0 = client adapter, 1..15 = trunk (1 highest) */
+	uint64_t fw_attrs;             /* read-only attributes the firmware offers:
 				  * PADDED_PKT_CSUM, LRG_SND_SUPPORT, RX_MULTI_BUFF_SUPPORT */
-	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots */
+	unsigned mcast_filter_size;    /* "ibm,mac-address-filters" slots */
+	enum hv_mac_policy mac_policy; /* default HV_MAC_ALLOW_ALL */
+	uint8_t mac_allowed[HV_MAC_ALLOWED_MAX][6]; /* HV_MAC_ALLOW_LIST only */
+	unsigned n_mac_allowed;
 };
 
 /*
@@ -63,7 +88,8 @@ struct hv_adapter_config {
 	/* frames written into this adapter's buffers, and their bytes */                     \
 	X(T, rx_frames, NULL, 0)                                                              \
 	X(T, rx_bytes, NULL, 0)                                                               \
-	/* drops for lack of a fitting buffer (also the be64 at buffer-list +4088) */         \
+	/* drops for lack of a fitting buffer, when one of that size was posted    \
+	 * (also the be64 at buffer-list +4088, which counts rx_too_big too) */          \
 	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)                    \
 	/* frames for this adapter while its LAN was not registered */                        \
 	X(T, rx_not_open, "receiving adapter not registered", 0)                              \
@@ -90,9 +116,9 @@ struct hv_adapter_config {
 	/* (the counters below were added after the first contract: append only) */           \
 	/* sends while not registered (H_DROPPED, as QEMU) */                                 \
 	X(T, tx_not_open, "sent while the adapter was not registered", 0)                     \
-	/* H_RESOURCE refusals: frame over 64 KiB, registered twice, not open,          \
-	 * rx pools or filter table full */     \
-	X(T, resource_errors, "hcall refused: frame over 64 KiB or no room left", 0)          \
+	/* H_RESOURCE refusals: registered twice, not open, rx pools or filter     \
+	 * table full (a frame too long counts tx_too_big) */          \
+	X(T, resource_errors, "hcall refused: no room left", 0)                               \
 	/* offloads the hypervisor could not perform for this receiver: a NO_CSUM       \
 	 * frame not TCP over IP (sent on unchecksummed) or a large send it could       \
 	 * not cut (dropped) */     \
@@ -100,7 +126,18 @@ struct hv_adapter_config {
 	/* frames a trunk sent on a VLAN it is not the active trunk of (H_DROPPED):   \
 	 * see vsw.c, h_send_logical_lan */       \
 	X(T, standby_discards,                                                                \
-	  "sent by a standby trunk (PowerVM carries one active trunk per VLAN)", 0)
+	  "sent by a standby trunk (PowerVM carries one active trunk per VLAN)", 0)           \
+	/* frames from a client adapter whose source MAC its MAC policy does not      \
+	 * allow (H_DROPPED): see vsw.c, h_send_logical_lan */       \
+	X(T, mac_discards, "source MAC not allowed by the adapter's MAC policy", 0)           \
+	/* MAC changes (H_CHANGE_LOGICAL_LAN_MAC, or register with another MAC) the   \
+	 * adapter's MAC policy refused (H_PARAMETER) */       \
+	X(T, mac_denied, "MAC change refused by the adapter's MAC policy", 0)                 \
+	/* frames longer than the hypervisor carries (HV_MAX_FRAME; H_RESOURCE) */            \
+	X(T, tx_too_big, "frame longer than the hypervisor carries (65408 bytes)", 0)         \
+	/* frames for this adapter longer than any buffer it posted since it        \
+	 * registered (also in the be64 at buffer-list +4088) */         \
+	X(T, rx_too_big, "frame longer than any receive buffer the adapter posted", 0)
 
 struct hv_adapter_stats {
 	HV_ADAPTER_COUNTERS(COUNTER_FIELD, _)
@@ -157,7 +194,9 @@ const char *hv_partition_name(const struct hv_partition *part);
  * VIDs other than the PVID, trunk priority 0..15, fw_attrs only of the bits a
  * firmware offers (RX_MULTI_BUFF_SUPPORT, LRG_SND_SUPPORT, PADDED_PKT_CSUM),
  * at most 512 filter slots (one 8-byte entry each in the 4096-byte filter
- * page: HV_MCAST_FILTER_MAX). The adapter starts closed, with
+ * page: HV_MCAST_FILTER_MAX), a known MAC policy with at most
+ * HV_MAC_ALLOWED_MAX valid unicast MACs, listed only for HV_MAC_ALLOW_LIST.
+ * The adapter starts closed, with
  * interrupts off, multicast reception on and no filtering (see
  * h_multicast_ctrl). Returns the unit address (nonzero, unique in this
  * hypervisor), or 0 on a bad config or out of memory.
@@ -283,13 +322,16 @@ long h_add_logical_lan_buffers(struct hv_partition *part, uint64_t ua, const uin
  * hypervisor finishes every fan-out within the call and never hands out a
  * token (*ret_token is always 0), so a nonzero one is not ours (QEMU answers
  * H_HARDWARE). Then, as QEMU, descriptors are gathered: total 0 H_SUCCESS
- * (nothing sent), total > 65536 H_RESOURCE (resource_errors), a range outside
- * the partition H_PARAMETER (addr_errors). Then the frame: shorter than an
+ * (nothing sent), total > HV_MAX_FRAME H_RESOURCE (tx_too_big), a range outside
+ * the partition H_DEST_PARM (addr_errors; QEMU's spapr_vio_dma_read code). Then the frame: shorter than an
  * Ethernet header H_PARAMETER; destination = the sender's own current MAC
  * H_PARAMETER and self_sends (PHYP's rc=-4 in the message of kernel commit
  * 6f2275433a2f); a VLAN the port may not send on H_DROPPED and vlan_discards
  * (our choice: the driver counts H_DROPPED as sent, as a switch drops
- * silently). Descriptor flags are taken from d1. LRG_SND with a nonzero mss
+ * silently); from a client adapter (not a trunk, which forwards other
+ * stations' frames) whose MAC policy is not allow-all, a source MAC other
+ * than its current, its permanent or an allowed one H_DROPPED and
+ * mac_discards (our choice, see vsw.c). Descriptor flags are taken from d1. LRG_SND with a nonzero mss
  * is a large send only if the sender enabled LRG_SR_ENABLED (the driver
  * passes mss only then); such an mss below HV_MIN_LRG_MSS or above 65535 is
  * H_PARAMETER. Otherwise mss and LRG_SND are ignored and the frame is an
@@ -318,7 +360,12 @@ long h_multicast_ctrl(struct hv_partition *part, uint64_t ua, uint64_t cmd, uint
  * H_CHANGE_LOGICAL_LAN_MAC(ua, mac). QEMU takes the low 48 bits of anything;
  * our choice: the MAC must be a valid unicast address in the low 48 bits
  * (H_PARAMETER otherwise), as the driver itself insists. Allowed open or
- * closed; H_FREE_LOGICAL_LAN restores the permanent MAC.
+ * closed; H_FREE_LOGICAL_LAN restores the permanent MAC. The adapter's MAC
+ * policy (the HMC's MAC address controls) is enforced here: a MAC it does not
+ * allow is H_PARAMETER and counts mac_denied (our choice of code: no source
+ * gives PHYP's; it is the code of a MAC refused for any other reason, and
+ * ibmveth_set_mac_addr hands any nonzero code back to the caller, dev_addr
+ * unchanged). H_REGISTER_LOGICAL_LAN applies the same rule to its mac.
  */
 long h_change_logical_lan_mac(struct hv_partition *part, uint64_t ua, uint64_t mac);
 

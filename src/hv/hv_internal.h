@@ -90,6 +90,10 @@ struct hv_adapter {
 	 * partition's again once its entry shows. */
 	struct hv_rx_pool pools[HV_RX_POOLS];
 	unsigned rx_bufs;
+	/* The longest buffer posted since register (0: none yet): a frame
+	 * longer than it counts rx_too_big rather than rx_no_buffer (no buffer
+	 * of its size was ever there to run out of). */
+	uint32_t rx_buf_max;
 
 	/* Multicast (H_MULTICAST_CTRL); kept across free/register. */
 	bool mcast_recv;
@@ -171,6 +175,11 @@ bool hv_lmem_ok(const struct hv_partition *part, uint64_t laddr, uint64_t len);
 /* Is mac (low 48 bits) a valid unicast address: 48 bits, not zero, group bit
  * (bit 0 of the first octet) clear, as is_valid_ether_addr? */
 bool hv_mac_is_valid_unicast(uint64_t mac);
+
+/* May a's OS use mac (low 48 bits) as its adapter's MAC, under the
+ * adapter's MAC policy? The permanent MAC always; any under allow-all; a
+ * listed one under an allow list. */
+bool hv_mac_allowed(const struct hv_adapter *a, uint64_t mac);
 
 /* Write a's rx-queue descriptor (VALID | TOGGLE as rxq_toggle stands |
  * length, address) at buf_list+0 of its partition's memory, where the

@@ -51,6 +51,7 @@
 #define H_AUTHORITY (-10)
 #define H_PERMISSION (-11)
 #define H_DROPPED (-12)
+#define H_DEST_PARM (-14)
 #define H_RESOURCE (-16)
 #define H_LONG_BUSY_ORDER_1_MSEC 9900
 #define H_LONG_BUSY_ORDER_100_SEC 9905

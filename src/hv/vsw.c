@@ -266,13 +266,20 @@ static void vsw_variant_copy(uint8_t *to, const struct vsw_frame *f, bool tagged
 	prof_copied(len);
 }
 
-/* Record a frame dropped for lack of a buffer: the be64 counter at
- * buf_list+4088 (QEMU's spapr_vlan_record_dropped_rx_frame) and rx_no_buffer. */
-static void vsw_rx_drop_no_buffer(struct hv_adapter *r)
+/* Record a frame of need bytes (offset included) dropped for lack of a
+ * buffer: the be64 counter at buf_list+4088 (QEMU's
+ * spapr_vlan_record_dropped_rx_frame), which is all the partition learns,
+ * and by name: rx_too_big when buffers were posted since register but none
+ * that long (the frame could never have fitted), else rx_no_buffer (none
+ * posted, or those that fit ran out). */
+static void vsw_rx_drop_no_buffer(struct hv_adapter *r, uint32_t need)
 {
 	uint8_t *ctr = r->part->mem + r->buf_list + PAPR_BUFLIST_DROP_COUNT;
 	hv_put_be64(ctr, hv_get_be64(ctr) + 1);
-	r->stats.rx_no_buffer++;
+	if (r->rx_buf_max && need > r->rx_buf_max)
+		r->stats.rx_too_big++;
+	else
+		r->stats.rx_no_buffer++;
 }
 
 /*
@@ -290,7 +297,7 @@ static uint8_t *vsw_rx_take(struct hv_adapter *r, uint32_t need)
 			best = p;
 	}
 	if (!best) {
-		vsw_rx_drop_no_buffer(r);
+		vsw_rx_drop_no_buffer(r, need);
 		return NULL;
 	}
 	uint64_t desc = best->descs[--best->n];
@@ -486,10 +493,12 @@ static struct pkt_pool *vsw_seg_pool(struct hv *hv)
  * Deliver large send f to r, which did not enable large receive: cut it into
  * mss-sized TCP segments with the packet core's gso_segment (Platform Large
  * Send: "segments it into standard Ethernet frames for receivers without
- * PLSO"). Each segment is flagged NO_CSUM|CSUM_GOOD as the sender's frame was
- * if r enabled CSO for its family — its checksum field zeroed, as the ibmveth
- * transmit path leaves it (our choice) — or carries a full checksum the
- * hypervisor computed, and no flags. hv_sw_segments counts the segments cut,
+ * PLSO"). For a NO_CSUM sender each segment is flagged NO_CSUM|CSUM_GOOD as
+ * the sender's frame was if r enabled CSO for its family — its checksum
+ * field zeroed, as the ibmveth transmit path leaves it (our choice) — or
+ * carries a full checksum the hypervisor computed, and no flags. Any other
+ * sender's segments carry its checksum field unchanged, with its flags for a
+ * CSO receiver, as vsw_deliver_whole does. hv_sw_segments counts the segments cut,
  * hv_sw_checksums the checksums computed. A frame that is not TCP over IP, or
  * that cannot be cut, is dropped for r and counted in hv_sw_errors.
  */
@@ -525,15 +534,36 @@ static void vsw_deliver_segmented(struct hv *hv, struct hv_adapter *r, const str
 	p->gso_size = f->mss;
 	p->gso_type = fam == VSW_FAM_TCP4 ? PKT_GSO_TCPV4 : PKT_GSO_TCPV6;
 	uint32_t payload = l3_end - h.l4_off - h.l4_hlen;
+	if (payload <= f->mss) {
+		/* Nothing to cut (gso_segment would answer -EINVAL, as
+		 * tcp_gso_segment): our choice, the frame goes as an ordinary
+		 * one, since Platform Large Send only promises standard
+		 * Ethernet frames to a receiver without it. */
+		pkt_free(p);
+		struct vsw_frame whole = *f;
+		whole.mss = 0;
+		vsw_deliver_whole(r, &whole);
+		return;
+	}
 	p->gso_segs = (uint16_t)((payload + f->mss - 1) / f->mss);
-	/* The sender zeroed the field (NO_CSUM): seed it so that segmentation
-	 * yields correct per-segment checksums. */
-	if (pkt_tcp_set_pseudo_seed(p) != 0)
+	/* The checksum is the hypervisor's to compute only when the sender set
+	 * NO_CSUM (as vsw_deliver_whole): then the field the sender zeroed is
+	 * seeded so that segmentation yields correct per-segment checksums.
+	 * Otherwise nothing is computed: each segment carries the sender's
+	 * field as it was (our choice: the header is copied, and only what
+	 * cutting changes is rewritten — lengths, IPv4 id and header
+	 * checksum, sequence, flags), so a sender that left a wrong field
+	 * (seed issue 2, fix 2 off) is not repaired on the way. */
+	bool no_csum = (f->bd_flags & IBMVETH_BUF_NO_CSUM) != 0;
+	uint8_t sent_field[2];
+	memcpy(sent_field, d + h.l4_off + TCP_CSUM_OFFSET, 2);
+	if (no_csum && pkt_tcp_set_pseudo_seed(p) != 0)
 		goto err_free_p;
 
-	bool offload = (f->bd_flags & IBMVETH_BUF_NO_CSUM) && vsw_rx_offloads(r, fam);
+	bool rx_cso = vsw_rx_offloads(r, fam);
+	bool offload = no_csum && rx_cso;
 	int err = 0;
-	struct pkt *segs = gso_segment(p, offload, &err);
+	struct pkt *segs = gso_segment(p, offload || !no_csum, &err);
 	pkt_free(p);
 	if (!segs) {
 		r->stats.hv_sw_errors++;
@@ -544,13 +574,19 @@ static void vsw_deliver_segmented(struct hv *hv, struct hv_adapter *r, const str
 		uint32_t slen = pkt_headlen(s);
 		uint8_t *sd = pkt_data(s);
 		uint32_t flags = 0;
+		bool has_field = (uint32_t)h.l4_off + TCP_CSUM_OFFSET + 2 <= slen;
 		if (offload) {
 			flags = f->bd_flags & VSW_CSUM_FLAGS;
-			if ((uint32_t)h.l4_off + TCP_CSUM_OFFSET + 2 <= slen)
+			if (has_field)
 				sd[h.l4_off + TCP_CSUM_OFFSET] =
 					sd[h.l4_off + TCP_CSUM_OFFSET + 1] = 0;
-		} else {
+		} else if (no_csum) {
 			r->stats.hv_sw_checksums++;
+		} else {
+			if (rx_cso)
+				flags = f->bd_flags & VSW_CSUM_FLAGS;
+			if (has_field)
+				memcpy(sd + h.l4_off + TCP_CSUM_OFFSET, sent_field, 2);
 		}
 		/* The interrupt handler may have freed r's LAN meanwhile. */
 		if (!r->open) {
@@ -657,14 +693,17 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 	prof.bytes = total;
 	if (total == 0)
 		return H_SUCCESS;
-	if (total > PAPR_MAX_FRAME) {
-		s->stats.resource_errors++;
+	if (total > HV_MAX_FRAME) {
+		s->stats.tx_too_big++;
 		return H_RESOURCE;
 	}
+	/* A descriptor the partition cannot DMA from fails as QEMU's gather
+	 * does: spapr_vio_dma_read answers H_DEST_PARM for a failed read, and
+	 * h_send_logical_lan returns that code. */
 	for (unsigned i = 0; i < n_desc; i++) {
 		if (!hv_lmem_ok(part, papr_desc_addr(desc[i]), papr_desc_len(desc[i]))) {
 			s->stats.addr_errors++;
-			return H_PARAMETER;
+			return H_DEST_PARM;
 		}
 	}
 	uint32_t len = (uint32_t)total;
@@ -694,6 +733,22 @@ long h_send_logical_lan(struct hv_partition *part, uint64_t ua, const uint64_t d
 	if (f.dst == s->mac) {
 		s->stats.self_sends++;
 		return H_PARAMETER;
+	}
+	/* The HMC's MAC controls, applied to what a client adapter sends. Our
+	 * choice where the sources are silent (they speak of the MAC the OS
+	 * sets): under deny or an allow list, a source MAC that is neither the
+	 * adapter's current MAC nor one its policy allows is dropped
+	 * (H_DROPPED, as a switch port filtering addresses drops silently), so
+	 * one partition cannot pose as another and make a bridge behind the
+	 * trunk learn it there. Allow-all (the default) sends anything, as
+	 * kernel commit 2ac8af0967aa says PHYP accepts bridged frames. A trunk
+	 * forwards other stations' frames and is never checked. */
+	if (!hv_adapter_is_trunk(s) && s->cfg.mac_policy != HV_MAC_ALLOW_ALL) {
+		uint64_t src = papr_mac_to_u64(frame + 6);
+		if (src != s->mac && !hv_mac_allowed(s, src)) {
+			s->stats.mac_discards++;
+			return H_DROPPED;
+		}
 	}
 	uint32_t flags = papr_desc_flags_len(desc[0]);
 	f.bd_flags = flags & VSW_CSUM_FLAGS;

@@ -11,9 +11,11 @@
  *    frags or reuses frag_list members when the egress has SG); the bytes are
  *    summed while copied, as skb_copy_and_csum_bits does for a device
  *    without checksum offload.
- *  - Payload <= gso_size gives one segment rather than tcp_gso_segment's
- *    -EINVAL, which makes the caller drop the packet: the task asks for a
- *    single unsegmented packet.
+ *  - Payload <= gso_size is -EINVAL, as tcp_gso_segment's "skb->len <= mss"
+ *    test: validate_xmit_skb (and OVS's upcall, queue_gso_packets) then drop
+ *    the packet, and the caller counts it. Callers that model hardware (the
+ *    hypervisor's Platform Large Send) check first and send such a packet
+ *    whole.
  *  - No minimum gso_size, as in Linux: an old-method ibmveth frame whose TCP
  *    checksum field (the MSS) says 1 arrives with gso_size 1, and Linux would
  *    cut all ~64K segments (GSO_MAX_SEGS, 65535, is never reached by a
@@ -81,7 +83,9 @@ struct pkt *gso_segment(struct pkt *p, bool csum_offload, int *err)
 	uint32_t hlen = (uint32_t)h.l4_off + h.l4_hlen;
 	uint32_t payload = p->len - hlen;
 	uint32_t mss = p->gso_size;
-	uint32_t n = payload ? (payload + mss - 1) / mss : 1;
+	if (payload <= mss)
+		return gso_fail(NULL, err, -EINVAL);
+	uint32_t n = (payload + mss - 1) / mss;
 	uint32_t old_l4 = p->len - h.l4_off;
 	uint16_t seed;
 	if (p->ip_summed == CHECKSUM_PARTIAL) {

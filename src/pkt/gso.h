@@ -27,10 +27,10 @@
  * from the pseudo-header first (as tcp4_gso_segment does). With csum_offload
  * the segments are PARTIAL with their seed; without, their TCP checksums are
  * completed (ip_summed NONE). Other metadata (VLAN tag, dev, iif, trace) is
- * copied; gso fields are cleared. gso_size >= payload gives one segment.
- * p is not freed. Returns the ->next-linked list, or NULL with *err set
- * (err may be NULL): -EINVAL (bad headers or metadata) or -ENOMEM (partial
- * output freed).
+ * copied; gso fields are cleared. A payload no longer than gso_size is
+ * -EINVAL, as tcp_gso_segment answers it. p is not freed. Returns the
+ * ->next-linked list, or NULL with *err set (err may be NULL): -EINVAL (bad
+ * headers or metadata, nothing to cut) or -ENOMEM (partial output freed).
  */
 struct pkt *gso_segment(struct pkt *p, bool csum_offload, int *err);
 

@@ -660,6 +660,40 @@ static void chk_driver(struct chk *c, const struct topo_adapter *a)
 		    a->driver.fixes);
 }
 
+/* The HMC's MAC address controls: an allow list names 1–4 unicast MACs,
+ * each once; on a trunk the policy governs MAC changes only (the hypervisor
+ * never checks what a trunk forwards). */
+static void chk_mac_policy(struct chk *c, const struct topo_adapter *a)
+{
+	struct topo_src ps = pick(a->src_mac_policy, a->src);
+	if (a->mac_policy == TOPO_MAC_ALLOW_LIST && a->n_mac_allowed == 0)
+		ERR(c, ps,
+		    "adapter %s: mac_policy allows an empty list of MACs: write mac_policy: deny",
+		    a->name);
+	if (a->n_mac_allowed > TOPO_MAX_MAC_ALLOWED)
+		ERR(c, ps, "adapter %s: %u allowed MACs: PowerVM allows up to %d", a->name,
+		    a->n_mac_allowed, TOPO_MAX_MAC_ALLOWED);
+	if (a->n_mac_allowed && a->mac_policy != TOPO_MAC_ALLOW_LIST)
+		ERR(c, ps, "adapter %s: allowed MACs listed with a policy that is no allow list",
+		    a->name);
+	for (unsigned i = 0; i < a->n_mac_allowed && i < TOPO_MAX_MAC_ALLOWED; i++) {
+		struct topo_src s = pick(a->src_mac_allowed[i], ps);
+		chk_mac(c, "adapter", a->name, a->mac_allowed[i], s);
+		for (unsigned j = 0; j < i; j++)
+			if (memcmp(a->mac_allowed[j], a->mac_allowed[i], 6) == 0) {
+				char m[18];
+				topo_desc_format_mac(a->mac_allowed[i], m);
+				ERR(c, s, "adapter %s: allowed MAC %s is listed twice", a->name, m);
+				break;
+			}
+	}
+	if (a->trunk_priority && a->mac_policy != TOPO_MAC_ALLOW_ALL)
+		WARN(c, ps,
+		     "adapter %s is a trunk: its MAC policy governs its own MAC changes only; the "
+		     "frames it forwards carry other stations' MACs and are never checked",
+		     a->name);
+}
+
 /* Adapter values on their own. */
 static void chk_adapter(struct chk *c, const struct topo_partition *p, const struct topo_adapter *a)
 {
@@ -715,6 +749,7 @@ static void chk_adapter(struct chk *c, const struct topo_partition *p, const str
 		    "adapter %s: %u multicast filter slots: the filter list is one 4 KiB page, "
 		    "512 entries",
 		    a->name, a->mcast_filter_size);
+	chk_mac_policy(c, a);
 	chk_driver(c, a);
 	if (a->ep.present) {
 		chk_endpoint_addr(c, &a->ep, a->mtu);

@@ -26,6 +26,7 @@
 #define TOPO_MAX_PARTS 256       /* partitions */
 #define TOPO_MAX_ADAPTERS 8      /* virtual Ethernet adapters per partition */
 #define TOPO_MAX_VIDS 20         /* additional VIDs per adapter: PowerVM's limit (HMC) */
+#define TOPO_MAX_MAC_ALLOWED 4   /* MACs an allow list names: PowerVM's limit (HMC) */
 #define TOPO_MAX_BRIDGES 32      /* bridges in the whole system */
 #define TOPO_MAX_BR_PORTS 16     /* ports per bridge */
 #define TOPO_MAX_NICS 64         /* physical NICs in the whole system */
@@ -84,6 +85,14 @@ struct topo_driver {
 	bool fixes_set; /* the file named fixes (the command line may override otherwise) */
 };
 
+/* The HMC's MAC address controls for the MACs an adapter's OS defines
+ * (IBM Power documentation, "MAC address controls using the HMC"). */
+enum topo_mac_policy {
+	TOPO_MAC_ALLOW_ALL = 0, /* `allow-all`, the default */
+	TOPO_MAC_DENY,          /* `deny`: only the adapter's own MAC */
+	TOPO_MAC_ALLOW_LIST,    /* `{allow: [MAC, ...]}`: its own and up to 4 more */
+};
+
 struct topo_adapter {
 	char name[TOPO_NAME_MAX];     /* netdev name, unique in the system */
 	uint8_t mac[6];               /* always valid after topo_desc_complete */
@@ -99,6 +108,10 @@ struct topo_adapter {
 	unsigned mtu;               /* default: desc->mtu */
 	unsigned pool_sizes[5];     /* buffers per receive pool; 0 = driver default */
 	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots, default 256 */
+	enum topo_mac_policy mac_policy;
+	uint8_t mac_allowed[TOPO_MAX_MAC_ALLOWED][6]; /* TOPO_MAC_ALLOW_LIST */
+	unsigned n_mac_allowed;
+	struct topo_src src_mac_policy, src_mac_allowed[TOPO_MAX_MAC_ALLOWED];
 	struct topo_driver driver;
 	struct topo_endpoint ep; /* a built-in stack on this adapter (client partitions) */
 	struct topo_src src;

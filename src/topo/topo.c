@@ -143,6 +143,11 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 			ac.fw_attrs |= TOPO_FW_LRG;
 	}
 	ac.mcast_filter_size = a->mcast_filter_size ? a->mcast_filter_size : 256;
+	ac.mac_policy = a->mac_policy == TOPO_MAC_DENY         ? HV_MAC_DENY
+			: a->mac_policy == TOPO_MAC_ALLOW_LIST ? HV_MAC_ALLOW_LIST
+							       : HV_MAC_ALLOW_ALL;
+	ac.n_mac_allowed = a->n_mac_allowed;
+	memcpy(ac.mac_allowed, a->mac_allowed, a->n_mac_allowed * 6);
 	uint64_t ua = hv_adapter_create(t->hv, part, &ac);
 	if (!ua) {
 		errbuf_set(err, err_size, "%sthe hypervisor refused adapter %s", loc, a->name);

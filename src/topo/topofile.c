@@ -805,6 +805,53 @@ static bool tf_vid_list(struct tf *t, int v, const char *key, uint16_t *vids, un
 	return true;
 }
 
+/* mac_policy: `allow-all`, `deny`, or `{allow: [MAC, ...]}` (up to 4). */
+static bool tf_mac_policy(struct tf *t, int v, struct topo_adapter *a)
+{
+	static const char *const keys[] = {"allow", NULL};
+	static const char *const expect =
+		"expected allow-all, deny or {allow: [MAC, ...]} (the HMC's MAC address controls)";
+	a->src_mac_policy = tf_src(t, v);
+	if (t->nodes[v].kind == TF_SCALAR) {
+		const char *w = tf_text(t, v);
+		if (strcmp(w, "allow-all") == 0) {
+			a->mac_policy = TOPO_MAC_ALLOW_ALL;
+		} else if (strcmp(w, "deny") == 0) {
+			a->mac_policy = TOPO_MAC_DENY;
+		} else {
+			tf_err(t, v, "mac_policy: %s, got %s", expect, TF_GOT(t, v));
+			return false;
+		}
+		return true;
+	}
+	if (t->nodes[v].kind != TF_MAP) {
+		tf_err(t, v, "mac_policy: %s, got %s", expect, TF_GOT(t, v));
+		return false;
+	}
+	if (!tf_map(t, v, "a MAC policy", keys))
+		return false;
+	int x = tf_need(t, v, "allow", "a MAC policy");
+	if (x < 0)
+		return false;
+	if (t->nodes[x].kind != TF_SEQ) {
+		tf_err(t, x, "allow: expected a list of MAC addresses, got %s", TF_GOT(t, x));
+		return false;
+	}
+	if (t->nodes[x].n > TOPO_MAX_MAC_ALLOWED) {
+		tf_err(t, x, "allow: %u MAC addresses: PowerVM allows up to %d", t->nodes[x].n,
+		       TOPO_MAX_MAC_ALLOWED);
+		return false;
+	}
+	a->mac_policy = TOPO_MAC_ALLOW_LIST;
+	a->n_mac_allowed = 0;
+	for (int i = tf_first(t, x); i >= 0; i = tf_next(t, i)) {
+		if (!tf_mac(t, i, "allow", a->mac_allowed[a->n_mac_allowed]))
+			return false;
+		a->src_mac_allowed[a->n_mac_allowed++] = tf_src(t, i);
+	}
+	return true;
+}
+
 static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 {
 	static const char *const keys[] = {"name",
@@ -818,6 +865,7 @@ static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 					   "mtu",
 					   "rx_pools",
 					   "mcast_filter_size",
+					   "mac_policy",
 					   "driver",
 					   "endpoint",
 					   NULL};
@@ -891,6 +939,8 @@ static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 	}
 	if ((x = tf_get(t, v, "mcast_filter_size")) >= 0 &&
 	    !tf_unsigned(t, x, "mcast_filter_size", "0–512", &a->mcast_filter_size))
+		return false;
+	if ((x = tf_get(t, v, "mac_policy")) >= 0 && !tf_mac_policy(t, x, a))
 		return false;
 	if ((x = tf_get(t, v, "driver")) >= 0 && !tf_driver(t, x, &a->driver))
 		return false;

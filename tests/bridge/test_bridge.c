@@ -1118,6 +1118,72 @@ TEST(frames_over_the_port_mtu_are_dropped)
 	}
 }
 
+/* Where the two kinds part, as their kernels do: OVS's packet_length
+ * (ovs_vport_send) allows the MTU past the Ethernet header and one in-band
+ * tag only if the frame has one, and counts the drop in the port's
+ * tx_errors; the Linux bridge's is_skb_forwardable allows mtu + ETH_HLEN +
+ * VLAN_HLEN for any frame and counts nothing in the device. So an untagged
+ * frame of 1504 bytes of IP on a 1500-byte port is OVS's drop and the Linux
+ * bridge's send; 1505 bytes is dropped by both. A GSO packet whose segments
+ * exceed the MTU passes both: neither looks at gso_size. */
+TEST(port_mtu_allowance_per_kind_and_gso_unchecked)
+{
+	for (int kind = 0; kind < 2; kind++) {
+		struct fx f;
+		struct tb_tcp t = tb_default(1, 2);
+		fx_init(&f, kind ? BR_LINUX : BR_OVS, 2, NULL);
+		t.payload_len = 1464; /* 1504 bytes of IP, a 1518-byte frame */
+		send_tcp(&f, 0, &t, TB_FULL);
+		struct pkt *p = dummy_pop(f.d[1]);
+		CHECK((p != NULL) == (kind == 1));
+		pkt_free(p);
+		CHECK_U64(ctr(f.br, "drop_too_big"), kind ? 0 : 1);
+		CHECK_U64(f.d[1]->stats.tx_errors, kind ? 0 : 1);
+		t.payload_len = 1465; /* one byte more: too big for both */
+		send_tcp(&f, 0, &t, TB_FULL);
+		CHECK(dummy_pop(f.d[1]) == NULL);
+		CHECK_U64(ctr(f.br, "drop_too_big"), kind ? 1 : 2);
+		CHECK_U64(f.d[1]->stats.tx_errors, kind ? 0 : 2);
+		/* a super-frame cut into 2000-byte segments: not checked */
+		t.payload_len = 6000;
+		t.gso_size = 2000;
+		send_tcp(&f, 0, &t, TB_SEED);
+		p = dummy_pop(f.d[1]);
+		CHECK(p != NULL && p->gso_size == 2000);
+		pkt_free(p);
+		CHECK_U64(ctr(f.br, "drop_too_big"), kind ? 1 : 2);
+		fx_fini(&f);
+	}
+}
+
+/* A GSO packet with no more payload than gso_size: OVS's upcall segments
+ * it (queue_gso_packets) and tcp_gso_segment answers -EINVAL, so the miss
+ * is lost and counted (upcall_errors, drop_upcall); a Linux bridge makes no
+ * upcall and a TSO port takes it whole. */
+TEST(gso_within_one_segment_lost_at_the_upcall_as_ovs)
+{
+	for (int kind = 0; kind < 2; kind++) {
+		struct fx f;
+		struct tb_tcp t = tb_default(1, 2);
+		fx_init(&f, kind ? BR_LINUX : BR_OVS, 2, NULL);
+		t.payload_len = 1000;
+		struct pkt *p = tb_tcp4(f.pool, &t, TB_SEED);
+		REQUIRE(p);
+		p->gso_size = 1000; /* what ibmveth's receive of a small LRG_PKT frame leaves */
+		p->gso_type = PKT_GSO_TCPV4;
+		p->gso_segs = 1;
+		netdev_receive(f.d[0], p);
+		p = dummy_pop(f.d[1]);
+		CHECK((p != NULL) == (kind == 1));
+		pkt_free(p);
+		if (!kind) {
+			CHECK_U64(ctr(f.br, "upcall_errors"), 1);
+			CHECK_U64(ctr(f.br, "drop_upcall"), 1);
+		}
+		fx_fini(&f);
+	}
+}
+
 TEST(flow_limit_executes_without_installing)
 {
 	struct fx f;

@@ -101,17 +101,18 @@ TEST(descriptors_outside_own_memory_are_refused)
 	struct hv_adapter_stats st0 = stats(&a);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t d[6] = {papr_desc(IBMVETH_BUF_VALID | bad[i].len, bad[i].addr)};
-		CHECK_EQ(h_send_logical_lan(pa, a.ua, d, 0, NULL, 0), H_PARAMETER);
+		CHECK_EQ(h_send_logical_lan(pa, a.ua, d, 0, NULL, 0),
+			 bad[i].len > HV_MAX_FRAME ? H_RESOURCE : H_DEST_PARM);
 		/* the same as the second of several descriptors */
 		uint64_t d2[6] = {papr_desc(IBMVETH_BUF_VALID | 60, (uint32_t)a.tx),
 				  papr_desc(IBMVETH_BUF_VALID | bad[i].len, bad[i].addr)};
 		/* (60 + 0xFFFF bytes is too long a frame: refused first) */
 		long rc = h_send_logical_lan(pa, a.ua, d2, 0, NULL, 0);
-		CHECK(rc == (60 + bad[i].len > PAPR_MAX_FRAME ? H_RESOURCE : H_PARAMETER));
+		CHECK(rc == (60 + bad[i].len > HV_MAX_FRAME ? H_RESOURCE : H_DEST_PARM));
 	}
 	struct hv_adapter_stats st1 = stats(&a);
-	CHECK_U64(st1.addr_errors - st0.addr_errors, 11);
-	CHECK_U64(st1.resource_errors - st0.resource_errors, 1);
+	CHECK_U64(st1.addr_errors - st0.addr_errors, 10);
+	CHECK_U64(st1.tx_too_big - st0.tx_too_big, 2); /* 0xFFFF bytes alone or after 60 */
 	CHECK_U64(stats(&a).tx_frames, 0);
 
 	/* Receive buffers, queues and lists past the end. */

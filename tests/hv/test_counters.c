@@ -38,15 +38,15 @@ TEST(sets_cover_every_field)
 	/* the order is the fields' (append only): first and last */
 	CHECK_U64(hv_adapter_counters.descs[0].off, offsetof(struct hv_adapter_stats, tx_frames));
 	CHECK_U64(hv_adapter_counters.descs[hv_adapter_counters.n - 1].off,
-		  offsetof(struct hv_adapter_stats, standby_discards));
+		  offsetof(struct hv_adapter_stats, rx_too_big));
 }
 
 TEST(drop_counters_have_phrases)
 {
 	static const char *const drops[] = {
-		"rx_no_buffer",   "rx_not_open", "rx_filtered",     "vlan_discards",
-		"self_sends",     "tx_not_open", "resource_errors", "hv_sw_errors",
-		"no_destination", "addr_errors", "param_errors",
+		"rx_no_buffer", "rx_not_open",     "rx_filtered",  "vlan_discards",  "self_sends",
+		"tx_not_open",  "resource_errors", "hv_sw_errors", "no_destination", "addr_errors",
+		"param_errors", "mac_discards",    "mac_denied",   "tx_too_big",     "rx_too_big",
 	};
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
 		const struct counter_desc *d = counter_set_find(&hv_adapter_counters, drops[i]);
@@ -100,13 +100,33 @@ TEST(refusals_bump_their_named_counters)
 	REQUIRE(t_open(&b) == H_SUCCESS);
 	REQUIRE(t_post(&b, 2048, 8) == 8);
 
-	/* a frame over 64 KiB: H_RESOURCE, resource_errors */
-	uint32_t big = t_build_raw(frame_buf, b.mac, a.mac, -1, PAPR_MAX_FRAME + 1 - 14, 0x22);
-	CHECK_EQ(big, PAPR_MAX_FRAME + 1);
+	/* one byte over the most the hypervisor carries (PowerVM's 65408):
+	 * H_RESOURCE, tx_too_big */
+	uint32_t big = t_build_raw(frame_buf, b.mac, a.mac, -1, HV_MAX_FRAME + 1 - 14, 0x22);
+	CHECK_EQ(big, HV_MAX_FRAME + 1);
 	CHECK_EQ(t_send(&a, frame_buf, big, 0, 0), H_RESOURCE);
 	st = t_stats(&a);
-	check_named_drop(&st, "resource_errors", 1);
+	check_named_drop(&st, "tx_too_big", 1);
+	CHECK_U64(st.resource_errors, 0);
 	CHECK_U64(st.tx_frames, 0);
+	/* the most it carries goes; b posted only 2048-byte buffers, so it never
+	 * had room for it: rx_too_big, not rx_no_buffer, and the drop counter
+	 * the partition reads says 1 */
+	CHECK_EQ(t_send(&a, frame_buf, big - 1, 0, 0), H_SUCCESS);
+	st = t_stats(&b);
+	check_named_drop(&st, "rx_too_big", 1);
+	CHECK_U64(st.rx_no_buffer, 0);
+	CHECK_U64(t_drop_counter(&b), 1);
+	/* a frame that fits once b's buffers are gone is rx_no_buffer */
+	len = t_build_raw(frame_buf, b.mac, a.mac, -1, 200, 0x11);
+	for (unsigned i = 0; i < 9; i++)
+		CHECK_EQ(t_send(&a, frame_buf, len, 0, 0), H_SUCCESS);
+	st = t_stats(&b);
+	check_named_drop(&st, "rx_no_buffer", 1);
+	CHECK_U64(st.rx_too_big, 1);
+	CHECK_U64(t_drop_counter(&b), 2);
+	CHECK_EQ(t_drain(&b), 8);
+	REQUIRE(t_post(&b, 2048, 8) == 8);
 
 	/* a large send that is not TCP over IP, to a receiver without large
 	 * receive: the hypervisor cannot segment it, so b loses it and counts
@@ -117,8 +137,8 @@ TEST(refusals_bump_their_named_counters)
 	CHECK_U64(t_drain(&b), 0);
 	st = t_stats(&b);
 	check_named_drop(&st, "hv_sw_errors", 1);
-	CHECK_U64(st.rx_frames, 0);
-	CHECK_U64(t_stats(&a).tx_frames, 1);
+	CHECK_U64(st.rx_frames, 8); /* the 8 small frames above */
+	CHECK_U64(t_stats(&a).tx_frames, 11);
 
 	hv_destroy(hv);
 	CHECK_U64(pkt_outstanding_total(), 0);

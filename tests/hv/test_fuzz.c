@@ -112,10 +112,10 @@ static void os_write(unsigned pi, uint64_t addr, const void *src, uint32_t len)
 
 static bool is_papr_code(long rc)
 {
-	static const long codes[] = {H_SUCCESS,     H_BUSY,      H_CLOSED,   H_NOT_AVAILABLE,
-				     H_CONSTRAINED, H_PARTIAL,   H_HARDWARE, H_FUNCTION,
-				     H_PRIVILEGE,   H_PARAMETER, H_NO_MEM,   H_AUTHORITY,
-				     H_PERMISSION,  H_DROPPED,   H_RESOURCE};
+	static const long codes[] = {H_SUCCESS,     H_BUSY,      H_CLOSED,    H_NOT_AVAILABLE,
+				     H_CONSTRAINED, H_PARTIAL,   H_HARDWARE,  H_FUNCTION,
+				     H_PRIVILEGE,   H_PARAMETER, H_NO_MEM,    H_AUTHORITY,
+				     H_PERMISSION,  H_DROPPED,   H_DEST_PARM, H_RESOURCE};
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		if (rc == codes[i])
 			return true;
@@ -513,6 +513,14 @@ static void world_up(uint64_t seed)
 			c.n_vids = 1;
 		}
 		c.mcast_filter_size = 3;
+		/* MAC controls on two clients: MAC changes and source MACs refused */
+		if (i == 1)
+			c.mac_policy = HV_MAC_DENY;
+		if (i == 5) {
+			c.mac_policy = HV_MAC_ALLOW_LIST;
+			c.n_mac_allowed = 1;
+			t_mac(c.mac_allowed[0], 0x41);
+		}
 		struct fad *a = &W->ad[i];
 		a->pi = spec[i].pi;
 		memcpy(a->t.mac, c.mac, 6);
@@ -563,7 +571,8 @@ static void run(uint64_t seed, unsigned iters)
 	CHECK(W->rc_count[(H_RESOURCE + 16) & 31] > 0);
 	CHECK(W->rc_count[(H_FUNCTION + 16) & 31] > 0);
 	CHECK(W->rc_count[(H_DROPPED + 16) & 31] > 0);
-	uint64_t sw_sum = 0, sw_seg = 0, lrg = 0, rxf = 0, nobuf = 0, notopen = 0, txf = 0;
+	uint64_t sw_sum = 0, sw_seg = 0, lrg = 0, rxf = 0, nobuf = 0, notopen = 0, txf = 0,
+		 mac_refused = 0;
 	for (unsigned i = 0; i < N_ADS; i++) {
 		struct hv_adapter_stats st;
 		REQUIRE(hv_adapter_get_stats(W->p[W->ad[i].pi], W->ad[i].t.ua, &st) == 0);
@@ -574,6 +583,7 @@ static void run(uint64_t seed, unsigned iters)
 		txf += st.tx_frames;
 		nobuf += st.rx_no_buffer;
 		notopen += st.rx_not_open;
+		mac_refused += st.mac_discards + st.mac_denied;
 	}
 	/* entries are not asserted: a random registration may legally overlap
 	 * a queue with buffers in the caller's own memory */
@@ -584,8 +594,10 @@ static void run(uint64_t seed, unsigned iters)
 	       (unsigned long long)sw_sum, (unsigned long long)sw_seg, (unsigned long long)lrg);
 	printf("# tx %llu rx %llu no-buffer %llu not-open %llu\n", (unsigned long long)txf,
 	       (unsigned long long)rxf, (unsigned long long)nobuf, (unsigned long long)notopen);
+	printf("# MAC policy refusals %llu\n", (unsigned long long)mac_refused);
 	CHECK(sw_sum > 0);
 	CHECK(sw_seg > 0);
+	CHECK(mac_refused > 0);
 	world_down();
 }
 

@@ -518,10 +518,11 @@ TEST(send_paths)
 			   0,
 			   0};
 	CHECK_EQ(h_send_logical_lan(e.pa, e.a.ua, big, 0, &tok, 0), H_RESOURCE);
-	CHECK_U64(t_stats(&e.a).resource_errors, 1);
-	/* a descriptor past the end of memory */
+	CHECK_U64(t_stats(&e.a).tx_too_big, 1);
+	/* a descriptor past the end of memory: H_DEST_PARM, as QEMU's
+	 * spapr_vio_dma_read answers a failed gather */
 	uint64_t out[6] = {papr_desc(IBMVETH_BUF_VALID | len, MEM - 10), 0, 0, 0, 0, 0};
-	CHECK_EQ(h_send_logical_lan(e.pa, e.a.ua, out, 0, &tok, 0), H_PARAMETER);
+	CHECK_EQ(h_send_logical_lan(e.pa, e.a.ua, out, 0, &tok, 0), H_DEST_PARM);
 	CHECK_U64(t_stats(&e.a).addr_errors, 1);
 	/* shorter than an Ethernet header */
 	uint64_t tiny[6] = {papr_desc(IBMVETH_BUF_VALID | 13, (uint32_t)e.a.tx), 0, 0, 0, 0, 0};
@@ -692,6 +693,128 @@ TEST(change_mac_paths)
 	CHECK_EQ(t_open(&e.b), H_SUCCESS);
 	CHECK_EQ(t_send(&e.b, f, len, 0, 0), H_SUCCESS);
 	env_down(&e);
+}
+
+/*
+ * The HMC's MAC address controls ("MAC address controls using the HMC"):
+ * deny refuses every MAC but the permanent one, an allow list admits up to
+ * four more, allow-all (the default) anything. H_CHANGE_LOGICAL_LAN_MAC and
+ * register refuse a MAC the policy does not allow (H_PARAMETER, mac_denied);
+ * a client adapter's frames whose source MAC the policy does not allow are
+ * dropped (H_DROPPED, mac_discards), while a trunk forwards any source.
+ */
+TEST(mac_policy_enforced)
+{
+	struct hv *hv = hv_create();
+	REQUIRE(hv);
+	struct hv_partition *pa = hv_partition_create(hv, "A", MEM);
+	struct hv_partition *pb = hv_partition_create(hv, "B", MEM);
+	struct hv_partition *pc = hv_partition_create(hv, "C", MEM);
+	struct hv_partition *pio = hv_partition_create(hv, "IO", MEM);
+	REQUIRE(pa && pb && pc && pio);
+	const uint64_t x = 0x0200000000C1ull, y = 0x0200000000C2ull;
+
+	/* configurations the hypervisor refuses */
+	struct hv_adapter_config bad = t_cfg(0xE, 0, 10, 0, 0);
+	bad.mac_policy = HV_MAC_DENY;
+	bad.n_mac_allowed = 1;
+	papr_u64_to_mac(x, bad.mac_allowed[0]);
+	CHECK_U64(hv_adapter_create(hv, pa, &bad), 0); /* a list with deny */
+	bad.mac_policy = HV_MAC_ALLOW_LIST;
+	bad.n_mac_allowed = HV_MAC_ALLOWED_MAX + 1;
+	CHECK_U64(hv_adapter_create(hv, pa, &bad), 0); /* five MACs */
+	bad.n_mac_allowed = 1;
+	bad.mac_allowed[0][0] = 0x01;
+	CHECK_U64(hv_adapter_create(hv, pa, &bad), 0); /* a group MAC */
+	bad.mac_policy = (enum hv_mac_policy)7;
+	bad.n_mac_allowed = 0;
+	CHECK_U64(hv_adapter_create(hv, pa, &bad), 0);
+
+	struct hv_adapter_config ca = t_cfg(0xA, 0, 10, 0, 0), cb = t_cfg(0xB, 0, 10, 0, 0);
+	struct hv_adapter_config cc = t_cfg(0xC, 0, 10, 0, 0), ct = t_cfg(0xD, 0, 10, 1, 0);
+	ca.mac_policy = HV_MAC_DENY;
+	cb.mac_policy = HV_MAC_ALLOW_LIST;
+	cb.n_mac_allowed = 1;
+	papr_u64_to_mac(x, cb.mac_allowed[0]);
+	ct.mac_policy = HV_MAC_DENY;
+	struct tad a, b, c, t;
+	REQUIRE(t_adapter(&a, hv, pa, &ca, 0));
+	REQUIRE(t_adapter(&b, hv, pb, &cb, 0));
+	REQUIRE(t_adapter(&c, hv, pc, &cc, 0));
+	REQUIRE(t_adapter(&t, hv, pio, &ct, 0));
+	uint64_t ma = papr_mac_to_u64(a.mac), mb = papr_mac_to_u64(b.mac);
+
+	/* deny: no MAC change but back to the permanent one, at register too */
+	CHECK_EQ(h_change_logical_lan_mac(pa, a.ua, x), H_PARAMETER);
+	CHECK_EQ(h_change_logical_lan_mac(pa, a.ua, ma), H_SUCCESS);
+	CHECK_EQ(h_register_logical_lan(pa, a.ua, a.buf_list,
+					papr_desc(IBMVETH_BUF_VALID | (a.rxq_entries * 16),
+						  (uint32_t)a.rxq),
+					a.filter, y),
+		 H_PARAMETER);
+	CHECK_U64(t_stats(&a).mac_denied, 2);
+	CHECK_U64(t_stats(&a).param_errors, 0);
+	/* an allow list: the listed MAC and the permanent one, nothing else */
+	CHECK_EQ(h_change_logical_lan_mac(pb, b.ua, y), H_PARAMETER);
+	CHECK_EQ(h_change_logical_lan_mac(pb, b.ua, x), H_SUCCESS);
+	CHECK_U64(t_stats(&b).mac_denied, 1);
+	/* allow-all (the default) */
+	CHECK_EQ(h_change_logical_lan_mac(pc, c.ua, y), H_SUCCESS);
+	CHECK_EQ(h_change_logical_lan_mac(pc, c.ua, papr_mac_to_u64(c.mac)), H_SUCCESS);
+	CHECK_U64(t_stats(&c).mac_denied, 0);
+
+	REQUIRE(t_open(&a) == H_SUCCESS && t_open(&c) == H_SUCCESS && t_open(&t) == H_SUCCESS);
+	REQUIRE(h_register_logical_lan(pb, b.ua, b.buf_list,
+				       papr_desc(IBMVETH_BUF_VALID | (b.rxq_entries * 16),
+						 (uint32_t)b.rxq),
+				       b.filter, x) == H_SUCCESS);
+	b.rxq_idx = 0;
+	b.toggle = true;
+	REQUIRE(t_post(&c, 2048, 8) == 8 && t_post(&t, 2048, 8) == 8);
+	uint8_t f[128], mac_b[6], mac_x[6], mac_y[6];
+	papr_u64_to_mac(mb, mac_b);
+	papr_u64_to_mac(x, mac_x);
+	papr_u64_to_mac(y, mac_y);
+
+	/* A (deny) poses as B: dropped before the switch, nobody learns it */
+	uint32_t len = t_build_raw(f, c.mac, mac_b, -1, 50, 1);
+	CHECK_EQ(t_send(&a, f, len, 0, 0), H_DROPPED);
+	CHECK_U64(t_stats(&a).mac_discards, 1);
+	CHECK_U64(t_stats(&a).tx_frames, 0);
+	CHECK_EQ(t_drain(&c), 0);
+	/* ... a broadcast with B's source MAC too (it would reach the trunk) */
+	static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	len = t_build_raw(f, bc, mac_b, -1, 50, 1);
+	CHECK_EQ(t_send(&a, f, len, 0, 0), H_DROPPED);
+	CHECK_EQ(t_drain(&t), 0);
+	CHECK_U64(t_stats(&a).mac_discards, 2);
+	/* its own MAC goes */
+	len = t_build_raw(f, c.mac, a.mac, -1, 50, 1);
+	CHECK_EQ(t_send(&a, f, len, 0, 0), H_SUCCESS);
+	CHECK_EQ(t_drain(&c), 1);
+	/* B (allow list, now using x): x and its permanent MAC go, y does not */
+	len = t_build_raw(f, c.mac, mac_x, -1, 50, 1);
+	CHECK_EQ(t_send(&b, f, len, 0, 0), H_SUCCESS);
+	len = t_build_raw(f, c.mac, mac_b, -1, 50, 1);
+	CHECK_EQ(t_send(&b, f, len, 0, 0), H_SUCCESS);
+	len = t_build_raw(f, c.mac, mac_y, -1, 50, 1);
+	CHECK_EQ(t_send(&b, f, len, 0, 0), H_DROPPED);
+	CHECK_EQ(t_drain(&c), 2);
+	CHECK_U64(t_stats(&b).mac_discards, 1);
+	/* C (allow-all) sends with any source, as PHYP accepts bridged frames
+	 * (kernel commit 2ac8af0967aa) */
+	len = t_build_raw(f, t.mac, mac_y, -1, 50, 1);
+	memcpy(f, "\x02\x00\x00\x00\x00\x77", 6); /* unknown: to the trunk */
+	CHECK_EQ(t_send(&c, f, len, 0, 0), H_SUCCESS);
+	CHECK_EQ(t_drain(&t), 1);
+	CHECK_U64(t_stats(&c).mac_discards, 0);
+	/* the trunk (deny) forwards other stations' frames unchecked */
+	len = t_build_raw(f, c.mac, mac_y, -1, 50, 1);
+	CHECK_EQ(t_send(&t, f, len, 0, 0), H_SUCCESS);
+	CHECK_EQ(t_drain(&c), 1);
+	CHECK_U64(t_stats(&t).mac_discards, 0);
+	hv_destroy(hv);
+	CHECK_U64(pkt_outstanding_total(), 0);
 }
 
 TEST(free_restores_the_permanent_mac)

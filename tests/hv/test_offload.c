@@ -358,6 +358,38 @@ TEST(large_send_segmented_for_receivers_without_large_receive)
 	rig_down(&r);
 }
 
+/* A large send without NO_CSUM (what a trunk sends with seed fix 2 off: a
+ * GRO'd packet that is not PARTIAL still goes out LRG_SND) is cut for a
+ * receiver without large receive, but its checksum is not the hypervisor's
+ * to compute: every segment carries the sender's field unchanged, so the
+ * fault stays visible rather than being repaired on the way. A NO_CSUM
+ * sender's segments are checksummed (the test above). */
+TEST(large_send_without_no_csum_not_checksummed)
+{
+	struct rig r;
+	rig_up(&r, true);
+	uint32_t n = (PAY + MSS - 1) / MSS;
+	struct tad *none = &r.rx[R_NONE];
+	uint32_t len = tcp_frame(&r, none->mac, 4, PAY, false);
+	uint8_t field[2];
+	memcpy(field, frame_buf + 34 + 16, 2);
+	CHECK_EQ(t_send(&r.tx, frame_buf, len, IBMVETH_BUF_LRG_SND, MSS), H_SUCCESS);
+	uint32_t got = 0, csum_ok = 0, same_field = 0;
+	struct trx e;
+	while (t_recv(none, &e)) {
+		got++;
+		csum_ok += t_tcp_csum_ok(e.frame, 14);
+		same_field += memcmp(e.frame + 34 + 16, field, 2) == 0;
+		CHECK_U64(e.flags_off & RXQ_FLAGS, 0);
+	}
+	CHECK_EQ(got, n);
+	CHECK_EQ(same_field, n);
+	CHECK_EQ(csum_ok, 0);
+	CHECK_U64(t_stats(none).hv_sw_segments, n);
+	CHECK_U64(t_stats(none).hv_sw_checksums, 0);
+	rig_down(&r);
+}
+
 TEST(large_send_fan_out_and_exhaustion)
 {
 	struct rig r;
@@ -407,18 +439,23 @@ TEST(large_send_that_cannot_be_segmented)
 	REQUIRE(t_recv(all, &e));
 	CHECK_U64(e.flags_off & RXQ_FLAGS, IBMVETH_RXQ_LRG_PKT);
 	CHECK_MEM(e.frame, frame_buf, len);
-	/* payload within one mss: one segment */
+	/* payload within one mss: nothing to cut (gso_segment says -EINVAL, as
+	 * tcp_gso_segment); the frame goes whole, as an ordinary one, its
+	 * checksum computed */
 	len = tcp_frame(&r, none->mac, 4, 100, true);
 	CHECK_EQ(t_send(&r.tx, frame_buf, len, CSO | IBMVETH_BUF_LRG_SND, MSS), H_SUCCESS);
 	REQUIRE(t_recv(none, &e));
 	CHECK_EQ(e.len, len);
+	CHECK_U64(e.flags_off & RXQ_FLAGS, 0);
 	CHECK(t_tcp_csum_ok(e.frame, 14));
-	CHECK_U64(t_stats(none).hv_sw_segments, 1);
+	CHECK_U64(t_stats(none).hv_sw_segments, 0);
+	CHECK_U64(t_stats(none).hv_sw_checksums, 1);
+	CHECK_U64(t_stats(none).hv_sw_errors, 1);
 	/* the smallest mss over the largest frame */
-	uint32_t big = tcp_frame(&r, none->mac, 4, 65536 - 54, true);
+	uint32_t big = tcp_frame(&r, none->mac, 4, HV_MAX_FRAME - 54, true);
 	CHECK_EQ(t_send(&r.tx, frame_buf, big, CSO | IBMVETH_BUF_LRG_SND, HV_MIN_LRG_MSS), H_SUCCESS);
 	CHECK_U64(t_stats(none).hv_sw_segments,
-		  1 + (65536 - 54 + HV_MIN_LRG_MSS - 1) / HV_MIN_LRG_MSS);
+		  (HV_MAX_FRAME - 54 + HV_MIN_LRG_MSS - 1) / HV_MIN_LRG_MSS);
 	CHECK_U64(t_stats(none).hv_sw_errors, 1);
 	rig_down(&r);
 }

@@ -675,6 +675,60 @@ TEST(tx_frame_over_64k_refused_by_hypervisor)
 	rig_down();
 }
 
+/* A GRO aggregate of a host with a small MSS can reach 65535 bytes of IP:
+ * longer than the 65408 bytes PowerVM carries. The seed-era driver has no
+ * check of its own (the LTB's 65536 came with v6.1), so it fails where the
+ * real path fails, at H_SEND_LOGICAL_LAN (H_RESOURCE): the driver counts
+ * tx_send_failed, the hypervisor tx_too_big. 65408 bytes exactly go. */
+/* A GRO-style TCP super-frame of payload bytes (mss 100) from A's partition
+ * memory: a 32 KiB head and one frag_list member holding the rest. */
+static struct pkt *gro_aggregate(uint32_t payload)
+{
+	struct pkt_pool_class c[] = {{PKT_HEADROOM + 70000, 1}};
+	struct pkt_pool *tmp = pkt_pool_create("aggregate", c, 1, NULL, 0);
+	REQUIRE(tmp);
+	struct tu_frame f = tcp(4, payload);
+	f.gso_size = 100;
+	struct pkt *full = tu_build(tmp, &f);
+	REQUIRE(full);
+	uint32_t head = 32768, rest = full->len - head;
+	struct pkt *p = pkt_alloc(R.a.dev->pool, head, PKT_HEADROOM);
+	struct pkt *m = pkt_alloc(R.a.dev->pool, rest, 0);
+	REQUIRE(p && m);
+	memcpy(pkt_put(p, head), pkt_data(full), head);
+	memcpy(pkt_put(m, rest), pkt_data(full) + head, rest);
+	pkt_copy_meta(p, full);
+	pkt_frag_list_append(p, m);
+	pkt_free(full);
+	pkt_pool_destroy(tmp);
+	return p;
+}
+
+/* A GRO aggregate of a host with a small MSS can reach 65535 bytes of IP:
+ * longer than the 65408 bytes PowerVM carries. The seed-era driver has no
+ * check of its own (the LTB's 65536 came with v6.1), so it fails where the
+ * real path fails, at H_SEND_LOGICAL_LAN (H_RESOURCE): the driver counts
+ * tx_send_failed, the hypervisor tx_too_big. 65408 bytes exactly go. */
+TEST(tx_gro_aggregate_over_powervm_max_fails_at_the_hcall)
+{
+	rig_up(NULL, NULL);
+	/* 65440 bytes of IP, a 65454-byte frame */
+	CHECK_EQ(R.a.dev->ops->start_xmit(R.a.dev, gro_aggregate(65400)), NETDEV_TX_OK);
+	run();
+	CHECK_U64(ctr(R.a.dev, "tx_send_failed"), 1);
+	CHECK_U64(R.a.dev->stats.tx_dropped, 1);
+	CHECK_U64(hvst(&R.a).tx_too_big, 1);
+	CHECK_U64(hvst(&R.a).tx_frames, 0);
+	CHECK_EQ(R.b.cap.n, 0);
+	CHECK_EQ(R.a.dev->ops->start_xmit(R.a.dev, gro_aggregate(HV_MAX_FRAME - 54)), NETDEV_TX_OK);
+	run();
+	CHECK_U64(hvst(&R.a).tx_frames, 1);
+	CHECK_U64(hvst(&R.a).tx_too_big, 1);
+	REQUIRE(R.b.cap.n == 1);
+	CHECK_EQ(R.b.cap.p[0]->len, HV_MAX_FRAME);
+	rig_down();
+}
+
 TEST(tx_unmappable_packet_bounced_or_dropped)
 {
 	rig_up(NULL, NULL);

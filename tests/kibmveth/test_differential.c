@@ -334,8 +334,8 @@ struct kind {
 	bool outside;     /* built outside the partition's memory: no DMA mapping */
 };
 
-/* The TSO kinds are the largest frames a 64 KiB LRG_PKT receive buffer
- * holds: 65520 bytes, the frame at +16. */
+/* The TSO kinds are the largest frames the hypervisor carries: PowerVM's
+ * 65408 bytes (HV_MAX_FRAME; a 64 KiB LRG_PKT buffer would hold 65520). */
 #define TCP(fam) .type = KIND_L4, .family = fam
 #define UDP(fam) .type = KIND_L4, .family = fam, .udp = true
 static const struct kind kinds[] = {
@@ -344,8 +344,8 @@ static const struct kind kinds[] = {
 	{"tcp4 small none", TCP(4), .payload = 500},
 	{"tcp6 small none", TCP(6), .payload = 500},
 	{"tcp4 mtu-sized partial", TCP(4), .partial = true},
-	{"tcp4 tso 64k", TCP(4), .partial = true, .payload = 65520 - 54, .mss = 1},
-	{"tcp6 tso 64k", TCP(6), .partial = true, .payload = 65520 - 74, .mss = 1},
+	{"tcp4 tso 64k", TCP(4), .partial = true, .payload = HV_MAX_FRAME - 54, .mss = 1},
+	{"tcp6 tso 64k", TCP(6), .partial = true, .payload = HV_MAX_FRAME - 74, .mss = 1},
 	{"tcp4 tso mss 100", TCP(4), .partial = true, .payload = 1000, .mss = 100},
 	{"udp4 partial", UDP(4), .partial = true, .payload = 500},
 	{"udp6 partial", UDP(6), .partial = true, .payload = 500},
@@ -353,7 +353,7 @@ static const struct kind kinds[] = {
 	{"arp x64", .type = KIND_ARP, .count = 64},
 	{"tcp4 frag_list (gro)", .type = KIND_FRAGLIST, .family = 4, .partial = true, .mss = 1},
 	{"tcp4 small outside", TCP(4), .partial = true, .payload = 500, .outside = true},
-	{"tcp4 tso 64k outside", TCP(4), .partial = true, .payload = 65520 - 54, .mss = 1,
+	{"tcp4 tso 64k outside", TCP(4), .partial = true, .payload = HV_MAX_FRAME - 54, .mss = 1,
 	 .outside = true},
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -343,7 +343,7 @@ TEST(bad_address_at_the_hcall)
 	CHECK_U64(st.addr_errors, 1);
 	CHECK_U64(kc_ctr(B.a, "hcall_errors"), 1);
 	CHECK_U64(kc_ctr(B.a, "oopses"), 0);
-	CHECK(strstr(last_log(B.a), "failed with rc=-4") != NULL); /* H_PARAMETER */
+	CHECK(strstr(last_log(B.a), "failed with rc=-14") != NULL); /* H_DEST_PARM */
 	CHECK_U64(B.a->stats.tx_dropped, 1);
 	printf("# %s\n", last_log(B.a));
 	set_mode(0);

@@ -692,4 +692,27 @@ TEST(xmit_gso_failure_counted)
 	teardown();
 }
 
+/* A GSO packet whose payload fits in one gso_size: tcp_gso_segment answers
+ * -EINVAL, so validate_xmit_skb drops it and the device counts the drop
+ * (tx_dropped); a device with TSO takes it whole. */
+TEST(xmit_gso_payload_within_gso_size_dropped_as_the_kernel)
+{
+	setup();
+	struct netdev *dev = dummy_new("dE", NETIF_F_SG | NETIF_F_IP_CSUM);
+	CHECK(dev_queue_xmit(dev, tcp4(1000, 1000)) < 0);
+	CHECK_EQ(D(dev)->n_sent, 0);
+	CHECK_U64(dev->stats.xmit_errors, 1);
+	CHECK_U64(dev->stats.tx_dropped, 1);
+	CHECK_U64(dev->stats.sw_gso_packets, 0);
+	/* one byte more is two segments */
+	CHECK_EQ(dev_queue_xmit(dev, tcp4(1001, 1000)), 0);
+	CHECK_EQ(D(dev)->n_sent, 2);
+	netdev_free(dev);
+	struct netdev *tso = dummy_new("dT", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO);
+	CHECK_EQ(dev_queue_xmit(tso, tcp4(1000, 1000)), 0);
+	CHECK_EQ(D(tso)->n_sent, 1);
+	netdev_free(tso);
+	teardown();
+}
+
 TEST_MAIN()

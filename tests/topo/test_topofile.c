@@ -414,7 +414,28 @@ static const struct bad bads[] = {
 	 1, 21, true},
 	{"vswitches: []\n", "vswitches: a system has at least one", 1, 12, true},
 
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: none}]}]\n",
+	 "mac_policy: expected allow-all, deny or {allow: [MAC, ...]}", 1, 57, true},
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: {allow: [02:00:00:00:00:c1, "
+	 "02:00:00:00:00:c2, 02:00:00:00:00:c3, 02:00:00:00:00:c4, 02:00:00:00:00:c5]}}]}]\n",
+	 "allow: 5 MAC addresses: PowerVM allows up to 4", 1, 65, true},
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: {allow: [02:00:00:00:c1]}}]}]\n",
+	 "allow: expected a MAC address like 02:00:00:00:00:0a", 1, 66, true},
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: {deny: yes}}]}]\n",
+	 "unknown key 'deny' in a MAC policy", 1, 58, true},
+
 	/* The check: PowerVM's and illan's limits and references. */
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: {allow: [02:00:00:00:00:c1, "
+	 "03:00:00:00:00:c2]}}]}]\n",
+	 "adapter e: MAC 03:00:00:00:00:c2 is a group (multicast) address", 1, 85, true},
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: {allow: [02:00:00:00:00:c1, "
+	 "02:00:00:00:00:c1]}}]}]\n",
+	 "adapter e: allowed MAC 02:00:00:00:00:c1 is listed twice", 1, 85, true},
+	{"partitions: [{name: a, adapters: [{name: e, mac_policy: {allow: []}}]}]\n",
+	 "adapter e: mac_policy allows an empty list of MACs: write mac_policy: deny", 1, 57, true},
+	{"partitions:\n  - name: ios\n    role: io-server\n    adapters:\n"
+	 "      - {name: t, trunk_priority: 1, mac_policy: deny}\n",
+	 "adapter t is a trunk: its MAC policy governs its own MAC changes only", 5, 50, false},
 	{"partitions:\n  - name: ios\n    role: io-server\n    adapters:\n"
 	 "      - {name: t, trunk_priority: 16}\n",
 	 "trunk priority 16: PowerVM allows 1–15", 5, 35, true},
@@ -604,6 +625,30 @@ TEST(allowed_things_are_not_errors)
 	n = topo_desc_check(d, g, MAX_DIAGS);
 	CHECK_EQ(count_errors(g, n), 0);
 	CHECK(n > 0);
+	topo_desc_free(d);
+}
+
+/* mac_policy's three forms load into the model, quietly. */
+TEST(mac_policy_loads)
+{
+	char err[512];
+	struct topo_desc *d = load_text(
+		"partitions: [{name: a, adapters: [{name: e0}, {name: e1, mac_policy: deny},\n"
+		"  {name: e2, mac_policy: allow-all},\n"
+		"  {name: e3, mac_policy: {allow: [02:00:00:00:00:c1, "
+		"\"02-00-00-00-00-C2\"]}}]}]\n",
+		err, sizeof(err));
+	REQUIRE(d);
+	const struct topo_adapter *a = d->parts[0].adapters;
+	CHECK_EQ(a[0].mac_policy, TOPO_MAC_ALLOW_ALL);
+	CHECK_EQ(a[1].mac_policy, TOPO_MAC_DENY);
+	CHECK_EQ(a[2].mac_policy, TOPO_MAC_ALLOW_ALL);
+	CHECK_EQ(a[3].mac_policy, TOPO_MAC_ALLOW_LIST);
+	CHECK_EQ(a[3].n_mac_allowed, 2);
+	CHECK_EQ(a[3].mac_allowed[1][5], 0xc2);
+	CHECK_EQ(a[3].src_mac_allowed[1].line, 3);
+	struct topo_diag g[MAX_DIAGS];
+	CHECK_EQ(count_errors(g, topo_desc_check(d, g, MAX_DIAGS)), 0);
 	topo_desc_free(d);
 }
 
