@@ -313,13 +313,16 @@ TEST(probe_old_large_send_parameter)
 	rig_down();
 }
 
-static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned vswitch,
-		     struct hv_partition *part)
+/* An active trunk (priority 1) running generation gen with the seed's fix
+ * set fixes (read by v4.15 only). */
+static void trunk_up_gen(struct node *n, const char *name, enum ibmveth_gen gen, unsigned fixes,
+			 unsigned vswitch, struct hv_partition *part)
 {
 	static struct ibmveth_params p[4];
 	static unsigned k;
 	struct ibmveth_params *pp = &p[k++ % 4];
 	ibmveth_params_default(pp);
+	pp->gen = gen;
 	pp->fixes = fixes;
 	struct node_cfg c = {.name = name,
 			     .mac = tu_mac_c,
@@ -333,6 +336,16 @@ static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned 
 		c.mac = mac_t2;
 	node_init(n, &c);
 	run();
+}
+
+/* The seed's laboratory: all four fixes is the default generation; any
+ * other set is the seed generation v4.15 with that set (as `illan run
+ * --fixes`). */
+static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned vswitch,
+		     struct hv_partition *part)
+{
+	trunk_up_gen(n, name, fixes == IBMVETH_FIX_ALL ? IBMVETH_GEN_DEFAULT : IBMVETH_GEN_V4_15,
+		     fixes, vswitch, part);
 }
 
 TEST(trunk_features_with_and_without_fixes_1_and_4)
@@ -749,28 +762,84 @@ TEST(rx_invalid_entry_recycled_and_counted)
 	rig_down();
 }
 
-TEST(rx_bad_correlator_resets_adapter)
+static struct ibmveth_params gen_params[2];
+
+/* A and B on vswitch 0 with firmware fw, running generations ga and gb. */
+static void rig_gens(enum ibmveth_gen ga, enum ibmveth_gen gb, uint64_t fw)
 {
-	rig_up(NULL, NULL);
+	ibmveth_params_default(&gen_params[0]);
+	gen_params[0].gen = ga;
+	ibmveth_params_default(&gen_params[1]);
+	gen_params[1].gen = gb;
+	struct node_cfg a = {
+		.name = "vethA", .mac = tu_mac_a, .fw_attrs = fw, .params = &gen_params[0]};
+	struct node_cfg b = {
+		.name = "vethB", .mac = tu_mac_b, .fw_attrs = fw, .params = &gen_params[1]};
+	rig_up(&a, &b);
+}
+
+/* Write correlator bad(i) into every posted buffer of B's pool 1. */
+static void corrupt_pool1(uint64_t (*bad)(unsigned i, uint64_t arg), uint64_t arg)
+{
 	struct ibmveth_pool_info pi;
 	ibmveth_get_pool_info(R.b.dev, 1, &pi);
 	for (unsigned i = 0; i < pi.size; i++) {
 		uint64_t la = ibmveth_pool_buffer_laddr(R.b.dev, 1, i);
 		if (la == UINT64_MAX)
 			continue;
-		uint64_t bad = (9ull << 32) | i;
-		memcpy(hv_lmem_ptr(R.b.part, la, 8), &bad, 8);
+		uint64_t c = bad(i, arg);
+		memcpy(hv_lmem_ptr(R.b.part, la, 8), &c, 8);
 	}
-	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
-	run();
+}
+
+static uint64_t bad_pool9(unsigned i, uint64_t arg)
+{
+	(void)arg;
+	return (9ull << 32) | i;
+}
+
+static uint64_t bad_fixed(unsigned i, uint64_t arg)
+{
+	(void)i;
+	return arg;
+}
+
+/* After a bad correlator at B: the current driver reset the adapter and
+ * receives again; every earlier generation hit BUG_ON (the adapter stopped
+ * for good: nothing more is received or sent). */
+static void check_after_bad_correlator(enum ibmveth_gen g)
+{
 	CHECK_EQ(R.b.cap.n, 0);
 	CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 1);
-	CHECK_U64(ctr(R.b.dev, "adapter_resets"), 1);
-	CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024); /* fresh buffers */
+	bool resets = g == IBMVETH_GEN_CURRENT;
+	CHECK_U64(ctr(R.b.dev, "adapter_resets"), resets ? 1 : 0);
+	CHECK_U64(ctr(R.b.dev, "kernel_bug"), resets ? 0 : 1);
+	if (resets)
+		CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024); /* fresh buffers */
 	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
 	run();
-	CHECK_EQ(R.b.cap.n, 1);
-	rig_down();
+	CHECK_EQ(R.b.cap.n, resets ? 1 : 0);
+	struct tu_frame back = tcp(4, 100);
+	back.src = tu_mac_b;
+	back.dst = tu_mac_a;
+	CHECK_EQ(dev_queue_xmit(R.b.dev, frame(&R.b, back)), 0);
+	run();
+	CHECK_EQ(R.a.cap.n, resets ? 1 : 0);
+	CHECK_U64(R.b.dev->stats.tx_dropped, resets ? 0 : 1);
+}
+
+TEST(rx_bad_correlator_resets_current_bug_on_before)
+{
+	/* 2c91e2319ed9 (2025) turned the BUG_ONs of ibmveth_rxq_get_buffer
+	 * into a reset; every generation before it stops the kernel. */
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		rig_gens(IBMVETH_GEN_DEFAULT, (enum ibmveth_gen)g, FW_ALL);
+		corrupt_pool1(bad_pool9, 0);
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+		run();
+		check_after_bad_correlator((enum ibmveth_gen)g);
+		rig_down();
+	}
 }
 
 TEST(rx_no_buffer_reads_hypervisor_drop_counter)
@@ -1084,69 +1153,95 @@ TEST(trunk_tx_lrg_snd_only_for_partial_with_fix2)
 	}
 }
 
-TEST(trunk_rx_csum_good_with_nonzero_field_stays_unnecessary)
+TEST(rx_csum_helper_per_generation)
 {
-	/* 7525de2516fb: the trunk helper acts only on a zero checksum field. A
-	 * sender that flagged CSUM_GOOD but left a full checksum in the field:
-	 * the trunk hands it up CHECKSUM_UNNECESSARY, field untouched. */
-	for (int v = 4; v <= 6; v += 2) {
-		rig_up(NULL, NULL);
-		trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL, 0, NULL);
-		struct tu_frame f = tcp(v, 300);
-		f.ip_summed = CHECKSUM_NONE; /* full, correct checksum in the field */
-		f.dst = mac_unknown;
-		uint8_t b[2048];
-		uint32_t len = frame_bytes(&f, b, sizeof(b));
-		uint32_t l4 = 14 + (v == 4 ? 20 : 40);
-		uint16_t field = hdr_get16(b + l4 + 16);
-		REQUIRE(field != 0);
-		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
-			 H_SUCCESS);
-		run();
-		REQUIRE(R.t.cap.n == 1);
-		struct pkt *r = R.t.cap.p[0];
-		CHECK_EQ(r->ip_summed, CHECKSUM_UNNECESSARY);
-		CHECK_EQ(tu_l4_field(r), field);
-		CHECK(tu_l4_ok(r));
-		CHECK_MEM(pkt_data(r), b, len);
-		/* the zero-field case right after: PARTIAL with the seed */
-		hdr_put16(b + l4 + 16, 0);
-		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
-			 H_SUCCESS);
-		run();
-		REQUIRE(R.t.cap.n == 2);
-		CHECK_EQ(R.t.cap.p[1]->ip_summed, CHECKSUM_PARTIAL);
-		CHECK_EQ(tu_l4_field(R.t.cap.p[1]), tu_seed(R.t.cap.p[1]));
-		rig_down();
+	/*
+	 * A CSUM_GOOD TCP frame whose field holds 0 (a CSO sender) or a full
+	 * checksum, received by an active trunk or by client B, per generation:
+	 *  - v4.13: no helper: CHECKSUM_UNNECESSARY, field as sent (issue 2) at a
+ *    client; a trunk has no CSO (issue 1), so the hypervisor completes
+ *    the checksum and the frame goes up CHECKSUM_NONE;
+	 *  - v4.15, v5.10 (66aa0678): a trunk recomputes the seed and marks
+	 *    CHECKSUM_PARTIAL whatever the field holds; a client does nothing;
+	 *  - v6.1 (7525de2516fb): only a zero field, then PARTIAL on any
+	 *    adapter, the seed recomputed on a trunk only (a client's field
+	 *    stays 0); a full checksum stays UNNECESSARY;
+	 *  - current (51e7a66666e0): as v6.1 with the seed on any adapter.
+	 */
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		for (unsigned c = 0; c < 8; c++) {
+			int v = c & 1 ? 6 : 4;
+			bool trunk = c & 2, zero = c & 4;
+			struct node *rx;
+			struct tu_frame f = tcp(v, 300);
+			f.ip_summed = CHECKSUM_NONE; /* full, correct checksum in the field */
+			if (trunk) {
+				rig_up(NULL, NULL);
+				trunk_up_gen(&R.t, "trunk", (enum ibmveth_gen)g, IBMVETH_FIX_ALL, 0,
+					     NULL);
+				f.dst = mac_unknown;
+				rx = &R.t;
+			} else {
+				rig_gens(IBMVETH_GEN_DEFAULT, (enum ibmveth_gen)g, FW_ALL);
+				rx = &R.b;
+			}
+			uint8_t b[2048];
+			uint32_t len = frame_bytes(&f, b, sizeof(b));
+			uint32_t l4 = 14 + (v == 4 ? 20 : 40);
+			uint16_t field = hdr_get16(b + l4 + 16);
+			REQUIRE(field != 0);
+			if (zero)
+				hdr_put16(b + l4 + 16, 0), field = 0;
+			CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD,
+					  0),
+				 H_SUCCESS);
+			run();
+			REQUIRE(rx->cap.n == 1);
+			struct pkt *r = rx->cap.p[0];
+			if (g == IBMVETH_GEN_V4_13 && trunk) {
+				/* the trunk could not enable CSO (issue 1): the
+				 * hypervisor completes the checksum for it */
+				CHECK_EQ(r->ip_summed, CHECKSUM_NONE);
+				CHECK(tu_l4_ok(r));
+				rig_down();
+				continue;
+			}
+			bool seed_era = g == IBMVETH_GEN_V4_15 || g == IBMVETH_GEN_V5_10;
+			bool partial, seed;
+			if (g >= IBMVETH_GEN_V6_1) {
+				partial = zero;
+				seed = zero && (trunk || g == IBMVETH_GEN_CURRENT);
+			} else {
+				partial = seed = seed_era && trunk;
+			}
+			CHECK_EQ(r->ip_summed, partial ? CHECKSUM_PARTIAL : CHECKSUM_UNNECESSARY);
+			CHECK_EQ(tu_l4_field(r), seed ? tu_seed(r) : field);
+			if (!partial) {
+				CHECK_MEM(pkt_data(r), b, len);
+			}
+			rig_down();
+		}
 	}
 }
 
-TEST(rx_correlator_index_beyond_pool_resets_adapter)
+TEST(rx_correlator_index_beyond_pool_resets_or_stops)
 {
 	/* A valid pool number with an index past the pool's size: the bound
 	 * check (not the NULL slot test) must refuse it, before any read of the
-	 * pool's arrays (ASan would see the out-of-bounds read). */
+	 * pool's arrays (ASan would see the out-of-bounds read); the current
+	 * driver resets, v5.10 stops at the BUG_ON. */
 	static const uint64_t bad[] = {(1ull << 32) | 5000, (1ull << 32) | 512,
 				       (4ull << 32) | 0xffffffffu};
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_CURRENT, IBMVETH_GEN_V5_10};
 	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		rig_up(NULL, NULL);
-		struct ibmveth_pool_info pi;
-		ibmveth_get_pool_info(R.b.dev, 1, &pi);
-		for (unsigned i = 0; i < pi.size; i++) {
-			uint64_t la = ibmveth_pool_buffer_laddr(R.b.dev, 1, i);
-			if (la != UINT64_MAX)
-				memcpy(hv_lmem_ptr(R.b.part, la, 8), &bad[k], 8);
+		for (unsigned j = 0; j < 2; j++) {
+			rig_gens(IBMVETH_GEN_DEFAULT, gens[j], FW_ALL);
+			corrupt_pool1(bad_fixed, bad[k]);
+			CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+			run();
+			check_after_bad_correlator(gens[j]);
+			rig_down();
 		}
-		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
-		run();
-		CHECK_EQ(R.b.cap.n, 0);
-		CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 1);
-		CHECK_U64(ctr(R.b.dev, "adapter_resets"), 1);
-		CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024);
-		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
-		run();
-		CHECK_EQ(R.b.cap.n, 1);
-		rig_down();
 	}
 }
 
