@@ -616,8 +616,15 @@ typedef void diff_fn(void *arg, const char *hop, int idx, const char *field, int
  * kernel would WARN about or crash on: ibmveth.h). */
 static bool model_only(const char *name)
 {
-	static const char *const names[] = {"rx_bad_correlator", "rx_bad_frame", "adapter_resets",
-					    "irq_errors"};
+	static const char *const names[] = {"rx_bad_correlator",
+					    "rx_bad_frame",
+					    "adapter_resets",
+					    "irq_errors",
+					    "kernel_bug",
+					    "tx_ltb_len_mismatch",
+					    "tx_small_mss_sw_gso",
+					    "replenish_multi_calls",
+					    "replenish_multi_fallback"};
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;

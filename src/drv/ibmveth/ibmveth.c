@@ -307,13 +307,19 @@ int ibmveth_parse_fixes(const char *s, unsigned *out)
 	return 0;
 }
 
+/* ibmveth_fixes_in_force: see ibmveth.h. */
+unsigned ibmveth_fixes_in_force(const struct ibmveth_params *p)
+{
+	if (!p || p->gen < IBMVETH_GEN_V4_15)
+		return 0;
+	return p->gen == IBMVETH_GEN_V4_15 ? p->fixes & IBMVETH_FIX_ALL : IBMVETH_FIX_ALL;
+}
+
 /* One of the seed's fixes (66aa0678) in force: none before the seed, the
  * switch on the seed generation, all four after it. */
 static bool ibmveth_fix(const struct ibmveth_adapter *ad, unsigned fix)
 {
-	if (ad->params.gen == IBMVETH_GEN_V4_15)
-		return (ad->params.fixes & fix) != 0;
-	return ad->params.gen > IBMVETH_GEN_V4_15;
+	return (ibmveth_fixes_in_force(&ad->params) & fix) != 0;
 }
 
 static bool ibmveth_gen_at_least(const struct ibmveth_adapter *ad, enum ibmveth_gen g)

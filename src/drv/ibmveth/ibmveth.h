@@ -184,6 +184,9 @@ int ibmveth_parse_gen(const char *s, enum ibmveth_gen *out);
  * fraglist-linearize). Returns 0 with *out set, or -EINVAL (*out unchanged).
  */
 int ibmveth_parse_fixes(const char *s, unsigned *out);
+/* The seed's fixes generation p->gen has: none for v4.13, p->fixes for
+ * v4.15, all four after it. p NULL: 0. */
+unsigned ibmveth_fixes_in_force(const struct ibmveth_params *p);
 /* Name of one fix bit ("trunk-offload", ...), or NULL. */
 const char *ibmveth_fix_name(unsigned fix_bit);
 
