@@ -1450,4 +1450,279 @@ TEST(never_opened_priority1_trunk_keeps_standby_traffic_and_bit_away)
 	rig_down();
 }
 
+/* ---- driver generations (issue 16) --------------------------------------------- */
+
+TEST(gen_names_commits_and_default)
+{
+	static const char *const names[] = {"v4.13", "v4.15", "v5.10", "v6.1", "current"};
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		enum ibmveth_gen out = IBMVETH_N_GENS;
+		CHECK(strcmp(ibmveth_gen_name((enum ibmveth_gen)g), names[g]) == 0);
+		CHECK_EQ(ibmveth_parse_gen(names[g], &out), 0);
+		CHECK_EQ(out, g);
+		char prefixed[32];
+		snprintf(prefixed, sizeof(prefixed), "illan-%s", names[g]);
+		out = IBMVETH_N_GENS;
+		CHECK_EQ(ibmveth_parse_gen(prefixed, &out), 0);
+		CHECK_EQ(out, g);
+		CHECK(ibmveth_gen_commits((enum ibmveth_gen)g) != NULL);
+	}
+	/* each generation names the commits it adds */
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V4_15), "66aa0678efc2"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "413f142cc05c"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "5ce9ad815a29"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "6f2275433a2f"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "2ac8af0967aa"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V6_1), "7525de2516fb"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V6_1), "d6832ca48d8a"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_CURRENT), "cc427d24ac64"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_CURRENT), "2c91e2319ed9"));
+	enum ibmveth_gen out = IBMVETH_GEN_V4_13;
+	CHECK_EQ(ibmveth_parse_gen("illan", &out), 0);
+	CHECK_EQ(out, IBMVETH_GEN_V5_10);
+	CHECK_EQ(ibmveth_parse_gen("v5.4", &out), -EINVAL);
+	CHECK_EQ(ibmveth_parse_gen("kernel-6.1", &out), -EINVAL);
+	CHECK_EQ(ibmveth_parse_gen("", &out), -EINVAL);
+	CHECK_EQ(ibmveth_parse_gen(NULL, &out), -EINVAL);
+	CHECK_EQ(out, IBMVETH_GEN_V5_10); /* unchanged by the refusals */
+	CHECK(ibmveth_gen_name(IBMVETH_N_GENS) == NULL);
+	struct ibmveth_params p;
+	ibmveth_params_default(&p);
+	CHECK_EQ(p.gen, IBMVETH_GEN_V5_10);
+	/* the fixes in force: none before the seed, the switches on it, all after */
+	p.fixes = IBMVETH_FIX_PSEUDO_CSUM;
+	p.gen = IBMVETH_GEN_V4_13;
+	CHECK_EQ(ibmveth_fixes_in_force(&p), 0);
+	p.gen = IBMVETH_GEN_V4_15;
+	CHECK_EQ(ibmveth_fixes_in_force(&p), IBMVETH_FIX_PSEUDO_CSUM);
+	p.gen = IBMVETH_GEN_V6_1;
+	CHECK_EQ(ibmveth_fixes_in_force(&p), IBMVETH_FIX_ALL);
+}
+
+TEST(gen_v4_13_trunk_refuses_cso_hence_tso)
+{
+	/* Before 66aa0678 ibmveth_set_csum_offload refuses (-EIO) on an adapter
+	 * whose attributes show ACTIVE_TRUNK or a trunk priority, and without a
+	 * checksum feature the core drops TSO too: issue 1, with no switch. */
+	rig_gens(IBMVETH_GEN_V4_13, IBMVETH_GEN_V4_13, FW_ALL);
+	/* a client of the same generation is not refused */
+	CHECK(R.a.dev->features & NETIF_F_IP_CSUM);
+	CHECK(R.a.dev->features & NETIF_F_TSO);
+	trunk_up_gen(&R.t, "trunk", IBMVETH_GEN_V4_13, IBMVETH_FIX_ALL, 0, NULL);
+	struct netdev *t = R.t.dev;
+	CHECK(ibmveth_is_active_trunk(t));
+	CHECK(!(t->features & (NETIF_F_CSUM_MASK | NETIF_F_RXCSUM | NETIF_F_TSO_MASK)));
+	CHECK(!(t->hw_features & NETIF_F_FRAGLIST)); /* 66aa0678 added it */
+	CHECK_U64(ctr(t, "fw_enabled_ipv4_csum"), 0);
+	CHECK_U64(ctr(t, "fw_enabled_large_send"), 0);
+	CHECK_EQ(netdev_set_features(t, t->hw_features), -EIO);
+	CHECK(!(t->features & NETIF_F_CSUM_MASK));
+	/* v4.15 (the seed as shipped) enables both on the same trunk */
+	node_down(&R.t);
+	trunk_up_gen(&R.t, "trunk", IBMVETH_GEN_V4_15, IBMVETH_FIX_ALL, 0, NULL);
+	CHECK(R.t.dev->features & NETIF_F_IP_CSUM);
+	CHECK(R.t.dev->features & NETIF_F_TSO);
+	CHECK(R.t.dev->features & NETIF_F_FRAGLIST);
+	rig_down();
+}
+
+TEST(gen_v5_10_large_packet_detection)
+{
+	/* 413f142cc05c: a large-send frame no longer than MTU + 14 is large
+	 * because of LRG_PKT; v4.15 only looks at the length. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V4_15, IBMVETH_GEN_V5_10};
+	for (unsigned k = 0; k < 2; k++) {
+		rig_gens(IBMVETH_GEN_V5_10, gens[k], FW_ALL);
+		struct tu_frame f = tcp(4, 1200);
+		f.gso_size = 500;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		REQUIRE(R.b.cap.n == 1);
+		bool v5 = gens[k] == IBMVETH_GEN_V5_10;
+		CHECK_EQ(R.b.cap.p[0]->gso_size, v5 ? 500 : 0);
+		CHECK_EQ(R.b.cap.p[0]->gso_segs, v5 ? 3 : 0);
+		CHECK_U64(ctr(R.b.dev, "rx_large_packets"), v5 ? 1 : 0);
+		rig_down();
+	}
+}
+
+TEST(gen_v4_15_helper_order_loses_the_old_method_mss)
+{
+	/* Before 5ce9ad815a29 the csum helper ran first: on a trunk it wrote the
+	 * pseudo-header seed over the old method's MSS in tcp->check, and the
+	 * mss helper then took the seed as the MSS and zeroed the field. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V4_15, IBMVETH_GEN_V5_10};
+	for (unsigned k = 0; k < 2; k++) {
+		struct ibmveth_params p;
+		ibmveth_params_default(&p);
+		p.old_large_send = true;
+		struct node_cfg a = {
+			.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .params = &p};
+		rig_up(&a, NULL);
+		CHECK_EQ(netdev_set_features(R.a.dev, R.a.dev->hw_features), 0);
+		run();
+		trunk_up_gen(&R.t, "trunk", gens[k], IBMVETH_FIX_ALL, 0, NULL);
+		struct tu_frame f = tcp(4, 5000);
+		f.dst = mac_unknown;
+		f.gso_size = 1000;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		REQUIRE(R.t.cap.n == 1);
+		struct pkt *r = R.t.cap.p[0];
+		CHECK_EQ(r->ip_summed, CHECKSUM_PARTIAL);
+		CHECK_EQ(ip_fast_csum(pkt_data(r) + 14, 5), 0);
+		if (gens[k] == IBMVETH_GEN_V5_10) {
+			CHECK_EQ(r->gso_size, 1000);
+			CHECK_EQ(tu_l4_field(r), tu_seed(r));
+		} else {
+			CHECK_EQ(r->gso_size, tu_seed(r)); /* the seed taken for the MSS */
+			CHECK(r->gso_size != 1000);
+			CHECK_EQ(tu_l4_field(r), 0);
+		}
+		rig_down();
+	}
+}
+
+TEST(gen_v5_10_own_mac_drop_and_max_mtu)
+{
+	/* 6f2275433a2f (v5.5): a frame to the adapter's own MAC is dropped
+	 * before the hcall; v4.15 sends it and PHYP refuses it (H_PARAMETER,
+	 * tx_send_failed). 5948378b26d8 (v5.8): max_mtu 65513, was 65535. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V4_15, IBMVETH_GEN_V5_10};
+	for (unsigned k = 0; k < 2; k++) {
+		rig_gens(gens[k], IBMVETH_GEN_V5_10, FW_ALL);
+		bool v5 = gens[k] == IBMVETH_GEN_V5_10;
+		CHECK_EQ(R.a.dev->max_mtu, v5 ? 65513u : 65535u);
+		struct tu_frame f = tcp(4, 500);
+		f.dst = tu_mac_a;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		CHECK_U64(R.a.dev->stats.tx_dropped, 1);
+		CHECK_U64(hvst(&R.a).self_sends, v5 ? 0 : 1);
+		CHECK_U64(ctr(R.a.dev, "tx_send_failed"), v5 ? 0 : 1);
+		/* before the fix the core lets 65514 through and the 64 KiB pool
+		 * holds 65514 + 22; 65515 fails only in the driver's pool check */
+		CHECK_EQ(netdev_set_mtu(R.a.dev, 65514), v5 ? -EINVAL : 0);
+		CHECK_EQ(netdev_set_mtu(R.a.dev, 65515), -EINVAL);
+		rig_down();
+	}
+}
+
+/* The H_SEND_LOGICAL_LAN calls the hypervisor saw: descriptors used by the
+ * last one. */
+static unsigned obs_last_n_desc;
+static void obs_send(void *arg, const struct hv_obs *ev)
+{
+	(void)arg;
+	if (ev->kind != HV_OBS_SEND || !ev->desc)
+		return;
+	obs_last_n_desc = 0;
+	for (unsigned i = 0; i < PAPR_SEND_DESCS; i++)
+		if (ev->desc[i] >> 63)
+			obs_last_n_desc++;
+}
+
+TEST(gen_v6_1_premapped_copy_one_descriptor)
+{
+	/* d6832ca48d8a: every frame is copied into the long-term buffer and
+	 * goes with one descriptor; where the packet lives no longer matters
+	 * (no tx_map_failed, no bounce size limit); a frag_list is never
+	 * copied, so such a packet is dropped (docs/kcompat.md finding 1),
+	 * where v5.10 sends one descriptor per member (illan's stand-in for
+	 * page fragments). */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V5_10, IBMVETH_GEN_V6_1};
+	for (unsigned k = 0; k < 2; k++) {
+		bool ltb = gens[k] == IBMVETH_GEN_V6_1;
+		rig_gens(gens[k], gens[k], FW_ALL);
+		hv_set_observer(R.hv, obs_send, NULL);
+		struct tu_frame f = tcp(4, 3000);
+		f.gso_size = 1000;
+		struct pkt *p = tu_build(R.heap, &f); /* outside partition memory */
+		REQUIRE(p);
+		CHECK_EQ(dev_queue_xmit(R.a.dev, p), 0);
+		CHECK_U64(ctr(R.a.dev, "tx_map_failed"), ltb ? 0 : 1);
+		CHECK_U64(R.a.dev->stats.tx_packets, ltb ? 1 : 0);
+		struct tu_frame u = {.ip_version = 4,
+				     .l4 = TU_UDP,
+				     .payload = 3000,
+				     .src = tu_mac_a,
+				     .dst = tu_mac_b,
+				     .fill = 1};
+		p = frame(&R.a, u);
+		REQUIRE(tu_split_frag_list(p, R.a.dev->pool, 100, 3) == 0);
+		CHECK_EQ(R.a.dev->ops->start_xmit(R.a.dev, p), NETDEV_TX_OK);
+		CHECK_U64(ctr(R.a.dev, "tx_ltb_len_mismatch"), ltb ? 1 : 0);
+		CHECK_EQ(obs_last_n_desc, ltb ? 1u : 4u);
+		run();
+		CHECK_EQ(R.b.cap.n, 1);
+		hv_set_observer(R.hv, NULL, NULL);
+		rig_down();
+	}
+}
+
+TEST(gen_current_small_mss_goes_to_software_gso)
+{
+	/* cc427d24ac64: ibmveth_features_check refuses large send for an MSS
+	 * under 224; the stack's segments go out one by one. v6.1 hands the
+	 * hypervisor one large send. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V6_1, IBMVETH_GEN_CURRENT};
+	for (unsigned k = 0; k < 2; k++) {
+		bool cur = gens[k] == IBMVETH_GEN_CURRENT;
+		rig_gens(gens[k], gens[k], FW_ALL);
+		struct tu_frame f = tcp(4, 1000);
+		f.gso_size = 100;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		f.gso_size = 224; /* not under the bound: large send */
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		CHECK_U64(ctr(R.a.dev, "tx_small_mss_sw_gso"), cur ? 1 : 0);
+		CHECK_U64(R.a.dev->stats.sw_gso_segments, cur ? 10 : 0);
+		CHECK_U64(ctr(R.a.dev, "tx_large_packets"), cur ? 1 : 2);
+		CHECK_EQ(R.b.cap.n, cur ? 11u : 2u);
+		CHECK_EQ(R.b.cap.p[0]->gso_size, cur ? 0 : 100);
+		rig_down();
+	}
+}
+
+TEST(gen_current_rx_buffer_batches_with_h_function_fallback)
+{
+	/* H_ADD_LOGICAL_LAN_BUFFERS: eight buffers per call when the firmware
+	 * offers RX_MULTI_BUFF_SUPPORT; H_FUNCTION (after a migration to
+	 * firmware without it) drops the driver to one per call for good.
+	 * v6.1 never uses it. Open posts pools 0, 1 and 4: 256 + 512 + 256. */
+	const uint64_t fw = FW_ALL | IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT;
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V6_1, IBMVETH_GEN_CURRENT};
+	for (unsigned k = 0; k < 2; k++) {
+		bool cur = gens[k] == IBMVETH_GEN_CURRENT;
+		rig_gens(IBMVETH_GEN_DEFAULT, gens[k], fw);
+		CHECK_EQ(ibmveth_rx_buffers_per_hcall(R.b.dev), cur ? 8u : 1u);
+		CHECK_U64(ctr(R.b.dev, "replenish_multi_calls"), cur ? 1024 / 8 : 0);
+		CHECK_U64(ctr(R.b.dev, "replenish_add_buff_success"), 1024);
+		/* 20 frames: the poll's replenish refills pool 1 in batches */
+		for (unsigned i = 0; i < 20; i++)
+			CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+		run();
+		CHECK_EQ(R.b.cap.n, 20);
+		cap_clear(&R.b.cap);
+		rig_down();
+	}
+	rig_gens(IBMVETH_GEN_DEFAULT, IBMVETH_GEN_CURRENT, fw);
+	CHECK_EQ(netdev_stop(R.b.dev), 0);
+	CHECK_EQ(hv_adapter_set_fw_attrs(R.b.part, R.b.ua, FW_ALL), 0);
+	CHECK_EQ(netdev_open(R.b.dev), 0);
+	run();
+	CHECK_U64(ctr(R.b.dev, "replenish_multi_fallback"), 1);
+	CHECK_EQ(ibmveth_rx_buffers_per_hcall(R.b.dev), 1u);
+	CHECK_U64(ctr(R.b.dev, "replenish_add_buff_failure"), 1);
+	struct ibmveth_pool_info pi;
+	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++) {
+		REQUIRE(ibmveth_get_pool_info(R.b.dev, i, &pi) == 0);
+		CHECK_EQ(pi.available, pi.active ? pi.size : 0); /* posted one by one */
+	}
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
+	rig_down();
+}
+
 TEST_MAIN()
