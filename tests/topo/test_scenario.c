@@ -12,6 +12,7 @@
 #include "test.h"
 #include "topo/scenario.h"
 #include "topo/topo.h"
+#include "topo/topofile.h"
 
 #define F1 IBMVETH_FIX_TRUNK_OFFLOAD
 #define F2 IBMVETH_FIX_TRUNK_CSUM_PARTIAL
@@ -292,6 +293,44 @@ TEST(driver_v6_1_and_current_trunk_drops_gro_fraglist)
 {
 	gen_ltb_drops_fraglist("v6.1", 4);
 	gen_ltb_drops_fraglist("current", 6);
+}
+
+TEST(driver_per_adapter_from_the_description)
+{
+	/* driver: in the file, per adapter: a generation by name; fixes under
+	 * driver illan select the seed generation; fixes with another
+	 * generation are refused at build. */
+	char err[512] = "";
+	struct topo_desc *d = topofile_load_seed(err, sizeof(err));
+	REQUIRE(d);
+	unsigned p;
+	int a = topo_desc_find_adapter(d, "vm-a", &p);
+	REQUIRE(a >= 0);
+	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "v4.13");
+	int ti = topo_desc_find_adapter(d, "trunk-in", &p);
+	REQUIRE(ti >= 0);
+	d->parts[p].adapters[ti].driver.fixes = F1 | F2 | F3;
+	d->parts[p].adapters[ti].driver.fixes_set = true;
+	struct topo *t = topo_create(d, NULL, err, sizeof(err));
+	if (!t)
+		printf("# %s\n", err);
+	REQUIRE(t);
+	CHECK_EQ(ibmveth_get_params(t->vm_a)->gen, IBMVETH_GEN_V4_13);
+	CHECK_EQ(ibmveth_get_params(t->trunk_in)->gen, IBMVETH_GEN_V4_15);
+	CHECK_EQ(ibmveth_get_params(t->trunk_in)->fixes, F1 | F2 | F3);
+	CHECK_EQ(ibmveth_get_params(t->vm_b)->gen, IBMVETH_GEN_DEFAULT);
+	CHECK_U64(topo_destroy(t), 0);
+
+	d = topofile_load_seed(err, sizeof(err));
+	REQUIRE(d);
+	a = topo_desc_find_adapter(d, "vm-b", &p);
+	REQUIRE(a >= 0);
+	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "current");
+	d->parts[p].adapters[a].driver.fixes = F1;
+	d->parts[p].adapters[a].driver.fixes_set = true;
+	t = topo_create(d, NULL, err, sizeof(err));
+	CHECK(t == NULL);
+	CHECK(strstr(err, "driver current has its kernel's fixes") != NULL);
 }
 
 TEST(all_fixes_ipv4)
