@@ -713,6 +713,11 @@ TEST(tx_unmappable_packet_bounced_or_dropped)
 
 TEST(tx_fragments_as_descriptors_and_linearized_beyond_five)
 {
+	/* The v4.13..v6.0 descriptor path (the default generation v5.10): one
+	 * descriptor per page fragment, linearized beyond five. illan's pkt has
+	 * no page fragments, so frag_list members stand in for them here; no
+	 * kernel sends a frag_list this way (v6.1+ drops it:
+	 * gen_v6_1_premapped_copy_one_descriptor). */
 	rig_up(NULL, NULL);
 	struct tu_frame f = {.ip_version = 4,
 			     .l4 = TU_UDP,
