@@ -35,7 +35,9 @@
  *    refused or failed replenish, interrupt errors), its bookkeeping may
  *    disagree with the hypervisor's: the adapter is closed (every buffer
  *    freed: nothing may be outstanding) and opened again for the next
- *    input, as the driver's own reset does;
+ *    input, as the driver's own reset does; a generation before current
+ *    that stopped at a BUG_ON (kernel_bug) is freed and probed again, as
+ *    after a reboot;
  *  - otherwise it stays open; then every packet of its pool must be a
  *    posted receive buffer.
  * What carries over from a clean input is only where the receive queue's
@@ -246,7 +248,11 @@ static struct rig *rig_up(uint8_t cfg)
 	if (!r->dev) {
 		struct ibmveth_params params;
 		ibmveth_params_default(&params);
+		/* bit 7: the seed generation with the fix set of bits 1-4; else
+		 * the generation bits 1-4 name (mod 5) */
 		params.fixes = (cfg >> 1) & IBMVETH_FIX_ALL;
+		params.gen = cfg & 0x80 ? IBMVETH_GEN_V4_15
+					: (enum ibmveth_gen)(((cfg >> 1) & 0xf) % IBMVETH_N_GENS);
 		params.old_large_send = cfg & 0x20;
 		struct ibmveth_of_node of = {.mcast_filter_size = 8, .illan_options = !(cfg & 0x40)};
 		memcpy(of.mac, r->mac, 6);
@@ -274,6 +280,16 @@ static void rig_down(struct rig *r)
 	ev_run_until(r->loop, NULL, NULL, UINT64_MAX);
 	hos_reap(&r->peer);
 	bool consumed = undo_all(r);
+	uint64_t bug = 0;
+	FUZZ_CHECK(netdev_get_counter(r->dev, "kernel_bug", &bug));
+	if (bug) {
+		/* a generation before current stopped at a BUG_ON: the partition
+		 * is rebooted (the driver probed again for the next input) */
+		netdev_free(r->dev);
+		r->dev = NULL;
+		hv_lmem_release(r->vm, r->lmem_mark);
+		return;
+	}
 	if (consumed || trouble_count(r) != r->trouble) {
 		netdev_stop(r->dev);
 		ev_run_until(r->loop, NULL, NULL, UINT64_MAX);

@@ -982,7 +982,7 @@ static void daemon_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
-		"                    [--driver illan|kernel-VERSION]\n"
+		"                    [--driver illan|v4.13|v4.15|v5.10|v6.1|current|kernel-VERSION]\n"
 		"                    [--mtu N]\n"
 		"  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
 		"  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
@@ -1075,7 +1075,7 @@ int cmd_daemon(int argc, char **argv)
 
 	struct topo_config cfg;
 	topo_config_default(&cfg);
-	cfg.fixes = d.opts.fixes;
+	cfg.fixes = fixes_given ? d.opts.fixes : TOPO_FIXES_FILE; /* given: the seed generation */
 	cfg.no_offload = d.opts.no_offload;
 	cfg.mtu = d.opts.mtu;
 	cfg.gro = !d.opts.no_gro;

@@ -948,7 +948,7 @@ static void netns_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: illan netns up [FILE] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
-		"                      [--mtu N] [--driver illan|kernel-VERSION] [--dir DIR]\n"
+		"                      [--mtu N] [--driver illan|GENERATION|kernel-VERSION] [--dir DIR]\n"
 		"       illan netns down [FILE] [--name LAB] [--dir DIR]\n"
 		"       illan netns status [FILE] [--name LAB] [--json] [--dir DIR]\n"
 		"  up: one network namespace per partition and external host with an endpoint,\n"
@@ -1022,11 +1022,12 @@ int cmd_netns(int argc, char **argv)
 			o.d.no_gro = true;
 		} else if (strcmp(a, "--driver") == 0 && i + 1 < argc) {
 			const char *v = argv[++i];
-			if ((strcmp(v, "illan") != 0 && strncmp(v, "kernel-", 7) != 0) ||
+			enum ibmveth_gen g;
+			if ((ibmveth_parse_gen(v, &g) != 0 && strncmp(v, "kernel-", 7) != 0) ||
 			    strlen(v) >= sizeof(o.d.driver)) {
 				fprintf(stderr,
-					"illan netns: --driver '%s': expected illan or kernel-VERSION "
-					"(illan run --driver list)\n",
+					"illan netns: --driver '%s': expected illan, v4.13, v4.15, v5.10, "
+					"v6.1, current or kernel-VERSION (illan run --driver list)\n",
 					v);
 				return 2;
 			}

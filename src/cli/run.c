@@ -41,7 +41,8 @@ struct run_opts {
 struct run_info {
 	char topology[TOPO_NAME_MAX];
 	char file[256];
-	unsigned fixes; /* TOPO_FIXES_FILE when adapters differ */
+	unsigned fixes; /* in force; TOPO_FIXES_FILE when adapters differ */
+	int gen;        /* every adapter's enum ibmveth_gen, or -1 (they differ, kernel) */
 	unsigned mtu;
 	uint64_t seed;
 	unsigned n_parts, n_adapters, n_bridges, n_nics, n_hosts, n_events_fired;
@@ -119,8 +120,9 @@ static void usage_run(FILE *f)
 		"  FILE                   a topology file (see docs/topology.md); default: the\n"
 		"                         built-in seed topology (examples/seed.yaml). Options\n"
 		"                         override the file where they apply.\n"
-		"  --fixes all|none|LIST  seed fixes on (LIST: 1-4 or names, comma-separated:\n"
-		"                         trunk-offload, trunk-csum-partial, pseudo-csum, fraglist-linearize)\n"
+		"  --fixes all|none|LIST  the seed generation v4.15 with these of its fixes on (LIST:\n"
+		"                         1-4 or names, comma-separated: trunk-offload,\n"
+		"                         trunk-csum-partial, pseudo-csum, fraglist-linearize)\n"
 		"  --no-offload           every adapter and NIC without CSO/LSO (the baseline)\n"
 		"  --family 4|6           IPv4 (default) or IPv6\n"
 		"  --bytes N              bytes each client sends (K/M/G suffixes; default 128M,\n"
@@ -131,9 +133,11 @@ static void usage_run(FILE *f)
 		"  --no-gro               every server NIC without GRO\n"
 		"  --linux-bridge         Linux-style bridges instead of OVS-style ones\n"
 		"  --veb                  hypervisor switches in VEB instead of VEPA mode\n"
-		"  --driver NAME          every adapter's driver: illan (the model, with --fixes) or\n"
+		"  --driver NAME          every adapter's driver: a generation of illan's model\n"
+		"                         (v4.13, v4.15, v5.10, v6.1, current; illan = v5.10), or\n"
 		"                         kernel-VERSION, the real ibmveth.c of a Linux tree built in\n"
-		"                         (illan run --driver list shows them; docs/kcompat.md)\n"
+		"                         (illan run --driver list shows them with their commits;\n"
+		"                         docs/architecture.md, docs/kcompat.md)\n"
 		"  --json                 one JSON object on stdout\n"
 		"  --trace FILE           offload state of the first packets of each flow, hop by hop\n"
 		"  --pcap DIR             one pcap per hop\n"
@@ -250,7 +254,11 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			break;
 		case 'D':
 			if (strcmp(optarg, "list") == 0) {
-				printf("illan\n");
+				printf("illan\t= %s (the default)\n",
+				       ibmveth_gen_name(IBMVETH_GEN_DEFAULT));
+				for (unsigned g = 0; g < IBMVETH_N_GENS; g++)
+					printf("%s\t%s\n", ibmveth_gen_name((enum ibmveth_gen)g),
+					       ibmveth_gen_commits((enum ibmveth_gen)g));
 				for (unsigned i = 0; i < kibmveth_n_versions(); i++) {
 					const char *src = NULL;
 					const char *v = kibmveth_version(i, &src);
@@ -258,10 +266,11 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 				}
 				return 1;
 			}
-			if (strcmp(optarg, "illan") != 0 && strncmp(optarg, "kernel-", 7) != 0) {
+			enum ibmveth_gen g;
+			if (ibmveth_parse_gen(optarg, &g) != 0 && strncmp(optarg, "kernel-", 7) != 0) {
 				fprintf(stderr,
-					"illan: --driver '%s': expected illan or kernel-VERSION "
-					"(--driver list)\n",
+					"illan: --driver '%s': expected illan, v4.13, v4.15, v5.10, v6.1, "
+					"current or kernel-VERSION (--driver list)\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -288,6 +297,20 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, bool matrix
 			fprintf(stderr, "illan: unknown or incomplete option '%s'\n",
 				argv[optind - 1]);
 			usage_run(stderr);
+			return -EINVAL;
+		}
+	}
+	/* --fixes switches the seed generation's fixes: it selects v4.15, and
+	 * no other generation (theirs are what their kernels shipped). */
+	if (o->cfg.fixes != TOPO_FIXES_FILE) {
+		enum ibmveth_gen g = IBMVETH_GEN_V4_15;
+		if (!o->cfg.driver)
+			o->cfg.driver = "v4.15";
+		else if (ibmveth_parse_gen(o->cfg.driver, &g) != 0 || g != IBMVETH_GEN_V4_15) {
+			fprintf(stderr,
+				"illan: --fixes switches the fixes of the seed generation (--driver "
+				"v4.15); driver %s has its kernel's\n",
+				o->cfg.driver);
 			return -EINVAL;
 		}
 	}
@@ -356,22 +379,29 @@ static struct topo_desc *load_topology(const struct run_opts *o)
 	return d;
 }
 
-/* The fix set every illan driver of t runs, or TOPO_FIXES_FILE when they
- * differ. */
-static unsigned effective_fixes(const struct topo *t)
+/* The fix set in force in every illan driver of t, or TOPO_FIXES_FILE when
+ * they differ; *gen their generation, or -1 when they differ or a kernel
+ * driver runs. */
+static unsigned effective_fixes(const struct topo *t, int *gen)
 {
 	unsigned fixes = TOPO_FIXES_FILE;
 	bool first = true;
+	*gen = -1;
 	for (unsigned i = 0; i < t->n_devs; i++) {
 		const struct topo_dev *td = &t->devs[i];
 		if (!td->is_adapter)
 			continue;
-		unsigned f = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes
-							     : td->adapter->driver.fixes;
-		if (first)
-			fixes = f, first = false;
-		else if (f != fixes)
-			return TOPO_FIXES_FILE;
+		const struct ibmveth_params *p = ibmveth_get_params(td->dev);
+		unsigned f = ibmveth_fixes_in_force(p);
+		int g = p ? (int)p->gen : -1;
+		if (first) {
+			fixes = f, *gen = g, first = false;
+		} else {
+			if (f != fixes)
+				fixes = TOPO_FIXES_FILE;
+			if (g != *gen)
+				*gen = -1;
+		}
 	}
 	return fixes;
 }
@@ -444,7 +474,7 @@ static void info_take(struct run_info *info, const struct run_opts *o, const str
 	memset(info, 0, sizeof(*info));
 	snprintf(info->topology, sizeof(info->topology), "%s", t->desc->name);
 	snprintf(info->file, sizeof(info->file), "%s", o->file ? o->file : "");
-	info->fixes = effective_fixes(t);
+	info->fixes = effective_fixes(t, &info->gen);
 	info->mtu = t->cfg.mtu ? t->cfg.mtu : t->desc->mtu;
 	info->seed = t->cfg.seed;
 	info->n_parts = t->desc->n_parts;
@@ -634,6 +664,10 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 	json_object_set_new(root, "fixes",
 			    info->fixes == TOPO_FIXES_FILE ? json_string("per adapter")
 							   : fixes_json(info->fixes));
+	json_object_set_new(root, "generation",
+			    info->gen >= 0
+				    ? json_string(ibmveth_gen_name((enum ibmveth_gen)info->gen))
+				    : json_null());
 	json_object_set_new(root, "offload", json_boolean(!o->cfg.no_offload));
 	json_object_set_new(root, "family", json_integer(o->so.family));
 	json_object_set_new(root, "mtu", json_integer(info->mtu));
@@ -689,16 +723,30 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 static void print_text(FILE *f, const struct run_opts *o, const struct run_info *info,
 		       const struct scenario_result *r, const struct snap *t, uint64_t leaked)
 {
-	char fx[160];
-	if (info->driver && strcmp(info->driver, "illan") != 0)
+	char fx[320];
+	if (info->driver && strncmp(info->driver, "kernel-", 7) == 0) {
 		snprintf(fx, sizeof(fx),
 			 "none apply: every adapter runs %s (a kernel driver is what its "
 			 "tree is)",
 			 info->driver);
-	else if (info->fixes == TOPO_FIXES_FILE)
+	} else if (info->fixes == TOPO_FIXES_FILE) {
 		snprintf(fx, sizeof(fx), "per adapter, as the file says");
-	else
-		fixes_list(info->fixes, fx, sizeof(fx), true);
+	} else {
+		char list[120];
+		fixes_list(info->fixes, list, sizeof(list), true);
+		const char *why = "";
+		if (info->gen == IBMVETH_GEN_V4_15)
+			why = info->fixes == IBMVETH_FIX_ALL
+				      ? ", the seed as shipped"
+				      : ", the seed's laboratory: this set never shipped in a kernel";
+		else if (info->gen == IBMVETH_GEN_V4_13)
+			why = ", before the seed";
+		if (info->gen >= 0)
+			snprintf(fx, sizeof(fx), "%s (driver %s%s)", list,
+				 ibmveth_gen_name((enum ibmveth_gen)info->gen), why);
+		else
+			snprintf(fx, sizeof(fx), "%s", list);
+	}
 	if (!o->file)
 		fprintf(f,
 			"illan run: seed topology (VM A, VM B, IO server with OVS-style bridge, host X)\n");
@@ -837,10 +885,21 @@ int cmd_matrix(int argc, char **argv)
 	} else {
 		printf("{\"rows\": [");
 	}
+	/* Every row is the seed generation v4.15 with that fix set: 1,2,3,4 is
+	 * the seed as shipped, the others never shipped in a kernel. */
+	enum ibmveth_gen mg = IBMVETH_GEN_V4_15;
+	if (o.cfg.driver && (ibmveth_parse_gen(o.cfg.driver, &mg) != 0 || mg != IBMVETH_GEN_V4_15)) {
+		fprintf(stderr,
+			"illan matrix: the rows are fix sets of the seed generation v4.15; "
+			"--driver %s has its kernel's fixes (illan run --driver %s)\n",
+			o.cfg.driver, o.cfg.driver);
+		return 2;
+	}
 	bool all_ok = true;
 	for (unsigned fixes = 0; fixes < 16; fixes++) {
 		struct run_opts ro = o;
 		ro.cfg.fixes = fixes;
+		ro.cfg.driver = "v4.15";
 		ro.so.explain = false;
 		static struct scenario_result res;
 		struct topo *t = run_once(&ro, &res, &rc);
@@ -919,6 +978,9 @@ int cmd_matrix(int argc, char **argv)
 	if (o.json)
 		printf("]}\n");
 	else
-		printf("\nThe seed's warning: fixes 1, 2 and 3 only work together.\n");
+		printf("\nEvery row runs the seed generation v4.15 (66aa0678) with that fix set: "
+		       "1,2,3,4 is the seed\nas shipped; the other fifteen sets never shipped in a "
+		       "kernel (the driver before the\nseed is `illan run --driver v4.13`, not "
+		       "\"none\"). The seed's warning: fixes 1, 2 and 3\nonly work together.\n");
 	return all_ok ? 0 : 1;
 }

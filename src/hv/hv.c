@@ -288,6 +288,18 @@ int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapt
 	return 0;
 }
 
+/* hv_adapter_set_fw_attrs: see hv.h. */
+int hv_adapter_set_fw_attrs(struct hv_partition *part, uint64_t ua, uint64_t fw_attrs)
+{
+	struct hv_adapter *a = hv_adapter_find(part, ua);
+	if (!a)
+		return -ENOENT;
+	if (fw_attrs & ~HV_FW_OFFERABLE)
+		return -EINVAL;
+	a->cfg.fw_attrs = fw_attrs;
+	return 0;
+}
+
 /* hv_set_irq_handler: see hv.h. */
 int hv_set_irq_handler(struct hv_partition *part, uint64_t ua, void (*fn)(void *arg), void *arg)
 {

@@ -207,6 +207,13 @@ uint64_t hv_adapter_create(struct hv *hv, struct hv_partition *part,
 /* Copy the counters of part's adapter ua into *st. Returns 0, or -ENOENT
  * when part has no such adapter. */
 int hv_adapter_get_stats(struct hv_partition *part, uint64_t ua, struct hv_adapter_stats *st);
+/* Live Partition Migration to other firmware: the adapter's firmware now
+ * offers exactly fw_attrs (RX_MULTI_BUFF_SUPPORT, LRG_SND_SUPPORT,
+ * PADDED_PKT_CSUM); what the partition enabled before stays as it is. A
+ * driver sees the change at its next H_ILLAN_ATTRIBUTES or in the calls
+ * the firmware now refuses (H_ADD_LOGICAL_LAN_BUFFERS: H_FUNCTION).
+ * Returns 0, -ENOENT (no such adapter) or -EINVAL (other bits). */
+int hv_adapter_set_fw_attrs(struct hv_partition *part, uint64_t ua, uint64_t fw_attrs);
 
 /* Copy the partition's counters into *st. */
 void hv_partition_get_stats(const struct hv_partition *part, struct hv_partition_stats *st);

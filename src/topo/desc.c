@@ -653,8 +653,21 @@ static void chk_endpoint_addr(struct chk *c, const struct topo_endpoint *ep, uns
 
 static void chk_driver(struct chk *c, const struct topo_adapter *a)
 {
+	enum ibmveth_gen gen = IBMVETH_GEN_DEFAULT;
+	bool kernel = strncmp(a->driver.kind, "kernel-", 7) == 0;
 	if (!a->driver.kind[0])
 		ERR(c, a->src, "adapter %s: driver without a kind", a->name);
+	else if (!kernel && ibmveth_parse_gen(a->driver.kind, &gen) != 0)
+		ERR(c, a->src,
+		    "adapter %s: driver '%s': expected illan, a generation (v4.13, v4.15, v5.10, "
+		    "v6.1, current) or kernel-VERSION",
+		    a->name, a->driver.kind);
+	else if (!kernel && a->driver.fixes_set && strcmp(a->driver.kind, "illan") != 0 &&
+		 gen != IBMVETH_GEN_V4_15)
+		ERR(c, a->src,
+		    "adapter %s: driver %s with fixes: the seed's fix switches are for driver "
+		    "v4.15 (or illan), the other generations have their kernel's",
+		    a->name, a->driver.kind);
 	if (a->driver.fixes & ~(unsigned)IBMVETH_FIX_ALL)
 		ERR(c, a->src, "adapter %s: driver fixes 0x%x: the seed's fixes are 1–4", a->name,
 		    a->driver.fixes);

@@ -118,10 +118,34 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	where(t, &a->src, loc, sizeof(loc));
 	const char *kind = t->cfg.driver ? t->cfg.driver : a->driver.kind;
 	bool kernel = strncmp(kind, "kernel-", 7) == 0;
-	if (strcmp(kind, "illan") != 0 && !kernel) {
+	enum ibmveth_gen gen = IBMVETH_GEN_DEFAULT;
+	if (!kernel && ibmveth_parse_gen(kind, &gen) != 0) {
 		errbuf_set(err, err_size,
-			   "%sadapter %s: driver '%s': expected illan or kernel-VERSION", loc,
-			   a->name, kind);
+			   "%sadapter %s: driver '%s': expected illan, a generation (v4.13, v4.15, "
+			   "v5.10, v6.1, current) or kernel-VERSION",
+			   loc, a->name, kind);
+		return -EINVAL;
+	}
+	/* The seed's fix switches are the laboratory of the seed generation:
+	 * a fix set from the configuration (--fixes) without a driver, or a
+	 * file's fixes under driver illan, select v4.15. */
+	unsigned fixes;
+	if (t->cfg.fixes != TOPO_FIXES_FILE) {
+		fixes = t->cfg.fixes;
+		if (!t->cfg.driver)
+			gen = IBMVETH_GEN_V4_15;
+	} else if (t->cfg.driver) {
+		fixes = IBMVETH_FIX_ALL;
+	} else {
+		fixes = a->driver.fixes;
+		if (a->driver.fixes_set && strcmp(kind, "illan") == 0)
+			gen = IBMVETH_GEN_V4_15;
+	}
+	if (!kernel && gen != IBMVETH_GEN_V4_15 && fixes != IBMVETH_FIX_ALL) {
+		errbuf_set(err, err_size,
+			   "%sadapter %s: driver %s has its kernel's fixes; the seed's fix switches "
+			   "are for driver v4.15 (mixed fix sets never shipped in a kernel)",
+			   loc, a->name, ibmveth_gen_name(gen));
 		return -EINVAL;
 	}
 	struct hv_adapter_config ac;
@@ -171,7 +195,8 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 	} else {
 		struct ibmveth_params params;
 		ibmveth_params_default(&params);
-		params.fixes = t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes : a->driver.fixes;
+		params.gen = gen;
+		params.fixes = fixes;
 		struct ibmveth_of_node of;
 		memset(&of, 0, sizeof(of));
 		memcpy(of.mac, ac.mac, 6);

@@ -45,7 +45,10 @@ enum topo_seed_ep { TOPO_EP_A, TOPO_EP_B, TOPO_EP_X, TOPO_N_EP };
 
 /* Options of a run. They override the description where they apply: each
  * "force" flag forces its setting on every object, and a nonzero mtu or a
- * fixes value other than TOPO_FIXES_FILE replaces the file's. */
+ * fixes value other than TOPO_FIXES_FILE replaces the file's. A fixes value
+ * selects the seed generation v4.15 with that fix set when driver is NULL;
+ * with a driver, only v4.15 takes one other than IBMVETH_FIX_ALL (the
+ * others have their kernel's fixes: topo_create refuses). */
 #define TOPO_FIXES_FILE 0x80000000u
 struct topo_config {
 	unsigned fixes;     /* IBMVETH_FIX_* bits for every illan driver, or TOPO_FIXES_FILE */
@@ -57,7 +60,8 @@ struct topo_config {
 	bool veb;           /* every hypervisor switch in VEB mode */
 	bool real;          /* no built-in stacks or hosts: the caller attaches endpoints */
 	bool monotonic;     /* real clock (real mode) instead of the virtual one */
-	const char *driver; /* every adapter's driver ("illan", "kernel-6.1"), or NULL: the file's */
+	const char *driver; /* every adapter's driver ("illan", a generation "v4.13".."current",
+			     * "kernel-6.1"), or NULL: the file's */
 };
 
 /* Defaults: everything as the description says (fixes TOPO_FIXES_FILE,

@@ -80,6 +80,17 @@ fi
 check "matrix runs all 16 combinations" expect_exit 0 "$ILLAN" matrix --bytes 128K
 check "matrix has 16 rows" sh -c "grep -cE '^(none|[1-4,]+) ' '$tmp/out' | grep -qx 16"
 check "matrix: only all four fixes are whole and fast" sh -c "[ \"\$(grep 'whole and fast' '$tmp/out' | cut -d' ' -f1)\" = 1,2,3,4 ]"
+check "matrix says the mixed fix sets never shipped in a kernel" grep -q "never shipped in a" "$tmp/out"
+check "matrix refuses another generation" expect_exit 2 "$ILLAN" matrix --driver v5.10 --bytes 64K
+
+# Driver generations (docs/architecture.md, "Driver generations").
+check "run --driver v4.13: issue 1 with no switch, every flow whole" sh -c "'$ILLAN' run --driver v4.13 --bytes 1M --json > '$tmp/g413.json' && python3 -c \"import json; d=json.load(open('$tmp/g413.json')); c=d['counters']; assert d['ok'] and d['generation'] == 'v4.13' and d['fixes'] == [] and c['hv_sw_checksums'] > 0 and c['hv_sw_segments'] > 0, (d['generation'], d['fixes'], c)\""
+check "run --driver v4.13: the report says before the seed" sh -c "'$ILLAN' run --driver v4.13 --bytes 256K | grep -q 'fixes: none (driver v4.13, before the seed)'"
+check "run --driver v4.15: the seed as shipped, whole and fast" sh -c "'$ILLAN' run --driver v4.15 --bytes 1M --json > '$tmp/g415.json' && python3 -c \"import json; d=json.load(open('$tmp/g415.json')); c=d['counters']; assert d['ok'] and d['generation'] == 'v4.15' and d['fixes'] == [1,2,3,4] and c['hv_sw_checksums'] == 0 and c['hv_sw_segments'] == 0 and c['sw_gso_segments'] == 0, c\""
+check "run: the default generation is v5.10" sh -c "'$ILLAN' run --bytes 256K --json | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['generation'] == 'v5.10', d['generation']\""
+check "run --fixes runs the seed generation" sh -c "'$ILLAN' run --fixes 2,3,4 --bytes 256K | grep -q \"driver v4.15, the seed's laboratory\""
+check "--fixes with another generation is refused" expect_exit 2 "$ILLAN" run --fixes 1,3 --driver v5.10
+check "--driver list names each generation's commits" sh -c "'$ILLAN' run --driver list | grep -q '^v4.15.*66aa0678efc2' && '$ILLAN' run --driver list | grep -q '^v6.1.*d6832ca48d8a'"
 
 # Topology files (examples/, docs/topology.md).
 EX=${ILLAN_SOURCE_ROOT:-.}/examples

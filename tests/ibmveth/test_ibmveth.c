@@ -313,13 +313,16 @@ TEST(probe_old_large_send_parameter)
 	rig_down();
 }
 
-static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned vswitch,
-		     struct hv_partition *part)
+/* An active trunk (priority 1) running generation gen with the seed's fix
+ * set fixes (read by v4.15 only). */
+static void trunk_up_gen(struct node *n, const char *name, enum ibmveth_gen gen, unsigned fixes,
+			 unsigned vswitch, struct hv_partition *part)
 {
 	static struct ibmveth_params p[4];
 	static unsigned k;
 	struct ibmveth_params *pp = &p[k++ % 4];
 	ibmveth_params_default(pp);
+	pp->gen = gen;
 	pp->fixes = fixes;
 	struct node_cfg c = {.name = name,
 			     .mac = tu_mac_c,
@@ -333,6 +336,16 @@ static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned 
 		c.mac = mac_t2;
 	node_init(n, &c);
 	run();
+}
+
+/* The seed's laboratory: all four fixes is the default generation; any
+ * other set is the seed generation v4.15 with that set (as `illan run
+ * --fixes`). */
+static void trunk_up(struct node *n, const char *name, unsigned fixes, unsigned vswitch,
+		     struct hv_partition *part)
+{
+	trunk_up_gen(n, name, fixes == IBMVETH_FIX_ALL ? IBMVETH_GEN_DEFAULT : IBMVETH_GEN_V4_15,
+		     fixes, vswitch, part);
 }
 
 TEST(trunk_features_with_and_without_fixes_1_and_4)
@@ -754,6 +767,11 @@ TEST(tx_unmappable_packet_bounced_or_dropped)
 
 TEST(tx_fragments_as_descriptors_and_linearized_beyond_five)
 {
+	/* The v4.13..v6.0 descriptor path (the default generation v5.10): one
+	 * descriptor per page fragment, linearized beyond five. illan's pkt has
+	 * no page fragments, so frag_list members stand in for them here; no
+	 * kernel sends a frag_list this way (v6.1+ drops it:
+	 * gen_v6_1_premapped_copy_one_descriptor). */
 	rig_up(NULL, NULL);
 	struct tu_frame f = {.ip_version = 4,
 			     .l4 = TU_UDP,
@@ -803,28 +821,84 @@ TEST(rx_invalid_entry_recycled_and_counted)
 	rig_down();
 }
 
-TEST(rx_bad_correlator_resets_adapter)
+static struct ibmveth_params gen_params[2];
+
+/* A and B on vswitch 0 with firmware fw, running generations ga and gb. */
+static void rig_gens(enum ibmveth_gen ga, enum ibmveth_gen gb, uint64_t fw)
 {
-	rig_up(NULL, NULL);
+	ibmveth_params_default(&gen_params[0]);
+	gen_params[0].gen = ga;
+	ibmveth_params_default(&gen_params[1]);
+	gen_params[1].gen = gb;
+	struct node_cfg a = {
+		.name = "vethA", .mac = tu_mac_a, .fw_attrs = fw, .params = &gen_params[0]};
+	struct node_cfg b = {
+		.name = "vethB", .mac = tu_mac_b, .fw_attrs = fw, .params = &gen_params[1]};
+	rig_up(&a, &b);
+}
+
+/* Write correlator bad(i) into every posted buffer of B's pool 1. */
+static void corrupt_pool1(uint64_t (*bad)(unsigned i, uint64_t arg), uint64_t arg)
+{
 	struct ibmveth_pool_info pi;
 	ibmveth_get_pool_info(R.b.dev, 1, &pi);
 	for (unsigned i = 0; i < pi.size; i++) {
 		uint64_t la = ibmveth_pool_buffer_laddr(R.b.dev, 1, i);
 		if (la == UINT64_MAX)
 			continue;
-		uint64_t bad = (9ull << 32) | i;
-		memcpy(hv_lmem_ptr(R.b.part, la, 8), &bad, 8);
+		uint64_t c = bad(i, arg);
+		memcpy(hv_lmem_ptr(R.b.part, la, 8), &c, 8);
 	}
-	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
-	run();
+}
+
+static uint64_t bad_pool9(unsigned i, uint64_t arg)
+{
+	(void)arg;
+	return (9ull << 32) | i;
+}
+
+static uint64_t bad_fixed(unsigned i, uint64_t arg)
+{
+	(void)i;
+	return arg;
+}
+
+/* After a bad correlator at B: the current driver reset the adapter and
+ * receives again; every earlier generation hit BUG_ON (the adapter stopped
+ * for good: nothing more is received or sent). */
+static void check_after_bad_correlator(enum ibmveth_gen g)
+{
 	CHECK_EQ(R.b.cap.n, 0);
 	CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 1);
-	CHECK_U64(ctr(R.b.dev, "adapter_resets"), 1);
-	CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024); /* fresh buffers */
+	bool resets = g == IBMVETH_GEN_CURRENT;
+	CHECK_U64(ctr(R.b.dev, "adapter_resets"), resets ? 1 : 0);
+	CHECK_U64(ctr(R.b.dev, "kernel_bug"), resets ? 0 : 1);
+	if (resets)
+		CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024); /* fresh buffers */
 	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
 	run();
-	CHECK_EQ(R.b.cap.n, 1);
-	rig_down();
+	CHECK_EQ(R.b.cap.n, resets ? 1 : 0);
+	struct tu_frame back = tcp(4, 100);
+	back.src = tu_mac_b;
+	back.dst = tu_mac_a;
+	CHECK_EQ(dev_queue_xmit(R.b.dev, frame(&R.b, back)), 0);
+	run();
+	CHECK_EQ(R.a.cap.n, resets ? 1 : 0);
+	CHECK_U64(R.b.dev->stats.tx_dropped, resets ? 0 : 1);
+}
+
+TEST(rx_bad_correlator_resets_current_bug_on_before)
+{
+	/* 2c91e2319ed9 (2025) turned the BUG_ONs of ibmveth_rxq_get_buffer
+	 * into a reset; every generation before it stops the kernel. */
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		rig_gens(IBMVETH_GEN_DEFAULT, (enum ibmveth_gen)g, FW_ALL);
+		corrupt_pool1(bad_pool9, 0);
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+		run();
+		check_after_bad_correlator((enum ibmveth_gen)g);
+		rig_down();
+	}
 }
 
 TEST(rx_no_buffer_reads_hypervisor_drop_counter)
@@ -1138,69 +1212,95 @@ TEST(trunk_tx_lrg_snd_only_for_partial_with_fix2)
 	}
 }
 
-TEST(trunk_rx_csum_good_with_nonzero_field_stays_unnecessary)
+TEST(rx_csum_helper_per_generation)
 {
-	/* 7525de2516fb: the trunk helper acts only on a zero checksum field. A
-	 * sender that flagged CSUM_GOOD but left a full checksum in the field:
-	 * the trunk hands it up CHECKSUM_UNNECESSARY, field untouched. */
-	for (int v = 4; v <= 6; v += 2) {
-		rig_up(NULL, NULL);
-		trunk_up(&R.t, "trunk", IBMVETH_FIX_ALL, 0, NULL);
-		struct tu_frame f = tcp(v, 300);
-		f.ip_summed = CHECKSUM_NONE; /* full, correct checksum in the field */
-		f.dst = mac_unknown;
-		uint8_t b[2048];
-		uint32_t len = frame_bytes(&f, b, sizeof(b));
-		uint32_t l4 = 14 + (v == 4 ? 20 : 40);
-		uint16_t field = hdr_get16(b + l4 + 16);
-		REQUIRE(field != 0);
-		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
-			 H_SUCCESS);
-		run();
-		REQUIRE(R.t.cap.n == 1);
-		struct pkt *r = R.t.cap.p[0];
-		CHECK_EQ(r->ip_summed, CHECKSUM_UNNECESSARY);
-		CHECK_EQ(tu_l4_field(r), field);
-		CHECK(tu_l4_ok(r));
-		CHECK_MEM(pkt_data(r), b, len);
-		/* the zero-field case right after: PARTIAL with the seed */
-		hdr_put16(b + l4 + 16, 0);
-		CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD, 0),
-			 H_SUCCESS);
-		run();
-		REQUIRE(R.t.cap.n == 2);
-		CHECK_EQ(R.t.cap.p[1]->ip_summed, CHECKSUM_PARTIAL);
-		CHECK_EQ(tu_l4_field(R.t.cap.p[1]), tu_seed(R.t.cap.p[1]));
-		rig_down();
+	/*
+	 * A CSUM_GOOD TCP frame whose field holds 0 (a CSO sender) or a full
+	 * checksum, received by an active trunk or by client B, per generation:
+	 *  - v4.13: no helper: CHECKSUM_UNNECESSARY, field as sent (issue 2) at a
+ *    client; a trunk has no CSO (issue 1), so the hypervisor completes
+ *    the checksum and the frame goes up CHECKSUM_NONE;
+	 *  - v4.15, v5.10 (66aa0678): a trunk recomputes the seed and marks
+	 *    CHECKSUM_PARTIAL whatever the field holds; a client does nothing;
+	 *  - v6.1 (7525de2516fb): only a zero field, then PARTIAL on any
+	 *    adapter, the seed recomputed on a trunk only (a client's field
+	 *    stays 0); a full checksum stays UNNECESSARY;
+	 *  - current (51e7a66666e0): as v6.1 with the seed on any adapter.
+	 */
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		for (unsigned c = 0; c < 8; c++) {
+			int v = c & 1 ? 6 : 4;
+			bool trunk = c & 2, zero = c & 4;
+			struct node *rx;
+			struct tu_frame f = tcp(v, 300);
+			f.ip_summed = CHECKSUM_NONE; /* full, correct checksum in the field */
+			if (trunk) {
+				rig_up(NULL, NULL);
+				trunk_up_gen(&R.t, "trunk", (enum ibmveth_gen)g, IBMVETH_FIX_ALL, 0,
+					     NULL);
+				f.dst = mac_unknown;
+				rx = &R.t;
+			} else {
+				rig_gens(IBMVETH_GEN_DEFAULT, (enum ibmveth_gen)g, FW_ALL);
+				rx = &R.b;
+			}
+			uint8_t b[2048];
+			uint32_t len = frame_bytes(&f, b, sizeof(b));
+			uint32_t l4 = 14 + (v == 4 ? 20 : 40);
+			uint16_t field = hdr_get16(b + l4 + 16);
+			REQUIRE(field != 0);
+			if (zero)
+				hdr_put16(b + l4 + 16, 0), field = 0;
+			CHECK_EQ(raw_send(&R.a, b, len, IBMVETH_BUF_NO_CSUM | IBMVETH_BUF_CSUM_GOOD,
+					  0),
+				 H_SUCCESS);
+			run();
+			REQUIRE(rx->cap.n == 1);
+			struct pkt *r = rx->cap.p[0];
+			if (g == IBMVETH_GEN_V4_13 && trunk) {
+				/* the trunk could not enable CSO (issue 1): the
+				 * hypervisor completes the checksum for it */
+				CHECK_EQ(r->ip_summed, CHECKSUM_NONE);
+				CHECK(tu_l4_ok(r));
+				rig_down();
+				continue;
+			}
+			bool seed_era = g == IBMVETH_GEN_V4_15 || g == IBMVETH_GEN_V5_10;
+			bool partial, seed;
+			if (g >= IBMVETH_GEN_V6_1) {
+				partial = zero;
+				seed = zero && (trunk || g == IBMVETH_GEN_CURRENT);
+			} else {
+				partial = seed = seed_era && trunk;
+			}
+			CHECK_EQ(r->ip_summed, partial ? CHECKSUM_PARTIAL : CHECKSUM_UNNECESSARY);
+			CHECK_EQ(tu_l4_field(r), seed ? tu_seed(r) : field);
+			if (!partial) {
+				CHECK_MEM(pkt_data(r), b, len);
+			}
+			rig_down();
+		}
 	}
 }
 
-TEST(rx_correlator_index_beyond_pool_resets_adapter)
+TEST(rx_correlator_index_beyond_pool_resets_or_stops)
 {
 	/* A valid pool number with an index past the pool's size: the bound
 	 * check (not the NULL slot test) must refuse it, before any read of the
-	 * pool's arrays (ASan would see the out-of-bounds read). */
+	 * pool's arrays (ASan would see the out-of-bounds read); the current
+	 * driver resets, v5.10 stops at the BUG_ON. */
 	static const uint64_t bad[] = {(1ull << 32) | 5000, (1ull << 32) | 512,
 				       (4ull << 32) | 0xffffffffu};
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_CURRENT, IBMVETH_GEN_V5_10};
 	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		rig_up(NULL, NULL);
-		struct ibmveth_pool_info pi;
-		ibmveth_get_pool_info(R.b.dev, 1, &pi);
-		for (unsigned i = 0; i < pi.size; i++) {
-			uint64_t la = ibmveth_pool_buffer_laddr(R.b.dev, 1, i);
-			if (la != UINT64_MAX)
-				memcpy(hv_lmem_ptr(R.b.part, la, 8), &bad[k], 8);
+		for (unsigned j = 0; j < 2; j++) {
+			rig_gens(IBMVETH_GEN_DEFAULT, gens[j], FW_ALL);
+			corrupt_pool1(bad_fixed, bad[k]);
+			CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+			run();
+			check_after_bad_correlator(gens[j]);
+			rig_down();
 		}
-		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
-		run();
-		CHECK_EQ(R.b.cap.n, 0);
-		CHECK_U64(ctr(R.b.dev, "rx_bad_correlator"), 1);
-		CHECK_U64(ctr(R.b.dev, "adapter_resets"), 1);
-		CHECK_EQ(pkt_pool_outstanding(R.b.dev->pool), 1024);
-		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
-		run();
-		CHECK_EQ(R.b.cap.n, 1);
-		rig_down();
 	}
 }
 
@@ -1406,6 +1506,281 @@ TEST(never_opened_priority1_trunk_keeps_standby_traffic_and_bit_away)
 	CHECK_U64(st.rx_not_open, 1);
 	CHECK_U64(hvst(&R.a).no_destination, 0);
 	netdev_free(t1);
+	rig_down();
+}
+
+/* ---- driver generations (issue 16) --------------------------------------------- */
+
+TEST(gen_names_commits_and_default)
+{
+	static const char *const names[] = {"v4.13", "v4.15", "v5.10", "v6.1", "current"};
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		enum ibmveth_gen out = IBMVETH_N_GENS;
+		CHECK(strcmp(ibmveth_gen_name((enum ibmveth_gen)g), names[g]) == 0);
+		CHECK_EQ(ibmveth_parse_gen(names[g], &out), 0);
+		CHECK_EQ(out, g);
+		char prefixed[32];
+		snprintf(prefixed, sizeof(prefixed), "illan-%s", names[g]);
+		out = IBMVETH_N_GENS;
+		CHECK_EQ(ibmveth_parse_gen(prefixed, &out), 0);
+		CHECK_EQ(out, g);
+		CHECK(ibmveth_gen_commits((enum ibmveth_gen)g) != NULL);
+	}
+	/* each generation names the commits it adds */
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V4_15), "66aa0678efc2"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "413f142cc05c"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "5ce9ad815a29"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "6f2275433a2f"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V5_10), "2ac8af0967aa"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V6_1), "7525de2516fb"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_V6_1), "d6832ca48d8a"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_CURRENT), "cc427d24ac64"));
+	CHECK(strstr(ibmveth_gen_commits(IBMVETH_GEN_CURRENT), "2c91e2319ed9"));
+	enum ibmveth_gen out = IBMVETH_GEN_V4_13;
+	CHECK_EQ(ibmveth_parse_gen("illan", &out), 0);
+	CHECK_EQ(out, IBMVETH_GEN_V5_10);
+	CHECK_EQ(ibmveth_parse_gen("v5.4", &out), -EINVAL);
+	CHECK_EQ(ibmveth_parse_gen("kernel-6.1", &out), -EINVAL);
+	CHECK_EQ(ibmveth_parse_gen("", &out), -EINVAL);
+	CHECK_EQ(ibmveth_parse_gen(NULL, &out), -EINVAL);
+	CHECK_EQ(out, IBMVETH_GEN_V5_10); /* unchanged by the refusals */
+	CHECK(ibmveth_gen_name(IBMVETH_N_GENS) == NULL);
+	struct ibmveth_params p;
+	ibmveth_params_default(&p);
+	CHECK_EQ(p.gen, IBMVETH_GEN_V5_10);
+	/* the fixes in force: none before the seed, the switches on it, all after */
+	p.fixes = IBMVETH_FIX_PSEUDO_CSUM;
+	p.gen = IBMVETH_GEN_V4_13;
+	CHECK_EQ(ibmveth_fixes_in_force(&p), 0);
+	p.gen = IBMVETH_GEN_V4_15;
+	CHECK_EQ(ibmveth_fixes_in_force(&p), IBMVETH_FIX_PSEUDO_CSUM);
+	p.gen = IBMVETH_GEN_V6_1;
+	CHECK_EQ(ibmveth_fixes_in_force(&p), IBMVETH_FIX_ALL);
+}
+
+TEST(gen_v4_13_trunk_refuses_cso_hence_tso)
+{
+	/* Before 66aa0678 ibmveth_set_csum_offload refuses (-EIO) on an adapter
+	 * whose attributes show ACTIVE_TRUNK or a trunk priority, and without a
+	 * checksum feature the core drops TSO too: issue 1, with no switch. */
+	rig_gens(IBMVETH_GEN_V4_13, IBMVETH_GEN_V4_13, FW_ALL);
+	/* a client of the same generation is not refused */
+	CHECK(R.a.dev->features & NETIF_F_IP_CSUM);
+	CHECK(R.a.dev->features & NETIF_F_TSO);
+	trunk_up_gen(&R.t, "trunk", IBMVETH_GEN_V4_13, IBMVETH_FIX_ALL, 0, NULL);
+	struct netdev *t = R.t.dev;
+	CHECK(ibmveth_is_active_trunk(t));
+	CHECK(!(t->features & (NETIF_F_CSUM_MASK | NETIF_F_RXCSUM | NETIF_F_TSO_MASK)));
+	CHECK(!(t->hw_features & NETIF_F_FRAGLIST)); /* 66aa0678 added it */
+	CHECK_U64(ctr(t, "fw_enabled_ipv4_csum"), 0);
+	CHECK_U64(ctr(t, "fw_enabled_large_send"), 0);
+	CHECK_EQ(netdev_set_features(t, t->hw_features), -EIO);
+	CHECK(!(t->features & NETIF_F_CSUM_MASK));
+	/* v4.15 (the seed as shipped) enables both on the same trunk */
+	node_down(&R.t);
+	trunk_up_gen(&R.t, "trunk", IBMVETH_GEN_V4_15, IBMVETH_FIX_ALL, 0, NULL);
+	CHECK(R.t.dev->features & NETIF_F_IP_CSUM);
+	CHECK(R.t.dev->features & NETIF_F_TSO);
+	CHECK(R.t.dev->features & NETIF_F_FRAGLIST);
+	rig_down();
+}
+
+TEST(gen_v5_10_large_packet_detection)
+{
+	/* 413f142cc05c: a large-send frame no longer than MTU + 14 is large
+	 * because of LRG_PKT; v4.15 only looks at the length. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V4_15, IBMVETH_GEN_V5_10};
+	for (unsigned k = 0; k < 2; k++) {
+		rig_gens(IBMVETH_GEN_V5_10, gens[k], FW_ALL);
+		struct tu_frame f = tcp(4, 1200);
+		f.gso_size = 500;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		REQUIRE(R.b.cap.n == 1);
+		bool v5 = gens[k] == IBMVETH_GEN_V5_10;
+		CHECK_EQ(R.b.cap.p[0]->gso_size, v5 ? 500 : 0);
+		CHECK_EQ(R.b.cap.p[0]->gso_segs, v5 ? 3 : 0);
+		CHECK_U64(ctr(R.b.dev, "rx_large_packets"), v5 ? 1 : 0);
+		rig_down();
+	}
+}
+
+TEST(gen_v4_15_helper_order_loses_the_old_method_mss)
+{
+	/* Before 5ce9ad815a29 the csum helper ran first: on a trunk it wrote the
+	 * pseudo-header seed over the old method's MSS in tcp->check, and the
+	 * mss helper then took the seed as the MSS and zeroed the field. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V4_15, IBMVETH_GEN_V5_10};
+	for (unsigned k = 0; k < 2; k++) {
+		struct ibmveth_params p;
+		ibmveth_params_default(&p);
+		p.old_large_send = true;
+		struct node_cfg a = {
+			.name = "vethA", .mac = tu_mac_a, .fw_attrs = FW_ALL, .params = &p};
+		rig_up(&a, NULL);
+		CHECK_EQ(netdev_set_features(R.a.dev, R.a.dev->hw_features), 0);
+		run();
+		trunk_up_gen(&R.t, "trunk", gens[k], IBMVETH_FIX_ALL, 0, NULL);
+		struct tu_frame f = tcp(4, 5000);
+		f.dst = mac_unknown;
+		f.gso_size = 1000;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		REQUIRE(R.t.cap.n == 1);
+		struct pkt *r = R.t.cap.p[0];
+		CHECK_EQ(r->ip_summed, CHECKSUM_PARTIAL);
+		CHECK_EQ(ip_fast_csum(pkt_data(r) + 14, 5), 0);
+		if (gens[k] == IBMVETH_GEN_V5_10) {
+			CHECK_EQ(r->gso_size, 1000);
+			CHECK_EQ(tu_l4_field(r), tu_seed(r));
+		} else {
+			CHECK_EQ(r->gso_size, tu_seed(r)); /* the seed taken for the MSS */
+			CHECK(r->gso_size != 1000);
+			CHECK_EQ(tu_l4_field(r), 0);
+		}
+		rig_down();
+	}
+}
+
+TEST(gen_v5_10_own_mac_drop_and_max_mtu)
+{
+	/* 6f2275433a2f (v5.5): a frame to the adapter's own MAC is dropped
+	 * before the hcall; v4.15 sends it and PHYP refuses it (H_PARAMETER,
+	 * tx_send_failed). 5948378b26d8 (v5.8): max_mtu 65513, was 65535. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V4_15, IBMVETH_GEN_V5_10};
+	for (unsigned k = 0; k < 2; k++) {
+		rig_gens(gens[k], IBMVETH_GEN_V5_10, FW_ALL);
+		bool v5 = gens[k] == IBMVETH_GEN_V5_10;
+		CHECK_EQ(R.a.dev->max_mtu, v5 ? 65513u : 65535u);
+		struct tu_frame f = tcp(4, 500);
+		f.dst = tu_mac_a;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		CHECK_U64(R.a.dev->stats.tx_dropped, 1);
+		CHECK_U64(hvst(&R.a).self_sends, v5 ? 0 : 1);
+		CHECK_U64(ctr(R.a.dev, "tx_send_failed"), v5 ? 0 : 1);
+		/* before the fix the core lets 65514 through and the 64 KiB pool
+		 * holds 65514 + 22; 65515 fails only in the driver's pool check */
+		CHECK_EQ(netdev_set_mtu(R.a.dev, 65514), v5 ? -EINVAL : 0);
+		CHECK_EQ(netdev_set_mtu(R.a.dev, 65515), -EINVAL);
+		rig_down();
+	}
+}
+
+/* The H_SEND_LOGICAL_LAN calls the hypervisor saw: descriptors used by the
+ * last one. */
+static unsigned obs_last_n_desc;
+static void obs_send(void *arg, const struct hv_obs *ev)
+{
+	(void)arg;
+	if (ev->kind != HV_OBS_SEND || !ev->desc)
+		return;
+	obs_last_n_desc = 0;
+	for (unsigned i = 0; i < PAPR_SEND_DESCS; i++)
+		if (ev->desc[i] >> 63)
+			obs_last_n_desc++;
+}
+
+TEST(gen_v6_1_premapped_copy_one_descriptor)
+{
+	/* d6832ca48d8a: every frame is copied into the long-term buffer and
+	 * goes with one descriptor; where the packet lives no longer matters
+	 * (no tx_map_failed, no bounce size limit); a frag_list is never
+	 * copied, so such a packet is dropped (docs/kcompat.md finding 1),
+	 * where v5.10 sends one descriptor per member (illan's stand-in for
+	 * page fragments). */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V5_10, IBMVETH_GEN_V6_1};
+	for (unsigned k = 0; k < 2; k++) {
+		bool ltb = gens[k] == IBMVETH_GEN_V6_1;
+		rig_gens(gens[k], gens[k], FW_ALL);
+		hv_set_observer(R.hv, obs_send, NULL);
+		struct tu_frame f = tcp(4, 3000);
+		f.gso_size = 1000;
+		struct pkt *p = tu_build(R.heap, &f); /* outside partition memory */
+		REQUIRE(p);
+		CHECK_EQ(dev_queue_xmit(R.a.dev, p), 0);
+		CHECK_U64(ctr(R.a.dev, "tx_map_failed"), ltb ? 0 : 1);
+		CHECK_U64(R.a.dev->stats.tx_packets, ltb ? 1 : 0);
+		struct tu_frame u = {.ip_version = 4,
+				     .l4 = TU_UDP,
+				     .payload = 3000,
+				     .src = tu_mac_a,
+				     .dst = tu_mac_b,
+				     .fill = 1};
+		p = frame(&R.a, u);
+		REQUIRE(tu_split_frag_list(p, R.a.dev->pool, 100, 3) == 0);
+		CHECK_EQ(R.a.dev->ops->start_xmit(R.a.dev, p), NETDEV_TX_OK);
+		CHECK_U64(ctr(R.a.dev, "tx_ltb_len_mismatch"), ltb ? 1 : 0);
+		CHECK_EQ(obs_last_n_desc, ltb ? 1u : 4u);
+		run();
+		CHECK_EQ(R.b.cap.n, 1);
+		hv_set_observer(R.hv, NULL, NULL);
+		rig_down();
+	}
+}
+
+TEST(gen_current_small_mss_goes_to_software_gso)
+{
+	/* cc427d24ac64: ibmveth_features_check refuses large send for an MSS
+	 * under 224; the stack's segments go out one by one. v6.1 hands the
+	 * hypervisor one large send. */
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V6_1, IBMVETH_GEN_CURRENT};
+	for (unsigned k = 0; k < 2; k++) {
+		bool cur = gens[k] == IBMVETH_GEN_CURRENT;
+		rig_gens(gens[k], gens[k], FW_ALL);
+		struct tu_frame f = tcp(4, 1000);
+		f.gso_size = 100;
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		f.gso_size = 224; /* not under the bound: large send */
+		CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, f)), 0);
+		run();
+		CHECK_U64(ctr(R.a.dev, "tx_small_mss_sw_gso"), cur ? 1 : 0);
+		CHECK_U64(R.a.dev->stats.sw_gso_segments, cur ? 10 : 0);
+		CHECK_U64(ctr(R.a.dev, "tx_large_packets"), cur ? 1 : 2);
+		CHECK_EQ(R.b.cap.n, cur ? 11u : 2u);
+		CHECK_EQ(R.b.cap.p[0]->gso_size, cur ? 0 : 100);
+		rig_down();
+	}
+}
+
+TEST(gen_current_rx_buffer_batches_with_h_function_fallback)
+{
+	/* H_ADD_LOGICAL_LAN_BUFFERS: eight buffers per call when the firmware
+	 * offers RX_MULTI_BUFF_SUPPORT; H_FUNCTION (after a migration to
+	 * firmware without it) drops the driver to one per call for good.
+	 * v6.1 never uses it. Open posts pools 0, 1 and 4: 256 + 512 + 256. */
+	const uint64_t fw = FW_ALL | IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT;
+	static const enum ibmveth_gen gens[] = {IBMVETH_GEN_V6_1, IBMVETH_GEN_CURRENT};
+	for (unsigned k = 0; k < 2; k++) {
+		bool cur = gens[k] == IBMVETH_GEN_CURRENT;
+		rig_gens(IBMVETH_GEN_DEFAULT, gens[k], fw);
+		CHECK_EQ(ibmveth_rx_buffers_per_hcall(R.b.dev), cur ? 8u : 1u);
+		CHECK_U64(ctr(R.b.dev, "replenish_multi_calls"), cur ? 1024 / 8 : 0);
+		CHECK_U64(ctr(R.b.dev, "replenish_add_buff_success"), 1024);
+		/* 20 frames: the poll's replenish refills pool 1 in batches */
+		for (unsigned i = 0; i < 20; i++)
+			CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+		run();
+		CHECK_EQ(R.b.cap.n, 20);
+		cap_clear(&R.b.cap);
+		rig_down();
+	}
+	rig_gens(IBMVETH_GEN_DEFAULT, IBMVETH_GEN_CURRENT, fw);
+	CHECK_EQ(netdev_stop(R.b.dev), 0);
+	CHECK_EQ(hv_adapter_set_fw_attrs(R.b.part, R.b.ua, FW_ALL), 0);
+	CHECK_EQ(netdev_open(R.b.dev), 0);
+	run();
+	CHECK_U64(ctr(R.b.dev, "replenish_multi_fallback"), 1);
+	CHECK_EQ(ibmveth_rx_buffers_per_hcall(R.b.dev), 1u);
+	CHECK_U64(ctr(R.b.dev, "replenish_add_buff_failure"), 1);
+	struct ibmveth_pool_info pi;
+	for (unsigned i = 0; i < IBMVETH_NUM_BUFF_POOLS; i++) {
+		REQUIRE(ibmveth_get_pool_info(R.b.dev, i, &pi) == 0);
+		CHECK_EQ(pi.available, pi.active ? pi.size : 0); /* posted one by one */
+	}
+	CHECK_EQ(dev_queue_xmit(R.a.dev, frame(&R.a, tcp(4, 1000))), 0);
+	run();
+	CHECK_EQ(R.b.cap.n, 1);
 	rig_down();
 }
 

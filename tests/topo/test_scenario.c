@@ -12,6 +12,7 @@
 #include "test.h"
 #include "topo/scenario.h"
 #include "topo/topo.h"
+#include "topo/topofile.h"
 
 #define F1 IBMVETH_FIX_TRUNK_OFFLOAD
 #define F2 IBMVETH_FIX_TRUNK_CSUM_PARTIAL
@@ -25,15 +26,21 @@ struct outcome {
 	uint64_t sw_gso_trunk_out, sw_gso_trunk_in, sw_gso_total;
 	uint64_t upcalls, upcall_csum, lrg_delivered, tx_large;
 	uint64_t ring_full, ofo_drops, hv_no_buffer;
+	uint64_t ltb_mismatch, trunk_csum;
 	uint64_t leaked;
 };
+
+/* The driver generation of the next run (cfg.driver), NULL: the fix set
+ * given to run, on the seed generation v4.15. */
+static const char *run_driver;
 
 static void run(unsigned fixes, int family, bool no_offload, uint64_t bytes, struct outcome *o)
 {
 	memset(o, 0, sizeof(*o));
 	struct topo_config cfg;
 	topo_config_default(&cfg);
-	cfg.fixes = fixes;
+	cfg.fixes = run_driver ? TOPO_FIXES_FILE : fixes;
+	cfg.driver = run_driver;
 	cfg.no_offload = no_offload;
 	char err[256] = "";
 	struct topo *t = topo_seed_create(&cfg, err, sizeof(err));
@@ -65,6 +72,9 @@ static void run(unsigned fixes, int family, bool no_offload, uint64_t bytes, str
 	o->ring_full = topo_counter_sum(t, "rx_ring_full");
 	o->ofo_drops = topo_counter_sum(t, "tcp_ofo_drop");
 	o->hv_no_buffer = topo_counter_sum(t, "rx_no_buffer");
+	o->ltb_mismatch = topo_counter(t, "trunk-out", "tx_ltb_len_mismatch");
+	o->trunk_csum = topo_counter(t, "trunk-in", "fw_enabled_ipv4_csum") +
+			topo_counter(t, "trunk-out", "fw_enabled_ipv4_csum");
 	for (unsigned i = 0; i < o->res.n_expl; i++)
 		printf("# drop: %" PRIu64 "x %s\n", o->res.expl[i].count, o->res.expl[i].text);
 	o->leaked = topo_destroy(t);
@@ -209,6 +219,118 @@ static void no_offload(int family)
 	CHECK_U64(o.tx_large, 0);
 	CHECK_U64(o.sw_gso_trunk_out, family == 4 ? 719 : 728);
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
+}
+
+/*
+ * Driver generations (docs/architecture.md, "Driver generations"): the
+ * driver before the seed shows issue 1 with no switch; the seed as shipped
+ * (v4.15) and the default (v5.10) are whole and fast, with the outcome of
+ * all four fixes; v6.1 and current drop the NIC's GRO-built frag_list
+ * packets at trunk-out (the long-term-buffer copy, as the real 6.1 and
+ * 6.12 drivers do: docs/kcompat.md finding 1), so X->B stalls.
+ */
+static void gen_v4_13(int family)
+{
+	struct outcome o;
+	run_driver = "v4.13";
+	run(0, family, false, 1u << 20, &o);
+	run_driver = NULL;
+	CHECK(o.res.ok);
+	CHECK_U64(o.trunk_csum, 0); /* ibmveth_set_csum_offload refused: -EIO */
+	/* as fix 1 off on the seed generation: the hypervisor checksums and
+	 * segments, the trunks segment what the NIC merged */
+	struct outcome lab;
+	run(F2 | F3 | F4, family, false, 1u << 20, &lab);
+	CHECK_U64(o.hv_sw_checksums, lab.hv_sw_checksums);
+	CHECK_U64(o.hv_sw_segments, lab.hv_sw_segments);
+	CHECK_U64(o.sw_gso_trunk_out, lab.sw_gso_trunk_out);
+	CHECK_U64(o.hv_sw_checksums, family == 4 ? 1689 : 1714);
+	CHECK_U64(o.lrg_delivered, 0);
+	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
+}
+
+static void gen_whole_and_fast(const char *driver, int family)
+{
+	run_driver = driver;
+	all_fixes(family);
+	run_driver = NULL;
+}
+
+static void gen_ltb_drops_fraglist(const char *driver, int family)
+{
+	struct outcome o;
+	run_driver = driver;
+	run(0, family, false, 1u << 20, &o);
+	run_driver = NULL;
+	CHECK(!o.res.ok);
+	const struct scenario_flow_result *ab = flow(&o, "A->B"), *xb = flow(&o, "X->B");
+	REQUIRE(ab && xb);
+	CHECK(ab->ok);
+	CHECK(!xb->ok);
+	CHECK(o.ltb_mismatch > 0);
+	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
+}
+
+TEST(driver_v4_13_ipv4_issue1_without_a_switch)
+{
+	gen_v4_13(4);
+}
+TEST(driver_v4_13_ipv6_issue1_without_a_switch)
+{
+	gen_v4_13(6);
+}
+TEST(driver_v4_15_seed_as_shipped_whole_and_fast)
+{
+	gen_whole_and_fast("v4.15", 4);
+	gen_whole_and_fast("v4.15", 6);
+}
+TEST(driver_default_v5_10_whole_and_fast)
+{
+	gen_whole_and_fast("illan", 4);
+	gen_whole_and_fast("v5.10", 6);
+}
+TEST(driver_v6_1_and_current_trunk_drops_gro_fraglist)
+{
+	gen_ltb_drops_fraglist("v6.1", 4);
+	gen_ltb_drops_fraglist("current", 6);
+}
+
+TEST(driver_per_adapter_from_the_description)
+{
+	/* driver: in the file, per adapter: a generation by name; fixes under
+	 * driver illan select the seed generation; fixes with another
+	 * generation are refused at build. */
+	char err[512] = "";
+	struct topo_desc *d = topofile_load_seed(err, sizeof(err));
+	REQUIRE(d);
+	unsigned p;
+	int a = topo_desc_find_adapter(d, "vm-a", &p);
+	REQUIRE(a >= 0);
+	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "v4.13");
+	int ti = topo_desc_find_adapter(d, "trunk-in", &p);
+	REQUIRE(ti >= 0);
+	d->parts[p].adapters[ti].driver.fixes = F1 | F2 | F3;
+	d->parts[p].adapters[ti].driver.fixes_set = true;
+	struct topo *t = topo_create(d, NULL, err, sizeof(err));
+	if (!t)
+		printf("# %s\n", err);
+	REQUIRE(t);
+	CHECK_EQ(ibmveth_get_params(t->vm_a)->gen, IBMVETH_GEN_V4_13);
+	CHECK_EQ(ibmveth_get_params(t->trunk_in)->gen, IBMVETH_GEN_V4_15);
+	CHECK_EQ(ibmveth_get_params(t->trunk_in)->fixes, F1 | F2 | F3);
+	CHECK_EQ(ibmveth_get_params(t->vm_b)->gen, IBMVETH_GEN_DEFAULT);
+	CHECK_U64(topo_destroy(t), 0);
+
+	d = topofile_load_seed(err, sizeof(err));
+	REQUIRE(d);
+	a = topo_desc_find_adapter(d, "vm-b", &p);
+	REQUIRE(a >= 0);
+	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "current");
+	d->parts[p].adapters[a].driver.fixes = F1;
+	d->parts[p].adapters[a].driver.fixes_set = true;
+	t = topo_create(d, NULL, err, sizeof(err));
+	CHECK(t == NULL);
+	CHECK(strstr(err, "driver current has its kernel's fixes") != NULL);
 }
 
 TEST(all_fixes_ipv4)

@@ -399,6 +399,12 @@ static const struct bad bads[] = {
 	 "csum_offload: expected true or false, got 'maybe'", 1, 59, true},
 	{"partitions: [{name: a, adapters: [{name: e, driver: {kind: illan, fixes: 7}}]}]\n",
 	 "fixes: expected all, none, or fixes 1–4", 1, 74, true},
+	{"partitions: [{name: a, adapters: [{name: e, driver: frobnicate}]}]\n",
+	 "driver 'frobnicate': expected illan, a generation (v4.13, v4.15, v5.10, v6.1, current) "
+	 "or kernel-VERSION",
+	 0, 0, true},
+	{"partitions: [{name: a, adapters: [{name: e, driver: {kind: v5.10, fixes: 1}}]}]\n",
+	 "driver v5.10 with fixes: the seed's fix switches are for driver v4.15", 0, 0, true},
 	{"name: a\nname: b\n", "key 'name' appears twice (first at line 1)", 2, 1, true},
 	{"", "the file is empty", 0, 0, true},
 	{"# nothing but a comment\n", "the file is empty", 0, 0, true},
@@ -606,7 +612,9 @@ TEST(allowed_things_are_not_errors)
 	char err[512];
 	struct topo_desc *d = load_text(
 		"partitions:\n" IOS
-		"  - name: a\n    adapters: [{name: e, pvid: 10, endpoint: {name: A, ipv4: 192.0.2.1}}]\n" HOST
+		"  - name: a\n    adapters: [{name: e, pvid: 10, driver: v4.13, endpoint: {name: A, ipv4: 192.0.2.1}}]\n"
+		"  - name: b\n    adapters: [{name: f, pvid: 10, driver: {kind: v4.15, fixes: \"1,3\"}},\n"
+		"                {name: g, pvid: 10, driver: illan-current}]\n" HOST
 		"flows: [{from: A, to: X}]\n"
 		"events: [{at: 5s, link_down: phys}, {at: 2s, stop: ios}, {at: 1s, close: e},\n"
 		"         {at: 3s, open: e}, {at: 6s, link_up: phys}]\n",

@@ -2,15 +2,18 @@
  * ibmveth.c — the IBM Power Virtual Ethernet driver over the emulated
  * hypervisor: probe and feature negotiation, open/close (LAN registration,
  * receive buffer pools, receive queue), transmit, the NAPI poll, MTU/MAC/
- * multicast, and the seed's four fixes as switches.
+ * multicast, in five generations (v4.13, v4.15 with the seed's four fixes
+ * as switches, v5.10, v6.1, current).
  *
  * Serves the topology and, as a struct netdev, the bridge and the stack.
- * Behaviour follows drivers/net/ethernet/ibm/ibmveth.c of Linux v4.13..v6.0
- * (ibmveth_probe, ibmveth_open/close, ibmveth_start_xmit, ibmveth_poll and
- * the replenish path) over the ILLAN hcalls as PAPR defines them and QEMU's
- * hw/net/spapr_llan.c implements them; docs/architecture.md ("netdev and
- * ibmveth") lists illan's own choices. Where illan departs from the driver
- * the comment says so.
+ * Behaviour follows drivers/net/ethernet/ibm/ibmveth.c of Linux (ibmveth_probe,
+ * ibmveth_open/close, ibmveth_start_xmit, ibmveth_poll and the replenish
+ * path) as each generation had it, over the ILLAN hcalls as PAPR defines
+ * them and QEMU's hw/net/spapr_llan.c implements them. Every difference
+ * between generations is a predicate ibmveth_gen_* below that cites its
+ * commit; docs/architecture.md ("netdev and ibmveth", "Driver generations")
+ * lists illan's own choices. Where illan departs from the driver the
+ * comment says so.
  */
 #include "drv/ibmveth/ibmveth.h"
 
@@ -32,7 +35,14 @@
  * kernel allocates replacement skbs from all of its memory; our pool is
  * finite, so it is sized with this margin. */
 #define IBMVETH_POOL_SPARE_FACTOR 2u
-#define IBMVETH_BOUNCE_SIZE (IBMVETH_MAX_MTU + IBMVETH_BUFF_OH)
+/* The bounce buffer before v6.1 (mtu + 22 of it used); from v6.1 the same
+ * region is the long-term buffer of IBMVETH_MAX_TX_BUF_SIZE (64 KiB). */
+#define IBMVETH_MAX_TX_BUF_SIZE (1024u * 64)
+#define IBMVETH_BOUNCE_SIZE IBMVETH_MAX_TX_BUF_SIZE
+/* ibmveth_features_check (cc427d24ac64): below this MSS, software GSO. */
+#define IBMVETH_MIN_LSO_MSS 224u
+/* IBMVETH_MAX_RX_PER_HCALL: descriptors per H_ADD_LOGICAL_LAN_BUFFERS. */
+#define IBMVETH_MAX_RX_PER_HCALL 8u
 /* Where the hypervisor writes the MSS of an LRG_PKT frame in the receive
  * buffer (a be64): after the 8-byte correlator, before the frame at
  * PAPR_RX_LRG_OFFSET. */
@@ -146,7 +156,9 @@ struct ibmveth_adapter {
 	struct ev_task reset_task;
 
 	bool open;
+	bool crashed; /* hit a BUG_ON (generations before current): stopped for good */
 	bool is_active_trunk;
+	unsigned rx_buffers_per_hcall; /* 8 with H_ADD_LOGICAL_LAN_BUFFERS, else 1 */
 	int rx_csum;
 	int large_send;
 	uint64_t attrs;
@@ -182,7 +194,68 @@ void ibmveth_params_default(struct ibmveth_params *p)
 	p->rx_copybreak = 128;
 	p->tx_copybreak = 128;
 	p->old_large_send = false;
+	p->gen = IBMVETH_GEN_DEFAULT;
 	p->fixes = IBMVETH_FIX_ALL;
+}
+
+/* ---- Generations ------------------------------------------------------------- */
+
+static const struct ibmveth_gen_def {
+	const char *name;
+	const char *commits; /* what this generation adds to the one before */
+} ibmveth_gens[IBMVETH_N_GENS] = {
+	[IBMVETH_GEN_V4_13] = {"v4.13", "8641dd85799f ibmveth: Add support for TSO; "
+					"7b5967389f5a ibmveth: set correct gso_size and gso_type "
+					"(trunks refuse CSO, hence TSO)"},
+	[IBMVETH_GEN_V4_15] = {"v4.15", "66aa0678efc2 ibmveth: Support to enable LSO/CSO for "
+					"Trunk VEA. (--fixes switches its four fixes)"},
+	[IBMVETH_GEN_V5_10] = {"v5.10", "6f2275433a2f ibmveth: Detect unsupported packets "
+					"before sending to the hypervisor; 5948378b26d8 ibmveth: "
+					"Fix max MTU limit; 5ce9ad815a29 ibmveth: Switch order of "
+					"ibmveth_helper calls.; 413f142cc05c ibmveth: Identify "
+					"ingress large send packets.; 2ac8af0967aa ibmveth: Fix "
+					"use of ibmveth in a bridge."},
+	[IBMVETH_GEN_V6_1] = {"v6.1", "7525de2516fb ibmveth: Set CHECKSUM_PARTIAL if NULL TCP "
+				      "CSUM.; d6832ca48d8a ibmveth: Copy tx skbs into a premapped "
+				      "buffer; d926793c1de9 ibmveth: Implement multi queue on xmit"},
+	[IBMVETH_GEN_CURRENT] = {"current",
+				 "51e7a66666e0 ibmveth: Remove condition to recompute TCP "
+				 "header checksum.; 2c91e2319ed9 net: ibmveth: Reset the adapter "
+				 "when unexpected states are detected; ibmveth: Add multi buffers "
+				 "rx replenishment hcall support; cc427d24ac64 ibmveth: Disable "
+				 "GSO for packets with small MSS"},
+};
+
+/* ibmveth_gen_name: see ibmveth.h. */
+const char *ibmveth_gen_name(enum ibmveth_gen g)
+{
+	return (unsigned)g < IBMVETH_N_GENS ? ibmveth_gens[g].name : NULL;
+}
+
+/* ibmveth_gen_commits: see ibmveth.h. */
+const char *ibmveth_gen_commits(enum ibmveth_gen g)
+{
+	return (unsigned)g < IBMVETH_N_GENS ? ibmveth_gens[g].commits : NULL;
+}
+
+/* ibmveth_parse_gen: see ibmveth.h. */
+int ibmveth_parse_gen(const char *s, enum ibmveth_gen *out)
+{
+	if (!s || !out)
+		return -EINVAL;
+	if (strcmp(s, "illan") == 0) {
+		*out = IBMVETH_GEN_DEFAULT;
+		return 0;
+	}
+	if (strncmp(s, "illan-", 6) == 0)
+		s += 6;
+	for (unsigned g = 0; g < IBMVETH_N_GENS; g++) {
+		if (strcmp(s, ibmveth_gens[g].name) == 0) {
+			*out = (enum ibmveth_gen)g;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* ibmveth_fix_name: see ibmveth.h. */
@@ -234,9 +307,97 @@ int ibmveth_parse_fixes(const char *s, unsigned *out)
 	return 0;
 }
 
+/* ibmveth_fixes_in_force: see ibmveth.h. */
+unsigned ibmveth_fixes_in_force(const struct ibmveth_params *p)
+{
+	if (!p || p->gen < IBMVETH_GEN_V4_15)
+		return 0;
+	return p->gen == IBMVETH_GEN_V4_15 ? p->fixes & IBMVETH_FIX_ALL : IBMVETH_FIX_ALL;
+}
+
+/* One of the seed's fixes (66aa0678) in force: none before the seed, the
+ * switch on the seed generation, all four after it. */
 static bool ibmveth_fix(const struct ibmveth_adapter *ad, unsigned fix)
 {
-	return (ad->params.fixes & fix) != 0;
+	return (ibmveth_fixes_in_force(&ad->params) & fix) != 0;
+}
+
+static bool ibmveth_gen_at_least(const struct ibmveth_adapter *ad, enum ibmveth_gen g)
+{
+	return ad->params.gen >= g;
+}
+
+/* 6f2275433a2f (v5.5): drop a frame to our own MAC before the hcall (PHYP
+ * refuses it with H_PARAMETER). Its source-MAC check was removed again by
+ * 2ac8af0967aa (v5.10), so no generation here has it. */
+static bool ibmveth_gen_drops_own_mac(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_V5_10);
+}
+
+/* 413f142cc05c (v5.10): a frame is large if LRG_PKT or the old method's
+ * 0xffff IP checksum says so, not only when longer than the MTU. */
+static bool ibmveth_gen_lrg_by_flag(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_V5_10);
+}
+
+/* 5ce9ad815a29 (v5.10): the csum helper runs after the mss helper; before,
+ * it ran first and could overwrite the old method's MSS in tcp->check. */
+static bool ibmveth_gen_mss_helper_first(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_V5_10);
+}
+
+/* 5948378b26d8 (v5.8): max_mtu 65535 - 22; before, ETH_MAX_MTU 65535. */
+static unsigned ibmveth_gen_max_mtu(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_V5_10) ? IBMVETH_MAX_MTU : 65535u;
+}
+
+/* 7525de2516fb (v5.14): the receive csum helper acts only on a zero TCP
+ * checksum field, and then marks CHECKSUM_PARTIAL on any adapter; the seed
+ * era (66aa0678..v5.13) acted on every CSUM_GOOD TCP frame of an active
+ * trunk, whatever the field held. */
+static bool ibmveth_gen_rx_partial_on_zero_field(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_V6_1);
+}
+
+/* 51e7a66666e0 (v6.7): the pseudo-header seed is recomputed on any adapter,
+ * not only on an active trunk. */
+static bool ibmveth_gen_rx_seed_any_adapter(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_CURRENT);
+}
+
+/* d6832ca48d8a (v6.1): every frame is copied into a premapped long-term
+ * buffer and sent with one descriptor: no DMA mapping, no bounce buffer, no
+ * frag_list linearization, no six-descriptor limit. */
+static bool ibmveth_gen_ltb_tx(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_V6_1);
+}
+
+/* 2c91e2319ed9 (2025): unexpected states (a bad correlator, a failed
+ * H_VIO_SIGNAL) reset the adapter; before, BUG_ON stopped the kernel. */
+static bool ibmveth_gen_resets(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_CURRENT);
+}
+
+/* "ibmveth: Add multi buffers rx replenishment hcall support" (2025):
+ * H_ADD_LOGICAL_LAN_BUFFERS when firmware offers RX_MULTI_BUFF_SUPPORT. */
+static bool ibmveth_gen_rx_multi_buff(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_CURRENT);
+}
+
+/* cc427d24ac64 (2026): ibmveth_features_check sends a TSO packet with an
+ * MSS under 224 to software segmentation. */
+static bool ibmveth_gen_small_mss_sw_gso(const struct ibmveth_adapter *ad)
+{
+	return ibmveth_gen_at_least(ad, IBMVETH_GEN_CURRENT);
 }
 
 /* ---- Memory ----------------------------------------------------------------- */
@@ -385,52 +546,100 @@ static void ibmveth_free_buffer_pool(struct ibmveth_buff_pool *pool)
 	pool->available = 0;
 }
 
-/* ibmveth_replenish_buffer_pool: post buffers until the pool is full or an
- * allocation or hcall fails. */
+/* One buffer of a replenish batch, not yet posted. */
+struct ibmveth_batch_buf {
+	unsigned free_index; /* the free_map slot its index came from */
+	unsigned index;      /* its pool slot */
+};
+
+/* Undo the n buffers of a batch the hypervisor did not take (the kernel
+ * unmaps and frees them): newest first, so consumer_index winds back. */
+static void ibmveth_replenish_undo(struct ibmveth_buff_pool *pool,
+				   const struct ibmveth_batch_buf *bufs, unsigned n)
+{
+	while (n--) {
+		pool->free_map[bufs[n].free_index] = (uint16_t)bufs[n].index;
+		pkt_free(pool->skbuff[bufs[n].index]);
+		pool->skbuff[bufs[n].index] = NULL;
+		pool->consumer_index = pool->consumer_index == 0 ? pool->size - 1
+								 : pool->consumer_index - 1;
+	}
+}
+
+/*
+ * ibmveth_replenish_buffer_pool: post buffers until the pool is full or an
+ * allocation or hcall fails; rx_buffers_per_hcall at a time (the current
+ * generation's H_ADD_LOGICAL_LAN_BUFFERS; a batch of one still goes with
+ * H_ADD_LOGICAL_LAN_BUFFER). H_FUNCTION from the batched call (firmware
+ * without it, e.g. after Live Partition Migration) drops the driver to one
+ * buffer per call for good.
+ */
 static void ibmveth_replenish_buffer_pool(struct ibmveth_adapter *ad, struct ibmveth_buff_pool *pool)
 {
 	unsigned count = pool->size - pool->available;
 	unsigned added = 0;
 
-	for (unsigned i = 0; i < count; i++) {
-		struct pkt *p = pkt_alloc(ad->netdev->pool, pool->buff_size, 0);
-		if (!p) {
-			ad->stats.replenish_no_mem++;
-			break;
-		}
-		unsigned free_index = pool->consumer_index;
-		if (++pool->consumer_index >= pool->size)
-			pool->consumer_index = 0;
-		unsigned index = pool->free_map[free_index];
-		assert(index != IBMVETH_INVALID_MAP && pool->skbuff[index] == NULL);
-
-		uint64_t laddr = p->size >= pool->buff_size
-					 ? hv_lmem_addr(ad->part, p->head, pool->buff_size)
-					 : UINT64_MAX;
-		long rc = H_PARAMETER;
-		if (laddr != UINT64_MAX && laddr <= UINT32_MAX) {
+	while (added < count) {
+		struct ibmveth_batch_buf bufs[IBMVETH_MAX_RX_PER_HCALL];
+		uint64_t descs[IBMVETH_MAX_RX_PER_HCALL] = {0};
+		unsigned want = count - added, n = 0;
+		bool stop = false;
+		if (want > ad->rx_buffers_per_hcall)
+			want = ad->rx_buffers_per_hcall;
+		for (; n < want; n++) {
+			struct pkt *p = pkt_alloc(ad->netdev->pool, pool->buff_size, 0);
+			if (!p) {
+				ad->stats.replenish_no_mem++;
+				stop = true;
+				break;
+			}
+			unsigned free_index = pool->consumer_index;
+			if (++pool->consumer_index >= pool->size)
+				pool->consumer_index = 0;
+			unsigned index = pool->free_map[free_index];
+			assert(index != IBMVETH_INVALID_MAP && pool->skbuff[index] == NULL);
 			pool->free_map[free_index] = IBMVETH_INVALID_MAP;
 			pool->skbuff[index] = p;
+			bufs[n] = (struct ibmveth_batch_buf){free_index, index};
+
+			uint64_t laddr = p->size >= pool->buff_size
+						 ? hv_lmem_addr(ad->part, p->head, pool->buff_size)
+						 : UINT64_MAX;
+			if (laddr == UINT64_MAX || laddr > UINT32_MAX) {
+				/* unmappable: the batch so far is undone with it */
+				ibmveth_replenish_undo(pool, bufs, n + 1);
+				ad->stats.replenish_add_buff_failure++;
+				return;
+			}
 			pool->laddr[index] = laddr;
 			uint64_t correlator = (uint64_t)pool->index << 32 | index;
 			memcpy(p->head, &correlator, sizeof(correlator));
-			uint64_t desc =
-				papr_desc(IBMVETH_BUF_VALID | pool->buff_size, (uint32_t)laddr);
-			rc = h_add_logical_lan_buffer(ad->part, ad->ua, desc);
+			descs[n] = papr_desc(IBMVETH_BUF_VALID | pool->buff_size, (uint32_t)laddr);
+		}
+		if (!n)
+			break;
+		long rc;
+		if (n == 1) {
+			rc = h_add_logical_lan_buffer(ad->part, ad->ua, descs[0]);
+		} else {
+			rc = h_add_logical_lan_buffers(ad->part, ad->ua, descs);
+			ad->stats.replenish_multi_calls++;
 		}
 		if (rc != H_SUCCESS) {
-			pool->free_map[free_index] = (uint16_t)index;
-			pool->skbuff[index] = NULL;
-			pool->consumer_index = pool->consumer_index == 0 ? pool->size - 1
-									 : pool->consumer_index - 1;
-			pkt_free(p);
+			ibmveth_replenish_undo(pool, bufs, n);
 			ad->stats.replenish_add_buff_failure++;
+			if (n > 1 && rc == H_FUNCTION) {
+				ad->rx_buffers_per_hcall = 1;
+				ad->stats.replenish_multi_fallback++;
+			}
 			break;
 		}
-		added++;
-		ad->stats.replenish_add_buff_success++;
+		added += n;
+		pool->available += n;
+		ad->stats.replenish_add_buff_success += n;
+		if (stop)
+			break;
 	}
-	pool->available += added;
 }
 
 /* ibmveth_update_rx_no_buffer: the hypervisor's drop counter at page +4088. */
@@ -528,6 +737,8 @@ static int ibmveth_open(struct netdev *dev)
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	if (ad->open)
 		return 0;
+	if (ad->crashed)
+		return -EIO; /* illan: the partition's kernel stopped at a BUG_ON */
 
 	ad->napi_enabled = true;
 	ad->napi_scheduled = false;
@@ -592,9 +803,25 @@ static void ibmveth_reset(struct ev_task *t)
 	ibmveth_open(ad->netdev);
 }
 
-static void ibmveth_schedule_reset(struct ibmveth_adapter *ad)
+/*
+ * An unexpected state (a correlator naming no posted buffer, a failed
+ * H_VIO_SIGNAL): the current driver schedules its reset work
+ * (2c91e2319ed9); every earlier generation stops the kernel with BUG_ON
+ * (or dereferences the NULL buffer). illan cannot crash the partition, so
+ * it stops the adapter for good: no more polls, transmits dropped, the
+ * LAN left registered as a dead kernel leaves it, so frames for it pile up
+ * at the hypervisor (rx_no_buffer). The caller stops its poll.
+ */
+static void ibmveth_unexpected(struct ibmveth_adapter *ad)
 {
-	ev_task_schedule(ad->loop, &ad->reset_task);
+	if (ibmveth_gen_resets(ad)) {
+		ev_task_schedule(ad->loop, &ad->reset_task);
+		return;
+	}
+	ad->stats.kernel_bug++;
+	ad->crashed = true;
+	ad->napi_enabled = false;
+	ad->napi_scheduled = false;
 }
 
 /* ---- Features ------------------------------------------------------------------ */
@@ -848,6 +1075,49 @@ static uint8_t *ibmveth_l4(const struct pkt *p, uint32_t need)
 	return p->head + th;
 }
 
+/*
+ * The v6.1+ transmit after the flags (d6832ca48d8a): large send as before
+ * (mss, or the old method's 0xffff and MSS in the TCP field), then the
+ * copy into the long-term buffer: refused when longer than the buffer
+ * ("tx: packet size (%u) exceeds ltb (%u)") or when the bytes copied (the
+ * linear part; illan has no page fragments) fall short of the length, which
+ * is every frag_list packet ("tx: incorrect packet len copied into ltb");
+ * then one descriptor. Does not take p.
+ */
+static void ibmveth_tx_ltb(struct ibmveth_adapter *ad, struct pkt *p, uint32_t desc_flags,
+			   uint64_t descs[PAPR_SEND_DESCS])
+{
+	struct netdev *dev = ad->netdev;
+	uint64_t mss = 0;
+	if (p->ip_summed == CHECKSUM_PARTIAL && pkt_is_gso(p)) {
+		if (ad->stats.fw_enabled_large_send) {
+			mss = p->gso_size;
+			ad->stats.tx_large_packets++;
+		} else if (!(p->gso_type & PKT_GSO_TCPV6)) {
+			struct hdr_ip *iph = (struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
+			struct hdr_tcp *th = (struct hdr_tcp *)ibmveth_l4(p, TCP_HLEN);
+			if (iph && th) {
+				hdr_put16(iph->check, 0xffff);
+				hdr_put16(th->check, p->gso_size);
+				ad->stats.tx_large_packets++;
+			}
+		}
+	}
+	if (p->len > IBMVETH_MAX_TX_BUF_SIZE) {
+		dev->stats.tx_dropped++;
+		return;
+	}
+	uint32_t copied = pkt_headlen(p);
+	memcpy(ad->bounce, pkt_data(p), copied);
+	if (copied != p->len) {
+		ad->stats.tx_ltb_len_mismatch++;
+		dev->stats.tx_dropped++;
+		return;
+	}
+	descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->mem[IBMVETH_MEM_BOUNCE].laddr);
+	ibmveth_tx_done(dev, ibmveth_send(ad, descs, mss), p->len);
+}
+
 static unsigned ibmveth_nr_frags(const struct pkt *p)
 {
 	unsigned n = 0;
@@ -856,12 +1126,45 @@ static unsigned ibmveth_nr_frags(const struct pkt *p)
 	return n;
 }
 
+static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p);
+
 /*
- * ibmveth_start_xmit, the v4.13..v6.0 path, with the v5.5+
- * own-MAC drop. illan's pkt has no page fragments; the members of a frag_list
- * stand in for them at the descriptor level (one descriptor each, linearized
- * beyond five) — only a frag_list that reaches the driver whole (FRAGLIST
- * advertised, or start_xmit called directly) takes that path. Takes p.
+ * ibmveth_features_check (cc427d24ac64, current generation): a TSO packet
+ * with an MSS under 224 is segmented in software ("MSS %u too small for
+ * LSO, disabling GSO"), as validate_xmit_skb does when the driver takes
+ * NETIF_F_GSO_MASK away; each segment then comes to start_xmit. Takes p.
+ * Returns true if it took p.
+ */
+static bool ibmveth_features_check(struct netdev *dev, struct pkt *p)
+{
+	struct ibmveth_adapter *ad = ibmveth_priv(dev);
+	if (!ibmveth_gen_small_mss_sw_gso(ad) || !pkt_is_gso(p) || p->gso_size >= IBMVETH_MIN_LSO_MSS)
+		return false;
+	ad->stats.tx_small_mss_sw_gso++;
+	uint32_t saved = dev->features;
+	dev->features &= ~(NETIF_F_TSO_MASK | NETIF_F_FRAGLIST);
+	struct pkt *list = netdev_validate_xmit(dev, p);
+	dev->features = saved;
+	while (list) {
+		struct pkt *q = list;
+		list = q->next;
+		q->next = NULL;
+		ibmveth_start_xmit(dev, q);
+	}
+	return true;
+}
+
+/*
+ * ibmveth_start_xmit as each generation has it. Before v6.1 (v4.13..v6.0)
+ * the head and each fragment are DMA-mapped into up to six descriptors,
+ * small frames go through the bounce buffer; from v6.1 (d6832ca48d8a)
+ * every frame is copied into the premapped long-term buffer and sent with
+ * one descriptor. illan's pkt has no page fragments; before v6.1 the
+ * members of a frag_list stand in for them at the descriptor level (one
+ * descriptor each, linearized beyond five) — only a frag_list that reaches
+ * the driver whole (FRAGLIST advertised, or start_xmit called directly)
+ * takes that path; from v6.1 the copy takes the linear part only, as the
+ * kernel's takes head and page fragments and never the frag_list. Takes p.
  */
 static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 {
@@ -869,24 +1172,28 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 	uint64_t descs[PAPR_SEND_DESCS];
 	uint64_t mss = 0;
 	bool force_bounce = false;
+	bool ltb = ibmveth_gen_ltb_tx(ad);
 
-	if (!ad->open || pkt_headlen(p) < ETH_HLEN) {
-		dev->stats.tx_dropped++; /* illan guard: queue stopped / runt */
+	if (!ad->open || ad->crashed || pkt_headlen(p) < ETH_HLEN) {
+		dev->stats.tx_dropped++; /* illan guard: queue stopped / runt / crashed */
 		goto out;
 	}
+	if (ibmveth_features_check(dev, p))
+		return NETDEV_TX_OK;
 	/* ibmveth_is_packet_unsupported: "veth doesn't support loopback" */
-	if (memcmp(((const struct hdr_eth *)pkt_data(p))->h_dest, dev->mac, ETH_ALEN) == 0) {
+	if (ibmveth_gen_drops_own_mac(ad) &&
+	    memcmp(((const struct hdr_eth *)pkt_data(p))->h_dest, dev->mac, ETH_ALEN) == 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
 	/* Fix 4: "veth doesn't handle frag_list, so linearize the skb." */
-	if (ad->is_active_trunk && ibmveth_fix(ad, IBMVETH_FIX_FRAGLIST_LINEARIZE) &&
+	if (!ltb && ad->is_active_trunk && ibmveth_fix(ad, IBMVETH_FIX_FRAGLIST_LINEARIZE) &&
 	    pkt_has_frag_list(p) && pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
 	/* "veth handles a maximum of 6 segments including the header" */
-	if (ibmveth_nr_frags(p) > PAPR_SEND_DESCS - 1 && pkt_linearize(p) != 0) {
+	if (!ltb && ibmveth_nr_frags(p) > PAPR_SEND_DESCS - 1 && pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
@@ -919,6 +1226,12 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 		p->head[field + 1] = 0;
 		if (!lrg_any_gso && pkt_is_gso(p) && ad->stats.fw_enabled_large_send)
 			desc_flags |= IBMVETH_BUF_LRG_SND;
+	}
+
+	memset(descs, 0, sizeof(descs));
+	if (ltb) {
+		ibmveth_tx_ltb(ad, p, desc_flags, descs);
+		goto out;
 	}
 
 retry_bounce:
@@ -1026,12 +1339,16 @@ static void ibmveth_rx_mss_helper(struct pkt *p, uint16_t mss, bool lrg_pkt)
 }
 
 /*
- * ibmveth_rx_csum_helper (66aa0678, with the "field is 0" condition of
- * 7525de2516fb): rebuild an old-method IPv4 header checksum; on an active
- * trunk, for TCP with a zero checksum field, recompute the pseudo-header
- * seed (fix 3) and mark the packet CHECKSUM_PARTIAL (fix 2). A nonzero field
- * is left alone and the packet stays CHECKSUM_UNNECESSARY (the seed era
- * recomputed unconditionally; both are self-consistent, see the report).
+ * ibmveth_rx_csum_helper: rebuild an old-method IPv4 header checksum (every
+ * generation; before 66aa0678 inline in the poll), then, for TCP, what the
+ * generation does (see ibmveth_gen_rx_partial_on_zero_field):
+ *  - v4.15, v5.10 (66aa0678): on an active trunk, whatever the field holds,
+ *    recompute the pseudo-header seed (fix 3) and mark CHECKSUM_PARTIAL
+ *    (fix 2); v4.13 has no such block;
+ *  - v6.1 (7525de2516fb): a zero field goes up CHECKSUM_PARTIAL on any
+ *    adapter, with the seed recomputed on an active trunk only;
+ *  - current (51e7a66666e0): the seed is recomputed on any adapter too.
+ * A frame the helper leaves alone stays CHECKSUM_UNNECESSARY.
  */
 static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 {
@@ -1059,32 +1376,37 @@ static void ibmveth_rx_csum_helper(struct ibmveth_adapter *ad, struct pkt *p)
 	} else {
 		return;
 	}
-	if (l4proto != IPPROTO_TCP_ || !ad->is_active_trunk || l3len < iphlen + TCP_HLEN)
+	if (l4proto != IPPROTO_TCP_ || l3len < iphlen + TCP_HLEN)
 		return;
 	struct hdr_tcp *th = (struct hdr_tcp *)(l3 + iphlen);
-	if (th->check[0] != 0 || th->check[1] != 0)
-		return;
-	/* In 66aa0678 the recompute and skb_partial_csum_set sit in one block of
-	 * the trunk receive helper that fix 2 introduces: without fix 2 there is
-	 * no helper, so fix 3 alone changes nothing and the field stays 0 (the
-	 * seed's issue 2: "TCP layer receives the packet with checksum value
-	 * of 0 and with no checksum related flags"). */
-	if (ibmveth_fix(ad, IBMVETH_FIX_PSEUDO_CSUM) &&
-	    ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
+	bool zero_field = th->check[0] == 0 && th->check[1] == 0;
+	bool partial, seed;
+	if (ibmveth_gen_rx_partial_on_zero_field(ad)) {
+		partial = zero_field;
+		seed = zero_field && (ad->is_active_trunk || ibmveth_gen_rx_seed_any_adapter(ad));
+	} else {
+		/* In 66aa0678 the recompute and skb_partial_csum_set sit in one
+		 * block of the trunk receive helper that fix 2 introduces:
+		 * without fix 2 there is no such block, so fix 3 alone changes
+		 * nothing and the field stays as sent (the seed's issue 2: "TCP
+		 * layer receives the packet with checksum value of 0 and with
+		 * no checksum related flags"). */
+		partial = ad->is_active_trunk && ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL);
+		seed = partial && ibmveth_fix(ad, IBMVETH_FIX_PSEUDO_CSUM);
+	}
+	if (seed) {
 		uint32_t tcplen = l3len - iphlen;
 		const struct hdr_ip *ip4 = (const struct hdr_ip *)l3;
 		const struct hdr_ipv6 *ip6 = (const struct hdr_ipv6 *)l3;
-		uint16_t seed = proto == ETH_P_IP
-					? (uint16_t)~csum_tcpudp_magic(ip4->saddr, ip4->daddr,
-								       tcplen, IPPROTO_TCP_, 0)
-					: (uint16_t)~csum_ipv6_magic(ip6->saddr, ip6->daddr, tcplen,
-								     IPPROTO_TCP_, 0);
-		memcpy(th->check, &seed, 2);
+		uint16_t c = proto == ETH_P_IP
+				     ? (uint16_t)~csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcplen,
+								    IPPROTO_TCP_, 0)
+				     : (uint16_t)~csum_ipv6_magic(ip6->saddr, ip6->daddr, tcplen,
+								  IPPROTO_TCP_, 0);
+		memcpy(th->check, &c, 2);
 	}
-	if (ibmveth_fix(ad, IBMVETH_FIX_TRUNK_CSUM_PARTIAL)) {
-		if (pkt_partial_csum_set(p, ETH_HLEN + iphlen, TCP_CSUM_OFFSET))
-			p->network_header = p->data + ETH_HLEN;
-	}
+	if (partial && pkt_partial_csum_set(p, ETH_HLEN + iphlen, TCP_CSUM_OFFSET))
+		p->network_header = p->data + ETH_HLEN;
 }
 
 /* Header offsets of a received frame (eth_type_trans and what ip_rcv sets).
@@ -1154,13 +1476,23 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 	uint16_t iph_check = 0;
 	if (proto == ETH_P_IP && length >= ETH_HLEN + IPV4_HLEN)
 		iph_check = hdr_get16(((const struct hdr_ip *)(f + ETH_HLEN))->check);
-	/* 413f142cc05c: large if longer than the MTU, LRG_PKT, or old method */
-	if (length > dev->mtu + ETH_HLEN || lrg_pkt || iph_check == 0xffff) {
+	/* Before 5ce9ad815a29 the csum helper ran first (and on a trunk could
+	 * overwrite the old method's MSS in tcp->check). */
+	bool csum_first = !ibmveth_gen_mss_helper_first(ad);
+	if (csum_good && csum_first) {
+		p->ip_summed = CHECKSUM_UNNECESSARY;
+		ibmveth_rx_csum_helper(ad, p);
+	}
+	/* Large if longer than the MTU; since 413f142cc05c also if LRG_PKT or
+	 * the old method's IP checksum 0xffff (read before any helper ran). */
+	bool large = length > dev->mtu + ETH_HLEN;
+	if (ibmveth_gen_lrg_by_flag(ad))
+		large = large || lrg_pkt || iph_check == 0xffff;
+	if (large) {
 		ibmveth_rx_mss_helper(p, mss, lrg_pkt);
 		ad->stats.rx_large_packets++;
 	}
-	/* 5ce9ad815a29: the csum helper runs after the mss helper */
-	if (csum_good) {
+	if (csum_good && !csum_first) {
 		p->ip_summed = CHECKSUM_UNNECESSARY;
 		ibmveth_rx_csum_helper(ad, p);
 	}
@@ -1185,7 +1517,7 @@ static void ibmveth_poll(struct ev_task *t)
 			/* WARN_ON + schedule_work(reset); the poll stops */
 			ad->stats.rx_bad_correlator++;
 			ad->napi_scheduled = false;
-			ibmveth_schedule_reset(ad);
+			ibmveth_unexpected(ad);
 			return;
 		}
 		if (!(ibmveth_rxq_flags(ad) & IBMVETH_RXQ_VALID)) {
@@ -1205,7 +1537,7 @@ static void ibmveth_poll(struct ev_task *t)
 		ad->napi_scheduled = false;
 		if (h_vio_signal(ad->part, ad->ua, VIO_IRQ_ENABLE) != H_SUCCESS) {
 			ad->stats.irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
-			ibmveth_schedule_reset(ad);
+			ibmveth_unexpected(ad);
 			return;
 		}
 		if (ibmveth_rxq_pending_buffer(ad)) {
@@ -1319,6 +1651,10 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	} else {
 		dev->hw_features |= NETIF_F_TSO;
 	}
+	ad->rx_buffers_per_hcall = 1;
+	if (ret == H_SUCCESS && (attr & IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT) &&
+	    ibmveth_gen_rx_multi_buff(ad))
+		ad->rx_buffers_per_hcall = IBMVETH_MAX_RX_PER_HCALL;
 	if (ret == H_SUCCESS && (attr & IBMVETH_ILLAN_ACTIVE_TRUNK)) {
 		ad->is_active_trunk = true;
 		if (ibmveth_fix(ad, IBMVETH_FIX_FRAGLIST_LINEARIZE)) {
@@ -1327,7 +1663,7 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 		}
 	}
 	dev->min_mtu = IBMVETH_MIN_MTU;
-	dev->max_mtu = IBMVETH_MAX_MTU;
+	dev->max_mtu = ibmveth_gen_max_mtu(ad);
 	memcpy(dev->mac, of->mac, ETH_ALEN);
 	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0)
 		goto fail;
@@ -1386,6 +1722,12 @@ int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index
 	if (n_slots)
 		*n_slots = ad->rxq_num_slots;
 	return 0;
+}
+
+/* ibmveth_rx_buffers_per_hcall: see ibmveth.h. */
+unsigned ibmveth_rx_buffers_per_hcall(const struct netdev *dev)
+{
+	return ibmveth_is_ibmveth(dev) ? ibmveth_priv(dev)->rx_buffers_per_hcall : 0;
 }
 
 /* ibmveth_is_active_trunk: see ibmveth.h. */

@@ -1,11 +1,12 @@
 /*
  * ibmveth.h — the IBM Power Virtual Ethernet driver (drivers/net/ethernet/
- * ibm/ibmveth.c) as a netdev, in its v4.13..v6.0 shape: the era of the seed
- * commit 66aa0678 "ibmveth: Support to enable LSO/CSO for Trunk VEA." (DMA
- * mapping, a bounce buffer, up to six send descriptors), with the later
- * receive-side fixes (413f142cc05c large-packet detection, 5ce9ad815a29
- * helper order, 6f2275433a2f/2ac8af0967aa own-MAC drop, 2c91e2319ed9 reset
- * instead of BUG_ON).
+ * ibm/ibmveth.c) as a netdev, in the generations it really shipped in
+ * (enum ibmveth_gen): v4.13 before the seed, v4.15 with the seed commit
+ * 66aa0678 "ibmveth: Support to enable LSO/CSO for Trunk VEA.", v5.10 with
+ * the 2019-2020 receive and transmit fixes, v6.1 with the premapped
+ * transmit copy, and the current driver. Each behaviour that differs
+ * between generations is one predicate on the generation in ibmveth.c,
+ * citing the commit; docs/architecture.md ("Driver generations") lists them.
  *
  * Serves the topology (which creates one driver instance per ILLAN adapter a
  * partition owns) and, through struct netdev, the bridge and the stack.
@@ -14,13 +15,17 @@
  * partition's logical memory (hv_lmem_*, which model the partition kernel's
  * memory and DMA mapping). Everything it registers with the hypervisor lives
  * there: the buffer-list and filter-list pages, the receive queue, the tx
- * bounce buffer, and the packet pool (dev->pool) whose buffers are posted as
- * receive buffers. Packets the stack or bridge of that partition build from
- * dev->pool are therefore DMA-mappable; a packet from any other memory takes
- * the "unable to map xmit buffer" path (tx_map_failed, bounce buffer).
+ * bounce buffer (the long-term buffer from v6.1), and the packet pool
+ * (dev->pool) whose buffers are posted as receive buffers. Packets the stack
+ * or bridge of that partition build from dev->pool are therefore
+ * DMA-mappable; before v6.1 a packet from any other memory takes the "unable
+ * to map xmit buffer" path (tx_map_failed, bounce buffer).
  *
- * Each of the seed's four fixes is a switch (struct ibmveth_params.fixes),
- * default all on; with a switch off the driver behaves as before the seed.
+ * The seed generation v4.15 keeps each of the seed's four fixes as a switch
+ * (struct ibmveth_params.fixes), the laboratory of `illan matrix`: v4.15 with
+ * all four is the seed as it shipped; any other set never shipped in a
+ * kernel. The other generations ignore the switches: their fixes are what
+ * their kernel had (none before the seed, all four after it).
  */
 #ifndef ILLAN_IBMVETH_H
 #define ILLAN_IBMVETH_H
@@ -55,12 +60,37 @@ enum ibmveth_fix {
 	IBMVETH_FIX_ALL = 0xfu,
 };
 
-/* Module parameters and fix switches. */
+/*
+ * Driver generations: ibmveth.c as released in these kernels (the commits
+ * each adds are in ibmveth_gen_commits and docs/architecture.md). Ordered:
+ * a later generation has every commit of an earlier one.
+ */
+enum ibmveth_gen {
+	IBMVETH_GEN_V4_13,   /* before the seed: trunks refuse CSO, hence TSO */
+	IBMVETH_GEN_V4_15,   /* the seed 66aa0678, with its fix switches */
+	IBMVETH_GEN_V5_10,   /* 413f142cc05c, 5ce9ad815a29, 6f2275433a2f, 2ac8af0967aa,
+			      * 5948378b26d8 */
+	IBMVETH_GEN_V6_1,    /* 7525de2516fb, d6832ca48d8a, d926793c1de9 */
+	IBMVETH_GEN_CURRENT, /* 51e7a66666e0, 2c91e2319ed9, H_ADD_LOGICAL_LAN_BUFFERS,
+			      * cc427d24ac64 */
+	IBMVETH_N_GENS,
+};
+/* The generation of `illan run` without --driver or --fixes: v5.10, the
+ * newest whose transmit path (descriptors, bounce buffer, frag_list
+ * linearized on a trunk) carries illan's GRO-built frag_list packets whole;
+ * the 6.1+ long-term-buffer copy drops them on a trunk (docs/architecture.md,
+ * "Driver generations"). */
+#define IBMVETH_GEN_DEFAULT IBMVETH_GEN_V5_10
+
+/* Module parameters, generation and fix switches. */
 struct ibmveth_params {
 	unsigned rx_copybreak; /* 128: frames shorter than this are copied */
-	unsigned tx_copybreak; /* 128: linear frames shorter go through the bounce buffer */
+	unsigned tx_copybreak; /* 128: linear frames shorter go through the bounce
+				* buffer (unused from v6.1, as in the kernel) */
 	bool old_large_send;   /* force the in-band (0xffff) large send method */
-	unsigned fixes;        /* IBMVETH_FIX_* bits, default IBMVETH_FIX_ALL */
+	enum ibmveth_gen gen;  /* default IBMVETH_GEN_DEFAULT */
+	unsigned fixes;        /* IBMVETH_FIX_* bits, default IBMVETH_FIX_ALL;
+				* read only by IBMVETH_GEN_V4_15 */
 };
 
 /* The device-tree node partition firmware gives the driver for the adapter
@@ -84,26 +114,45 @@ struct ibmveth_of_node {
  * -S's names in ibmveth_stats order, then illan's own for what the kernel
  * would WARN about (or crash on).
  */
-#define IBMVETH_COUNTERS(X, T)                                                    \
-	X(T, replenish_task_cycles, NULL, 0)                                      \
-	X(T, replenish_no_mem, NULL, 0)                                           \
-	X(T, replenish_add_buff_failure, NULL, 0)                                 \
-	X(T, replenish_add_buff_success, NULL, 0)                                 \
-	X(T, rx_invalid_buffer, "receive-queue entry without VALID", 0)           \
-	/* the hypervisor's count at buffer-list +4088, read at each replenish */ \
-	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)        \
-	X(T, tx_map_failed, NULL, 0)                                              \
-	X(T, tx_send_failed, "H_SEND_LOGICAL_LAN failed", 0)                      \
-	/* 1 while firmware has the offload enabled */                            \
-	X(T, fw_enabled_ipv4_csum, NULL, COUNTER_GAUGE)                           \
-	X(T, fw_enabled_ipv6_csum, NULL, COUNTER_GAUGE)                           \
-	X(T, tx_large_packets, NULL, 0)                                           \
-	X(T, rx_large_packets, NULL, 0)                                           \
-	X(T, fw_enabled_large_send, NULL, COUNTER_GAUGE)                          \
-	X(T, rx_bad_correlator, "receive-queue entry with a bad correlator", 0)   \
-	X(T, rx_bad_frame, "received frame with a bad length or offset", 0)       \
-	X(T, adapter_resets, NULL, 0)                                             \
-	X(T, irq_errors, NULL, 0)
+#define IBMVETH_COUNTERS(X, T)                                                     \
+	X(T, replenish_task_cycles, NULL, 0)                                       \
+	X(T, replenish_no_mem, NULL, 0)                                            \
+	X(T, replenish_add_buff_failure, NULL, 0)                                  \
+	X(T, replenish_add_buff_success, NULL, 0)                                  \
+	X(T, rx_invalid_buffer, "receive-queue entry without VALID", 0)            \
+	/* the hypervisor's count at buffer-list +4088, read at each replenish */  \
+	X(T, rx_no_buffer, "no receive buffer large enough was posted", 0)         \
+	X(T, tx_map_failed, NULL, 0)                                               \
+	X(T, tx_send_failed, "H_SEND_LOGICAL_LAN failed", 0)                       \
+	/* 1 while firmware has the offload enabled */                             \
+	X(T, fw_enabled_ipv4_csum, NULL, COUNTER_GAUGE)                            \
+	X(T, fw_enabled_ipv6_csum, NULL, COUNTER_GAUGE)                            \
+	X(T, tx_large_packets, NULL, 0)                                            \
+	X(T, rx_large_packets, NULL, 0)                                            \
+	X(T, fw_enabled_large_send, NULL, COUNTER_GAUGE)                           \
+	X(T, rx_bad_correlator, "receive-queue entry with a bad correlator", 0)    \
+	X(T, rx_bad_frame, "received frame with a bad length or offset", 0)        \
+	X(T, adapter_resets, NULL, 0)                                              \
+	X(T, irq_errors, NULL, 0)                                                  \
+	/* before the current generation the kernel stops on BUG_ON where it now \
+	 * resets; illan stops the adapter for good, as the crashed partition */ \
+	X(T, kernel_bug,                                                           \
+	  "the kernel of this driver generation hits BUG_ON "                      \
+	  "(the adapter stops)",                                                   \
+	  0)                                                                       \
+	/* v6.1+: bytes copied into the long-term buffer != the packet's length \
+	 * (a frag_list is never copied) */  \
+	X(T, tx_ltb_len_mismatch,                                                  \
+	  "frag_list packet not copied into the "                                  \
+	  "long-term buffer (6.1+ transmit)",                                      \
+	  0)                                                                       \
+	/* current: ibmveth_features_check sent a TSO packet with MSS < 224 to \
+	 * software segmentation */   \
+	X(T, tx_small_mss_sw_gso, NULL, 0)                                         \
+	/* current: H_ADD_LOGICAL_LAN_BUFFERS calls, and the H_FUNCTION that \
+	 * made the driver fall back to one buffer per call for good */     \
+	X(T, replenish_multi_calls, NULL, 0)                                       \
+	X(T, replenish_multi_fallback, NULL, 0)
 
 struct ibmveth_stats {
 	IBMVETH_COUNTERS(COUNTER_FIELD, _)
@@ -111,8 +160,23 @@ struct ibmveth_stats {
 /* The set of struct ibmveth_stats (kind "ibmveth"). */
 extern const struct counter_set ibmveth_counters;
 
-/* Fill p with the defaults (copybreaks 128, new large send, all fixes). */
+/* Fill p with the defaults (copybreaks 128, new large send,
+ * IBMVETH_GEN_DEFAULT, all fixes). */
 void ibmveth_params_default(struct ibmveth_params *p);
+
+/* Name of generation g ("v4.13", "v4.15", "v5.10", "v6.1", "current"), or
+ * NULL when out of range. */
+const char *ibmveth_gen_name(enum ibmveth_gen g);
+/* The upstream commits generation g adds to the one before it, as one line
+ * of text ("66aa0678efc2 ibmveth: Support to enable LSO/CSO for Trunk VEA.;
+ * ..."), or NULL when out of range. */
+const char *ibmveth_gen_commits(enum ibmveth_gen g);
+/*
+ * Parse a generation name: "v4.13", "v4.15", "v5.10", "v6.1", "current",
+ * each also with the prefix "illan-", and "illan" (IBMVETH_GEN_DEFAULT).
+ * Returns 0 with *out set, or -EINVAL (*out unchanged).
+ */
+int ibmveth_parse_gen(const char *s, enum ibmveth_gen *out);
 
 /*
  * Parse a fix list: "all", "none", or a comma list of issue numbers 1-4
@@ -120,6 +184,9 @@ void ibmveth_params_default(struct ibmveth_params *p);
  * fraglist-linearize). Returns 0 with *out set, or -EINVAL (*out unchanged).
  */
 int ibmveth_parse_fixes(const char *s, unsigned *out);
+/* The seed's fixes generation p->gen has: none for v4.13, p->fixes for
+ * v4.15, all four after it. p NULL: 0. */
+unsigned ibmveth_fixes_in_force(const struct ibmveth_params *p);
 /* Name of one fix bit ("trunk-offload", ...), or NULL. */
 const char *ibmveth_fix_name(unsigned fix_bit);
 
@@ -160,6 +227,10 @@ uint64_t ibmveth_pool_buffer_laddr(const struct netdev *dev, unsigned pool, unsi
 /* Where the receive queue lives and the driver's cursor in it. Returns 0 or
  * -EINVAL. (Tests rewrite an entry as a faulty hypervisor would.) */
 int ibmveth_rxq_state(const struct netdev *dev, uint64_t *laddr, unsigned *index, unsigned *n_slots);
+/* Buffers the driver posts per hcall now: 8 with H_ADD_LOGICAL_LAN_BUFFERS
+ * (current generation, firmware offers RX_MULTI_BUFF_SUPPORT), else 1; 0
+ * for another device. */
+unsigned ibmveth_rx_buffers_per_hcall(const struct netdev *dev);
 /* Was ACTIVE_TRUNK set in the attributes at probe? (false for another
  * device) */
 bool ibmveth_is_active_trunk(const struct netdev *dev);
@@ -168,7 +239,8 @@ bool ibmveth_is_active_trunk(const struct netdev *dev);
 uint64_t ibmveth_illan_attributes(const struct netdev *dev);
 /* True if dev was created by ibmveth_create. */
 bool ibmveth_is_ibmveth(const struct netdev *dev);
-/* Params in force (fixes included); NULL for another device. */
+/* Params in force (generation and fixes included); NULL for another
+ * device. */
 const struct ibmveth_params *ibmveth_get_params(const struct netdev *dev);
 
 #endif
