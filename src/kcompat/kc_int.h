@@ -147,7 +147,10 @@ size_t kc_pool_mem_needed(void);
 /* ---- kc_skb.c ------------------------------------------------------------- */
 
 /* Wrap p (taken) as an skb held by kd for transmit on kdev: data, lengths,
- * headers, offload state carried over. NULL (p freed) without memory. */
+ * headers, offload state carried over; page fragments (of p and of each
+ * frag_list member) are pulled into that packet's linear part first, the
+ * layer maps no pages; the frag_list stays. NULL
+ * (p freed) without memory. */
 struct sk_buff *kc_skb_from_pkt(struct kc_dev *kd, struct pkt *p, struct net_device *kdev);
 /* Carry skb's metadata back to its pkt and free the wrapper: the pkt is the
  * caller's, data at the MAC header. */

@@ -22,6 +22,7 @@
 #include "ev/prof.h"
 #include "hv/papr.h"
 #include "pkt/csum.h"
+#include "pkt/gro.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
 
@@ -106,6 +107,8 @@ struct ibmveth_adapter {
 	struct ibmveth_params params;
 	struct ibmveth_of_node of;
 	struct ibmveth_buff_pool rx_buff_pool[IBMVETH_NUM_BUFF_POOLS];
+	/* napi_gro_receive's state: the poll hands frames here (NETIF_F_GRO) */
+	struct gro_ctx gro;
 
 	/* Partition memory, carved at create (see enum ibmveth_region). */
 	struct ibmveth_mem mem[IBMVETH_N_REGIONS];
@@ -568,6 +571,7 @@ static int ibmveth_close(struct netdev *dev)
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	if (!ad->open)
 		return 0;
+	gro_flush(&ad->gro); /* illan: what GRO holds goes up before the close */
 	ad->napi_enabled = false;
 	ad->napi_scheduled = false;
 	ev_task_cancel(ad->loop, &ad->napi);
@@ -848,20 +852,13 @@ static uint8_t *ibmveth_l4(const struct pkt *p, uint32_t need)
 	return p->head + th;
 }
 
-static unsigned ibmveth_nr_frags(const struct pkt *p)
-{
-	unsigned n = 0;
-	for (const struct pkt *m = p->frag_list; m; m = m->next)
-		n++;
-	return n;
-}
-
 /*
  * ibmveth_start_xmit, the v4.13..v6.0 path, with the v5.5+
- * own-MAC drop. illan's pkt has no page fragments; the members of a frag_list
- * stand in for them at the descriptor level (one descriptor each, linearized
- * beyond five) — only a frag_list that reaches the driver whole (FRAGLIST
- * advertised, or start_xmit called directly) takes that path. Takes p.
+ * own-MAC drop. One descriptor for the linear part and one per page
+ * fragment (skb_shinfo(skb)->nr_frags), linearized beyond five. A frag_list
+ * reaches the driver only on an active trunk with fix 4 (the one device
+ * that advertises NETIF_F_FRAGLIST; validate_xmit linearizes or segments it
+ * for every other), and is linearized there. Takes p.
  */
 static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 {
@@ -879,14 +876,15 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 		dev->stats.tx_dropped++;
 		goto out;
 	}
-	/* Fix 4: "veth doesn't handle frag_list, so linearize the skb." */
-	if (ad->is_active_trunk && ibmveth_fix(ad, IBMVETH_FIX_FRAGLIST_LINEARIZE) &&
-	    pkt_has_frag_list(p) && pkt_linearize(p) != 0) {
+	/* Fix 4: "veth doesn't handle frag_list, so linearize the skb." Without
+	 * fix 4 a frag_list gets here only by a direct call (the kernel's
+	 * descriptors would leave its bytes out): illan linearizes it too. */
+	if (pkt_has_frag_list(p) && pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
 	/* "veth handles a maximum of 6 segments including the header" */
-	if (ibmveth_nr_frags(p) > PAPR_SEND_DESCS - 1 && pkt_linearize(p) != 0) {
+	if (p->nr_frags > PAPR_SEND_DESCS - 1 && pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
@@ -923,7 +921,7 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 
 retry_bounce:
 	memset(descs, 0, sizeof(descs));
-	if (force_bounce || (!pkt_has_frag_list(p) && p->len < ad->params.tx_copybreak)) {
+	if (force_bounce || (!pkt_is_nonlinear(p) && p->len < ad->params.tx_copybreak)) {
 		/* The bounce buffer holds mtu + 22 bytes (kmalloc'd at open); the
 		 * kernel would overrun it with a bigger forced bounce, illan drops. */
 		if (p->len > ad->netdev->mtu + IBMVETH_BUFF_OH ||
@@ -941,12 +939,13 @@ retry_bounce:
 	if (a == UINT64_MAX || a > UINT32_MAX)
 		goto map_failed;
 	descs[0] = papr_desc(desc_flags | pkt_headlen(p), (uint32_t)a);
-	unsigned i = 1;
-	for (const struct pkt *m = p->frag_list; m; m = m->next, i++) {
-		a = hv_lmem_addr(ad->part, pkt_data(m), pkt_headlen(m));
+	/* "Map the frags": one descriptor per page fragment */
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		const struct pkt *fr = p->frags[i];
+		a = hv_lmem_addr(ad->part, pkt_data(fr), fr->len);
 		if (a == UINT64_MAX || a > UINT32_MAX)
 			goto map_failed;
-		descs[i] = papr_desc(desc_flags | pkt_headlen(m), (uint32_t)a);
+		descs[i + 1] = papr_desc(desc_flags | fr->len, (uint32_t)a);
 	}
 
 	if (pkt_is_gso(p) && (lrg_any_gso || p->ip_summed == CHECKSUM_PARTIAL)) {
@@ -1164,8 +1163,21 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 		ibmveth_rx_csum_helper(ad, p);
 	}
 	pkt_trace(p, "ibmveth_rx");
-	netdev_receive(dev, p);
+	/* napi_gro_receive(napi, skb), as every ibmveth_poll since GRO came
+	 * to the driver; with GRO turned off, what is held goes first. */
+	if (dev->features & NETIF_F_GRO) {
+		gro_receive(&ad->gro, p);
+	} else {
+		gro_flush(&ad->gro);
+		netdev_receive(dev, p);
+	}
 	return true;
+}
+
+static void ibmveth_gro_deliver(void *arg, struct pkt *p)
+{
+	struct ibmveth_adapter *ad = arg;
+	netdev_receive(ad->netdev, p);
 }
 
 /* ibmveth_poll: up to IBMVETH_NAPI_WEIGHT frames, replenish, re-arm. */
@@ -1176,6 +1188,7 @@ static void ibmveth_poll(struct ev_task *t)
 
 	if (!ad->open || !ad->napi_enabled)
 		return;
+	gro_set_time(&ad->gro, ev_now(ad->loop));
 	while (frames_processed < IBMVETH_NAPI_WEIGHT) {
 		if (!ibmveth_rxq_pending_buffer(ad))
 			break;
@@ -1201,6 +1214,9 @@ static void ibmveth_poll(struct ev_task *t)
 	ibmveth_replenish_task(ad);
 
 	if (frames_processed < IBMVETH_NAPI_WEIGHT) {
+		/* napi_complete_done: GRO flushes (the device keeps the kernel's
+		 * gro_flush_timeout 0, so everything held goes up now) */
+		gro_napi_complete(&ad->gro, frames_processed, NULL);
 		ad->napi_scheduled = false;
 		if (h_vio_signal(ad->part, ad->ua, VIO_IRQ_ENABLE) != H_SUCCESS) {
 			ad->stats.irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
@@ -1213,7 +1229,9 @@ static void ibmveth_poll(struct ev_task *t)
 			ev_task_schedule(ad->loop, &ad->napi);
 		}
 	} else {
-		ev_task_schedule(ad->loop, &ad->napi); /* budget used: poll again */
+		/* budget used: poll again; net_rx_action flushes GRO (HZ < 1000) */
+		gro_flush(&ad->gro);
+		ev_task_schedule(ad->loop, &ad->napi);
 	}
 }
 
@@ -1281,6 +1299,7 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 		ibmveth_params_default(&ad->params);
 	ev_task_init(&ad->napi, ibmveth_poll);
 	ev_task_set_prof(&ad->napi, &ibmveth_rx_prof);
+	gro_init(&ad->gro, ibmveth_gro_deliver, ad);
 	ev_task_init(&ad->reset_task, ibmveth_reset);
 	dev->ops = &ibmveth_netdev_ops;
 
@@ -1328,7 +1347,8 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	dev->min_mtu = IBMVETH_MIN_MTU;
 	dev->max_mtu = IBMVETH_MAX_MTU;
 	memcpy(dev->mac, of->mac, ETH_ALEN);
-	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0)
+	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0 ||
+	    netdev_add_counter_set(dev, &gro_counters, &ad->gro.stats) != 0)
 		goto fail;
 
 	ibmveth_set_features(dev, dev->features);
