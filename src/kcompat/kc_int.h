@@ -16,6 +16,7 @@
 #include "kcompat/include/kc/kstructs.h"
 #include "kcompat/kc_heap.h"
 #include "kcompat/kcompat.h"
+#include "pkt/gro.h"
 #include "pkt/pkt.h"
 
 #define KC_MAX_KOBJS 16
@@ -79,6 +80,9 @@ struct kc_dev {
 	irqreturn_t (*irq_handler)(int irq, void *dev_id);
 	void *irq_dev_id;
 	struct kc_napi *napis;
+	/* napi_gro_receive's state (one per device: ibmveth has one NAPI),
+	 * flushed by napi_complete_done */
+	struct gro_ctx gro;
 	struct netdev_hw_addr mc_nodes[NETDEV_MAX_MC];
 	struct kobject *kobjs[KC_MAX_KOBJS];
 	unsigned n_kobjs;

@@ -29,7 +29,7 @@
 #include "ev/counter.h"
 #include "pkt.h"
 
-#define GRO_MAX_FLOWS 8 /* MAX_GRO_SKBS (over all buckets here) */
+#define GRO_MAX_FLOWS 8     /* MAX_GRO_SKBS (over all buckets here) */
 #define GRO_MAX_SIZE 65536u /* GRO_LEGACY_MAX_SIZE, the default gro_max_size */
 /* Jiffies for GRO's age test: HZ 250 (a 4 ms tick). The kernel's HZ is a
  * build option (100, 250, 300 or 1000); illan picks the common 250. */

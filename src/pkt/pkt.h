@@ -95,12 +95,12 @@ struct pkt {
 	struct pkt *frag_list; /* continuation buffers holding payload only (GRO) */
 	struct pkt_pool *pool; /* the pool the buffer (and this struct) came from */
 
-	uint8_t *head;     /* start of the buffer */
-	uint32_t size;     /* bytes in the buffer at head */
-	uint32_t data;     /* offset of the first packet byte from head (headroom) */
-	uint32_t len;      /* total packet bytes, linear + frags + frag_list */
-	uint32_t data_len; /* bytes in frags and frag_list (0 for a linear packet) */
-	uint8_t nr_frags;  /* page fragments in frags[] */
+	uint8_t *head;                    /* start of the buffer */
+	uint32_t size;                    /* bytes in the buffer at head */
+	uint32_t data;                    /* offset of the first packet byte from head (headroom) */
+	uint32_t len;                     /* total packet bytes, linear + frags + frag_list */
+	uint32_t data_len;                /* bytes in frags and frag_list (0 for a linear packet) */
+	uint8_t nr_frags;                 /* page fragments in frags[] */
 	struct pkt *frags[PKT_MAX_FRAGS]; /* linear packets holding the fragments */
 
 	/* Header offsets from head, PKT_HDR_UNSET when unknown. */

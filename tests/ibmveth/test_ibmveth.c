@@ -758,10 +758,10 @@ TEST(tx_page_fragments_as_descriptors_fraglist_linearized)
 	run();
 	hv_set_observer(R.hv, NULL, NULL);
 	REQUIRE(rec.n_calls == 4);
-	CHECK_EQ(rec.n_valid[0], 4); /* head + 3 fragments */
-	CHECK_EQ(rec.n_valid[1], 6); /* head + 5 fragments: the most there is */
-	CHECK_EQ(rec.n_valid[2], 1); /* 7 fragments: linearized */
-	CHECK_EQ(rec.n_valid[3], 1); /* frag_list: linearized */
+	CHECK_EQ(rec.n_valid[0], 4);                    /* head + 3 fragments */
+	CHECK_EQ(rec.n_valid[1], 6);                    /* head + 5 fragments: the most there is */
+	CHECK_EQ(rec.n_valid[2], 1);                    /* 7 fragments: linearized */
+	CHECK_EQ(rec.n_valid[3], 1);                    /* frag_list: linearized */
 	CHECK_EQ(rec.first_len[0], 14 + 20 + 20 + 100); /* tu_split_frags keeps 20 + 100 */
 	CHECK_EQ(rec.first_len[3], ref->len);
 	CHECK_U64(R.a.dev->stats.linearized, 0);

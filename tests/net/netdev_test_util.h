@@ -159,8 +159,7 @@ static inline int tu_split_frag_list(struct pkt *p, struct pkt_pool *pool, uint3
 /* Move the payload after the first `keep` payload bytes of linear packet p
  * into n_frags page fragments of (nearly) equal size from pool, as GRO
  * builds them. Returns 0 or -1. */
-static inline int tu_split_frags(struct pkt *p, struct pkt_pool *pool, uint32_t keep,
-				 unsigned n_frags)
+static inline int tu_split_frags(struct pkt *p, struct pkt_pool *pool, uint32_t keep, unsigned n_frags)
 {
 	uint32_t hdr = p->transport_header - p->data + 20;
 	if (hdr + keep > p->len)

@@ -517,8 +517,8 @@ TEST(rx_gro_of_a_64k_flow_chains_past_17_fragments)
 /* Four segments, a poll, four more: with the kernel's defaults each poll
  * flushes its own; with gro_flush_timeout the first four stay held and the
  * eight merge, going up when the timer's poll finds nothing new. */
-static unsigned burst_over_two_polls(uint64_t timeout_ns, uint32_t defer_irqs,
-				     unsigned *first_segs, uint64_t *polls)
+static unsigned burst_over_two_polls(uint64_t timeout_ns, uint32_t defer_irqs, unsigned *first_segs,
+				     uint64_t *polls)
 {
 	struct fx f;
 	struct physnic_config cfg;

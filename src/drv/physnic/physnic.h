@@ -81,7 +81,7 @@ struct physnic_config {
 	 * so frames wait for that poll). */
 	uint64_t gro_flush_timeout_ns;
 	uint32_t napi_defer_hard_irqs;
-	uint8_t mac[6];        /* all-zero: a locally administered address is made up */
+	uint8_t mac[6]; /* all-zero: a locally administered address is made up */
 };
 
 /* Fill cfg with the defaults of a modern server NIC: tx_csum, tso, rx_csum
