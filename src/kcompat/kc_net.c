@@ -797,6 +797,8 @@ static void kc_op_destroy(struct netdev *nd)
 {
 	struct kc_dev *kd = kc_nd(nd);
 	if (kd) {
+		/* what GRO still holds goes with the NAPI (flush_gro_hash) */
+		nd->stats.rx_dropped += gro_discard(&kd->gro);
 		kd->ndev = NULL; /* netdev_free frees it after this */
 		kc_dev_destroy(kd);
 	}

@@ -17,8 +17,11 @@
  *  - One list of GRO_MAX_FLOWS held packets instead of 8 hash buckets of 8:
  *    the oldest is flushed when a ninth flow starts (gro_flush_oldest).
  *  - A packet that is itself GSO (a large receive) or nonlinear is passed
- *    up untouched (Linux 6.1 may hold or merge a GSO packet whose payload
- *    is an exact multiple of its gso_size).
+ *    up untouched, as dev_gro_receive did in the seed's era
+ *    (NAPI_GRO_CB(skb)->flush = skb_is_gso(skb) || skb_has_frag_list(skb));
+ *    6.1 may hold or merge a GSO packet whose payload is an exact multiple
+ *    of its gso_size, and its tcp_gro_complete would then rewrite the
+ *    checksum state of a large receive.
  *  - A CHECKSUM_NONE/COMPLETE segment is verified in software before it may
  *    merge (skb_gro_checksum_validate); a bad one is delivered at once and
  *    a flow held for it stays held, as in Linux (it overtakes them).
@@ -105,6 +108,18 @@ void gro_flush(struct gro_ctx *g)
 {
 	while (g->n_flows)
 		gro_complete(g, 0);
+}
+
+/* gro_discard: see gro.h. */
+unsigned gro_discard(struct gro_ctx *g)
+{
+	unsigned n = g->n_flows;
+	for (unsigned i = 0; i < n; i++) {
+		pkt_free(g->flows[i]);
+		g->flows[i] = NULL;
+	}
+	g->n_flows = 0;
+	return n;
 }
 
 /* gro_flush_old: see gro.h. Oldest first, stopping at the first flow held

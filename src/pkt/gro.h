@@ -104,6 +104,10 @@ void gro_set_time(struct gro_ctx *g, uint64_t now_ns);
 void gro_receive(struct gro_ctx *g, struct pkt *p);
 /* Deliver every held flow, oldest first (napi_gro_flush(napi, false)). */
 void gro_flush(struct gro_ctx *g);
+/* Free every held packet without delivering it, as flush_gro_hash does
+ * when a NAPI instance is deleted; returns how many (for the owner's drop
+ * counter). */
+unsigned gro_discard(struct gro_ctx *g);
 /* Deliver the held flows first held before the current jiffy
  * (napi_gro_flush(napi, true)). */
 void gro_flush_old(struct gro_ctx *g);
