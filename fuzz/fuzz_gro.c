@@ -5,7 +5,9 @@
  *
  * Input: records of [flags][len hi][len lo][len bytes of frame]; flags bits
  * 0-1 the frame's ip_summed, bit 2 a flush (end of a NAPI poll) after it,
- * bit 3 segment merged packets with checksum offload.
+ * bit 3 segment merged packets with checksum offload, bit 4 make that end
+ * of poll napi_complete_done's with a gro_flush_timeout (only older
+ * jiffies' flows go), bit 5 advance the clock a jiffy first.
  * Checked beyond "no crash": every frame is either merged or delivered,
  * exactly once (stats.gro_merged + delivered == frames fed); a merged packet is
  * consistent (len = linear + fragments + frag_list, at most 17 fragments per
@@ -114,8 +116,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s.csum_offload = flags & 8;
 		gro_receive(&g, p);
 		fed++;
-		if (flags & 4)
-			gro_flush(&g);
+		if (flags & 32)
+			gro_set_time(&g, (g.jiffies + 1) * GRO_JIFFY_NS);
+		if (flags & 4) {
+			if (flags & 16) {
+				g.defer.flush_timeout_ns = 100000;
+				gro_napi_complete(&g, 1, NULL);
+				g.defer.flush_timeout_ns = 0;
+			} else {
+				gro_flush(&g);
+			}
+		}
 	}
 	gro_flush(&g);
 	FUZZ_CHECK(g.stats.gro_merged + s.delivered == fed);
