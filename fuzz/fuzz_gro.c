@@ -5,10 +5,13 @@
  *
  * Input: records of [flags][len hi][len lo][len bytes of frame]; flags bits
  * 0-1 the frame's ip_summed, bit 2 a flush (end of a NAPI poll) after it,
- * bit 3 segment merged packets with checksum offload.
+ * bit 3 segment merged packets with checksum offload, bit 4 make that end
+ * of poll napi_complete_done's with a gro_flush_timeout (only older
+ * jiffies' flows go), bit 5 advance the clock a jiffy first.
  * Checked beyond "no crash": every frame is either merged or delivered,
  * exactly once (stats.gro_merged + delivered == frames fed); a merged packet is
- * consistent (len = linear + frag_list, IP length field = len, PARTIAL at the
+ * consistent (len = linear + fragments + frag_list, at most 17 fragments per
+ * packet of the chain, IP length field = len, PARTIAL at the
  * TCP header, gso_segs = segments merged); GSO of a merged packet gives back
  * its TCP payload byte for byte; nothing leaks.
  */
@@ -26,12 +29,26 @@ struct sink {
 	bool csum_offload;
 };
 
+/* Bytes of p outside its linear part, counted over its fragments and
+ * members (each consistent the same way). */
+static uint32_t nonlinear_bytes(const struct pkt *p)
+{
+	uint32_t n = 0;
+	FUZZ_CHECK(p->nr_frags <= PKT_MAX_FRAGS);
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		FUZZ_CHECK(!pkt_is_nonlinear(p->frags[i]));
+		n += p->frags[i]->len;
+	}
+	for (const struct pkt *m = p->frag_list; m; m = m->next) {
+		FUZZ_CHECK(nonlinear_bytes(m) == m->data_len);
+		n += m->len;
+	}
+	return n;
+}
+
 static void check_merged(struct pkt *p, bool csum_offload)
 {
-	uint32_t frag = 0;
-	for (struct pkt *m = p->frag_list; m; m = m->next)
-		frag += m->len;
-	FUZZ_CHECK(frag == p->data_len);
+	FUZZ_CHECK(nonlinear_bytes(p) == p->data_len);
 	FUZZ_CHECK(p->ip_summed == CHECKSUM_PARTIAL);
 	struct hdr_info h;
 	FUZZ_CHECK(hdr_parse_head(pkt_data(p), pkt_headlen(p), p->len, &h) == 0);
@@ -72,7 +89,7 @@ static void deliver(void *arg, struct pkt *p)
 	if (pkt_is_gso(p))
 		check_merged(p, s->csum_offload);
 	else
-		FUZZ_CHECK(!pkt_has_frag_list(p));
+		FUZZ_CHECK(!pkt_is_nonlinear(p));
 	pkt_free(p);
 }
 
@@ -99,8 +116,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s.csum_offload = flags & 8;
 		gro_receive(&g, p);
 		fed++;
-		if (flags & 4)
-			gro_flush(&g);
+		if (flags & 32)
+			gro_set_time(&g, (g.jiffies + 1) * GRO_JIFFY_NS);
+		if (flags & 4) {
+			if (flags & 16) {
+				g.defer.flush_timeout_ns = 100000;
+				gro_napi_complete(&g, 1, NULL);
+				g.defer.flush_timeout_ns = 0;
+			} else {
+				gro_flush(&g);
+			}
+		}
 	}
 	gro_flush(&g);
 	FUZZ_CHECK(g.stats.gro_merged + s.delivered == fed);

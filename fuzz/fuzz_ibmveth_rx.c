@@ -71,6 +71,8 @@ static void rx_check(void *arg, struct netdev *dev, struct pkt *p)
 	(void)dev;
 	r->delivered++;
 	uint32_t frag = 0;
+	for (unsigned i = 0; i < p->nr_frags; i++)
+		frag += p->frags[i]->len;
 	for (struct pkt *m = p->frag_list; m; m = m->next)
 		frag += m->len;
 	FUZZ_CHECK(frag == p->data_len);

@@ -16,6 +16,7 @@
 #include "kcompat/include/kc/kstructs.h"
 #include "kcompat/kc_heap.h"
 #include "kcompat/kcompat.h"
+#include "pkt/gro.h"
 #include "pkt/pkt.h"
 
 #define KC_MAX_KOBJS 16
@@ -79,6 +80,9 @@ struct kc_dev {
 	irqreturn_t (*irq_handler)(int irq, void *dev_id);
 	void *irq_dev_id;
 	struct kc_napi *napis;
+	/* napi_gro_receive's state (one per device: ibmveth has one NAPI),
+	 * flushed by napi_complete_done */
+	struct gro_ctx gro;
 	struct netdev_hw_addr mc_nodes[NETDEV_MAX_MC];
 	struct kobject *kobjs[KC_MAX_KOBJS];
 	unsigned n_kobjs;
@@ -147,7 +151,10 @@ size_t kc_pool_mem_needed(void);
 /* ---- kc_skb.c ------------------------------------------------------------- */
 
 /* Wrap p (taken) as an skb held by kd for transmit on kdev: data, lengths,
- * headers, offload state carried over. NULL (p freed) without memory. */
+ * headers, offload state carried over; page fragments (of p and of each
+ * frag_list member) are pulled into that packet's linear part first, the
+ * layer maps no pages; the frag_list stays. NULL
+ * (p freed) without memory. */
 struct sk_buff *kc_skb_from_pkt(struct kc_dev *kd, struct pkt *p, struct net_device *kdev);
 /* Carry skb's metadata back to its pkt and free the wrapper: the pkt is the
  * caller's, data at the MAC header. */

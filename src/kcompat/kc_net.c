@@ -152,6 +152,15 @@ static void kc_net_counters(struct kc_dev *kd)
 	if (netdev_add_counter_set(kd->ndev, &kc_dev_counters, &kd->st))
 		kc_log(kd, KC_LOG_WARNING, "%s: the layer's counters clash with a counter name",
 		       kd->name);
+	if (netdev_add_counter_set(kd->ndev, &gro_counters, &kd->gro.stats))
+		kc_log(kd, KC_LOG_WARNING, "%s: GRO's counters clash with a counter name", kd->name);
+}
+
+/* What GRO releases goes up, from host code. */
+static void kc_gro_deliver(void *arg, struct pkt *p)
+{
+	struct kc_dev *kd = arg;
+	netdev_receive(kd->ndev, p);
 }
 
 /* ---- net_device lifecycle ----------------------------------------------------------- */
@@ -225,6 +234,7 @@ int kc_net_register(struct kc_dev *kd)
 	nd->features = kc_features_to_illan(dev->features);
 	nd->vlan_features = kc_features_to_illan(dev->vlan_features);
 	kd->ndev = nd;
+	gro_init(&kd->gro, kc_gro_deliver, kd);
 	kc_net_counters(kd);
 	/* register_netdevice: software features on, one feature update, which
 	 * runs the driver's ndo_fix_features and ndo_set_features */
@@ -289,10 +299,17 @@ static long kc_do_napi(struct kc_dev *kd, void *arg)
 	(void)kd;
 	if (!(n->state & KC_NAPI_SCHED))
 		return 0;
+	gro_set_time(&kd->gro, ev_now(kd->loop));
 	int work = n->poll(n, n->weight);
 	if (work > n->weight)
 		kc_log(kd, KC_LOG_WARNING, "NAPI poll returned %d, more than its budget %d", work,
 		       n->weight);
+	if (work >= n->weight && kd->ndev) {
+		/* budget used: net_rx_action flushes GRO (HZ < 1000) */
+		kc_host_enter();
+		gro_flush(&kd->gro);
+		kc_host_exit();
+	}
 	if (work >= n->weight && (n->state & KC_NAPI_SCHED) && n->kc_host) {
 		struct kc_napi *kn = n->kc_host;
 		ev_task_schedule(kn->kd->loop, &kn->task);
@@ -389,7 +406,13 @@ void __napi_schedule(struct napi_struct *n)
  * false returned. */
 bool napi_complete_done(struct napi_struct *n, int work_done)
 {
-	(void)work_done;
+	struct kc_dev *kd = n->dev ? n->dev->kc : NULL;
+	if (kd && kd->ndev) {
+		/* GRO flushes (the device keeps gro_flush_timeout 0) */
+		kc_host_enter();
+		gro_napi_complete(&kd->gro, work_done > 0 ? (unsigned)work_done : 0, NULL);
+		kc_host_exit();
+	}
 	if (n->state & KC_NAPI_MISSED) {
 		n->state &= ~KC_NAPI_MISSED;
 		__napi_schedule(n);
@@ -436,12 +459,28 @@ static int kc_receive(struct sk_buff *skb)
 	return 0;
 }
 
-/* napi_gro_receive: the packet goes up through netdev_receive. */
+/* napi_gro_receive: GRO (pkt/gro.c, as the kernel's dev_gro_receive) when
+ * the device has NETIF_F_GRO, else up through netdev_receive. Returns
+ * GRO_NORMAL (3) either way: the driver ignores the result. */
 int napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb)
 {
 	(void)napi;
-	kc_receive(skb);
-	return 3; /* GRO_NORMAL: illan's netdev has no GRO cell; the frame goes up whole */
+	struct kc_dev *kd = skb->kc_owner ? skb->kc_owner : skb->dev ? skb->dev->kc : kc_cur();
+	if (!kd || !kd->ndev || !(kd->ndev->features & NETIF_F_GRO)) {
+		if (kd && kd->ndev && kd->gro.n_flows) {
+			kc_host_enter();
+			gro_flush(&kd->gro);
+			kc_host_exit();
+		}
+		kc_receive(skb);
+		return 3;
+	}
+	struct pkt *p = kc_skb_to_pkt(skb);
+	pkt_trace(p, "kernel_driver_rx");
+	kc_host_enter();
+	gro_receive(&kd->gro, p);
+	kc_host_exit();
+	return 3;
 }
 
 /* netif_receive_skb: as napi_gro_receive. */
@@ -521,6 +560,7 @@ static long kc_do_stop(struct kc_dev *kd, void *arg)
 static int kc_op_stop(struct netdev *nd)
 {
 	struct kc_dev *kd = kc_nd(nd);
+	gro_flush(&kd->gro); /* illan: what GRO holds goes up before the close */
 	if (!kd->kdev)
 		return 0;
 	return (int)kc_call(kd, kc_do_stop, NULL, 0);
@@ -757,6 +797,8 @@ static void kc_op_destroy(struct netdev *nd)
 {
 	struct kc_dev *kd = kc_nd(nd);
 	if (kd) {
+		/* what GRO still holds goes with the NAPI (flush_gro_hash) */
+		nd->stats.rx_dropped += gro_discard(&kd->gro);
 		kd->ndev = NULL; /* netdev_free frees it after this */
 		kc_dev_destroy(kd);
 	}

@@ -263,12 +263,47 @@ static uint16_t kc_skb_queue(const struct pkt *p, unsigned n_queues)
 	return (uint16_t)(x % n_queues);
 }
 
+/* Pull q's page fragments (not its frag_list) into its linear part.
+ * Returns 0 or -ENOMEM (q unchanged). */
+static int kc_skb_pull_frags(struct pkt *q)
+{
+	if (!q->nr_frags)
+		return 0;
+	struct pkt *fl = q->frag_list;
+	uint32_t fl_len = 0;
+	for (const struct pkt *m = fl; m; m = m->next)
+		fl_len += m->len;
+	q->frag_list = NULL;
+	q->len -= fl_len;
+	q->data_len -= fl_len;
+	int rc = pkt_linearize(q);
+	q->frag_list = fl;
+	q->len += fl_len;
+	q->data_len += fl_len;
+	return rc;
+}
+
 /* kc_skb_from_pkt: see kc_int.h. As dev_queue_xmit leaves an skb for
  * ndo_start_xmit: mac header at data, network and transport headers from
  * the stack (or found by parsing, as a forwarder's flow extraction leaves
  * them), protocol the outermost ethertype (802.1Q for a tagged frame). */
 struct sk_buff *kc_skb_from_pkt(struct kc_dev *kd, struct pkt *p, struct net_device *kdev)
 {
+	/* Page fragments are pulled into the linear part at this crossing,
+	 * the head's and each frag_list member's: the layer maps no pages (no
+	 * skb_frag_dma_map), so the driver only ever sees nr_frags 0. The
+	 * bytes on the wire are the same; what the kernel would have sent as
+	 * one descriptor per fragment goes as one. The frag_list stays, so the
+	 * driver's own frag_list handling still runs. */
+	if (kc_skb_pull_frags(p) != 0) {
+		pkt_free(p);
+		return NULL;
+	}
+	for (struct pkt *m = p->frag_list; m; m = m->next)
+		if (kc_skb_pull_frags(m) != 0) {
+			pkt_free(p);
+			return NULL;
+		}
 	struct sk_buff *skb = kc_skb_new();
 	if (!skb) {
 		pkt_free(p);

@@ -469,7 +469,9 @@ struct pkt *netdev_validate_xmit(struct netdev *dev, struct pkt *p)
 		return segs;
 	}
 
-	if (pkt_has_frag_list(p) && !(f & NETIF_F_FRAGLIST)) {
+	/* skb_needs_linearize: a frag_list the device cannot take, or page
+	 * fragments (the head's, skb_shinfo()->nr_frags) without NETIF_F_SG. */
+	if ((pkt_has_frag_list(p) && !(f & NETIF_F_FRAGLIST)) || (p->nr_frags && !(f & NETIF_F_SG))) {
 		if (pkt_linearize(p) != 0)
 			goto drop;
 		dev->stats.linearized++;

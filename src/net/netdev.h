@@ -234,7 +234,8 @@ void netdev_receive(struct netdev *dev, struct pkt *p);
  *    packet has a frag_list and the device lacks FRAGLIST: software GSO
  *    (gso_segment, csum left PARTIAL if the device can checksum the family),
  *    counted in sw_gso_packets / sw_gso_segments; each segment goes on.
- *  - frag_list without FRAGLIST (non-GSO): linearize (counted).
+ *  - frag_list without FRAGLIST, or page fragments without SG (non-GSO):
+ *    linearize (counted), as skb_needs_linearize.
  *  - PARTIAL and the device lacks the checksum feature for the family:
  *    pkt_checksum_help (counted in sw_checksums).
  * Details as Linux: a vlan_present tag is pushed in-band first (no device

@@ -14,7 +14,8 @@
 #include "pkt.h"
 
 /*
- * Cut GSO packet p (linear or with a frag_list) into segments of gso_size
+ * Cut GSO packet p (linear, or with page fragments and/or a frag_list: the
+ * payload is read across them) into segments of gso_size
  * payload bytes, each a new linear packet from p's pool. p must be a TCP GSO
  * packet (gso_type TCPV4 or TCPV6 matching its IP version) with its MAC
  * header at data; when PARTIAL, csum_start must be the TCP header and

@@ -82,7 +82,7 @@ void pkt_copy_meta(struct pkt *to, const struct pkt *from)
 /* pkt_put: see pkt.h. */
 uint8_t *pkt_put(struct pkt *p, uint32_t n)
 {
-	if (p->frag_list || n > pkt_tailroom(p))
+	if (p->data_len || n > pkt_tailroom(p))
 		return NULL;
 	uint8_t *t = pkt_data(p) + pkt_headlen(p);
 	p->len += n;
@@ -109,6 +109,20 @@ uint8_t *pkt_pull(struct pkt *p, uint32_t n)
 	return pkt_data(p);
 }
 
+/* Free every fragment and the frag_list; the packet keeps its linear part. */
+static void pkt_drop_nonlinear(struct pkt *p)
+{
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		pkt_free(p->frags[i]);
+		p->frags[i] = NULL;
+	}
+	p->nr_frags = 0;
+	pkt_free_list(p->frag_list);
+	p->frag_list = NULL;
+	p->len -= p->data_len;
+	p->data_len = 0;
+}
+
 /* pkt_trim: see pkt.h. */
 int pkt_trim(struct pkt *p, uint32_t len)
 {
@@ -121,17 +135,14 @@ int pkt_trim(struct pkt *p, uint32_t len)
 		if (rc)
 			return rc;
 	}
-	if (p->frag_list) {
-		pkt_free_list(p->frag_list);
-		p->frag_list = NULL;
-		p->data_len = 0;
-	}
+	pkt_drop_nonlinear(p);
 	p->len = len;
 	return 0;
 }
 
 /*
- * Visit the bytes [off, off+n) of p in order, across the frag_list: fn gets
+ * Visit the bytes [off, off+n) of p in order, across fragments and
+ * frag_list (the sk_buff order: linear, frags, frag_list): fn gets
  * each contiguous piece and its position from off. Returns -EINVAL if the
  * range is not inside the packet (nothing visited then).
  */
@@ -144,6 +155,8 @@ static void pkt_visit_rec(const struct pkt *p, uint32_t *off, uint32_t *n, uint3
 			  pkt_visit_fn fn, void *arg)
 {
 	pkt_visit_linear(p, off, n, pos, fn, arg);
+	for (unsigned i = 0; i < p->nr_frags && *n; i++)
+		pkt_visit_linear(p->frags[i], off, n, pos, fn, arg);
 	for (const struct pkt *m = p->frag_list; m && *n; m = m->next)
 		pkt_visit_rec(m, off, n, pos, fn, arg);
 }
@@ -233,7 +246,7 @@ struct pkt *pkt_copy(const struct pkt *p, struct pkt_pool *pool)
 /* pkt_linearize: see pkt.h. */
 int pkt_linearize(struct pkt *p)
 {
-	if (!p->frag_list)
+	if (!p->data_len)
 		return 0;
 	uint32_t hl = pkt_headlen(p);
 	if (p->data_len > pkt_tailroom(p)) {
@@ -267,9 +280,9 @@ int pkt_linearize(struct pkt *p)
 	} else {
 		pkt_copy_bits(p, hl, pkt_data(p) + hl, p->data_len);
 	}
-	pkt_free_list(p->frag_list);
-	p->frag_list = NULL;
-	p->data_len = 0;
+	uint32_t len = p->len;
+	pkt_drop_nonlinear(p);
+	p->len = len; /* the bytes are all linear now */
 	return 0;
 }
 
@@ -283,6 +296,29 @@ void pkt_frag_list_append(struct pkt *p, struct pkt *member)
 	*tail = member;
 	p->len += member->len;
 	p->data_len += member->len;
+}
+
+/* pkt_frag_append: see pkt.h. */
+int pkt_frag_append(struct pkt *p, struct pkt *frag)
+{
+	if (!frag || frag == p || frag->data_len || frag->len == 0 || p->frag_list)
+		return -EINVAL;
+	if (p->nr_frags >= PKT_MAX_FRAGS)
+		return -E2BIG;
+	frag->next = NULL;
+	p->frags[p->nr_frags++] = frag;
+	p->len += frag->len;
+	p->data_len += frag->len;
+	return 0;
+}
+
+/* pkt_total_frags: see pkt.h. */
+unsigned pkt_total_frags(const struct pkt *p)
+{
+	unsigned n = p->nr_frags;
+	for (const struct pkt *m = p->frag_list; m; m = m->next)
+		n += pkt_total_frags(m);
+	return n;
 }
 
 /* pkt_mac_hdr, pkt_network_hdr, pkt_transport_hdr: see pkt.h. */

@@ -11,9 +11,19 @@
  * copies straight into and out of them. Every pool counts what is
  * outstanding; tests assert zero at teardown.
  *
- * Ownership: whoever holds a struct pkt owns it and its frag_list; passing it
- * to a function that "takes" a packet (transmit, receive hooks) hands over
- * ownership, success or not. pkt_free releases the packet and its frag_list.
+ * Ownership: whoever holds a struct pkt owns it, its page fragments and its
+ * frag_list; passing it to a function that "takes" a packet (transmit,
+ * receive hooks) hands over ownership, success or not. pkt_free releases the
+ * packet, its fragments and its frag_list.
+ *
+ * Layout, as an sk_buff's: the linear part [data, data + headlen), then the
+ * page fragments frags[0..nr_frags) (skb_shinfo()->frags: at most
+ * PKT_MAX_FRAGS, MAX_SKB_FRAGS of 4 KiB-page kernels), then the frag_list
+ * members, each laid out the same way (its linear part, its fragments, its
+ * own frag_list). A fragment is a linear packet whose bytes
+ * [data, data + len) are the fragment (the page, offset and size of an
+ * skb_frag_t); its metadata means nothing. data_len counts every byte
+ * outside the linear part (fragments and frag_list).
  *
  * ---------------------------------------------------------------------------
  * The checksum contract (ip_summed), Linux's include/linux/skbuff.h "DOC: skb
@@ -75,6 +85,7 @@ enum pkt_ip_summed {
 #define PKT_HDR_UNSET UINT32_MAX
 #define PKT_MAX_LEN 65536u /* largest frame any illan device accepts */
 #define PKT_HEADROOM 128u  /* default headroom for locally built packets */
+#define PKT_MAX_FRAGS 17u  /* MAX_SKB_FRAGS (65536 / 4096 + 1) in Linux 6.1 */
 
 struct pkt_pool;
 struct pkt_trace;
@@ -84,11 +95,13 @@ struct pkt {
 	struct pkt *frag_list; /* continuation buffers holding payload only (GRO) */
 	struct pkt_pool *pool; /* the pool the buffer (and this struct) came from */
 
-	uint8_t *head;     /* start of the buffer */
-	uint32_t size;     /* bytes in the buffer at head */
-	uint32_t data;     /* offset of the first packet byte from head (headroom) */
-	uint32_t len;      /* total packet bytes, linear + frag_list */
-	uint32_t data_len; /* bytes held in frag_list (0 for a linear packet) */
+	uint8_t *head;                    /* start of the buffer */
+	uint32_t size;                    /* bytes in the buffer at head */
+	uint32_t data;                    /* offset of the first packet byte from head (headroom) */
+	uint32_t len;                     /* total packet bytes, linear + frags + frag_list */
+	uint32_t data_len;                /* bytes in frags and frag_list (0 for a linear packet) */
+	uint8_t nr_frags;                 /* page fragments in frags[] */
+	struct pkt *frags[PKT_MAX_FRAGS]; /* linear packets holding the fragments */
 
 	/* Header offsets from head, PKT_HDR_UNSET when unknown. */
 	uint32_t mac_header;
@@ -162,13 +175,14 @@ uint64_t pkt_fault_fail_nth(uint64_t n);
 
 /* A packet from pool whose buffer holds at least headroom + size bytes,
  * taken from the smallest class that fits and has a free buffer (a larger
- * class when that one is empty): data = headroom, len = 0, no frag_list,
+ * class when that one is empty): data = headroom, len = 0, no fragments,
+ * no frag_list,
  * metadata cleared (pkt_reset_meta). The caller owns it until pkt_free.
  * NULL, counted in the pool's failures, when no class can serve it or fault
  * injection says so (also NULL for a NULL pool). */
 struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom);
-/* Release p, its buffer and its whole frag_list (each member to its own
- * pool); p->next is not followed. NULL is allowed. */
+/* Release p, its buffer, its fragments and its whole frag_list (each to its
+ * own pool); p->next is not followed. NULL is allowed. */
 void pkt_free(struct pkt *p);
 /* Free every packet of a ->next-linked list (NULL is allowed). */
 void pkt_free_list(struct pkt *p);
@@ -176,7 +190,8 @@ void pkt_free_list(struct pkt *p);
  * header offsets and everything else stay. */
 void pkt_clear_offload(struct pkt *p);
 /* Forget every header offset and the offload state (NONE, no GSO), protocol,
- * VLAN tag, iif, dev, trace id and cb; bytes, linkage and the frag_list stay. */
+ * VLAN tag, iif, dev, trace id and cb; bytes, linkage, fragments and the
+ * frag_list stay. */
 void pkt_reset_meta(struct pkt *p);
 /* Copy header offsets, protocol, offload state (ip_summed, csum_*, gso_*),
  * VLAN tag, iif, dev, trace_id and cb from `from` to `to`. Head-relative
@@ -209,9 +224,14 @@ static inline bool pkt_has_frag_list(const struct pkt *p)
 {
 	return p->frag_list != NULL;
 }
+/* skb_is_nonlinear: any byte outside the linear part (fragments or frag_list). */
+static inline bool pkt_is_nonlinear(const struct pkt *p)
+{
+	return p->data_len != 0;
+}
 
 /* Grow the linear tail by n bytes (contents undefined); returns a pointer to
- * them, or NULL (no tailroom, or the packet has a frag_list). */
+ * them, or NULL (no tailroom, or the packet is nonlinear). */
 uint8_t *pkt_put(struct pkt *p, uint32_t n);
 /* Prepend n bytes from the headroom; returns the new data pointer or NULL
  * (not enough headroom). Header offsets stay valid (head-relative). */
@@ -219,22 +239,25 @@ uint8_t *pkt_push(struct pkt *p, uint32_t n);
 /* Remove n bytes from the front of the linear part; returns the new data
  * pointer or NULL (n > headlen). */
 uint8_t *pkt_pull(struct pkt *p, uint32_t n);
-/* Cut the packet to len bytes. A cut inside the linear part drops the whole
- * frag_list; a cut inside the frag_list linearizes first (our simplification
- * of ___pskb_trim, which trims members in place). Returns 0, -EINVAL (len >
+/* Cut the packet to len bytes. A cut inside the linear part drops every
+ * fragment and the whole frag_list; a cut beyond it linearizes first (our
+ * simplification of ___pskb_trim, which trims fragments and members in
+ * place). Returns 0, -EINVAL (len >
  * p->len) or -ENOMEM (linearize failed; p unchanged). */
 int pkt_trim(struct pkt *p, uint32_t len);
-/* Copy n bytes at packet offset off (from data, across the frag_list) to `to`.
+/* Copy n bytes at packet offset off (from data, across fragments and
+ * frag_list) to `to`.
  * Returns 0 or -EINVAL (range outside the packet; nothing copied). */
 int pkt_copy_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n);
 /* Copy n bytes at packet offset off to `to` and return their sum (as
  * skb_copy_and_csum_bits); 0 and nothing copied if the range is outside. */
 uint32_t pkt_copy_and_csum_bits(const struct pkt *p, uint32_t off, void *to, uint32_t n);
-/* A linear copy of p (bytes across the frag_list, and metadata) from pool
+/* A linear copy of p (bytes across fragments and frag_list, and metadata) from pool
  * (NULL: p's pool) with p's headroom. The caller owns the copy; p is
  * untouched. NULL on failure. */
 struct pkt *pkt_copy(const struct pkt *p, struct pkt_pool *pool);
-/* Pull the frag_list into the linear part, as __skb_linearize. With enough
+/* Pull the fragments and the frag_list into the linear part, as
+ * __skb_linearize. With enough
  * tailroom the bytes are appended in place; otherwise a bigger buffer comes
  * from p's pool and p keeps its identity. The headroom is kept when a buffer
  * that large exists; otherwise as much of it is given up as needed (a GRO
@@ -245,6 +268,16 @@ int pkt_linearize(struct pkt *p);
 /* Chain member (payload only, taken over by p) at the end of p's frag_list;
  * p->len and p->data_len grow by member->len. */
 void pkt_frag_list_append(struct pkt *p, struct pkt *member);
+/* Add the bytes [data, data + len) of linear packet frag (taken over by p:
+ * its buffer becomes the page fragment, as skb_add_rx_frag / GRO's stolen
+ * head) as p's next page fragment; p->len and p->data_len grow by frag->len.
+ * p must have no frag_list (fragments precede it). Returns 0, or -E2BIG
+ * (PKT_MAX_FRAGS already) / -EINVAL (frag nonlinear, empty, or p has a
+ * frag_list), frag untouched and still the caller's. */
+int pkt_frag_append(struct pkt *p, struct pkt *frag);
+/* Page fragments of p and of every frag_list member (recursively): what
+ * skb_shinfo()->nr_frags adds up to over the whole chain. */
+unsigned pkt_total_frags(const struct pkt *p);
 
 /* Header pointers: the byte at the offset, or NULL when it is unset. */
 uint8_t *pkt_mac_hdr(const struct pkt *p);
@@ -277,7 +310,7 @@ bool pkt_partial_csum_set(struct pkt *p, uint32_t start, uint16_t off);
 int pkt_checksum_help(struct pkt *p);
 
 /* The ones'-complement sum (unfolded, a __wsum as skb_checksum returns) of
- * len bytes at packet offset off, across the frag_list, added to sum. A range
+ * len bytes at packet offset off, across fragments and frag_list, added to sum. A range
  * reaching outside the packet sums only what is inside (callers check bounds
  * first). */
 uint32_t pkt_checksum(const struct pkt *p, uint32_t off, uint32_t len, uint32_t sum);

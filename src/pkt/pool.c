@@ -251,6 +251,7 @@ struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom)
 	p->data = headroom;
 	p->len = 0;
 	p->data_len = 0;
+	p->nr_frags = 0;
 	pkt_reset_meta(p);
 	pool->st.allocs++;
 	pool->st.outstanding++;
@@ -274,6 +275,11 @@ void pkt_free(struct pkt *p)
 	pool->free_slots = s;
 	pool->st.frees++;
 	pool->st.outstanding--;
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		pkt_free(p->frags[i]);
+		p->frags[i] = NULL;
+	}
+	p->nr_frags = 0;
 	/* Members are linked by ->next. */
 	pkt_free_list(frags);
 }

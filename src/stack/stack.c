@@ -571,8 +571,9 @@ static void stack_rx(void *arg, struct netdev *dev, struct pkt *p)
 	(void)dev;
 	s->ctr.rx_frames++;
 	pkt_trace(p, s->trace_rx);
-	if (pkt_has_frag_list(p)) {
-		/* GRO chains are flattened once (headers and payload contiguous). */
+	if (pkt_is_nonlinear(p)) {
+		/* GRO packets (page fragments, frag_list) are flattened once
+		 * (headers and payload contiguous). */
 		if (pkt_linearize(p) != 0) {
 			DROP(s, p, rx_nomem);
 			return;

@@ -26,7 +26,7 @@
 	  COUNTER_HARMLESS)                                                                               \
 	X(T, rx_vlan_drop, "VLAN-tagged frame (the host stack takes none)", 0)                            \
 	X(T, rx_unknown_ethertype, "unknown ethertype", 0)                                                \
-	X(T, rx_linearized, NULL, 0) /* frag_list packets flattened before parsing */                     \
+	X(T, rx_linearized, NULL, 0)                 /* GRO packets flattened before parsing */           \
 	X(T, rx_nomem, "no memory to receive it", 0) /* could not linearize */                            \
 	X(T, arp_rx, NULL, 0)                                                                             \
 	X(T, arp_malformed, "malformed ARP", 0)                                                           \

@@ -171,6 +171,10 @@ struct topo_nic {
 	bool mac_set;
 	bool gro, tso, tx_csum, rx_csum; /* server NIC defaults: all on; a host's: all off */
 	unsigned mtu;                    /* default desc->mtu */
+	/* the device's gro_flush_timeout (ns) and napi_defer_hard_irqs
+	 * (sysfs); 0/0 as the kernel's defaults */
+	uint64_t gro_flush_timeout_ns;
+	uint32_t napi_defer_hard_irqs;
 	char peer[TOPO_NAME_MAX]; /* the NIC or switch at the other end of its wire ("" = none) */
 	struct topo_src src;
 	struct topo_src src_mac, src_peer, src_mtu;

@@ -50,7 +50,7 @@ static void real_wire_rx(void *arg, struct netdev *wire, struct pkt *p)
 {
 	struct real_wire *w = arg;
 	(void)wire;
-	if (pkt_has_frag_list(p) && pkt_linearize(p) < 0)
+	if (pkt_is_nonlinear(p) && pkt_linearize(p) < 0)
 		w->r->wire_rx_refused++;
 	else if (physnic_wire_receive(w->nic, pkt_data(p), p->len) < 0)
 		w->r->wire_rx_refused++; /* counted by the NIC too */

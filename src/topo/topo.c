@@ -265,6 +265,8 @@ static int make_nic(struct topo *t, unsigned idx, char *err, size_t err_size)
 	pc.tso = n->tso;
 	pc.tx_csum = n->tx_csum;
 	pc.rx_csum = n->rx_csum;
+	pc.gro_flush_timeout_ns = n->gro_flush_timeout_ns;
+	pc.napi_defer_hard_irqs = n->napi_defer_hard_irqs;
 	if (t->cfg.no_offload)
 		pc.tx_csum = pc.tso = false;
 	pc.mtu = dev_mtu(t, n->mtu);

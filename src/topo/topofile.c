@@ -951,8 +951,17 @@ static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 
 static bool tf_nic(struct tf *t, int v, bool in_host, unsigned owner, unsigned *index)
 {
-	static const char *const keys[] = {"name",    "mac",     "mtu",  "gro", "tso",
-					   "tx_csum", "rx_csum", "wire", NULL};
+	static const char *const keys[] = {"name",
+					   "mac",
+					   "mtu",
+					   "gro",
+					   "tso",
+					   "tx_csum",
+					   "rx_csum",
+					   "gro_flush_timeout",
+					   "napi_defer_hard_irqs",
+					   "wire",
+					   NULL};
 	struct topo_desc *d = t->d;
 	if (!tf_map(t, v, "a NIC", keys))
 		return false;
@@ -984,6 +993,18 @@ static bool tf_nic(struct tf *t, int v, bool in_host, unsigned owner, unsigned *
 	for (unsigned i = 0; i < 4; i++)
 		if ((x = tf_get(t, v, flags[i])) >= 0 && !tf_bool(t, x, flags[i], dst[i]))
 			return false;
+	/* sysfs: gro_flush_timeout in ns (an unsigned long; illan takes up to
+	 * 4294967295), napi_defer_hard_irqs 0..S32_MAX as the kernel checks */
+	if ((x = tf_get(t, v, "gro_flush_timeout")) >= 0 &&
+	    !tf_uint(t, x, "gro_flush_timeout", "0–4294967295 (ns)", UINT32_MAX,
+		     &n->gro_flush_timeout_ns))
+		return false;
+	uint64_t defer;
+	if ((x = tf_get(t, v, "napi_defer_hard_irqs")) >= 0) {
+		if (!tf_uint(t, x, "napi_defer_hard_irqs", "0–2147483647", INT32_MAX, &defer))
+			return false;
+		n->napi_defer_hard_irqs = (uint32_t)defer;
+	}
 	if ((x = tf_get(t, v, "wire")) >= 0) {
 		if (!tf_name(t, x, "wire", n->peer, sizeof(n->peer)))
 			return false;

@@ -1248,11 +1248,29 @@ TEST(physnic_gro_packets_through_bridge_to_ports_with_and_without_fraglist)
 		ev_run_until(f.loop, NULL, NULL, ev_now(f.loop) + 1);
 		REQUIRE(dummy_count(out) == 1);
 		dummy_drain(out);
-		/* Then four MSS segments in one burst: one NAPI poll, one GRO packet. */
+		/* Four MSS segments in one burst: one NAPI poll, one GRO packet
+		 * in page fragments, which both ports take whole (SG). */
 		for (unsigned i = 0; i < 4; i++) {
 			t.payload_len = 1448;
 			t.payload_seed = (uint8_t)(i * 1448);
 			t.ip_id = (uint16_t)(10 + i);
+			dev_queue_xmit(hostx, tb_tcp4(f.pool, &t, TB_FULL));
+			t.seq += 1448;
+		}
+		ev_run_until(f.loop, NULL, NULL, ev_now(f.loop) + 1);
+		REQUIRE(dummy_count(out) == 1);
+		p = dummy_pop(out);
+		CHECK(p->frag_list == NULL);
+		CHECK_EQ(p->nr_frags, 3);
+		CHECK_EQ(p->gso_segs, 4);
+		CHECK_U64(out->stats.sw_gso_segments, 0);
+		pkt_free(p);
+		/* Then twenty: past 18 segments GRO chains a frag_list member. */
+		uint32_t seq0 = t.seq;
+		for (unsigned i = 0; i < 20; i++) {
+			t.payload_len = 1448;
+			t.payload_seed = (uint8_t)(i * 1448);
+			t.ip_id = (uint16_t)(20 + i);
 			dev_queue_xmit(hostx, tb_tcp4(f.pool, &t, TB_FULL));
 			t.seq += 1448;
 		}
@@ -1262,21 +1280,22 @@ TEST(physnic_gro_packets_through_bridge_to_ports_with_and_without_fraglist)
 			p = dummy_pop(out);
 			REQUIRE(p);
 			CHECK(p->frag_list != NULL);
+			CHECK_EQ(p->nr_frags, PKT_MAX_FRAGS);
 			CHECK_EQ(p->gso_size, 1448);
-			CHECK_EQ(p->gso_segs, 4);
+			CHECK_EQ(p->gso_segs, 20);
 			CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
-			CHECK_U64(p->len, 54 + 4 * 1448);
+			CHECK_U64(p->len, 54 + 20 * 1448);
 			CHECK_EQ(pkt_linearize(p), 0);
 			CHECK_EQ(p->gso_size, 1448);
 			pkt_free(p);
 			continue;
 		}
-		CHECK_EQ(dummy_count(out), 4);
-		CHECK_U64(out->stats.sw_gso_segments, 4);
+		CHECK_EQ(dummy_count(out), 20);
+		CHECK_U64(out->stats.sw_gso_segments, 20);
 		n = 0;
-		seq = 1000;
+		seq = seq0;
 		while ((p = dummy_pop(out)) != NULL) {
-			CHECK(p->frag_list == NULL);
+			CHECK(!pkt_is_nonlinear(p));
 			REQUIRE(pkt_checksum_help(p) == 0);
 			len = tb_flatten(p, f.buf);
 			CHECK_U64(len, 54 + 1448);
@@ -1288,9 +1307,9 @@ TEST(physnic_gro_packets_through_bridge_to_ports_with_and_without_fraglist)
 			n++;
 			pkt_free(p);
 		}
-		CHECK_EQ(n, 4);
+		CHECK_EQ(n, 20);
 	}
-	CHECK_U64(dctr(nic, "gro_merged"), 6);
+	CHECK_U64(dctr(nic, "gro_merged"), 2 * (3 + 19));
 	br_del_port(f.br, nic);
 	netdev_free(nic);
 	netdev_free(hostx);

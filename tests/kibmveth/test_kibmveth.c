@@ -975,6 +975,8 @@ static void diff_run(const char *sender, const char *receiver, struct dout out[N
 {
 	for (unsigned k = 0; k < N_DKINDS; k++) {
 		rig_up(sender, receiver);
+		/* frame by frame as the receiving driver hands them up: no GRO */
+		CHECK_EQ(netdev_set_features(R.b.dev, R.b.dev->features & ~NETIF_F_GRO), 0);
 		CHECK_EQ(dev_queue_xmit(R.a.dev, frame_l4(R.a.dev, &dkinds[k])), 0);
 		run();
 		dout_take(&out[k]);
@@ -1061,7 +1063,8 @@ TEST(differential_model_and_kernel)
  * MSS-sized frames, the IO server's NIC merges them with GRO (frag_list),
  * the bridge forwards them to the active trunk, which advertises FRAGLIST.
  * illan's model (fix 4) carries the flow; the kernel trunk drops every
- * merged frame (finding 1) and the flow does not complete. */
+ * merged frame that has a frag_list (finding 1): those of more than 18
+ * segments, the first bursts; the flow completes after retransmissions. */
 TEST(seed_path_x_to_b_through_a_kernel_trunk)
 {
 	NEED_KERNEL();
@@ -1125,8 +1128,12 @@ TEST(seed_path_x_to_b_through_a_kernel_trunk)
 		       trunk, r->ok ? "complete" : "not complete", r->bytes_delivered, 256u << 10,
 		       R.b.dev->stats.tx_dropped);
 		if (v < kibmveth_n_versions()) {
-			CHECK(!r->ok);
-			CHECK(R.b.dev->stats.tx_dropped > 0);
+			/* Only aggregates past 18 segments carry a frag_list
+			 * (skb_gro_receive fills 17 page fragments first): the
+			 * kernel trunk drops those two, and TCP, its window cut,
+			 * recovers with bursts GRO keeps in fragments. */
+			CHECK(r->ok);
+			CHECK_U64(R.b.dev->stats.tx_dropped, 2);
 			CHECK(log_has(R.b.dev, "tx: incorrect packet len copied into ltb"));
 		} else {
 			CHECK(r->ok);

@@ -156,6 +156,33 @@ static inline int tu_split_frag_list(struct pkt *p, struct pkt_pool *pool, uint3
 	return 0;
 }
 
+/* Move the payload after the first `keep` payload bytes of linear packet p
+ * into n_frags page fragments of (nearly) equal size from pool, as GRO
+ * builds them. Returns 0 or -1. */
+static inline int tu_split_frags(struct pkt *p, struct pkt_pool *pool, uint32_t keep, unsigned n_frags)
+{
+	uint32_t hdr = p->transport_header - p->data + 20;
+	if (hdr + keep > p->len)
+		return -1;
+	uint32_t rest = p->len - hdr - keep;
+	uint32_t off = hdr + keep;
+	for (unsigned i = 0; i < n_frags; i++) {
+		uint32_t n = rest / (n_frags - i);
+		struct pkt *m = pkt_alloc(pool, n, 0);
+		if (!m)
+			return -1;
+		memcpy(pkt_put(m, n), pkt_data(p) + off, n);
+		off += n;
+		rest -= n;
+		p->len -= n; /* the linear part shrinks by what the fragment holds */
+		if (pkt_frag_append(p, m) != 0) {
+			pkt_free(m);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Does the full TCP/UDP checksum of a linear frame verify? (headers parsed
  * from the frame itself) */
 static inline bool tu_l4_ok(const struct pkt *p)

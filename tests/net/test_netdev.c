@@ -570,6 +570,44 @@ TEST(xmit_frag_list_non_gso_linearized)
 	teardown();
 }
 
+/* skb_needs_linearize: page fragments go whole to a device with
+ * NETIF_F_SG and are linearized (counted) for one without; a GSO packet in
+ * fragments (no frag_list) goes whole to a TSO device. */
+TEST(xmit_page_fragments_need_sg)
+{
+	setup();
+	struct netdev *sg = dummy_new("dSg", NETIF_F_SG | NETIF_F_IP_CSUM);
+	struct netdev *nosg = dummy_new("dNoSg", NETIF_F_IP_CSUM);
+	struct netdev *tso = dummy_new("dTso", NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_TSO);
+	struct pkt *p = tcp4(1200, 0);
+	REQUIRE(tu_split_frags(p, pool, 200, 2) == 0);
+	uint32_t len = p->len;
+	CHECK_EQ(dev_queue_xmit(sg, p), 0);
+	REQUIRE(D(sg)->n_sent == 1);
+	CHECK_EQ(D(sg)->sent[0]->nr_frags, 2);
+	CHECK_U64(sg->stats.linearized, 0);
+	p = tcp4(1200, 0);
+	REQUIRE(tu_split_frags(p, pool, 200, 2) == 0);
+	CHECK_EQ(dev_queue_xmit(nosg, p), 0);
+	REQUIRE(D(nosg)->n_sent == 1);
+	struct pkt *s = D(nosg)->sent[0];
+	CHECK(!pkt_is_nonlinear(s));
+	CHECK_EQ(s->len, len);
+	CHECK_EQ(tu_l4_field(s), tu_seed(s));
+	CHECK_U64(nosg->stats.linearized, 1);
+	p = tcp4(6000, 1500);
+	REQUIRE(tu_split_frags(p, pool, 1500, 3) == 0);
+	CHECK_EQ(dev_queue_xmit(tso, p), 0);
+	REQUIRE(D(tso)->n_sent == 1);
+	CHECK_EQ(D(tso)->sent[0]->nr_frags, 3);
+	CHECK_EQ(D(tso)->sent[0]->gso_size, 1500);
+	CHECK_U64(tso->stats.sw_gso_packets, 0);
+	netdev_free(sg);
+	netdev_free(nosg);
+	netdev_free(tso);
+	teardown();
+}
+
 TEST(xmit_partial_checksum_help_when_lacking_feature)
 {
 	setup();

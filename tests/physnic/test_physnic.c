@@ -287,7 +287,7 @@ TEST(tx_pads_short_frames_and_needs_a_wire)
 
 /* ---- Receive --------------------------------------------------------------- */
 
-TEST(rx_gro_merges_one_poll_into_a_fraglist_packet)
+TEST(rx_gro_merges_one_poll_into_page_fragments)
 {
 	struct fx f;
 	struct tb_tcp t = tb_default(1, 2);
@@ -311,7 +311,10 @@ TEST(rx_gro_merges_one_poll_into_a_fraglist_packet)
 	CHECK_U64(dctr(f.nic, "gro_merged"), 3);
 	REQUIRE(f.sink.n == 1);
 	p = sink_pop(&f.sink);
-	CHECK(p->frag_list != NULL);
+	/* skb_gro_receive: fragments first, no frag_list for 4 segments */
+	CHECK(p->frag_list == NULL);
+	CHECK_EQ(p->nr_frags, 3);
+	CHECK_U64(dctr(f.nic, "gro_merged_frags"), 3);
 	CHECK_U64(p->len, 54 + 4 * 1448);
 	CHECK_EQ(p->gso_size, 1448);
 	CHECK_EQ(p->gso_segs, 4);
@@ -430,10 +433,8 @@ TEST(rx_gro_without_rx_csum_validates_in_software)
 	CHECK_U64(dctr(f.nic, "rx_csum_good"), 0);
 	CHECK_U64(dctr(f.nic, "gro_merged"), 2);
 	REQUIRE(f.sink.n == 3);
-	p = sink_pop(&f.sink);
-	CHECK_EQ(p->gso_segs, 3);
-	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
-	pkt_free(p);
+	/* Frames GRO does not take go up at once (dev_gro_receive's normal
+	 * path), ahead of the flow it holds until the end of the poll. */
 	p = sink_pop(&f.sink);
 	CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
 	CHECK_U64(p->len, 60);
@@ -441,10 +442,17 @@ TEST(rx_gro_without_rx_csum_validates_in_software)
 	p = sink_pop(&f.sink);
 	CHECK_EQ(p->protocol, ETH_P_ARP);
 	pkt_free(p);
+	p = sink_pop(&f.sink);
+	CHECK_EQ(p->gso_segs, 3);
+	CHECK_EQ(p->ip_summed, CHECKSUM_PARTIAL);
+	pkt_free(p);
 	fx_fini(&f);
 }
 
-TEST(rx_bad_checksum_goes_up_alone_in_order)
+/* A bad segment goes up at once, alone, ahead of the segment GRO holds
+ * (tcp4_gro_receive flags only the bad segment); the next one then finds a
+ * sequence gap, flushes the held one and is held itself. */
+TEST(rx_bad_checksum_goes_up_alone_ahead_of_held)
 {
 	struct fx f;
 	struct tb_tcp t = tb_default(1, 2);
@@ -463,15 +471,96 @@ TEST(rx_bad_checksum_goes_up_alone_in_order)
 	CHECK_U64(dctr(f.nic, "rx_csum_good"), 2);
 	CHECK_U64(dctr(f.nic, "gro_merged"), 0);
 	REQUIRE(f.sink.n == 3);
+	static const unsigned order[3] = {1, 0, 2};
 	for (unsigned i = 0; i < 3; i++) {
 		uint32_t len;
 		p = sink_pop(&f.sink);
 		len = tb_flatten(p, f.buf);
-		CHECK_U64(tb_seq(f.buf, len), seqs[i]);
-		CHECK_EQ(p->ip_summed, i == 1 ? CHECKSUM_NONE : CHECKSUM_UNNECESSARY);
+		CHECK_U64(tb_seq(f.buf, len), seqs[order[i]]);
+		CHECK_EQ(p->ip_summed, order[i] == 1 ? CHECKSUM_NONE : CHECKSUM_UNNECESSARY);
 		pkt_free(p);
 	}
 	fx_fini(&f);
+}
+
+/* The seed's 64 KiB flows: 45 segments of 1448 bytes fill the head's 17
+ * fragments, then two frag_list members (17 and 8 fragments). */
+TEST(rx_gro_of_a_64k_flow_chains_past_17_fragments)
+{
+	struct fx f;
+	struct tb_tcp t = tb_default(1, 2);
+
+	fx_init(&f, NULL);
+	for (unsigned i = 0; i < 45; i++) {
+		t.payload_len = 1448;
+		t.ip_id = (uint16_t)(100 + i);
+		CHECK_EQ(wire_in(&f, &t, TB_FULL), 0);
+		t.seq += 1448;
+	}
+	run(&f);
+	REQUIRE(f.sink.n == 1);
+	struct pkt *p = sink_pop(&f.sink);
+	CHECK_EQ(p->gso_segs, 45);
+	CHECK_EQ(p->nr_frags, PKT_MAX_FRAGS);
+	REQUIRE(p->frag_list != NULL);
+	CHECK_EQ(p->frag_list->nr_frags, PKT_MAX_FRAGS);
+	REQUIRE(p->frag_list->next != NULL);
+	CHECK_EQ(p->frag_list->next->nr_frags, 8);
+	CHECK(p->frag_list->next->next == NULL);
+	CHECK_U64(p->len, 54 + 45 * 1448);
+	CHECK_U64(dctr(f.nic, "gro_merged_frags"), 42);
+	CHECK_U64(dctr(f.nic, "gro_merged_frag_list"), 2);
+	pkt_free(p);
+	fx_fini(&f);
+}
+
+/* Four segments, a poll, four more: with the kernel's defaults each poll
+ * flushes its own; with gro_flush_timeout the first four stay held and the
+ * eight merge, going up when the timer's poll finds nothing new. */
+static unsigned burst_over_two_polls(uint64_t timeout_ns, uint32_t defer_irqs, unsigned *first_segs,
+				     uint64_t *polls)
+{
+	struct fx f;
+	struct physnic_config cfg;
+	struct tb_tcp t = tb_default(1, 2);
+
+	physnic_config_init(&cfg);
+	cfg.gro_flush_timeout_ns = timeout_ns;
+	cfg.napi_defer_hard_irqs = defer_irqs;
+	fx_init(&f, &cfg);
+	for (unsigned i = 0; i < 8; i++) {
+		t.payload_len = 1000;
+		t.ip_id = (uint16_t)(100 + i);
+		CHECK_EQ(wire_in(&f, &t, TB_FULL), 0);
+		t.seq += 1000;
+		if (i == 3)
+			run(&f); /* the first poll ends here */
+	}
+	ev_run_until(f.loop, NULL, NULL, ev_now(f.loop) + 1000000);
+	unsigned n = f.sink.n;
+	struct pkt *p = sink_pop(&f.sink);
+	*first_segs = p ? p->gso_segs : 0;
+	pkt_free(p);
+	while ((p = sink_pop(&f.sink)))
+		pkt_free(p);
+	*polls = dctr(f.nic, "napi_polls");
+	fx_fini(&f);
+	return n;
+}
+
+TEST(rx_gro_flush_timeout_merges_a_burst_over_two_polls)
+{
+	unsigned segs;
+	uint64_t polls;
+	CHECK_EQ(burst_over_two_polls(0, 0, &segs, &polls), 2);
+	CHECK_EQ(segs, 4);
+	CHECK_U64(polls, 2);
+	CHECK_EQ(burst_over_two_polls(200000, 0, &segs, &polls), 1);
+	CHECK_EQ(segs, 8);
+	CHECK_U64(polls, 3); /* the watchdog's poll flushed them */
+	/* napi_defer_hard_irqs: the second four wait for the timer's poll */
+	CHECK_EQ(burst_over_two_polls(200000, 1, &segs, &polls), 1);
+	CHECK_EQ(segs, 8);
 }
 
 TEST(rx_ring_limit_budget_and_bad_frames)

@@ -1,9 +1,13 @@
 /*
  * test_gro.c — GRO for TCP over IPv4 and IPv6: in-order segments merge into
- * one frag_list packet with tcp_gro_complete's metadata; flushes on PSH, a
- * gap, a flag or ack change, a longer segment, IP options, 64 KiB, too many
- * flows; a single held packet comes out unchanged; and GRO then GSO
- * reproduces the original segments byte for byte.
+ * one packet (17 page fragments, then the frag_list, as skb_gro_receive)
+ * with tcp_gro_complete's metadata; flushes on PSH, a gap, a flag or ack
+ * change, a longer segment, 64 KiB, too many flows; IP options and bad
+ * checksums go up alone past the held flow, as in Linux; the IPv4 id and
+ * IPv6 flow label / extension header rules of inet/ipv6_gro_receive; the
+ * deferred flush of napi_complete_done; a single held packet comes out
+ * unchanged; and GRO then GSO reproduces the original segments byte for
+ * byte.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -114,7 +118,15 @@ static void gro_then_gso(int ipv, uint32_t n, uint32_t mss, uint32_t last_len, u
 	CHECK_EQ(m->csum_offset, 16);
 	CHECK_EQ(m->transport_header, m->data + l4o);
 	CHECK_EQ(m->network_header, m->data + l3);
-	CHECK(m->frag_list != NULL);
+	/* skb_gro_receive: 17 page fragments, then the frag_list, whose
+	 * members take 17 fragments each in turn */
+	unsigned want_members = (n - 1) / (PKT_MAX_FRAGS + 1);
+	unsigned nm = 0;
+	for (struct pkt *x = m->frag_list; x; x = x->next)
+		nm++;
+	CHECK_EQ(nm, want_members);
+	CHECK_EQ(m->nr_frags, n - 1 < PKT_MAX_FRAGS ? n - 1 : PKT_MAX_FRAGS);
+	CHECK_EQ(pkt_total_frags(m), n - 1 - want_members);
 	uint32_t hl = gen_hlen(&d[0]);
 	CHECK_EQ(m->len, hl + (n - 1) * mss + last_len);
 	CHECK_EQ(m->data_len, (n - 1) * mss + last_len - mss);
@@ -146,6 +158,8 @@ static void gro_then_gso(int ipv, uint32_t n, uint32_t mss, uint32_t last_len, u
 	CHECK_EQ(i, n);
 	pkt_free_list(segs);
 	CHECK_U64(g.stats.gro_merged, n - 1);
+	CHECK_U64(g.stats.gro_merged_frag_list, want_members);
+	CHECK_U64(g.stats.gro_merged_frags, n - 1 - want_members);
 	CHECK_U64(g.stats.gro_held, 1);
 	CHECK_U64(g.stats.gro_flushed, 1);
 	pkt_free_list(s.list);
@@ -159,6 +173,10 @@ TEST(gro_then_gso_reproduces_segments)
 			gro_then_gso(v, 10, 1436, 1436, 0, 0, off);
 			gro_then_gso(v, 7, 1436, 900, TCP_CWR, TCP_PSH, off);
 			gro_then_gso(v, 3, 536, 1, 0, TCP_FIN, off);
+			/* 18 segments fill the head; 19 and 37 start members */
+			gro_then_gso(v, 18, 1000, 1000, 0, 0, off);
+			gro_then_gso(v, 19, 1000, 1000, 0, 0, off);
+			gro_then_gso(v, 40, 1000, 1000, 0, 0, off);
 		}
 	struct sink s;
 	sink_init(&s);
@@ -279,7 +297,6 @@ TEST(flushes_on_gap_flag_ack_length_id_options)
 		cut_case("ttl", v, alter_ttl, 3, 3);
 	}
 	cut_case("ip id jump", 4, alter_id, 2, 2);
-	cut_case("ip options", 4, alter_opts, 3, 3);
 	struct sink s;
 	sink_init(&s);
 	teardown(&s);
@@ -389,13 +406,208 @@ TEST(bad_checksum_not_merged)
 		gro_receive(&g, p);
 	}
 	gro_flush(&g);
-	/* [0,1] merged, [2] passed through untouched, [3] held alone. */
+	/* [2] goes up at once, untouched, overtaking the held [0,1]
+	 * (tcp6_gro_receive flags only the bad segment); [3] then finds a
+	 * sequence gap, flushes [0,1] and is held alone. */
 	REQUIRE(s.n == 3);
-	CHECK_EQ(s.list->gso_segs, 2);
-	CHECK_EQ(s.list->next->gso_size, 0);
-	CHECK_EQ(s.list->next->ip_summed, CHECKSUM_NONE);
+	CHECK_EQ(s.list->gso_size, 0);
+	CHECK_EQ(s.list->ip_summed, CHECKSUM_NONE);
+	CHECK_EQ(hdr_get32(pkt_data(s.list) + 14 + 40 + 4), d[2].seq);
+	CHECK_EQ(s.list->next->gso_segs, 2);
 	CHECK_EQ(s.list->next->next->gso_size, 0);
 	CHECK_U64(g.stats.gro_passthrough, 1);
+	teardown(&s);
+}
+
+/* Deliver n segments of d (ip_summed UNNECESSARY) to g. */
+static void feed(struct gro_ctx *g, struct gen_tcp *d, unsigned from, unsigned n)
+{
+	for (unsigned i = from; i < from + n; i++)
+		gro_receive(g, seg(&d[i], CHECKSUM_UNNECESSARY));
+}
+
+TEST(ip_options_overtake_held_flow)
+{
+	setup();
+	struct sink s;
+	sink_init(&s);
+	struct gro_ctx g;
+	gro_init(&g, sink_deliver, &s);
+	struct gen_tcp d[6];
+	stream(4, 6, 1000, 1000, 0, 0, d);
+	alter_opts(&d[3]);
+	feed(&g, d, 0, 6);
+	gro_flush(&g);
+	/* inet_gro_receive: a header that is not 0x45 goes up at once and
+	 * leaves the held flow alone; [4] then finds a gap. */
+	REQUIRE(s.n == 3);
+	CHECK_EQ(s.list->gso_size, 0);
+	CHECK_EQ(hdr_get32(pkt_data(s.list) + 14 + 24 + 4), d[3].seq);
+	CHECK_EQ(s.list->next->gso_segs, 3);
+	CHECK_EQ(s.list->next->next->gso_segs, 2);
+	teardown(&s);
+}
+
+TEST(ipv4_id_rules_follow_df)
+{
+	setup();
+	struct sink s;
+	sink_init(&s);
+	struct gro_ctx g;
+	gro_init(&g, sink_deliver, &s);
+	struct gen_tcp d[4];
+	/* Without DF a fixed id does not merge (flush_id ^= count). */
+	stream(4, 4, 1000, 1000, 0, 0, d);
+	for (unsigned i = 0; i < 4; i++) {
+		struct pkt *p = seg(&d[i], CHECKSUM_UNNECESSARY);
+		uint8_t *ip = pkt_data(p) + 14;
+		hdr_put16(ip + 4, 9);
+		hdr_put16(ip + 6, 0);
+		hdr_put16(ip + 10, 0);
+		uint16_t c = ip_fast_csum(ip, 5);
+		memcpy(ip + 10, &c, 2);
+		gro_receive(&g, p);
+	}
+	gro_flush(&g);
+	CHECK_EQ(s.n, 4);
+	CHECK_U64(g.stats.gro_merged, 0);
+	pkt_free_list(s.list);
+	sink_init(&s);
+	/* With DF an incrementing id merges and is not FIXEDID. */
+	feed(&g, d, 0, 4);
+	gro_flush(&g);
+	REQUIRE(s.n == 1);
+	CHECK_EQ(s.list->gso_segs, 4);
+	CHECK(!(s.list->gso_type & PKT_GSO_TCP_FIXEDID));
+	teardown(&s);
+}
+
+/* Rewrite the IPv6 flow label (20 bits) of a built frame. */
+static void set_flow_label(struct pkt *p, uint32_t label)
+{
+	uint8_t *ip = pkt_data(p) + 14;
+	hdr_put32(ip, (hdr_get32(ip) & 0xFFF00000u) | (label & 0xFFFFFu));
+}
+
+TEST(ipv6_flow_label_separates_and_ext_headers_merge)
+{
+	setup();
+	struct sink s;
+	sink_init(&s);
+	struct gro_ctx g;
+	gro_init(&g, sink_deliver, &s);
+	struct gen_tcp d[6];
+	stream(6, 6, 1000, 1000, 0, 0, d);
+	/* Segments 0-2 with label 1, 3-5 with label 2 (the same ports): two
+	 * flows for ipv6_gro_receive, both held, neither flushing the other. */
+	for (unsigned i = 0; i < 6; i++) {
+		struct pkt *p = seg(&d[i], CHECKSUM_UNNECESSARY);
+		set_flow_label(p, i < 3 ? 1 : 2);
+		gro_receive(&g, p);
+	}
+	CHECK_EQ(g.n_flows, 2);
+	gro_flush(&g);
+	REQUIRE(s.n == 2); /* [0-2] and [3-5], each its own flow */
+	CHECK_EQ(s.list->gso_segs, 3);
+	CHECK_EQ(s.list->next->gso_segs, 3);
+	pkt_free_list(s.list);
+	sink_init(&s);
+	/* Identical hop-by-hop + destination options headers merge. */
+	for (unsigned i = 0; i < 6; i++)
+		d[i].v6_ext = true;
+	feed(&g, d, 0, 6);
+	gro_flush(&g);
+	REQUIRE(s.n == 1);
+	CHECK_EQ(s.list->gso_segs, 6);
+	CHECK_EQ(s.list->gso_type & PKT_GSO_TCPV6, PKT_GSO_TCPV6);
+	CHECK_EQ(hdr_get16(pkt_data(s.list) + 14 + 4), s.list->len - 14 - 40);
+	int err;
+	struct pkt *segs = gso_segment(s.list, false, &err);
+	REQUIRE(segs);
+	static uint8_t f[2048];
+	unsigned i = 0;
+	for (struct pkt *q = segs; q; q = q->next, i++) {
+		REQUIRE(i < 6);
+		CHECK_EQ(q->len, gen_frame(f, &d[i]));
+		CHECK_MEM(pkt_data(q), f, q->len);
+	}
+	CHECK_EQ(i, 6);
+	pkt_free_list(segs);
+	pkt_free_list(s.list);
+	sink_init(&s);
+	/* Extension headers that differ: not the same flow. */
+	for (unsigned k = 0; k < 4; k++) {
+		struct pkt *p = seg(&d[k], CHECKSUM_UNNECESSARY);
+		if (k % 2)
+			pkt_data(p)[14 + 40 + 2] ^= 1; /* an option byte of hop-by-hop */
+		gro_receive(&g, p);
+	}
+	CHECK_EQ(g.n_flows, 2);
+	gro_flush(&g);
+	teardown(&s);
+}
+
+TEST(deferred_flush_keeps_flow_across_polls)
+{
+	setup();
+	struct sink s;
+	sink_init(&s);
+	struct gro_ctx g;
+	gro_init(&g, sink_deliver, &s);
+	struct gen_tcp d[8];
+	stream(4, 8, 1000, 1000, 0, 0, d);
+	/* Defaults 0/0: the end of each poll flushes everything. */
+	gro_set_time(&g, 0);
+	feed(&g, d, 0, 4);
+	bool rearm = false;
+	CHECK_U64(gro_napi_complete(&g, 4, &rearm), 0);
+	CHECK(rearm);
+	CHECK_EQ(s.n, 1);
+	feed(&g, d, 4, 4);
+	CHECK_U64(gro_napi_complete(&g, 4, &rearm), 0);
+	REQUIRE(s.n == 2);
+	CHECK_EQ(s.list->gso_segs, 4);
+	pkt_free_list(s.list);
+	sink_init(&s);
+	/* A timeout: flows of this jiffy stay held and the owner polls again
+	 * after the timeout; the second half merges. */
+	g.defer.flush_timeout_ns = 200000;
+	gro_set_time(&g, 1000);
+	feed(&g, d, 0, 4);
+	CHECK_U64(gro_napi_complete(&g, 4, &rearm), 200000);
+	CHECK(rearm); /* napi_defer_hard_irqs 0: irqs back on */
+	CHECK_EQ(s.n, 0);
+	CHECK_U64(g.stats.gro_deferred_flushes, 1);
+	gro_set_time(&g, 50000);
+	feed(&g, d, 4, 4);
+	CHECK_U64(gro_napi_complete(&g, 4, &rearm), 200000);
+	CHECK_EQ(s.n, 0);
+	/* The timer's poll finds no work: everything goes. */
+	gro_set_time(&g, 250000);
+	CHECK_U64(gro_napi_complete(&g, 0, &rearm), 0);
+	REQUIRE(s.n == 1);
+	CHECK_EQ(s.list->gso_segs, 8);
+	pkt_free_list(s.list);
+	sink_init(&s);
+	/* A flow from an older jiffy is flushed even with a timeout. */
+	gro_set_time(&g, 0);
+	feed(&g, d, 0, 2);
+	gro_set_time(&g, GRO_JIFFY_NS);
+	CHECK_U64(gro_napi_complete(&g, 1, &rearm), 200000);
+	CHECK_EQ(s.n, 1);
+	/* napi_defer_hard_irqs: irqs stay masked while the count lasts,
+	 * and the timeout applies even with nothing held. */
+	g.defer.defer_hard_irqs = 2;
+	CHECK_U64(gro_napi_complete(&g, 3, &rearm), 200000);
+	CHECK(!rearm);
+	CHECK_U64(gro_napi_complete(&g, 0, &rearm), 200000);
+	CHECK(!rearm);
+	CHECK_U64(gro_napi_complete(&g, 0, &rearm), 0);
+	CHECK(rearm);
+	/* A NAPI deleted with flows held frees them, counted by the caller. */
+	feed(&g, d, 0, 2);
+	CHECK_EQ(gro_discard(&g), 1);
+	CHECK_EQ(g.n_flows, 0);
 	teardown(&s);
 }
 

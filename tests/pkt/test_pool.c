@@ -240,6 +240,91 @@ TEST(frag_list_copy_and_linearize)
 	CHECK_EQ(pkt_pool_destroy(pool), 0);
 }
 
+/* Linear piece of n bytes continuing the byte pattern from *k. */
+static struct pkt *piece(struct pkt_pool *pool, uint32_t n, uint32_t *k)
+{
+	struct pkt *q = pkt_alloc(pool, n, 0);
+	REQUIRE(q);
+	uint8_t *d = pkt_put(q, n);
+	for (uint32_t i = 0; i < n; i++)
+		d[i] = (uint8_t)((*k)++ * 13);
+	return q;
+}
+
+/* Page fragments: the sk_buff order (linear, frags, then frag_list members,
+ * each with its own frags), MAX_SKB_FRAGS, and every byte operation across
+ * them; freeing releases them. */
+TEST(page_fragments_before_frag_list)
+{
+	struct pkt_pool *pool = gen_pool("frags");
+	REQUIRE(pool);
+	uint32_t k = 0;
+	struct pkt *p = pkt_alloc(pool, 40 + 600, 32);
+	REQUIRE(p);
+	uint8_t *d = pkt_put(p, 40);
+	for (uint32_t i = 0; i < 40; i++)
+		d[i] = (uint8_t)(k++ * 13);
+	for (unsigned i = 0; i < PKT_MAX_FRAGS; i++)
+		CHECK_EQ(pkt_frag_append(p, piece(pool, 10 + i, &k)), 0);
+	struct pkt *extra = piece(pool, 5, &k);
+	CHECK_EQ(pkt_frag_append(p, extra), -E2BIG); /* MAX_SKB_FRAGS */
+	pkt_free(extra);
+	k -= 5;
+	CHECK_EQ(p->nr_frags, PKT_MAX_FRAGS);
+	CHECK(pkt_is_nonlinear(p) && !pkt_has_frag_list(p));
+	CHECK(pkt_put(p, 1) == NULL);
+	struct pkt *m = piece(pool, 30, &k);
+	CHECK_EQ(pkt_frag_append(m, piece(pool, 7, &k)), 0);
+	/* m: 30 linear + 7 in a fragment */
+	pkt_frag_list_append(p, m);
+	struct pkt *late = piece(pool, 3, &k);
+	CHECK_EQ(pkt_frag_append(p, late), -EINVAL); /* fragments precede the frag_list */
+	pkt_free(late);
+	k -= 3;
+	CHECK_EQ(pkt_total_frags(p), PKT_MAX_FRAGS + 1);
+	uint32_t total = k;
+	CHECK_EQ(p->len, total);
+	CHECK_EQ(pkt_headlen(p), 40);
+	uint8_t out[1024];
+	REQUIRE(total <= sizeof(out));
+	CHECK_EQ(pkt_copy_bits(p, 0, out, total), 0);
+	for (uint32_t i = 0; i < total; i++)
+		if (out[i] != (uint8_t)(i * 13)) {
+			TEST_FAILF("byte %u", i);
+			break;
+		}
+	for (uint32_t off = 0; off < total; off += 11)
+		CHECK_EQ(csum_fold(pkt_checksum(p, off, total - off, 0)),
+			 csum_fold(csum_partial(out + off, total - off, 0)));
+	struct pkt *cp = pkt_copy(p, NULL);
+	REQUIRE(cp);
+	CHECK(!pkt_is_nonlinear(cp));
+	CHECK_MEM(pkt_data(cp), out, total);
+	/* a cut in the linear part drops every fragment and member */
+	CHECK_EQ(pkt_trim(cp, 20), 0);
+	pkt_free(cp);
+	cp = pkt_copy(p, NULL);
+	REQUIRE(cp);
+	pkt_free(cp);
+	CHECK_EQ(pkt_linearize(p), 0);
+	CHECK_EQ(p->nr_frags, 0);
+	CHECK(p->frag_list == NULL);
+	CHECK_EQ(p->len, total);
+	CHECK_MEM(pkt_data(p), out, total);
+	pkt_free(p);
+	/* trim inside the linear part of a fragmented packet */
+	k = 0;
+	p = piece(pool, 50, &k);
+	CHECK_EQ(pkt_frag_append(p, piece(pool, 20, &k)), 0);
+	CHECK_EQ(pkt_trim(p, 30), 0);
+	CHECK_EQ(p->len, 30);
+	CHECK_EQ(p->nr_frags, 0);
+	CHECK(!pkt_is_nonlinear(p));
+	pkt_free(p);
+	CHECK_EQ(pkt_pool_outstanding(pool), 0);
+	CHECK_EQ(pkt_pool_destroy(pool), 0);
+}
+
 TEST(linearize_reallocates_and_fails_cleanly)
 {
 	struct pkt_pool *pool = gen_pool("lin");

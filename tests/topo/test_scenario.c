@@ -143,10 +143,11 @@ static void fix1_off(int family)
 	REQUIRE(ab);
 	CHECK_U64(ab->syn_retransmits, 0);
 	/* the trunks run without offloads: the hypervisor does the work, and
-	 * the trunks segment what the NIC merged */
-	CHECK_U64(o.hv_sw_checksums, family == 4 ? 1689 : 1714);
+	 * trunk-out segments what GRO merged: the NIC's (X->B) and, since
+	 * ibmveth_poll hands frames to GRO, trunk-in's (A->B) */
+	CHECK_U64(o.hv_sw_checksums, family == 4 ? 1026 : 1042);
 	CHECK_U64(o.hv_sw_segments, family == 4 ? 899 : 913);
-	CHECK_U64(o.sw_gso_trunk_out, family == 4 ? 719 : 728);
+	CHECK_U64(o.sw_gso_trunk_out, family == 4 ? 1438 : 1457);
 	CHECK_U64(o.lrg_delivered, 0);
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
 }
@@ -202,10 +203,11 @@ static void fix4_off(int family)
 	CHECK_U64(ab->syn_retransmits, 0);
 	CHECK_U64(xb->syn_retransmits, 0);
 	/* GRO'd frag_list packets from the NIC are re-segmented before
-	 * trunk-out, and nowhere else */
-	CHECK_U64(o.sw_gso_trunk_out, family == 4 ? 1437 : 1457);
+	 * trunk-out, and nowhere else: only those past 18 segments have a
+	 * frag_list (17 page fragments first), the rest go out large */
+	CHECK_U64(o.sw_gso_trunk_out, 269);
 	CHECK_U64(o.sw_gso_total, o.sw_gso_trunk_out);
-	CHECK_U64(o.tx_large, 101);
+	CHECK_U64(o.tx_large, family == 4 ? 198 : 199);
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
 }
 
@@ -217,7 +219,9 @@ static void no_offload(int family)
 	CHECK_U64(o.hv_sw_checksums, 0); /* nobody asked the hypervisor to checksum */
 	CHECK_U64(o.hv_sw_segments, 0);
 	CHECK_U64(o.tx_large, 0);
-	CHECK_U64(o.sw_gso_trunk_out, family == 4 ? 719 : 728);
+	/* GRO at the NIC (X->B) and at trunk-in (A->B), segmented again at
+	 * trunk-out, which has no TSO */
+	CHECK_U64(o.sw_gso_trunk_out, family == 4 ? 1438 : 1457);
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
 }
 
@@ -244,7 +248,7 @@ static void gen_v4_13(int family)
 	CHECK_U64(o.hv_sw_checksums, lab.hv_sw_checksums);
 	CHECK_U64(o.hv_sw_segments, lab.hv_sw_segments);
 	CHECK_U64(o.sw_gso_trunk_out, lab.sw_gso_trunk_out);
-	CHECK_U64(o.hv_sw_checksums, family == 4 ? 1689 : 1714);
+	CHECK_U64(o.hv_sw_checksums, family == 4 ? 1026 : 1042);
 	CHECK_U64(o.lrg_delivered, 0);
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
 }
@@ -262,12 +266,16 @@ static void gen_ltb_drops_fraglist(const char *driver, int family)
 	run_driver = driver;
 	run(0, family, false, 1u << 20, &o);
 	run_driver = NULL;
-	CHECK(!o.res.ok);
+	/* With page fragments, GRO's aggregates of up to 18 segments carry no
+	 * frag_list and pass the copy; only the longer ones (17 fragments and
+	 * a frag_list member) are dropped, and TCP resends their bytes: the
+	 * flow completes, slower (as the real 6.1 does, docs/kcompat.md). */
+	CHECK(o.res.ok);
 	const struct scenario_flow_result *ab = flow(&o, "A->B"), *xb = flow(&o, "X->B");
 	REQUIRE(ab && xb);
 	CHECK(ab->ok);
-	CHECK(!xb->ok);
-	CHECK(o.ltb_mismatch > 0);
+	CHECK(xb->ok);
+	CHECK_U64(o.ltb_mismatch, 5);
 	CHECK_U64(o.bad_csum_a + o.bad_csum_b + o.bad_csum_x, 0);
 }
 

@@ -605,6 +605,34 @@ TEST(endpoint_on_a_bridge_port_is_an_error)
 	CHECK(check_one(&b));
 }
 
+/* Per NIC, the kernel's deferred GRO flush: defaults 0/0, set per NIC,
+ * refused out of range. */
+TEST(nic_gro_flush_timeout_and_defer_hard_irqs)
+{
+	char err[512];
+	struct topo_desc *d = load_text(
+		"partitions:\n  - name: ios\n    role: io-server\n"
+		"    nics: [{name: phys, gro_flush_timeout: 200000, napi_defer_hard_irqs: 2},\n"
+		"           {name: phys2}]\n",
+		err, sizeof(err));
+	REQUIRE(d);
+	int a = topo_desc_find_nic(d, "phys"), b = topo_desc_find_nic(d, "phys2");
+	REQUIRE(a >= 0 && b >= 0);
+	CHECK_U64(d->nics[a].gro_flush_timeout_ns, 200000);
+	CHECK_EQ(d->nics[a].napi_defer_hard_irqs, 2);
+	CHECK_U64(d->nics[b].gro_flush_timeout_ns, 0);
+	CHECK_EQ(d->nics[b].napi_defer_hard_irqs, 0);
+	topo_desc_free(d);
+	static const struct bad bad[] = {
+		{"partitions: [{name: a, nics: [{name: n, gro_flush_timeout: 5000000000}]}]\n",
+		 "gro_flush_timeout: 5000000000 is out of range", 1, 60, true},
+		{"partitions: [{name: a, nics: [{name: n, napi_defer_hard_irqs: -1}]}]\n",
+		 "napi_defer_hard_irqs: expected an integer 0–2147483647", 1, 63, true},
+	};
+	for (unsigned i = 0; i < 2; i++)
+		CHECK(check_one(&bad[i]));
+}
+
 /* What is allowed stays quiet: events out of time order, a stop without a
  * start, a bridge in a client partition (a warning, never an error). */
 TEST(allowed_things_are_not_errors)

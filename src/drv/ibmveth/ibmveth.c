@@ -25,6 +25,7 @@
 #include "ev/prof.h"
 #include "hv/papr.h"
 #include "pkt/csum.h"
+#include "pkt/gro.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
 
@@ -116,6 +117,8 @@ struct ibmveth_adapter {
 	struct ibmveth_params params;
 	struct ibmveth_of_node of;
 	struct ibmveth_buff_pool rx_buff_pool[IBMVETH_NUM_BUFF_POOLS];
+	/* napi_gro_receive's state: the poll hands frames here (NETIF_F_GRO) */
+	struct gro_ctx gro;
 
 	/* Partition memory, carved at create (see enum ibmveth_region). */
 	struct ibmveth_mem mem[IBMVETH_N_REGIONS];
@@ -779,6 +782,7 @@ static int ibmveth_close(struct netdev *dev)
 	struct ibmveth_adapter *ad = ibmveth_priv(dev);
 	if (!ad->open)
 		return 0;
+	gro_flush(&ad->gro); /* illan: what GRO holds goes up before the close */
 	ad->napi_enabled = false;
 	ad->napi_scheduled = false;
 	ev_task_cancel(ad->loop, &ad->napi);
@@ -1080,9 +1084,9 @@ static uint8_t *ibmveth_l4(const struct pkt *p, uint32_t need)
  * (mss, or the old method's 0xffff and MSS in the TCP field), then the
  * copy into the long-term buffer: refused when longer than the buffer
  * ("tx: packet size (%u) exceeds ltb (%u)") or when the bytes copied (the
- * linear part; illan has no page fragments) fall short of the length, which
- * is every frag_list packet ("tx: incorrect packet len copied into ltb");
- * then one descriptor. Does not take p.
+ * linear part and the page fragments, never the frag_list) fall short of
+ * the length, which is every frag_list packet ("tx: incorrect packet len
+ * copied into ltb"); then one descriptor. Does not take p.
  */
 static void ibmveth_tx_ltb(struct ibmveth_adapter *ad, struct pkt *p, uint32_t desc_flags,
 			   uint64_t descs[PAPR_SEND_DESCS])
@@ -1109,6 +1113,12 @@ static void ibmveth_tx_ltb(struct ibmveth_adapter *ad, struct pkt *p, uint32_t d
 	}
 	uint32_t copied = pkt_headlen(p);
 	memcpy(ad->bounce, pkt_data(p), copied);
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		const struct pkt *fr = p->frags[i];
+		memcpy(ad->bounce + copied, pkt_data(fr), fr->len);
+		copied += fr->len;
+	}
+	prof_copied(copied);
 	if (copied != p->len) {
 		ad->stats.tx_ltb_len_mismatch++;
 		dev->stats.tx_dropped++;
@@ -1116,14 +1126,6 @@ static void ibmveth_tx_ltb(struct ibmveth_adapter *ad, struct pkt *p, uint32_t d
 	}
 	descs[0] = papr_desc(desc_flags | p->len, (uint32_t)ad->mem[IBMVETH_MEM_BOUNCE].laddr);
 	ibmveth_tx_done(dev, ibmveth_send(ad, descs, mss), p->len);
-}
-
-static unsigned ibmveth_nr_frags(const struct pkt *p)
-{
-	unsigned n = 0;
-	for (const struct pkt *m = p->frag_list; m; m = m->next)
-		n++;
-	return n;
 }
 
 static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p);
@@ -1156,15 +1158,14 @@ static bool ibmveth_features_check(struct netdev *dev, struct pkt *p)
 
 /*
  * ibmveth_start_xmit as each generation has it. Before v6.1 (v4.13..v6.0)
- * the head and each fragment are DMA-mapped into up to six descriptors,
- * small frames go through the bounce buffer; from v6.1 (d6832ca48d8a)
- * every frame is copied into the premapped long-term buffer and sent with
- * one descriptor. illan's pkt has no page fragments; before v6.1 the
- * members of a frag_list stand in for them at the descriptor level (one
- * descriptor each, linearized beyond five) — only a frag_list that reaches
- * the driver whole (FRAGLIST advertised, or start_xmit called directly)
- * takes that path; from v6.1 the copy takes the linear part only, as the
- * kernel's takes head and page fragments and never the frag_list. Takes p.
+ * the linear part and each page fragment (skb_shinfo(skb)->nr_frags) are
+ * DMA-mapped into up to six descriptors (linearized beyond five), small
+ * frames go through the bounce buffer, the v5.5+ own-MAC drop applies; a
+ * frag_list reaches the driver only on an active trunk advertising
+ * NETIF_F_FRAGLIST (fix 4; validate_xmit linearizes or segments it for
+ * every other device) and is linearized there. From v6.1 (d6832ca48d8a)
+ * every frame is copied into the premapped long-term buffer (head and page
+ * fragments, never the frag_list) and sent with one descriptor. Takes p.
  */
 static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 {
@@ -1186,14 +1187,16 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 		dev->stats.tx_dropped++;
 		goto out;
 	}
-	/* Fix 4: "veth doesn't handle frag_list, so linearize the skb." */
-	if (!ltb && ad->is_active_trunk && ibmveth_fix(ad, IBMVETH_FIX_FRAGLIST_LINEARIZE) &&
-	    pkt_has_frag_list(p) && pkt_linearize(p) != 0) {
+	/* Fix 4: "veth doesn't handle frag_list, so linearize the skb." Before
+	 * v6.1. Without fix 4 a frag_list gets here only by a direct call (the
+	 * kernel's descriptors would leave its bytes out): illan linearizes it
+	 * too. From v6.1 nothing linearizes it: the copy below drops it. */
+	if (!ltb && pkt_has_frag_list(p) && pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
 	/* "veth handles a maximum of 6 segments including the header" */
-	if (!ltb && ibmveth_nr_frags(p) > PAPR_SEND_DESCS - 1 && pkt_linearize(p) != 0) {
+	if (!ltb && p->nr_frags > PAPR_SEND_DESCS - 1 && pkt_linearize(p) != 0) {
 		dev->stats.tx_dropped++;
 		goto out;
 	}
@@ -1236,7 +1239,7 @@ static enum netdev_tx ibmveth_start_xmit(struct netdev *dev, struct pkt *p)
 
 retry_bounce:
 	memset(descs, 0, sizeof(descs));
-	if (force_bounce || (!pkt_has_frag_list(p) && p->len < ad->params.tx_copybreak)) {
+	if (force_bounce || (!pkt_is_nonlinear(p) && p->len < ad->params.tx_copybreak)) {
 		/* The bounce buffer holds mtu + 22 bytes (kmalloc'd at open); the
 		 * kernel would overrun it with a bigger forced bounce, illan drops. */
 		if (p->len > ad->netdev->mtu + IBMVETH_BUFF_OH ||
@@ -1254,12 +1257,13 @@ retry_bounce:
 	if (a == UINT64_MAX || a > UINT32_MAX)
 		goto map_failed;
 	descs[0] = papr_desc(desc_flags | pkt_headlen(p), (uint32_t)a);
-	unsigned i = 1;
-	for (const struct pkt *m = p->frag_list; m; m = m->next, i++) {
-		a = hv_lmem_addr(ad->part, pkt_data(m), pkt_headlen(m));
+	/* "Map the frags": one descriptor per page fragment */
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		const struct pkt *fr = p->frags[i];
+		a = hv_lmem_addr(ad->part, pkt_data(fr), fr->len);
 		if (a == UINT64_MAX || a > UINT32_MAX)
 			goto map_failed;
-		descs[i] = papr_desc(desc_flags | pkt_headlen(m), (uint32_t)a);
+		descs[i + 1] = papr_desc(desc_flags | fr->len, (uint32_t)a);
 	}
 
 	if (pkt_is_gso(p) && (lrg_any_gso || p->ip_summed == CHECKSUM_PARTIAL)) {
@@ -1497,8 +1501,21 @@ static bool ibmveth_rx_one(struct ibmveth_adapter *ad, unsigned pool, unsigned i
 		ibmveth_rx_csum_helper(ad, p);
 	}
 	pkt_trace(p, "ibmveth_rx");
-	netdev_receive(dev, p);
+	/* napi_gro_receive(napi, skb), as every ibmveth_poll since GRO came
+	 * to the driver; with GRO turned off, what is held goes first. */
+	if (dev->features & NETIF_F_GRO) {
+		gro_receive(&ad->gro, p);
+	} else {
+		gro_flush(&ad->gro);
+		netdev_receive(dev, p);
+	}
 	return true;
+}
+
+static void ibmveth_gro_deliver(void *arg, struct pkt *p)
+{
+	struct ibmveth_adapter *ad = arg;
+	netdev_receive(ad->netdev, p);
 }
 
 /* ibmveth_poll: up to IBMVETH_NAPI_WEIGHT frames, replenish, re-arm. */
@@ -1509,6 +1526,7 @@ static void ibmveth_poll(struct ev_task *t)
 
 	if (!ad->open || !ad->napi_enabled)
 		return;
+	gro_set_time(&ad->gro, ev_now(ad->loop));
 	while (frames_processed < IBMVETH_NAPI_WEIGHT) {
 		if (!ibmveth_rxq_pending_buffer(ad))
 			break;
@@ -1534,6 +1552,9 @@ static void ibmveth_poll(struct ev_task *t)
 	ibmveth_replenish_task(ad);
 
 	if (frames_processed < IBMVETH_NAPI_WEIGHT) {
+		/* napi_complete_done: GRO flushes (the device keeps the kernel's
+		 * gro_flush_timeout 0, so everything held goes up now) */
+		gro_napi_complete(&ad->gro, frames_processed, NULL);
 		ad->napi_scheduled = false;
 		if (h_vio_signal(ad->part, ad->ua, VIO_IRQ_ENABLE) != H_SUCCESS) {
 			ad->stats.irq_errors++; /* WARN_ON + reset since 2c91e2319ed9 */
@@ -1546,7 +1567,9 @@ static void ibmveth_poll(struct ev_task *t)
 			ev_task_schedule(ad->loop, &ad->napi);
 		}
 	} else {
-		ev_task_schedule(ad->loop, &ad->napi); /* budget used: poll again */
+		/* budget used: poll again; net_rx_action flushes GRO (HZ < 1000) */
+		gro_flush(&ad->gro);
+		ev_task_schedule(ad->loop, &ad->napi);
 	}
 }
 
@@ -1614,6 +1637,7 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 		ibmveth_params_default(&ad->params);
 	ev_task_init(&ad->napi, ibmveth_poll);
 	ev_task_set_prof(&ad->napi, &ibmveth_rx_prof);
+	gro_init(&ad->gro, ibmveth_gro_deliver, ad);
 	ev_task_init(&ad->reset_task, ibmveth_reset);
 	dev->ops = &ibmveth_netdev_ops;
 
@@ -1665,7 +1689,8 @@ struct netdev *ibmveth_create(const char *name, struct hv_partition *part, uint6
 	dev->min_mtu = IBMVETH_MIN_MTU;
 	dev->max_mtu = ibmveth_gen_max_mtu(ad);
 	memcpy(dev->mac, of->mac, ETH_ALEN);
-	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0)
+	if (netdev_add_counter_set(dev, &ibmveth_counters, &ad->stats) != 0 ||
+	    netdev_add_counter_set(dev, &gro_counters, &ad->gro.stats) != 0)
 		goto fail;
 
 	ibmveth_set_features(dev, dev->features);

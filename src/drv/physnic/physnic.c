@@ -40,6 +40,11 @@ struct physnic {
 
 	struct ev_task napi;
 	struct gro_ctx gro;
+	/* napi->timer: the deferred flush's poll (napi_watchdog) */
+	struct ev_timer napi_timer;
+	/* hard irqs left masked by napi_defer_hard_irqs: frames wait for the
+	 * timer's poll instead of scheduling one */
+	bool irq_masked;
 
 	/* One frame's bytes when a packet must be flattened or padded for the wire. */
 	uint8_t *scratch;
@@ -288,7 +293,8 @@ int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 	slot = (nic->ring_head + nic->n_ring) % nic->ring_size;
 	nic->ring[slot] = p;
 	nic->n_ring++;
-	ev_task_schedule(nic->loop, &nic->napi);
+	if (!nic->irq_masked)
+		ev_task_schedule(nic->loop, &nic->napi);
 	return 0;
 }
 
@@ -336,9 +342,8 @@ static void physnic_rx_one(struct physnic *nic, struct pkt *p)
 
 	p->mac_header = p->data;
 	if (hdr_parse(pkt_data(p), p->len, &h) != 0) {
-		/* Not ours to judge: a NIC hands malformed frames up unverified. */
-		if (gro)
-			gro_flush(&nic->gro);
+		/* Not ours to judge: a NIC hands malformed frames up unverified
+		 * (GRO's "normal" path: held flows stay held). */
 		netdev_receive(dev, p);
 		return;
 	}
@@ -372,13 +377,9 @@ static void physnic_rx_one(struct physnic *nic, struct pkt *p)
 		netdev_receive(dev, p);
 		return;
 	}
-	if (is_l4 && h.l4_proto == IPPROTO_TCP_ && !csum_ok) {
-		/* A bad segment never merges; it goes up alone, after whatever
-		 * is held, so order is kept (tcp4_gro_receive flushes). */
-		gro_flush(&nic->gro);
-		netdev_receive(dev, p);
-		return;
-	}
+	/* A bad TCP segment never merges: GRO passes it up at once and leaves
+	 * what it holds (tcp4_gro_receive sets only the segment's flush), so
+	 * it overtakes its flow's held segments, as in Linux. */
 	gro_receive(&nic->gro, p);
 }
 
@@ -388,6 +389,7 @@ static void physnic_napi_poll(struct ev_task *task)
 	unsigned budget = nic->cfg.napi_budget, done = 0;
 
 	nic->c.napi_polls++;
+	gro_set_time(&nic->gro, ev_now(nic->loop));
 	while (done < budget && nic->n_ring) {
 		struct pkt *p = nic->ring[nic->ring_head];
 		nic->ring[nic->ring_head] = NULL;
@@ -396,10 +398,31 @@ static void physnic_napi_poll(struct ev_task *task)
 		physnic_rx_one(nic, p);
 		done++;
 	}
-	/* End of the poll: release what GRO holds (napi_complete_done). */
-	gro_flush(&nic->gro);
-	if (nic->n_ring)
+	if (done == budget) {
+		/* Budget used: net_rx_action polls again and, with HZ < 1000,
+		 * flushes everything GRO holds (napi_gro_flush(n, HZ >= 1000)). */
+		gro_flush(&nic->gro);
+		nic->irq_masked = false;
 		ev_task_schedule(nic->loop, &nic->napi);
+		return;
+	}
+	/* napi_complete_done: flush (all, or with gro_flush_timeout only the
+	 * flows of older jiffies), maybe keep hard irqs masked, maybe arm the
+	 * timer that polls again. */
+	bool rearm;
+	uint64_t timeout = gro_napi_complete(&nic->gro, done, &rearm);
+	nic->irq_masked = !rearm;
+	if (timeout)
+		ev_timer_arm(nic->loop, &nic->napi_timer, ev_now(nic->loop) + timeout);
+	else if (ev_timer_armed(&nic->napi_timer))
+		ev_timer_cancel(nic->loop, &nic->napi_timer);
+}
+
+/* napi_watchdog: the deferred flush's timer schedules a poll. */
+static void physnic_napi_timer(struct ev_timer *t)
+{
+	struct physnic *nic = (struct physnic *)((char *)t - offsetof(struct physnic, napi_timer));
+	ev_task_schedule(nic->loop, &nic->napi);
 }
 
 static void physnic_drain_ring(struct physnic *nic)
@@ -425,6 +448,8 @@ static int physnic_stop(struct netdev *dev)
 	struct physnic *nic = physnic_of(dev);
 
 	ev_task_cancel(nic->loop, &nic->napi);
+	ev_timer_cancel(nic->loop, &nic->napi_timer);
+	nic->irq_masked = false;
 	gro_flush(&nic->gro);
 	physnic_drain_ring(nic);
 	return 0;
@@ -460,6 +485,7 @@ static void physnic_destroy(struct netdev *dev)
 	struct physnic *nic = physnic_of(dev);
 
 	ev_task_cancel(nic->loop, &nic->napi);
+	ev_timer_cancel(nic->loop, &nic->napi_timer);
 	physnic_drain_ring(nic);
 	physnic_unlink(nic);
 	free(nic->ring);
@@ -511,6 +537,9 @@ struct netdev *physnic_create(const char *name, struct pkt_pool *pool, struct ev
 	ev_task_init(&nic->napi, physnic_napi_poll);
 	ev_task_set_prof(&nic->napi, &physnic_prof);
 	gro_init(&nic->gro, physnic_gro_deliver, nic);
+	nic->gro.defer.flush_timeout_ns = cfg->gro_flush_timeout_ns;
+	nic->gro.defer.defer_hard_irqs = cfg->napi_defer_hard_irqs;
+	ev_timer_init(&nic->napi_timer, physnic_napi_timer);
 
 	dev->ops = &physnic_ops;
 	dev->pool = pool;

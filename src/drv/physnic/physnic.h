@@ -2,8 +2,8 @@
  * physnic.h — a physical Ethernet NIC as Linux drives one: transmit with
  * hardware checksum offload and TSO, receive through an rx ring and a
  * NAPI-style poll that checks L4 checksums as rx-csum hardware does and runs
- * GRO (so forwarded TCP arrives as frag_list super-packets, the seed's
- * issue 4). The wire is pluggable: linked back to back with another physnic
+ * GRO (so forwarded TCP arrives as super-packets: 18 segments in page
+ * fragments, more on a frag_list, the seed's issue 4). The wire is pluggable: linked back to back with another physnic
  * (embedded mode, "host X" is a physnic with no offloads), or any backend
  * that sends and receives plain frames (real mode: an AF_PACKET socket).
  *
@@ -73,7 +73,15 @@ struct physnic_config {
 	unsigned mtu;          /* default 1500 */
 	unsigned rx_ring_size; /* frames the ring holds before dropping */
 	unsigned napi_budget;  /* frames per poll before yielding */
-	uint8_t mac[6];        /* all-zero: a locally administered address is made up */
+	/* Deferred GRO flush, the device's sysfs gro_flush_timeout (ns) and
+	 * napi_defer_hard_irqs; 0/0 (the kernel's defaults) flush at the end
+	 * of every poll. With a timeout, a poll that ends with flows held
+	 * flushes only those of older jiffies and polls again after it (and
+	 * keeps the receive interrupt masked for napi_defer_hard_irqs polls,
+	 * so frames wait for that poll). */
+	uint64_t gro_flush_timeout_ns;
+	uint32_t napi_defer_hard_irqs;
+	uint8_t mac[6]; /* all-zero: a locally administered address is made up */
 };
 
 /* Fill cfg with the defaults of a modern server NIC: tx_csum, tso, rx_csum

@@ -356,8 +356,26 @@ static void tap_readable(struct ev_fd *w, uint32_t events)
 
 /* ---- transmit ------------------------------------------------------------ */
 
-/* Write p with its virtio-net header; the frag_list goes out as further
- * iovecs, so GRO'd packets cost no copy here. Takes p. */
+/* Add the pieces of p (linear part, page fragments, then each frag_list
+ * member the same way) to iov from *n on. False when they do not fit. */
+static bool tap_add_iov(const struct pkt *p, struct iovec *iov, int *n)
+{
+	if (*n == TAP_MAX_IOV)
+		return false;
+	iov[(*n)++] = (struct iovec){pkt_data(p), pkt_headlen(p)};
+	for (unsigned i = 0; i < p->nr_frags; i++) {
+		if (*n == TAP_MAX_IOV)
+			return false;
+		iov[(*n)++] = (struct iovec){pkt_data(p->frags[i]), p->frags[i]->len};
+	}
+	for (const struct pkt *m = p->frag_list; m; m = m->next)
+		if (!tap_add_iov(m, iov, n))
+			return false;
+	return true;
+}
+
+/* Write p with its virtio-net header; page fragments and the frag_list go
+ * out as further iovecs, so GRO'd packets cost no copy here. Takes p. */
 static enum netdev_tx tap_start_xmit(struct netdev *dev, struct pkt *p)
 {
 	struct tap *t = tap_of(dev);
@@ -372,19 +390,14 @@ static enum netdev_tx tap_start_xmit(struct netdev *dev, struct pkt *p)
 	struct iovec iov[TAP_MAX_IOV];
 	int n_iov = 0;
 	iov[n_iov++] = (struct iovec){raw, sizeof(raw)};
-	iov[n_iov++] = (struct iovec){pkt_data(p), pkt_headlen(p)};
-	for (struct pkt *m = p->frag_list; m; m = m->next) {
-		if (n_iov == TAP_MAX_IOV) {
-			if (pkt_linearize(p) < 0) {
-				dev->stats.tx_dropped++;
-				pkt_free(p);
-				return NETDEV_TX_OK;
-			}
-			n_iov = 1;
-			iov[n_iov++] = (struct iovec){pkt_data(p), pkt_headlen(p)};
-			break;
+	if (!tap_add_iov(p, iov, &n_iov)) {
+		if (pkt_linearize(p) < 0) {
+			dev->stats.tx_dropped++;
+			pkt_free(p);
+			return NETDEV_TX_OK;
 		}
-		iov[n_iov++] = (struct iovec){pkt_data(m), pkt_headlen(m)};
+		n_iov = 1;
+		iov[n_iov++] = (struct iovec){pkt_data(p), pkt_headlen(p)};
 	}
 	tap_count_write(t, writev(t->fd, iov, n_iov), p->len);
 	pkt_free(p);

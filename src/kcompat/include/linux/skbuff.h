@@ -195,8 +195,9 @@ static inline void skb_set_queue_mapping(struct sk_buff *skb, u16 q)
 	skb->queue_mapping = q;
 }
 
-/* Page fragments: the layer never builds any (nr_frags is 0), frag_list
- * members carry what a GRO engine merged. */
+/* Page fragments: the layer never builds any (nr_frags is 0: an illan
+ * packet's fragments are linearized where it becomes an skb, kc_skb.c);
+ * frag_list members carry what a GRO engine chained. */
 static inline unsigned int skb_frag_size(const skb_frag_t *frag)
 {
 	return frag->kc_len;
