@@ -883,8 +883,76 @@ static void daemon_write_status(struct daemon *d, FILE *f)
 	json_decref(st);
 }
 
-/* Every bridge's datapath flows; with more than one bridge, each under a
- * line naming it (the seed's one bridge prints as it always has). */
+struct daemon_flow_ctx {
+	const struct br *br;
+	FILE *f;
+	uint64_t now;
+};
+
+/* Port number n of the flow dump's bridge as its device's name ("3" when
+ * the port is gone). */
+static void daemon_port_name(const struct br *br, unsigned n, FILE *f)
+{
+	const struct netdev *dev = br_port_dev(br, n);
+	if (dev)
+		fprintf(f, "%s", dev->name);
+	else
+		fprintf(f, "%u", n);
+}
+
+/* One flow as br_flow_format writes it, with the ports' names for their
+ * numbers (as `ovs-dpctl dump-flows --names`): in_port(trunk-in), and
+ * every output action. */
+static void daemon_flow_one(void *arg, const struct br_flow_info *fi)
+{
+	struct daemon_flow_ctx *c = arg;
+	char small[1024], *line = small;
+	int n = br_flow_format(fi, c->now, small, sizeof(small));
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
+		br_flow_format(fi, c->now, line, (size_t)n + 1);
+	if (!line)
+		line = small;
+	const char *p = line;
+	unsigned port;
+	int used = 0;
+	if (sscanf(p, "in_port(%u)%n", &port, &used) == 1 && used) {
+		fprintf(c->f, "in_port(");
+		daemon_port_name(c->br, port, c->f);
+		fputc(')', c->f);
+		p += used;
+	}
+	const char *acts = strstr(p, ", actions:");
+	if (!acts) {
+		fprintf(c->f, "%s\n", p);
+	} else {
+		acts += strlen(", actions:");
+		fprintf(c->f, "%.*s", (int)(acts - p), p);
+		/* comma-separated at depth 0; a bare number is an output */
+		while (*acts) {
+			size_t len = 0;
+			int depth = 0;
+			while (acts[len] && (depth || acts[len] != ',')) {
+				depth += acts[len] == '(' ? 1 : acts[len] == ')' ? -1 : 0;
+				len++;
+			}
+			bool number = len > 0 && strspn(acts, "0123456789") == len;
+			if (number)
+				daemon_port_name(c->br, (unsigned)strtoul(acts, NULL, 10), c->f);
+			else
+				fprintf(c->f, "%.*s", (int)len, acts);
+			acts += len;
+			if (*acts == ',')
+				fputc(*acts++, c->f);
+		}
+		fputc('\n', c->f);
+	}
+	if (line != small)
+		free(line);
+}
+
+/* Every bridge's datapath flows, ports by name; with more than one bridge,
+ * each under a line naming it (the seed's one bridge prints as it always
+ * has). */
 static void daemon_write_flows(struct daemon *d, FILE *f)
 {
 	unsigned n = d->topo->desc->n_bridges;
@@ -893,7 +961,8 @@ static void daemon_write_flows(struct daemon *d, FILE *f)
 	for (unsigned b = 0; b < n; b++) {
 		if (n > 1)
 			fprintf(f, "%sbridge %s:\n", b ? "\n" : "", d->topo->desc->bridges[b].name);
-		br_flows_print(d->topo->brs[b], f);
+		struct daemon_flow_ctx c = {d->topo->brs[b], f, ev_now(d->topo->loop)};
+		br_flow_dump(d->topo->brs[b], daemon_flow_one, &c);
 	}
 }
 
@@ -946,7 +1015,7 @@ static void daemon_kernel_rise(struct daemon *d, struct daemon_kernel *k,
 	} else if (strcmp(c->name, "TcpExtTCPSynRetrans") == 0) {
 		char text[TRACE_TEXT_MAX];
 		snprintf(text, sizeof(text),
-			 "%s retransmitted a SYN: neither it nor the SYN-ACK came through in time (%s)",
+			 "%s retransmitted a SYN or SYN-ACK: it or its answer was lost (%s)",
 			 k->obj, c->name);
 		trace_add_text(d->tr, text, false, n);
 		return;

@@ -10,8 +10,8 @@
 #    carries it with a time stamp;
 #  - fix 3 off (--fixes 1,2,4): the first SYN dies of the upcall's checksum,
 #    explained as `illan run --fixes 1,2,4` explains it;
-#  - `illan stats --nonzero`, `--device NAME`, `--delta`; no rx_errors on
-#    the wire after a start.
+#  - `illan stats --nonzero`, `--device NAME`, `--delta`; `illan flows`
+#    names the ports; no rx_errors on the wire after a start.
 # Root, /dev/net/tun and namespaces, or skip (77). Serialized with the other
 # real-traffic scripts by /run/illan-real-tests.lock; the cases run bounded
 # (BODY_LIMIT) and everything is cleaned up on every exit path.
@@ -144,7 +144,7 @@ if up "netns up --fixes 1,3,4 (fix 2 off)" --fixes 1,3,4; then
   check "illan why: one explained SYN for each TcpInCsumErrors vm-b counted ($((e1 - e0)))" \
     test "${c:-0}" = $((e1 - e0))
   check "illan why: vm-a's SYN retransmissions are named (TcpExtTCPSynRetrans)" \
-    grep -q "vm-a's kernel retransmitted a SYN.*(TcpExtTCPSynRetrans)" "$STATE/why1.txt"
+    grep -q "vm-a's kernel retransmitted a SYN or SYN-ACK: it or its answer was lost (TcpExtTCPSynRetrans)" "$STATE/why1.txt"
   check "illan why: no unexplained kernel drop (every TcpInCsumErrors matched a packet)" \
     sh -c "! grep -q 'dropped at vm-b.s kernel' '$STATE/why1.txt'"
   wait $wpid; wrc=$?
@@ -197,6 +197,10 @@ if up "netns up --fixes 1,3,4 (fix 2 off)" --fixes 1,3,4; then
   note "tap-a rx_packets: delta over 5 pings $d1, right after $d2, total $all_a"
   check "stats --delta: the increase since the last --delta (5 pings: >= 5, less than the total)" \
     sh -c "[ '$d1' -ge 5 ] && [ '$d1' -lt '$all_a' ] && [ '$d2' -lt '$d1' ]"
+  "$ILLAN" flows >"$STATE/flows.txt"
+  check "illan flows names the ports: in_port(trunk-in) ... actions:...trunk-out, no port number" \
+    sh -c "grep -q '^in_port(trunk-in),.*actions:.*trunk-out' '$STATE/flows.txt' &&
+           ! grep -q '^in_port([0-9]' '$STATE/flows.txt'"
   "$ILLAN" stats --delta --json --nonzero >"$STATE/dj.json"
   check "stats --delta --json --nonzero: JSON, no zero value" python3 -c '
 import json, sys
