@@ -754,7 +754,7 @@ static void conn_label(const struct trace *tr, const struct trace_key *k, char *
 	char c[32], sv[32];
 	host_text(tr, k->family, src_client ? k->saddr : k->daddr, c, sizeof(c));
 	host_text(tr, k->family, src_client ? k->daddr : k->saddr, sv, sizeof(sv));
-	snprintf(out, size, "%s->%s:%u", c, sv, src_client ? k->dport : k->sport);
+	snprintf(out, size, "%s->%s:%u", c, sv, (unsigned)(src_client ? k->dport : k->sport));
 }
 
 /* The one sentence for a drop of the packet keyed k (history r, or NULL) at
