@@ -24,7 +24,9 @@
  *
  * Start-up, in this order: the directory is checked (daemon_dir_open); if a
  * daemon already answers on its socket this one stops there; the topology
- * is built and attached; the pid file is written afresh (write, fsync and
+ * is built and attached; the hop recorder is installed and the kernels'
+ * counters opened (daemon_why_start: the first reading is the baseline,
+ * then one a second); the pid file is written afresh (write, fsync and
  * close checked); then the socket listens. So a daemon that answers has
  * its pid file, and one that cannot write it never answers. Log lines are
  * checked too: a failing one before "ready" stops the start, later ones
