@@ -970,6 +970,8 @@ static void daemon_write_flows(struct daemon *d, FILE *f)
 
 /* ---- what went wrong: `illan why`, `illan watch`, the log ------------------- */
 
+static void daemon_flush_pending(struct daemon *d);
+
 /* The trace's listener: each explanation added during a reading is merged
  * into the pending list, which daemon_flush_pending logs and streams. */
 static void daemon_on_explanation(void *arg, const struct trace_explanation *e, uint64_t count)
@@ -980,10 +982,8 @@ static void daemon_on_explanation(void *arg, const struct trace_explanation *e, 
 			d->pending[i].count += count;
 			return;
 		}
-	if (d->n_pending == DAEMON_PENDING) {
-		d->pending[DAEMON_PENDING - 1].count += count; /* never silent: merged into the last */
-		return;
-	}
+	if (d->n_pending == DAEMON_PENDING)
+		daemon_flush_pending(d); /* out now, rather than merged into another's count */
 	struct daemon_event *ev = &d->pending[d->n_pending++];
 	memset(ev, 0, sizeof(*ev));
 	snprintf(ev->text, sizeof(ev->text), "%s", e->text);
