@@ -13,6 +13,8 @@ int cmd_netns(int argc, char **argv);      /* netns.c: real-traffic namespaces *
 int cmd_daemon(int argc, char **argv);     /* daemon.c: the emulator daemon */
 int cmd_stats(int argc, char **argv);      /* ctl.c: counters from the daemon */
 int cmd_flows(int argc, char **argv);      /* ctl.c: bridge flows from the daemon */
+int cmd_why(int argc, char **argv);        /* ctl.c: what went wrong, from the daemon */
+int cmd_watch(int argc, char **argv);      /* ctl.c: the same, as it happens */
 int cmd_bench_real(int argc, char **argv); /* benchreal.c: `illan bench --real` (iperf3) */
 int cmd_topo(int argc, char **argv);       /* topocmd.c: topo check|show */
 /* benchscale.c: `illan bench --scale` (flows, fan-out, bring-up, copies) */

@@ -16,11 +16,17 @@
  *   stats       every counter, "object counter value" one a line
  *   stats-json  {"counters": {"object": {"counter": value, ...}, ...}}
  *   flows       the bridges' datapath flows (each under its name when more than one)
+ *   why         what went wrong since the last `why` (the first: since start),
+ *               each drop in the run report's words; why-all: since start
+ *   events      the explanations as they came, for `illan watch`
+ *   stats-delta every counter's increase since the last stats-delta (-json too)
  * anything else is answered "error: unknown command '...'".
  *
  * Start-up, in this order: the directory is checked (daemon_dir_open); if a
  * daemon already answers on its socket this one stops there; the topology
- * is built and attached; the pid file is written afresh (write, fsync and
+ * is built and attached; the hop recorder is installed and the kernels'
+ * counters opened (daemon_why_start: the first reading is the baseline,
+ * then one a second); the pid file is written afresh (write, fsync and
  * close checked); then the socket listens. So a daemon that answers has
  * its pid file, and one that cannot write it never answers. Log lines are
  * checked too: a failing one before "ready" stops the start, later ones
@@ -54,6 +60,7 @@
 #include "cli.h"
 #include "ctlsrv.h"
 #include "daemon.h"
+#include "kstat.h"
 #include "bridge/bridge.h"
 #include "drv/ibmveth/ibmveth.h"
 #include "drv/kibmveth/kibmveth.h"
@@ -64,6 +71,7 @@
 #include "topo/real.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo/trace.h"
 
 /* daemon_paths_init: see daemon.h. */
 void daemon_paths_init(struct daemon_paths *p, const char *dir)
@@ -612,6 +620,45 @@ pid_t daemon_scan(const struct daemon_paths *p)
 
 /* ---- the daemon ---------------------------------------------------------- */
 
+#define DAEMON_POLL_NS 1000000000ull /* the kernels' counters and illan's, read each second */
+#define DAEMON_EVENTS 256            /* explanations kept for `illan watch` */
+#define DAEMON_PENDING 32            /* distinct explanations merged within one reading */
+#define DAEMON_KERNEL_WATCHES 8
+
+/* One explanation as `illan watch` and the log show it: what was added in
+ * one reading of the counters, merged by text. */
+struct daemon_event {
+	uint64_t seq;         /* 1, 2, ... */
+	struct timespec when; /* CLOCK_REALTIME */
+	uint64_t count;
+	bool harmless;
+	char text[TRACE_TEXT_MAX];
+};
+
+/* A namespace's kernel that illan feeds: its counters, and the trace's
+ * watches on the devices that deliver into it. */
+struct daemon_kernel {
+	struct kstat_ns ks;
+	struct kstat_vals last;
+	bool have_last;
+	char obj[LAB_NS_MAX + 16];      /* "vm-b's kernel" */
+	char stats_obj[LAB_NS_MAX + 8]; /* "kernel:vm-b" */
+	int watches[DAEMON_KERNEL_WATCHES];
+	unsigned n_watches;
+};
+
+/* Every counter as (object, name, value), in visiting order. */
+struct counter_row {
+	char obj[LAB_NS_MAX + 16];
+	char name[64];
+	const struct counter_desc *d; /* NULL for the daemon's own extras */
+	uint64_t v;
+};
+struct counter_table {
+	struct counter_row *rows;
+	size_t n, cap;
+};
+
 struct daemon {
 	struct topo *topo;
 	struct lab lab;    /* the names of what the lab made (namespaces, interfaces) */
@@ -624,6 +671,22 @@ struct daemon {
 	bool pid_written, listening;
 	bool stop;
 	uint64_t started_ns;
+	/* `illan why`: the hop recorder (the embedded report's), the kernels
+	 * it feeds, and the counters as last read */
+	struct trace *tr;
+	struct daemon_kernel *kernels;
+	unsigned n_kernels;
+	struct counter_table last;       /* illan's counters at the last reading */
+	struct counter_table delta_mark; /* at the last `illan stats --delta` */
+	bool delta_marked;
+	struct trace_explanation *why_mark; /* the explanations at the last `illan why` */
+	unsigned n_why_mark;
+	uint64_t why_lost_mark, why_mark_ns;
+	struct daemon_event *events; /* ring of DAEMON_EVENTS */
+	uint64_t n_events;
+	struct daemon_event pending[DAEMON_PENDING];
+	unsigned n_pending;
+	struct ev_timer poll_timer;
 };
 
 /* Log lines that could not be written (the log is the daemon's stderr). */
@@ -653,18 +716,8 @@ static int daemon_log(const char *fmt, ...)
 	return 0;
 }
 
-/* Every counter as (object, name, value), in visiting order. */
-struct counter_row {
-	char obj[NETDEV_NAME_MAX + 8];
-	char name[64];
-	uint64_t v;
-};
-struct counter_table {
-	struct counter_row *rows;
-	size_t n, cap;
-};
-
-static void daemon_table_add(struct counter_table *t, const char *obj, const char *name, uint64_t v)
+static void daemon_table_add_d(struct counter_table *t, const char *obj, const char *name,
+			       const struct counter_desc *d, uint64_t v)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 256;
@@ -677,17 +730,23 @@ static void daemon_table_add(struct counter_table *t, const char *obj, const cha
 	struct counter_row *r = &t->rows[t->n++];
 	snprintf(r->obj, sizeof(r->obj), "%s", obj);
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->d = d;
 	r->v = v;
+}
+
+static void daemon_table_add(struct counter_table *t, const char *obj, const char *name, uint64_t v)
+{
+	daemon_table_add_d(t, obj, name, NULL, v);
 }
 
 static void daemon_table_visit(void *arg, const char *obj, const struct counter_desc *d, uint64_t v)
 {
-	daemon_table_add(arg, obj, d->name, v);
+	daemon_table_add_d(arg, obj, d->name, d, v);
 }
 
 /* The topology's counters, then the TAPs' and the wire's, then the
- * daemon's own. */
-static void daemon_counters(struct daemon *d, struct counter_table *t)
+ * daemon's own (what a reading compares for illan's drops). */
+static void daemon_counters_illan(struct daemon *d, struct counter_table *t)
 {
 	topo_for_each_counter(d->topo, daemon_table_visit, t);
 	real_for_each_counter(d->real, daemon_table_visit, t);
@@ -698,6 +757,23 @@ static void daemon_counters(struct daemon *d, struct counter_table *t)
 	daemon_table_add(t, "daemon", "log_write_errors", daemon_log_write_errors);
 	daemon_table_add(t, "daemon", "wire_rx_refused", d->real->wire_rx_refused);
 	daemon_table_add(t, "daemon", "pkts_outstanding", pkt_outstanding_total());
+}
+
+/* Those, then the kernels' ("kernel:vm-b"), read now: what `illan stats`
+ * shows. */
+static void daemon_counters(struct daemon *d, struct counter_table *t)
+{
+	daemon_counters_illan(d, t);
+	for (unsigned i = 0; i < d->n_kernels; i++) {
+		struct daemon_kernel *k = &d->kernels[i];
+		struct kstat_vals v;
+		if (kstat_read(&k->ks, &v) < 0)
+			continue;
+		for (size_t j = 0; j < kstat_counters.n; j++)
+			daemon_table_add_d(t, k->stats_obj, kstat_counters.descs[j].name,
+					   &kstat_counters.descs[j],
+					   counter_get(&v, &kstat_counters.descs[j]));
+	}
 }
 
 /* The kernel drivers' log lines (src/drv/kibmveth), per adapter, repeated
@@ -809,8 +885,76 @@ static void daemon_write_status(struct daemon *d, FILE *f)
 	json_decref(st);
 }
 
-/* Every bridge's datapath flows; with more than one bridge, each under a
- * line naming it (the seed's one bridge prints as it always has). */
+struct daemon_flow_ctx {
+	const struct br *br;
+	FILE *f;
+	uint64_t now;
+};
+
+/* Port number n of the flow dump's bridge as its device's name ("3" when
+ * the port is gone). */
+static void daemon_port_name(const struct br *br, unsigned n, FILE *f)
+{
+	const struct netdev *dev = br_port_dev(br, n);
+	if (dev)
+		fprintf(f, "%s", dev->name);
+	else
+		fprintf(f, "%u", n);
+}
+
+/* One flow as br_flow_format writes it, with the ports' names for their
+ * numbers (as `ovs-dpctl dump-flows --names`): in_port(trunk-in), and
+ * every output action. */
+static void daemon_flow_one(void *arg, const struct br_flow_info *fi)
+{
+	struct daemon_flow_ctx *c = arg;
+	char small[1024], *line = small;
+	int n = br_flow_format(fi, c->now, small, sizeof(small));
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
+		br_flow_format(fi, c->now, line, (size_t)n + 1);
+	if (!line)
+		line = small;
+	const char *p = line;
+	unsigned port;
+	int used = 0;
+	if (sscanf(p, "in_port(%u)%n", &port, &used) == 1 && used) {
+		fprintf(c->f, "in_port(");
+		daemon_port_name(c->br, port, c->f);
+		fputc(')', c->f);
+		p += used;
+	}
+	const char *acts = strstr(p, ", actions:");
+	if (!acts) {
+		fprintf(c->f, "%s\n", p);
+	} else {
+		acts += strlen(", actions:");
+		fprintf(c->f, "%.*s", (int)(acts - p), p);
+		/* comma-separated at depth 0; a bare number is an output */
+		while (*acts) {
+			size_t len = 0;
+			int depth = 0;
+			while (acts[len] && (depth || acts[len] != ',')) {
+				depth += acts[len] == '(' ? 1 : acts[len] == ')' ? -1 : 0;
+				len++;
+			}
+			bool number = len > 0 && strspn(acts, "0123456789") == len;
+			if (number)
+				daemon_port_name(c->br, (unsigned)strtoul(acts, NULL, 10), c->f);
+			else
+				fprintf(c->f, "%.*s", (int)len, acts);
+			acts += len;
+			if (*acts == ',')
+				fputc(*acts++, c->f);
+		}
+		fputc('\n', c->f);
+	}
+	if (line != small)
+		free(line);
+}
+
+/* Every bridge's datapath flows, ports by name; with more than one bridge,
+ * each under a line naming it (the seed's one bridge prints as it always
+ * has). */
 static void daemon_write_flows(struct daemon *d, FILE *f)
 {
 	unsigned n = d->topo->desc->n_bridges;
@@ -819,12 +963,310 @@ static void daemon_write_flows(struct daemon *d, FILE *f)
 	for (unsigned b = 0; b < n; b++) {
 		if (n > 1)
 			fprintf(f, "%sbridge %s:\n", b ? "\n" : "", d->topo->desc->bridges[b].name);
-		br_flows_print(d->topo->brs[b], f);
+		struct daemon_flow_ctx c = {d->topo->brs[b], f, ev_now(d->topo->loop)};
+		br_flow_dump(d->topo->brs[b], daemon_flow_one, &c);
 	}
 }
 
+/* ---- what went wrong: `illan why`, `illan watch`, the log ------------------- */
+
+static void daemon_flush_pending(struct daemon *d);
+
+/* The trace's listener: each explanation added during a reading is merged
+ * into the pending list, which daemon_flush_pending logs and streams. */
+static void daemon_on_explanation(void *arg, const struct trace_explanation *e, uint64_t count)
+{
+	struct daemon *d = arg;
+	for (unsigned i = 0; i < d->n_pending; i++)
+		if (strcmp(d->pending[i].text, e->text) == 0) {
+			d->pending[i].count += count;
+			return;
+		}
+	if (d->n_pending == DAEMON_PENDING)
+		daemon_flush_pending(d); /* out now, rather than merged into another's count */
+	struct daemon_event *ev = &d->pending[d->n_pending++];
+	memset(ev, 0, sizeof(*ev));
+	snprintf(ev->text, sizeof(ev->text), "%s", e->text);
+	ev->count = count;
+	ev->harmless = e->harmless;
+}
+
+/* Each pending explanation into the log (time-stamped) and the ring. */
+static void daemon_flush_pending(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->n_pending; i++) {
+		struct daemon_event *ev = &d->events[d->n_events % DAEMON_EVENTS];
+		*ev = d->pending[i];
+		ev->seq = ++d->n_events;
+		clock_gettime(CLOCK_REALTIME, &ev->when);
+		daemon_log("why: %" PRIu64 "x %s", ev->count, ev->text);
+	}
+	d->n_pending = 0;
+}
+
+/* Explain the increase n of kernel counter c in kernel k. */
+static void daemon_kernel_rise(struct daemon *d, struct daemon_kernel *k,
+			       const struct counter_desc *c, uint64_t n)
+{
+	if (strcmp(c->name, "TcpInCsumErrors") == 0) {
+		/* the packets illan delivered there whose history explains a
+		 * bad TCP checksum, in the embedded report's words */
+		for (unsigned i = 0; i < k->n_watches && n; i++)
+			n -= trace_kernel_drops(d->tr, (unsigned)k->watches[i], "tcp_bad_checksum",
+						c->name, n);
+	} else if (strcmp(c->name, "TcpExtTCPSynRetrans") == 0) {
+		char text[TRACE_TEXT_MAX];
+		snprintf(text, sizeof(text),
+			 "%s retransmitted a SYN or SYN-ACK: it or its answer was lost (%s)",
+			 k->obj, c->name);
+		trace_add_text(d->tr, text, false, n);
+		return;
+	}
+	if (n)
+		trace_add_counted(d->tr, k->obj, c, n); /* in the counter's own words */
+}
+
+/* Read every counter, illan's and the kernels', and explain what rose
+ * since the last reading. The first reading only sets the baselines. */
+static void daemon_poll(struct daemon *d)
+{
+	struct counter_table now = {0};
+	daemon_counters_illan(d, &now);
+	if (now.n == d->last.n)
+		for (size_t i = 0; i < now.n; i++) {
+			const struct counter_row *r = &now.rows[i];
+			if (r->d && r->d->drop && !(r->d->flags & COUNTER_GAUGE) &&
+			    r->v > d->last.rows[i].v)
+				trace_count_drop(d->tr, r->obj, r->d, r->v - d->last.rows[i].v);
+		}
+	free(d->last.rows);
+	d->last = now;
+	for (unsigned i = 0; i < d->n_kernels; i++) {
+		struct daemon_kernel *k = &d->kernels[i];
+		struct kstat_vals v;
+		if (kstat_read(&k->ks, &v) < 0)
+			continue;
+		for (size_t j = 0; k->have_last && j < kstat_counters.n; j++) {
+			const struct counter_desc *c = &kstat_counters.descs[j];
+			uint64_t was = counter_get(&k->last, c), is = counter_get(&v, c);
+			if (is > was && (c->drop || strcmp(c->name, "TcpExtTCPSynRetrans") == 0))
+				daemon_kernel_rise(d, k, c, is - was);
+		}
+		k->last = v;
+		k->have_last = true;
+	}
+	daemon_flush_pending(d);
+}
+
+static void daemon_on_poll(struct ev_timer *t)
+{
+	struct daemon *d = (struct daemon *)((char *)t - offsetof(struct daemon, poll_timer));
+	daemon_poll(d);
+	ev_timer_arm(d->topo->loop, &d->poll_timer, ev_now(d->topo->loop) + DAEMON_POLL_NS);
+}
+
+/* The count an explanation had at the last `illan why`. */
+static uint64_t daemon_why_was(const struct daemon *d, const char *text)
+{
+	for (unsigned i = 0; i < d->n_why_mark; i++)
+		if (strcmp(d->why_mark[i].text, text) == 0)
+			return d->why_mark[i].count;
+	return 0;
+}
+
+/* What went wrong since the daemon started (all) or since the last `illan
+ * why`, most frequent first, as the run report lists its drops. */
+static void daemon_write_why(struct daemon *d, FILE *f, bool all)
+{
+	daemon_poll(d);
+	uint64_t now = ev_now(d->topo->loop);
+	const struct trace_explanation *ex;
+	unsigned n = trace_explanations(d->tr, &ex);
+	bool since_start = all || !d->why_mark;
+	double ago = (double)(now - (since_start ? d->started_ns : d->why_mark_ns)) / 1e9;
+	fprintf(f, "%s (%.1f s ago):",
+		since_start ? "since the daemon started" : "since the last 'illan why'", ago);
+	/* ex is sorted by total count; the rows by their increase */
+	struct trace_explanation *rows = calloc(n + 1, sizeof(*rows));
+	unsigned n_rows = 0;
+	for (unsigned i = 0; rows && i < n; i++) {
+		uint64_t c = ex[i].count - (since_start ? 0 : daemon_why_was(d, ex[i].text));
+		if (!c)
+			continue;
+		rows[n_rows] = ex[i];
+		rows[n_rows++].count = c;
+	}
+	for (unsigned i = 1; i < n_rows; i++) /* stable, by count */
+		for (unsigned j = i; j > 0 && rows[j].count > rows[j - 1].count; j--) {
+			struct trace_explanation t = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = t;
+		}
+	uint64_t lost = trace_explanations_lost(d->tr) - (since_start ? 0 : d->why_lost_mark);
+	unsigned n_harmless = 0;
+	for (unsigned i = 0; i < n_rows; i++)
+		n_harmless += rows[i].harmless;
+	/* the losses first; what lost nothing (a filtered multicast, a
+	 * flooded frame refused) after them, apart */
+	fprintf(f, "%s\n", n_rows - n_harmless || lost ? "" : " nothing went wrong");
+	for (unsigned i = 0; i < n_rows; i++)
+		if (!rows[i].harmless)
+			fprintf(f, "  %" PRIu64 "x %s\n", rows[i].count, rows[i].text);
+	if (lost)
+		fprintf(f, "  %" PRIu64 "x drops of kinds beyond the first %u (not listed)\n", lost,
+			TRACE_MAX_EXPLAIN);
+	if (n_harmless)
+		fprintf(f, "harmless (nothing lost):\n");
+	for (unsigned i = 0; i < n_rows; i++)
+		if (rows[i].harmless)
+			fprintf(f, "  %" PRIu64 "x %s\n", rows[i].count, rows[i].text);
+	free(rows);
+	if (all)
+		return;
+	struct trace_explanation *mark = malloc((n ? n : 1) * sizeof(*mark));
+	if (!mark)
+		return;
+	memcpy(mark, ex, n * sizeof(*mark));
+	free(d->why_mark);
+	d->why_mark = mark;
+	d->n_why_mark = n;
+	d->why_mark_ns = now;
+	d->why_lost_mark = trace_explanations_lost(d->tr);
+}
+
+/* The explanations kept for `illan watch`, oldest first: "SEQ SECONDS.MS
+ * COUNT TEXT", SECONDS since the epoch. */
+static void daemon_write_events(struct daemon *d, FILE *f)
+{
+	daemon_poll(d);
+	uint64_t first = d->n_events > DAEMON_EVENTS ? d->n_events - DAEMON_EVENTS : 0;
+	fprintf(f, "# %" PRIu64 "\n", d->n_events); /* the last sequence number */
+	for (uint64_t s = first; s < d->n_events; s++) {
+		const struct daemon_event *ev = &d->events[s % DAEMON_EVENTS];
+		fprintf(f, "%" PRIu64 " %lld.%03ld %" PRIu64 " %s\n", ev->seq,
+			(long long)ev->when.tv_sec, ev->when.tv_nsec / 1000000, ev->count, ev->text);
+	}
+}
+
+/* Every counter's increase since the last `illan stats --delta` (since
+ * start at the first), as `illan stats` prints them; a gauge shows its
+ * value. */
+static void daemon_write_stats_delta(struct daemon *d, FILE *f, bool json)
+{
+	struct counter_table t = {0};
+	daemon_counters(d, &t);
+	bool same = d->delta_marked && d->delta_mark.n == t.n;
+	json_t *root = json ? json_object() : NULL, *objs = json ? json_object() : NULL;
+	for (size_t i = 0; i < t.n; i++) {
+		const struct counter_row *r = &t.rows[i];
+		uint64_t v = r->v;
+		bool gauge = (r->d && (r->d->flags & COUNTER_GAUGE)) ||
+			     strcmp(r->name, "pkts_outstanding") == 0 ||
+			     strcmp(r->name, "ctl_open") == 0;
+		if (!gauge && same)
+			v = v >= d->delta_mark.rows[i].v ? v - d->delta_mark.rows[i].v : v;
+		if (!json) {
+			fprintf(f, "%-12s %-28s %" PRIu64 "\n", r->obj, r->name, v);
+			continue;
+		}
+		json_t *o = json_object_get(objs, r->obj);
+		if (!o) {
+			o = json_object();
+			json_object_set_new(objs, r->obj, o);
+		}
+		json_object_set_new(o, r->name, json_integer((json_int_t)v));
+	}
+	if (json) {
+		json_object_set_new(root, "counters", objs);
+		json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		fputc('\n', f);
+		json_decref(root);
+	}
+	free(d->delta_mark.rows);
+	d->delta_mark = t;
+	d->delta_marked = true;
+}
+
+/* The recorder on the data path, a watch on each device that feeds a
+ * kernel, the kernels' counter files, the first reading, the timer. */
+static int daemon_why_start(struct daemon *d, char *err, size_t err_size)
+{
+	d->events = calloc(DAEMON_EVENTS, sizeof(*d->events));
+	d->kernels = calloc(d->lab.n_ns + 1, sizeof(*d->kernels));
+	d->tr = trace_create(NULL, NULL, 0, err, err_size);
+	if (!d->events || !d->kernels || !d->tr) {
+		if (!err[0])
+			snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	trace_set_listener(d->tr, daemon_on_explanation, d);
+	for (unsigned i = 0; i < d->lab.n_ns; i++) {
+		if ((int)i == d->lab.io_ns)
+			continue;
+		struct daemon_kernel *k = &d->kernels[d->n_kernels];
+		const char *ifs[KSTAT_IFS];
+		unsigned n_ifs = 0;
+		for (unsigned l = 0; l < d->lab.n_links && n_ifs < KSTAT_IFS; l++)
+			if (d->lab.links[l].ns == i)
+				ifs[n_ifs++] = d->lab.links[l].ifname;
+		if (kstat_open(&k->ks, d->lab.ns[i].name, ifs, n_ifs, err, err_size) < 0)
+			return -1;
+		snprintf(k->obj, sizeof(k->obj), "%s's kernel", d->lab.ns[i].name);
+		snprintf(k->stats_obj, sizeof(k->stats_obj), "kernel:%s", d->lab.ns[i].name);
+		d->n_kernels++;
+		for (unsigned l = 0; l < d->lab.n_links; l++) {
+			const struct lab_link *ll = &d->lab.links[l];
+			if (ll->ns != i)
+				continue;
+			if (ll->ep.addr.has_ip4)
+				trace_name_host(d->tr, 4, ll->ep.addr.ip4, d->lab.ns[i].name);
+			if (ll->ep.addr.has_ip6)
+				trace_name_host(d->tr, 6, ll->ep.addr.ip6, d->lab.ns[i].name);
+			const struct netdev *dev = NULL;
+			for (unsigned t = 0; t < d->real->n_taps; t++)
+				if (d->real->taps[t].link == ll)
+					dev = d->real->taps[t].tap;
+			for (unsigned w = 0; w < d->real->n_wires; w++)
+				if (d->real->wires[w].link == ll)
+					dev = d->real->wires[w].nic;
+			int wi = dev ? trace_watch_delivery(d->tr, dev, d->lab.ns[i].name,
+							    ll->ep.display)
+				     : -1;
+			if (wi >= 0 && k->n_watches < DAEMON_KERNEL_WATCHES)
+				k->watches[k->n_watches++] = wi;
+		}
+	}
+	trace_install(d->tr);
+	daemon_poll(d); /* the baselines */
+	ev_timer_arm(d->topo->loop, &d->poll_timer, ev_now(d->topo->loop) + DAEMON_POLL_NS);
+	return 0;
+}
+
+static void daemon_why_stop(struct daemon *d)
+{
+	if (d->topo && ev_timer_armed(&d->poll_timer))
+		ev_timer_cancel(d->topo->loop, &d->poll_timer);
+	trace_destroy(d->tr);
+	d->tr = NULL;
+	for (unsigned i = 0; d->kernels && i < d->n_kernels; i++)
+		kstat_close(&d->kernels[i].ks);
+	free(d->kernels);
+	d->kernels = NULL;
+	d->n_kernels = 0;
+	free(d->events);
+	d->events = NULL;
+	free(d->last.rows);
+	free(d->delta_mark.rows);
+	free(d->why_mark);
+	d->last.rows = d->delta_mark.rows = NULL;
+	d->why_mark = NULL;
+}
+
 /* The control commands, in the order daemon_ctl_answer numbers them. */
-static const char *const daemon_ctl_words[] = {"status", "stats", "stats-json", "flows", NULL};
+static const char *const daemon_ctl_words[] = {"status", "stats",       "stats-json",
+					       "flows",  "why",         "why-all",
+					       "events", "stats-delta", "stats-delta-json",
+					       NULL};
 
 /* Answer control command cmd (ctlsrv_answer_fn). */
 static void daemon_ctl_answer(void *arg, unsigned cmd, FILE *f)
@@ -840,8 +1282,18 @@ static void daemon_ctl_answer(void *arg, unsigned cmd, FILE *f)
 	case 2:
 		daemon_write_stats_json(d, f);
 		break;
-	default:
+	case 3:
 		daemon_write_flows(d, f);
+		break;
+	case 4:
+	case 5:
+		daemon_write_why(d, f, cmd == 5);
+		break;
+	case 6:
+		daemon_write_events(d, f);
+		break;
+	default:
+		daemon_write_stats_delta(d, f, cmd == 8);
 		break;
 	}
 }
@@ -956,6 +1408,7 @@ static struct topo_desc *daemon_load(struct daemon *d, char *err, size_t err_siz
 
 static void daemon_teardown(struct daemon *d)
 {
+	daemon_why_stop(d);
 	real_destroy(d->real);
 	d->real = NULL;
 	lab_free(&d->lab);
@@ -996,6 +1449,7 @@ int cmd_daemon(int argc, char **argv)
 {
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
+	ev_timer_init(&d.poll_timer, daemon_on_poll); /* not armed until daemon_why_start */
 	d.dir_fd = d.sig_fd = -1;
 	d.opts.fixes = IBMVETH_FIX_ALL;
 	d.opts.mtu = 1500;
@@ -1098,6 +1552,10 @@ int cmd_daemon(int argc, char **argv)
 	d.ctl = ctlsrv_create(d.topo->loop, NULL, daemon_ctl_words, daemon_ctl_answer, &d);
 	if (!d.ctl) {
 		daemon_log("control socket: out of memory");
+		goto out;
+	}
+	if (daemon_why_start(&d, err, sizeof(err)) < 0) {
+		daemon_log("cannot watch the namespaces' kernels: %s", err);
 		goto out;
 	}
 	d.sig_fd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -13,6 +13,8 @@
 #pragma weak cmd_daemon
 #pragma weak cmd_stats
 #pragma weak cmd_flows
+#pragma weak cmd_why
+#pragma weak cmd_watch
 #pragma weak cmd_topo
 
 static const struct {
@@ -28,6 +30,8 @@ static const struct {
 	{"daemon", cmd_daemon, "the real-traffic emulator (started by netns up)"},
 	{"stats", cmd_stats, "counters of a running daemon"},
 	{"flows", cmd_flows, "bridge datapath flows of a running daemon"},
+	{"why", cmd_why, "what went wrong in a running daemon, in plain words"},
+	{"watch", cmd_watch, "what goes wrong in a running daemon, as it happens"},
 };
 
 static void usage(FILE *f)

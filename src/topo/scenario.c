@@ -119,22 +119,7 @@ static void count_drops(void *arg, const char *obj, const struct counter_desc *d
 	if (is_stack && strcmp(name, "tcp_ofo_drop") != 0 &&
 	    strcmp(name, "neigh_queue_drops") != 0 && strcmp(name, "tx_alloc_fail") != 0)
 		return;
-	if (strcmp(name, "no_destination") == 0) {
-		char text[240];
-		bool trunk = strncmp(obj, "hv:trunk", 8) == 0;
-		if (trunk)
-			snprintf(text, sizeof(text),
-				 "dropped at %s: no local adapter for the destination on its VLAN (a bridge "
-				 "flood; frames from a trunk reach only local adapters) — harmless",
-				 obj);
-		else
-			snprintf(text, sizeof(text),
-				 "dropped at %s: no adapter and no trunk for the destination (no_destination)",
-				 obj);
-		trace_add_text(w->tr, text, trunk, v);
-		return;
-	}
-	trace_add_counted(w->tr, obj, d, v);
+	trace_count_drop(w->tr, obj, d, v);
 }
 
 /* scenario_run: see scenario.h. */

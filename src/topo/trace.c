@@ -25,10 +25,12 @@
 #define TRACE_HOPS 16
 #define TRACE_FLOWS 16
 #define TRACE_PCAPS 24
+#define TRACE_RING 64  /* suspect deliveries kept per watched device */
+#define TRACE_HOSTS 64 /* addresses named for real mode's labels */
 
 struct trace_key {
 	uint8_t family;
-	uint8_t flags; /* SYN|FIN|RST */
+	uint8_t flags; /* SYN|FIN|RST|ACK */
 	uint16_t sport, dport;
 	uint8_t saddr[16], daddr[16];
 	uint16_t zero; /* always 0: the key has no padding, so it is hashed and
@@ -73,6 +75,29 @@ struct trace_flow {
 	unsigned seen_gso[2]; /* GSO or frag_list packets selected, per direction */
 };
 
+/* A packet a watched device transmitted into a kernel, with its history
+ * then (the slot in the record table may be reused before the kernel's
+ * counter is read). */
+struct trace_delivery {
+	struct trace_rec rec;
+	uint64_t t_ns; /* CLOCK_MONOTONIC */
+	bool done;     /* examined by trace_kernel_drops */
+};
+
+struct trace_watch {
+	const struct netdev *dev;
+	char kernel[32], display[32];
+	struct trace_delivery ring[TRACE_RING];
+	unsigned next; /* the slot the next delivery takes */
+	uint64_t n_pushed;
+};
+
+struct trace_host {
+	uint8_t family;
+	uint8_t addr[16];
+	char name[32];
+};
+
 struct trace_pcap {
 	char where[48];
 	FILE *f;
@@ -94,6 +119,12 @@ struct trace {
 	uint64_t n_expl_lost; /* drops of kinds beyond TRACE_MAX_EXPLAIN */
 	bool pcap_warned;
 	struct timespec t0;
+	trace_listener_fn *listener;
+	void *listener_arg;
+	struct trace_watch *watches[TRACE_WATCHES];
+	unsigned n_watches;
+	struct trace_host hosts[TRACE_HOSTS];
+	unsigned n_hosts;
 };
 
 static const char *summed_name(uint8_t s)
@@ -122,7 +153,7 @@ static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info
 	k->sport = hdr_get16(l4);
 	k->dport = hdr_get16(l4 + 2);
 	k->seq = hdr_get32(l4 + 4);
-	k->flags = l4[13] & (TCP_SYN | TCP_FIN | TCP_RST);
+	k->flags = l4[13] & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK);
 	return h->l4_off;
 }
 
@@ -313,6 +344,42 @@ static bool select_rec(struct trace *tr, struct trace_rec *r, const struct pkt *
 	return false;
 }
 
+/* True if r's history could explain a checksum drop further on: some hop
+ * received it with checksum field 0 while CHECKSUM_UNNECESSARY or
+ * CHECKSUM_PARTIAL (what trace_explain's rules start from). */
+static bool rec_suspect(const struct trace_rec *r)
+{
+	for (unsigned i = 0; i < r->n_hops; i++) {
+		const struct raw_hop *h = &r->hops[i];
+		if (h->csum_field == 0 && strcmp(h->where, "netdev_receive") == 0 &&
+		    (h->ip_summed == CHECKSUM_UNNECESSARY || h->ip_summed == CHECKSUM_PARTIAL))
+			return true;
+	}
+	return false;
+}
+
+/* dev transmitted r's packet: if dev feeds a watched kernel and the packet
+ * is a suspect, keep a copy for trace_kernel_drops. */
+static void watch_delivery(struct trace *tr, const struct trace_rec *r, const struct netdev *dev)
+{
+	for (unsigned i = 0; i < tr->n_watches; i++) {
+		struct trace_watch *w = tr->watches[i];
+		if (w->dev != dev)
+			continue;
+		if (!rec_suspect(r))
+			return;
+		struct trace_delivery *d = &w->ring[w->next];
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		d->rec = *r;
+		d->t_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		d->done = false;
+		w->next = (w->next + 1) % TRACE_RING;
+		w->n_pushed++;
+		return;
+	}
+}
+
 static void hook(const struct pkt *p, const char *where, void *arg)
 {
 	struct trace *tr = arg;
@@ -342,6 +409,8 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 	hp->gso_size = p->gso_size;
 	hp->frag_list = p->frag_list != NULL;
 	hp->len = p->len;
+	if (tr->n_watches && strcmp(where, "dev_queue_xmit") == 0)
+		watch_delivery(tr, r, p->dev);
 	if (!r->printed)
 		return;
 	if (tr->out)
@@ -415,6 +484,8 @@ void trace_destroy(struct trace *tr)
 		fclose(tr->out);
 	for (unsigned i = 0; i < tr->n_pcaps; i++)
 		fclose(tr->pcaps[i].f);
+	for (unsigned i = 0; i < tr->n_watches; i++)
+		free(tr->watches[i]);
 	free(tr->recs);
 	free(tr);
 }
@@ -554,20 +625,37 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 static void add_explanation(struct trace *tr, const char *text, unsigned issue, bool harmless,
 			    uint64_t count)
 {
-	for (unsigned i = 0; i < tr->n_expl; i++)
+	struct trace_explanation *e = NULL;
+	for (unsigned i = 0; i < tr->n_expl && !e; i++)
 		if (strcmp(tr->expl[i].text, text) == 0) {
-			tr->expl[i].count += count;
-			return;
+			e = &tr->expl[i];
+			e->count += count;
 		}
-	if (tr->n_expl == TRACE_MAX_EXPLAIN) {
+	if (!e && tr->n_expl == TRACE_MAX_EXPLAIN) {
 		tr->n_expl_lost += count;
+		if (tr->listener) {
+			struct trace_explanation lost = {.seed_issue = issue, .harmless = harmless};
+			snprintf(lost.text, sizeof(lost.text), "%s", text);
+			tr->listener(tr->listener_arg, &lost, count);
+		}
 		return;
 	}
-	struct trace_explanation *e = &tr->expl[tr->n_expl++];
-	snprintf(e->text, sizeof(e->text), "%s", text);
-	e->seed_issue = issue;
-	e->harmless = harmless;
-	e->count = count;
+	if (!e) {
+		e = &tr->expl[tr->n_expl++];
+		snprintf(e->text, sizeof(e->text), "%s", text);
+		e->seed_issue = issue;
+		e->harmless = harmless;
+		e->count = count;
+	}
+	if (tr->listener)
+		tr->listener(tr->listener_arg, e, count);
+}
+
+/* trace_counted_text: see trace.h. */
+void trace_counted_text(const char *obj, const struct counter_desc *d, char *out, size_t out_size)
+{
+	snprintf(out, out_size, "dropped at %s: %s (%s)", obj, d->drop ? d->drop : "counted",
+		 d->name);
 }
 
 /* trace_add_counted: see trace.h. */
@@ -575,10 +663,40 @@ bool trace_add_counted(struct trace *tr, const char *obj, const struct counter_d
 {
 	if (!d->drop || !value)
 		return false;
-	char text[240];
-	snprintf(text, sizeof(text), "dropped at %s: %s (%s)", obj, d->drop, d->name);
+	char text[TRACE_TEXT_MAX];
+	trace_counted_text(obj, d, text, sizeof(text));
 	add_explanation(tr, text, 0, (d->flags & COUNTER_HARMLESS) != 0, value);
 	return true;
+}
+
+/* trace_count_drop: see trace.h. */
+void trace_count_drop(struct trace *tr, const char *obj, const struct counter_desc *d, uint64_t value)
+{
+	if (!value)
+		return;
+	if (strcmp(d->name, "no_destination") == 0) {
+		char text[TRACE_TEXT_MAX];
+		bool trunk = strncmp(obj, "hv:trunk", 8) == 0;
+		if (trunk)
+			snprintf(text, sizeof(text),
+				 "dropped at %s: no local adapter for the destination on its VLAN (a bridge "
+				 "flood; frames from a trunk reach only local adapters) — harmless",
+				 obj);
+		else
+			snprintf(text, sizeof(text),
+				 "dropped at %s: no adapter and no trunk for the destination (no_destination)",
+				 obj);
+		add_explanation(tr, text, 0, trunk, value);
+		return;
+	}
+	trace_add_counted(tr, obj, d, value);
+}
+
+/* trace_set_listener: see trace.h. */
+void trace_set_listener(struct trace *tr, trace_listener_fn *fn, void *arg)
+{
+	tr->listener = fn;
+	tr->listener_arg = arg;
 }
 
 /* trace_add_text: see trace.h. */
@@ -600,38 +718,89 @@ static const char *display_of(struct trace *tr, const char *stack_name)
 	return stack_name;
 }
 
+/* The name of the host at addr, or NULL. */
+static const char *host_of(const struct trace *tr, int family, const uint8_t *addr)
+{
+	for (unsigned i = 0; i < tr->n_hosts; i++)
+		if (tr->hosts[i].family == family &&
+		    !memcmp(tr->hosts[i].addr, addr, family == 4 ? 4 : 16))
+			return tr->hosts[i].name;
+	return NULL;
+}
+
+/* "vm-a" for a named host, else the address as text. */
+static void host_text(const struct trace *tr, int family, const uint8_t *addr, char *out, size_t size)
+{
+	const char *n = host_of(tr, family, addr);
+	if (n)
+		snprintf(out, size, "%s", n);
+	else if (family == 4)
+		snprintf(out, size, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+	else
+		snprintf(out, size, "[%02x%02x:%02x%02x:..:%02x%02x]", addr[0], addr[1], addr[2],
+			 addr[3], addr[14], addr[15]);
+}
+
+/* The label of a packet no named flow covers: "client->server:port". The
+ * client is the sender of a SYN, the receiver of a SYN-ACK and otherwise
+ * the side with the higher port (a choice: ephemeral ports are high). */
+static void conn_label(const struct trace *tr, const struct trace_key *k, char *out, size_t size)
+{
+	bool src_client;
+	if (k->flags & TCP_SYN)
+		src_client = !(k->flags & TCP_ACK);
+	else
+		src_client = k->sport >= k->dport;
+	char c[32], sv[32];
+	host_text(tr, k->family, src_client ? k->saddr : k->daddr, c, sizeof(c));
+	host_text(tr, k->family, src_client ? k->daddr : k->saddr, sv, sizeof(sv));
+	snprintf(out, size, "%s->%s:%u", c, sv, (unsigned)(src_client ? k->dport : k->sport));
+}
+
+/* The one sentence for a drop of the packet keyed k (history r, or NULL) at
+ * endpoint ep for reason: what it was, where it went wrong (trace_explain),
+ * under its flow's label. Returns the seed issue (0: none). */
+static unsigned explain_key(struct trace *tr, const struct trace_key *k, const struct trace_rec *r,
+			    const char *ep, const char *reason, char *text, size_t size)
+{
+	const char *what = (k->flags & TCP_SYN) ? "SYN" : what_of(k, r);
+	int dir = 0;
+	struct trace_flow *f = flow_of(tr, k, &dir);
+	if (r && (k->flags & TCP_SYN) && r->n_hops && f && dir == 1)
+		what = "SYN-ACK"; /* a SYN from the server side is a SYN-ACK */
+	if (!f && tr->n_hosts && (k->flags & TCP_SYN) && (k->flags & TCP_ACK))
+		what = "SYN-ACK";
+	struct trace_hop named[TRACE_HOPS];
+	memset(named, 0, sizeof(named));
+	unsigned n_named = r ? r->n_hops : 0;
+	for (unsigned i = 0; i < n_named; i++)
+		name_hop(&r->hops[i], &named[i]);
+	char body[TRACE_TEXT_MAX - 88];
+	unsigned issue = trace_explain(named, n_named, what, ep, reason, body, sizeof(body));
+	char label[80] = "";
+	if (f)
+		snprintf(label, sizeof(label), "%s", f->name);
+	else if (tr->n_hosts)
+		conn_label(tr, k, label, sizeof(label));
+	if (label[0])
+		snprintf(text, size, "[%s] %s", label, body);
+	else
+		snprintf(text, size, "%s", body);
+	return issue;
+}
+
 /* trace_drop: see trace.h. */
 void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, const char *reason)
 {
 	struct trace_key k;
 	struct hdr_info h;
-	const struct trace_rec *r = NULL;
-	char text[240];
+	char text[TRACE_TEXT_MAX];
 	unsigned issue;
 	const char *ep = display_of(tr, endpoint);
 	if (key_of(p, &k, &h)) {
 		const struct trace_rec *c = &tr->recs[key_hash(&k)];
-		if (c->used && key_equal(&c->key, &k))
-			r = c;
-		const char *what = (k.flags & TCP_SYN) ? "SYN" : what_of(&k, r);
-		if (r && (k.flags & TCP_SYN) && r->n_hops) {
-			/* a SYN from the server side is a SYN-ACK */
-			int dir;
-			if (flow_of(tr, &k, &dir) && dir == 1)
-				what = "SYN-ACK";
-		}
-		struct trace_hop named[TRACE_HOPS];
-		unsigned n_named = r ? r->n_hops : 0;
-		for (unsigned i = 0; i < n_named; i++)
-			name_hop(&r->hops[i], &named[i]);
-		issue = trace_explain(named, n_named, what, ep, reason, text, sizeof(text));
-		int dir;
-		struct trace_flow *f = flow_of(tr, &k, &dir);
-		if (f) {
-			char with_flow[sizeof(text) + sizeof(f->name) + 4];
-			snprintf(with_flow, sizeof(with_flow), "[%s] %s", f->name, text);
-			snprintf(text, sizeof(text), "%.*s", (int)sizeof(text) - 1, with_flow);
-		}
+		issue = explain_key(tr, &k, c->used && key_equal(&c->key, &k) ? c : NULL, ep,
+				    reason, text, sizeof(text));
 	} else {
 		issue = 0;
 		snprintf(text, sizeof(text), "packet dropped at %s: %s", ep, reason);
@@ -639,6 +808,64 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 	if (tr->out)
 		fprintf(tr->out, "DROP %s\n", text);
 	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1);
+}
+
+/* trace_watch_delivery: see trace.h. */
+int trace_watch_delivery(struct trace *tr, const struct netdev *dev, const char *kernel,
+			 const char *display)
+{
+	if (tr->n_watches == TRACE_WATCHES)
+		return -ENOSPC;
+	struct trace_watch *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->dev = dev;
+	snprintf(w->kernel, sizeof(w->kernel), "%s", kernel);
+	snprintf(w->display, sizeof(w->display), "%s", display);
+	tr->watches[tr->n_watches] = w;
+	return (int)tr->n_watches++;
+}
+
+/* trace_name_host: see trace.h. */
+void trace_name_host(struct trace *tr, int family, const uint8_t *addr, const char *name)
+{
+	if (tr->n_hosts == TRACE_HOSTS || host_of(tr, family, addr))
+		return;
+	struct trace_host *h = &tr->hosts[tr->n_hosts++];
+	memset(h, 0, sizeof(*h));
+	h->family = (uint8_t)family;
+	memcpy(h->addr, addr, family == 4 ? 4 : 16);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+}
+
+/* trace_kernel_drops: see trace.h. Oldest deliveries first: a kernel counts
+ * a packet as it takes it. */
+uint64_t trace_kernel_drops(struct trace *tr, unsigned wi, const char *reason, const char *kcounter,
+			    uint64_t n)
+{
+	if (wi >= tr->n_watches)
+		return 0;
+	struct trace_watch *w = tr->watches[wi];
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec, done = 0;
+	unsigned held = w->n_pushed < TRACE_RING ? (unsigned)w->n_pushed : TRACE_RING;
+	for (unsigned i = 0; i < held && done < n; i++) {
+		struct trace_delivery *d = &w->ring[(w->next + TRACE_RING - held + i) % TRACE_RING];
+		if (d->done || now - d->t_ns > TRACE_DELIVERY_TTL_NS)
+			continue;
+		d->done = true;
+		char text[TRACE_TEXT_MAX], with[TRACE_TEXT_MAX + 80];
+		unsigned issue = explain_key(tr, &d->rec.key, &d->rec, w->display, reason, text,
+					     sizeof(text));
+		if (!issue)
+			continue;
+		snprintf(with, sizeof(with), "%s (%s's kernel: %s)", text, w->kernel, kcounter);
+		snprintf(text, sizeof(text), "%.*s", (int)sizeof(text) - 1, with);
+		add_explanation(tr, text, issue, false, 1);
+		done++;
+	}
+	return done;
 }
 
 static int by_count(const void *a, const void *b)

@@ -24,13 +24,15 @@
 #include <stdio.h>
 
 struct counter_desc;
+struct netdev;
 struct pkt;
 struct trace;
 
 #define TRACE_MAX_EXPLAIN 32
+#define TRACE_TEXT_MAX 360 /* an explanation, its label and real mode's kernel counter */
 
 struct trace_explanation {
-	char text[240];
+	char text[TRACE_TEXT_MAX];
 	unsigned seed_issue; /* 1..4, 0 when not one of the seed's */
 	bool harmless;       /* not a loss: a flooded frame refused by a host it was not for */
 	uint64_t count;
@@ -62,6 +64,16 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
  * drop or value is 0. */
 bool trace_add_counted(struct trace *tr, const char *obj, const struct counter_desc *d,
 		       uint64_t value);
+/* The words of a drop known only from a counter: "dropped at OBJ: PHRASE
+ * (NAME)" into out. The one place both the run report and the daemon's
+ * `illan why` make that sentence. */
+void trace_counted_text(const char *obj, const struct counter_desc *d, char *out, size_t out_size);
+/* Explain value drops at obj counted in d as the run report does for every
+ * object that is not an endpoint's stack: no_destination in its own words
+ * (a trunk's is a harmless flood), any other drop counter with
+ * trace_add_counted. The daemon calls it with each counter's increase. */
+void trace_count_drop(struct trace *tr, const char *obj, const struct counter_desc *d,
+		      uint64_t value);
 /* Add an explanation in the caller's words. */
 void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count);
 /* Drops not listed because there were more than TRACE_MAX_EXPLAIN kinds. */
@@ -69,6 +81,43 @@ uint64_t trace_explanations_lost(const struct trace *tr);
 
 /* The distinct explanations so far, most frequent first. */
 unsigned trace_explanations(const struct trace *tr, const struct trace_explanation **out);
+
+/* Called with every explanation as it is added (count: the occurrences
+ * added now), so a long-running user (the real-traffic daemon) can log and
+ * stream them. fn NULL: none. */
+typedef void trace_listener_fn(void *arg, const struct trace_explanation *e, uint64_t count);
+void trace_set_listener(struct trace *tr, trace_listener_fn *fn, void *arg);
+
+/*
+ * Real mode: the kernels illan feeds. A packet a kernel drops is known only
+ * from that kernel's counters (TcpInCsumErrors); the recorder keeps, per
+ * watched device (the TAP into a partition's kernel, the NIC whose wire is
+ * a host's cable), the recent packets it transmitted whose history could
+ * explain such a drop (a hop that received them with checksum field 0,
+ * UNNECESSARY or PARTIAL), so a counter's increase can be matched with them.
+ *
+ * trace_watch_delivery: dev's transmits go into the kernel named kernel
+ * ("vm-b"), whose endpoint the report calls display ("VM B"). Returns the
+ * watch's number, or -ENOSPC (TRACE_WATCHES).
+ * trace_name_host: addr (family 4 or 6, network order) is host name, for
+ * the "[vm-a->vm-b:5201]" label of packets no named flow covers.
+ */
+#define TRACE_WATCHES 16
+int trace_watch_delivery(struct trace *tr, const struct netdev *dev, const char *kernel,
+			 const char *display);
+void trace_name_host(struct trace *tr, int family, const uint8_t *addr, const char *name);
+/*
+ * The kernel of watch w counted n drops in its counter kcounter
+ * ("TcpInCsumErrors"), which are endpoint drops of reason (a stack counter's
+ * name, "tcp_bad_checksum"). Explain up to n of the packets delivered to it
+ * in the last TRACE_DELIVERY_TTL_NS whose history explains such a drop, each
+ * with the sentence the run report gives the same drop at an endpoint, then
+ * "(vm-b's kernel: TcpInCsumErrors)". Returns how many were explained; the
+ * caller explains the rest from the counter alone.
+ */
+#define TRACE_DELIVERY_TTL_NS 5000000000ull
+uint64_t trace_kernel_drops(struct trace *tr, unsigned w, const char *reason, const char *kcounter,
+			    uint64_t n);
 
 /* Pure helper (tested alone): explain a history of hops. */
 struct trace_hop {

@@ -609,6 +609,15 @@ static int open_dev(struct tap *t, const struct tap_config *cfg, char *err, size
 		close(fd);
 		return rc;
 	}
+	if (cfg->kind == TAP_KIND_PACKET) {
+		/* The bind came while the interface was down, and for that
+		 * packet_do_bind (af_packet.c) leaves ENETDOWN pending on the
+		 * socket: the first read would fail with it (counted as
+		 * rx_errors on every start). Now that it is up, take it. */
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+		(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	}
 	t->fd = fd;
 	if (cfg->kind == TAP_KIND_TUN)
 		t->offloads = cfg->offloads;
