@@ -119,7 +119,10 @@ static bool ctl_args(int argc, char **argv, const char **dir, const char **lab, 
 		     bool allow_json, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("%s", usage);
+			exit(0); /* help asked for is not an error */
+		} else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
 			*dir = argv[++i];
 		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
 			*lab = argv[++i];

@@ -32,7 +32,7 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: illan COMMAND [options]   (illan COMMAND --help)\n\n");
+	fprintf(f, "usage: illan COMMAND [options]   (illan COMMAND --help; illan --version)\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s%s\n", commands[i].name, commands[i].help,
 			commands[i].fn ? "" : " (not built)");
@@ -47,6 +47,11 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("illan %s\n", ILLAN_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
