@@ -105,9 +105,16 @@ static void usage_run(FILE *f)
 		"  --fixes all|none|LIST  seed fixes on: " OPTS_FIXES_WORDS "\n"
 		"  --bytes N              bytes each client sends (K/M/G/T suffixes; default 128M)\n"
 		"                         (--reply-bytes: default 4M)\n" RUN_COMMON_HELP
-		"  --trace FILE           offload state of the first packets of each flow, hop by hop\n"
+		"  --trace FILE           offload state of the first packets of each flow, hop by hop,\n"
+		"                         times on the virtual clock, pure ACKs counted at the end\n"
 		"                         (- for stdout; not with --json, which owns stdout)\n"
-		"  --pcap DIR             one pcap per hop\n"
+		"  --pcap DIR             one pcapng file per hop (DEV_rx.pcapng, DEV_tx.pcapng), the\n"
+		"                         same packets; each frame's comment gives its offload state\n"
+		"                         there (ip_summed, csum_start/offset, gso_size/type,\n"
+		"                         frag_list); timestamps on the virtual clock. Frames that\n"
+		"                         are CHECKSUM_PARTIAL carry a partial (pseudo-header) TCP\n"
+		"                         checksum by design, so tshark's 'bad checksum' on them is\n"
+		"                         expected; the report lists which frames those are\n"
 		"  --report FILE          the topology drawn (FILE.svg, .png with Graphviz's dot;\n"
 		"                         .dot for the graph itself) with the first failed flow's\n"
 		"                         ends and the place of the first loss marked\n");
@@ -744,6 +751,12 @@ static void print_text(FILE *f, const struct run_opts *o, const struct run_info 
 	fprintf(f, "\ndrops:%s\n", r->n_expl ? "" : " none");
 	for (unsigned i = 0; i < r->n_expl; i++)
 		fprintf(f, "  %" PRIu64 "x %s\n", r->expl[i].count, r->expl[i].text);
+	if (r->pcap_note[0])
+		fprintf(f,
+			"\npcap files in %s: CHECKSUM_PARTIAL frames carry a partial (pseudo-header) "
+			"TCP checksum by design,\nso tshark's 'bad checksum' on them is expected (each "
+			"frame's comment gives its offload state):\n  %s\n",
+			o->so.pcap_dir, r->pcap_note);
 	if (json_array_size(info->klog)) {
 		fprintf(f, "\nkernel driver log:\n");
 		size_t i;

@@ -214,6 +214,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			trace_name_endpoint(st.tr, stack_name(t->eps[e].stack), t->eps[e].display);
 			stack_set_drop_hook(t->eps[e].stack, on_drop, st.tr);
 		}
+		trace_set_clock(st.tr, t->loop);
 		trace_install(st.tr);
 	}
 	double t0 = wall_now();
@@ -330,6 +331,7 @@ out:
 		if (st.flows[i])
 			stack_flow_free(st.flows[i]);
 	if (st.tr) {
+		trace_pcap_note(st.tr, res->pcap_note, sizeof(res->pcap_note));
 		for (unsigned e = 0; e < t->n_eps; e++)
 			stack_set_drop_hook(t->eps[e].stack, NULL, NULL);
 		trace_destroy(st.tr);

@@ -66,6 +66,7 @@ struct scenario_result {
 	double virtual_s;
 	uint64_t payload_delivered; /* every flow's bytes delivered, both ways */
 	bool interrupted;           /* stopped by o->interrupt before the flows finished */
+	char pcap_note[1024];       /* trace_pcap_note of --pcap: CHECKSUM_PARTIAL frames */
 };
 
 void scenario_options_default(struct scenario_options *o);

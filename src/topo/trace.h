@@ -41,6 +41,16 @@ struct trace_explanation {
  * says why: e.g. the pcap directory cannot be created). */
 struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigned first_n,
 			   char *err, size_t err_size);
+struct ev_loop;
+/* Time the text trace and the pcap files by loop's clock (the virtual clock
+ * in embedded mode), from now. Without it every time is 0. */
+void trace_set_clock(struct trace *tr, const struct ev_loop *loop);
+/* Which pcap files hold CHECKSUM_PARTIAL frames (their TCP checksum field
+ * holds the pseudo-header sum by design, so tshark calls it bad): one line
+ * per file, "NAME.pcapng: N frames CHECKSUM_PARTIAL, numbers A to B", written
+ * to buf ("" when none). Returns the length written. */
+size_t trace_pcap_note(const struct trace *tr, char *buf, size_t size);
+
 /* Install as the process's pkt trace hook (one recorder at a time). */
 void trace_install(struct trace *tr);
 void trace_uninstall(void);

@@ -137,12 +137,23 @@ check "fix 3 off is explained as seed issue 3" sh -c "'$ILLAN' run --bytes 64K -
 check "trace and pcap are written" expect_exit 0 "$ILLAN" run --bytes 256K --trace "$tmp/trace.txt" --pcap "$tmp/pcap"
 check "trace shows hops of the first SYN" grep -q "SYN .*trunk-in rx .*ip_summed=PARTIAL" "$tmp/trace.txt"
 check "trace shows a GRO frag_list packet (X->B)" grep -q "X->B .*frag_list=yes" "$tmp/trace.txt"
-check "one pcap per hop" sh -c "ls '$tmp/pcap' | grep -q 'trunk-out_tx.pcap' && ls '$tmp/pcap' | grep -q 'vm-b_rx.pcap'"
+check "one pcapng per hop" sh -c "ls '$tmp/pcap' | grep -q 'trunk-out_tx.pcapng' && ls '$tmp/pcap' | grep -q 'vm-b_rx.pcapng'"
+check "trace opens with a header naming its columns and clock" sh -c "head -1 '$tmp/trace.txt' | grep -q '^# illan trace: the first 8 packets' && grep -q '^# time_s .*flow .*hop .*ip_summed' '$tmp/trace.txt' && grep -q 'virtual clock' '$tmp/trace.txt'"
+check "trace times are on the virtual clock (0 s: no timer fires in a whole run)" sh -c "! grep -vE '^(#|   0\\.000000000 )' '$tmp/trace.txt' | grep -q ."
+check "trace names the SYN-ACK as such" grep -qE "A->B +reply SYN-ACK .*trunk-out rx" "$tmp/trace.txt"
+check "trace hops are device and direction or device and step" sh -c "grep -qE ' trunk-in checksum_help +ip_summed' '$tmp/trace.txt' && grep -qE ' vm-b stack rx +ip_summed' '$tmp/trace.txt' && ! grep -qE ' (netdev_receive|dev_queue_xmit|br_upcall) ' '$tmp/trace.txt'"
+check "trace lists no pure ACKs and summarises them" sh -c "! grep -qE ' segment ' '$tmp/trace.txt' && tail -1 '$tmp/trace.txt' | grep -qE '^# pure ACKs not listed: [1-9][0-9]* hops; A->B fwd [0-9]+'"
+check "run --json --trace - is refused (both want stdout)" sh -c "'$ILLAN' run --json --trace - 2>'$tmp/e'; [ \$? = 2 ] && grep -q 'both want stdout' '$tmp/e'"
+check "run --trace - alone writes the trace to stdout before the report" sh -c "'$ILLAN' run --bytes 64K --trace - > '$tmp/o' && head -1 '$tmp/o' | grep -q '^# illan trace' && grep -q '^result: OK' '$tmp/o'"
+check "the report says which pcap frames are CHECKSUM_PARTIAL and why tshark calls them bad" sh -c "'$ILLAN' run --bytes 256K --pcap '$tmp/pcap2' > '$tmp/o' && grep -q 'CHECKSUM_PARTIAL frames carry a partial (pseudo-header) TCP checksum by design' '$tmp/o' && grep -qE '^  vm-a_tx.pcapng: [0-9]+ frames CHECKSUM_PARTIAL, numbers 1 to' '$tmp/o'"
 if command -v tshark >/dev/null 2>&1; then
-  check "tshark reads a hop pcap" sh -c "tshark -r '$tmp/pcap/vm-b_rx.pcap' 2>/dev/null | grep -q TCP"
-  check "pcaps are named by hop only" sh -c "! ls '$tmp/pcap' | grep -qv -E '^(vm-a|vm-b|trunk-in|trunk-out|phys|x-nic)_(rx|tx).pcap\$|^bridge_upcall.pcap\$'"
+  check "tshark reads a hop pcapng" sh -c "tshark -r '$tmp/pcap/vm-b_rx.pcapng' 2>/dev/null | grep -q TCP"
+  check "pcaps are named by hop only" sh -c "! ls '$tmp/pcap' | grep -qv -E '^(vm-a|vm-b|trunk-in|trunk-out|phys|x-nic)_(rx|tx).pcapng\$|^bridge_upcall.pcapng\$'"
+  check "every frame has a comment with its offload state at that hop" sh -c "tshark -r '$tmp/pcap/trunk-out_tx.pcapng' -T fields -e frame.comment 2>/dev/null > '$tmp/c' && [ -s '$tmp/c' ] && ! grep -qv '^trunk-out tx: ip_summed=[A-Z]* .*gso_size=[0-9]* gso_type=[a-z0-9|]* frag_list=\\(yes\\|no\\) len=[0-9]*' '$tmp/c' && grep -q 'ip_summed=PARTIAL csum_start=34 csum_offset=16' '$tmp/c'"
+  check "frame timestamps are on the virtual clock" sh -c "tshark -r '$tmp/pcap/vm-a_tx.pcapng' -T fields -e frame.time_epoch 2>/dev/null | sort -u | grep -qx '0.000000000'"
+  check "tshark's bad checksums are exactly the CHECKSUM_PARTIAL frames the report names" sh -c "grep -E '^  vm-a_tx.pcapng' '$tmp/o' | sed -E 's/.*: ([0-9]+) frames.*/\\1/' > '$tmp/want' && tshark -r '$tmp/pcap2/vm-a_tx.pcapng' -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 0' 2>/dev/null | wc -l > '$tmp/got' && cmp -s '$tmp/want' '$tmp/got'"
 else
-  n=$((n + 1)); echo "ok $n - tshark reads a hop pcap # SKIP tshark not installed"
+  n=$((n + 1)); echo "ok $n - tshark reads a hop pcapng # SKIP tshark not installed"
 fi
 
 check "matrix runs all 16 combinations" expect_exit 0 "$ILLAN" matrix --bytes 128K
