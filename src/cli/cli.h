@@ -15,5 +15,6 @@ int cmd_stats(int argc, char **argv);      /* ctl.c: counters from the daemon */
 int cmd_flows(int argc, char **argv);      /* ctl.c: bridge flows from the daemon */
 int cmd_bench_real(int argc, char **argv); /* benchreal.c: `illan bench --real` (iperf3) */
 int cmd_topo(int argc, char **argv);       /* topocmd.c: topo check|show */
+int cmd_diff(int argc, char **argv);       /* diff.c: two runs' JSON compared */
 
 #endif

@@ -14,6 +14,7 @@
 #pragma weak cmd_stats
 #pragma weak cmd_flows
 #pragma weak cmd_topo
+#pragma weak cmd_diff
 
 static const struct {
 	const char *name;
@@ -23,11 +24,12 @@ static const struct {
 	{"run", cmd_run, "run a topology (the seed by default) and report every flow"},
 	{"matrix", cmd_matrix, "run all 16 fix combinations and tabulate"},
 	{"topo", cmd_topo, "check or draw a topology file"},
-	{"bench", cmd_bench, "measure goodput and per-hop cost"},
+	{"bench", cmd_bench, "measure illan's speed (payload per wall second), per-hop cost"},
 	{"netns", cmd_netns, "real traffic: netns up|down|status (root)"},
 	{"daemon", cmd_daemon, "the real-traffic emulator (started by netns up)"},
 	{"stats", cmd_stats, "counters of a running daemon"},
 	{"flows", cmd_flows, "bridge datapath flows of a running daemon"},
+	{"diff", cmd_diff, "what differs between two runs' JSON (illan run --json)"},
 };
 
 static void usage(FILE *f)

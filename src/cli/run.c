@@ -102,7 +102,9 @@ static void usage_run(FILE *f)
 		"  FILE                   a topology file (see docs/topology.md); default: the\n"
 		"                         built-in seed topology (examples/seed.yaml). Options\n"
 		"                         override the file where they apply.\n"
-		"  --fixes all|none|LIST  seed fixes on: " OPTS_FIXES_WORDS "\n"
+		"  --fixes all|none|LIST  seed fixes on: all, none, or a comma list of 1-4 and/or\n"
+		"                         trunk-offload, trunk-csum-partial, pseudo-csum,\n"
+		"                         fraglist-linearize (case and spaces ignored)\n"
 		"  --bytes N              bytes each client sends (K/M/G/T suffixes; default 128M)\n"
 		"                         (--reply-bytes: default 4M)\n" RUN_COMMON_HELP
 		"  --trace FILE           offload state of the first packets of each flow, hop by hop,\n"
@@ -117,7 +119,10 @@ static void usage_run(FILE *f)
 		"                         expected; the report lists which frames those are\n"
 		"  --report FILE          the topology drawn (FILE.svg, .png with Graphviz's dot;\n"
 		"                         .dot for the graph itself) with the first failed flow's\n"
-		"                         ends and the place of the first loss marked\n");
+		"                         ends and the place of the first loss marked\n"
+		"  On a terminal a progress line shows bytes moved, rate and ETA; Ctrl-C stops the\n"
+		"  run with the report so far (exit 130). The report gives illan's own speed (payload\n"
+		"  per wall second of emulation), apart from virtual time, and none for a failed run.\n");
 }
 
 static void usage_matrix(FILE *f)
@@ -130,8 +135,9 @@ static void usage_matrix(FILE *f)
 		"  FILE                   a topology file (default: the built-in seed)\n"
 		"  --bytes N              bytes each client sends (K/M/G/T suffixes; default 32M)\n"
 		"                         (--reply-bytes: default 1M)\n" RUN_COMMON_HELP
-		"  matrix sets the fixes itself and writes no per-packet files: --fixes, --trace,\n"
-		"  --pcap and --report are refused (they are options of illan run).\n");
+		"  matrix sets the fixes itself and writes no per-packet files, so it refuses\n"
+		"  illan run's --fixes, --trace, --pcap and --report. Ctrl-C stops after the rows\n"
+		"  so far (exit 130).\n");
 }
 
 /* Parse the options shared by run and matrix. Returns 0, 1 (help shown) or
@@ -373,6 +379,8 @@ static unsigned effective_fixes(const struct topo *t)
 	return fixes;
 }
 
+static json_t *fixes_json(unsigned fixes);
+
 static json_t *config_json(const struct run_opts *o, const struct topo *t)
 {
 	const struct topo_desc *d = t->desc;
@@ -433,6 +441,24 @@ static json_t *config_json(const struct run_opts *o, const struct topo *t)
 				      t->cfg.linux_bridge, "veb", t->cfg.veb, "bytes",
 				      (json_int_t)o->bytes, "reply_bytes", (json_int_t)o->reply_bytes,
 				      "trace", o->so.trace_file, "pcap", o->so.pcap_dir));
+	/* the rest of what decides a run, so `illan diff` can compare two */
+	json_t *opt = json_object_get(c, "options");
+	json_object_set_new(opt, "family", json_integer(o->so.family));
+	json_object_set_new(opt, "mtu", json_integer(t->cfg.mtu ? t->cfg.mtu : d->mtu));
+	json_object_set_new(opt, "seed", json_integer((json_int_t)t->cfg.seed));
+	json_object_set_new(opt, "driver", json_string(o->cfg.driver ? o->cfg.driver : "illan"));
+	json_object_set_new(opt, "fixes",
+			    t->cfg.fixes == TOPO_FIXES_FILE ? json_string("per adapter")
+							    : fixes_json(t->cfg.fixes));
+	json_t *flows = json_array();
+	for (unsigned i = 0; i < d->n_flows; i++)
+		json_array_append_new(flows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:i}", "name",
+						       d->flows[i].name, "from", d->flows[i].from,
+						       "to", d->flows[i].to, "bytes",
+						       (json_int_t)d->flows[i].bytes, "reply_bytes",
+						       (json_int_t)d->flows[i].reply_bytes, "port",
+						       d->flows[i].port));
+	json_object_set_new(c, "flows", flows);
 	return c;
 }
 

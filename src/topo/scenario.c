@@ -92,9 +92,9 @@ static void on_done(void *arg, struct stack_flow *f)
 		}
 }
 
-static void mib(char *buf, size_t size, double bytes)
+static void mib(char *buf, size_t size, double bytes, const char *unit)
 {
-	snprintf(buf, size, "%.1f MiB", bytes / (1024.0 * 1024.0));
+	snprintf(buf, size, "%.1f%s", bytes / (1024.0 * 1024.0), unit);
 }
 
 /* The progress line: bytes moved so far (both ways, every flow) of the
@@ -109,13 +109,13 @@ static void draw_progress(struct run_state *st, double now)
 	}
 	double el = now - st->t0, rate = el > 0 ? (double)moved / el : 0;
 	char a[32], b[32], eta[32] = "?";
-	mib(a, sizeof(a), (double)moved);
-	mib(b, sizeof(b), (double)st->total);
+	mib(a, sizeof(a), (double)moved, "");
+	mib(b, sizeof(b), (double)st->total, " MiB");
 	if (rate > 0 && st->total >= moved)
 		snprintf(eta, sizeof(eta), "%.0f s", (double)(st->total - moved) / rate);
+	/* short enough for an 80-column terminal, so \r redraws one line */
 	fprintf(stderr,
-		"\r\033[K  %s of %s (%.0f%%), %.1f MiB/s of wall time, ETA %s, %u/%u flows done, "
-		"virtual %.3f s (Ctrl-C stops with a report)",
+		"\r\033[K  %s of %s (%.0f%%)  %.1f MiB/s wall  ETA %s  flows %u/%u  virtual %.3f s",
 		a, b, st->total ? 100.0 * (double)moved / (double)st->total : 100.0,
 		rate / (1024.0 * 1024.0), eta, st->n_done, st->n,
 		(double)(ev_now(st->loop) - st->v0) / 1e9);

@@ -32,7 +32,7 @@ check "stray argument is refused" expect_exit 2 "$ILLAN" run extra
 # One command line (issue 14): --version, help that exits 0 everywhere and
 # is the subcommand's own, one grammar for sizes, fix lists and MTUs.
 check "--version prints the version" sh -c "'$ILLAN' --version | grep -qE '^illan [0-9]+\.[0-9]+\.[0-9]+\$'"
-for c in run matrix bench "netns up" "netns down" "netns status" stats flows "topo check" "topo show"; do
+for c in run matrix bench "netns up" "netns down" "netns status" stats flows "topo check" "topo show" diff; do
   check "$c --help exits 0 and prints usage" sh -c "'$ILLAN' $c --help > '$tmp/h' && grep -q '^usage: illan' '$tmp/h'"
 done
 check "matrix --help shows matrix's options, not run's" sh -c "'$ILLAN' matrix --help | grep -q '^usage: illan matrix' && ! '$ILLAN' matrix --help | grep -q -- '--pcap DIR'"
@@ -72,7 +72,7 @@ check "a failed run's JSON has a null rate" sh -c "'$ILLAN' run --bytes 64K --fi
 check "a whole run's JSON rate is payload per wall second" sh -c "'$ILLAN' run --bytes 1M --reply-bytes 1M --json | python3 -c \"import json,sys; d=json.load(sys.stdin); e=d['emulation']; assert e['payload_bytes'] == 4 << 20 and abs(e['gbit_per_wall_s'] - e['payload_bytes'] * 8 / e['wall_s'] / 1e9) < 1e-6 * e['gbit_per_wall_s'], e\""
 check "matrix shows virtual time, not wall-clock Gbit/s" sh -c "'$ILLAN' matrix --bytes 64K > '$tmp/m' && grep -q 'virtual-s virtual-s' '$tmp/m' && ! grep -q 'Gbit/s' '$tmp/m' && grep -qE '^1,2,4 +ok +FAIL .* 2\.00 +63\.00 ' '$tmp/m' && grep -q 'never on wall time' '$tmp/m'"
 if command -v script >/dev/null 2>&1; then
-  check "a run on a terminal shows bytes moved, rate and ETA" sh -c "script -qec \"'$ILLAN' run --bytes 96M\" /dev/null | tr '\\r' '\\n' | grep -aqE 'MiB of 200\.0 MiB \([0-9]+%\), [0-9.]+ MiB/s of wall time, ETA [0-9]+ s'"
+  check "a run on a terminal shows bytes moved, rate and ETA" sh -c "script -qec \"'$ILLAN' run --bytes 1G --reply-bytes 64K\" /dev/null | tr '\\r' '\\n' | grep -aqE '[0-9.]+ of 2048\.1 MiB \([0-9]+%\)  [0-9.]+ MiB/s wall  ETA [0-9]+ s  flows [0-2]/2  virtual [0-9.]+ s\$'"
 else
   n=$((n + 1)); echo "ok $n - progress on a terminal # SKIP script(1) missing"
 fi
@@ -155,6 +155,45 @@ if command -v tshark >/dev/null 2>&1; then
 else
   n=$((n + 1)); echo "ok $n - tshark reads a hop pcapng # SKIP tshark not installed"
 fi
+
+# Two runs compared (issue 14): the JSON records the whole configuration and
+# `illan diff` shows what differs in configuration, outcome and counters.
+"$ILLAN" run --bytes 64K --json >"$tmp/d1.json"
+"$ILLAN" run --bytes 64K --json >"$tmp/d2.json"
+"$ILLAN" run --bytes 64K --json --no-gro --veb >"$tmp/d3.json"
+"$ILLAN" run --bytes 64K --json --fixes 1,3,4 >"$tmp/d4.json"
+check "the JSON records the whole configuration" python3 - "$tmp/d1.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["config"]
+assert c["illan_version"] and c["topology"] == "seed", c
+assert c["vswitches"][0]["mode"] == "vepa" and c["bridges"][0]["kind"] == "ovs", c
+assert c["nics"][0]["gro"] is True, c
+o = c["options"]
+for k, v in (("bytes", 65536), ("family", 4), ("mtu", 1500), ("seed", 1), ("driver", "illan"), ("no_gro", False), ("veb", False)):
+    assert o[k] == v, (k, o)
+assert [f["name"] for f in c["flows"]] == ["A->B", "X->B"] and c["flows"][0]["bytes"] == 65536, c["flows"]
+PY
+check "diff of two runs of the same configuration: the same, exit 0" sh -c "'$ILLAN' diff '$tmp/d1.json' '$tmp/d2.json' > '$tmp/o' && [ \$(grep -c '(the same)' '$tmp/o') = 3 ]"
+check "diff names the configuration that changed (GRO, VEB) and exits 1" python3 - "$ILLAN" "$tmp/d1.json" "$tmp/d3.json" <<'PY'
+import subprocess, sys
+p = subprocess.run([sys.argv[1], "diff", sys.argv[2], sys.argv[3]], capture_output=True, text=True)
+lines = p.stdout.splitlines()
+assert p.returncode == 1, p
+for want in ('  config.nics[phys].gro: true -> false', '  config.vswitches[ETHERNET0].mode: "vepa" -> "veb"',
+             '  config.options.no_gro: false -> true'):
+    assert want in lines, (want, p.stdout)
+assert any(l.startswith("  counters.gro_merged: ") and l.endswith(")") and " -> 0 (-" in l for l in lines), p.stdout
+PY
+check "diff shows the outcome and the drops that differ" python3 - "$ILLAN" "$tmp/d1.json" "$tmp/d4.json" <<'PY'
+import subprocess, sys
+p = subprocess.run([sys.argv[1], "diff", sys.argv[2], sys.argv[3]], capture_output=True, text=True)
+lines = p.stdout.splitlines()
+assert p.returncode == 1, p
+assert "  fixes: [1,2,3,4] -> [1,3,4]" in lines and "  flows[A->B].ok: true -> false" in lines, p.stdout
+assert any("seed issue 2].count: 0 -> 7 (+7)" in l for l in lines), p.stdout
+assert "wall_s" not in p.stdout.replace("wall_s and emulation", ""), p.stdout
+PY
+check "diff of a file that is not a run's JSON exits 2" sh -c "echo '{}' > '$tmp/x.json'; '$ILLAN' diff '$tmp/d1.json' '$tmp/x.json' 2>'$tmp/e'; [ \$? = 2 ] && grep -q 'is not the JSON of' '$tmp/e'"
 
 check "matrix runs all 16 combinations" expect_exit 0 "$ILLAN" matrix --bytes 128K
 check "matrix has 16 rows" sh -c "grep -cE '^(none|[1-4,]+) ' '$tmp/out' | grep -qx 16"
