@@ -49,10 +49,16 @@ static int ctl_request(const char *prog, const char *dir, const char *lab, const
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
-		fprintf(stderr,
-			"%s: no daemon answers at %s (%s); start one with 'illan netns up%s%s'%s\n",
-			prog, path, strerror(e), lab ? " --name " : "", lab ? lab : "",
-			e == EACCES ? " — and the control socket is root's only" : "");
+		if (e == EACCES) /* a daemon may well be there: root's socket */
+			fprintf(stderr,
+				"%s: the control socket %s is root's only (%s): run it as root, "
+				"e.g. sudo %s%s%s\n",
+				prog, path, strerror(e), prog, lab ? " --name " : "", lab ? lab : "");
+		else
+			fprintf(stderr,
+				"%s: no daemon answers at %s (%s); start one with 'illan netns "
+				"up%s%s'\n",
+				prog, path, strerror(e), lab ? " --name " : "", lab ? lab : "");
 		close(fd);
 		return 1;
 	}

@@ -64,6 +64,7 @@
 #include "topo/real.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo/trace.h"
 
 /* daemon_paths_init: see daemon.h. */
 void daemon_paths_init(struct daemon_paths *p, const char *dir)
@@ -444,7 +445,7 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, in
 	char fixes[16], mtu[16];
 	daemon_fixes_format(o->fixes, fixes, sizeof(fixes));
 	snprintf(mtu, sizeof(mtu), "%u", o->mtu);
-	char *argv[16];
+	char *argv[20];
 	int n = 0;
 	argv[n++] = "illan";
 	argv[n++] = "daemon";
@@ -469,6 +470,14 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, in
 	if (o->driver[0]) {
 		argv[n++] = "--driver";
 		argv[n++] = (char *)o->driver;
+	}
+	if (o->pcap_dir[0]) {
+		argv[n++] = "--pcap";
+		argv[n++] = (char *)o->pcap_dir;
+	}
+	if (o->trace_file[0]) {
+		argv[n++] = "--trace";
+		argv[n++] = (char *)o->trace_file;
 	}
 	argv[n] = NULL;
 	pid_t pid = fork();
@@ -624,6 +633,7 @@ struct daemon {
 	bool pid_written, listening;
 	bool stop;
 	uint64_t started_ns;
+	struct trace *trace; /* --pcap/--trace, or NULL */
 };
 
 /* Log lines that could not be written (the log is the daemon's stderr). */
@@ -956,6 +966,8 @@ static struct topo_desc *daemon_load(struct daemon *d, char *err, size_t err_siz
 
 static void daemon_teardown(struct daemon *d)
 {
+	trace_destroy(d->trace); /* flushes --trace and --pcap files */
+	d->trace = NULL;
 	real_destroy(d->real);
 	d->real = NULL;
 	lab_free(&d->lab);
@@ -983,7 +995,7 @@ static void daemon_usage(FILE *f)
 	fprintf(f,
 		"usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
 		"                    [--driver illan|kernel-VERSION]\n"
-		"                    [--mtu N]\n"
+		"                    [--mtu N] [--pcap DIR] [--trace FILE]\n"
 		"  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
 		"  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
 		"  vm-b, host-x, %s), made by 'illan netns up', which starts this. With\n"
@@ -1029,6 +1041,13 @@ int cmd_daemon(int argc, char **argv)
 			d.opts.no_gro = true;
 		} else if (strcmp(a, "--driver") == 0 && i + 1 < argc) {
 			snprintf(d.opts.driver, sizeof(d.opts.driver), "%s", argv[++i]);
+		} else if ((strcmp(a, "--pcap") == 0 || strcmp(a, "--trace") == 0) && i + 1 < argc) {
+			char *to = a[2] == 'p' ? d.opts.pcap_dir : d.opts.trace_file;
+			if (argv[++i][0] != '/' || strlen(argv[i]) >= sizeof(d.opts.pcap_dir)) {
+				fprintf(stderr, "illan daemon: %s takes an absolute path\n", a);
+				return 2;
+			}
+			snprintf(to, sizeof(d.opts.pcap_dir), "%s", argv[i]);
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			daemon_usage(stdout);
 			return 0;
@@ -1066,6 +1085,13 @@ int cmd_daemon(int argc, char **argv)
 		return 1;
 	}
 	pid_t other = daemon_ctl_pid(&d.paths, NULL);
+	if (other == -EACCES) { /* root's socket seen by another user */
+		daemon_log("the control socket %s is root's: the daemon runs as root (illan "
+			   "netns up starts it)",
+			   d.paths.sock);
+		close(d.dir_fd);
+		return 1;
+	}
 	if (other != 0) {
 		daemon_log("a daemon (pid %d) already answers at %s: not starting another",
 			   (int)other, d.paths.sock);
@@ -1094,6 +1120,19 @@ int cmd_daemon(int argc, char **argv)
 	if (daemon_attach(&d, err, sizeof(err)) < 0) {
 		daemon_log("cannot attach the namespaces: %s", err);
 		goto out;
+	}
+	if (d.opts.pcap_dir[0] || d.opts.trace_file[0]) {
+		/* the first 8 packets of each of the first 16 connections, as
+		 * `illan run --pcap/--trace` writes them (src/topo/trace.h) */
+		d.trace = trace_create(d.opts.trace_file[0] ? d.opts.trace_file : NULL,
+				       d.opts.pcap_dir[0] ? d.opts.pcap_dir : NULL, 8, err,
+				       sizeof(err));
+		if (!d.trace) {
+			daemon_log("%s", err);
+			goto out;
+		}
+		trace_auto_flows(d.trace);
+		trace_install(d.trace);
 	}
 	d.ctl = ctlsrv_create(d.topo->loop, NULL, daemon_ctl_words, daemon_ctl_answer, &d);
 	if (!d.ctl) {

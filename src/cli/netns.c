@@ -955,6 +955,7 @@ static void netns_usage(FILE *f)
 	fprintf(f,
 		"usage: illan netns up [FILE] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
 		"                      [--mtu N] [--driver illan|kernel-VERSION] [--dir DIR]\n"
+		"                      [--pcap DIR] [--trace FILE]\n"
 		"       illan netns down [FILE] [--name LAB] [--dir DIR]\n"
 		"       illan netns status [FILE] [--name LAB] [--json] [--dir DIR]\n"
 		"  up: one network namespace per partition and external host with an endpoint,\n"
@@ -964,6 +965,9 @@ static void netns_usage(FILE *f)
 		"). A lab named LAB (--name, or FILE's topology name) prefixes\n"
 		"  its namespaces with LAB- and keeps its files in DIR/LAB; stats and flows take\n"
 		"  --name too. Containers are not supported in real mode yet.\n"
+		"  --pcap DIR, --trace FILE: as illan run's, written by the daemon: the first 8\n"
+		"  packets of each of the first 16 TCP connections, hop by hop (pcap times: time of\n"
+		"  day; trace times: seconds since the daemon started); complete at netns down.\n"
 		"  --fixes: " DAEMON_FIXES_HELP "  --mtu N: %u..%u in real mode; " OPTS_MTU_WHY ".\n",
 		OPTS_MTU_MIN, OPTS_MTU_MAX_REAL);
 }
@@ -1032,6 +1036,25 @@ int cmd_netns(int argc, char **argv)
 				return 2;
 			}
 			snprintf(o.d.driver, sizeof(o.d.driver), "%s", v);
+		} else if ((strcmp(a, "--pcap") == 0 || strcmp(a, "--trace") == 0) &&
+			   i + 1 < argc && strcmp(sub, "up") == 0) {
+			/* the daemon writes them: absolute, as it runs elsewhere */
+			char *to = a[2] == 'p' ? o.d.pcap_dir : o.d.trace_file;
+			char cwd[200] = "";
+			const char *v = argv[++i];
+			if (v[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+				fprintf(stderr, "illan netns: %s %s: %s\n", a, v, strerror(errno));
+				return 2;
+			}
+			if (!v[0] || strcmp(v, "-") == 0 ||
+			    (size_t)snprintf(to, sizeof(o.d.pcap_dir), "%s%s%s", cwd,
+					     cwd[0] ? "/" : "", v) >= sizeof(o.d.pcap_dir)) {
+				fprintf(stderr,
+					"illan netns: %s '%s': expected a path (the daemon "
+					"writes it; shorter than 200 bytes)\n",
+					a, v);
+				return 2;
+			}
 		} else if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (a[0] != '-' && !o.file) {

@@ -19,9 +19,9 @@
 
 /* Range of --mtu in embedded mode (illan run, matrix) and in real mode
  * (netns up, daemon), and why they differ. */
-#define OPTS_MTU_MIN 576
-#define OPTS_MTU_MAX_EMBEDDED 65394
-#define OPTS_MTU_MAX_REAL 9000
+#define OPTS_MTU_MIN 576u
+#define OPTS_MTU_MAX_EMBEDDED 65394u
+#define OPTS_MTU_MAX_REAL 9000u
 #define OPTS_MTU_WHY                                                                         \
 	"real mode stops at 9000, the jumbo frames of the kernel's TAP and veth devices it " \
 	"glues in; the emulated virtual Ethernet alone, in embedded mode, carries MTUs up to 65394"

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "ev/counter.h"
 #include "ev/ev.h"
@@ -70,7 +71,7 @@ struct trace_rec {
 };
 
 struct trace_flow {
-	char name[32];
+	char name[96];
 	uint8_t family;
 	uint8_t a[16], b[16];
 	uint16_t pa, pb;
@@ -103,8 +104,9 @@ struct trace {
 	unsigned n_expl;
 	uint64_t n_expl_lost; /* drops of kinds beyond TRACE_MAX_EXPLAIN */
 	bool pcap_warned;
-	const struct ev_loop *clock; /* trace_set_clock; NULL: none set */
-	uint64_t t0_ns;              /* the clock at trace_set_clock */
+	const struct ev_loop *clock; /* trace_set_clock; NULL: the real-time clock */
+	uint64_t t0_ns;              /* the clock at trace_set_clock or trace_create */
+	bool auto_flows;             /* trace_auto_flows: a client's SYN names a flow */
 	/* pure ACKs (no payload, no SYN/FIN/RST) are not printed, only counted
 	 * per flow direction: they would drown the packets that matter */
 	uint64_t acks_hidden;
@@ -160,11 +162,25 @@ static const struct counter_desc *phrase_of(const char *name)
 
 static struct trace *current;
 
-/* Virtual (or loop) time since trace_set_clock, in nanoseconds: 0 when no
- * clock was set. */
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Time since the trace began, in nanoseconds: on the loop's clock (the
+ * virtual one in embedded mode) after trace_set_clock, else real time. */
 static uint64_t trace_now(const struct trace *tr)
 {
-	return tr->clock ? ev_now(tr->clock) - tr->t0_ns : 0;
+	return (tr->clock ? ev_now(tr->clock) : realtime_ns()) - tr->t0_ns;
+}
+
+/* A frame's pcap timestamp: the virtual clock from 0 in embedded mode, the
+ * real time of day (since the epoch) in real mode. */
+static uint64_t pcap_time(const struct trace *tr)
+{
+	return tr->clock ? trace_now(tr) : realtime_ns();
 }
 
 static struct trace_pcap *pcap_for(struct trace *tr, const char *where)
@@ -233,7 +249,7 @@ static void pcap_write(struct trace *tr, const struct pkt *p, const char *where)
 		return;
 	char comment[320];
 	offload_comment(p, where, comment, sizeof(comment));
-	if (pcapng_write(pc->w, trace_now(tr), buf, n, p->len, comment) && !tr->pcap_warned) {
+	if (pcapng_write(pc->w, pcap_time(tr), buf, n, p->len, comment) && !tr->pcap_warned) {
 		fprintf(stderr, "illan: cannot write the pcap of %s\n", where);
 		tr->pcap_warned = true;
 	}
@@ -327,11 +343,13 @@ static void print_header(struct trace *tr)
 	fprintf(tr->out,
 		"# illan trace: the first %u packets of each flow direction (and the first %u "
 		"GSO or frag_list ones), every hop;\n"
-		"# time: seconds on the virtual clock from the run's start; hop: DEVICE rx|tx, "
+		"# time: seconds %s; hop: DEVICE rx|tx, "
 		"DEVICE stack rx|tx, DEVICE STEP,\n# or STEP alone while the packet is on no device; "
 		"what: SYN, SYN-ACK, FIN, RST or data\n"
 		"# pure ACKs are counted at the end, not listed; DROP lines explain a loss\n",
-		tr->first_n, tr->first_n);
+		tr->first_n, tr->first_n,
+		tr->clock ? "on the virtual clock from the run's start"
+			  : "of real time from the start of the trace");
 	fprintf(tr->out, "# %-12s %-8s %-5s %-7s %-14s %-26s %-22s %-11s %-14s %-13s %s\n",
 		"time_s", "flow", "dir", "what", "seq", "hop", "ip_summed", "csum", "gso_size",
 		"frag_list", "len");
@@ -351,6 +369,23 @@ static void print_hop(struct trace *tr, const struct trace_rec *r, const struct 
 		r->key.flags ? what_of(&r->key, dir) : "data", r->key.seq, hp->where,
 		summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
 		hp->frag_list ? "yes" : "no", hp->len);
+}
+
+/* trace_auto_flows: a client's SYN (SYN without ACK) of a connection no
+ * flow covers names a new one, "ADDR:PORT->ADDR:PORT", while there is room
+ * (TRACE_FLOWS). */
+static void auto_flow(struct trace *tr, const struct trace_key *k, const uint8_t *l4)
+{
+	int dir;
+	if ((l4[13] & TCP_ACK) || flow_of(tr, k, &dir) || tr->n_flows == TRACE_FLOWS)
+		return;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], name[96];
+	int af = k->family == 4 ? AF_INET : AF_INET6;
+	inet_ntop(af, k->saddr, a, sizeof(a));
+	inet_ntop(af, k->daddr, b, sizeof(b));
+	snprintf(name, sizeof(name), k->family == 4 ? "%s:%u->%s:%u" : "[%s]:%u->[%s]:%u", a,
+		 k->sport, b, k->dport);
+	trace_add_flow(tr, name, k->family, k->saddr, k->sport, k->daddr, k->dport);
 }
 
 static bool is_hop_point(const char *where)
@@ -407,6 +442,8 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 		const uint8_t *l4p = pkt_data(p) + l4;
 		r->ack_only = !k.flags && p->len == l4 + ((l4p[12] >> 4) * 4u);
 	}
+	if (is_new && tr->auto_flows && (k.flags & TCP_SYN))
+		auto_flow(tr, &k, pkt_data(p) + l4);
 	bool just_selected = select_rec(tr, r, p, is_new);
 	if (just_selected && tr->out && !r->ack_only)
 		for (unsigned i = 0; i < r->n_hops; i++) /* its history so far */
@@ -451,6 +488,7 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 		return NULL;
 	}
 	tr->first_n = first_n;
+	tr->t0_ns = realtime_ns();
 	if (trace_file) {
 		tr->out = strcmp(trace_file, "-") == 0 ? stdout : fopen(trace_file, "w");
 		if (!tr->out) {
@@ -478,6 +516,12 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 		snprintf(tr->pcap_dir, sizeof(tr->pcap_dir), "%s", pcap_dir);
 	}
 	return tr;
+}
+
+/* trace_auto_flows: see trace.h. */
+void trace_auto_flows(struct trace *tr)
+{
+	tr->auto_flows = true;
 }
 
 /* trace_set_clock: see trace.h. */

@@ -43,8 +43,13 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 			   char *err, size_t err_size);
 struct ev_loop;
 /* Time the text trace and the pcap files by loop's clock (the virtual clock
- * in embedded mode), from now. Without it every time is 0. */
+ * in embedded mode), from now. Without it (real mode) the text trace counts
+ * real time from trace_create and pcap frames carry the time of day. */
 void trace_set_clock(struct trace *tr, const struct ev_loop *loop);
+/* Real mode, where flows are not known beforehand: each new connection
+ * (a SYN without ACK) names a flow "ADDR:PORT->ADDR:PORT", up to 16 flows;
+ * the first packets of each are traced and captured as in embedded mode. */
+void trace_auto_flows(struct trace *tr);
 /* Which pcap files hold CHECKSUM_PARTIAL frames (their TCP checksum field
  * holds the pseudo-header sum by design, so tshark calls it bad): one line
  * per file, "NAME.pcapng: N frames CHECKSUM_PARTIAL, numbers A to B", written

@@ -57,6 +57,8 @@ check "run --mtu 9001 accepted, netns up --mtu 9001 refused with why" sh -c "'$I
 check "run --mtu out of range names both ranges" sh -c "! '$ILLAN' run --mtu 70000 2>'$tmp/e' && grep -q '576..65394 in embedded mode' '$tmp/e' && grep -q 'real mode stops at 9000' '$tmp/e'"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
   check "netns down as a non-root user says what down does" sh -c "setpriv --reuid=nobody --regid=nogroup --clear-groups '$ILLAN' netns down 2>'$tmp/e'; [ \$? = 1 ] && grep -q 'netns down: needs root — stopping the daemon' '$tmp/e' && ! grep -q 'creating' '$tmp/e'"
+  mkdir -p "$tmp/rootonly" && chmod 700 "$tmp/rootonly"
+  check "stats as a non-root user before root's socket says run it as root" sh -c "setpriv --reuid=nobody --regid=nogroup --clear-groups '$ILLAN' stats --dir '$tmp/rootonly' 2>'$tmp/e'; [ \$? = 1 ] && grep -q 'is root.s only (Permission denied): run it as root, e.g. sudo illan stats' '$tmp/e' && ! grep -q 'start one' '$tmp/e'"
   check "netns up as a non-root user says it creates namespaces" sh -c "setpriv --reuid=nobody --regid=nogroup --clear-groups '$ILLAN' netns up 2>'$tmp/e'; [ \$? = 1 ] && grep -q 'netns up: needs root — creating network namespaces' '$tmp/e'"
 elif [ "$(id -u)" != 0 ]; then
   check "netns down as a non-root user says what down does" sh -c "'$ILLAN' netns down 2>'$tmp/e'; grep -q 'netns down: needs root — stopping the daemon' '$tmp/e'"
