@@ -290,7 +290,9 @@ static void usage_bench(FILE *f)
 		"  embedded: memcpy reference, A->B and X->B goodput per configuration (IPv4/IPv6,\n"
 		"  MTU 1500/9000), per-layer cost, ratios. --real (root): iperf3 through namespaces.\n"
 		"  FILE: a topology file's flows, all at once, under all fixes, no offload, fix 1 off\n"
-		"  and fix 4 off; aggregate goodput per wall second and ratios to all fixes.\n");
+		"  and fix 4 off; aggregate goodput per wall second and ratios to all fixes.\n"
+		"  --bytes N: bytes per flow, K/M/G suffixes as every command (default 64M, 16M\n"
+		"  with --quick); --reps N: rounds, the median reported (default 3).\n");
 }
 
 /* One configuration of `illan bench FILE`: every flow of the file at once,
