@@ -52,6 +52,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "ctlsrv.h"
 #include "daemon.h"
 #include "bridge/bridge.h"
@@ -1025,12 +1026,8 @@ int cmd_daemon(int argc, char **argv)
 			}
 			snprintf(d.opts.lab, sizeof(d.opts.lab), "%s", argv[i]);
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
-			if (ibmveth_parse_fixes(argv[++i], &d.opts.fixes) < 0) {
-				fprintf(stderr,
-					"illan daemon: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
-					argv[i]);
+			if (opts_parse_fixes("illan daemon", argv[++i], &d.opts.fixes) < 0)
 				return 2;
-			}
 			fixes_given = true;
 		} else if (strcmp(a, "--mtu") == 0 && i + 1 < argc) {
 			d.opts.mtu = (unsigned)strtoul(argv[++i], NULL, 10);

@@ -35,7 +35,7 @@
  * needs no root: it shows the daemon's state (root's daemon too), the
  * names and what each interface is glued to, and says the addresses need
  * root rather than leaving them blank. `--fixes` is read by
- * ibmveth_parse_fixes, as `illan run --fixes` is.
+ * opts_parse_fixes (opts.h), as `illan run --fixes` is.
  *
  * Choices where the sources are silent: a host's NIC has TSO and GSO off
  * (it sends MSS-sized frames, as the issue asks, so the IO server's GRO has

@@ -51,7 +51,8 @@ check "--fixes NONE means none" sh -c "'$ILLAN' run --bytes 64K --fixes NONE --j
 for f in "1,,2" "5" "1," ""; do
   "$ILLAN" run --fixes "$f" 2>"$tmp/e1" >/dev/null; r1=$?
   "$ILLAN" netns up --fixes "$f" 2>"$tmp/e2" >/dev/null; r2=$?
-  check "--fixes '$f' refused alike by run and netns up" sh -c "[ $r1 = 2 ] && [ $r2 = 2 ] && [ \"\$(sed 's/^illan [a-z]*: //' '$tmp/e1')\" = \"\$(sed 's/^illan [a-z]*: //' '$tmp/e2')\" ]"
+  "$ILLAN" daemon --fixes "$f" --dir "$tmp/nodaemon" 2>"$tmp/e3" >/dev/null; r3=$?
+  check "--fixes '$f' refused alike by run, netns up and daemon" sh -c "[ $r1 = 2 ] && [ $r2 = 2 ] && [ $r3 = 2 ] && [ \"\$(sed 's/^illan [a-z]*: //' '$tmp/e1')\" = \"\$(sed 's/^illan [a-z]*: //' '$tmp/e2')\" ] && [ \"\$(sed 's/^illan [a-z]*: //' '$tmp/e1')\" = \"\$(sed 's/^illan [a-z]*: //' '$tmp/e3')\" ]"
 done
 check "run --mtu 9001 accepted, netns up --mtu 9001 refused with why" sh -c "'$ILLAN' run --bytes 64K --mtu 9001 >/dev/null && ! '$ILLAN' netns up --mtu 9001 2>'$tmp/e' && grep -q 'real mode stops at 9000' '$tmp/e'"
 check "run --mtu out of range names both ranges" sh -c "! '$ILLAN' run --mtu 70000 2>'$tmp/e' && grep -q '576..65394 in embedded mode' '$tmp/e' && grep -q 'real mode stops at 9000' '$tmp/e'"
