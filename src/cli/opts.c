@@ -84,7 +84,7 @@ int opts_parse_fixes(const char *prog, const char *s, unsigned *out)
 		ok = false;
 	if (ok && ibmveth_parse_fixes(norm, out) == 0)
 		return 0;
-	fprintf(stderr, "%s: --fixes '%s': expected " OPTS_FIXES_WORDS "\n", prog, s ? s : "");
+	fprintf(stderr, "%s: bad --fixes '%s': expected " OPTS_FIXES_WORDS "\n", prog, s ? s : "");
 	return -EINVAL;
 }
 

@@ -32,7 +32,7 @@
 int opts_parse_size(const char *s, uint64_t *out);
 
 /* Parse --fixes: OPTS_FIXES_WORDS into a mask of IBMVETH_FIX_* bits.
- * Returns 0 or -EINVAL; on -EINVAL prints "PROG: --fixes 'S': expected ..."
+ * Returns 0 or -EINVAL; on -EINVAL prints "PROG: bad --fixes 'S': expected ..."
  * to stderr (the one message every subcommand gives). */
 int opts_parse_fixes(const char *prog, const char *s, unsigned *out);
 
