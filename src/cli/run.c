@@ -713,6 +713,18 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 						       r->expl[i].seed_issue, "harmless",
 						       r->expl[i].harmless, "text", r->expl[i].text));
 	json_object_set_new(root, "drops", drops);
+	if (r->pcap_note[0]) { /* which pcap frames tshark will call bad, and why */
+		json_t *files = json_array();
+		char note[sizeof(r->pcap_note)], *save = NULL;
+		snprintf(note, sizeof(note), "%s", r->pcap_note);
+		for (char *l = strtok_r(note, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			json_array_append_new(files, json_string(l + strspn(l, " ")));
+		json_object_set_new(root, "pcap_checksum_partial",
+				    json_pack("{s:s, s:o}", "why",
+					      "CHECKSUM_PARTIAL frames carry a partial (pseudo-header) "
+					      "TCP checksum by design; tshark calls it bad",
+					      "files", files));
+	}
 	json_object_set_new(root, "counters", snap_json_sums(t));
 	json_object_set_new(root, "objects", snap_json_objects(t));
 	json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));

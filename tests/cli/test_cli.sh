@@ -149,6 +149,7 @@ check "trace lists no pure ACKs and summarises them" sh -c "! grep -qE ' segment
 check "run --json --trace - is refused (both want stdout)" sh -c "'$ILLAN' run --json --trace - 2>'$tmp/e'; [ \$? = 2 ] && grep -q 'both want stdout' '$tmp/e'"
 check "run --trace - alone writes the trace to stdout before the report" sh -c "'$ILLAN' run --bytes 64K --trace - > '$tmp/o' && head -1 '$tmp/o' | grep -q '^# illan trace' && grep -q '^result: OK' '$tmp/o'"
 check "the report says which pcap frames are CHECKSUM_PARTIAL and why tshark calls them bad" sh -c "'$ILLAN' run --bytes 256K --pcap '$tmp/pcap2' > '$tmp/o' && grep -q 'CHECKSUM_PARTIAL frames carry a partial (pseudo-header) TCP checksum by design' '$tmp/o' && grep -qE '^  vm-a_tx.pcapng: [0-9]+ frames CHECKSUM_PARTIAL, numbers 1 to' '$tmp/o'"
+check "the JSON says which pcap frames are CHECKSUM_PARTIAL" sh -c "'$ILLAN' run --bytes 64K --pcap '$tmp/pcap3' --json | python3 -c \"import json,sys; p=json.load(sys.stdin)['pcap_checksum_partial']; assert 'by design' in p['why'] and any(f.startswith('vm-a_tx.pcapng: ') for f in p['files']), p\""
 if command -v tshark >/dev/null 2>&1; then
   check "tshark reads a hop pcapng" sh -c "tshark -r '$tmp/pcap/vm-b_rx.pcapng' 2>/dev/null | grep -q TCP"
   check "pcaps are named by hop only" sh -c "! ls '$tmp/pcap' | grep -qv -E '^(vm-a|vm-b|trunk-in|trunk-out|phys|x-nic)_(rx|tx).pcapng\$|^bridge_upcall.pcapng\$'"
