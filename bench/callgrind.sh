@@ -40,7 +40,7 @@ if [ $scale = 1 ]; then
 fi
 for mode in "all-fixes" "no-offload" "fix1-off"; do
   valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$out/cg.$mode" \
-    "$ILLAN" bench --only "A->B $mode v4 mtu1500" --reps 1 --bytes "$MIB" >"$out/log.$mode" 2>&1 ||
+    "$ILLAN" bench --only "A->B $mode v4 mtu1500" --reps 1 --bytes "${MIB}M" >"$out/log.$mode" 2>&1 ||
     { echo "callgrind $mode: illan bench failed" >&2; cat "$out/log.$mode" >&2; exit 1; }
   grep -q "FAILED" "$out/log.$mode" && { echo "callgrind $mode: flow failed" >&2; exit 1; }
   ir=$(grep -E "^(summary|totals):" "$out/cg.$mode" | awk '{print $2}' | tail -1)

@@ -1,7 +1,7 @@
 /*
  * fuzz_cli.c — libFuzzer target for the option parser of `illan run` and
- * `illan matrix` (parse_run_opts in src/cli/run.c, with parse_size,
- * parse_uint and ibmveth_parse_fixes under it): hostile command lines.
+ * `illan matrix` (parse_run_opts in src/cli/run.c, with opts_parse_size,
+ * opts_parse_uint and opts_parse_fixes of opts.c under it): hostile command lines.
  *
  * parse_run_opts is static to run.c and the CLI is not part of libillan, so
  * this target includes run.c itself: the parser fuzzed is the one the

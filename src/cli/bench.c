@@ -23,6 +23,7 @@
 #endif
 
 #include "cli.h"
+#include "opts.h"
 #include "drv/ibmveth/ibmveth.h"
 #include "ev/prof.h"
 #include "pkt/pkt.h"
@@ -291,7 +292,9 @@ static void usage_bench(FILE *f)
 		"  embedded: memcpy reference, A->B and X->B goodput per configuration (IPv4/IPv6,\n"
 		"  MTU 1500/9000), per-layer cost, ratios. --real (root): iperf3 through namespaces.\n"
 		"  FILE: a topology file's flows, all at once, under all fixes, no offload, fix 1 off\n"
-		"  and fix 4 off; aggregate goodput per wall second and ratios to all fixes.\n");
+		"  and fix 4 off; aggregate goodput per wall second and ratios to all fixes.\n"
+		"  --bytes N: bytes per flow, K/M/G suffixes as every command (default 64M, 16M\n"
+		"  with --quick); --reps N: rounds, the median reported (default 3).\n");
 }
 
 /* One configuration of `illan bench FILE`: every flow of the file at once,
@@ -421,6 +424,7 @@ int cmd_bench(int argc, char **argv)
 	const char *plot = NULL, *only = NULL;
 	uint64_t bytes = 64u << 20;
 	unsigned reps = 3;
+	bool bytes_set = false, reps_set = false;
 	optind = 0; /* 0: glibc re-initialises getopt fully (safe to parse twice) */
 	opterr = 0;
 	int c;
@@ -440,14 +444,19 @@ int cmd_bench(int argc, char **argv)
 			only = optarg;
 			break;
 		case 'b':
-			bytes = strtoull(optarg, &end, 10) << 20;
-			if (*end || bytes == 0 || bytes > (64ull << 30)) {
-				fprintf(stderr, "illan bench: --bytes takes MiB, 1..65536\n");
+			/* the grammar of every subcommand (opts.h): 4M, 1G, ... */
+			if (opts_parse_size(optarg, &bytes) || bytes == 0 || bytes > (64ull << 30)) {
+				fprintf(stderr,
+					"illan bench: --bytes '%s': expected a byte count from 1 to 64G "
+					"(K, M, G suffixes: 4M)\n",
+					optarg);
 				return 2;
 			}
+			bytes_set = true;
 			break;
 		case 'r':
 			reps = (unsigned)strtoul(optarg, &end, 10);
+			reps_set = true;
 			if (*end || reps == 0 || reps > BENCH_MAX_REPS) {
 				fprintf(stderr, "illan bench: --reps takes 1..%d\n", BENCH_MAX_REPS);
 				return 2;
@@ -457,14 +466,16 @@ int cmd_bench(int argc, char **argv)
 			usage_bench(stdout);
 			return 0;
 		default:
-			usage_bench(stderr);
+			fprintf(stderr,
+				"illan bench: unknown or incomplete option '%s' (illan bench --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
-	if (quick) {
+	if (quick && !bytes_set) /* --quick sets defaults; --bytes and --reps still rule */
 		bytes = 16u << 20;
+	if (quick && !reps_set)
 		reps = 3;
-	}
 	if (optind < argc) {
 		const char *file = argv[optind++];
 		if (optind < argc) {
@@ -520,8 +531,9 @@ int cmd_bench(int argc, char **argv)
 	 */
 	double mc[BENCH_MAX_REPS] = {0};
 	if (!json)
-		printf("%-28s %10s %s\n", "case", "Gbit/s",
-		       "(median of reps; payload per wall second)");
+		printf("%-28s %10s (median of %u round%s, %" PRIu64
+		       " bytes per flow; payload per wall second)\n",
+		       "case", "Gbit/s", reps, reps == 1 ? "" : "s", bytes);
 	for (unsigned r = 0; r < reps; r++) {
 		mc[r] = only ? 0 : memcpy_gbytes(0.05);
 		for (unsigned i = 0; i < n; i++) {
@@ -572,7 +584,9 @@ int cmd_bench(int argc, char **argv)
 	double fix1_speedup = ratio(ab, find(cs, n, "A->B fix1-off", 4, 1500));
 
 	if (json) {
-		printf("{\"memcpy_gbytes_per_s\": %.4f,\n \"cases\": [", memcpy_gb);
+		printf("{\"reps\": %u, \"bytes_per_flow\": %" PRIu64
+		       ", \"memcpy_gbytes_per_s\": %.4f,\n \"cases\": [",
+		       reps, bytes, memcpy_gb);
 		for (unsigned i = 0; i < n; i++)
 			printf("%s\n  {\"name\": \"%s\", \"gbps\": %.4f, \"ok\": %s}", i ? "," : "",
 			       cs[i].name, cs[i].gbps, cs[i].ok ? "true" : "false");

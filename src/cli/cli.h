@@ -19,5 +19,6 @@ int cmd_bench_real(int argc, char **argv); /* benchreal.c: `illan bench --real` 
 int cmd_topo(int argc, char **argv);       /* topocmd.c: topo check|show */
 /* benchscale.c: `illan bench --scale` (flows, fan-out, bring-up, copies) */
 int cmd_bench_scale(int argc, char **argv);
+int cmd_diff(int argc, char **argv); /* diff.c: two runs' JSON compared */
 
 #endif

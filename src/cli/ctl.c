@@ -59,10 +59,16 @@ static int ctl_request(const char *prog, const char *dir, const char *lab, const
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
-		fprintf(stderr,
-			"%s: no daemon answers at %s (%s); start one with 'illan netns up%s%s'%s\n",
-			prog, path, strerror(e), lab ? " --name " : "", lab ? lab : "",
-			e == EACCES ? " — and the control socket is root's only" : "");
+		if (e == EACCES) /* a daemon may well be there: root's socket */
+			fprintf(stderr,
+				"%s: the control socket %s is root's only (%s): run it as root, "
+				"e.g. sudo %s%s%s\n",
+				prog, path, strerror(e), prog, lab ? " --name " : "", lab ? lab : "");
+		else
+			fprintf(stderr,
+				"%s: no daemon answers at %s (%s); start one with 'illan netns "
+				"up%s%s'\n",
+				prog, path, strerror(e), lab ? " --name " : "", lab ? lab : "");
 		close(fd);
 		return 1;
 	}
@@ -129,7 +135,10 @@ static bool ctl_args(int argc, char **argv, const char **dir, const char **lab, 
 		     bool allow_json, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("%s", usage);
+			exit(0); /* help asked for is not an error */
+		} else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
 			*dir = argv[++i];
 		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
 			*lab = argv[++i];

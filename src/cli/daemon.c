@@ -58,6 +58,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "ctlsrv.h"
 #include "daemon.h"
 #include "kstat.h"
@@ -452,7 +453,7 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, in
 	char fixes[16], mtu[16];
 	daemon_fixes_format(o->fixes, fixes, sizeof(fixes));
 	snprintf(mtu, sizeof(mtu), "%u", o->mtu);
-	char *argv[16];
+	char *argv[20];
 	int n = 0;
 	argv[n++] = "illan";
 	argv[n++] = "daemon";
@@ -477,6 +478,14 @@ pid_t daemon_spawn(const struct daemon_paths *p, const struct daemon_opts *o, in
 	if (o->driver[0]) {
 		argv[n++] = "--driver";
 		argv[n++] = (char *)o->driver;
+	}
+	if (o->pcap_dir[0]) {
+		argv[n++] = "--pcap";
+		argv[n++] = (char *)o->pcap_dir;
+	}
+	if (o->trace_file[0]) {
+		argv[n++] = "--trace";
+		argv[n++] = (char *)o->trace_file;
 	}
 	argv[n] = NULL;
 	pid_t pid = fork();
@@ -1193,13 +1202,21 @@ static int daemon_why_start(struct daemon *d, char *err, size_t err_size)
 {
 	d->events = calloc(DAEMON_EVENTS, sizeof(*d->events));
 	d->kernels = calloc(d->lab.n_ns + 1, sizeof(*d->kernels));
-	d->tr = trace_create(NULL, NULL, 0, err, err_size);
+	/* one recorder: the explanations, and with --pcap/--trace the first 8
+	 * packets of each of the first 16 connections, as `illan run
+	 * --pcap/--trace` writes them (src/topo/trace.h) */
+	bool capture = d->opts.pcap_dir[0] || d->opts.trace_file[0];
+	d->tr = trace_create(d->opts.trace_file[0] ? d->opts.trace_file : NULL,
+			     d->opts.pcap_dir[0] ? d->opts.pcap_dir : NULL, capture ? 8 : 0, err,
+			     err_size);
 	if (!d->events || !d->kernels || !d->tr) {
 		if (!err[0])
 			snprintf(err, err_size, "out of memory");
 		return -1;
 	}
 	trace_set_listener(d->tr, daemon_on_explanation, d);
+	if (capture)
+		trace_auto_flows(d->tr);
 	for (unsigned i = 0; i < d->lab.n_ns; i++) {
 		if ((int)i == d->lab.io_ns)
 			continue;
@@ -1246,7 +1263,7 @@ static void daemon_why_stop(struct daemon *d)
 {
 	if (d->topo && ev_timer_armed(&d->poll_timer))
 		ev_timer_cancel(d->topo->loop, &d->poll_timer);
-	trace_destroy(d->tr);
+	trace_destroy(d->tr); /* flushes --trace and --pcap files */
 	d->tr = NULL;
 	for (unsigned i = 0; d->kernels && i < d->n_kernels; i++)
 		kstat_close(&d->kernels[i].ks);
@@ -1436,7 +1453,7 @@ static void daemon_usage(FILE *f)
 	fprintf(f,
 		"usage: illan daemon [--dir DIR] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
 		"                    [--driver illan|v4.13|v4.15|v5.10|v6.1|current|kernel-VERSION]\n"
-		"                    [--mtu N]\n"
+		"                    [--mtu N] [--pcap DIR] [--trace FILE]\n"
 		"  Runs the emulator between a lab's namespaces: the TAPs in its partitions'\n"
 		"  namespaces and the hosts' cables in its IO namespace (the default lab: vm-a,\n"
 		"  vm-b, host-x, %s), made by 'illan netns up', which starts this. With\n"
@@ -1467,12 +1484,8 @@ int cmd_daemon(int argc, char **argv)
 			}
 			snprintf(d.opts.lab, sizeof(d.opts.lab), "%s", argv[i]);
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
-			if (ibmveth_parse_fixes(argv[++i], &d.opts.fixes) < 0) {
-				fprintf(stderr,
-					"illan daemon: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
-					argv[i]);
+			if (opts_parse_fixes("illan daemon", argv[++i], &d.opts.fixes) < 0)
 				return 2;
-			}
 			fixes_given = true;
 		} else if (strcmp(a, "--mtu") == 0 && i + 1 < argc) {
 			d.opts.mtu = (unsigned)strtoul(argv[++i], NULL, 10);
@@ -1483,6 +1496,13 @@ int cmd_daemon(int argc, char **argv)
 			d.opts.no_gro = true;
 		} else if (strcmp(a, "--driver") == 0 && i + 1 < argc) {
 			snprintf(d.opts.driver, sizeof(d.opts.driver), "%s", argv[++i]);
+		} else if ((strcmp(a, "--pcap") == 0 || strcmp(a, "--trace") == 0) && i + 1 < argc) {
+			char *to = a[2] == 'p' ? d.opts.pcap_dir : d.opts.trace_file;
+			if (argv[++i][0] != '/' || strlen(argv[i]) >= sizeof(d.opts.pcap_dir)) {
+				fprintf(stderr, "illan daemon: %s takes an absolute path\n", a);
+				return 2;
+			}
+			snprintf(to, sizeof(d.opts.pcap_dir), "%s", argv[i]);
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			daemon_usage(stdout);
 			return 0;
@@ -1520,6 +1540,13 @@ int cmd_daemon(int argc, char **argv)
 		return 1;
 	}
 	pid_t other = daemon_ctl_pid(&d.paths, NULL);
+	if (other == -EACCES) { /* root's socket seen by another user */
+		daemon_log("the control socket %s is root's: the daemon runs as root (illan "
+			   "netns up starts it)",
+			   d.paths.sock);
+		close(d.dir_fd);
+		return 1;
+	}
 	if (other != 0) {
 		daemon_log("a daemon (pid %d) already answers at %s: not starting another",
 			   (int)other, d.paths.sock);

@@ -77,6 +77,9 @@ struct daemon_opts {
 	char driver[32]; /* every adapter's driver ("illan", "kernel-6.1"), or "": the file's */
 	char lab[LAB_NAME_MAX]; /* "" : the default lab (the seed); else --name, and the
 			 * daemon reads its topology from DAEMON_TOPO_NAME */
+	/* --pcap DIR, --trace FILE (absolute paths; "" : none): the first
+	 * packets of each connection, hop by hop, as `illan run` writes them */
+	char pcap_dir[256], trace_file[256];
 };
 
 /*

@@ -35,7 +35,7 @@
  * needs no root: it shows the daemon's state (root's daemon too), the
  * names and what each interface is glued to, and says the addresses need
  * root rather than leaving them blank. `--fixes` is read by
- * ibmveth_parse_fixes, as `illan run --fixes` is.
+ * opts_parse_fixes (opts.h), as `illan run --fixes` is.
  *
  * Choices where the sources are silent: a host's NIC has TSO and GSO off
  * (it sends MSS-sized frames, as the issue asks, so the IO server's GRO has
@@ -63,6 +63,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "daemon.h"
 #include "proc.h"
 #include "drv/ibmveth/ibmveth.h"
@@ -131,10 +132,15 @@ static bool need_root(const char *what)
 	if (geteuid() == 0)
 		return true;
 	fprintf(stderr,
-		"illan netns %s: needs root — creating network namespaces, TAP devices (/dev/net/tun)\n"
-		"and veth pairs takes CAP_SYS_ADMIN and CAP_NET_ADMIN. Run it as root, e.g.\n"
+		"illan netns %s: needs root — %s takes CAP_SYS_ADMIN and CAP_NET_ADMIN.\n"
+		"Run it as root, e.g.\n"
 		"  sudo illan netns %s\n",
-		what, what);
+		what,
+		strcmp(what, "up") == 0
+			? "creating network namespaces, TAP devices (/dev/net/tun) and veth pairs"
+			: "stopping the daemon and deleting the lab's network namespaces, TAP "
+			  "devices and veth pairs",
+		what);
 	return false;
 }
 
@@ -949,6 +955,7 @@ static void netns_usage(FILE *f)
 	fprintf(f,
 		"usage: illan netns up [FILE] [--name LAB] [--fixes LIST] [--no-offload] [--no-gro]\n"
 		"                      [--mtu N] [--driver illan|GENERATION|kernel-VERSION] [--dir DIR]\n"
+		"                      [--pcap DIR] [--trace FILE]\n"
 		"       illan netns down [FILE] [--name LAB] [--dir DIR]\n"
 		"       illan netns status [FILE] [--name LAB] [--json] [--dir DIR]\n"
 		"  up: one network namespace per partition and external host with an endpoint,\n"
@@ -958,7 +965,11 @@ static void netns_usage(FILE *f)
 		"). A lab named LAB (--name, or FILE's topology name) prefixes\n"
 		"  its namespaces with LAB- and keeps its files in DIR/LAB; stats and flows take\n"
 		"  --name too. Containers are not supported in real mode yet.\n"
-		"  --fixes: " DAEMON_FIXES_HELP);
+		"  --pcap DIR, --trace FILE: as illan run's, written by the daemon: the first 8\n"
+		"  packets of each of the first 16 TCP connections, hop by hop (pcap times: time of\n"
+		"  day; trace times: seconds since the daemon started); complete at netns down.\n"
+		"  --fixes: " DAEMON_FIXES_HELP "  --mtu N: %u..%u in real mode; " OPTS_MTU_WHY ".\n",
+		OPTS_MTU_MIN, OPTS_MTU_MAX_REAL);
 }
 
 /* Read the topology file path whole (at most the loader's limit). Returns
@@ -988,7 +999,10 @@ int cmd_netns(int argc, char **argv)
 	struct netns_opts o = {.d = {.fixes = IBMVETH_FIX_ALL, .mtu = 1500}};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--dir") == 0 && i + 1 < argc) {
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			netns_usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--dir") == 0 && i + 1 < argc) {
 			o.dir = argv[++i];
 		} else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
 			o.name = argv[++i];
@@ -1000,21 +1014,12 @@ int cmd_netns(int argc, char **argv)
 				return 2;
 			}
 		} else if (strcmp(a, "--fixes") == 0 && i + 1 < argc) {
-			if (ibmveth_parse_fixes(argv[++i], &o.d.fixes) < 0) {
-				fprintf(stderr,
-					"illan netns: bad --fixes '%s': expected " DAEMON_FIXES_HELP,
-					argv[i]);
+			if (opts_parse_fixes("illan netns", argv[++i], &o.d.fixes) < 0)
 				return 2;
-			}
 			o.fixes_given = true;
 		} else if (strcmp(a, "--mtu") == 0 && i + 1 < argc) {
-			char *end;
-			unsigned long v = strtoul(argv[++i], &end, 10);
-			if (*end || v < 576 || v > 9000) {
-				fprintf(stderr, "illan netns: --mtu must be 576..9000\n");
+			if (opts_parse_mtu("illan netns", argv[++i], true, &o.d.mtu))
 				return 2;
-			}
-			o.d.mtu = (unsigned)v;
 			o.mtu_given = true;
 		} else if (strcmp(a, "--no-offload") == 0) {
 			o.d.no_offload = true;
@@ -1032,6 +1037,25 @@ int cmd_netns(int argc, char **argv)
 				return 2;
 			}
 			snprintf(o.d.driver, sizeof(o.d.driver), "%s", v);
+		} else if ((strcmp(a, "--pcap") == 0 || strcmp(a, "--trace") == 0) &&
+			   i + 1 < argc && strcmp(sub, "up") == 0) {
+			/* the daemon writes them: absolute, as it runs elsewhere */
+			char *to = a[2] == 'p' ? o.d.pcap_dir : o.d.trace_file;
+			char cwd[200] = "";
+			const char *v = argv[++i];
+			if (v[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+				fprintf(stderr, "illan netns: %s %s: %s\n", a, v, strerror(errno));
+				return 2;
+			}
+			if (!v[0] || strcmp(v, "-") == 0 ||
+			    (size_t)snprintf(to, sizeof(o.d.pcap_dir), "%s%s%s", cwd,
+					     cwd[0] ? "/" : "", v) >= sizeof(o.d.pcap_dir)) {
+				fprintf(stderr,
+					"illan netns: %s '%s': expected a path (the daemon "
+					"writes it; shorter than 200 bytes)\n",
+					a, v);
+				return 2;
+			}
 		} else if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (a[0] != '-' && !o.file) {

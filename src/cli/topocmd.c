@@ -78,10 +78,11 @@ static int topo_show(const char *path, bool dot)
 /* `illan topo`: see usage_topo. */
 int cmd_topo(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage_topo(stdout);
-		return 0;
-	}
+	for (int i = 1; i < argc; i++) /* topo --help, topo check --help, ... */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage_topo(stdout);
+			return 0;
+		}
 	if (argc < 3) {
 		usage_topo(stderr);
 		return 2;

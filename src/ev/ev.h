@@ -88,6 +88,14 @@ unsigned ev_run_once(struct ev_loop *loop, uint64_t max_wait_ns);
  */
 bool ev_run_until(struct ev_loop *loop, bool (*stop)(void *arg), void *arg, uint64_t deadline_ns);
 
+/* Call check(arg) every EV_CHECK_EVERY tasks run (NULL: none). When it
+ * returns true the running ev_run_until stops after that task, leaving the
+ * rest queued; the order of events is otherwise unchanged. For progress
+ * reports and Ctrl-C in runs that are busy with tasks for a long time (a
+ * transfer on the virtual clock, which never idles). */
+#define EV_CHECK_EVERY 1024
+void ev_set_check(struct ev_loop *loop, bool (*check)(void *arg), void *arg);
+
 /* Ask a running ev_run_until to return after the current step (signal-safe). */
 void ev_loop_break(struct ev_loop *loop);
 

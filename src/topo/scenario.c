@@ -1,7 +1,8 @@
 /*
  * scenario.c — runs flows over a topology on its event loop and gathers the
- * results (see scenario.h). Wall-clock time is measured around the loop so
- * goodput says how fast illan itself moves the bytes.
+ * results (see scenario.h). Wall-clock time is measured around the loop:
+ * payload per wall second says how fast illan itself moves the bytes (the
+ * modelled links have no rate; virtual time passes on timers only).
  */
 #include "scenario.h"
 
@@ -74,6 +75,11 @@ struct run_state {
 	double done_wall[SCENARIO_MAX_FLOWS];
 	unsigned n, n_done;
 	struct trace *tr;
+	const struct scenario_options *o;
+	struct ev_loop *loop;
+	uint64_t total, v0; /* bytes to move (both ways, every flow); virtual start */
+	double t0, last_draw;
+	bool drawn;
 };
 
 static void on_done(void *arg, struct stack_flow *f)
@@ -86,10 +92,56 @@ static void on_done(void *arg, struct stack_flow *f)
 		}
 }
 
+static void mib(char *buf, size_t size, double bytes, const char *unit)
+{
+	snprintf(buf, size, "%.1f%s", bytes / (1024.0 * 1024.0), unit);
+}
+
+/* The progress line: bytes moved so far (both ways, every flow) of the
+ * total, the rate per wall second, the time left at that rate, and the
+ * virtual clock. Redrawn in place at most 4 times a second. */
+static void draw_progress(struct run_state *st, double now)
+{
+	uint64_t moved = 0;
+	for (unsigned i = 0; i < st->n; i++) {
+		const struct stack_flow_result *fr = stack_flow_result(st->flows[i]);
+		moved += fr->bytes_delivered + fr->reply_delivered;
+	}
+	double el = now - st->t0, rate = el > 0 ? (double)moved / el : 0;
+	char a[32], b[32], eta[32] = "?";
+	mib(a, sizeof(a), (double)moved, "");
+	mib(b, sizeof(b), (double)st->total, " MiB");
+	if (rate > 0 && st->total >= moved)
+		snprintf(eta, sizeof(eta), "%.0f s", (double)(st->total - moved) / rate);
+	/* short enough for an 80-column terminal, so \r redraws one line */
+	fprintf(stderr,
+		"\r\033[K  %s of %s (%.0f%%)  %.1f MiB/s wall  ETA %s  flows %u/%u  virtual %.3f s",
+		a, b, st->total ? 100.0 * (double)moved / (double)st->total : 100.0,
+		rate / (1024.0 * 1024.0), eta, st->n_done, st->n,
+		(double)(ev_now(st->loop) - st->v0) / 1e9);
+	fflush(stderr);
+	st->drawn = true;
+	st->last_draw = now;
+}
+
+/* Between tasks (ev_set_check): stop on Ctrl-C, draw the progress line. */
+static bool check(void *arg)
+{
+	struct run_state *st = arg;
+	if (st->o->interrupt && *st->o->interrupt)
+		return true;
+	if (st->o->progress) {
+		double now = wall_now();
+		if (now - st->last_draw >= 0.25)
+			draw_progress(st, now);
+	}
+	return false;
+}
+
 static bool all_done(void *arg)
 {
 	struct run_state *st = arg;
-	return st->n_done == st->n;
+	return st->n_done == st->n || check(st);
 }
 
 static void on_drop(void *arg, struct stack *s, const struct pkt *p, const char *reason)
@@ -135,6 +187,10 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 	struct run_state st;
 	memset(&st, 0, sizeof(st));
 	st.n = n;
+	st.o = o;
+	st.loop = t->loop;
+	for (unsigned i = 0; i < n; i++)
+		st.total += specs[i].bytes + specs[i].reply_bytes;
 	if (o->explain || o->trace_file || o->pcap_dir) {
 		st.tr = trace_create(o->trace_file, o->pcap_dir, o->trace_first, err, err_size);
 		if (!st.tr)
@@ -143,10 +199,13 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			trace_name_endpoint(st.tr, stack_name(t->eps[e].stack), t->eps[e].display);
 			stack_set_drop_hook(t->eps[e].stack, on_drop, st.tr);
 		}
+		trace_set_clock(st.tr, t->loop);
 		trace_install(st.tr);
 	}
 	double t0 = wall_now();
 	uint64_t v0 = ev_now(t->loop);
+	st.t0 = st.last_draw = t0;
+	st.v0 = v0;
 	int rc = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct scenario_flow_spec *sp = &specs[i];
@@ -182,8 +241,14 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			trace_add_flow(st.tr, sp->name, o->family, ca, fs.src_port, sa, sp->port);
 		}
 	}
+	if (o->interrupt || o->progress)
+		ev_set_check(t->loop, check, &st);
 	ev_run_until(t->loop, all_done, &st, v0 + o->virtual_limit_ns);
+	ev_set_check(t->loop, NULL, NULL);
 	double t1 = wall_now();
+	if (st.drawn)
+		fprintf(stderr, "\r\033[K");
+	res->interrupted = st.n_done < n && o->interrupt && *o->interrupt;
 	res->wall_s = t1 - t0;
 	res->virtual_s = (double)(ev_now(t->loop) - v0) / 1e9;
 	res->ok = true;
@@ -204,7 +269,9 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		r->reply_delivered = fr->reply_delivered;
 		double end = st.done_wall[i] ? st.done_wall[i] : t1;
 		r->wall_s = end - t0;
-		r->goodput_gbps = r->wall_s > 0
+		res->payload_delivered += fr->bytes_delivered + fr->reply_delivered;
+		/* a failed flow has no speed: a broken run must not look fast */
+		r->goodput_gbps = r->wall_s > 0 && fr->ok
 					  ? (double)(fr->bytes_delivered + fr->reply_delivered) *
 						    8 / r->wall_s / 1e9
 					  : 0;
@@ -217,7 +284,11 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 		}
 		r->stall_s = (double)stall / 1e9;
 		r->stall_from_s = (double)(from - v0) / 1e9;
-		if (!fr->done)
+		if (!fr->done && res->interrupted)
+			snprintf(r->failure, sizeof(r->failure),
+				 "interrupted after %.3f s of wall time, %.3f s virtual",
+				 res->wall_s, res->virtual_s);
+		else if (!fr->done)
 			snprintf(r->failure, sizeof(r->failure),
 				 "not finished after %.0f s of virtual time",
 				 (double)o->virtual_limit_ns / 1e9);
@@ -245,6 +316,7 @@ out:
 		if (st.flows[i])
 			stack_flow_free(st.flows[i]);
 	if (st.tr) {
+		trace_pcap_note(st.tr, res->pcap_note, sizeof(res->pcap_note));
 		for (unsigned e = 0; e < t->n_eps; e++)
 			stack_set_drop_hook(t->eps[e].stack, NULL, NULL);
 		trace_destroy(st.tr);

@@ -33,8 +33,11 @@ struct scenario_flow_result {
 	uint64_t bytes_sent, bytes_delivered; /* client to server */
 	uint64_t reply_sent, reply_delivered; /* server to client */
 	double wall_s;                        /* wall-clock seconds from start to completion */
-	double goodput_gbps; /* payload bits delivered (both ways) per wall second */
-	double virtual_s;    /* virtual time to completion */
+	/* Payload bits delivered (both ways) per wall second of emulation: how
+	 * fast illan itself moved them, not a speed of the modelled path (its
+	 * links have no modelled rate). 0 for a flow that failed. */
+	double goodput_gbps;
+	double virtual_s;    /* virtual time to completion (it passes on timers only) */
 	double stall_s;      /* longest virtual time without delivery either way */
 	double stall_from_s; /* when it began, from the run's start */
 	char failure[128];
@@ -47,6 +50,10 @@ struct scenario_options {
 	const char *pcap_dir;      /* NULL: none */
 	unsigned trace_first;      /* packets of each flow direction traced (8) */
 	bool explain;              /* record hops to explain drops (default on) */
+	bool progress;             /* a progress line on stderr (a terminal's), redrawn */
+	/* Set (by the caller's signal handler) to stop the run early: the
+	 * results so far are gathered, unfinished flows fail "interrupted". */
+	const volatile int *interrupt;
 };
 
 struct scenario_result {
@@ -57,6 +64,9 @@ struct scenario_result {
 	struct trace_explanation expl[TRACE_MAX_EXPLAIN];
 	double wall_s;
 	double virtual_s;
+	uint64_t payload_delivered; /* every flow's bytes delivered, both ways */
+	bool interrupted;           /* stopped by o->interrupt before the flows finished */
+	char pcap_note[1024];       /* trace_pcap_note of --pcap: CHECKSUM_PARTIAL frames */
 };
 
 void scenario_options_default(struct scenario_options *o);

@@ -8,17 +8,21 @@
 #include "trace.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "ev/counter.h"
+#include "ev/ev.h"
 #include "net/netdev.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
+#include "pcapng.h"
 #include "stack/stack.h"
 
 #define TRACE_SLOTS 4096
@@ -56,23 +60,27 @@ struct raw_hop {
 	uint16_t csum_field;
 	uint16_t gso_size;
 	uint32_t len;
+	uint64_t t_ns; /* trace_now when recorded */
 };
 
 struct trace_rec {
 	struct trace_key key;
 	bool used;
-	bool printed; /* selected: one of the first packets (or first GSO ones) of its flow */
+	bool printed;  /* selected: one of the first packets (or first GSO ones) of its flow */
+	bool ack_only; /* a pure ACK: to pcap when selected, never to the text trace */
 	unsigned n_hops;
 	struct raw_hop hops[TRACE_HOPS];
 };
 
 struct trace_flow {
-	char name[32];
+	char name[96];
 	uint8_t family;
 	uint8_t a[16], b[16];
 	uint16_t pa, pb;
 	unsigned seen[2];     /* packets of each direction selected for trace/pcap */
 	unsigned seen_gso[2]; /* GSO or frag_list packets selected, per direction */
+	unsigned seen_ack[2]; /* pure ACKs selected (pcap only), per direction */
+	uint64_t acks[2];     /* pure-ACK hops not printed, per direction */
 };
 
 /* A packet a watched device transmitted into a kernel, with its history
@@ -100,7 +108,10 @@ struct trace_host {
 
 struct trace_pcap {
 	char where[48];
-	FILE *f;
+	struct pcapng *w;
+	/* CHECKSUM_PARTIAL frames (1-based numbers, as tshark counts): their
+	 * checksum field holds the pseudo-header sum, by design */
+	unsigned n_partial, first_partial, last_partial;
 };
 
 struct trace {
@@ -118,13 +129,19 @@ struct trace {
 	unsigned n_expl;
 	uint64_t n_expl_lost; /* drops of kinds beyond TRACE_MAX_EXPLAIN */
 	bool pcap_warned;
-	struct timespec t0;
 	trace_listener_fn *listener;
 	void *listener_arg;
 	struct trace_watch *watches[TRACE_WATCHES];
 	unsigned n_watches;
 	struct trace_host hosts[TRACE_HOSTS];
 	unsigned n_hosts;
+	const struct ev_loop *clock; /* trace_set_clock; NULL: the real-time clock */
+	uint64_t t0_ns;              /* the clock at trace_set_clock or trace_create */
+	bool auto_flows;             /* trace_auto_flows: a client's SYN names a flow */
+	/* pure ACKs (no payload, no SYN/FIN/RST) are not printed, only counted
+	 * per flow direction: they would drown the packets that matter */
+	uint64_t acks_hidden;
+	bool header_done;
 };
 
 static const char *summed_name(uint8_t s)
@@ -176,27 +193,32 @@ static const struct counter_desc *phrase_of(const char *name)
 
 static struct trace *current;
 
-/* The classic pcap file header, in host byte order (the magic tells
- * readers which): version 2.4, snap length 65535, link type Ethernet. */
-struct trace_pcap_hdr {
-	uint32_t magic;
-	uint16_t version_major, version_minor;
-	int32_t thiszone;
-	uint32_t sigfigs, snaplen, linktype;
-};
-static_assert(sizeof(struct trace_pcap_hdr) == 24, "pcap file header is 24 bytes");
-
-static void write_pcap_header(FILE *f)
+static uint64_t realtime_ns(void)
 {
-	const struct trace_pcap_hdr h = {0xa1b2c3d4u, 2, 4, 0, 0, 65535, 1};
-	fwrite(&h, 1, sizeof(h), f);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static FILE *pcap_for(struct trace *tr, const char *where)
+/* Time since the trace began, in nanoseconds: on the loop's clock (the
+ * virtual one in embedded mode) after trace_set_clock, else real time. */
+static uint64_t trace_now(const struct trace *tr)
+{
+	return (tr->clock ? ev_now(tr->clock) : realtime_ns()) - tr->t0_ns;
+}
+
+/* A frame's pcap timestamp: the virtual clock from 0 in embedded mode, the
+ * real time of day (since the epoch) in real mode. */
+static uint64_t pcap_time(const struct trace *tr)
+{
+	return tr->clock ? trace_now(tr) : realtime_ns();
+}
+
+static struct trace_pcap *pcap_for(struct trace *tr, const char *where)
 {
 	for (unsigned i = 0; i < tr->n_pcaps; i++)
 		if (strcmp(tr->pcaps[i].where, where) == 0)
-			return tr->pcaps[i].f;
+			return &tr->pcaps[i];
 	if (tr->n_pcaps == TRACE_PCAPS)
 		return NULL;
 	char path[400], name[48];
@@ -204,35 +226,70 @@ static FILE *pcap_for(struct trace *tr, const char *where)
 	for (char *c = name; *c; c++)
 		if (*c == ' ' || *c == '/')
 			*c = '_';
-	snprintf(path, sizeof(path), "%s/%s.pcap", tr->pcap_dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f) {
+	snprintf(path, sizeof(path), "%s/%s.pcapng", tr->pcap_dir, name);
+	struct pcapng *w = pcapng_open(path, where, "illan " ILLAN_VERSION);
+	if (!w) {
 		if (!tr->pcap_warned)
 			fprintf(stderr, "illan: cannot write %s: %s\n", path, strerror(errno));
 		tr->pcap_warned = true;
 		return NULL;
 	}
-	write_pcap_header(f);
 	struct trace_pcap *pc = &tr->pcaps[tr->n_pcaps++];
+	memset(pc, 0, sizeof(*pc));
 	snprintf(pc->where, sizeof(pc->where), "%s", where);
-	pc->f = f;
-	return f;
+	pc->w = w;
+	return pc;
+}
+
+static const char *gso_type_name(uint32_t t)
+{
+	if (t & PKT_GSO_TCPV4)
+		return t & PKT_GSO_DODGY ? "tcpv4|dodgy" : "tcpv4";
+	if (t & PKT_GSO_TCPV6)
+		return t & PKT_GSO_DODGY ? "tcpv6|dodgy" : "tcpv6";
+	return t ? "other" : "none";
+}
+
+/* The frame's offload state at this hop, as its pcapng comment. csum_start
+ * is given from the frame's first byte (the kernel's is from skb->head). */
+static void offload_comment(const struct pkt *p, const char *where, char *buf, size_t size)
+{
+	size_t off =
+		(size_t)snprintf(buf, size, "%s: ip_summed=%s", where, summed_name(p->ip_summed));
+	if (p->ip_summed == CHECKSUM_PARTIAL && off < size)
+		off += (size_t)snprintf(buf + off, size - off,
+					" csum_start=%u csum_offset=%u (the TCP checksum field "
+					"holds the pseudo-header sum, by design: not bad)",
+					p->csum_start - p->data, p->csum_offset);
+	if (off < size)
+		off += (size_t)snprintf(buf + off, size - off, " gso_size=%u gso_type=%s",
+					p->gso_size, gso_type_name(p->gso_type));
+	if (off < size)
+		snprintf(buf + off, size - off, " frag_list=%s len=%u%s", p->frag_list ? "yes" : "no",
+			 p->len, p->len > 65535 ? " (cut to 65535 bytes)" : "");
 }
 
 static void pcap_write(struct trace *tr, const struct pkt *p, const char *where)
 {
-	FILE *f = pcap_for(tr, where);
-	if (!f)
+	struct trace_pcap *pc = pcap_for(tr, where);
+	if (!pc)
 		return;
 	static uint8_t buf[65536];
 	uint32_t n = p->len < sizeof(buf) ? p->len : (uint32_t)sizeof(buf);
 	if (pkt_copy_bits(p, 0, buf, n))
 		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint32_t rec[4] = {(uint32_t)ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000), n, p->len};
-	fwrite(rec, 1, sizeof(rec), f);
-	fwrite(buf, 1, n, f);
+	char comment[320];
+	offload_comment(p, where, comment, sizeof(comment));
+	if (pcapng_write(pc->w, pcap_time(tr), buf, n, p->len, comment) && !tr->pcap_warned) {
+		fprintf(stderr, "illan: cannot write the pcap of %s\n", where);
+		tr->pcap_warned = true;
+	}
+	if (p->ip_summed == CHECKSUM_PARTIAL) {
+		unsigned num = (unsigned)pcapng_count(pc->w);
+		if (!pc->n_partial++)
+			pc->first_partial = num;
+		pc->last_partial = num;
+	}
 }
 
 /* Which named flow and direction a key belongs to: returns the flow or NULL;
@@ -258,11 +315,11 @@ static struct trace_flow *flow_of(struct trace *tr, const struct trace_key *k, i
 	return NULL;
 }
 
-static const char *what_of(const struct trace_key *k, const struct trace_rec *r)
+/* What the packet is; dir 1 (the server's side): a SYN is a SYN-ACK. */
+static const char *what_of(const struct trace_key *k, int dir)
 {
-	(void)r;
 	if (k->flags & TCP_SYN)
-		return "SYN";
+		return dir == 1 ? "SYN-ACK" : "SYN";
 	if (k->flags & TCP_FIN)
 		return "FIN";
 	if (k->flags & TCP_RST)
@@ -270,17 +327,27 @@ static const char *what_of(const struct trace_key *k, const struct trace_rec *r)
 	return "segment";
 }
 
-/* Name a hop "<device> rx", "<device> tx" or "bridge upcall" from the trace
- * point the layers report and the device the packet is on; other points
- * (inside the packet core) keep their own names. */
+/* One naming scheme for every hop: "<device> rx" (netdev_receive),
+ * "<device> tx" (dev_queue_xmit), "bridge upcall", "<device> stack rx|tx"
+ * (an endpoint's TCP/IP stack; "<stack> stack tx" before the packet is on a
+ * device), and "<device> <step>" for a step inside a layer (e.g. "trunk-out
+ * checksum_help"); a step on no device yet keeps the step's name alone. */
 static const char *hop_name(const struct netdev *dev, const char *where, char *buf, size_t size)
 {
+	const char *colon = strchr(where, ':');
+	bool stack_point = colon && (strcmp(colon, ":tx") == 0 || strcmp(colon, ":rx") == 0);
 	if (dev && strcmp(where, "netdev_receive") == 0)
 		snprintf(buf, size, "%s rx", dev->name);
 	else if (dev && strcmp(where, "dev_queue_xmit") == 0)
 		snprintf(buf, size, "%s tx", dev->name);
 	else if (strcmp(where, "br_upcall") == 0)
 		snprintf(buf, size, "bridge upcall");
+	else if (stack_point)
+		snprintf(buf, size, "%.*s stack %s",
+			 dev ? (int)strlen(dev->name) : (int)(colon - where),
+			 dev ? dev->name : where, colon + 1);
+	else if (dev)
+		snprintf(buf, size, "%s %s", dev->name, where);
 	else
 		return where;
 	return buf;
@@ -298,21 +365,58 @@ static void name_hop(const struct raw_hop *r, struct trace_hop *h)
 	h->len = r->len;
 }
 
+/* The text trace opens with what it holds and the names of its columns. */
+static void print_header(struct trace *tr)
+{
+	if (tr->header_done)
+		return;
+	tr->header_done = true;
+	fprintf(tr->out,
+		"# illan trace: the first %u packets of each flow direction (and the first %u "
+		"GSO or frag_list ones), every hop;\n"
+		"# time: seconds %s; hop: DEVICE rx|tx, "
+		"DEVICE stack rx|tx, DEVICE STEP,\n# or STEP alone while the packet is on no device; "
+		"what: SYN, SYN-ACK, FIN, RST or data\n"
+		"# pure ACKs are counted at the end, not listed; DROP lines explain a loss\n",
+		tr->first_n, tr->first_n,
+		tr->clock ? "on the virtual clock from the run's start"
+			  : "of real time from the start of the trace");
+	fprintf(tr->out, "# %-12s %-8s %-5s %-7s %-14s %-26s %-22s %-11s %-14s %-13s %s\n",
+		"time_s", "flow", "dir", "what", "seq", "hop", "ip_summed", "csum", "gso_size",
+		"frag_list", "len");
+}
+
 static void print_hop(struct trace *tr, const struct trace_rec *r, const struct raw_hop *raw)
 {
 	struct trace_hop named, *hp = &named;
 	name_hop(raw, &named);
 	int dir = 0;
 	struct trace_flow *f = flow_of(tr, &r->key, &dir);
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double us = (double)(now.tv_sec - tr->t0.tv_sec) * 1e6 +
-		    (double)(now.tv_nsec - tr->t0.tv_nsec) / 1e3;
+	print_header(tr);
 	fprintf(tr->out,
-		"%10.1fus %-8s %-5s %-7s seq=%-10u %-12s ip_summed=%-11s csum=0x%04x gso_size=%-5u frag_list=%s len=%u\n",
-		us, f ? f->name : "-", dir ? "reply" : "fwd", what_of(&r->key, r), r->key.seq,
-		hp->where, summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
+		"%14.9f %-8s %-5s %-7s seq=%-10u %-26s ip_summed=%-12s csum=0x%04x gso_size=%-5u "
+		"frag_list=%-3s len=%u\n",
+		(double)raw->t_ns / 1e9, f ? f->name : "-", dir ? "reply" : "fwd",
+		(r->key.flags & ~TCP_ACK) ? what_of(&r->key, dir) : "data", r->key.seq, hp->where,
+		summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
 		hp->frag_list ? "yes" : "no", hp->len);
+}
+
+/* trace_auto_flows: a client's SYN (SYN without ACK) of a connection no
+ * flow covers names a new one, "ADDR:PORT->ADDR:PORT", while there is room
+ * (TRACE_FLOWS). */
+static void auto_flow(struct trace *tr, const struct trace_key *k, const uint8_t *l4)
+{
+	int dir;
+	if ((l4[13] & TCP_ACK) || flow_of(tr, k, &dir) || tr->n_flows == TRACE_FLOWS)
+		return;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], name[96];
+	int af = k->family == 4 ? AF_INET : AF_INET6;
+	inet_ntop(af, k->saddr, a, sizeof(a));
+	inet_ntop(af, k->daddr, b, sizeof(b));
+	snprintf(name, sizeof(name), k->family == 4 ? "%s:%u->%s:%u" : "[%s]:%u->[%s]:%u", a,
+		 k->sport, b, k->dport);
+	trace_add_flow(tr, name, k->family, k->saddr, k->sport, k->daddr, k->dport);
 }
 
 static bool is_hop_point(const char *where)
@@ -333,6 +437,14 @@ static bool select_rec(struct trace *tr, struct trace_rec *r, const struct pkt *
 	struct trace_flow *f = flow_of(tr, &r->key, &dir);
 	if (!f)
 		return false;
+	if (is_new && r->ack_only) {
+		/* pure ACKs: their own budget, to the pcap files only */
+		if (f->seen_ack[dir] < tr->first_n) {
+			f->seen_ack[dir]++;
+			return r->printed = true;
+		}
+		return false;
+	}
 	if (is_new && f->seen[dir] < tr->first_n) {
 		f->seen[dir]++;
 		return r->printed = true;
@@ -394,9 +506,13 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 		memset(r, 0, sizeof(*r));
 		r->key = k;
 		r->used = true;
+		const uint8_t *l4p = pkt_data(p) + l4;
+		r->ack_only = !(k.flags & ~TCP_ACK) && p->len == l4 + ((l4p[12] >> 4) * 4u);
 	}
+	if (is_new && tr->auto_flows && (k.flags & TCP_SYN))
+		auto_flow(tr, &k, pkt_data(p) + l4);
 	bool just_selected = select_rec(tr, r, p, is_new);
-	if (just_selected && tr->out)
+	if (just_selected && tr->out && !r->ack_only)
 		for (unsigned i = 0; i < r->n_hops; i++) /* its history so far */
 			print_hop(tr, r, &r->hops[i]);
 	if (r->n_hops == TRACE_HOPS)
@@ -409,11 +525,20 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 	hp->gso_size = p->gso_size;
 	hp->frag_list = p->frag_list != NULL;
 	hp->len = p->len;
+	hp->t_ns = trace_now(tr);
 	if (tr->n_watches && strcmp(where, "dev_queue_xmit") == 0)
 		watch_delivery(tr, r, p->dev);
+	if (tr->out && r->ack_only && is_hop_point(where)) {
+		int dir;
+		struct trace_flow *f = flow_of(tr, &r->key, &dir);
+		if (f) {
+			f->acks[dir]++;
+			tr->acks_hidden++;
+		}
+	}
 	if (!r->printed)
 		return;
-	if (tr->out)
+	if (tr->out && !r->ack_only)
 		print_hop(tr, r, hp);
 	if (tr->pcap_dir[0] && is_hop_point(where)) {
 		char buf[48];
@@ -432,7 +557,7 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 		return NULL;
 	}
 	tr->first_n = first_n;
-	clock_gettime(CLOCK_MONOTONIC, &tr->t0);
+	tr->t0_ns = realtime_ns();
 	if (trace_file) {
 		tr->out = strcmp(trace_file, "-") == 0 ? stdout : fopen(trace_file, "w");
 		if (!tr->out) {
@@ -462,6 +587,42 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 	return tr;
 }
 
+/* trace_auto_flows: see trace.h. */
+void trace_auto_flows(struct trace *tr)
+{
+	tr->auto_flows = true;
+}
+
+/* trace_set_clock: see trace.h. */
+void trace_set_clock(struct trace *tr, const struct ev_loop *loop)
+{
+	tr->clock = loop;
+	tr->t0_ns = loop ? ev_now(loop) : 0;
+}
+
+/* trace_pcap_note: see trace.h. */
+size_t trace_pcap_note(const struct trace *tr, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < tr->n_pcaps && off < size; i++) {
+		const struct trace_pcap *pc = &tr->pcaps[i];
+		if (!pc->n_partial)
+			continue;
+		char name[48];
+		snprintf(name, sizeof(name), "%s", pc->where);
+		for (char *c = name; *c; c++)
+			if (*c == ' ' || *c == '/')
+				*c = '_';
+		off += (size_t)snprintf(buf + off, size - off,
+					"%s%s.pcapng: %u frame%s CHECKSUM_PARTIAL, numbers %u to %u",
+					off ? "\n  " : "", name, pc->n_partial,
+					pc->n_partial == 1 ? "" : "s", pc->first_partial,
+					pc->last_partial);
+	}
+	return off < size ? off : size - 1;
+}
+
 void trace_install(struct trace *tr)
 {
 	current = tr;
@@ -480,10 +641,22 @@ void trace_destroy(struct trace *tr)
 		return;
 	if (current == tr)
 		trace_uninstall();
-	if (tr->out && tr->out != stdout)
-		fclose(tr->out);
+	if (tr->out) {
+		print_header(tr);
+		fprintf(tr->out, "# pure ACKs not listed: %" PRIu64 " hops", tr->acks_hidden);
+		for (unsigned i = 0; i < tr->n_flows; i++)
+			for (int d = 0; d < 2; d++)
+				if (tr->flows[i].acks[d])
+					fprintf(tr->out, "; %s %s %" PRIu64, tr->flows[i].name,
+						d ? "reply" : "fwd", tr->flows[i].acks[d]);
+		fprintf(tr->out, "\n");
+		if (tr->out == stdout)
+			fflush(stdout);
+		else
+			fclose(tr->out);
+	}
 	for (unsigned i = 0; i < tr->n_pcaps; i++)
-		fclose(tr->pcaps[i].f);
+		pcapng_close(tr->pcaps[i].w);
 	for (unsigned i = 0; i < tr->n_watches; i++)
 		free(tr->watches[i]);
 	free(tr->recs);
@@ -763,11 +936,11 @@ static void conn_label(const struct trace *tr, const struct trace_key *k, char *
 static unsigned explain_key(struct trace *tr, const struct trace_key *k, const struct trace_rec *r,
 			    const char *ep, const char *reason, char *text, size_t size)
 {
-	const char *what = (k->flags & TCP_SYN) ? "SYN" : what_of(k, r);
 	int dir = 0;
 	struct trace_flow *f = flow_of(tr, k, &dir);
-	if (r && (k->flags & TCP_SYN) && r->n_hops && f && dir == 1)
-		what = "SYN-ACK"; /* a SYN from the server side is a SYN-ACK */
+	/* a SYN from the server side of a known flow is a SYN-ACK; without
+	 * flows (real mode) the ACK bit says it */
+	const char *what = what_of(k, f ? dir : 0);
 	if (!f && tr->n_hosts && (k->flags & TCP_SYN) && (k->flags & TCP_ACK))
 		what = "SYN-ACK";
 	struct trace_hop named[TRACE_HOPS];
@@ -775,9 +948,9 @@ static unsigned explain_key(struct trace *tr, const struct trace_key *k, const s
 	unsigned n_named = r ? r->n_hops : 0;
 	for (unsigned i = 0; i < n_named; i++)
 		name_hop(&r->hops[i], &named[i]);
-	char body[TRACE_TEXT_MAX - 88];
+	char body[TRACE_TEXT_MAX - 100];
 	unsigned issue = trace_explain(named, n_named, what, ep, reason, body, sizeof(body));
-	char label[80] = "";
+	char label[96] = "";
 	if (f)
 		snprintf(label, sizeof(label), "%s", f->name);
 	else if (tr->n_hosts)
@@ -805,8 +978,10 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 		issue = 0;
 		snprintf(text, sizeof(text), "packet dropped at %s: %s", ep, reason);
 	}
-	if (tr->out)
-		fprintf(tr->out, "DROP %s\n", text);
+	if (tr->out) {
+		print_header(tr);
+		fprintf(tr->out, "%14.9f DROP %s\n", (double)trace_now(tr) / 1e9, text);
+	}
 	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1);
 }
 

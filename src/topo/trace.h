@@ -43,6 +43,21 @@ struct trace_explanation {
  * says why: e.g. the pcap directory cannot be created). */
 struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigned first_n,
 			   char *err, size_t err_size);
+struct ev_loop;
+/* Time the text trace and the pcap files by loop's clock (the virtual clock
+ * in embedded mode), from now. Without it (real mode) the text trace counts
+ * real time from trace_create and pcap frames carry the time of day. */
+void trace_set_clock(struct trace *tr, const struct ev_loop *loop);
+/* Real mode, where flows are not known beforehand: each new connection
+ * (a SYN without ACK) names a flow "ADDR:PORT->ADDR:PORT", up to 16 flows;
+ * the first packets of each are traced and captured as in embedded mode. */
+void trace_auto_flows(struct trace *tr);
+/* Which pcap files hold CHECKSUM_PARTIAL frames (their TCP checksum field
+ * holds the pseudo-header sum by design, so tshark calls it bad): one line
+ * per file, "NAME.pcapng: N frames CHECKSUM_PARTIAL, numbers A to B", written
+ * to buf ("" when none). Returns the length written. */
+size_t trace_pcap_note(const struct trace *tr, char *buf, size_t size);
+
 /* Install as the process's pkt trace hook (one recorder at a time). */
 void trace_install(struct trace *tr);
 void trace_uninstall(void);
