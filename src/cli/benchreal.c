@@ -696,6 +696,14 @@ static bool benchreal_lab_up(char *what, size_t size)
 	return false;
 }
 
+static void benchreal_refuse(const char *what)
+{
+	fprintf(stderr,
+		"illan bench --real: refused: %s is up; it would share the CPUs with the bench. "
+		"Bring it down first ('illan netns down [--name LAB]').\n",
+		what);
+}
+
 static void benchreal_print_json(const struct benchreal_case *cs, unsigned secs, unsigned reps)
 {
 	printf("{\"mode\": \"real\", \"seconds\": %u, \"reps\": %u,\n \"preseed\": \"%s %s\",\n "
@@ -859,6 +867,14 @@ int cmd_bench_real(int argc, char **argv)
 		fprintf(stderr, "illan bench --real: iperf3 is not installed\n");
 		return 2;
 	}
+	/* A lab that is up shares the CPUs and would skew every figure; and
+	 * one of the bench's name is someone's, not the bench's to tear down.
+	 * Asked before the lock (no wait to be refused) and again under it. */
+	char what[512];
+	if (benchreal_lab_up(what, sizeof(what))) {
+		benchreal_refuse(what);
+		return 1;
+	}
 	int lock = open(BENCHREAL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock < 0) {
 		fprintf(stderr, "illan bench --real: %s: %s\n", BENCHREAL_LOCK, strerror(errno));
@@ -877,14 +893,8 @@ int cmd_bench_real(int argc, char **argv)
 		}
 		sleep(1);
 	}
-	/* A lab that is up shares the CPUs and would skew every figure; and
-	 * one of the bench's name is someone's, not the bench's to tear down. */
-	char what[512];
 	if (benchreal_lab_up(what, sizeof(what))) {
-		fprintf(stderr,
-			"illan bench --real: refused: %s is up; it would share the CPUs with the "
-			"bench. Bring it down first ('illan netns down [--name LAB]').\n",
-			what);
+		benchreal_refuse(what);
 		flock(lock, LOCK_UN);
 		close(lock);
 		return 1;
