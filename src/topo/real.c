@@ -57,6 +57,13 @@ static void real_wire_rx(void *arg, struct netdev *wire, struct pkt *p)
 	pkt_free(p);
 }
 
+/* What the NIC the cable plugs into can take before its next poll. */
+static unsigned real_wire_room(void *arg)
+{
+	const struct real_wire *w = arg;
+	return physnic_rx_room(w->nic);
+}
+
 /* The NIC transmits a finished frame onto the host's cable. */
 static int real_wire_tx(void *arg, const uint8_t *frame, uint32_t len)
 {
@@ -197,6 +204,8 @@ static int real_add_wire(struct real *r, const struct lab_link *l, int fd, char 
 		.ifname = l->io_ifname,
 		.mtu = mtu,
 		.wire = true,
+		.wire_room = real_wire_room,
+		.wire_room_arg = w,
 		.loop = t->loop,
 		.adopt_fd = fd >= 0,
 		.fd = fd,

@@ -297,6 +297,15 @@ unsigned physnic_rx_pending(const struct netdev *dev)
 	return physnic_is_physnic(dev) ? physnic_of(dev)->n_ring : 0;
 }
 
+/* physnic_rx_room: see physnic.h. */
+unsigned physnic_rx_room(const struct netdev *dev)
+{
+	if (!physnic_is_physnic(dev))
+		return 0;
+	const struct physnic *nic = physnic_of(dev);
+	return nic->ring_size - nic->n_ring;
+}
+
 /* Verify the full TCP/UDP checksum of a linear frame over the length its IP
  * header claims (Ethernet padding excluded), as rx-csum hardware does.
  * A UDP/IPv4 checksum of 0 means "none" and counts as good. */

@@ -128,4 +128,8 @@ int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 /* Frames waiting in the rx ring (for tests and stats); 0 for another device. */
 unsigned physnic_rx_pending(const struct netdev *dev);
 
+/* Free slots in the rx ring (what the wire may bring before the next poll);
+ * 0 for another device. */
+unsigned physnic_rx_room(const struct netdev *dev);
+
 #endif
