@@ -684,7 +684,9 @@ static bool benchreal_lab_up(char *what, size_t size)
 		char rest[200] = "";
 		for (ssize_t i = (ssize_t)l0 + 1; i < n && strlen(rest) + 2 < sizeof(rest); i++) {
 			size_t k = strlen(rest);
-			rest[k] = cmd[i] ? cmd[i] : ' ';
+			rest[k] = cmd[i];
+			if (rest[k] == 0)
+				rest[k] = ' ';
 			rest[k + 1] = 0;
 		}
 		snprintf(what, size, "a lab's daemon, process %.12s (illan %.200s)", e->d_name, rest);
