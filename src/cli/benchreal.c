@@ -869,14 +869,6 @@ int cmd_bench_real(int argc, char **argv)
 		fprintf(stderr, "illan bench --real: iperf3 is not installed\n");
 		return 2;
 	}
-	/* A lab that is up shares the CPUs and would skew every figure; and
-	 * one of the bench's name is someone's, not the bench's to tear down.
-	 * Asked before the lock (no wait to be refused) and again under it. */
-	char what[512];
-	if (benchreal_lab_up(what, sizeof(what))) {
-		benchreal_refuse(what);
-		return 1;
-	}
 	int lock = open(BENCHREAL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock < 0) {
 		fprintf(stderr, "illan bench --real: %s: %s\n", BENCHREAL_LOCK, strerror(errno));
@@ -895,6 +887,11 @@ int cmd_bench_real(int argc, char **argv)
 		}
 		sleep(1);
 	}
+	/* A lab that is up shares the CPUs and would skew every figure; and
+	 * one of the bench's name is someone's, not the bench's to tear down.
+	 * Asked under the lock: the real-traffic tests' labs are down once
+	 * they let it go. */
+	char what[512];
 	if (benchreal_lab_up(what, sizeof(what))) {
 		benchreal_refuse(what);
 		flock(lock, LOCK_UN);

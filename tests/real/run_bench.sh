@@ -8,9 +8,9 @@
 #    bridge, illan/bare forwarder), each a positive number whenever both its
 #    cases ran (OVS may be skipped only with the reason said), and leaves
 #    no namespace, process or OVS directory behind.
-# Root, /dev/net/tun and namespaces, or skip (77). The refusal case holds
-# /run/illan-real-tests.lock (its lab must not meet another real test); the
-# bench run takes the lock itself, so this script does not hold it then.
+# Root, /dev/net/tun and namespaces, or skip (77). The bench takes
+# /run/illan-real-tests.lock itself (and may wait minutes for it), so this
+# script does not hold it.
 set -u
 ILLAN=${1:?usage: run_bench.sh path/to/illan}
 LAB=illantest-bench
@@ -37,29 +37,33 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # ---- refused while a lab is up ------------------------------------------------
-(
-  if ! timeout 120 flock 9; then echo "could not take $LOCK" >"$OUT/lockfail"; exit 0; fi
-  if timeout 60 "$ILLAN" netns up --name $LAB >"$OUT/up" 2>&1; then
-    timeout 20 "$ILLAN" bench --real --reps 1 --seconds 1 --json >"$OUT/refused.json" 2>"$OUT/refused.err"
-    echo $? >"$OUT/refused.rc"
-  fi
-  timeout 30 "$ILLAN" netns down --name $LAB >/dev/null 2>&1
-) 9>"$LOCK"
-if [ -e "$OUT/lockfail" ]; then
-  notok "refusal case: took $LOCK"
-else
-  check "refusal case: netns up --name $LAB" grep -q "illan netns up" "$OUT/up"
-  check "bench --real refuses while lab $LAB is up (exit 1)" test "$(cat "$OUT/refused.rc" 2>/dev/null)" = 1
+# The lab is up without the lock (the bench waits for it, then refuses): a
+# named lab's daemon and namespaces are its own, so a real-traffic test
+# that takes the lock meanwhile meets nothing of it but the CPU load.
+if timeout 60 "$ILLAN" netns up --name $LAB >"$OUT/up" 2>&1; then
+  ok "refusal case: netns up --name $LAB"
+  timeout 400 "$ILLAN" bench --real --reps 1 --seconds 1 --json >"$OUT/refused.json" 2>"$OUT/refused.err"
+  rc=$?
+  check "bench --real refuses while lab $LAB is up (exit 1)" test $rc = 1
   check "the refusal names the lab" grep -q "lab $LAB" "$OUT/refused.err"
   check "the refusal printed no JSON" test ! -s "$OUT/refused.json"
   check "the refusal made none of the bench's namespaces" \
     sh -c '! ip netns list | grep -q "^illan-bench-"'
+  note "refusal: $(cat "$OUT/refused.err")"
+else
+  notok "refusal case: netns up --name $LAB"
 fi
-[ -s "$OUT/refused.err" ] && note "refusal: $(cat "$OUT/refused.err")"
+timeout 30 "$ILLAN" netns down --name $LAB >/dev/null 2>&1
 
 # ---- one short run: JSON with every ratio --------------------------------------
-timeout 280 "$ILLAN" bench --real --reps 1 --seconds 1 --json >"$OUT/bench.json" 2>"$OUT/bench.err"
+timeout 450 "$ILLAN" bench --real --reps 1 --seconds 1 --json >"$OUT/bench.json" 2>"$OUT/bench.err"
 rc=$?
+if [ $rc = 1 ] && grep -q "refused:" "$OUT/bench.err"; then
+  # someone else's lab (not this script's: it is down) is up on the machine
+  note "$(cat "$OUT/bench.err")"
+  echo "1..$N # SKIP the run: another lab is up on this machine"
+  exit $((FAILED > 0))
+fi
 check "bench --real --reps 1 --seconds 1 --json exits 0" test $rc = 0
 sed 's/^/# /' "$OUT/bench.json" "$OUT/bench.err"
 check "JSON: every case and ratio key; each ratio a positive number when both its cases ran" \
