@@ -37,9 +37,9 @@
  * root rather than leaving them blank. `--fixes` is read by
  * opts_parse_fixes (opts.h), as `illan run --fixes` is.
  *
- * Choices where the sources are silent: a host's NIC has TSO and GSO off
- * (it sends MSS-sized frames, as the issue asks, so the IO server's GRO has
- * something to merge); IPv6 DAD is off in the namespaces so addresses work
+ * Choices where the sources are silent: a host's NIC does TSO (its kernel
+ * hands the veth super-frames; illan's wire cuts them to MSS-sized frames,
+ * so the IO server's GRO still has something to merge); IPv6 DAD is off in the namespaces so addresses work
  * at once. Containers (a veth in a client partition) are refused in real
  * mode for now, saying so.
  */
@@ -485,12 +485,12 @@ static int netns_make(const struct netns_lab *nl, const struct netns_opts *o)
 		    runv(false, "ip", "-n", host, "link", "set", l->ifname, "address", mac, "mtu",
 			 mtu, "up", (char *)NULL))
 			return -1;
-		/* The host sends MSS-sized frames (its NIC does no TSO), and the
-		 * IO server's cable end does not merge them before illan's NIC
-		 * sees them. */
-		if (runv(false, "ip", "netns", "exec", host, "ethtool", "-K", l->ifname, "tso",
-			 "off", "gso", "off", (char *)NULL) ||
-		    runv(false, "ip", "netns", "exec", io, "ethtool", "-K", l->io_ifname, "gro",
+		/* The host's NIC does TSO in hardware, as a real host's does:
+		 * its kernel hands the veth super-frames and illan's wire cuts
+		 * them into MSS-sized frames "on the wire" (tap.c), so illan's
+		 * NIC still receives MSS-sized frames and GROs them. The IO
+		 * server's cable end does not merge them before illan sees them. */
+		if (runv(false, "ip", "netns", "exec", io, "ethtool", "-K", l->io_ifname, "gro",
 			 "off", (char *)NULL))
 			return -1;
 	}

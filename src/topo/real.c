@@ -45,16 +45,26 @@ static void real_vm_rx(void *arg, struct netdev *vm, struct pkt *p)
 	dev_queue_xmit(arg, p);
 }
 
-/* A host's cable -> the NIC it plugs into (which copies the bytes off the wire). */
+/* A host's cable -> the NIC it plugs into. The wire reads (and cuts) frames
+ * in the NIC's own memory, so the NIC takes them where they are: the one
+ * write of those bytes into the IO server, its DMA. */
 static void real_wire_rx(void *arg, struct netdev *wire, struct pkt *p)
 {
 	struct real_wire *w = arg;
 	(void)wire;
-	if (pkt_is_nonlinear(p) && pkt_linearize(p) < 0)
+	if (pkt_is_nonlinear(p) && pkt_linearize(p) < 0) {
 		w->r->wire_rx_refused++;
-	else if (physnic_wire_receive(w->nic, pkt_data(p), p->len) < 0)
+		pkt_free(p);
+	} else if (physnic_wire_receive_pkt(w->nic, p) < 0) {
 		w->r->wire_rx_refused++; /* counted by the NIC too */
-	pkt_free(p);
+	}
+}
+
+/* What the NIC the cable plugs into can take before its next poll. */
+static unsigned real_wire_room(void *arg)
+{
+	const struct real_wire *w = arg;
+	return physnic_rx_room(w->nic);
 }
 
 /* The NIC transmits a finished frame onto the host's cable. */
@@ -197,6 +207,10 @@ static int real_add_wire(struct real *r, const struct lab_link *l, int fd, char 
 		.ifname = l->io_ifname,
 		.mtu = mtu,
 		.wire = true,
+		/* frames land in the NIC's memory (its DMA), cut there too */
+		.pool = w->nic->pool,
+		.wire_room = real_wire_room,
+		.wire_room_arg = w,
 		.loop = t->loop,
 		.adopt_fd = fd >= 0,
 		.fd = fd,

@@ -597,6 +597,58 @@ TEST(rx_ring_limit_budget_and_bad_frames)
 	fx_fini(&f);
 }
 
+/* A frame in a packet of the NIC's own pool is queued where it is (the
+ * wire cut it into the NIC's memory); one from another pool is copied; both
+ * arrive with only their bytes, verified; the ring's room counts down. */
+TEST(rx_wire_packet_own_pool_queued_in_place_other_copied)
+{
+	struct fx f;
+	struct physnic_config cfg;
+	struct tb_tcp t = tb_default(1, 2);
+	struct pkt_pool_class cls[] = {{2048, 8}};
+	struct pkt_pool *other = pkt_pool_create("other", cls, 1, NULL, 0);
+	REQUIRE(other);
+
+	physnic_config_init(&cfg);
+	cfg.gro = false;
+	cfg.rx_ring_size = 8;
+	fx_init(&f, &cfg);
+	CHECK_EQ(physnic_rx_room(f.nic), 8);
+	t.payload_len = 500;
+	uint32_t len = tb_tcp4_bytes(&t, TB_FULL, f.buf);
+	struct pkt *own = pkt_alloc(f.pool, len, PKT_HEADROOM);
+	struct pkt *foreign = pkt_alloc(other, len, PKT_HEADROOM);
+	REQUIRE(own && foreign);
+	memcpy(pkt_put(own, len), f.buf, len);
+	memcpy(pkt_put(foreign, len), f.buf, len);
+	own->ip_summed = foreign->ip_summed = CHECKSUM_PARTIAL; /* reset: a wire has none */
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, own), 0);
+	CHECK_EQ(physnic_rx_room(f.nic), 7);
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, foreign), 0);
+	CHECK_EQ(physnic_rx_room(f.nic), 6);
+	CHECK_U64(pkt_pool_outstanding(other), 0); /* copied, and freed */
+	run(&f);
+	REQUIRE(f.sink.n == 2);
+	struct pkt *a = sink_pop(&f.sink), *b = sink_pop(&f.sink);
+	CHECK(a == own); /* no copy */
+	CHECK(b != foreign && b->pool == f.pool);
+	CHECK_EQ(a->ip_summed, CHECKSUM_UNNECESSARY); /* verified by the NIC */
+	CHECK_EQ(b->ip_summed, CHECKSUM_UNNECESSARY);
+	CHECK_EQ(a->len, len);
+	CHECK(memcmp(pkt_data(b), f.buf, len) == 0);
+	pkt_free(a);
+	pkt_free(b);
+	CHECK_EQ(physnic_rx_room(f.nic), 8);
+	/* Refusals free the packet and count as physnic_wire_receive's do. */
+	struct pkt *runt = pkt_alloc(f.pool, 10, PKT_HEADROOM);
+	REQUIRE(runt);
+	memset(pkt_put(runt, 10), 0, 10);
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, runt), -EINVAL);
+	CHECK_U64(dctr(f.nic, "rx_length_errors"), 1);
+	fx_fini(&f);
+	CHECK_EQ(pkt_pool_destroy(other), 0);
+}
+
 TEST(rx_checksum_off_and_padded_frames)
 {
 	struct fx f;

@@ -255,46 +255,81 @@ static enum netdev_tx physnic_start_xmit(struct netdev *dev, struct pkt *p)
 
 /* ---- Receive ------------------------------------------------------------- */
 
-/* physnic_wire_receive: see physnic.h. */
-int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
+/* The checks of a frame of len bytes arriving from the wire (counted as
+ * physnic_wire_receive says). Returns the NIC, or NULL with *rc set. */
+static struct physnic *physnic_wire_check(struct netdev *dev, uint32_t len, int *rc)
 {
-	struct physnic *nic;
-	struct pkt *p;
-	uint8_t *dst;
-	unsigned slot;
-
-	if (!physnic_is_physnic(dev))
-		return -EINVAL;
-	nic = physnic_of(dev);
+	if (!physnic_is_physnic(dev)) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	struct physnic *nic = physnic_of(dev);
 	if (!dev->up) {
 		nic->c.rx_down_drops++;
-		return -ENETDOWN;
+		*rc = -ENETDOWN;
+		return NULL;
 	}
 	nic->c.rx_wire_frames++;
 	if (len < ETH_HLEN || len > dev->mtu + ETH_HLEN + VLAN_HLEN) {
 		nic->c.rx_length_errors++;
 		dev->stats.rx_errors++;
-		return -EINVAL;
+		*rc = -EINVAL;
+		return NULL;
 	}
 	if (nic->n_ring == nic->ring_size) {
 		nic->c.rx_ring_full++;
 		dev->stats.rx_dropped++;
-		return -ENOBUFS;
+		*rc = -ENOBUFS;
+		return NULL;
 	}
-	p = pkt_alloc(dev->pool, len, PKT_HEADROOM);
+	return nic;
+}
+
+/* Put p on the rx ring (room checked) and schedule the poll. */
+static void physnic_ring_put(struct physnic *nic, struct pkt *p)
+{
+	unsigned slot = (nic->ring_head + nic->n_ring) % nic->ring_size;
+	nic->ring[slot] = p;
+	nic->n_ring++;
+	if (!nic->irq_masked)
+		ev_task_schedule(nic->loop, &nic->napi);
+}
+
+/* physnic_wire_receive: see physnic.h. */
+int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
+{
+	int rc;
+	struct physnic *nic = physnic_wire_check(dev, len, &rc);
+	if (!nic)
+		return rc;
+	struct pkt *p = pkt_alloc(dev->pool, len, PKT_HEADROOM);
 	if (!p) {
 		nic->c.rx_alloc_failures++;
 		dev->stats.rx_dropped++;
 		return -ENOMEM;
 	}
-	dst = pkt_put(p, len);
-	memcpy(dst, frame, len);
+	memcpy(pkt_put(p, len), frame, len);
 	prof_copied(len); /* the NIC's receive DMA */
-	slot = (nic->ring_head + nic->n_ring) % nic->ring_size;
-	nic->ring[slot] = p;
-	nic->n_ring++;
-	if (!nic->irq_masked)
-		ev_task_schedule(nic->loop, &nic->napi);
+	physnic_ring_put(nic, p);
+	return 0;
+}
+
+/* physnic_wire_receive_pkt: see physnic.h. */
+int physnic_wire_receive_pkt(struct netdev *dev, struct pkt *p)
+{
+	if (p->pool != dev->pool || pkt_has_frag_list(p) || pkt_headlen(p) != p->len) {
+		int rc = physnic_wire_receive(dev, pkt_data(p), p->len);
+		pkt_free(p);
+		return rc;
+	}
+	int rc;
+	struct physnic *nic = physnic_wire_check(dev, p->len, &rc);
+	if (!nic) {
+		pkt_free(p);
+		return rc;
+	}
+	pkt_reset_meta(p);
+	physnic_ring_put(nic, p);
 	return 0;
 }
 
@@ -302,6 +337,15 @@ int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len)
 unsigned physnic_rx_pending(const struct netdev *dev)
 {
 	return physnic_is_physnic(dev) ? physnic_of(dev)->n_ring : 0;
+}
+
+/* physnic_rx_room: see physnic.h. */
+unsigned physnic_rx_room(const struct netdev *dev)
+{
+	if (!physnic_is_physnic(dev))
+		return 0;
+	const struct physnic *nic = physnic_of(dev);
+	return nic->ring_size - nic->n_ring;
 }
 
 /* Verify the full TCP/UDP checksum of a linear frame over the length its IP

@@ -133,7 +133,21 @@ void physnic_set_wire(struct netdev *dev,
  */
 int physnic_wire_receive(struct netdev *dev, const uint8_t *frame, uint32_t len);
 
+/*
+ * As physnic_wire_receive, for a frame already in a packet; takes p (freed
+ * when refused). A linear packet from the NIC's own pool is queued as it is
+ * — its bytes are where the NIC's DMA would have put them (real mode's wire
+ * reads and cuts frames straight into the IO server's memory) — so the copy
+ * is saved; any other packet is copied as physnic_wire_receive copies. Its
+ * metadata is reset either way: a wire delivers bytes only.
+ */
+int physnic_wire_receive_pkt(struct netdev *dev, struct pkt *p);
+
 /* Frames waiting in the rx ring (for tests and stats); 0 for another device. */
 unsigned physnic_rx_pending(const struct netdev *dev);
+
+/* Free slots in the rx ring (what the wire may bring before the next poll);
+ * 0 for another device. */
+unsigned physnic_rx_room(const struct netdev *dev);
 
 #endif

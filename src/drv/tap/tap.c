@@ -48,6 +48,8 @@ struct tap {
 	struct netdev *dev;
 	enum tap_kind kind;
 	bool wire;
+	unsigned (*wire_room)(void *arg);
+	void *wire_room_arg;
 	int fd;
 	unsigned offloads;
 	uint32_t small_size; /* linear bytes of a normal read */
@@ -285,9 +287,11 @@ static int tap_read_spare(struct tap *t)
  * 0 when the fd is drained, -1 on a read error. */
 static int tap_read_one(struct tap *t)
 {
-	/* The spare pays off where the kernel may hand over TSO super-frames;
-	 * elsewhere every frame fits an MTU-sized packet read into directly. */
-	if (!t->spare && (t->offloads & (TAP_TUN_F_TSO4 | TAP_TUN_F_TSO6)))
+	/* The spare pays off where the kernel may hand over TSO super-frames
+	 * (a TAP that negotiated TSO; a wire, whose host's kernel leaves TSO to
+	 * its NIC); elsewhere every frame fits an MTU-sized packet read into
+	 * directly. */
+	if (!t->spare && (t->wire || (t->offloads & (TAP_TUN_F_TSO4 | TAP_TUN_F_TSO6))))
 		t->spare = pkt_alloc(t->pool, 65536u - PKT_HEADROOM, PKT_HEADROOM);
 	if (t->spare)
 		return tap_read_spare(t);
@@ -349,9 +353,12 @@ static void tap_readable(struct ev_fd *w, uint32_t events)
 {
 	struct tap *t = (struct tap *)((char *)w - offsetof(struct tap, evfd));
 	(void)events;
-	for (int i = 0; i < TAP_RX_BATCH; i++)
+	for (int i = 0; i < TAP_RX_BATCH; i++) {
+		if (t->wire_room && t->wire_room(t->wire_room_arg) < TAP_WIRE_ROOM_MIN)
+			break; /* the NIC's poll (a task: it runs before the next wait) drains it */
 		if (tap_read_one(t) <= 0)
 			break;
+	}
 }
 
 /* ---- transmit ------------------------------------------------------------ */
@@ -678,6 +685,8 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 	t->fd = -1;
 	t->kind = cfg->kind;
 	t->wire = cfg->kind == TAP_KIND_PACKET && cfg->wire;
+	t->wire_room = t->wire ? cfg->wire_room : NULL;
+	t->wire_room_arg = cfg->wire_room_arg;
 	t->loop = cfg->loop;
 	unsigned mtu = cfg->mtu ? cfg->mtu : 1500;
 	t->small_size = mtu + ETH_HLEN + 2 * VLAN_HLEN;

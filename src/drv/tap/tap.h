@@ -61,6 +61,10 @@ struct tap_wire_stats {
 /* The sets of struct tap_stats ("tap") and struct tap_wire_stats ("tap-wire"). */
 extern const struct counter_set tap_counters, tap_wire_counters;
 
+/* Free NIC slots a wire waits for before reading a frame: the segments of
+ * a 64 KiB super-frame at an MSS of 512 and more. */
+#define TAP_WIRE_ROOM_MIN 128u
+
 /* TUNSETOFFLOAD bits (include/uapi/linux/if_tun.h). */
 #define TAP_TUN_F_CSUM 0x01
 #define TAP_TUN_F_TSO4 0x02
@@ -83,6 +87,14 @@ struct tap_config {
 	 * (checksum_help) and segmented (GSO) before going up, since a wire
 	 * carries neither partial checksums nor super-frames. */
 	bool wire;
+	/* A wire: how many frames the receiving NIC can take now (its free
+	 * ring slots; NULL: no limit). The wire is read only while that is at
+	 * least TAP_WIRE_ROOM_MIN, so one super-frame cut into MSS-sized
+	 * frames never overflows the ring it lands in: the cable carries
+	 * frames as fast as the NIC takes them, as 802.3x pause frames pace a
+	 * full link. */
+	unsigned (*wire_room)(void *arg);
+	void *wire_room_arg;
 	struct pkt_pool *pool; /* received packets; NULL: the device's own pool */
 	struct ev_loop *loop;
 	/* With adopt_fd: no kernel device is opened; fd (a datagram socket
