@@ -1253,6 +1253,7 @@ static int daemon_why_start(struct daemon *d, char *err, size_t err_size)
 				k->watches[k->n_watches++] = wi;
 		}
 	}
+	trace_observe_hv(d->tr, d->topo->hv); /* the ILLAN flags at each hop */
 	trace_install(d->tr);
 	daemon_poll(d); /* the baselines */
 	ev_timer_arm(d->topo->loop, &d->poll_timer, ev_now(d->topo->loop) + DAEMON_POLL_NS);

@@ -200,6 +200,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			stack_set_drop_hook(t->eps[e].stack, on_drop, st.tr);
 		}
 		trace_set_clock(st.tr, t->loop);
+		trace_observe_hv(st.tr, t->hv); /* the ILLAN flags at each hop */
 		trace_install(st.tr);
 	}
 	double t0 = wall_now();

@@ -56,7 +56,21 @@ void trace_auto_flows(struct trace *tr);
  * holds the pseudo-header sum by design, so tshark calls it bad): one line
  * per file, "NAME.pcapng: N frames CHECKSUM_PARTIAL, numbers A to B", written
  * to buf ("" when none). Returns the length written. */
-size_t trace_pcap_note(const struct trace *tr, char *buf, size_t size);
+size_t trace_pcap_note(struct trace *tr, char *buf, size_t size);
+
+struct hv;
+/* Become hv's observer (hv_set_observer; hv NULL: none), so each "<dev>
+ * tx" hop that leads to an H_SEND_LOGICAL_LAN shows the send's descriptor
+ * flags and mss ("desc=VALID|NO_CSUM|CSUM_GOOD|LRG_SND mss=1448"), and each
+ * "<dev> rx" hop after a receive-queue entry the entry's flags
+ * ("rxq=VALID|CSUM_GOOD|LRG_PKT mss=1448"), in the text trace and the pcap
+ * comments. The ibmveth model and the kernel's ibmveth.c meet the same
+ * hypervisor, so both show them. Packets are matched by their TCP key, read
+ * from the frame the hypervisor sees; a "<dev> tx" hop is written when its
+ * send comes, or when anything else is written first (then without flags:
+ * a device that is not ILLAN, a packet held in a queue). trace_destroy
+ * removes the observer: call it before hv is destroyed. */
+void trace_observe_hv(struct trace *tr, struct hv *hv);
 
 /* Install as the process's pkt trace hook (one recorder at a time). */
 void trace_install(struct trace *tr);
