@@ -306,7 +306,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			snprintf(text, sizeof(text),
 				 "drops of further kinds not itemised (more than %d kinds)",
 				 TRACE_MAX_EXPLAIN);
-			trace_add_text(st.tr, text, false, lost);
+			trace_add_text(st.tr, text, false, lost, NULL, NULL);
 		}
 		const struct trace_explanation *ex;
 		res->n_expl = trace_explanations(st.tr, &ex);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <jansson.h>
 
 #include "ev/counter.h"
 #include "ev/ev.h"
@@ -1033,7 +1034,7 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 
 /* Count one more occurrence of an explanation (merged by text). */
 static void add_explanation(struct trace *tr, const char *text, unsigned issue, bool harmless,
-			    uint64_t count)
+			    uint64_t count, const char *object, const char *counter)
 {
 	struct trace_explanation *e = NULL;
 	for (unsigned i = 0; i < tr->n_expl && !e; i++)
@@ -1046,6 +1047,8 @@ static void add_explanation(struct trace *tr, const char *text, unsigned issue, 
 		if (tr->listener) {
 			struct trace_explanation lost = {.seed_issue = issue, .harmless = harmless};
 			snprintf(lost.text, sizeof(lost.text), "%s", text);
+			snprintf(lost.object, sizeof(lost.object), "%s", object ? object : "");
+			snprintf(lost.counter, sizeof(lost.counter), "%s", counter ? counter : "");
 			tr->listener(tr->listener_arg, &lost, count);
 		}
 		return;
@@ -1056,6 +1059,8 @@ static void add_explanation(struct trace *tr, const char *text, unsigned issue, 
 		e->seed_issue = issue;
 		e->harmless = harmless;
 		e->count = count;
+		snprintf(e->object, sizeof(e->object), "%s", object ? object : "");
+		snprintf(e->counter, sizeof(e->counter), "%s", counter ? counter : "");
 	}
 	if (tr->listener)
 		tr->listener(tr->listener_arg, e, count);
@@ -1075,7 +1080,7 @@ bool trace_add_counted(struct trace *tr, const char *obj, const struct counter_d
 		return false;
 	char text[TRACE_TEXT_MAX];
 	trace_counted_text(obj, d, text, sizeof(text));
-	add_explanation(tr, text, 0, (d->flags & COUNTER_HARMLESS) != 0, value);
+	add_explanation(tr, text, 0, (d->flags & COUNTER_HARMLESS) != 0, value, obj, d->name);
 	return true;
 }
 
@@ -1096,7 +1101,7 @@ void trace_count_drop(struct trace *tr, const char *obj, const struct counter_de
 			snprintf(text, sizeof(text),
 				 "dropped at %s: no adapter and no trunk for the destination (no_destination)",
 				 obj);
-		add_explanation(tr, text, 0, trunk, value);
+		add_explanation(tr, text, 0, trunk, value, obj, d->name);
 		return;
 	}
 	trace_add_counted(tr, obj, d, value);
@@ -1110,9 +1115,10 @@ void trace_set_listener(struct trace *tr, trace_listener_fn *fn, void *arg)
 }
 
 /* trace_add_text: see trace.h. */
-void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count)
+void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count,
+		    const char *object, const char *counter)
 {
-	add_explanation(tr, text, 0, harmless, count);
+	add_explanation(tr, text, 0, harmless, count, object, counter);
 }
 
 uint64_t trace_explanations_lost(const struct trace *tr)
@@ -1220,7 +1226,7 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 		print_header(tr);
 		fprintf(tr->out, "%14.9f DROP %s\n", (double)trace_now(tr) / 1e9, text);
 	}
-	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1);
+	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1, ep, reason);
 }
 
 /* trace_watch_delivery: see trace.h. */
@@ -1275,7 +1281,9 @@ uint64_t trace_kernel_drops(struct trace *tr, unsigned wi, const char *reason, c
 			continue;
 		snprintf(with, sizeof(with), "%s (%s's kernel: %s)", text, w->kernel, kcounter);
 		snprintf(text, sizeof(text), "%.*s", (int)sizeof(text) - 1, with);
-		add_explanation(tr, text, issue, false, 1);
+		char kobj[48];
+		snprintf(kobj, sizeof(kobj), "%s's kernel", w->kernel);
+		add_explanation(tr, text, issue, false, 1, kobj, kcounter);
 		done++;
 	}
 	return done;
@@ -1292,4 +1300,26 @@ unsigned trace_explanations(const struct trace *tr, const struct trace_explanati
 	qsort((void *)tr->expl, tr->n_expl, sizeof(tr->expl[0]), by_count);
 	*out = tr->expl;
 	return tr->n_expl;
+}
+
+/* trace_explanations_json: see trace.h. */
+struct json_t *trace_explanations_json(const struct trace_explanation *rows, unsigned n)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; arr && i < n; i++) {
+		const struct trace_explanation *e = &rows[i];
+		json_t *o = json_pack("{s:I, s:s, s:b}", "count", (json_int_t)e->count, "text",
+				      e->text, "harmless", e->harmless);
+		if (o && e->seed_issue)
+			json_object_set_new(o, "seed_issue", json_integer(e->seed_issue));
+		if (o && e->counter[0])
+			json_object_set_new(o, "counter", json_string(e->counter));
+		if (o && e->object[0])
+			json_object_set_new(o, "object", json_string(e->object));
+		if (!o || json_array_append_new(arr, o)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
