@@ -768,6 +768,8 @@ void trace_observe_hv(struct trace *tr, struct hv *hv)
 	pending_flush(tr);
 	if (tr->hv && tr->hv != hv)
 		hv_set_observer(tr->hv, NULL, NULL);
+	if (!tr->out && !tr->pcap_dir[0])
+		hv = NULL; /* nothing to show the flags in: the data path stays as it was */
 	tr->hv = hv;
 	if (hv)
 		hv_set_observer(hv, observe, tr);

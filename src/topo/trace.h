@@ -64,7 +64,8 @@ void trace_auto_flows(struct trace *tr);
 size_t trace_pcap_note(struct trace *tr, char *buf, size_t size);
 
 struct hv;
-/* Become hv's observer (hv_set_observer; hv NULL: none), so each "<dev>
+/* Become hv's observer (hv_set_observer; hv NULL: none) when tr writes a
+ * text trace or pcap files (else it does nothing), so each "<dev>
  * tx" hop that leads to an H_SEND_LOGICAL_LAN shows the send's descriptor
  * flags and mss ("desc=VALID|NO_CSUM|CSUM_GOOD|LRG_SND mss=1448"), and each
  * "<dev> rx" hop after a receive-queue entry the entry's flags
