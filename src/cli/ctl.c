@@ -333,13 +333,17 @@ static bool ctl_lab_arg(const char *a, int *i, int argc, char **argv, const char
 int cmd_why(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: illan why [--all] [--name LAB] [--dir DIR]\n"
+		"usage: illan why [--all] [--json] [--name LAB] [--dir DIR]\n"
 		"  what went wrong in the running real-traffic daemon since the last 'illan why'\n"
 		"  (the first time: since it started): every drop at illan's hops and in the\n"
 		"  kernels it feeds, explained as 'illan run' explains it\n"
-		"  --all  since the daemon started\n";
+		"  --all  since the daemon started\n"
+		"  --json the same as one JSON object: since, seconds, nothing_went_wrong,\n"
+		"         explanations (count, text, harmless, and when known seed_issue,\n"
+		"         counter and object: the counter that showed the drop and where),\n"
+		"         not_listed\n";
 	const char *dir = NULL, *lab = NULL;
-	bool all = false, bad;
+	bool all = false, json = false, bad;
 	for (int i = 1; i < argc; i++) {
 		if (ctl_lab_arg(argv[i], &i, argc, argv, &dir, &lab, &bad)) {
 			if (bad) {
@@ -348,6 +352,8 @@ int cmd_why(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage, stdout);
 			return 0;
@@ -356,7 +362,8 @@ int cmd_why(int argc, char **argv)
 			return 2;
 		}
 	}
-	return ctl_request("illan why", dir, lab, all ? "why-all" : "why", stdout);
+	static const char *const cmds[2][2] = {{"why", "why-all"}, {"why-json", "why-all-json"}};
+	return ctl_request("illan why", dir, lab, cmds[json][all], stdout);
 }
 
 /* cmd_watch: see cli.h. Asks for the daemon's kept explanations twice a

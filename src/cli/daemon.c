@@ -17,7 +17,8 @@
  *   stats-json  {"counters": {"object": {"counter": value, ...}, ...}}
  *   flows       the bridges' datapath flows (each under its name when more than one)
  *   why         what went wrong since the last `why` (the first: since start),
- *               each drop in the run report's words; why-all: since start
+ *               each drop in the run report's words; why-all: since start;
+ *               why-json, why-all-json: the same as one JSON object
  *   events      the explanations as they came, for `illan watch`
  *   stats-delta every counter's increase since the last stats-delta (-json too)
  * anything else is answered "error: unknown command '...'".
@@ -1028,7 +1029,7 @@ static void daemon_kernel_rise(struct daemon *d, struct daemon_kernel *k,
 		snprintf(text, sizeof(text),
 			 "%s retransmitted a SYN or SYN-ACK: it or its answer was lost (%s)",
 			 k->obj, c->name);
-		trace_add_text(d->tr, text, false, n);
+		trace_add_text(d->tr, text, false, n, k->obj, c->name);
 		return;
 	}
 	if (n)
@@ -1083,9 +1084,37 @@ static uint64_t daemon_why_was(const struct daemon *d, const char *text)
 	return 0;
 }
 
+/* The answer of why-json: {"since": "start"|"last_why", "seconds",
+ * "nothing_went_wrong", "explanations": [...] (trace_explanations_json, the
+ * losses first, then the harmless), "not_listed": drops of kinds beyond
+ * TRACE_MAX_EXPLAIN}. */
+static void daemon_write_why_json(FILE *f, bool since_start, double ago,
+				  const struct trace_explanation *rows, unsigned n_rows,
+				  unsigned n_harmless, uint64_t lost)
+{
+	struct trace_explanation *ordered = calloc(n_rows + 1, sizeof(*ordered));
+	unsigned k = 0;
+	for (int pass = 0; ordered && pass < 2; pass++)
+		for (unsigned i = 0; i < n_rows; i++)
+			if (rows[i].harmless == (pass == 1))
+				ordered[k++] = rows[i];
+	json_t *arr = ordered ? trace_explanations_json(ordered, k) : NULL;
+	free(ordered);
+	json_t *o = arr ? json_pack("{s:s, s:f, s:b, s:o, s:I}", "since",
+				    since_start ? "start" : "last_why", "seconds", ago,
+				    "nothing_went_wrong", n_rows == n_harmless && !lost,
+				    "explanations", arr, "not_listed", (json_int_t)lost)
+			: NULL;
+	if (!o || json_dumpf(o, f, JSON_INDENT(2)))
+		fprintf(f, "{\"error\": \"out of memory\"}");
+	fprintf(f, "\n");
+	json_decref(o);
+}
+
 /* What went wrong since the daemon started (all) or since the last `illan
- * why`, most frequent first, as the run report lists its drops. */
-static void daemon_write_why(struct daemon *d, FILE *f, bool all)
+ * why`, most frequent first, as the run report lists its drops; as JSON
+ * (daemon_write_why_json) when json. */
+static void daemon_write_why(struct daemon *d, FILE *f, bool all, bool json)
 {
 	daemon_poll(d);
 	uint64_t now = ev_now(d->topo->loop);
@@ -1093,8 +1122,9 @@ static void daemon_write_why(struct daemon *d, FILE *f, bool all)
 	unsigned n = trace_explanations(d->tr, &ex);
 	bool since_start = all || !d->why_mark;
 	double ago = (double)(now - (since_start ? d->started_ns : d->why_mark_ns)) / 1e9;
-	fprintf(f, "%s (%.1f s ago):",
-		since_start ? "since the daemon started" : "since the last 'illan why'", ago);
+	if (!json)
+		fprintf(f, "%s (%.1f s ago):",
+			since_start ? "since the daemon started" : "since the last 'illan why'", ago);
 	/* ex is sorted by total count; the rows by their increase */
 	struct trace_explanation *rows = calloc(n + 1, sizeof(*rows));
 	unsigned n_rows = 0;
@@ -1117,18 +1147,22 @@ static void daemon_write_why(struct daemon *d, FILE *f, bool all)
 		n_harmless += rows[i].harmless;
 	/* the losses first; what lost nothing (a filtered multicast, a
 	 * flooded frame refused) after them, apart */
-	fprintf(f, "%s\n", n_rows - n_harmless || lost ? "" : " nothing went wrong");
-	for (unsigned i = 0; i < n_rows; i++)
-		if (!rows[i].harmless)
-			fprintf(f, "  %" PRIu64 "x %s\n", rows[i].count, rows[i].text);
-	if (lost)
-		fprintf(f, "  %" PRIu64 "x drops of kinds beyond the first %u (not listed)\n", lost,
-			TRACE_MAX_EXPLAIN);
-	if (n_harmless)
-		fprintf(f, "harmless (nothing lost):\n");
-	for (unsigned i = 0; i < n_rows; i++)
-		if (rows[i].harmless)
-			fprintf(f, "  %" PRIu64 "x %s\n", rows[i].count, rows[i].text);
+	if (json) {
+		daemon_write_why_json(f, since_start, ago, rows, rows ? n_rows : 0, n_harmless, lost);
+	} else {
+		fprintf(f, "%s\n", n_rows - n_harmless || lost ? "" : " nothing went wrong");
+		for (unsigned i = 0; i < n_rows; i++)
+			if (!rows[i].harmless)
+				fprintf(f, "  %" PRIu64 "x %s\n", rows[i].count, rows[i].text);
+		if (lost)
+			fprintf(f, "  %" PRIu64 "x drops of kinds beyond the first %u (not listed)\n",
+				lost, TRACE_MAX_EXPLAIN);
+		if (n_harmless)
+			fprintf(f, "harmless (nothing lost):\n");
+		for (unsigned i = 0; i < n_rows; i++)
+			if (rows[i].harmless)
+				fprintf(f, "  %" PRIu64 "x %s\n", rows[i].count, rows[i].text);
+	}
 	free(rows);
 	if (all)
 		return;
@@ -1253,6 +1287,7 @@ static int daemon_why_start(struct daemon *d, char *err, size_t err_size)
 				k->watches[k->n_watches++] = wi;
 		}
 	}
+	trace_observe_hv(d->tr, d->topo->hv); /* the ILLAN flags at each hop */
 	trace_install(d->tr);
 	daemon_poll(d); /* the baselines */
 	ev_timer_arm(d->topo->loop, &d->poll_timer, ev_now(d->topo->loop) + DAEMON_POLL_NS);
@@ -1280,10 +1315,10 @@ static void daemon_why_stop(struct daemon *d)
 }
 
 /* The control commands, in the order daemon_ctl_answer numbers them. */
-static const char *const daemon_ctl_words[] = {"status", "stats",       "stats-json",
-					       "flows",  "why",         "why-all",
-					       "events", "stats-delta", "stats-delta-json",
-					       NULL};
+static const char *const daemon_ctl_words[] = {"status",   "stats",        "stats-json",
+					       "flows",    "why",          "why-all",
+					       "events",   "stats-delta",  "stats-delta-json",
+					       "why-json", "why-all-json", NULL};
 
 /* Answer control command cmd (ctlsrv_answer_fn). */
 static void daemon_ctl_answer(void *arg, unsigned cmd, FILE *f)
@@ -1304,12 +1339,17 @@ static void daemon_ctl_answer(void *arg, unsigned cmd, FILE *f)
 		break;
 	case 4:
 	case 5:
-		daemon_write_why(d, f, cmd == 5);
+		daemon_write_why(d, f, cmd == 5, false);
+		break;
+	case 9:
+	case 10:
+		daemon_write_why(d, f, cmd == 10, true);
 		break;
 	case 6:
 		daemon_write_events(d, f);
 		break;
-	default:
+	case 7:
+	case 8:
 		daemon_write_stats_delta(d, f, cmd == 8);
 		break;
 	}

@@ -200,6 +200,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			stack_set_drop_hook(t->eps[e].stack, on_drop, st.tr);
 		}
 		trace_set_clock(st.tr, t->loop);
+		trace_observe_hv(st.tr, t->hv); /* the ILLAN flags at each hop */
 		trace_install(st.tr);
 	}
 	double t0 = wall_now();
@@ -305,7 +306,7 @@ int scenario_run(struct topo *t, const struct scenario_flow_spec *specs, unsigne
 			snprintf(text, sizeof(text),
 				 "drops of further kinds not itemised (more than %d kinds)",
 				 TRACE_MAX_EXPLAIN);
-			trace_add_text(st.tr, text, false, lost);
+			trace_add_text(st.tr, text, false, lost, NULL, NULL);
 		}
 		const struct trace_explanation *ex;
 		res->n_expl = trace_explanations(st.tr, &ex);

@@ -16,9 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <jansson.h>
 
 #include "ev/counter.h"
 #include "ev/ev.h"
+#include "hv/hv.h"
+#include "hv/papr.h"
 #include "net/netdev.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
@@ -61,7 +64,16 @@ struct raw_hop {
 	uint16_t gso_size;
 	uint32_t len;
 	uint64_t t_ns; /* trace_now when recorded */
+	/* What the hypervisor saw of the frame at this hop (trace_observe_hv):
+	 * HOP_DESC_SEND, a send's first descriptor flags and the mss register;
+	 * HOP_DESC_RXQ, a receive-queue entry's flags and, for LRG_PKT, the mss
+	 * in the buffer; HOP_DESC_NONE: not an ILLAN hop, or not seen. */
+	uint8_t desc_kind;
+	uint16_t desc_mss;
+	uint32_t desc_flags;
 };
+
+enum { HOP_DESC_NONE, HOP_DESC_SEND, HOP_DESC_RXQ };
 
 struct trace_rec {
 	struct trace_key key;
@@ -70,6 +82,11 @@ struct trace_rec {
 	bool ack_only; /* a pure ACK: to pcap when selected, never to the text trace */
 	unsigned n_hops;
 	struct raw_hop hops[TRACE_HOPS];
+	/* the receive-queue entry the hypervisor wrote for this packet, kept
+	 * for its next "<dev> rx" hop (the driver's poll comes later) */
+	bool rxq_pending;
+	uint16_t rxq_mss;
+	uint32_t rxq_flags;
 };
 
 struct trace_flow {
@@ -104,6 +121,24 @@ struct trace_host {
 	uint8_t family;
 	uint8_t addr[16];
 	char name[32];
+};
+
+#define TRACE_COMMENT_MAX 400
+
+/* A "<dev> tx" hop held back from the text trace and the pcap file until
+ * the hypervisor's observer sees the send it leads to (its descriptor flags
+ * then complete the line and the comment), or until anything else is
+ * written: the output keeps the order of events. */
+struct trace_pending {
+	bool active, text, pcap;
+	struct trace_key key;
+	struct raw_hop hop;
+	char where[48];
+	char comment[TRACE_COMMENT_MAX];
+	uint64_t t_pcap;
+	uint32_t n, len; /* bytes held in frame, the frame's length */
+	bool partial;    /* CHECKSUM_PARTIAL */
+	uint8_t *frame;  /* 64 KiB, allocated with the recorder when it writes pcaps */
 };
 
 struct trace_pcap {
@@ -142,6 +177,8 @@ struct trace {
 	 * per flow direction: they would drown the packets that matter */
 	uint64_t acks_hidden;
 	bool header_done;
+	struct trace_pending pend;
+	struct hv *hv; /* trace_observe_hv: the hypervisor whose observer we are */
 };
 
 static const char *summed_name(uint8_t s)
@@ -150,12 +187,13 @@ static const char *summed_name(uint8_t s)
 	return s < 4 ? names[s] : "?";
 }
 
-/* Parse the TCP key out of a frame whose data is at the MAC header. Returns
- * the transport offset, or 0 if p is not TCP over IPv4/IPv6. */
-static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info *h)
+/* Parse the TCP key out of a frame of len bytes, the first avail of them at
+ * d (from the MAC header). Returns the transport offset, or 0 if the frame
+ * is not TCP over IPv4/IPv6. */
+static uint32_t key_of_bytes(const uint8_t *d, uint32_t avail, uint32_t len, struct trace_key *k,
+			     struct hdr_info *h)
 {
-	const uint8_t *d = pkt_data(p);
-	if (hdr_parse_head(d, pkt_headlen(p), p->len, h) || !h->l4_off || h->l4_proto != IPPROTO_TCP_)
+	if (hdr_parse_head(d, avail, len, h) || !h->l4_off || h->l4_proto != IPPROTO_TCP_)
 		return 0;
 	memset(k, 0, sizeof(*k));
 	k->family = h->ip_version;
@@ -172,6 +210,12 @@ static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info
 	k->seq = hdr_get32(l4 + 4);
 	k->flags = l4[13] & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK);
 	return h->l4_off;
+}
+
+/* key_of_bytes over a packet whose data is at the MAC header. */
+static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info *h)
+{
+	return key_of_bytes(pkt_data(p), pkt_headlen(p), p->len, k, h);
 }
 
 static uint32_t key_hash(const struct trace_key *k)
@@ -269,27 +313,81 @@ static void offload_comment(const struct pkt *p, const char *where, char *buf, s
 			 p->len, p->len > 65535 ? " (cut to 65535 bytes)" : "");
 }
 
-static void pcap_write(struct trace *tr, const struct pkt *p, const char *where)
+/* The ILLAN flags the hypervisor saw at a hop, in the words of papr.h, as
+ * " desc=VALID|NO_CSUM|CSUM_GOOD|LRG_SND mss=1448" (a send) or
+ * " rxq=VALID|CSUM_GOOD|LRG_PKT mss=1448" (a receive-queue entry); "" when
+ * none. The entry's TOGGLE is left out: it says where the ring is, not what
+ * the frame is. */
+static void desc_text(const struct raw_hop *h, char *buf, size_t size)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} send_bits[] = {{IBMVETH_BUF_VALID, "VALID"},
+			 {IBMVETH_BUF_TOGGLE, "TOGGLE"},
+			 {IBMVETH_BUF_NO_CSUM, "NO_CSUM"},
+			 {IBMVETH_BUF_CSUM_GOOD, "CSUM_GOOD"},
+			 {IBMVETH_BUF_LRG_SND, "LRG_SND"}},
+	  rxq_bits[] = {{IBMVETH_RXQ_VALID, "VALID"},
+			{IBMVETH_RXQ_NO_CSUM, "NO_CSUM"},
+			{IBMVETH_RXQ_CSUM_GOOD, "CSUM_GOOD"},
+			{IBMVETH_RXQ_LRG_PKT, "LRG_PKT"}};
+	buf[0] = 0;
+	if (h->desc_kind == HOP_DESC_NONE)
+		return;
+	bool send = h->desc_kind == HOP_DESC_SEND;
+	size_t off = (size_t)snprintf(buf, size, " %s=", send ? "desc" : "rxq");
+	unsigned n = send ? 5 : 4, named = 0;
+	for (unsigned i = 0; i < n && off < size; i++) {
+		uint32_t bit = send ? send_bits[i].bit : rxq_bits[i].bit;
+		if (h->desc_flags & bit)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", named++ ? "|" : "",
+						send ? send_bits[i].name : rxq_bits[i].name);
+	}
+	if (!named && off < size)
+		off += (size_t)snprintf(buf + off, size - off, "none");
+	if (h->desc_mss && off < size)
+		snprintf(buf + off, size - off, " mss=%u", h->desc_mss);
+}
+
+/* Write one frame to the pcap file of where. */
+static void pcap_emit(struct trace *tr, const char *where, uint64_t t, const uint8_t *bytes,
+		      uint32_t n, uint32_t len, const char *comment, bool partial)
 {
 	struct trace_pcap *pc = pcap_for(tr, where);
 	if (!pc)
 		return;
-	static uint8_t buf[65536];
-	uint32_t n = p->len < sizeof(buf) ? p->len : (uint32_t)sizeof(buf);
-	if (pkt_copy_bits(p, 0, buf, n))
-		return;
-	char comment[320];
-	offload_comment(p, where, comment, sizeof(comment));
-	if (pcapng_write(pc->w, pcap_time(tr), buf, n, p->len, comment) && !tr->pcap_warned) {
+	if (pcapng_write(pc->w, t, bytes, n, len, comment) && !tr->pcap_warned) {
 		fprintf(stderr, "illan: cannot write the pcap of %s\n", where);
 		tr->pcap_warned = true;
 	}
-	if (p->ip_summed == CHECKSUM_PARTIAL) {
+	if (partial) {
 		unsigned num = (unsigned)pcapng_count(pc->w);
 		if (!pc->n_partial++)
 			pc->first_partial = num;
 		pc->last_partial = num;
 	}
+}
+
+static void pending_flush(struct trace *tr);
+
+/* Write p as it is at hop where to its pcap file (hop: its record, for the
+ * flags the hypervisor saw). */
+static void pcap_write(struct trace *tr, const struct pkt *p, const char *where,
+		       const struct raw_hop *hop)
+{
+	static uint8_t buf[65536];
+	pending_flush(tr);
+	uint32_t n = p->len < sizeof(buf) ? p->len : (uint32_t)sizeof(buf);
+	if (pkt_copy_bits(p, 0, buf, n))
+		return;
+	char comment[TRACE_COMMENT_MAX], dtext[80];
+	offload_comment(p, where, comment, sizeof(comment));
+	desc_text(hop, dtext, sizeof(dtext));
+	size_t used = strlen(comment);
+	snprintf(comment + used, sizeof(comment) - used, "%s", dtext);
+	pcap_emit(tr, where, pcap_time(tr), buf, n, p->len, comment,
+		  p->ip_summed == CHECKSUM_PARTIAL);
 }
 
 /* Which named flow and direction a key belongs to: returns the flow or NULL;
@@ -377,7 +475,9 @@ static void print_header(struct trace *tr)
 		"# time: seconds %s; hop: DEVICE rx|tx, "
 		"DEVICE stack rx|tx, DEVICE STEP,\n# or STEP alone while the packet is on no device; "
 		"what: SYN, SYN-ACK, FIN, RST or data\n"
-		"# pure ACKs are counted at the end, not listed; DROP lines explain a loss\n",
+		"# pure ACKs are counted at the end, not listed; DROP lines explain a loss\n"
+		"# an ILLAN hop ends with the flags the hypervisor saw: desc= the send "
+		"descriptor's (tx), rxq= the receive-queue entry's (rx)\n",
 		tr->first_n, tr->first_n,
 		tr->clock ? "on the virtual clock from the run's start"
 			  : "of real time from the start of the trace");
@@ -386,20 +486,72 @@ static void print_header(struct trace *tr)
 		"frag_list", "len");
 }
 
-static void print_hop(struct trace *tr, const struct trace_rec *r, const struct raw_hop *raw)
+/* One line of the text trace: the packet keyed k at hop raw. */
+static void hop_line(struct trace *tr, const struct trace_key *k, const struct raw_hop *raw)
 {
 	struct trace_hop named, *hp = &named;
 	name_hop(raw, &named);
 	int dir = 0;
-	struct trace_flow *f = flow_of(tr, &r->key, &dir);
+	struct trace_flow *f = flow_of(tr, k, &dir);
+	char dtext[80];
+	desc_text(raw, dtext, sizeof(dtext));
 	print_header(tr);
 	fprintf(tr->out,
 		"%14.9f %-8s %-5s %-7s seq=%-10u %-26s ip_summed=%-12s csum=0x%04x gso_size=%-5u "
-		"frag_list=%-3s len=%u\n",
+		"frag_list=%-3s len=%u%s\n",
 		(double)raw->t_ns / 1e9, f ? f->name : "-", dir ? "reply" : "fwd",
-		(r->key.flags & ~TCP_ACK) ? what_of(&r->key, dir) : "data", r->key.seq, hp->where,
+		(k->flags & ~TCP_ACK) ? what_of(k, dir) : "data", k->seq, hp->where,
 		summed_name(hp->ip_summed), hp->csum_field, hp->gso_size,
-		hp->frag_list ? "yes" : "no", hp->len);
+		hp->frag_list ? "yes" : "no", hp->len, dtext);
+}
+
+/* Write the held "<dev> tx" hop, with the send's flags if the hypervisor's
+ * observer saw them. */
+static void pending_flush(struct trace *tr)
+{
+	struct trace_pending *pd = &tr->pend;
+	if (!pd->active)
+		return;
+	pd->active = false;
+	if (pd->text)
+		hop_line(tr, &pd->key, &pd->hop);
+	if (pd->pcap) {
+		char comment[TRACE_COMMENT_MAX + 80], dtext[80];
+		desc_text(&pd->hop, dtext, sizeof(dtext));
+		snprintf(comment, sizeof(comment), "%s%s", pd->comment, dtext);
+		pcap_emit(tr, pd->where, pd->t_pcap, pd->frame, pd->n, pd->len, comment, pd->partial);
+	}
+}
+
+/* Hold back the "<dev> tx" hop hp of r (packet p) for the text trace (text)
+ * and the pcap file of where (pcap), until the send it leads to. */
+static void pending_hold(struct trace *tr, const struct trace_rec *r, const struct raw_hop *hp,
+			 const struct pkt *p, const char *where, bool text, bool pcap)
+{
+	struct trace_pending *pd = &tr->pend;
+	pending_flush(tr);
+	pd->key = r->key;
+	pd->hop = *hp;
+	pd->text = text;
+	pd->pcap = pcap && pd->frame;
+	if (pd->pcap) {
+		pd->n = p->len < 65536 ? p->len : 65536;
+		pd->len = p->len;
+		if (pkt_copy_bits(p, 0, pd->frame, pd->n))
+			pd->pcap = false;
+		snprintf(pd->where, sizeof(pd->where), "%s", where);
+		offload_comment(p, where, pd->comment, sizeof(pd->comment));
+		pd->t_pcap = pcap_time(tr);
+		pd->partial = p->ip_summed == CHECKSUM_PARTIAL;
+	}
+	pd->active = pd->text || pd->pcap;
+}
+
+/* A hop line of the text trace, after any held one. */
+static void print_hop(struct trace *tr, const struct trace_rec *r, const struct raw_hop *raw)
+{
+	pending_flush(tr);
+	hop_line(tr, &r->key, raw);
 }
 
 /* trace_auto_flows: a client's SYN (SYN without ACK) of a connection no
@@ -492,6 +644,16 @@ static void watch_delivery(struct trace *tr, const struct trace_rec *r, const st
 	}
 }
 
+/* A hop where an ILLAN driver (the ibmveth model, the kernel's ibmveth.c
+ * through kcompat, either through GRO) hands a packet up: the receive
+ * right after it is the one the receive-queue entry was for. A flooded
+ * packet's other receivers (a NIC, a TAP) are not. */
+static bool from_illan_driver(const char *where)
+{
+	return strcmp(where, "ibmveth_rx") == 0 || strcmp(where, "kernel_driver_rx") == 0 ||
+	       strcmp(where, "gro_complete") == 0;
+}
+
 static void hook(const struct pkt *p, const char *where, void *arg)
 {
 	struct trace *tr = arg;
@@ -526,6 +688,15 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 	hp->frag_list = p->frag_list != NULL;
 	hp->len = p->len;
 	hp->t_ns = trace_now(tr);
+	hp->desc_kind = HOP_DESC_NONE;
+	bool tx_hop = strcmp(where, "dev_queue_xmit") == 0;
+	if (r->rxq_pending && strcmp(where, "netdev_receive") == 0 && r->n_hops > 1 &&
+	    from_illan_driver(r->hops[r->n_hops - 2].where)) {
+		hp->desc_kind = HOP_DESC_RXQ;
+		hp->desc_flags = r->rxq_flags;
+		hp->desc_mss = r->rxq_mss;
+		r->rxq_pending = false;
+	}
 	if (tr->n_watches && strcmp(where, "dev_queue_xmit") == 0)
 		watch_delivery(tr, r, p->dev);
 	if (tr->out && r->ack_only && is_hop_point(where)) {
@@ -538,12 +709,70 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 	}
 	if (!r->printed)
 		return;
+	char buf[48];
+	if (tx_hop && tr->hv) {
+		/* its send is still to come: held until the observer sees it */
+		pending_hold(tr, r, hp, p, hop_name(p->dev, where, buf, sizeof(buf)),
+			     tr->out && !r->ack_only, tr->pcap_dir[0] != 0);
+		return;
+	}
 	if (tr->out && !r->ack_only)
 		print_hop(tr, r, hp);
-	if (tr->pcap_dir[0] && is_hop_point(where)) {
-		char buf[48];
-		pcap_write(tr, p, hop_name(p->dev, where, buf, sizeof(buf)));
+	if (tr->pcap_dir[0] && is_hop_point(where))
+		pcap_write(tr, p, hop_name(p->dev, where, buf, sizeof(buf)), hp);
+}
+
+/* The hypervisor's observer (trace_observe_hv): a send's descriptor flags
+ * complete the held "<dev> tx" hop of the same packet; a receive-queue
+ * entry's flags wait in the packet's record for its "<dev> rx" hop. Reads
+ * only, as hv.h asks. */
+static void observe(void *arg, const struct hv_obs *ev)
+{
+	struct trace *tr = arg;
+	struct trace_key k;
+	struct hdr_info h;
+	if (ev->kind == HV_OBS_SEND) {
+		struct trace_pending *pd = &tr->pend;
+		if (!pd->active || !ev->desc ||
+		    !(papr_desc_flags_len(ev->desc[0]) & IBMVETH_BUF_VALID))
+			return;
+		uint32_t avail = papr_desc_len(ev->desc[0]), len = 0;
+		for (unsigned i = 0; i < PAPR_SEND_DESCS; i++)
+			if (papr_desc_flags_len(ev->desc[i]) & IBMVETH_BUF_VALID)
+				len += papr_desc_len(ev->desc[i]);
+		const uint8_t *f = hv_lmem_ptr(ev->part, papr_desc_addr(ev->desc[0]), avail);
+		if (!f || !key_of_bytes(f, avail, len, &k, &h) || !key_equal(&k, &pd->key))
+			return;
+		pd->hop.desc_kind = HOP_DESC_SEND;
+		pd->hop.desc_flags = papr_desc_flags_len(ev->desc[0]) & ~IBMVETH_BUF_LEN_MASK;
+		pd->hop.desc_mss = (uint16_t)ev->mss;
+		pending_flush(tr);
+		return;
 	}
+	uint32_t off = ev->flags_off & IBMVETH_RXQ_OFF_MASK;
+	if (!ev->buf || !key_of_bytes(ev->buf + off, ev->length, ev->length, &k, &h))
+		return;
+	struct trace_rec *r = &tr->recs[key_hash(&k)];
+	if (!r->used || !key_equal(&r->key, &k))
+		return;
+	r->rxq_pending = true;
+	r->rxq_flags = ev->flags_off & ~IBMVETH_RXQ_OFF_MASK & ~IBMVETH_RXQ_TOGGLE;
+	r->rxq_mss = 0;
+	if ((ev->flags_off & IBMVETH_RXQ_LRG_PKT) && off >= PAPR_RX_LRG_OFFSET)
+		r->rxq_mss = (uint16_t)hdr_get32(ev->buf + 12); /* the be64's low half */
+}
+
+/* trace_observe_hv: see trace.h. */
+void trace_observe_hv(struct trace *tr, struct hv *hv)
+{
+	pending_flush(tr);
+	if (tr->hv && tr->hv != hv)
+		hv_set_observer(tr->hv, NULL, NULL);
+	if (!tr->out && !tr->pcap_dir[0])
+		hv = NULL; /* nothing to show the flags in: the data path stays as it was */
+	tr->hv = hv;
+	if (hv)
+		hv_set_observer(hv, observe, tr);
 }
 
 /* trace_create: see trace.h. */
@@ -583,6 +812,12 @@ struct trace *trace_create(const char *trace_file, const char *pcap_dir, unsigne
 			return NULL;
 		}
 		snprintf(tr->pcap_dir, sizeof(tr->pcap_dir), "%s", pcap_dir);
+		tr->pend.frame = malloc(65536);
+		if (!tr->pend.frame) {
+			snprintf(err, err_size, "out of memory");
+			trace_destroy(tr);
+			return NULL;
+		}
 	}
 	return tr;
 }
@@ -601,9 +836,10 @@ void trace_set_clock(struct trace *tr, const struct ev_loop *loop)
 }
 
 /* trace_pcap_note: see trace.h. */
-size_t trace_pcap_note(const struct trace *tr, char *buf, size_t size)
+size_t trace_pcap_note(struct trace *tr, char *buf, size_t size)
 {
 	size_t off = 0;
+	pending_flush(tr); /* a held frame may be CHECKSUM_PARTIAL */
 	buf[0] = 0;
 	for (unsigned i = 0; i < tr->n_pcaps && off < size; i++) {
 		const struct trace_pcap *pc = &tr->pcaps[i];
@@ -641,6 +877,9 @@ void trace_destroy(struct trace *tr)
 		return;
 	if (current == tr)
 		trace_uninstall();
+	if (tr->hv)
+		hv_set_observer(tr->hv, NULL, NULL);
+	pending_flush(tr);
 	if (tr->out) {
 		print_header(tr);
 		fprintf(tr->out, "# pure ACKs not listed: %" PRIu64 " hops", tr->acks_hidden);
@@ -659,6 +898,7 @@ void trace_destroy(struct trace *tr)
 		pcapng_close(tr->pcaps[i].w);
 	for (unsigned i = 0; i < tr->n_watches; i++)
 		free(tr->watches[i]);
+	free(tr->pend.frame);
 	free(tr->recs);
 	free(tr);
 }
@@ -796,7 +1036,7 @@ unsigned trace_explain(const struct trace_hop *hops, unsigned n_hops, const char
 
 /* Count one more occurrence of an explanation (merged by text). */
 static void add_explanation(struct trace *tr, const char *text, unsigned issue, bool harmless,
-			    uint64_t count)
+			    uint64_t count, const char *object, const char *counter)
 {
 	struct trace_explanation *e = NULL;
 	for (unsigned i = 0; i < tr->n_expl && !e; i++)
@@ -809,6 +1049,8 @@ static void add_explanation(struct trace *tr, const char *text, unsigned issue, 
 		if (tr->listener) {
 			struct trace_explanation lost = {.seed_issue = issue, .harmless = harmless};
 			snprintf(lost.text, sizeof(lost.text), "%s", text);
+			snprintf(lost.object, sizeof(lost.object), "%s", object ? object : "");
+			snprintf(lost.counter, sizeof(lost.counter), "%s", counter ? counter : "");
 			tr->listener(tr->listener_arg, &lost, count);
 		}
 		return;
@@ -819,6 +1061,8 @@ static void add_explanation(struct trace *tr, const char *text, unsigned issue, 
 		e->seed_issue = issue;
 		e->harmless = harmless;
 		e->count = count;
+		snprintf(e->object, sizeof(e->object), "%s", object ? object : "");
+		snprintf(e->counter, sizeof(e->counter), "%s", counter ? counter : "");
 	}
 	if (tr->listener)
 		tr->listener(tr->listener_arg, e, count);
@@ -838,7 +1082,7 @@ bool trace_add_counted(struct trace *tr, const char *obj, const struct counter_d
 		return false;
 	char text[TRACE_TEXT_MAX];
 	trace_counted_text(obj, d, text, sizeof(text));
-	add_explanation(tr, text, 0, (d->flags & COUNTER_HARMLESS) != 0, value);
+	add_explanation(tr, text, 0, (d->flags & COUNTER_HARMLESS) != 0, value, obj, d->name);
 	return true;
 }
 
@@ -859,7 +1103,7 @@ void trace_count_drop(struct trace *tr, const char *obj, const struct counter_de
 			snprintf(text, sizeof(text),
 				 "dropped at %s: no adapter and no trunk for the destination (no_destination)",
 				 obj);
-		add_explanation(tr, text, 0, trunk, value);
+		add_explanation(tr, text, 0, trunk, value, obj, d->name);
 		return;
 	}
 	trace_add_counted(tr, obj, d, value);
@@ -873,9 +1117,10 @@ void trace_set_listener(struct trace *tr, trace_listener_fn *fn, void *arg)
 }
 
 /* trace_add_text: see trace.h. */
-void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count)
+void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count,
+		    const char *object, const char *counter)
 {
-	add_explanation(tr, text, 0, harmless, count);
+	add_explanation(tr, text, 0, harmless, count, object, counter);
 }
 
 uint64_t trace_explanations_lost(const struct trace *tr)
@@ -979,10 +1224,11 @@ void trace_drop(struct trace *tr, const char *endpoint, const struct pkt *p, con
 		snprintf(text, sizeof(text), "packet dropped at %s: %s", ep, reason);
 	}
 	if (tr->out) {
+		pending_flush(tr);
 		print_header(tr);
 		fprintf(tr->out, "%14.9f DROP %s\n", (double)trace_now(tr) / 1e9, text);
 	}
-	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1);
+	add_explanation(tr, text, issue, strcmp(reason, "rx_other_host") == 0, 1, ep, reason);
 }
 
 /* trace_watch_delivery: see trace.h. */
@@ -1037,7 +1283,9 @@ uint64_t trace_kernel_drops(struct trace *tr, unsigned wi, const char *reason, c
 			continue;
 		snprintf(with, sizeof(with), "%s (%s's kernel: %s)", text, w->kernel, kcounter);
 		snprintf(text, sizeof(text), "%.*s", (int)sizeof(text) - 1, with);
-		add_explanation(tr, text, issue, false, 1);
+		char kobj[48];
+		snprintf(kobj, sizeof(kobj), "%s's kernel", w->kernel);
+		add_explanation(tr, text, issue, false, 1, kobj, kcounter);
 		done++;
 	}
 	return done;
@@ -1054,4 +1302,26 @@ unsigned trace_explanations(const struct trace *tr, const struct trace_explanati
 	qsort((void *)tr->expl, tr->n_expl, sizeof(tr->expl[0]), by_count);
 	*out = tr->expl;
 	return tr->n_expl;
+}
+
+/* trace_explanations_json: see trace.h. */
+struct json_t *trace_explanations_json(const struct trace_explanation *rows, unsigned n)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; arr && i < n; i++) {
+		const struct trace_explanation *e = &rows[i];
+		json_t *o = json_pack("{s:I, s:s, s:b}", "count", (json_int_t)e->count, "text",
+				      e->text, "harmless", e->harmless);
+		if (o && e->seed_issue)
+			json_object_set_new(o, "seed_issue", json_integer(e->seed_issue));
+		if (o && e->counter[0])
+			json_object_set_new(o, "counter", json_string(e->counter));
+		if (o && e->object[0])
+			json_object_set_new(o, "object", json_string(e->object));
+		if (!o || json_array_append_new(arr, o)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }

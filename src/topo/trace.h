@@ -36,6 +36,11 @@ struct trace_explanation {
 	unsigned seed_issue; /* 1..4, 0 when not one of the seed's */
 	bool harmless;       /* not a loss: a flooded frame refused by a host it was not for */
 	uint64_t count;
+	/* the counter that showed the drop and where it counts ("TcpInCsumErrors"
+	 * in "vm-b's kernel", "no_destination" in "hv:trunk-out", an endpoint
+	 * stack's reason in "VM B"); "" when the caller named none */
+	char counter[48];
+	char object[48];
 };
 
 /* Create a recorder. trace_file and pcap_dir may be NULL. first_n: packets of
@@ -56,7 +61,22 @@ void trace_auto_flows(struct trace *tr);
  * holds the pseudo-header sum by design, so tshark calls it bad): one line
  * per file, "NAME.pcapng: N frames CHECKSUM_PARTIAL, numbers A to B", written
  * to buf ("" when none). Returns the length written. */
-size_t trace_pcap_note(const struct trace *tr, char *buf, size_t size);
+size_t trace_pcap_note(struct trace *tr, char *buf, size_t size);
+
+struct hv;
+/* Become hv's observer (hv_set_observer; hv NULL: none) when tr writes a
+ * text trace or pcap files (else it does nothing), so each "<dev>
+ * tx" hop that leads to an H_SEND_LOGICAL_LAN shows the send's descriptor
+ * flags and mss ("desc=VALID|NO_CSUM|CSUM_GOOD|LRG_SND mss=1448"), and each
+ * "<dev> rx" hop after a receive-queue entry the entry's flags
+ * ("rxq=VALID|CSUM_GOOD|LRG_PKT mss=1448"), in the text trace and the pcap
+ * comments. The ibmveth model and the kernel's ibmveth.c meet the same
+ * hypervisor, so both show them. Packets are matched by their TCP key, read
+ * from the frame the hypervisor sees; a "<dev> tx" hop is written when its
+ * send comes, or when anything else is written first (then without flags:
+ * a device that is not ILLAN, a packet held in a queue). trace_destroy
+ * removes the observer: call it before hv is destroyed. */
+void trace_observe_hv(struct trace *tr, struct hv *hv);
 
 /* Install as the process's pkt trace hook (one recorder at a time). */
 void trace_install(struct trace *tr);
@@ -89,13 +109,22 @@ void trace_counted_text(const char *obj, const struct counter_desc *d, char *out
  * trace_add_counted. The daemon calls it with each counter's increase. */
 void trace_count_drop(struct trace *tr, const char *obj, const struct counter_desc *d,
 		      uint64_t value);
-/* Add an explanation in the caller's words. */
-void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count);
+/* Add an explanation in the caller's words; counter and object (may be
+ * NULL) name the counter that showed it and where it counts. */
+void trace_add_text(struct trace *tr, const char *text, bool harmless, uint64_t count,
+		    const char *object, const char *counter);
 /* Drops not listed because there were more than TRACE_MAX_EXPLAIN kinds. */
 uint64_t trace_explanations_lost(const struct trace *tr);
 
 /* The distinct explanations so far, most frequent first. */
 unsigned trace_explanations(const struct trace *tr, const struct trace_explanation **out);
+
+struct json_t;
+/* rows[0..n) as a JSON array (jansson; new reference, NULL if out of
+ * memory), one object per explanation: "count", "text", "harmless", and
+ * "seed_issue", "counter", "object" when known. The shape of `illan why
+ * --json`'s "explanations". */
+struct json_t *trace_explanations_json(const struct trace_explanation *rows, unsigned n);
 
 /* Called with every explanation as it is added (count: the occurrences
  * added now), so a long-running user (the real-traffic daemon) can log and

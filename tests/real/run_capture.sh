@@ -37,6 +37,7 @@ t=$cap/t.txt
 check "the trace opens with its header, timed in real time" sh -c "head -1 '$t' | grep -q '^# illan trace' && grep -q 'of real time from the start of the trace' '$t'"
 check "the connection is named by its addresses and ports" grep -qE "^ *[0-9.]+ 192\.0\.2\.1:[0-9]+->192\.0\.2\.2:5201 +fwd +SYN " "$t"
 check "the SYN-ACK is traced and named as such" grep -qE "192\.0\.2\.2:5201 +reply +SYN-ACK .* vm-a rx " "$t"
+check "ILLAN hops show the hypervisor's flags: the send descriptor at vm-a tx, the queue entry at vm-b rx" sh -c "grep -qE ' vm-a tx .* desc=VALID' '$t' && grep -qE ' vm-b rx .* rxq=VALID' '$t'"
 check "pure ACKs are summarised at the end" sh -c "tail -1 '$t' | grep -qE '^# pure ACKs not listed: [0-9]+ hops'"
 # bounded: per direction at most 8 packets plus 8 GSO/frag_list ones, each
 # with one line per hop

@@ -6,6 +6,7 @@
 #    report's own sentence (the text `illan run --fixes 1,3,4` prints for
 #    the same drop, under the connection's label), one line per kernel
 #    TcpInCsumErrors; the next `illan why` starts afresh; `--all` keeps all;
+#    `why --json` gives it with its seed issue and kernel counter;
 #    `illan watch --until` streams the line as it happens; the daemon's log
 #    carries it with a time stamp;
 #  - fix 3 off (--fixes 1,2,4): the first SYN dies of the upcall's checksum,
@@ -158,6 +159,15 @@ if up "netns up --fixes 1,3,4 (fix 2 off)" --fixes 1,3,4; then
     grep -q "^since the last 'illan why' (.* s ago): nothing went wrong$" "$STATE/why2.txt"
   "$ILLAN" why --all >"$STATE/why3.txt"
   check "illan why --all: still everything since the start" grep -qF -- "$L2" "$STATE/why3.txt"
+  "$ILLAN" why --all --json >"$STATE/why3.json"
+  check "illan why --all --json: the same sentence with its count, seed issue and the kernel counter that showed it" \
+    python3 -c "import json, sys
+w = json.load(open(sys.argv[1]))
+e = [x for x in w['explanations'] if x['text'] == sys.argv[2]]
+assert w['since'] == 'start' and not w['nothing_went_wrong'], w
+assert len(e) == 1 and e[0]['seed_issue'] == 2 and e[0]['counter'] == 'TcpInCsumErrors', e
+assert e[0]['object'] == \"vm-b's kernel\" and e[0]['count'] >= max(1, int(sys.argv[3])), e" \
+    "$STATE/why3.json" "$L2" "${c:-0}"
   # host X: its SYN reaches vm-b; vm-b's SYN-ACK leaves the NIC with checksum 0
   try_tcp host-x vm-b 192.0.2.2 3000; rc=$?
   x1=$(nstat_get host-x TcpInCsumErrors)

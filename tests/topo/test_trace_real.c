@@ -10,6 +10,7 @@
  * connection's label — once, never more than the kernel counted — and
  * with every fix on nothing is kept to blame.
  */
+#include <jansson.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,11 +20,19 @@
 #include "ev/ev.h"
 #include "pkt/csum.h"
 #include "pkt/hdr.h"
+#include "stack/stack.h"
 #include "test.h"
 #include "topo/lab.h"
 #include "topo/real.h"
 #include "topo/topo.h"
 #include "topo/trace.h"
+
+/* A JSON object's string member, "(none)" when it has none. */
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "(none)";
+}
 
 struct lab_run {
 	struct topo *topo;
@@ -176,6 +185,20 @@ TEST(fix2_off_the_kernels_drop_gets_the_run_reports_sentence)
 	CHECK(strcmp(r.last.text, want) == 0);
 	if (strcmp(r.last.text, want) != 0)
 		printf("# got: %s\n", r.last.text);
+	/* as `illan why --json` gives it: the sentence, the seed issue, and
+	 * the kernel counter that showed it */
+	const struct trace_explanation *ex;
+	CHECK_EQ(trace_explanations(r.tr, &ex), 1);
+	json_t *arr = trace_explanations_json(ex, 1);
+	CHECK(json_array_size(arr) == 1);
+	json_t *o = json_array_get(arr, 0);
+	CHECK(strcmp(jstr(o, "text"), want) == 0);
+	CHECK(json_integer_value(json_object_get(o, "count")) == 1);
+	CHECK(json_integer_value(json_object_get(o, "seed_issue")) == 2);
+	CHECK(strcmp(jstr(o, "counter"), "TcpInCsumErrors") == 0);
+	CHECK(strcmp(jstr(o, "object"), "vm-b's kernel") == 0);
+	CHECK(json_is_false(json_object_get(o, "harmless")));
+	json_decref(arr);
 	/* explained once: a later rise finds nothing more to blame on it */
 	CHECK_U64(trace_kernel_drops(r.tr, (unsigned)r.watch_b, "tcp_bad_checksum",
 				     "TcpInCsumErrors", 1),
@@ -183,6 +206,39 @@ TEST(fix2_off_the_kernels_drop_gets_the_run_reports_sentence)
 	/* a watch that does not exist explains nothing */
 	CHECK_U64(trace_kernel_drops(r.tr, 7, "tcp_bad_checksum", "TcpInCsumErrors", 1), 0);
 	lab_stop(&r);
+}
+
+/* The JSON of explanations with no seed issue: a counter's drop names its
+ * counter and object; text in the caller's words names what the caller
+ * gave, here nothing, and keeps harmless. */
+TEST(explanations_json_without_seed_issue)
+{
+	char err[128] = "";
+	struct trace *tr = trace_create(NULL, NULL, 0, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	const struct counter_desc *d = counter_set_find(&stack_counters, "tcp_bad_checksum");
+	CHECK(d != NULL);
+	if (d)
+		CHECK(trace_add_counted(tr, "vm-b's kernel", d, 3));
+	trace_add_text(tr, "a flooded frame refused", true, 2, NULL, NULL);
+	const struct trace_explanation *ex;
+	unsigned n = trace_explanations(tr, &ex);
+	CHECK_EQ(n, 2);
+	json_t *arr = trace_explanations_json(ex, n);
+	CHECK(json_array_size(arr) == 2);
+	json_t *a = json_array_get(arr, 0), *b = json_array_get(arr, 1);
+	CHECK(json_integer_value(json_object_get(a, "count")) == 3);
+	CHECK(strcmp(jstr(a, "counter"), "tcp_bad_checksum") == 0);
+	CHECK(strcmp(jstr(a, "object"), "vm-b's kernel") == 0);
+	CHECK(json_object_get(a, "seed_issue") == NULL);
+	CHECK(strncmp(jstr(a, "text"), "dropped at vm-b's kernel: ", 26) == 0);
+	CHECK(strcmp(jstr(b, "text"), "a flooded frame refused") == 0);
+	CHECK(json_is_true(json_object_get(b, "harmless")));
+	CHECK(json_object_get(b, "counter") == NULL && json_object_get(b, "object") == NULL);
+	json_decref(arr);
+	trace_destroy(tr);
 }
 
 TEST(all_fixes_nothing_is_blamed)
