@@ -30,57 +30,26 @@ if [ "${1:-}" != --body ]; then
     echo "1..0 # SKIP illan netns is not built into this binary"; exit 77
   fi
   take_lock 300
-  STATE=$(mktemp -d /tmp/illan-why.XXXXXX) || exit 1
-  export STATE
-  N=0
-  FAILED=0
-  echo 0 >"$STATE/n"
-  : >"$STATE/inodes"
   cleanup() {
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
     ns_killall
     return 0
   }
-  on_exit() { cleanup; rm -rf "$STATE"; }
-  trap on_exit EXIT
-  trap 'exit 1' INT TERM HUP
+  outer_start why
   cleanup
   links_record
   ns_record
-  timeout -k 5 "$BODY_LIMIT" sh "$0" --body "$ILLAN"
-  rc=$?
-  N=$(cat "$STATE/n")
-  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
-  if [ $rc = 124 ] || [ $rc = 137 ]; then
-    notok "the cases finished within ${BODY_LIMIT} s (killed by timeout; cleaning up)"
-  elif [ ! -e "$STATE/finished" ]; then
-    notok "the cases ran to the end (the body stopped early, status $rc)"
-  fi
-  ns_record
-  cleanup
-  check "after the suite: no namespace, process, interface or daemon left" leftovers
-  echo "1..$N"
-  exit $((FAILED > 0))
+  outer_body "$BODY_LIMIT" cases "$ILLAN"
+  outer_finish "after the suite: no namespace, process, interface or daemon left" leftovers
 fi
 
 # ======================================================================
 # The cases (run by the outer part, under its time limit).
 # ======================================================================
 ILLAN=${2:?}
-N=$(cat "$STATE/n")
-FAILED=0
-echo 0 >"$STATE/failed"
-trap 'exit 1' INT TERM HUP
+body_start
 
-up() { # up NAME [netns up arguments]
-  name=$1; shift
-  if timeout 60 "$ILLAN" netns up "$@" >"$STATE/up.out" 2>&1; then
-    ok "$name"; ns_record; return 0
-  fi
-  notok "$name"; sed 's/^/# /' "$STATE/up.out"; return 1
-}
-down() { ns_killall; timeout 30 "$ILLAN" netns down >/dev/null 2>&1; }
 nstat_get() {
   in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
 }
