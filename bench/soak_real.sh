@@ -58,7 +58,7 @@ if [ "${1:-}" != --body ]; then
   done
   take_lock 120
   cleanup() {
-    xargs -r kill -9 <"$STATE/pids" 2>/dev/null
+    [ -f "$STATE/pids" ] && xargs -r kill -9 <"$STATE/pids" 2>/dev/null
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
     ns_killall
@@ -67,8 +67,6 @@ if [ "${1:-}" != --body ]; then
   }
   outer_start soak
   : >"$STATE/pids"
-  cleanup
-  links_record
   # The body stops starting rounds at SECS; each round is bounded, so the
   # limit leaves room for the last one and the checks.
   outer_body $((SECS + 150)) soak "$ILLAN" "$SECS"

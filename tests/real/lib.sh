@@ -12,8 +12,9 @@
 # The two-part shape of a script (an outer part that holds the lock and
 # cleans up whatever happens, a body that runs the cases under `timeout`):
 # outer_start, outer_body and outer_finish for the outer part, body_start
-# for the body; and the body's helpers for the daemon (daemon_pid, alive,
-# wait_gone, up, down).
+# for the body; need_real and need_netns (skip, 77, when the machine or
+# the binary cannot); and the body's helpers (daemon_pid, alive,
+# wait_gone, nstat_get, wait_listen, up, down).
 #
 # The caller sets STATE (a private directory; outer_start makes it), DIR
 # (the daemon's directory) and ILLAN (the binary) before using them.
@@ -125,10 +126,20 @@ take_lock() {
 
 # ---- the outer part ------------------------------------------------------------
 
+# `illan netns` is in the binary $1, or exit 77 (skip).
+need_netns() {
+  if "$1" netns --help 2>&1 | grep -q "not built"; then
+    # The subcommand is linked only when the topology layer exists.
+    echo "1..0 # SKIP illan netns is not built into this binary (topology layer missing)"; exit 77
+  fi
+}
+
 # outer_start NAME: the outer part's state — a private directory $STATE
 # (/tmp/illan-NAME.XXXXXX, exported for the body), the case counters, an
 # empty record of namespace inodes — and its exit paths: on every exit the
-# caller's `cleanup` runs, then the directory goes.
+# caller's `cleanup` runs, then the directory goes. Then `cleanup` once
+# (leftovers of an earlier run must not count against this one) and the
+# baselines: the caller's interfaces, the namespaces' inodes.
 outer_start() {
   STATE=$(mktemp -d "/tmp/illan-$1.XXXXXX") || exit 1
   export STATE
@@ -138,6 +149,9 @@ outer_start() {
   : >"$STATE/inodes"
   trap outer_exit EXIT
   trap 'exit 1' INT TERM HUP
+  cleanup
+  links_record
+  ns_record
 }
 outer_exit() { cleanup; rm -rf "$STATE"; }
 
@@ -189,6 +203,20 @@ wait_gone() { # wait_gone PID SECONDS
   i=0
   while alive "$1" && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
   ! alive "$1"
+}
+# nstat counter (absolute, since the namespace was made) in a namespace.
+nstat_get() {
+  in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
+}
+# Wait (at most 5 s) until something listens on TCP port $2 in namespace $1.
+wait_listen() {
+  i=0
+  while [ $i -lt 50 ]; do
+    [ -n "$(in_ns "$1" ss -ltnH "sport = :$2" 2>/dev/null)" ] && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  note "nothing listens on port $2 in $1 after 5 s"
+  return 1
 }
 up() { # up NAME [netns up arguments]: one case, quiet unless it fails
   name=$1; shift

@@ -26,10 +26,7 @@ DIR=/run/illan
 if [ "${1:-}" != --body ]; then
   ILLAN=${1:?usage: run_real.sh path/to/illan}
   need_real
-  if "$ILLAN" netns --help 2>&1 | grep -q "not built"; then
-    # The subcommand is linked only when the topology layer exists.
-    echo "1..0 # SKIP illan netns is not built into this binary (topology layer missing)"; exit 77
-  fi
+  need_netns "$ILLAN"
   take_lock 120
 
   cleanup() {
@@ -39,11 +36,6 @@ if [ "${1:-}" != --body ]; then
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
   }
   outer_start real
-
-  # Leftovers of an earlier run must not count against this one.
-  cleanup
-  links_record
-  ns_record
   outer_body "$BODY_LIMIT" cases "$ILLAN"
   outer_finish "after the suite: no namespace, process or interface left" leftovers
 fi
@@ -53,11 +45,6 @@ fi
 # ======================================================================
 ILLAN=${2:?}
 body_start
-
-# nstat counter (absolute, since the namespace was made) in a namespace.
-nstat_get() {
-  in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
-}
 
 # Sum of one emulator counter over every object (illan stats --json).
 stat_sum() {
@@ -75,18 +62,6 @@ print(json.load(sys.stdin)["counters"][sys.argv[1]][sys.argv[2]])' "$1" "$2"
 
 # CPU time (user + system, clock ticks) a process has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
-
-# Wait (at most 5 s) until something listens on TCP port $2 in namespace $1.
-wait_listen() {
-  i=0
-  while [ $i -lt 50 ]; do
-    [ -n "$(in_ns "$1" ss -ltnH "sport = :$2" 2>/dev/null)" ] && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  note "nothing listens on port $2 in $1 after 5 s"
-  return 1
-}
 
 # iperf3 FROM_NS TO_NS TO_ADDR SECONDS: run it and check the byte counts.
 # Prints the received byte count as a note.

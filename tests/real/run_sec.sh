@@ -41,9 +41,6 @@ if [ "${1:-}" != --body ]; then
     return 0
   }
   outer_start sec
-  cleanup
-  links_record
-  ns_record
   outer_body "$BODY_LIMIT" cases "$ILLAN" "$LOOK"
   outer_finish "after the suite: no namespace, process or interface left" leftovers
 fi

@@ -26,9 +26,7 @@ DIR=/run/illan
 if [ "${1:-}" != --body ]; then
   ILLAN=${1:?usage: run_why.sh path/to/illan}
   need_real
-  if "$ILLAN" netns --help 2>&1 | grep -q "not built"; then
-    echo "1..0 # SKIP illan netns is not built into this binary"; exit 77
-  fi
+  need_netns "$ILLAN"
   take_lock 300
   cleanup() {
     ns_killall
@@ -37,9 +35,6 @@ if [ "${1:-}" != --body ]; then
     return 0
   }
   outer_start why
-  cleanup
-  links_record
-  ns_record
   outer_body "$BODY_LIMIT" cases "$ILLAN"
   outer_finish "after the suite: no namespace, process, interface or daemon left" leftovers
 fi
@@ -50,17 +45,6 @@ fi
 ILLAN=${2:?}
 body_start
 
-nstat_get() {
-  in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
-}
-wait_listen() {
-  i=0
-  while [ $i -lt 50 ]; do
-    [ -n "$(in_ns "$1" ss -ltnH "sport = :$2" 2>/dev/null)" ] && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  return 1
-}
 # The count `illan why` output $1 gives the line that contains $2 exactly.
 count_of() { grep -F -- "$2" "$1" | head -1 | sed 's/^ *\([0-9]*\)x .*/\1/'; }
 # The embedded report's sentence for a drop: `illan run ARGS`'s drops line
