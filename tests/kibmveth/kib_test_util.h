@@ -1,6 +1,7 @@
 /*
  * kib_test_util.h — what the kernel-driver tests share: the addresses of
- * their A -> B traffic and the IP and TCP/UDP headers of one of its packets.
+ * their A -> B traffic, its ARP request, and the IP and TCP/UDP headers of
+ * one of its packets.
  *
  * Header-only (static functions); used by test_kibmveth.c and
  * test_differential.c.
@@ -18,6 +19,20 @@
 static const uint8_t IP4_A[4] = {192, 0, 2, 1}, IP4_B[4] = {192, 0, 2, 2};
 static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+/* At a, an ARP request (Ethernet, IPv4) from sha at A for B's address. */
+static inline void kib_arp_fill(uint8_t *a, const uint8_t sha[6])
+{
+	memset(a, 0, 28);
+	hdr_put16(a, 1);
+	hdr_put16(a + 2, ETH_P_IP);
+	a[4] = 6;
+	a[5] = 4;
+	hdr_put16(a + 6, 1);
+	memcpy(a + 8, sha, 6);
+	memcpy(a + 14, IP4_A, 4);
+	memcpy(a + 24, IP4_B, 4);
+}
 
 /* At ip, the IPv4 (family 4) or IPv6 header and the TCP or UDP (udp)
  * header of an A -> B packet of l4len L4 bytes, its L4 header included:

@@ -393,16 +393,7 @@ static struct pkt *frame_arp(void)
 	struct pkt *p = frame_alloc(ETH_HLEN + 28);
 	uint8_t *f = pkt_data(p);
 	eth_fill(f, ETH_P_ARP, bcast);
-	uint8_t *a = f + ETH_HLEN;
-	memset(a, 0, 28);
-	hdr_put16(a, 1);
-	hdr_put16(a + 2, ETH_P_IP);
-	a[4] = 6;
-	a[5] = 4;
-	hdr_put16(a + 6, 1);
-	memcpy(a + 8, MAC_A, 6);
-	memcpy(a + 14, IP4_A, 4);
-	memcpy(a + 24, IP4_B, 4);
+	kib_arp_fill(f + ETH_HLEN, MAC_A);
 	return p;
 }
 

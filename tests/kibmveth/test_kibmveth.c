@@ -194,17 +194,7 @@ static struct pkt *frame_arp_request(struct netdev *dev, const uint8_t src[6])
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	struct pkt *p = frame_eth(dev, bcast, src, ETH_P_ARP, 28);
-	uint8_t *a = pkt_data(p) + ETH_HLEN;
-	memset(a, 0, 28);
-	hdr_put16(a, 1);
-	hdr_put16(a + 2, ETH_P_IP);
-	a[4] = 6;
-	a[5] = 4;
-	hdr_put16(a + 6, 1);
-	memcpy(a + 8, src, 6);
-	const uint8_t sip[4] = {192, 0, 2, 1}, tip[4] = {192, 0, 2, 2};
-	memcpy(a + 14, sip, 4);
-	memcpy(a + 24, tip, 4);
+	kib_arp_fill(pkt_data(p) + ETH_HLEN, src);
 	return p;
 }
 
