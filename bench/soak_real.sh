@@ -57,42 +57,20 @@ if [ "${1:-}" != --body ]; then
     command -v "$p" >/dev/null 2>&1 || { echo "1..0 # SKIP $p missing"; exit 77; }
   done
   take_lock 120
-  STATE=$(mktemp -d /tmp/illan-soak.XXXXXX) || exit 1
-  export STATE
-  N=0
-  FAILED=0
-  echo 0 >"$STATE/n"
-  : >"$STATE/inodes"
-  : >"$STATE/pids"
   cleanup() {
-    xargs -r kill -9 <"$STATE/pids" 2>/dev/null
+    [ -f "$STATE/pids" ] && xargs -r kill -9 <"$STATE/pids" 2>/dev/null
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
     return 0
   }
-  on_exit() { cleanup; rm -rf "$STATE"; }
-  trap on_exit EXIT
-  trap 'exit 1' INT TERM HUP
-  cleanup
-  links_record
+  outer_start soak
+  : >"$STATE/pids"
   # The body stops starting rounds at SECS; each round is bounded, so the
   # limit leaves room for the last one and the checks.
-  timeout -k 5 $((SECS + 150)) sh "$0" --body "$ILLAN" "$SECS"
-  rc=$?
-  N=$(cat "$STATE/n")
-  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
-  if [ $rc = 124 ] || [ $rc = 137 ]; then
-    notok "the soak finished within $((SECS + 150)) s (killed by timeout; cleaning up)"
-  elif [ ! -e "$STATE/finished" ]; then
-    notok "the soak ran to the end (the body stopped early, status $rc)"
-  fi
-  ns_record
-  cleanup
-  check "after the soak: netns down left no namespace, process, interface or daemon" leftovers
-  echo "1..$N"
-  exit $((FAILED > 0))
+  outer_body $((SECS + 150)) soak "$ILLAN" "$SECS"
+  outer_finish "after the soak: netns down left no namespace, process, interface or daemon" leftovers
 fi
 
 # ======================================================================
@@ -100,10 +78,7 @@ fi
 # ======================================================================
 ILLAN=${2:?}
 SECS=${3:?}
-N=$(cat "$STATE/n")
-FAILED=0
-echo 0 >"$STATE/failed"
-trap 'exit 1' INT TERM HUP
+body_start
 SEED=${SOAK_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 note "soak: $SECS s, seed $SEED"
 RNG=$SEED
@@ -117,7 +92,6 @@ rand() {
 pick() { rand $#; shift "$R"; P=$1; }
 now() { date +%s; }
 bg() { "$@" & echo $! >>"$STATE/pids"; }
-daemon_pid() { cat "$DIR/illan.pid" 2>/dev/null; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # The files served, with their SHA-256.

@@ -129,29 +129,58 @@ out:
 	return status;
 }
 
+/* The options every command here shares, at argv[*i]: --dir DIR and
+ * --name LAB (a name lab_name_valid refuses: "bad --name", then usage, on
+ * stderr). Returns 1 if taken (*i past its value), 0 if argv[*i] is
+ * something else, -1 on a bad name. */
+static int ctl_lab_arg(int *i, int argc, char **argv, const char **dir, const char **lab,
+		       const char *usage)
+{
+	const char *a = argv[*i];
+	if (strcmp(a, "--dir") == 0 && *i + 1 < argc) {
+		*dir = argv[++*i];
+		return 1;
+	}
+	if (strcmp(a, "--name") == 0 && *i + 1 < argc) {
+		*lab = argv[++*i];
+		if (!lab_name_valid(*lab)) {
+			fprintf(stderr, "bad --name '%s'\n%s", *lab, usage);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* The last word of an options loop: --help or -h prints usage on stdout
+ * (exit status 0); anything else prints it on stderr (2). */
+static int ctl_usage(const char *a, const char *usage)
+{
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	fputs(usage, stderr);
+	return 2;
+}
+
 /* --dir DIR, --name LAB and --json; returns false on anything else
  * (usage printed) or a lab name lab_name_valid refuses. */
 static bool ctl_args(int argc, char **argv, const char **dir, const char **lab, bool *json,
 		     bool allow_json, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("%s", usage);
-			exit(0); /* help asked for is not an error */
-		} else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-			*dir = argv[++i];
-		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
-			*lab = argv[++i];
-			if (!lab_name_valid(*lab)) {
-				fprintf(stderr, "bad --name '%s'\n%s", *lab, usage);
-				return false;
-			}
-		} else if (allow_json && strcmp(argv[i], "--json") == 0) {
-			*json = true;
-		} else {
-			fprintf(stderr, "%s", usage);
+		int r = ctl_lab_arg(&i, argc, argv, dir, lab, usage);
+		if (r < 0)
 			return false;
-		}
+		if (r > 0)
+			continue;
+		if (allow_json && strcmp(argv[i], "--json") == 0)
+			*json = true;
+		else if (ctl_usage(argv[i], usage) == 0)
+			exit(0); /* help asked for is not an error */
+		else
+			return false;
 	}
 	return true;
 }
@@ -247,6 +276,22 @@ static size_t ctl_filter_json(const char *text, const char *dev, bool nonzero, F
 	return seen;
 }
 
+/* ctl_request into memory: *buf (the caller frees it, also on error) holds
+ * the answer. Returns the exit status, as ctl_request. */
+static int ctl_fetch(const char *prog, const char *dir, const char *lab, const char *cmd, char **buf)
+{
+	size_t size = 0;
+	*buf = NULL;
+	FILE *mem = open_memstream(buf, &size);
+	if (!mem) {
+		perror(prog);
+		return 1;
+	}
+	int rc = ctl_request(prog, dir, lab, cmd, mem);
+	fclose(mem);
+	return rc;
+}
+
 /* cmd_stats: see cli.h. */
 int cmd_stats(int argc, char **argv)
 {
@@ -261,43 +306,28 @@ int cmd_stats(int argc, char **argv)
 	bool json = false, nonzero = false, delta = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--dir") == 0 && i + 1 < argc) {
-			dir = argv[++i];
-		} else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
-			lab = argv[++i];
-			if (!lab_name_valid(lab)) {
-				fprintf(stderr, "bad --name '%s'\n%s", lab, usage);
-				return 2;
-			}
-		} else if (strcmp(a, "--device") == 0 && i + 1 < argc) {
-			dev = argv[++i];
-		} else if (strcmp(a, "--json") == 0) {
-			json = true;
-		} else if (strcmp(a, "--nonzero") == 0) {
-			nonzero = true;
-		} else if (strcmp(a, "--delta") == 0) {
-			delta = true;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage, stdout);
-			return 0;
-		} else {
-			fputs(usage, stderr);
+		int r = ctl_lab_arg(&i, argc, argv, &dir, &lab, usage);
+		if (r < 0)
 			return 2;
-		}
+		if (r > 0)
+			continue;
+		if (strcmp(a, "--device") == 0 && i + 1 < argc)
+			dev = argv[++i];
+		else if (strcmp(a, "--json") == 0)
+			json = true;
+		else if (strcmp(a, "--nonzero") == 0)
+			nonzero = true;
+		else if (strcmp(a, "--delta") == 0)
+			delta = true;
+		else
+			return ctl_usage(a, usage);
 	}
 	const char *cmd = delta ? (json ? "stats-delta-json" : "stats-delta")
 				: (json ? "stats-json" : "stats");
 	if (!dev && !nonzero)
 		return ctl_request("illan stats", dir, lab, cmd, stdout);
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&buf, &size);
-	if (!mem) {
-		perror("illan stats");
-		return 1;
-	}
-	int rc = ctl_request("illan stats", dir, lab, cmd, mem);
-	fclose(mem);
+	char *buf;
+	int rc = ctl_fetch("illan stats", dir, lab, cmd, &buf);
 	if (rc == 0) {
 		size_t seen = json ? ctl_filter_json(buf, dev, nonzero, stdout)
 				   : ctl_filter_text(buf, dev, nonzero, stdout);
@@ -309,24 +339,6 @@ int cmd_stats(int argc, char **argv)
 	}
 	free(buf);
 	return rc;
-}
-
-/* The common options of why and watch; returns false (usage printed) on
- * anything else. */
-static bool ctl_lab_arg(const char *a, int *i, int argc, char **argv, const char **dir,
-			const char **lab, bool *bad)
-{
-	*bad = false;
-	if (strcmp(a, "--dir") == 0 && *i + 1 < argc) {
-		*dir = argv[++*i];
-		return true;
-	}
-	if (strcmp(a, "--name") == 0 && *i + 1 < argc) {
-		*lab = argv[++*i];
-		*bad = !lab_name_valid(*lab);
-		return true;
-	}
-	return false;
 }
 
 /* cmd_why: see cli.h. */
@@ -343,24 +355,19 @@ int cmd_why(int argc, char **argv)
 		"         counter and object: the counter that showed the drop and where),\n"
 		"         not_listed\n";
 	const char *dir = NULL, *lab = NULL;
-	bool all = false, json = false, bad;
+	bool all = false, json = false;
 	for (int i = 1; i < argc; i++) {
-		if (ctl_lab_arg(argv[i], &i, argc, argv, &dir, &lab, &bad)) {
-			if (bad) {
-				fprintf(stderr, "bad --name '%s'\n%s", lab, usage);
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--all") == 0) {
-			all = true;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 0;
-		} else {
-			fputs(usage, stderr);
+		int r = ctl_lab_arg(&i, argc, argv, &dir, &lab, usage);
+		if (r < 0)
 			return 2;
-		}
+		if (r > 0)
+			continue;
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			return ctl_usage(argv[i], usage);
 	}
 	static const char *const cmds[2][2] = {{"why", "why-all"}, {"why-json", "why-all-json"}};
 	return ctl_request("illan why", dir, lab, cmds[json][all], stdout);
@@ -379,14 +386,14 @@ int cmd_watch(int argc, char **argv)
 		"  --all          first the explanations the daemon kept from before\n";
 	const char *dir = NULL, *lab = NULL, *until = NULL;
 	double for_s = -1;
-	bool all = false, bad;
+	bool all = false;
 	for (int i = 1; i < argc; i++) {
-		if (ctl_lab_arg(argv[i], &i, argc, argv, &dir, &lab, &bad)) {
-			if (bad) {
-				fprintf(stderr, "bad --name '%s'\n%s", lab, usage);
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--for") == 0 && i + 1 < argc) {
+		int r = ctl_lab_arg(&i, argc, argv, &dir, &lab, usage);
+		if (r < 0)
+			return 2;
+		if (r > 0)
+			continue;
+		if (strcmp(argv[i], "--for") == 0 && i + 1 < argc) {
 			char *end;
 			for_s = strtod(argv[++i], &end);
 			if (*end || for_s < 0) {
@@ -397,12 +404,8 @@ int cmd_watch(int argc, char **argv)
 			until = argv[++i];
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 0;
 		} else {
-			fputs(usage, stderr);
-			return 2;
+			return ctl_usage(argv[i], usage);
 		}
 	}
 	struct timespec t0, now;
@@ -410,15 +413,8 @@ int cmd_watch(int argc, char **argv)
 	uint64_t last = 0;
 	bool first = true;
 	for (;;) {
-		char *buf = NULL;
-		size_t size = 0;
-		FILE *mem = open_memstream(&buf, &size);
-		if (!mem) {
-			perror("illan watch");
-			return 1;
-		}
-		int rc = ctl_request("illan watch", dir, lab, "events", mem);
-		fclose(mem);
+		char *buf;
+		int rc = ctl_fetch("illan watch", dir, lab, "events", &buf);
 		if (rc) {
 			free(buf);
 			return rc;

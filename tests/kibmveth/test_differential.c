@@ -54,6 +54,7 @@
 #include "pkt/csum.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
+#include "kib_test_util.h"
 #include "test.h"
 
 #define FW_ALL (IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT)
@@ -62,9 +63,6 @@
 
 static const uint8_t MAC_A[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t MAC_B[6] = {0x02, 0, 0, 0, 0, 0x0b};
-static const uint8_t IP4_A[4] = {192, 0, 2, 1}, IP4_B[4] = {192, 0, 2, 2};
-static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
-static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 
 /* ---- What a run records ------------------------------------------------------------- */
 
@@ -395,56 +393,8 @@ static struct pkt *frame_arp(void)
 	struct pkt *p = frame_alloc(ETH_HLEN + 28);
 	uint8_t *f = pkt_data(p);
 	eth_fill(f, ETH_P_ARP, bcast);
-	uint8_t *a = f + ETH_HLEN;
-	memset(a, 0, 28);
-	hdr_put16(a, 1);
-	hdr_put16(a + 2, ETH_P_IP);
-	a[4] = 6;
-	a[5] = 4;
-	hdr_put16(a + 6, 1);
-	memcpy(a + 8, MAC_A, 6);
-	memcpy(a + 14, IP4_A, 4);
-	memcpy(a + 24, IP4_B, 4);
+	kib_arp_fill(f + ETH_HLEN, MAC_A);
 	return p;
-}
-
-/* The IP and L4 headers of a packet of l4len L4 bytes (headers on) at ip;
- * the L4 checksum field left 0. */
-static void ip_l4_fill(uint8_t *ip, const struct kind *k, uint32_t l4len)
-{
-	uint32_t l3 = k->family == 4 ? 20 : 40;
-	uint8_t proto = k->udp ? IPPROTO_UDP_ : IPPROTO_TCP_;
-	memset(ip, 0, l3 + (k->udp ? 8 : 20));
-	if (k->family == 4) {
-		ip[0] = 0x45;
-		hdr_put16(ip + 2, (uint16_t)(l3 + l4len));
-		ip[6] = 0x40; /* DF */
-		ip[8] = 64;
-		ip[9] = proto;
-		memcpy(ip + 12, IP4_A, 4);
-		memcpy(ip + 16, IP4_B, 4);
-		uint16_t c = ip_fast_csum(ip, 5);
-		memcpy(ip + 10, &c, 2);
-	} else {
-		ip[0] = 0x60;
-		hdr_put16(ip + 4, (uint16_t)l4len);
-		ip[6] = proto;
-		ip[7] = 64;
-		memcpy(ip + 8, IP6_A, 16);
-		memcpy(ip + 24, IP6_B, 16);
-	}
-	uint8_t *th = ip + l3;
-	hdr_put16(th, 40000);
-	hdr_put16(th + 2, 5201);
-	if (k->udp) {
-		hdr_put16(th + 4, (uint16_t)l4len);
-	} else {
-		hdr_put32(th + 4, 1000);
-		hdr_put32(th + 8, 2000);
-		th[12] = 5 << 4;
-		th[13] = TCP_ACK;
-		hdr_put16(th + 14, 1000);
-	}
 }
 
 /* The pseudo-header sum of the packet whose IP header is at ip. */
@@ -496,7 +446,7 @@ static struct pkt *frame_l4(const struct kind *k, unsigned mtu)
 	struct pkt *p = frame_alloc(ETH_HLEN + l3 + l4h + payload);
 	uint8_t *f = pkt_data(p);
 	eth_fill(f, k->family == 4 ? ETH_P_IP : ETH_P_IPV6, MAC_B);
-	ip_l4_fill(f + ETH_HLEN, k, l4h + payload);
+	kib_ip_l4_fill(f + ETH_HLEN, k->family, k->udp, l4h + payload);
 	for (uint32_t i = 0; i < payload; i++)
 		f[ETH_HLEN + l3 + l4h + i] = (uint8_t)(i * 7 + 3);
 	meta_fill(p, k, kind_mss(k, mtu), payload);
@@ -513,7 +463,7 @@ static struct pkt *frame_fraglist(const struct kind *k, unsigned mtu)
 	struct pkt *p = frame_alloc(ETH_HLEN + 40 + mss);
 	uint8_t *f = pkt_data(p);
 	eth_fill(f, ETH_P_IP, MAC_B);
-	ip_l4_fill(f + ETH_HLEN, k, 20 + payload);
+	kib_ip_l4_fill(f + ETH_HLEN, k->family, k->udp, 20 + payload);
 	memset(f + ETH_HLEN + 40, 0x5a, mss);
 	for (unsigned i = 0; i < 2; i++) {
 		struct pkt *m = pkt_alloc(build_pool, mss, 0);

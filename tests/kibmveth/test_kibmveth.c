@@ -28,6 +28,7 @@
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
 #include "stack/stack.h"
+#include "kib_test_util.h"
 #include "test.h"
 
 #define FW_ALL (IBMVETH_ILLAN_PADDED_PKT_CSUM | IBMVETH_ILLAN_LRG_SND_SUPPORT)
@@ -193,17 +194,7 @@ static struct pkt *frame_arp_request(struct netdev *dev, const uint8_t src[6])
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	struct pkt *p = frame_eth(dev, bcast, src, ETH_P_ARP, 28);
-	uint8_t *a = pkt_data(p) + ETH_HLEN;
-	memset(a, 0, 28);
-	hdr_put16(a, 1);
-	hdr_put16(a + 2, ETH_P_IP);
-	a[4] = 6;
-	a[5] = 4;
-	hdr_put16(a + 6, 1);
-	memcpy(a + 8, src, 6);
-	const uint8_t sip[4] = {192, 0, 2, 1}, tip[4] = {192, 0, 2, 2};
-	memcpy(a + 14, sip, 4);
-	memcpy(a + 24, tip, 4);
+	kib_arp_fill(pkt_data(p) + ETH_HLEN, src);
 	return p;
 }
 
@@ -314,10 +305,6 @@ TEST(arp_and_icmp_both_ways)
 }
 
 /* ---- TCP with the built-in stack on top --------------------------------------------- */
-
-static const uint8_t IP4_A[4] = {192, 0, 2, 1}, IP4_B[4] = {192, 0, 2, 2};
-static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
-static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 
 static bool flow_done_stop(void *arg)
 {
@@ -852,38 +839,9 @@ static struct pkt *frame_l4(struct netdev *dev, const struct dkind *k)
 	struct pkt *p = frame_eth(dev, MAC_B, MAC_A, k->family == 4 ? ETH_P_IP : ETH_P_IPV6,
 				  l3 + l4 + k->payload);
 	uint8_t *ip = pkt_data(p) + ETH_HLEN;
-	memset(ip, 0, l3 + l4);
 	uint8_t proto = k->udp ? IPPROTO_UDP_ : IPPROTO_TCP_;
-	if (k->family == 4) {
-		ip[0] = 0x45;
-		hdr_put16(ip + 2, (uint16_t)(l3 + l4 + k->payload));
-		ip[6] = 0x40; /* DF */
-		ip[8] = 64;
-		ip[9] = proto;
-		memcpy(ip + 12, IP4_A, 4);
-		memcpy(ip + 16, IP4_B, 4);
-		uint16_t c = ip_fast_csum(ip, 5);
-		memcpy(ip + 10, &c, 2);
-	} else {
-		ip[0] = 0x60;
-		hdr_put16(ip + 4, (uint16_t)(l4 + k->payload));
-		ip[6] = proto;
-		ip[7] = 64;
-		memcpy(ip + 8, IP6_A, 16);
-		memcpy(ip + 24, IP6_B, 16);
-	}
+	kib_ip_l4_fill(ip, k->family, k->udp, l4 + k->payload);
 	uint8_t *th = ip + l3;
-	hdr_put16(th, 40000);
-	hdr_put16(th + 2, 5201);
-	if (k->udp) {
-		hdr_put16(th + 4, (uint16_t)(8 + k->payload));
-	} else {
-		hdr_put32(th + 4, 1000);
-		hdr_put32(th + 8, 2000);
-		th[12] = 5 << 4;
-		th[13] = TCP_ACK;
-		hdr_put16(th + 14, 1000);
-	}
 	p->mac_header = p->data;
 	p->network_header = p->data + ETH_HLEN;
 	p->transport_header = p->data + ETH_HLEN + l3;

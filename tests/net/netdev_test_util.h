@@ -132,55 +132,46 @@ static inline struct pkt *tu_build(struct pkt_pool *pool, const struct tu_frame 
 }
 
 /* Move the payload after the first `keep` payload bytes of linear packet p
- * into n_members frag_list members of (nearly) equal size from pool, as GRO
- * builds them. Returns 0 or -1. */
-static inline int tu_split_frag_list(struct pkt *p, struct pkt_pool *pool, uint32_t keep,
-				     unsigned n_members)
+ * into n pieces of (nearly) equal size from pool, as GRO builds them: page
+ * fragments (as_frag_list false) or frag_list members. Returns 0 or -1. */
+static inline int tu_split_payload(struct pkt *p, struct pkt_pool *pool, uint32_t keep,
+				   unsigned n_pieces, bool as_frag_list)
 {
 	uint32_t hdr = p->transport_header - p->data + 20;
 	if (hdr + keep > p->len)
 		return -1;
 	uint32_t rest = p->len - hdr - keep;
 	uint32_t off = hdr + keep;
-	for (unsigned i = 0; i < n_members; i++) {
-		uint32_t n = rest / (n_members - i);
+	for (unsigned i = 0; i < n_pieces; i++) {
+		uint32_t n = rest / (n_pieces - i);
 		struct pkt *m = pkt_alloc(pool, n, 0);
 		if (!m)
 			return -1;
 		memcpy(pkt_put(m, n), pkt_data(p) + off, n);
 		off += n;
 		rest -= n;
-		p->len -= n; /* the linear part shrinks by what the member now holds */
-		pkt_frag_list_append(p, m);
-	}
-	return 0;
-}
-
-/* Move the payload after the first `keep` payload bytes of linear packet p
- * into n_frags page fragments of (nearly) equal size from pool, as GRO
- * builds them. Returns 0 or -1. */
-static inline int tu_split_frags(struct pkt *p, struct pkt_pool *pool, uint32_t keep, unsigned n_frags)
-{
-	uint32_t hdr = p->transport_header - p->data + 20;
-	if (hdr + keep > p->len)
-		return -1;
-	uint32_t rest = p->len - hdr - keep;
-	uint32_t off = hdr + keep;
-	for (unsigned i = 0; i < n_frags; i++) {
-		uint32_t n = rest / (n_frags - i);
-		struct pkt *m = pkt_alloc(pool, n, 0);
-		if (!m)
-			return -1;
-		memcpy(pkt_put(m, n), pkt_data(p) + off, n);
-		off += n;
-		rest -= n;
-		p->len -= n; /* the linear part shrinks by what the fragment holds */
-		if (pkt_frag_append(p, m) != 0) {
+		p->len -= n; /* the linear part shrinks by what the piece now holds */
+		if (as_frag_list) {
+			pkt_frag_list_append(p, m);
+		} else if (pkt_frag_append(p, m) != 0) {
 			pkt_free(m);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* tu_split_payload into n_members frag_list members. */
+static inline int tu_split_frag_list(struct pkt *p, struct pkt_pool *pool, uint32_t keep,
+				     unsigned n_members)
+{
+	return tu_split_payload(p, pool, keep, n_members, true);
+}
+
+/* tu_split_payload into n_frags page fragments. */
+static inline int tu_split_frags(struct pkt *p, struct pkt_pool *pool, uint32_t keep, unsigned n_frags)
+{
+	return tu_split_payload(p, pool, keep, n_frags, false);
 }
 
 /* Does the full TCP/UDP checksum of a linear frame verify? (headers parsed

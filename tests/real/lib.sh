@@ -1,5 +1,5 @@
 # lib.sh — shell helpers shared by the real-traffic scripts that run under
-# the machine-wide lock: tests/real/run_sec.sh and bench/soak_real.sh
+# the machine-wide lock: tests/real/run_*.sh and bench/soak_real.sh
 # (sourced, not run). POSIX sh.
 #
 # TAP output (ok/notok/check, counted in $N and $FAILED and mirrored into
@@ -9,8 +9,15 @@
 # caller's namespace that was not there at the start, an `illan daemon` of
 # $DIR — and fails if anything is.
 #
-# The caller sets STATE (a private directory) and DIR (the daemon's
-# directory) before using them.
+# The two-part shape of a script (an outer part that holds the lock and
+# cleans up whatever happens, a body that runs the cases under `timeout`):
+# outer_start, outer_body and outer_finish for the outer part, body_start
+# for the body; need_real and need_netns (skip, 77, when the machine or
+# the binary cannot); and the body's helpers (daemon_pid, alive,
+# wait_gone, nstat_get, wait_listen, up, down).
+#
+# The caller sets STATE (a private directory; outer_start makes it), DIR
+# (the daemon's directory) and ILLAN (the binary) before using them.
 
 NSS="vm-a vm-b host-x illan-io"
 LOCK=/run/illan-real-tests.lock
@@ -116,3 +123,106 @@ take_lock() {
   exec 9>"$LOCK"
   if ! timeout "$1" flock 9; then echo "1..0 # SKIP could not take $LOCK"; exit 77; fi
 }
+
+# ---- the outer part ------------------------------------------------------------
+
+# `illan netns` is in the binary $1, or exit 77 (skip).
+need_netns() {
+  if "$1" netns --help 2>&1 | grep -q "not built"; then
+    # The subcommand is linked only when the topology layer exists.
+    echo "1..0 # SKIP illan netns is not built into this binary (topology layer missing)"; exit 77
+  fi
+}
+
+# outer_start NAME: the outer part's state — a private directory $STATE
+# (/tmp/illan-NAME.XXXXXX, exported for the body), the case counters, an
+# empty record of namespace inodes — and its exit paths: on every exit the
+# caller's `cleanup` runs, then the directory goes. Then `cleanup` once
+# (leftovers of an earlier run must not count against this one) and the
+# baselines: the caller's interfaces, the namespaces' inodes.
+outer_start() {
+  STATE=$(mktemp -d "/tmp/illan-$1.XXXXXX") || exit 1
+  export STATE
+  N=0
+  FAILED=0
+  echo 0 >"$STATE/n"
+  : >"$STATE/inodes"
+  trap outer_exit EXIT
+  trap 'exit 1' INT TERM HUP
+  cleanup
+  links_record
+  ns_record
+}
+outer_exit() { cleanup; rm -rf "$STATE"; }
+
+# outer_body LIMIT WHAT ARGS...: run this script's body (`sh $0 --body
+# ARGS...`) under timeout(1) — its own process group, TERM at LIMIT
+# seconds, KILL 5 s later — then take back the body's counts; a body that
+# was killed or stopped before its end (it touches $STATE/finished last)
+# fails a case named after WHAT ("cases", "soak"). Then records the
+# namespaces and runs the caller's `cleanup`.
+outer_body() {
+  limit=$1 what=$2
+  shift 2
+  timeout -k 5 "$limit" sh "$0" --body "$@"
+  rc=$?
+  N=$(cat "$STATE/n")
+  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
+  if [ $rc = 124 ] || [ $rc = 137 ]; then
+    notok "the $what finished within $limit s (killed by timeout; cleaning up)"
+  elif [ ! -e "$STATE/finished" ]; then
+    notok "the $what ran to the end (the body stopped early, status $rc)"
+  fi
+  ns_record
+  cleanup
+}
+
+# outer_finish NAME COMMAND...: the last case (nothing left, as COMMAND
+# says), the TAP plan, and the exit status: 1 if any case failed.
+outer_finish() {
+  check "$@"
+  echo "1..$N"
+  exit $((FAILED > 0))
+}
+
+# ---- the body --------------------------------------------------------------------
+
+# The body's counters, from where the outer part left them.
+body_start() {
+  N=$(cat "$STATE/n")
+  FAILED=0
+  echo 0 >"$STATE/failed"
+  trap 'exit 1' INT TERM HUP
+}
+
+daemon_pid() { cat "$DIR/illan.pid" 2>/dev/null; }
+# A process is alive: exists and is not a zombie (the daemon's parent is
+# init, which may reap it late).
+alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat" 2>/dev/null; }
+wait_gone() { # wait_gone PID SECONDS
+  i=0
+  while alive "$1" && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+  ! alive "$1"
+}
+# nstat counter (absolute, since the namespace was made) in a namespace.
+nstat_get() {
+  in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
+}
+# Wait (at most 5 s) until something listens on TCP port $2 in namespace $1.
+wait_listen() {
+  i=0
+  while [ $i -lt 50 ]; do
+    [ -n "$(in_ns "$1" ss -ltnH "sport = :$2" 2>/dev/null)" ] && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  note "nothing listens on port $2 in $1 after 5 s"
+  return 1
+}
+up() { # up NAME [netns up arguments]: one case, quiet unless it fails
+  name=$1; shift
+  if timeout 60 "$ILLAN" netns up "$@" >"$STATE/up.out" 2>&1; then
+    ok "$name"; ns_record; return 0
+  fi
+  notok "$name"; sed 's/^/# /' "$STATE/up.out"; return 1
+}
+down() { ns_killall; timeout 30 "$ILLAN" netns down "$@" >/dev/null 2>&1; }

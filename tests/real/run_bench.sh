@@ -14,21 +14,15 @@
 set -u
 ILLAN=${1:?usage: run_bench.sh path/to/illan}
 LAB=illantest-bench
-LOCK=/run/illan-real-tests.lock
 N=0
 FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-notok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
-note() { echo "# $*"; }
+. "$(dirname "$0")/lib.sh"
 
-if [ ! -c /dev/net/tun ]; then echo "1..0 # SKIP /dev/net/tun missing"; exit 77; fi
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
-if ! ip netns add illan-probe-$$ 2>/dev/null; then echo "1..0 # SKIP no network namespaces"; exit 77; fi
-ip netns del illan-probe-$$
+need_real
 command -v iperf3 >/dev/null || { echo "1..0 # SKIP iperf3 missing"; exit 77; }
 
 OUT=$(mktemp -d /tmp/illan-bench-test.XXXXXX) || exit 1
+STATE=$OUT   # where lib.sh's ok/notok keep their counts
 cleanup() {
   timeout 30 "$ILLAN" netns down --name $LAB >/dev/null 2>&1
   rm -rf "$OUT"

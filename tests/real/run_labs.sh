@@ -55,16 +55,8 @@ if [ "${1:-}" != --body ]; then
   ILLAN=${1:?usage: run_labs.sh path/to/illan path/to/examples}
   EX=${2:?usage: run_labs.sh path/to/illan path/to/examples}
   need_real
-  if "$ILLAN" netns --help 2>&1 | grep -q "not built"; then
-    echo "1..0 # SKIP illan netns is not built into this binary"; exit 77
-  fi
+  need_netns "$ILLAN"
   take_lock 300
-  STATE=$(mktemp -d /tmp/illan-labs.XXXXXX) || exit 1
-  export STATE
-  N=0
-  FAILED=0
-  echo 0 >"$STATE/n"
-  : >"$STATE/inodes"
   cleanup() {
     ns_killall
     for l in "--name $LB" "--name $LA" "--name $LC" "--name $LD" ""; do
@@ -75,26 +67,9 @@ if [ "${1:-}" != --body ]; then
     [ -e "/run/netns/$LC-vm-a" ] && ip netns del "$LC-vm-a"
     return 0
   }
-  on_exit() { cleanup; rm -rf "$STATE"; }
-  trap on_exit EXIT
-  trap 'exit 1' INT TERM HUP
-  cleanup
-  links_record
-  ns_record
-  timeout -k 5 "$BODY_LIMIT" sh "$0" --body "$ILLAN" "$EX"
-  rc=$?
-  N=$(cat "$STATE/n")
-  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
-  if [ $rc = 124 ] || [ $rc = 137 ]; then
-    notok "the cases finished within ${BODY_LIMIT} s (killed by timeout; cleaning up)"
-  elif [ ! -e "$STATE/finished" ]; then
-    notok "the cases ran to the end (the body stopped early, status $rc)"
-  fi
-  ns_record
-  cleanup
-  check "after the suite: no namespace, process, interface, daemon or lab directory left" nothing_left
-  echo "1..$N"
-  exit $((FAILED > 0))
+  outer_start labs
+  outer_body "$BODY_LIMIT" cases "$ILLAN" "$EX"
+  outer_finish "after the suite: no namespace, process, interface, daemon or lab directory left" nothing_left
 fi
 
 # ======================================================================
@@ -102,24 +77,9 @@ fi
 # ======================================================================
 ILLAN=${2:?}
 EX=${3:?}
-N=$(cat "$STATE/n")
-FAILED=0
-echo 0 >"$STATE/failed"
-trap 'exit 1' INT TERM HUP
+body_start
 
-alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat" 2>/dev/null; }
-wait_gone() { # wait_gone PID SECONDS
-  i=0
-  while alive "$1" && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
-  ! alive "$1"
-}
-up() { # up NAME [netns up arguments]
-  name=$1; shift
-  if timeout 60 "$ILLAN" netns up "$@" >"$STATE/up.out" 2>&1; then
-    ok "$name"; ns_record; return 0
-  fi
-  notok "$name"; sed 's/^/# /' "$STATE/up.out"; return 1
-}
+# lib.sh's down, but keeping what `netns down` said.
 down() { # down [--name LAB]
   ns_killall
   timeout 30 "$ILLAN" netns down "$@" >"$STATE/down.out" 2>&1

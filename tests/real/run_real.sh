@@ -18,164 +18,33 @@
 set -u
 BODY_LIMIT=${ILLAN_REAL_LIMIT:-200}   # seconds; meson's timeout is 360
 DIR=/run/illan
-NSS="vm-a vm-b host-x illan-io"
-
-# ---- shared helpers -------------------------------------------------------------
-ok() { N=$((N + 1)); echo "ok $N - $1"; echo $N >"$STATE/n"; }
-notok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; echo $N >"$STATE/n"; }
-skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; echo $N >"$STATE/n"; }
-check() { # check NAME COMMAND...: one case from a command's status
-  name=$1; shift
-  if "$@"; then ok "$name"; else notok "$name"; fi
-}
-note() { echo "# $*"; }
-quiet() { "$@" >/dev/null 2>&1; }
-in_ns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-# Kill whatever runs in our namespaces (test servers), and wait for it.
-ns_killall() {
-  for ns in $NSS; do
-    [ -e "/run/netns/$ns" ] && ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-  done
-  i=0
-  while [ $i -lt 20 ]; do
-    left=""
-    for ns in $NSS; do
-      [ -e "/run/netns/$ns" ] && left="$left$(ip netns pids "$ns" 2>/dev/null)"
-    done
-    [ -z "$left" ] && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  for ns in $NSS; do
-    [ -e "/run/netns/$ns" ] && ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-  done
-  return 0
-}
-
-# Record the inode of each of our namespaces (as /proc/PID/ns/net names
-# them), so the teardown check can find any process still inside one.
-ns_record() {
-  : >"$STATE/inodes"
-  for ns in $NSS; do
-    [ -e "/run/netns/$ns" ] && stat -L -c %i "/run/netns/$ns" >>"$STATE/inodes"
-  done
-}
-
-# Prints what is left of a netns up (nothing when clean), exit 1 if any:
-# a namespace name (ip netns list), a process inside one of the recorded
-# namespaces, an interface in the caller's namespace that was not there
-# before the suite, an `illan daemon` of our dir.
-leftovers() {
-  python3 - "$STATE/inodes" "$STATE/links" "$DIR" $NSS <<'EOF'
-import os, subprocess, sys
-inodes_file, links_file, d, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-bad = []
-listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split("\n")
-for l in listed:
-    if l.split(" ")[0] in names:
-        bad.append("namespace " + l.split(" ")[0])
-try:
-    inodes = {l.strip() for l in open(inodes_file) if l.strip()}
-except OSError:
-    inodes = set()
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        ns = os.readlink(f"/proc/{pid}/ns/net")
-        if ns.startswith("net:[") and ns[5:-1] in inodes:
-            bad.append(f"process {pid} in a deleted namespace {ns}")
-        argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
-        if os.path.basename(argv[0]) == "illan" and argv[1:4] == ["daemon", "--dir", d]:
-            bad.append(f"daemon process {pid}")
-    except OSError:
-        pass
-now = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
-now = {l.split(":")[1].strip().split("@")[0] for l in now.splitlines() if ":" in l}
-try:
-    before = {l.strip() for l in open(links_file) if l.strip()}
-except OSError:
-    before = now
-for n in sorted(now - before):
-    bad.append("interface " + n + " in the caller's namespace")
-for b in bad:
-    print("# left:", b)
-sys.exit(1 if bad else 0)
-EOF
-}
+. "$(dirname "$0")/lib.sh"
 
 # ======================================================================
 # Outer part: checks, lock, bounded body, cleanup, final check.
 # ======================================================================
 if [ "${1:-}" != --body ]; then
   ILLAN=${1:?usage: run_real.sh path/to/illan}
-  if [ ! -c /dev/net/tun ]; then echo "1..0 # SKIP /dev/net/tun missing"; exit 77; fi
-  if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (CAP_NET_ADMIN)"; exit 77; fi
-  if ! ip netns add illan-probe-$$ 2>/dev/null; then
-    echo "1..0 # SKIP cannot create network namespaces (CAP_SYS_ADMIN/CAP_NET_ADMIN missing)"; exit 77
-  fi
-  ip netns del illan-probe-$$
-  if "$ILLAN" netns --help 2>&1 | grep -q "not built"; then
-    # The subcommand is linked only when the topology layer exists.
-    echo "1..0 # SKIP illan netns is not built into this binary (topology layer missing)"; exit 77
-  fi
-  exec 9>/run/illan-real-tests.lock
-  if ! timeout 120 flock 9; then echo "1..0 # SKIP could not take /run/illan-real-tests.lock"; exit 77; fi
+  need_real
+  need_netns "$ILLAN"
+  take_lock 120
 
-  STATE=$(mktemp -d /tmp/illan-real.XXXXXX) || exit 1
-  export STATE
-  N=0
-  FAILED=0
-  echo 0 >"$STATE/n"
   cleanup() {
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
   }
-  on_exit() { cleanup; rm -rf "$STATE"; }
-  trap on_exit EXIT
-  trap 'exit 1' INT TERM HUP
-
-  # Leftovers of an earlier run must not count against this one.
-  cleanup
-  ip -o link show | awk -F': ' '{ split($2, a, "@"); print a[1] }' >"$STATE/links"
-  ns_record
-
-  # timeout(1) runs the body in its own process group and signals all of
-  # it: TERM at the limit, KILL 5 s later.
-  timeout -k 5 "$BODY_LIMIT" sh "$0" --body "$ILLAN"
-  rc=$?
-  N=$(cat "$STATE/n")
-  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
-  if [ $rc = 124 ] || [ $rc = 137 ]; then
-    FAILED=$((FAILED + 1))
-    notok "the cases finished within ${BODY_LIMIT} s (killed by timeout; cleaning up)"
-  elif [ ! -e "$STATE/finished" ]; then
-    FAILED=$((FAILED + 1))
-    notok "the cases ran to the end (the body stopped early, status $rc)"
-  fi
-  ns_record
-  cleanup
-  check "after the suite: no namespace, process or interface left" leftovers
-  echo "1..$N"
-  exit $((FAILED > 0))
+  outer_start real
+  outer_body "$BODY_LIMIT" cases "$ILLAN"
+  outer_finish "after the suite: no namespace, process or interface left" leftovers
 fi
 
 # ======================================================================
 # The cases (run by the outer part, under its time limit).
 # ======================================================================
 ILLAN=${2:?}
-N=$(cat "$STATE/n")
-FAILED=0
-trap 'echo $FAILED >"$STATE/failed"' EXIT
-trap 'exit 1' INT TERM HUP
-# Keep the failure count where the outer part can read it after a kill.
-notok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; echo $N >"$STATE/n"; echo $FAILED >"$STATE/failed"; }
-echo 0 >"$STATE/failed"
-
-# nstat counter (absolute, since the namespace was made) in a namespace.
-nstat_get() {
-  in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
-}
+body_start
 
 # Sum of one emulator counter over every object (illan stats --json).
 stat_sum() {
@@ -191,46 +60,8 @@ import json, sys
 print(json.load(sys.stdin)["counters"][sys.argv[1]][sys.argv[2]])' "$1" "$2"
 }
 
-daemon_pid() { cat "$DIR/illan.pid" 2>/dev/null; }
-# A process is alive: exists and is not a zombie (the daemon's parent is
-# init, which may reap it late).
-alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat" 2>/dev/null; }
-wait_gone() { # wait_gone PID SECONDS
-  i=0
-  while alive "$1" && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
-  ! alive "$1"
-}
 # CPU time (user + system, clock ticks) a process has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
-UPN=0
-up() { # up NAME [options]
-  name=$1; shift
-  UPN=$((UPN + 1))
-  if timeout 60 "$ILLAN" netns up "$@" >"$STATE/up.$UPN" 2>&1; then
-    ok "$name"
-    ns_record
-    return 0
-  fi
-  notok "$name"
-  sed 's/^/# /' "$STATE/up.$UPN"
-  return 1
-}
-down() {
-  ns_killall
-  timeout 30 "$ILLAN" netns down >/dev/null 2>&1
-}
-
-# Wait (at most 5 s) until something listens on TCP port $2 in namespace $1.
-wait_listen() {
-  i=0
-  while [ $i -lt 50 ]; do
-    [ -n "$(in_ns "$1" ss -ltnH "sport = :$2" 2>/dev/null)" ] && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  note "nothing listens on port $2 in $1 after 5 s"
-  return 1
-}
 
 # iperf3 FROM_NS TO_NS TO_ADDR SECONDS: run it and check the byte counts.
 # Prints the received byte count as a note.

@@ -30,12 +30,6 @@ if [ "${1:-}" != --body ]; then
   LOOK=${2:?usage: run_sec.sh path/to/illan path/to/lookalike}
   need_real
   take_lock 120
-  STATE=$(mktemp -d /tmp/illan-sec.XXXXXX) || exit 1
-  export STATE
-  N=0
-  FAILED=0
-  echo 0 >"$STATE/n"
-  : >"$STATE/inodes"
   cleanup() {
     # Our look-alikes and clients (pids noted by the body), then the rest.
     [ -f "$STATE/pids" ] && xargs -r kill -9 <"$STATE/pids" 2>/dev/null
@@ -46,26 +40,9 @@ if [ "${1:-}" != --body ]; then
     mountpoint -q "$STATE/full" 2>/dev/null && umount -l "$STATE/full"
     return 0
   }
-  on_exit() { cleanup; rm -rf "$STATE"; }
-  trap on_exit EXIT
-  trap 'exit 1' INT TERM HUP
-  cleanup
-  links_record
-  ns_record
-  timeout -k 5 "$BODY_LIMIT" sh "$0" --body "$ILLAN" "$LOOK"
-  rc=$?
-  N=$(cat "$STATE/n")
-  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
-  if [ $rc = 124 ] || [ $rc = 137 ]; then
-    notok "the cases finished within ${BODY_LIMIT} s (killed by timeout; cleaning up)"
-  elif [ ! -e "$STATE/finished" ]; then
-    notok "the cases ran to the end (the body stopped early, status $rc)"
-  fi
-  ns_record
-  cleanup
-  check "after the suite: no namespace, process or interface left" leftovers
-  echo "1..$N"
-  exit $((FAILED > 0))
+  outer_start sec
+  outer_body "$BODY_LIMIT" cases "$ILLAN" "$LOOK"
+  outer_finish "after the suite: no namespace, process or interface left" leftovers
 fi
 
 # ======================================================================
@@ -73,24 +50,11 @@ fi
 # ======================================================================
 ILLAN=${2:?}
 LOOK=${3:?}
-N=$(cat "$STATE/n")
-FAILED=0
-echo 0 >"$STATE/failed"
-trap 'exit 1' INT TERM HUP
+body_start
 PY=/usr/bin/python3
 
-daemon_pid() { cat "$DIR/illan.pid" 2>/dev/null; }
-alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat" 2>/dev/null; }
 gone() { ! alive "$1"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-up() { # up NAME [options]: netns up, quiet unless it fails
-  name=$1; shift
-  if timeout 60 "$ILLAN" netns up "$@" >"$STATE/up.out" 2>&1; then
-    ok "$name"; ns_record; return 0
-  fi
-  notok "$name"; sed 's/^/# /' "$STATE/up.out"; return 1
-}
-down() { ns_killall; timeout 30 "$ILLAN" netns down "$@" >/dev/null 2>&1; }
 
 # ping FROM ADDR COUNT INTERVAL: prints "LOSS_PERCENT MAX_RTT_MS" (100 9999 if
 # ping did not run).

@@ -27,72 +27,25 @@ DIR=/run/illan
 if [ "${1:-}" != --body ]; then
   ILLAN=${1:?usage: run_why.sh path/to/illan}
   need_real
-  if "$ILLAN" netns --help 2>&1 | grep -q "not built"; then
-    echo "1..0 # SKIP illan netns is not built into this binary"; exit 77
-  fi
+  need_netns "$ILLAN"
   take_lock 300
-  STATE=$(mktemp -d /tmp/illan-why.XXXXXX) || exit 1
-  export STATE
-  N=0
-  FAILED=0
-  echo 0 >"$STATE/n"
-  : >"$STATE/inodes"
   cleanup() {
     ns_killall
     timeout 30 "$ILLAN" netns down >/dev/null 2>&1
     ns_killall
     return 0
   }
-  on_exit() { cleanup; rm -rf "$STATE"; }
-  trap on_exit EXIT
-  trap 'exit 1' INT TERM HUP
-  cleanup
-  links_record
-  ns_record
-  timeout -k 5 "$BODY_LIMIT" sh "$0" --body "$ILLAN"
-  rc=$?
-  N=$(cat "$STATE/n")
-  FAILED=$(cat "$STATE/failed" 2>/dev/null || echo 1)
-  if [ $rc = 124 ] || [ $rc = 137 ]; then
-    notok "the cases finished within ${BODY_LIMIT} s (killed by timeout; cleaning up)"
-  elif [ ! -e "$STATE/finished" ]; then
-    notok "the cases ran to the end (the body stopped early, status $rc)"
-  fi
-  ns_record
-  cleanup
-  check "after the suite: no namespace, process, interface or daemon left" leftovers
-  echo "1..$N"
-  exit $((FAILED > 0))
+  outer_start why
+  outer_body "$BODY_LIMIT" cases "$ILLAN"
+  outer_finish "after the suite: no namespace, process, interface or daemon left" leftovers
 fi
 
 # ======================================================================
 # The cases (run by the outer part, under its time limit).
 # ======================================================================
 ILLAN=${2:?}
-N=$(cat "$STATE/n")
-FAILED=0
-echo 0 >"$STATE/failed"
-trap 'exit 1' INT TERM HUP
+body_start
 
-up() { # up NAME [netns up arguments]
-  name=$1; shift
-  if timeout 60 "$ILLAN" netns up "$@" >"$STATE/up.out" 2>&1; then
-    ok "$name"; ns_record; return 0
-  fi
-  notok "$name"; sed 's/^/# /' "$STATE/up.out"; return 1
-}
-down() { ns_killall; timeout 30 "$ILLAN" netns down >/dev/null 2>&1; }
-nstat_get() {
-  in_ns "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
-}
-wait_listen() {
-  i=0
-  while [ $i -lt 50 ]; do
-    [ -n "$(in_ns "$1" ss -ltnH "sport = :$2" 2>/dev/null)" ] && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  return 1
-}
 # The count `illan why` output $1 gives the line that contains $2 exactly.
 count_of() { grep -F -- "$2" "$1" | head -1 | sed 's/^ *\([0-9]*\)x .*/\1/'; }
 # The embedded report's sentence for a drop: `illan run ARGS`'s drops line

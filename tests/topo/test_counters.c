@@ -23,6 +23,7 @@
 #include "topo/snap.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo_test_util.h"
 
 /* Sets only real mode instantiates (TAP devices need root and a kernel),
  * and the kernel-driver layer's, when no kernel source was built in. */
@@ -103,18 +104,9 @@ static void check_topology(struct topo *t)
 
 static struct topo *build(const char *example)
 {
-	char err[512] = "", path[512];
-	const char *root = getenv("ILLAN_SOURCE_ROOT");
-	snprintf(path, sizeof(path), "%s/examples/%s", root ? root : ".", example);
-	struct topo_desc *d = topofile_load(path, err, sizeof(err));
-	if (!d)
-		printf("# %s\n", err);
+	struct topo_desc *d = tt_load_example(example);
 	REQUIRE(d);
-	struct topo *t = topo_create(d, NULL, err, sizeof(err));
-	if (!t)
-		printf("# %s\n", err);
-	REQUIRE(t);
-	return t;
+	return tt_create(d);
 }
 
 TEST(seed_every_counter_in_json)

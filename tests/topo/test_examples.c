@@ -20,18 +20,13 @@
 #include "topo/scenario.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo_test_util.h"
 
 #define SEC 1000000000ull
 
 static struct topo_desc *load(const char *example)
 {
-	char err[512] = "", path[512];
-	const char *root = getenv("ILLAN_SOURCE_ROOT");
-	snprintf(path, sizeof(path), "%s/examples/%s", root ? root : ".", example);
-	struct topo_desc *d = topofile_load(path, err, sizeof(err));
-	if (!d)
-		printf("# %s\n", err);
-	return d;
+	return tt_load_example(example);
 }
 
 static struct topo *build(struct topo_desc *d)

@@ -15,6 +15,7 @@
 #include "topo/scenario.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo_test_util.h"
 
 static bool have(const char *v)
 {
@@ -91,17 +92,9 @@ TEST(mixed_6_1_and_6_12_with_model_trunks)
 	char err[512] = "";
 	struct topo_desc *d = topofile_load_seed(err, sizeof(err));
 	REQUIRE(d);
-	unsigned p;
-	int a = topo_desc_find_adapter(d, "vm-a", &p);
-	REQUIRE(a >= 0);
-	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "kernel-6.1");
-	int b = topo_desc_find_adapter(d, "vm-b", &p);
-	REQUIRE(b >= 0);
-	snprintf(d->parts[p].adapters[b].driver.kind, TOPO_NAME_MAX, "kernel-6.12");
-	struct topo *t = topo_create(d, NULL, err, sizeof(err));
-	if (!t)
-		printf("# %s\n", err);
-	REQUIRE(t);
+	snprintf(tt_adapter(d, "vm-a")->driver.kind, TOPO_NAME_MAX, "kernel-6.1");
+	snprintf(tt_adapter(d, "vm-b")->driver.kind, TOPO_NAME_MAX, "kernel-6.12");
+	struct topo *t = tt_create(d);
 	CHECK(strcmp(kibmveth_dev_version(t->vm_a), "6.1") == 0);
 	CHECK(strcmp(kibmveth_dev_version(t->vm_b), "6.12") == 0);
 	CHECK(!kibmveth_is_kibmveth(t->trunk_in) && !kibmveth_is_kibmveth(t->trunk_out));

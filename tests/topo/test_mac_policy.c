@@ -21,6 +21,7 @@
 #include "test.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo_test_util.h"
 
 static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
 static const uint8_t mac_x[6] = {0x02, 0, 0, 0, 0, 0x0c};
@@ -29,8 +30,7 @@ static const uint8_t mac_x[6] = {0x02, 0, 0, 0, 0, 0x0c};
 static struct topo *build_seed(const char *policy)
 {
 	char path[512], err[512] = "";
-	const char *root = getenv("ILLAN_SOURCE_ROOT");
-	snprintf(path, sizeof(path), "%s/examples/seed.yaml", root ? root : ".");
+	tt_example_path(path, sizeof(path), "seed.yaml");
 	FILE *f = fopen(path, "r");
 	REQUIRE(f);
 	static char text[16384], edited[16384 + 256];
@@ -50,11 +50,7 @@ static struct topo *build_seed(const char *policy)
 	if (!d)
 		printf("# %s\n", err);
 	REQUIRE(d);
-	struct topo *t = topo_create(d, NULL, err, sizeof(err));
-	if (!t)
-		printf("# %s\n", err);
-	REQUIRE(t);
-	return t;
+	return tt_create(d);
 }
 
 /* VM A's kernel sends one frame to host X with VM B's source MAC. */

@@ -13,6 +13,7 @@
 #include "topo/scenario.h"
 #include "topo/topo.h"
 #include "topo/topofile.h"
+#include "topo_test_util.h"
 
 #define F1 IBMVETH_FIX_TRUNK_OFFLOAD
 #define F2 IBMVETH_FIX_TRUNK_CSUM_PARTIAL
@@ -311,18 +312,11 @@ TEST(driver_per_adapter_from_the_description)
 	char err[512] = "";
 	struct topo_desc *d = topofile_load_seed(err, sizeof(err));
 	REQUIRE(d);
-	unsigned p;
-	int a = topo_desc_find_adapter(d, "vm-a", &p);
-	REQUIRE(a >= 0);
-	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "v4.13");
-	int ti = topo_desc_find_adapter(d, "trunk-in", &p);
-	REQUIRE(ti >= 0);
-	d->parts[p].adapters[ti].driver.fixes = F1 | F2 | F3;
-	d->parts[p].adapters[ti].driver.fixes_set = true;
-	struct topo *t = topo_create(d, NULL, err, sizeof(err));
-	if (!t)
-		printf("# %s\n", err);
-	REQUIRE(t);
+	snprintf(tt_adapter(d, "vm-a")->driver.kind, TOPO_NAME_MAX, "v4.13");
+	struct topo_adapter *ti = tt_adapter(d, "trunk-in");
+	ti->driver.fixes = F1 | F2 | F3;
+	ti->driver.fixes_set = true;
+	struct topo *t = tt_create(d);
 	CHECK_EQ(ibmveth_get_params(t->vm_a)->gen, IBMVETH_GEN_V4_13);
 	CHECK_EQ(ibmveth_get_params(t->trunk_in)->gen, IBMVETH_GEN_V4_15);
 	CHECK_EQ(ibmveth_get_params(t->trunk_in)->fixes, F1 | F2 | F3);
@@ -331,11 +325,10 @@ TEST(driver_per_adapter_from_the_description)
 
 	d = topofile_load_seed(err, sizeof(err));
 	REQUIRE(d);
-	a = topo_desc_find_adapter(d, "vm-b", &p);
-	REQUIRE(a >= 0);
-	snprintf(d->parts[p].adapters[a].driver.kind, TOPO_NAME_MAX, "current");
-	d->parts[p].adapters[a].driver.fixes = F1;
-	d->parts[p].adapters[a].driver.fixes_set = true;
+	struct topo_adapter *b = tt_adapter(d, "vm-b");
+	snprintf(b->driver.kind, TOPO_NAME_MAX, "current");
+	b->driver.fixes = F1;
+	b->driver.fixes_set = true;
 	t = topo_create(d, NULL, err, sizeof(err));
 	CHECK(t == NULL);
 	CHECK(strstr(err, "driver current has its kernel's fixes") != NULL);
