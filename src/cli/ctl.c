@@ -153,13 +153,14 @@ static int ctl_lab_arg(int *i, int argc, char **argv, const char **dir, const ch
 }
 
 /* The last word of an options loop: --help or -h prints usage on stdout
- * (exit status 0); anything else prints it on stderr (2). */
+ * (exit status 0); anything else is named and usage goes to stderr (2). */
 static int ctl_usage(const char *a, const char *usage)
 {
 	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 		fputs(usage, stdout);
 		return 0;
 	}
+	fprintf(stderr, "unknown or incomplete option '%s'\n", a);
 	fputs(usage, stderr);
 	return 2;
 }

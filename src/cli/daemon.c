@@ -1547,6 +1547,7 @@ int cmd_daemon(int argc, char **argv)
 			daemon_usage(stdout);
 			return 0;
 		} else {
+			fprintf(stderr, "illan daemon: unknown or incomplete option '%s'\n", a);
 			daemon_usage(stderr);
 			return 2;
 		}

@@ -1061,6 +1061,8 @@ int cmd_netns(int argc, char **argv)
 		} else if (a[0] != '-' && !o.file) {
 			o.file = a;
 		} else {
+			fprintf(stderr, "illan netns %s: unknown or incomplete option '%s'\n", sub,
+				a);
 			netns_usage(stderr);
 			return 2;
 		}

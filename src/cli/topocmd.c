@@ -92,6 +92,10 @@ int cmd_topo(int argc, char **argv)
 			fprintf(stderr, "illan: topo check takes one FILE\n");
 			return 2;
 		}
+		if (argv[2][0] == '-' && argv[2][1]) {
+			fprintf(stderr, "illan: topo check: unknown option '%s'\n", argv[2]);
+			return 2;
+		}
 		return topo_check(argv[2]);
 	}
 	if (strcmp(argv[1], "show") == 0) {

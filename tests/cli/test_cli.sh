@@ -40,6 +40,10 @@ for o in "--fixes 1" "--trace x" "--pcap x" "--report x.svg"; do
   check "matrix refuses ${o%% *} by name" sh -c "'$ILLAN' matrix $o 2>'$tmp/e'; [ \$? = 2 ] && grep -q -- \"${o%% *} is not an option of matrix\" '$tmp/e'"
 done
 check "bench refuses an option it does not take, by name" sh -c "'$ILLAN' bench --fixes 1 2>'$tmp/e'; [ \$? = 2 ] && grep -q -- '--fixes' '$tmp/e'"
+# every command names an option it does not take (exit 2), not only its usage
+for c in "stats" "flows" "why" "watch" "daemon" "netns up" "netns down" "topo check" "topo show" "diff" "run" "matrix" "bench"; do
+  check "$c refuses an unknown option by name" sh -c "'$ILLAN' $c --bogus-opt 2>'$tmp/e' >/dev/null; [ \$? = 2 ] && grep -q -- \"'--bogus-opt'\" '$tmp/e'"
+done
 check "bench --bytes takes 4M like run" sh -c "'$ILLAN' bench --only 'A->B all-fixes v4 mtu1500' --reps 2 --bytes 1M --json > '$tmp/b.json' && python3 -c \"import json; d=json.load(open('$tmp/b.json')); assert d['reps'] == 2 and d['bytes_per_flow'] == 1 << 20 and d['cases'][0]['ok'], d\""
 check "bench --reps is printed and --quick does not override it" sh -c "'$ILLAN' bench --quick --only 'A->B all-fixes v4 mtu1500' --reps 1 --bytes 512K | grep -q 'median of 1 round, 524288 bytes per flow'"
 check "bench --bytes garbage is refused with the shared words" sh -c "'$ILLAN' bench --bytes 4Q 2>'$tmp/e'; [ \$? = 2 ] && grep -q 'expected a byte count' '$tmp/e'"
