@@ -36,6 +36,7 @@
 
 #include "drv/tap/vnet.h"
 #include "ev/ev.h"
+#include "pkt/csum.h"
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
@@ -150,14 +151,57 @@ int tap_set_offload(struct netdev *dev, unsigned tun_flags)
 
 /* ---- receive ------------------------------------------------------------- */
 
+/*
+ * Will the checksum the wire is about to compute for p (a super-frame cut by
+ * gso_segment, or a PARTIAL frame completed by pkt_checksum_help) be good
+ * when the receiving NIC checks it? Both sum the L4 bytes plus the seed the
+ * field holds (for a super-frame moved to each segment's length), so it is
+ * exactly when the seed is the pseudo-header sum of the L4 length they sum
+ * over and that sum covers what the check covers (L4 header to the IP
+ * header's end, the field the protocol's). A GSO packet that is not PARTIAL
+ * is seeded from its headers by gso_segment, so right by construction. A
+ * wrong seed (a host's bug) answers false, and the NIC finds the bad
+ * checksum as before. Cheap: a header parse and a pseudo-header sum.
+ */
+static bool tap_wire_seed_right(const struct pkt *p)
+{
+	struct hdr_info h;
+	const uint8_t *f = pkt_data(p);
+	if (pkt_headlen(p) != p->len || hdr_parse(f, p->len, &h) != 0 || !h.l4_off || h.is_fragment)
+		return false;
+	bool gso = pkt_is_gso(p);
+	if (gso && p->ip_summed != CHECKSUM_PARTIAL)
+		return h.l4_proto == IPPROTO_TCP_;
+	uint16_t field = h.l4_proto == IPPROTO_TCP_ ? TCP_CSUM_OFFSET : UDP_CSUM_OFFSET;
+	if ((h.l4_proto != IPPROTO_TCP_ && h.l4_proto != IPPROTO_UDP_) ||
+	    p->ip_summed != CHECKSUM_PARTIAL || p->csum_start != p->data + h.l4_off ||
+	    p->csum_offset != field)
+		return false;
+	/* gso_segment moves the seed from the frame's L4 length; the check of
+	 * a plain frame stops where the IP header says the packet ends */
+	if (!gso && h.l3_off + h.l3_tot_len != p->len)
+		return false;
+	uint32_t l4_len = p->len - h.l4_off;
+	const uint8_t *ip = f + h.l3_off;
+	uint32_t ps = h.ip_version == 4 ? csum_tcpudp_nofold(ip + 12, ip + 16, l4_len, h.l4_proto, 0)
+					: csum_ipv6_nofold(ip + 8, ip + 24, l4_len, h.l4_proto, 0);
+	uint16_t want = (uint16_t)~csum_fold(ps), seed;
+	memcpy(&seed, f + h.l4_off + field, 2);
+	/* one's complement: 0 and 0xffff are the same number */
+	return seed == want || ((uint16_t)(seed + 1) <= 1 && (uint16_t)(want + 1) <= 1);
+}
+
 /* A wire carries neither partial checksums nor super-frames: complete and
  * cut what X's kernel left to "hardware" (X's NIC would have done it), then
- * hand each frame up. Takes p. */
+ * hand each frame up. A frame whose checksum the wire computed right is
+ * marked csum_by_wire (pkt.h), so the NIC's rx-csum check need not sum it
+ * again. Takes p. */
 static void tap_wire_up(struct tap *t, struct pkt *p)
 {
 	struct netdev *dev = t->dev;
 	if (pkt_is_gso(p)) {
 		int err = 0;
+		bool right = tap_wire_seed_right(p);
 		struct pkt *segs = gso_segment(p, false, &err);
 		pkt_free(p);
 		if (!segs) {
@@ -169,12 +213,15 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 			struct pkt *n = segs->next;
 			segs->next = NULL;
 			t->wc.wire_gso_segments++;
+			segs->csum_by_wire = right;
 			netdev_receive(dev, segs);
 			segs = n;
 		}
 		return;
 	}
+	bool by_wire = false;
 	if (p->ip_summed == CHECKSUM_PARTIAL) {
+		by_wire = tap_wire_seed_right(p);
 		if (pkt_checksum_help(p) < 0) {
 			t->wc.wire_errors++;
 			dev->stats.rx_errors++;
@@ -184,6 +231,7 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 		t->wc.wire_csum_completed++;
 	}
 	pkt_reset_meta(p); /* a wire delivers bytes, nothing else */
+	p->csum_by_wire = by_wire;
 	netdev_receive(dev, p);
 }
 
