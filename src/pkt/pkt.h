@@ -166,6 +166,9 @@ struct pkt_pool *pkt_pool_create(const char *name, const struct pkt_pool_class *
 unsigned pkt_pool_destroy(struct pkt_pool *pool);
 /* Copy the pool's counters into st. */
 void pkt_pool_get_stats(const struct pkt_pool *pool, struct pkt_pool_stats *st);
+/* Buffer size of the pool's largest class: headroom plus the longest
+ * linear packet any allocation can give. */
+uint32_t pkt_pool_max_buf(const struct pkt_pool *pool);
 /* Packets allocated from pool and not yet freed. */
 unsigned pkt_pool_outstanding(const struct pkt_pool *pool);
 /* The name given at creation (stored in the pool). */

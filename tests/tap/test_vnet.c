@@ -642,3 +642,69 @@ TEST(wire_marks_only_checksums_it_computed_right)
 	ev_loop_destroy(loop);
 	teardown();
 }
+
+struct len_seen {
+	unsigned frames;
+	uint32_t last_len;
+};
+
+static void len_rx(void *arg, struct netdev *dev, struct pkt *p)
+{
+	struct len_seen *s = arg;
+	(void)dev;
+	s->frames++;
+	s->last_len = p->len;
+	pkt_free(p);
+}
+
+/* A frame no buffer of the pool holds behind PKT_HEADROOM (the 65,535 bytes
+ * a TAP can hand over, with 64 KiB buffers) is a size, not a shortage:
+ * rx_too_big_for_pool, not rx_nomem. One byte less is received. */
+TEST(frame_larger_than_any_pool_buffer_is_too_big_not_nomem)
+{
+	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
+	REQUIRE(loop);
+	struct pkt_pool_class cls[] = {{2048, 64}, {65536, 4}};
+	struct pkt_pool *small = pkt_pool_create("64k", cls, 2, NULL, 0);
+	REQUIRE(small);
+	int sv[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	int big = 1 << 20;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	struct tap_config tc = {.kind = TAP_KIND_TUN,
+				.name = "tap-test",
+				.ifname = "t0",
+				.mtu = 1500,
+				.offloads = TAP_TUN_F_CSUM | TAP_TUN_F_TSO4,
+				.pool = small,
+				.loop = loop,
+				.adopt_fd = true,
+				.fd = sv[1]};
+	char err[256];
+	struct netdev *dev = tap_create(&tc, err, sizeof(err));
+	if (!dev)
+		TEST_FAILF("tap_create: %s", err);
+	REQUIRE(dev);
+	struct len_seen s = {0};
+	netdev_set_rx_handler(dev, len_rx, &s);
+	static uint8_t f[VNET_HDR_LEN + 65535];
+	memset(f, 0, sizeof(f));
+	hdr_put16(f + VNET_HDR_LEN + 12, 0x88b5); /* local experimental ethertype */
+	uint32_t fit = 65536 - PKT_HEADROOM;
+	REQUIRE(send(sv[0], f, VNET_HDR_LEN + 65535, 0) == (ssize_t)sizeof(f));
+	REQUIRE(send(sv[0], f, VNET_HDR_LEN + fit + 1, 0) == (ssize_t)(VNET_HDR_LEN + fit + 1));
+	REQUIRE(send(sv[0], f, VNET_HDR_LEN + fit, 0) == (ssize_t)(VNET_HDR_LEN + fit));
+	for (int i = 0; i < 50 && s.frames < 1; i++)
+		ev_run_once(loop, 10000000ull);
+	CHECK_EQ(s.frames, 1);
+	CHECK_EQ(s.last_len, fit);
+	uint64_t v = 0;
+	CHECK(netdev_get_counter(dev, "rx_too_big_for_pool", &v) && v == 2);
+	CHECK(netdev_get_counter(dev, "rx_nomem", &v) && v == 0);
+	CHECK(netdev_get_counter(dev, "rx_too_big", &v) && v == 0);
+	CHECK_U64(dev->stats.rx_dropped, 2);
+	close(sv[0]);
+	netdev_free(dev);
+	CHECK_EQ(pkt_pool_destroy(small), 0);
+	ev_loop_destroy(loop);
+}

@@ -59,6 +59,7 @@ struct tap {
 	bool watching;
 	struct pkt_pool *pool;
 	struct pkt_pool *own_pool; /* created here when the config gave none */
+	uint32_t pool_max_buf;     /* pkt_pool_max_buf(pool): pools never grow */
 	struct pkt *spare;         /* a large packet kept for the next read (NULL: none) */
 	uint8_t *aux;
 	struct vnet_stats vs;
@@ -241,7 +242,8 @@ static int tap_deliver(struct tap *t, struct pkt *p, const uint8_t raw[VNET_HDR_
  * for the frame) and judge its length. Returns true with *flen the frame's
  * length when it is there to deliver; otherwise false with *rc what
  * tap_read_one returns: 0 drained, -1 a read error, 1 a frame dropped (and
- * counted) as a runt or as larger than iov or any packet could hold. */
+ * counted) as a runt, as larger than iov or any packet could hold, or as
+ * larger than any buffer of the pool with PKT_HEADROOM in front. */
 static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t *flen, int *rc)
 {
 	struct netdev *dev = t->dev;
@@ -275,6 +277,13 @@ static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t
 	*flen = (uint32_t)n - VNET_HDR_LEN;
 	if (*flen > room || *flen > PKT_MAX_LEN) {
 		t->c.rx_too_big++;
+		dev->stats.rx_dropped++;
+		return false;
+	}
+	/* No buffer of the pool holds it behind the headroom every read
+	 * keeps: a size no packet can have here, not a shortage (rx_nomem). */
+	if (*flen + PKT_HEADROOM > t->pool_max_buf) {
+		t->c.rx_too_big_for_pool++;
 		dev->stats.rx_dropped++;
 		return false;
 	}
@@ -759,6 +768,7 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 		t->pool = t->own_pool;
 	}
 	dev->pool = t->pool;
+	t->pool_max_buf = pkt_pool_max_buf(t->pool);
 	dev->mtu = mtu;
 	/* The kernel takes NEEDS_CSUM and TCP GSO on write whatever was
 	 * negotiated, so nothing needs doing in software on our side. */

@@ -39,11 +39,12 @@ struct pkt_pool;
  * VNET_COUNTERS (vnet.h), TAP_COUNTERS, and for a wire (TAP_KIND_PACKET with
  * cfg.wire) TAP_WIRE_COUNTERS.
  */
-#define TAP_COUNTERS(X, T)                                              \
-	X(T, rx_nomem, "no memory to receive it", 0)                    \
-	X(T, rx_too_big, "frame from the kernel too big to receive", 0) \
-	X(T, rx_read_errors, "reading from the kernel failed", 0)       \
-	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0) \
+#define TAP_COUNTERS(X, T)                                                                  \
+	X(T, rx_nomem, "no memory to receive it", 0)                                        \
+	X(T, rx_too_big, "frame from the kernel too big to receive", 0)                     \
+	X(T, rx_too_big_for_pool, "frame from the kernel larger than any packet buffer", 0) \
+	X(T, rx_read_errors, "reading from the kernel failed", 0)                           \
+	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0)                     \
 	X(T, tx_write_errors, "writing to the kernel failed", 0)
 
 /* What a wire did to frames X's kernel left to "hardware". */
