@@ -708,3 +708,71 @@ TEST(frame_larger_than_any_pool_buffer_is_too_big_not_nomem)
 	CHECK_EQ(pkt_pool_destroy(small), 0);
 	ev_loop_destroy(loop);
 }
+
+/* A wire's small frames wait for the end of the loop's turn and leave in
+ * one sendmmsg, in order; a large frame flushes them first and goes at
+ * once; each is counted as a transmit. */
+TEST(wire_batches_small_frames_to_the_host_in_order)
+{
+	setup();
+	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
+	REQUIRE(loop);
+	int sv[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	struct tap_config tc = {.kind = TAP_KIND_PACKET,
+				.name = "wire-test",
+				.ifname = "x0",
+				.mtu = 1500,
+				.wire = true,
+				.pool = pool,
+				.loop = loop,
+				.adopt_fd = true,
+				.fd = sv[1]};
+	char err[256];
+	struct netdev *dev = tap_create(&tc, err, sizeof(err));
+	if (!dev)
+		TEST_FAILF("tap_create: %s", err);
+	REQUIRE(dev);
+	static uint8_t f[1514], got[2048];
+	memset(f, 0, sizeof(f));
+	for (uint8_t i = 0; i < 3; i++) {
+		f[0] = i;
+		CHECK_EQ(tap_send_frame(dev, f, 60), 0);
+	}
+	CHECK(recv(sv[0], got, sizeof(got), MSG_DONTWAIT) < 0); /* nothing yet */
+	ev_run_once(loop, 0);
+	for (uint8_t i = 0; i < 3; i++) {
+		CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 60);
+		CHECK_EQ(got[VNET_HDR_LEN], i);
+		CHECK_EQ(got[0], 0); /* a zero virtio-net header */
+	}
+	uint64_t v = 0;
+	CHECK(netdev_get_counter(dev, "wire_tx_batches", &v) && v == 1);
+	CHECK(netdev_get_counter(dev, "wire_tx_batched", &v) && v == 3);
+	/* two small, then a full-sized one: the small leave first */
+	f[0] = 7;
+	CHECK_EQ(tap_send_frame(dev, f, 60), 0);
+	f[0] = 8;
+	CHECK_EQ(tap_send_frame(dev, f, 100), 0);
+	f[0] = 9;
+	CHECK_EQ(tap_send_frame(dev, f, sizeof(f)), 0);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 60);
+	CHECK_EQ(got[VNET_HDR_LEN], 7);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 100);
+	CHECK_EQ(got[VNET_HDR_LEN], 8);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + sizeof(f));
+	CHECK_EQ(got[VNET_HDR_LEN], 9);
+	ev_run_once(loop, 0); /* the scheduled flush finds nothing */
+	CHECK(recv(sv[0], got, sizeof(got), MSG_DONTWAIT) < 0);
+	CHECK(netdev_get_counter(dev, "wire_tx_batched", &v) && v == 5);
+	CHECK_U64(dev->stats.tx_packets, 6);
+	CHECK_U64(dev->stats.tx_bytes, 60 * 4 + 100 + sizeof(f));
+	/* one left waiting at stop still leaves */
+	CHECK_EQ(tap_send_frame(dev, f, 60), 0);
+	netdev_stop(dev);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 60);
+	close(sv[0]);
+	netdev_free(dev);
+	ev_loop_destroy(loop);
+	teardown();
+}

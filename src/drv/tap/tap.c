@@ -44,6 +44,11 @@
 #define TAP_RX_BATCH 64
 #define TAP_AUX_SIZE 65600u /* > the largest GSO frame a kernel hands us */
 #define TAP_MAX_IOV 64
+/* A wire's small frames (ACKs, ARP, ND: at most TAP_TXQ_FRAME bytes) wait
+ * for the end of the loop's turn, up to TAP_TXQ_DEPTH, and leave in one
+ * sendmmsg; larger frames go at once, after what waits (order kept). */
+#define TAP_TXQ_DEPTH 32
+#define TAP_TXQ_FRAME 128
 
 struct tap {
 	struct netdev *dev;
@@ -65,6 +70,11 @@ struct tap {
 	struct vnet_stats vs;
 	struct tap_stats c;
 	struct tap_wire_stats wc; /* registered for a wire only */
+	/* a wire's small frames waiting for the turn's end (TAP_TXQ_*) */
+	struct ev_task txq_flush;
+	unsigned txq_n;
+	uint32_t txq_len[TAP_TXQ_DEPTH];
+	uint8_t txq_buf[TAP_TXQ_DEPTH][VNET_HDR_LEN + TAP_TXQ_FRAME];
 };
 
 COUNTER_SET_DEFINE(tap_counters, "tap", struct tap_stats, TAP_COUNTERS);
@@ -488,10 +498,58 @@ static int tap_count_write(struct tap *t, ssize_t n, uint32_t len)
 	return e;
 }
 
+/* Send a wire's waiting small frames, in order, with as few sendmmsg calls
+ * as the socket takes them in; each is counted as a write of its own (a
+ * refused one as tap_count_write counts it, and skipped). */
+static void tap_txq_send(struct tap *t)
+{
+	struct mmsghdr mm[TAP_TXQ_DEPTH];
+	struct iovec iov[TAP_TXQ_DEPTH];
+	unsigned done = 0;
+	for (unsigned i = 0; i < t->txq_n; i++) {
+		iov[i] = (struct iovec){t->txq_buf[i], VNET_HDR_LEN + t->txq_len[i]};
+		mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+	}
+	while (done < t->txq_n) {
+		int n = sendmmsg(t->fd, mm + done, t->txq_n - done, 0);
+		t->wc.wire_tx_batches++;
+		if (n <= 0) {
+			tap_count_write(t, -1, t->txq_len[done]); /* errno of the first */
+			done++;
+			continue;
+		}
+		for (int k = 0; k < n; k++, done++) {
+			tap_count_write(t, (ssize_t)mm[done].msg_len, t->txq_len[done]);
+			t->wc.wire_tx_batched++;
+		}
+	}
+	t->txq_n = 0;
+}
+
+static void tap_txq_task(struct ev_task *task)
+{
+	tap_txq_send((struct tap *)((char *)task - offsetof(struct tap, txq_flush)));
+}
+
 /* tap_send_frame: see tap.h. */
 int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len)
 {
 	struct tap *t = tap_of(dev);
+	if (t->wire) {
+		if (len <= TAP_TXQ_FRAME) {
+			uint8_t *b = t->txq_buf[t->txq_n];
+			memset(b, 0, VNET_HDR_LEN);
+			memcpy(b + VNET_HDR_LEN, frame, len);
+			t->txq_len[t->txq_n++] = len;
+			if (t->txq_n == TAP_TXQ_DEPTH)
+				tap_txq_send(t);
+			else
+				ev_task_schedule(t->loop, &t->txq_flush);
+			return 0;
+		}
+		if (t->txq_n)
+			tap_txq_send(t); /* what waits goes first */
+	}
 	uint8_t raw[VNET_HDR_LEN] = {0};
 	struct iovec iov[2] = {{raw, sizeof(raw)}, {(void *)(uintptr_t)frame, len}};
 	return tap_count_write(t, writev(t->fd, iov, 2), len);
@@ -511,6 +569,9 @@ static int tap_open(struct netdev *dev)
 static int tap_stop(struct netdev *dev)
 {
 	struct tap *t = tap_of(dev);
+	ev_task_cancel(t->loop, &t->txq_flush);
+	if (t->txq_n && t->fd >= 0)
+		tap_txq_send(t); /* already sent, as far as the NIC knows */
 	if (t->watching)
 		ev_fd_del(t->loop, &t->evfd);
 	t->watching = false;
@@ -748,6 +809,7 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 	unsigned mtu = cfg->mtu ? cfg->mtu : 1500;
 	t->small_size = mtu + ETH_HLEN + 2 * VLAN_HLEN;
 	t->evfd.fn = tap_readable;
+	ev_task_init(&t->txq_flush, tap_txq_task);
 	dev->ops = &tap_ops; /* from here on netdev_free cleans up through destroy */
 	t->aux = malloc(TAP_AUX_SIZE);
 	if (!t->aux) {
