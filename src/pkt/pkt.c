@@ -25,6 +25,7 @@ void pkt_clear_offload(struct pkt *p)
 	p->csum = 0;
 	p->csum_start = 0;
 	p->csum_offset = 0;
+	p->csum_by_wire = false;
 	p->gso_size = 0;
 	p->gso_segs = 0;
 	p->gso_type = 0;

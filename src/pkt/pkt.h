@@ -114,6 +114,12 @@ struct pkt {
 	uint32_t csum;        /* CHECKSUM_COMPLETE only */
 	uint32_t csum_start;  /* offset from head */
 	uint16_t csum_offset; /* from csum_start to the checksum field */
+	/* The wire (tap.c's AF_PACKET wire) has just computed this frame's
+	 * TCP/UDP checksum over exactly the bytes an rx-csum check covers, from
+	 * a right seed: the check would find it good, so physnic trusts it
+	 * instead of summing again. Set only there; cleared with the offload
+	 * state (pkt_clear_offload); never copied. */
+	bool csum_by_wire;
 
 	uint16_t gso_size; /* MSS, 0 = not GSO */
 	uint16_t gso_segs;
@@ -160,6 +166,9 @@ struct pkt_pool *pkt_pool_create(const char *name, const struct pkt_pool_class *
 unsigned pkt_pool_destroy(struct pkt_pool *pool);
 /* Copy the pool's counters into st. */
 void pkt_pool_get_stats(const struct pkt_pool *pool, struct pkt_pool_stats *st);
+/* Buffer size of the pool's largest class: headroom plus the longest
+ * linear packet any allocation can give. */
+uint32_t pkt_pool_max_buf(const struct pkt_pool *pool);
 /* Packets allocated from pool and not yet freed. */
 unsigned pkt_pool_outstanding(const struct pkt_pool *pool);
 /* The name given at creation (stored in the pool). */
@@ -186,7 +195,8 @@ struct pkt *pkt_alloc(struct pkt_pool *pool, uint32_t size, uint32_t headroom);
 void pkt_free(struct pkt *p);
 /* Free every packet of a ->next-linked list (NULL is allowed). */
 void pkt_free_list(struct pkt *p);
-/* No checksum or GSO state (CHECKSUM_NONE, csum fields 0, no GSO); bytes,
+/* No checksum or GSO state (CHECKSUM_NONE, csum fields 0, csum_by_wire
+ * false, no GSO); bytes,
  * header offsets and everything else stay. */
 void pkt_clear_offload(struct pkt *p);
 /* Forget every header offset and the offload state (NONE, no GSO), protocol,

@@ -11,7 +11,5 @@
  * pool; bytes and metadata stay where they are. Lets linearize give a packet
  * a bigger buffer without changing its identity. */
 void pkt_swap_buffers(struct pkt *a, struct pkt *b);
-/* Buffer size of the pool's largest class. */
-uint32_t pkt_pool_max_buf(const struct pkt_pool *pool);
 
 #endif

@@ -295,7 +295,7 @@ void pkt_free_list(struct pkt *p)
 	}
 }
 
-/* pkt_pool_max_buf: see pkt_internal.h. */
+/* pkt_pool_max_buf: see pkt.h. */
 uint32_t pkt_pool_max_buf(const struct pkt_pool *pool)
 {
 	uint32_t m = 0;

@@ -649,6 +649,64 @@ TEST(rx_wire_packet_own_pool_queued_in_place_other_copied)
 	CHECK_EQ(pkt_pool_destroy(other), 0);
 }
 
+/* A frame of the NIC's pool with the given bytes and csum_by_wire mark. */
+static struct pkt *wire_pkt(struct fx *f, uint32_t len, bool by_wire)
+{
+	struct pkt *p = pkt_alloc(f->pool, len, PKT_HEADROOM);
+	REQUIRE(p);
+	memcpy(pkt_put(p, len), f->buf, len);
+	p->csum_by_wire = by_wire;
+	return p;
+}
+
+/* A checksum the wire computed (csum_by_wire) is taken as good without
+ * summing: proved by a wrong one so marked, which only the wire's contract
+ * (tap_wire_seed_right) keeps from happening. Everything else is summed: an
+ * unmarked bad frame (the host's own) is caught, and a marked frame with
+ * bytes beyond the IP packet's end (what the wire's sum did not cover) is
+ * checked. The verdicts reach ip_summed and the counters as a check's do. */
+TEST(rx_checksum_the_wire_computed_is_not_summed_again)
+{
+	struct fx f;
+	struct physnic_config cfg;
+	struct tb_tcp t = tb_default(1, 2);
+
+	physnic_config_init(&cfg);
+	cfg.gro = false;
+	fx_init(&f, &cfg);
+	t.payload_len = 500;
+	uint32_t len = tb_tcp4_bytes(&t, TB_FULL, f.buf);
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, wire_pkt(&f, len, true)), 0);
+	tb_tcp4_bytes(&t, TB_BAD, f.buf);
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, wire_pkt(&f, len, true)), 0);
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, wire_pkt(&f, len, false)), 0);
+	memset(f.buf + len, 0, 4); /* four bytes after the IP packet */
+	CHECK_EQ(physnic_wire_receive_pkt(f.nic, wire_pkt(&f, len + 4, true)), 0);
+	run(&f);
+	REQUIRE(f.sink.n == 4);
+	uint8_t want[4] = {CHECKSUM_UNNECESSARY, CHECKSUM_UNNECESSARY, CHECKSUM_NONE, CHECKSUM_NONE};
+	for (unsigned i = 0; i < 4; i++) {
+		struct pkt *p = sink_pop(&f.sink);
+		CHECK_EQ(p->ip_summed, want[i]);
+		CHECK(!p->csum_by_wire); /* consumed by the NIC */
+		pkt_free(p);
+	}
+	CHECK_U64(dctr(f.nic, "rx_csum_wire_trusted"), 2);
+	CHECK_U64(dctr(f.nic, "rx_csum_good"), 2);
+	CHECK_U64(dctr(f.nic, "rx_csum_bad"), 2);
+	/* A copied frame (another pool, or physnic_wire_receive) keeps only
+	 * bytes: summed, so the bad one is caught. */
+	CHECK_EQ(physnic_wire_receive(f.nic, f.buf, len), 0);
+	run(&f);
+	REQUIRE(f.sink.n == 1);
+	struct pkt *p = sink_pop(&f.sink);
+	CHECK_EQ(p->ip_summed, CHECKSUM_NONE);
+	pkt_free(p);
+	CHECK_U64(dctr(f.nic, "rx_csum_wire_trusted"), 2);
+	CHECK_U64(dctr(f.nic, "rx_csum_bad"), 3);
+	fx_fini(&f);
+}
+
 TEST(rx_checksum_off_and_padded_frames)
 {
 	struct fx f;

@@ -468,7 +468,7 @@ TEST(inexpressible_gso_refused)
 /* The wire test's receiver: counts frames, checks each is a complete,
  * correctly checksummed MSS-sized TCP segment in sequence. */
 struct wire_seen {
-	unsigned frames, bad;
+	unsigned frames, bad, marked; /* marked: csum_by_wire */
 	uint32_t next_seq, bytes;
 };
 
@@ -482,6 +482,7 @@ static void wire_rx(void *arg, struct netdev *dev, struct pkt *p)
 	    pay > 1448 || hdr_get32(tcp + 4) != w->next_seq || ref_csum(ip, 20) != 0 ||
 	    !ref_l4_ok(ip, tcp, l4len, IPPROTO_TCP_))
 		w->bad++;
+	w->marked += p->csum_by_wire;
 	w->next_seq = hdr_get32(tcp + 4) + pay;
 	w->bytes += pay;
 	w->frames++;
@@ -550,6 +551,7 @@ TEST(wire_cuts_super_frames_only_while_the_nic_has_room)
 	CHECK_EQ(w.frames, 40);
 	CHECK_EQ(w.bad, 0);
 	CHECK_EQ(w.bytes, 40 * 1448);
+	CHECK_EQ(w.marked, 40); /* the wire computed each from a right seed */
 	uint64_t v = 0;
 	CHECK(netdev_get_counter(dev, "wire_gso_segments", &v) && v == 40);
 	CHECK(netdev_get_counter(dev, "wire_errors", &v) && v == 0);
@@ -560,3 +562,217 @@ TEST(wire_cuts_super_frames_only_while_the_nic_has_room)
 }
 
 TEST_MAIN()
+
+/* Send one frame with its virtio-net header (flags, and GSO at mss if
+ * nonzero) on sv; the seed or checksum is the caller's. */
+static void wire_send(int sv, const uint8_t *frame, uint32_t len, uint8_t flags, uint16_t mss)
+{
+	static uint8_t buf[VNET_HDR_LEN + 65536];
+	struct vnet_hdr h = {.flags = flags,
+			     .gso_type = mss ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE,
+			     .hdr_len = mss ? ETH_HLEN + 40 : 0,
+			     .gso_size = mss,
+			     .csum_start = flags ? ETH_HLEN + 20 : 0,
+			     .csum_offset = flags ? 16 : 0};
+	vnet_hdr_encode(&h, buf);
+	memcpy(buf + VNET_HDR_LEN, frame, len);
+	REQUIRE(send(sv, buf, VNET_HDR_LEN + len, 0) == (ssize_t)(VNET_HDR_LEN + len));
+}
+
+/* The wire marks csum_by_wire only where its own sum is right: a super-frame
+ * with a zero seed (a host's bug: its segments' checksums come out wrong)
+ * and a frame the host sent complete (bad, here) are left for the NIC to
+ * check; a PARTIAL frame with the right seed is marked. */
+TEST(wire_marks_only_checksums_it_computed_right)
+{
+	setup();
+	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
+	REQUIRE(loop);
+	int sv[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	int big = 1 << 20;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	struct tap_config tc = {.kind = TAP_KIND_PACKET,
+				.name = "wire-test",
+				.ifname = "x0",
+				.mtu = 1500,
+				.wire = true,
+				.pool = pool,
+				.loop = loop,
+				.adopt_fd = true,
+				.fd = sv[1]};
+	char err[256];
+	struct netdev *dev = tap_create(&tc, err, sizeof(err));
+	if (!dev)
+		TEST_FAILF("tap_create: %s", err);
+	REQUIRE(dev);
+	struct wire_seen w = {.next_seq = 1000};
+	netdev_set_rx_handler(dev, wire_rx, &w);
+	static uint8_t f[65536];
+
+	/* 4 MSS, NEEDS_CSUM with 0 in the field: 4 segments, all bad. */
+	struct gen_tcp g = {.ipv = 4, .payload = 4 * 1448, .flags = TCP_ACK, .seq = 1000};
+	uint32_t len = gen_frame(f, &g);
+	wire_send(sv[0], f, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, 1448);
+	/* one MSS, NEEDS_CSUM with the right seed: completed and good */
+	g = (struct gen_tcp){.ipv = 4, .payload = 1000, .flags = TCP_ACK, .seq = 1000 + 4 * 1448};
+	len = gen_frame(f, &g);
+	hdr_put16(f + ETH_HLEN + 20 + 16, ref_seed(f + ETH_HLEN, len - ETH_HLEN - 20, IPPROTO_TCP_));
+	wire_send(sv[0], f, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0);
+	/* complete, then a payload byte corrupted: bad, and the wire's to pass on */
+	g = (struct gen_tcp){.ipv = 4,
+			     .payload = 500,
+			     .flags = TCP_ACK,
+			     .seq = 1000 + 4 * 1448 + 1000,
+			     .csum = true};
+	len = gen_frame(f, &g);
+	f[len - 1] ^= 0x5a;
+	wire_send(sv[0], f, len, 0, 0);
+
+	for (int i = 0; i < 50 && w.frames < 6; i++)
+		ev_run_once(loop, 10000000ull);
+	CHECK_EQ(w.frames, 6);
+	CHECK_EQ(w.bad, 5);
+	CHECK_EQ(w.marked, 1);
+	uint64_t v = 0;
+	CHECK(netdev_get_counter(dev, "wire_gso_segments", &v) && v == 4);
+	CHECK(netdev_get_counter(dev, "wire_csum_completed", &v) && v == 1);
+	close(sv[0]);
+	netdev_free(dev);
+	ev_loop_destroy(loop);
+	teardown();
+}
+
+struct len_seen {
+	unsigned frames;
+	uint32_t last_len;
+};
+
+static void len_rx(void *arg, struct netdev *dev, struct pkt *p)
+{
+	struct len_seen *s = arg;
+	(void)dev;
+	s->frames++;
+	s->last_len = p->len;
+	pkt_free(p);
+}
+
+/* A frame no buffer of the pool holds behind PKT_HEADROOM (the 65,535 bytes
+ * a TAP can hand over, with 64 KiB buffers) is a size, not a shortage:
+ * rx_too_big_for_pool, not rx_nomem. One byte less is received. */
+TEST(frame_larger_than_any_pool_buffer_is_too_big_not_nomem)
+{
+	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
+	REQUIRE(loop);
+	struct pkt_pool_class cls[] = {{2048, 64}, {65536, 4}};
+	struct pkt_pool *small = pkt_pool_create("64k", cls, 2, NULL, 0);
+	REQUIRE(small);
+	int sv[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	int big = 1 << 20;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	struct tap_config tc = {.kind = TAP_KIND_TUN,
+				.name = "tap-test",
+				.ifname = "t0",
+				.mtu = 1500,
+				.offloads = TAP_TUN_F_CSUM | TAP_TUN_F_TSO4,
+				.pool = small,
+				.loop = loop,
+				.adopt_fd = true,
+				.fd = sv[1]};
+	char err[256];
+	struct netdev *dev = tap_create(&tc, err, sizeof(err));
+	if (!dev)
+		TEST_FAILF("tap_create: %s", err);
+	REQUIRE(dev);
+	struct len_seen s = {0};
+	netdev_set_rx_handler(dev, len_rx, &s);
+	static uint8_t f[VNET_HDR_LEN + 65535];
+	memset(f, 0, sizeof(f));
+	hdr_put16(f + VNET_HDR_LEN + 12, 0x88b5); /* local experimental ethertype */
+	uint32_t fit = 65536 - PKT_HEADROOM;
+	REQUIRE(send(sv[0], f, VNET_HDR_LEN + 65535, 0) == (ssize_t)sizeof(f));
+	REQUIRE(send(sv[0], f, VNET_HDR_LEN + fit + 1, 0) == (ssize_t)(VNET_HDR_LEN + fit + 1));
+	REQUIRE(send(sv[0], f, VNET_HDR_LEN + fit, 0) == (ssize_t)(VNET_HDR_LEN + fit));
+	for (int i = 0; i < 50 && s.frames < 1; i++)
+		ev_run_once(loop, 10000000ull);
+	CHECK_EQ(s.frames, 1);
+	CHECK_EQ(s.last_len, fit);
+	uint64_t v = 0;
+	CHECK(netdev_get_counter(dev, "rx_too_big_for_pool", &v) && v == 2);
+	CHECK(netdev_get_counter(dev, "rx_nomem", &v) && v == 0);
+	CHECK(netdev_get_counter(dev, "rx_too_big", &v) && v == 0);
+	CHECK_U64(dev->stats.rx_dropped, 2);
+	close(sv[0]);
+	netdev_free(dev);
+	CHECK_EQ(pkt_pool_destroy(small), 0);
+	ev_loop_destroy(loop);
+}
+
+/* A wire's small frames wait for the end of the loop's turn and leave in
+ * one sendmmsg, in order; a large frame flushes them first and goes at
+ * once; each is counted as a transmit. */
+TEST(wire_batches_small_frames_to_the_host_in_order)
+{
+	setup();
+	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
+	REQUIRE(loop);
+	int sv[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	struct tap_config tc = {.kind = TAP_KIND_PACKET,
+				.name = "wire-test",
+				.ifname = "x0",
+				.mtu = 1500,
+				.wire = true,
+				.pool = pool,
+				.loop = loop,
+				.adopt_fd = true,
+				.fd = sv[1]};
+	char err[256];
+	struct netdev *dev = tap_create(&tc, err, sizeof(err));
+	if (!dev)
+		TEST_FAILF("tap_create: %s", err);
+	REQUIRE(dev);
+	static uint8_t f[1514], got[2048];
+	memset(f, 0, sizeof(f));
+	for (uint8_t i = 0; i < 3; i++) {
+		f[0] = i;
+		CHECK_EQ(tap_send_frame(dev, f, 60), 0);
+	}
+	CHECK(recv(sv[0], got, sizeof(got), MSG_DONTWAIT) < 0); /* nothing yet */
+	ev_run_once(loop, 0);
+	for (uint8_t i = 0; i < 3; i++) {
+		CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 60);
+		CHECK_EQ(got[VNET_HDR_LEN], i);
+		CHECK_EQ(got[0], 0); /* a zero virtio-net header */
+	}
+	uint64_t v = 0;
+	CHECK(netdev_get_counter(dev, "wire_tx_batches", &v) && v == 1);
+	CHECK(netdev_get_counter(dev, "wire_tx_batched", &v) && v == 3);
+	/* two small, then a full-sized one: the small leave first */
+	f[0] = 7;
+	CHECK_EQ(tap_send_frame(dev, f, 60), 0);
+	f[0] = 8;
+	CHECK_EQ(tap_send_frame(dev, f, 100), 0);
+	f[0] = 9;
+	CHECK_EQ(tap_send_frame(dev, f, sizeof(f)), 0);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 60);
+	CHECK_EQ(got[VNET_HDR_LEN], 7);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 100);
+	CHECK_EQ(got[VNET_HDR_LEN], 8);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + sizeof(f));
+	CHECK_EQ(got[VNET_HDR_LEN], 9);
+	ev_run_once(loop, 0); /* the scheduled flush finds nothing */
+	CHECK(recv(sv[0], got, sizeof(got), MSG_DONTWAIT) < 0);
+	CHECK(netdev_get_counter(dev, "wire_tx_batched", &v) && v == 5);
+	CHECK_U64(dev->stats.tx_packets, 6);
+	CHECK_U64(dev->stats.tx_bytes, 60 * 4 + 100 + sizeof(f));
+	/* one left waiting at stop still leaves */
+	CHECK_EQ(tap_send_frame(dev, f, 60), 0);
+	netdev_stop(dev);
+	CHECK_EQ(recv(sv[0], got, sizeof(got), MSG_DONTWAIT), VNET_HDR_LEN + 60);
+	close(sv[0]);
+	netdev_free(dev);
+	ev_loop_destroy(loop);
+	teardown();
+}

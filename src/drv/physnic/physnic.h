@@ -36,6 +36,9 @@
 	/* CHECKSUM_NONE, for the stack to judge) */                            \
 	X(T, rx_csum_good, NULL, 0)                                             \
 	X(T, rx_csum_bad, NULL, 0)                                              \
+	/* of rx_csum_good: checksums the wire had just computed right, */      \
+	/* taken as good without summing again (pkt.h csum_by_wire) */          \
+	X(T, rx_csum_wire_trusted, NULL, 0)                                     \
 	X(T, rx_length_errors, "frame of a bad length on the wire", 0)          \
 	X(T, rx_ring_full, "NIC receive ring full", 0)                          \
 	X(T, rx_alloc_failures, "NIC had no packet buffer", 0)                  \

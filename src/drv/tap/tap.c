@@ -36,6 +36,7 @@
 
 #include "drv/tap/vnet.h"
 #include "ev/ev.h"
+#include "pkt/csum.h"
 #include "pkt/gso.h"
 #include "pkt/hdr.h"
 #include "pkt/pkt.h"
@@ -43,6 +44,11 @@
 #define TAP_RX_BATCH 64
 #define TAP_AUX_SIZE 65600u /* > the largest GSO frame a kernel hands us */
 #define TAP_MAX_IOV 64
+/* A wire's small frames (ACKs, ARP, ND: at most TAP_TXQ_FRAME bytes) wait
+ * for the end of the loop's turn, up to TAP_TXQ_DEPTH, and leave in one
+ * sendmmsg; larger frames go at once, after what waits (order kept). */
+#define TAP_TXQ_DEPTH 32
+#define TAP_TXQ_FRAME 128
 
 struct tap {
 	struct netdev *dev;
@@ -58,11 +64,17 @@ struct tap {
 	bool watching;
 	struct pkt_pool *pool;
 	struct pkt_pool *own_pool; /* created here when the config gave none */
+	uint32_t pool_max_buf;     /* pkt_pool_max_buf(pool): pools never grow */
 	struct pkt *spare;         /* a large packet kept for the next read (NULL: none) */
 	uint8_t *aux;
 	struct vnet_stats vs;
 	struct tap_stats c;
 	struct tap_wire_stats wc; /* registered for a wire only */
+	/* a wire's small frames waiting for the turn's end (TAP_TXQ_*) */
+	struct ev_task txq_flush;
+	unsigned txq_n;
+	uint32_t txq_len[TAP_TXQ_DEPTH];
+	uint8_t txq_buf[TAP_TXQ_DEPTH][VNET_HDR_LEN + TAP_TXQ_FRAME];
 };
 
 COUNTER_SET_DEFINE(tap_counters, "tap", struct tap_stats, TAP_COUNTERS);
@@ -150,14 +162,57 @@ int tap_set_offload(struct netdev *dev, unsigned tun_flags)
 
 /* ---- receive ------------------------------------------------------------- */
 
+/*
+ * Will the checksum the wire is about to compute for p (a super-frame cut by
+ * gso_segment, or a PARTIAL frame completed by pkt_checksum_help) be good
+ * when the receiving NIC checks it? Both sum the L4 bytes plus the seed the
+ * field holds (for a super-frame moved to each segment's length), so it is
+ * exactly when the seed is the pseudo-header sum of the L4 length they sum
+ * over and that sum covers what the check covers (L4 header to the IP
+ * header's end, the field the protocol's). A GSO packet that is not PARTIAL
+ * is seeded from its headers by gso_segment, so right by construction. A
+ * wrong seed (a host's bug) answers false, and the NIC finds the bad
+ * checksum as before. Cheap: a header parse and a pseudo-header sum.
+ */
+static bool tap_wire_seed_right(const struct pkt *p)
+{
+	struct hdr_info h;
+	const uint8_t *f = pkt_data(p);
+	if (pkt_headlen(p) != p->len || hdr_parse(f, p->len, &h) != 0 || !h.l4_off || h.is_fragment)
+		return false;
+	bool gso = pkt_is_gso(p);
+	if (gso && p->ip_summed != CHECKSUM_PARTIAL)
+		return h.l4_proto == IPPROTO_TCP_;
+	uint16_t field = h.l4_proto == IPPROTO_TCP_ ? TCP_CSUM_OFFSET : UDP_CSUM_OFFSET;
+	if ((h.l4_proto != IPPROTO_TCP_ && h.l4_proto != IPPROTO_UDP_) ||
+	    p->ip_summed != CHECKSUM_PARTIAL || p->csum_start != p->data + h.l4_off ||
+	    p->csum_offset != field)
+		return false;
+	/* gso_segment moves the seed from the frame's L4 length; the check of
+	 * a plain frame stops where the IP header says the packet ends */
+	if (!gso && h.l3_off + h.l3_tot_len != p->len)
+		return false;
+	uint32_t l4_len = p->len - h.l4_off;
+	const uint8_t *ip = f + h.l3_off;
+	uint32_t ps = h.ip_version == 4 ? csum_tcpudp_nofold(ip + 12, ip + 16, l4_len, h.l4_proto, 0)
+					: csum_ipv6_nofold(ip + 8, ip + 24, l4_len, h.l4_proto, 0);
+	uint16_t want = (uint16_t)~csum_fold(ps), seed;
+	memcpy(&seed, f + h.l4_off + field, 2);
+	/* one's complement: 0 and 0xffff are the same number */
+	return seed == want || ((uint16_t)(seed + 1) <= 1 && (uint16_t)(want + 1) <= 1);
+}
+
 /* A wire carries neither partial checksums nor super-frames: complete and
  * cut what X's kernel left to "hardware" (X's NIC would have done it), then
- * hand each frame up. Takes p. */
+ * hand each frame up. A frame whose checksum the wire computed right is
+ * marked csum_by_wire (pkt.h), so the NIC's rx-csum check need not sum it
+ * again. Takes p. */
 static void tap_wire_up(struct tap *t, struct pkt *p)
 {
 	struct netdev *dev = t->dev;
 	if (pkt_is_gso(p)) {
 		int err = 0;
+		bool right = tap_wire_seed_right(p);
 		struct pkt *segs = gso_segment(p, false, &err);
 		pkt_free(p);
 		if (!segs) {
@@ -169,12 +224,15 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 			struct pkt *n = segs->next;
 			segs->next = NULL;
 			t->wc.wire_gso_segments++;
+			segs->csum_by_wire = right;
 			netdev_receive(dev, segs);
 			segs = n;
 		}
 		return;
 	}
+	bool by_wire = false;
 	if (p->ip_summed == CHECKSUM_PARTIAL) {
+		by_wire = tap_wire_seed_right(p);
 		if (pkt_checksum_help(p) < 0) {
 			t->wc.wire_errors++;
 			dev->stats.rx_errors++;
@@ -184,6 +242,7 @@ static void tap_wire_up(struct tap *t, struct pkt *p)
 		t->wc.wire_csum_completed++;
 	}
 	pkt_reset_meta(p); /* a wire delivers bytes, nothing else */
+	p->csum_by_wire = by_wire;
 	netdev_receive(dev, p);
 }
 
@@ -193,7 +252,8 @@ static int tap_deliver(struct tap *t, struct pkt *p, const uint8_t raw[VNET_HDR_
  * for the frame) and judge its length. Returns true with *flen the frame's
  * length when it is there to deliver; otherwise false with *rc what
  * tap_read_one returns: 0 drained, -1 a read error, 1 a frame dropped (and
- * counted) as a runt or as larger than iov or any packet could hold. */
+ * counted) as a runt, as larger than iov or any packet could hold, or as
+ * larger than any buffer of the pool with PKT_HEADROOM in front. */
 static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t *flen, int *rc)
 {
 	struct netdev *dev = t->dev;
@@ -227,6 +287,13 @@ static bool tap_read_frame(struct tap *t, struct iovec *iov, int n_iov, uint32_t
 	*flen = (uint32_t)n - VNET_HDR_LEN;
 	if (*flen > room || *flen > PKT_MAX_LEN) {
 		t->c.rx_too_big++;
+		dev->stats.rx_dropped++;
+		return false;
+	}
+	/* No buffer of the pool holds it behind the headroom every read
+	 * keeps: a size no packet can have here, not a shortage (rx_nomem). */
+	if (*flen + PKT_HEADROOM > t->pool_max_buf) {
+		t->c.rx_too_big_for_pool++;
 		dev->stats.rx_dropped++;
 		return false;
 	}
@@ -431,10 +498,58 @@ static int tap_count_write(struct tap *t, ssize_t n, uint32_t len)
 	return e;
 }
 
+/* Send a wire's waiting small frames, in order, with as few sendmmsg calls
+ * as the socket takes them in; each is counted as a write of its own (a
+ * refused one as tap_count_write counts it, and skipped). */
+static void tap_txq_send(struct tap *t)
+{
+	struct mmsghdr mm[TAP_TXQ_DEPTH];
+	struct iovec iov[TAP_TXQ_DEPTH];
+	unsigned done = 0;
+	for (unsigned i = 0; i < t->txq_n; i++) {
+		iov[i] = (struct iovec){t->txq_buf[i], VNET_HDR_LEN + t->txq_len[i]};
+		mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+	}
+	while (done < t->txq_n) {
+		int n = sendmmsg(t->fd, mm + done, t->txq_n - done, 0);
+		t->wc.wire_tx_batches++;
+		if (n <= 0) {
+			tap_count_write(t, -1, t->txq_len[done]); /* errno of the first */
+			done++;
+			continue;
+		}
+		for (int k = 0; k < n; k++, done++) {
+			tap_count_write(t, (ssize_t)mm[done].msg_len, t->txq_len[done]);
+			t->wc.wire_tx_batched++;
+		}
+	}
+	t->txq_n = 0;
+}
+
+static void tap_txq_task(struct ev_task *task)
+{
+	tap_txq_send((struct tap *)((char *)task - offsetof(struct tap, txq_flush)));
+}
+
 /* tap_send_frame: see tap.h. */
 int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len)
 {
 	struct tap *t = tap_of(dev);
+	if (t->wire) {
+		if (len <= TAP_TXQ_FRAME) {
+			uint8_t *b = t->txq_buf[t->txq_n];
+			memset(b, 0, VNET_HDR_LEN);
+			memcpy(b + VNET_HDR_LEN, frame, len);
+			t->txq_len[t->txq_n++] = len;
+			if (t->txq_n == TAP_TXQ_DEPTH)
+				tap_txq_send(t);
+			else
+				ev_task_schedule(t->loop, &t->txq_flush);
+			return 0;
+		}
+		if (t->txq_n)
+			tap_txq_send(t); /* what waits goes first */
+	}
 	uint8_t raw[VNET_HDR_LEN] = {0};
 	struct iovec iov[2] = {{raw, sizeof(raw)}, {(void *)(uintptr_t)frame, len}};
 	return tap_count_write(t, writev(t->fd, iov, 2), len);
@@ -454,6 +569,9 @@ static int tap_open(struct netdev *dev)
 static int tap_stop(struct netdev *dev)
 {
 	struct tap *t = tap_of(dev);
+	ev_task_cancel(t->loop, &t->txq_flush);
+	if (t->txq_n && t->fd >= 0)
+		tap_txq_send(t); /* already sent, as far as the NIC knows */
 	if (t->watching)
 		ev_fd_del(t->loop, &t->evfd);
 	t->watching = false;
@@ -691,6 +809,7 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 	unsigned mtu = cfg->mtu ? cfg->mtu : 1500;
 	t->small_size = mtu + ETH_HLEN + 2 * VLAN_HLEN;
 	t->evfd.fn = tap_readable;
+	ev_task_init(&t->txq_flush, tap_txq_task);
 	dev->ops = &tap_ops; /* from here on netdev_free cleans up through destroy */
 	t->aux = malloc(TAP_AUX_SIZE);
 	if (!t->aux) {
@@ -711,6 +830,7 @@ struct netdev *tap_create(const struct tap_config *cfg, char *err, size_t err_si
 		t->pool = t->own_pool;
 	}
 	dev->pool = t->pool;
+	t->pool_max_buf = pkt_pool_max_buf(t->pool);
 	dev->mtu = mtu;
 	/* The kernel takes NEEDS_CSUM and TCP GSO on write whatever was
 	 * negotiated, so nothing needs doing in software on our side. */

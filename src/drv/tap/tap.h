@@ -39,17 +39,21 @@ struct pkt_pool;
  * VNET_COUNTERS (vnet.h), TAP_COUNTERS, and for a wire (TAP_KIND_PACKET with
  * cfg.wire) TAP_WIRE_COUNTERS.
  */
-#define TAP_COUNTERS(X, T)                                              \
-	X(T, rx_nomem, "no memory to receive it", 0)                    \
-	X(T, rx_too_big, "frame from the kernel too big to receive", 0) \
-	X(T, rx_read_errors, "reading from the kernel failed", 0)       \
-	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0) \
+#define TAP_COUNTERS(X, T)                                                                  \
+	X(T, rx_nomem, "no memory to receive it", 0)                                        \
+	X(T, rx_too_big, "frame from the kernel too big to receive", 0)                     \
+	X(T, rx_too_big_for_pool, "frame from the kernel larger than any packet buffer", 0) \
+	X(T, rx_read_errors, "reading from the kernel failed", 0)                           \
+	X(T, tx_busy, "the kernel's queue was full (frame dropped)", 0)                     \
 	X(T, tx_write_errors, "writing to the kernel failed", 0)
 
 /* What a wire did to frames X's kernel left to "hardware". */
-#define TAP_WIRE_COUNTERS(X, T)            \
-	X(T, wire_csum_completed, NULL, 0) \
-	X(T, wire_gso_segments, NULL, 0)   \
+#define TAP_WIRE_COUNTERS(X, T)                                              \
+	X(T, wire_csum_completed, NULL, 0)                                   \
+	X(T, wire_gso_segments, NULL, 0)                                     \
+	/* small frames to the host sent together: sendmmsg calls, frames */ \
+	X(T, wire_tx_batches, NULL, 0)                                       \
+	X(T, wire_tx_batched, NULL, 0)                                       \
 	X(T, wire_errors, "could not complete or segment a frame for the wire", 0)
 
 struct tap_stats {
@@ -126,7 +130,12 @@ int tap_set_offload(struct netdev *dev, unsigned tun_flags);
 
 /* Write one plain frame (complete checksums, no GSO: a zero virtio-net
  * header) — the physical NIC's wire callback. Counted like a transmit.
- * Returns 0 or -errno. */
+ * Returns 0 or -errno. On a wire, a frame of at most 128 bytes (an ACK)
+ * is copied and waits for the end of the loop's turn (a task), to leave
+ * with the turn's others in one sendmmsg (wire_tx_batches/_batched); it
+ * returns 0 then, and a refusal is counted by the TAP (tx_busy,
+ * tx_write_errors) when it leaves. A larger frame goes at once, after
+ * what waits. */
 int tap_send_frame(struct netdev *dev, const uint8_t *frame, uint32_t len);
 
 /* The file descriptor (tests). */
