@@ -132,7 +132,7 @@ seed_run() { # the JSON of a seeded run without its wall-clock fields
 seed_run 7 >"$tmp/seed1"; seed_run 7 >"$tmp/seed2"
 check "the same seed gives the same result" sh -c "[ -s '$tmp/seed1' ] && cmp -s '$tmp/seed1' '$tmp/seed2'"
 check "a different seed gives different sequence numbers" sh -c "'$ILLAN' run --bytes 64K --seed 8 --trace '$tmp/t8' >/dev/null && '$ILLAN' run --bytes 64K --seed 9 --trace '$tmp/t9' >/dev/null && ! cmp -s '$tmp/t8' '$tmp/t9'"
-check "a failing run says ok: false in JSON and exits 1" sh -c "'$ILLAN' run --bytes 64K --fixes 1,3,4 --json > '$tmp/fail.json'; [ \$? = 1 ] && python3 -c \"import json; d=json.load(open('$tmp/fail.json')); assert d['ok'] is False and d['fixes'] == [1,3,4] and not d['flows'][0]['connected'] and any(x['seed_issue'] == 2 for x in d['drops'])\""
+check "a failing run says ok: false in JSON and exits 1" sh -c "'$ILLAN' run --bytes 64K --fixes 1,3,4 --json > '$tmp/fail.json'; [ \$? = 1 ] && python3 -c \"import json; d=json.load(open('$tmp/fail.json')); assert d['ok'] is False and d['fixes'] == [1,3,4] and not d['flows'][0]['connected'] and any(x.get('seed_issue') == 2 for x in d['drops'])\""
 check "fix 2 off fails with exit 1" expect_exit 1 "$ILLAN" run --bytes 64K --fixes 1,3,4
 check "fix 2 off is explained as seed issue 2" grep -q "because it arrived CHECKSUM_UNNECESSARY — seed issue 2" "$tmp/out"
 check "fix 3 off is explained as seed issue 3" sh -c "'$ILLAN' run --bytes 64K --fixes trunk-offload,trunk-csum-partial,fraglist-linearize | grep -q 'seed issue 3'"
@@ -210,6 +210,14 @@ assert p.returncode == 1, p
 assert "  fixes: [1,2,3,4] -> [1,3,4]" in lines and "  flows[A->B].ok: true -> false" in lines, p.stdout
 assert any("seed issue 2].count: 0 -> 7 (+7)" in l for l in lines), p.stdout
 assert "wall_s" not in p.stdout.replace("wall_s and emulation", ""), p.stdout
+PY
+check "run --json drops carry why --json's fields: counter, object, seed_issue, harmless" python3 - "$tmp/d4.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+seed = [x for x in d['drops'] if x.get('seed_issue') == 2]
+assert seed and all(x['counter'] == 'tcp_bad_checksum' and x['object'] in ('VM B', 'host X') and x['harmless'] is False for x in seed), d['drops']
+flood = [x for x in d['drops'] if x.get('counter') == 'no_destination']
+assert flood and flood[0]['object'] == 'hv:trunk-in' and flood[0]['harmless'] is True and 'seed_issue' not in flood[0], d['drops']
 PY
 check "diff of a file that is not a run's JSON exits 2" sh -c "echo '{}' > '$tmp/x.json'; '$ILLAN' diff '$tmp/d1.json' '$tmp/x.json' 2>'$tmp/e'; [ \$? = 2 ] && grep -q 'is not the JSON of' '$tmp/e'"
 
