@@ -438,12 +438,12 @@ static json_t *config_json(const struct run_opts *o, const struct topo *t)
 			for (unsigned k = 0; k < a->n_vids; k++)
 				json_array_append_new(vids, json_integer(a->vids[k]));
 			json_array_append_new(
-				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:s, s:i}", "name",
-					       a->name, "pvid", a->pvid, "vids", vids,
+				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:s, s:i}",
+					       "name", a->name, "pvid", a->pvid, "vids", vids,
 					       "trunk_priority", a->trunk_priority, "csum_offload",
 					       a->csum_offload && !t->cfg.no_offload, "large_send",
-					       a->large_send && !t->cfg.no_offload, "driver",
-					       a->driver.kind, "fixes",
+					       a->large_send && !t->cfg.no_offload, "rx_multi_buff",
+					       a->rx_multi_buff, "driver", a->driver.kind, "fixes",
 					       t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes
 									       : a->driver.fixes));
 		}

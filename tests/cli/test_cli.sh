@@ -241,6 +241,17 @@ EX=${ILLAN_SOURCE_ROOT:-.}/examples
 for f in seed dual-vios-failover many-lpars bridge-in-a-partition; do
   check "topo check $f.yaml exits 0" expect_exit 0 "$ILLAN" topo check "$EX/$f.yaml"
 done
+# rx_multi_buff: the firmware attribute driver current batches receive buffers with
+sed -e 's/^        pvid: \(..\)$/        pvid: \1\n        driver: current\n        rx_multi_buff: true/' \
+    -e 's/trunk_priority: 1}/trunk_priority: 1, driver: current, rx_multi_buff: true}/' "$EX/seed.yaml" >"$tmp/mb.yaml"
+sed 's/rx_multi_buff: true/rx_multi_buff: false/' "$tmp/mb.yaml" >"$tmp/nomb.yaml"
+check "rx_multi_buff with driver current: buffers posted 8 per call, every byte delivered" sh -c "'$ILLAN' run '$tmp/mb.yaml' --bytes 1M --json | python3 -c \"import json,sys; d=json.load(sys.stdin); c=d['counters']; assert d['ok'] and c['replenish_multi_calls'] == 552 and c['replenish_multi_fallback'] == 0 and all(f['bytes_delivered'] == f['bytes_sent'] == 1048576 for f in d['flows']), c\""
+check "without rx_multi_buff, driver current posts one buffer per call" sh -c "'$ILLAN' run '$tmp/nomb.yaml' --bytes 1M --json | python3 -c \"import json,sys; d=json.load(sys.stdin); c=d['counters']; assert d['ok'] and c['replenish_multi_calls'] == 0 and c['replenish_add_buff_success'] > 0, c\""
+check "topo show names rx multi-buffer" sh -c "'$ILLAN' topo show '$tmp/mb.yaml' | grep -q 'PVID 10  rx multi-buffer  driver current'"
+sed 's/driver: current/driver: v6.1/' "$tmp/mb.yaml" >"$tmp/mbw.yaml"
+check "rx_multi_buff with driver v6.1: a warning at the key" sh -c "'$ILLAN' topo check '$tmp/mbw.yaml' 2>&1 | grep -q 'mbw.yaml:28:24: warning: adapter vm-a: rx_multi_buff: driver v6.1 posts one buffer per H_ADD_LOGICAL_LAN_BUFFER call'"
+sed '0,/rx_multi_buff: true/s//rx_multi_buff: maybe/' "$tmp/mb.yaml" >"$tmp/mbe.yaml"
+check "rx_multi_buff not a boolean: an error at file:line:col" sh -c "'$ILLAN' topo check '$tmp/mbe.yaml' 2>&1; [ \$? = 1 ] && '$ILLAN' topo check '$tmp/mbe.yaml' 2>&1 | grep -q \"mbe.yaml:28:24: rx_multi_buff: expected true or false, got 'maybe'\""
 "$ILLAN" topo check "$EX/many-lpars.yaml" >"$tmp/out" 2>&1
 check "topo check counts the 64 partitions and the IO server" grep -q "65 partitions, 65 virtual adapters, 1 bridges" "$tmp/out"
 printf 'name: bad\npartitions:\n  - name: ios\n    role: io-server\n    adapters:\n      - {name: t0, pvid: 10, trunk_priority: 0}\n' >"$tmp/bad.yaml"
