@@ -438,12 +438,12 @@ static json_t *config_json(const struct run_opts *o, const struct topo *t)
 			for (unsigned k = 0; k < a->n_vids; k++)
 				json_array_append_new(vids, json_integer(a->vids[k]));
 			json_array_append_new(
-				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:s, s:i}", "name",
-					       a->name, "pvid", a->pvid, "vids", vids,
+				ads, json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:s, s:i}",
+					       "name", a->name, "pvid", a->pvid, "vids", vids,
 					       "trunk_priority", a->trunk_priority, "csum_offload",
 					       a->csum_offload && !t->cfg.no_offload, "large_send",
-					       a->large_send && !t->cfg.no_offload, "driver",
-					       a->driver.kind, "fixes",
+					       a->large_send && !t->cfg.no_offload, "rx_multi_buff",
+					       a->rx_multi_buff, "driver", a->driver.kind, "fixes",
 					       t->cfg.fixes != TOPO_FIXES_FILE ? t->cfg.fixes
 									       : a->driver.fixes));
 		}
@@ -743,13 +743,8 @@ static void print_json(FILE *f, const struct run_opts *o, const struct run_info 
 		json_array_append_new(flows, jf);
 	}
 	json_object_set_new(root, "flows", flows);
-	json_t *drops = json_array();
-	for (unsigned i = 0; i < r->n_expl; i++)
-		json_array_append_new(drops, json_pack("{s:I, s:i, s:b, s:s}", "count",
-						       (json_int_t)r->expl[i].count, "seed_issue",
-						       r->expl[i].seed_issue, "harmless",
-						       r->expl[i].harmless, "text", r->expl[i].text));
-	json_object_set_new(root, "drops", drops);
+	/* the shape of `illan why --json`'s explanations, from the same function */
+	json_object_set_new(root, "drops", trace_explanations_json(r->expl, r->n_expl));
 	if (r->pcap_note[0]) { /* which pcap frames tshark will call bad, and why */
 		json_t *files = json_array();
 		char note[sizeof(r->pcap_note)], *save = NULL;

@@ -671,6 +671,13 @@ static void chk_driver(struct chk *c, const struct topo_adapter *a)
 	if (a->driver.fixes & ~(unsigned)IBMVETH_FIX_ALL)
 		ERR(c, a->src, "adapter %s: driver fixes 0x%x: the seed's fixes are 1–4", a->name,
 		    a->driver.fixes);
+	/* only generation current posts several buffers per hcall ("ibmveth: Add
+	 * multi buffers rx replenishment hcall support", 2025, after 6.12) */
+	if (a->rx_multi_buff && (kernel || gen < IBMVETH_GEN_CURRENT))
+		WARN(c, pick(a->src_rx_multi_buff, a->src),
+		     "adapter %s: rx_multi_buff: driver %s posts one buffer per "
+		     "H_ADD_LOGICAL_LAN_BUFFER call; only driver current uses the attribute",
+		     a->name, a->driver.kind);
 }
 
 /* The HMC's MAC address controls: an allow list names 1–4 unicast MACs,

@@ -105,6 +105,8 @@ struct topo_adapter {
 	unsigned trunk_priority;    /* 0: not a trunk; 1..15 */
 	bool csum_offload;          /* firmware offers checksum offload; default on */
 	bool large_send;            /* firmware offers large send; default on */
+	bool rx_multi_buff;         /* firmware offers RX_MULTI_BUFF_SUPPORT (several
+				     * buffers per H_ADD_LOGICAL_LAN_BUFFERS); default off */
 	unsigned mtu;               /* default: desc->mtu */
 	unsigned pool_sizes[5];     /* buffers per receive pool; 0 = driver default */
 	unsigned mcast_filter_size; /* "ibm,mac-address-filters" slots, default 256 */
@@ -112,6 +114,7 @@ struct topo_adapter {
 	uint8_t mac_allowed[TOPO_MAX_MAC_ALLOWED][6]; /* TOPO_MAC_ALLOW_LIST */
 	unsigned n_mac_allowed;
 	struct topo_src src_mac_policy, src_mac_allowed[TOPO_MAX_MAC_ALLOWED];
+	struct topo_src src_rx_multi_buff;
 	struct topo_driver driver;
 	struct topo_endpoint ep; /* a built-in stack on this adapter (client partitions) */
 	struct topo_src src;

@@ -177,6 +177,8 @@ static void txt_adapter(struct draw_txt *t, const struct topo_adapter *a, bool l
 			!a->csum_offload && !a->large_send ? "no offloads"
 			: !a->csum_offload                 ? "no csum offload"
 							   : "no large send");
+	if (a->rx_multi_buff)
+		fprintf(t->out, "  rx multi-buffer");
 	if (a->driver.fixes_set || strcmp(a->driver.kind, "illan") != 0)
 		fprintf(t->out, "  driver %s fixes 0x%x", a->driver.kind, a->driver.fixes);
 	txt_marks(t, a->name);

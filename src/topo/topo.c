@@ -166,6 +166,9 @@ static int make_adapter(struct topo *t, unsigned p, unsigned i, char *err, size_
 		if (a->large_send)
 			ac.fw_attrs |= TOPO_FW_LRG;
 	}
+	/* not an offload: --no-offload leaves it as the file says */
+	if (a->rx_multi_buff)
+		ac.fw_attrs |= IBMVETH_ILLAN_RX_MULTI_BUFF_SUPPORT;
 	ac.mcast_filter_size = a->mcast_filter_size ? a->mcast_filter_size : 256;
 	ac.mac_policy = a->mac_policy == TOPO_MAC_DENY         ? HV_MAC_DENY
 			: a->mac_policy == TOPO_MAC_ALLOW_LIST ? HV_MAC_ALLOW_LIST

@@ -862,6 +862,7 @@ static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 					   "trunk_priority",
 					   "csum_offload",
 					   "large_send",
+					   "rx_multi_buff",
 					   "mtu",
 					   "rx_pools",
 					   "mcast_filter_size",
@@ -919,6 +920,11 @@ static bool tf_adapter(struct tf *t, int v, struct topo_adapter *a)
 		return false;
 	if ((x = tf_get(t, v, "large_send")) >= 0 && !tf_bool(t, x, "large_send", &a->large_send))
 		return false;
+	if ((x = tf_get(t, v, "rx_multi_buff")) >= 0) {
+		if (!tf_bool(t, x, "rx_multi_buff", &a->rx_multi_buff))
+			return false;
+		a->src_rx_multi_buff = tf_src(t, x);
+	}
 	if ((x = tf_get(t, v, "mtu")) >= 0) {
 		if (!tf_unsigned(t, x, "mtu", "576–65394", &a->mtu))
 			return false;

@@ -136,7 +136,7 @@ seed_run() { # the JSON of a seeded run without its wall-clock fields
 seed_run 7 >"$tmp/seed1"; seed_run 7 >"$tmp/seed2"
 check "the same seed gives the same result" sh -c "[ -s '$tmp/seed1' ] && cmp -s '$tmp/seed1' '$tmp/seed2'"
 check "a different seed gives different sequence numbers" sh -c "'$ILLAN' run --bytes 64K --seed 8 --trace '$tmp/t8' >/dev/null && '$ILLAN' run --bytes 64K --seed 9 --trace '$tmp/t9' >/dev/null && ! cmp -s '$tmp/t8' '$tmp/t9'"
-check "a failing run says ok: false in JSON and exits 1" sh -c "'$ILLAN' run --bytes 64K --fixes 1,3,4 --json > '$tmp/fail.json'; [ \$? = 1 ] && python3 -c \"import json; d=json.load(open('$tmp/fail.json')); assert d['ok'] is False and d['fixes'] == [1,3,4] and not d['flows'][0]['connected'] and any(x['seed_issue'] == 2 for x in d['drops'])\""
+check "a failing run says ok: false in JSON and exits 1" sh -c "'$ILLAN' run --bytes 64K --fixes 1,3,4 --json > '$tmp/fail.json'; [ \$? = 1 ] && python3 -c \"import json; d=json.load(open('$tmp/fail.json')); assert d['ok'] is False and d['fixes'] == [1,3,4] and not d['flows'][0]['connected'] and any(x.get('seed_issue') == 2 for x in d['drops'])\""
 check "fix 2 off fails with exit 1" expect_exit 1 "$ILLAN" run --bytes 64K --fixes 1,3,4
 check "fix 2 off is explained as seed issue 2" grep -q "because it arrived CHECKSUM_UNNECESSARY — seed issue 2" "$tmp/out"
 check "fix 3 off is explained as seed issue 3" sh -c "'$ILLAN' run --bytes 64K --fixes trunk-offload,trunk-csum-partial,fraglist-linearize | grep -q 'seed issue 3'"
@@ -215,6 +215,14 @@ assert "  fixes: [1,2,3,4] -> [1,3,4]" in lines and "  flows[A->B].ok: true -> f
 assert any("seed issue 2].count: 0 -> 7 (+7)" in l for l in lines), p.stdout
 assert "wall_s" not in p.stdout.replace("wall_s and emulation", ""), p.stdout
 PY
+check "run --json drops carry why --json's fields: counter, object, seed_issue, harmless" python3 - "$tmp/d4.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+seed = [x for x in d['drops'] if x.get('seed_issue') == 2]
+assert seed and all(x['counter'] == 'tcp_bad_checksum' and x['object'] in ('VM B', 'host X') and x['harmless'] is False for x in seed), d['drops']
+flood = [x for x in d['drops'] if x.get('counter') == 'no_destination']
+assert flood and flood[0]['object'] == 'hv:trunk-in' and flood[0]['harmless'] is True and 'seed_issue' not in flood[0], d['drops']
+PY
 check "diff of a file that is not a run's JSON exits 2" sh -c "echo '{}' > '$tmp/x.json'; '$ILLAN' diff '$tmp/d1.json' '$tmp/x.json' 2>'$tmp/e'; [ \$? = 2 ] && grep -q 'is not the JSON of' '$tmp/e'"
 
 check "matrix runs all 16 combinations" expect_exit 0 "$ILLAN" matrix --bytes 128K
@@ -237,6 +245,17 @@ EX=${ILLAN_SOURCE_ROOT:-.}/examples
 for f in seed dual-vios-failover many-lpars bridge-in-a-partition; do
   check "topo check $f.yaml exits 0" expect_exit 0 "$ILLAN" topo check "$EX/$f.yaml"
 done
+# rx_multi_buff: the firmware attribute driver current batches receive buffers with
+sed -e 's/^        pvid: \(..\)$/        pvid: \1\n        driver: current\n        rx_multi_buff: true/' \
+    -e 's/trunk_priority: 1}/trunk_priority: 1, driver: current, rx_multi_buff: true}/' "$EX/seed.yaml" >"$tmp/mb.yaml"
+sed 's/rx_multi_buff: true/rx_multi_buff: false/' "$tmp/mb.yaml" >"$tmp/nomb.yaml"
+check "rx_multi_buff with driver current: buffers posted 8 per call, every byte delivered" sh -c "'$ILLAN' run '$tmp/mb.yaml' --bytes 1M --json | python3 -c \"import json,sys; d=json.load(sys.stdin); c=d['counters']; assert d['ok'] and c['replenish_multi_calls'] == 552 and c['replenish_multi_fallback'] == 0 and all(f['bytes_delivered'] == f['bytes_sent'] == 1048576 for f in d['flows']), c\""
+check "without rx_multi_buff, driver current posts one buffer per call" sh -c "'$ILLAN' run '$tmp/nomb.yaml' --bytes 1M --json | python3 -c \"import json,sys; d=json.load(sys.stdin); c=d['counters']; assert d['ok'] and c['replenish_multi_calls'] == 0 and c['replenish_add_buff_success'] > 0, c\""
+check "topo show names rx multi-buffer" sh -c "'$ILLAN' topo show '$tmp/mb.yaml' | grep -q 'PVID 10  rx multi-buffer  driver current'"
+sed 's/driver: current/driver: v6.1/' "$tmp/mb.yaml" >"$tmp/mbw.yaml"
+check "rx_multi_buff with driver v6.1: a warning at the key" sh -c "'$ILLAN' topo check '$tmp/mbw.yaml' 2>&1 | grep -q 'mbw.yaml:28:24: warning: adapter vm-a: rx_multi_buff: driver v6.1 posts one buffer per H_ADD_LOGICAL_LAN_BUFFER call'"
+sed '0,/rx_multi_buff: true/s//rx_multi_buff: maybe/' "$tmp/mb.yaml" >"$tmp/mbe.yaml"
+check "rx_multi_buff not a boolean: an error at file:line:col" sh -c "'$ILLAN' topo check '$tmp/mbe.yaml' 2>&1; [ \$? = 1 ] && '$ILLAN' topo check '$tmp/mbe.yaml' 2>&1 | grep -q \"mbe.yaml:28:24: rx_multi_buff: expected true or false, got 'maybe'\""
 "$ILLAN" topo check "$EX/many-lpars.yaml" >"$tmp/out" 2>&1
 check "topo check counts the 64 partitions and the IO server" grep -q "65 partitions, 65 virtual adapters, 1 bridges" "$tmp/out"
 printf 'name: bad\npartitions:\n  - name: ios\n    role: io-server\n    adapters:\n      - {name: t0, pvid: 10, trunk_priority: 0}\n' >"$tmp/bad.yaml"
