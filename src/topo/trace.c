@@ -45,6 +45,8 @@ struct trace_key {
 	uint32_t seq;
 };
 static_assert(sizeof(struct trace_key) == 44, "struct trace_key must have no padding");
+static_assert(sizeof(struct trace_key) == 5 * sizeof(uint64_t) + sizeof(uint32_t),
+	      "key_hash reads the key as five words and a tail");
 
 static bool key_equal(const struct trace_key *a, const struct trace_key *b)
 {
@@ -218,13 +220,24 @@ static uint32_t key_of(const struct pkt *p, struct trace_key *k, struct hdr_info
 	return key_of_bytes(pkt_data(p), pkt_headlen(p), p->len, k, h);
 }
 
+/* The key's slot: its 44 bytes (no padding, see struct trace_key) read as
+ * five 64-bit words and the 32-bit tail, each folded in with a
+ * multiply-xorshift round. The hook runs this on every hop of every packet
+ * (each segment's seq makes a new key), so it works a word at a time, not
+ * a byte. */
 static uint32_t key_hash(const struct trace_key *k)
 {
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *b = (const uint8_t *)k;
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return (uint32_t)(h ^ h >> 32) % TRACE_SLOTS;
+	uint64_t w[5];
+	uint32_t tail;
+	memcpy(w, k, sizeof(w));
+	memcpy(&tail, (const uint8_t *)k + sizeof(w), sizeof(tail));
+	uint64_t h = tail ^ 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < 5; i++) {
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(h >> 32) % TRACE_SLOTS;
 }
 
 /* The plain words for an endpoint's drop reason: the stack counter of that
