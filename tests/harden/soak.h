@@ -59,6 +59,7 @@ struct soak_opts {
 struct soak_stats {
 	uint64_t rounds, flows, bytes, violations;
 	uint64_t harmless_drops, retransmits, loss_counted;
+	uint64_t frame_limit_drops; /* refused above PowerVM's 65,408-byte frame limit */
 	uint64_t rss_start_kib, rss_warm_kib, rss_mid_kib, rss_end_kib, rss_max_kib;
 	bool rss_ok;
 	double wall_s;
@@ -241,9 +242,25 @@ static inline unsigned soak_round(const struct soak_opts *o, uint64_t round, str
 					 specs[i].bytes, r->reply_delivered, specs[i].reply_bytes);
 			}
 		}
+		/* PowerVM carries frames up to 65,408 bytes, and nothing in the
+		 * kernel caps a GRO aggregate (up to 65,535 IP bytes) below it for
+		 * ibmveth: an aggregate past the limit fails at the trunk's
+		 * H_SEND_LOGICAL_LAN (hv tx_too_big; the driver's tx_send_failed
+		 * and tx_dropped for the same frame) and TCP resends its bytes
+		 * (docs/architecture.md). Those drops are the model working, not a
+		 * violation, up to the number of frames the hypervisor refused. */
+		uint64_t too_big = topo_counter_sum(t, "tx_too_big");
 		for (unsigned i = 0; i < res.n_expl; i++) {
 			if (res.expl[i].harmless) {
 				st->harmless_drops += res.expl[i].count;
+				continue;
+			}
+			const char *c = res.expl[i].counter;
+			if (too_big && res.expl[i].count <= too_big &&
+			    (!strcmp(c, "tx_too_big") || !strcmp(c, "tx_send_failed") ||
+			     !strcmp(c, "tx_dropped"))) {
+				if (!strcmp(c, "tx_too_big")) /* one per frame */
+					st->frame_limit_drops += res.expl[i].count;
 				continue;
 			}
 			bad++;
@@ -325,10 +342,10 @@ static inline int soak_run(const struct soak_opts *o, struct soak_stats *st)
 	bool clean = st->violations == 0 && (st->rss_ok || !o->check_rss) && st->rounds > 0;
 	soak_say(o,
 		 "soak: %" PRIu64 " rounds, %" PRIu64 " flows, %.1f MiB delivered intact in %.1f s; "
-		 "%" PRIu64 " harmless drops, %" PRIu64 " retransmissions, %" PRIu64
-		 " counted losses; %" PRIu64 " violations",
-		 st->rounds, st->flows, (double)st->bytes / (1 << 20), st->wall_s,
-		 st->harmless_drops, st->retransmits, st->loss_counted, st->violations);
+		 "%" PRIu64 " harmless drops, %" PRIu64 " over the 65,408-byte frame limit, %" PRIu64
+		 " retransmissions, %" PRIu64 " counted losses; %" PRIu64 " violations",
+		 st->rounds, st->flows, (double)st->bytes / (1 << 20), st->wall_s, st->harmless_drops,
+		 st->frame_limit_drops, st->retransmits, st->loss_counted, st->violations);
 	soak_say(o,
 		 "soak: rss start %" PRIu64 " KiB, after warm-up %" PRIu64 " KiB, middle %" PRIu64
 		 " KiB, end %" PRIu64 " KiB, peak after warm-up %" PRIu64 " KiB; bound +%" PRIu64
