@@ -1080,6 +1080,31 @@ static uint8_t *ibmveth_l4(const struct pkt *p, uint32_t need)
 }
 
 /*
+ * Large send for a GSO packet, as ibmveth_start_xmit does it in every
+ * generation: the MSS for the hcall when the firmware enabled large send,
+ * else (IPv4 only) the old method: "-1 tells phyp it is a largesend packet",
+ * 0xffff in the IP checksum and the MSS in the TCP one. Returns the MSS to
+ * pass to H_SEND_LOGICAL_LAN (0 for the old method or none).
+ */
+static uint64_t ibmveth_large_send(struct ibmveth_adapter *ad, struct pkt *p)
+{
+	if (ad->stats.fw_enabled_large_send) {
+		ad->stats.tx_large_packets++;
+		return p->gso_size;
+	}
+	if (!(p->gso_type & PKT_GSO_TCPV6)) {
+		struct hdr_ip *iph = (struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
+		struct hdr_tcp *th = (struct hdr_tcp *)ibmveth_l4(p, TCP_HLEN);
+		if (iph && th) {
+			hdr_put16(iph->check, 0xffff);
+			hdr_put16(th->check, p->gso_size);
+			ad->stats.tx_large_packets++;
+		}
+	}
+	return 0;
+}
+
+/*
  * The v6.1+ transmit after the flags (d6832ca48d8a): large send as before
  * (mss, or the old method's 0xffff and MSS in the TCP field), then the
  * copy into the long-term buffer: refused when longer than the buffer
@@ -1093,20 +1118,8 @@ static void ibmveth_tx_ltb(struct ibmveth_adapter *ad, struct pkt *p, uint32_t d
 {
 	struct netdev *dev = ad->netdev;
 	uint64_t mss = 0;
-	if (p->ip_summed == CHECKSUM_PARTIAL && pkt_is_gso(p)) {
-		if (ad->stats.fw_enabled_large_send) {
-			mss = p->gso_size;
-			ad->stats.tx_large_packets++;
-		} else if (!(p->gso_type & PKT_GSO_TCPV6)) {
-			struct hdr_ip *iph = (struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
-			struct hdr_tcp *th = (struct hdr_tcp *)ibmveth_l4(p, TCP_HLEN);
-			if (iph && th) {
-				hdr_put16(iph->check, 0xffff);
-				hdr_put16(th->check, p->gso_size);
-				ad->stats.tx_large_packets++;
-			}
-		}
-	}
+	if (p->ip_summed == CHECKSUM_PARTIAL && pkt_is_gso(p))
+		mss = ibmveth_large_send(ad, p);
 	if (p->len > IBMVETH_MAX_TX_BUF_SIZE) {
 		dev->stats.tx_dropped++;
 		return;
@@ -1266,21 +1279,8 @@ retry_bounce:
 		descs[i + 1] = papr_desc(desc_flags | fr->len, (uint32_t)a);
 	}
 
-	if (pkt_is_gso(p) && (lrg_any_gso || p->ip_summed == CHECKSUM_PARTIAL)) {
-		if (ad->stats.fw_enabled_large_send) {
-			mss = p->gso_size;
-			ad->stats.tx_large_packets++;
-		} else if (!(p->gso_type & PKT_GSO_TCPV6)) {
-			/* "-1 tells phyp it is a largesend packet"; MSS in the TCP check */
-			struct hdr_ip *iph = (struct hdr_ip *)ibmveth_l3(p, IPV4_HLEN);
-			struct hdr_tcp *th = (struct hdr_tcp *)ibmveth_l4(p, TCP_HLEN);
-			if (iph && th) {
-				hdr_put16(iph->check, 0xffff);
-				hdr_put16(th->check, p->gso_size);
-				ad->stats.tx_large_packets++;
-			}
-		}
-	}
+	if (pkt_is_gso(p) && (lrg_any_gso || p->ip_summed == CHECKSUM_PARTIAL))
+		mss = ibmveth_large_send(ad, p);
 	ibmveth_tx_done(dev, ibmveth_send(ad, descs, mss), p->len);
 	goto out;
 
