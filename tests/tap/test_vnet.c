@@ -489,6 +489,27 @@ static void wire_rx(void *arg, struct netdev *dev, struct pkt *p)
 	pkt_free(p);
 }
 
+/* A TAP device (tc's kind, name, pool, ...) on one end of a datagram
+ * socketpair, driven by loop: the test writes and reads frames at sv[0]
+ * (its send buffer 1 MiB, for 64 KiB frames). NULL on failure, said. */
+static struct netdev *socket_tap(struct tap_config *tc, struct ev_loop *loop, int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		TEST_FAILF("socketpair: %s", strerror(errno));
+		return NULL;
+	}
+	int big = 1 << 20;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	tc->loop = loop;
+	tc->adopt_fd = true;
+	tc->fd = sv[1];
+	char err[256];
+	struct netdev *dev = tap_create(tc, err, sizeof(err));
+	if (!dev)
+		TEST_FAILF("tap_create: %s", err);
+	return dev;
+}
+
 static unsigned wire_room_now;
 static unsigned wire_room(void *arg)
 {
@@ -502,23 +523,14 @@ TEST(wire_cuts_super_frames_only_while_the_nic_has_room)
 	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
 	REQUIRE(loop);
 	int sv[2];
-	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
-	int big = 1 << 20;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	struct tap_config tc = {.kind = TAP_KIND_PACKET,
 				.name = "wire-test",
 				.ifname = "x0",
 				.mtu = 1500,
 				.wire = true,
 				.wire_room = wire_room,
-				.pool = pool,
-				.loop = loop,
-				.adopt_fd = true,
-				.fd = sv[1]};
-	char err[256];
-	struct netdev *dev = tap_create(&tc, err, sizeof(err));
-	if (!dev)
-		TEST_FAILF("tap_create: %s", err);
+				.pool = pool};
+	struct netdev *dev = socket_tap(&tc, loop, sv);
 	REQUIRE(dev);
 	struct wire_seen w = {.next_seq = 1000};
 	netdev_set_rx_handler(dev, wire_rx, &w);
@@ -589,22 +601,14 @@ TEST(wire_marks_only_checksums_it_computed_right)
 	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
 	REQUIRE(loop);
 	int sv[2];
-	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
-	int big = 1 << 20;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	struct tap_config tc = {.kind = TAP_KIND_PACKET,
 				.name = "wire-test",
 				.ifname = "x0",
 				.mtu = 1500,
 				.wire = true,
-				.pool = pool,
-				.loop = loop,
-				.adopt_fd = true,
-				.fd = sv[1]};
-	char err[256];
-	struct netdev *dev = tap_create(&tc, err, sizeof(err));
-	if (!dev)
-		TEST_FAILF("tap_create: %s", err);
+				.wire_room = NULL,
+				.pool = pool};
+	struct netdev *dev = socket_tap(&tc, loop, sv);
 	REQUIRE(dev);
 	struct wire_seen w = {.next_seq = 1000};
 	netdev_set_rx_handler(dev, wire_rx, &w);
@@ -668,22 +672,13 @@ TEST(frame_larger_than_any_pool_buffer_is_too_big_not_nomem)
 	struct pkt_pool *small = pkt_pool_create("64k", cls, 2, NULL, 0);
 	REQUIRE(small);
 	int sv[2];
-	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
-	int big = 1 << 20;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	struct tap_config tc = {.kind = TAP_KIND_TUN,
 				.name = "tap-test",
 				.ifname = "t0",
 				.mtu = 1500,
 				.offloads = TAP_TUN_F_CSUM | TAP_TUN_F_TSO4,
-				.pool = small,
-				.loop = loop,
-				.adopt_fd = true,
-				.fd = sv[1]};
-	char err[256];
-	struct netdev *dev = tap_create(&tc, err, sizeof(err));
-	if (!dev)
-		TEST_FAILF("tap_create: %s", err);
+				.pool = small};
+	struct netdev *dev = socket_tap(&tc, loop, sv);
 	REQUIRE(dev);
 	struct len_seen s = {0};
 	netdev_set_rx_handler(dev, len_rx, &s);
@@ -718,20 +713,14 @@ TEST(wire_batches_small_frames_to_the_host_in_order)
 	struct ev_loop *loop = ev_loop_create(EV_CLOCK_MONOTONIC);
 	REQUIRE(loop);
 	int sv[2];
-	REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
 	struct tap_config tc = {.kind = TAP_KIND_PACKET,
 				.name = "wire-test",
 				.ifname = "x0",
 				.mtu = 1500,
 				.wire = true,
-				.pool = pool,
-				.loop = loop,
-				.adopt_fd = true,
-				.fd = sv[1]};
-	char err[256];
-	struct netdev *dev = tap_create(&tc, err, sizeof(err));
-	if (!dev)
-		TEST_FAILF("tap_create: %s", err);
+				.wire_room = NULL,
+				.pool = pool};
+	struct netdev *dev = socket_tap(&tc, loop, sv);
 	REQUIRE(dev);
 	static uint8_t f[1514], got[2048];
 	memset(f, 0, sizeof(f));
