@@ -721,7 +721,7 @@ static void hook(const struct pkt *p, const char *where, void *arg)
 		hp->desc_mss = r->rxq_mss;
 		r->rxq_pending = false;
 	}
-	if (tr->n_watches && strcmp(where, "dev_queue_xmit") == 0)
+	if (tr->n_watches && tx_hop)
 		watch_delivery(tr, r, p->dev);
 	if (tr->out && r->ack_only && is_hop_point(where)) {
 		int dir;
